@@ -1,0 +1,318 @@
+// createApp(): the composition root. Builds the engine and an Express app whose every route comes from
+// contracts/openapi.yaml, with one linear pipeline per request:
+//   session → authenticate → parse body → validate (schema, then profile) → handler → (check response) → write.
+// Nothing here listens on a port or reads argv/env: that is the CLI's job.
+
+import express, {
+  type ErrorRequestHandler,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
+import { TokenService } from './auth.js';
+import { ApiError, apiError } from './catalog.js';
+import { type ClockOptions, VirtualClock } from './clock.js';
+import { type CompiledOperation, Contract } from './contract.js';
+import { AccountBook, DEFAULT_ACCOUNTS, type MerchantAccount } from './credentials.js';
+import type { Ctx, Engine, Logger, Profile, Reply } from './engine.js';
+import { profileChecks } from './profile.js';
+import { PARTNER_OPERATIONS, ROUTES } from './routes.js';
+import { DEFAULT_SESSION, type Session, Store } from './store.js';
+
+export interface MockOptions {
+  /** `strict` (default) also enforces the integration prerequisites; `lenient` accepts what the real API accepts. */
+  profile?: Profile;
+  /** Seed for GUIDs and fake data (default 1). The same seed and requests give the same answers. */
+  seed?: number;
+  /** A clock to share with the caller, or options for a new one (default: real time). */
+  clock?: VirtualClock | ClockOptions;
+  /** Accounts the mock accepts (default: the shipped sandbox merchant, a second merchant and a partner). */
+  accounts?: readonly MerchantAccount[];
+  /** Request body limit in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  /** Capture window for CAPTUREREQUIRED orders in ms (default 24 h). */
+  captureWindowMs?: number;
+  /** Check every response against the contract; a mismatch becomes a 500002 error (default false). */
+  validateResponses?: boolean;
+  /** Where log lines go (default: stderr). Lines never contain card data, secrets or tokens. */
+  logger?: Logger;
+  /** Alternative OpenAPI document (default: the package's contracts/openapi.yaml). */
+  specPath?: string;
+}
+
+export type MockApp = express.Express & { mock: Engine };
+
+export const SESSION_HEADER = 'x-mock-session';
+export const WARNING_HEADER = 'x-mock-warning';
+const SESSION_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
+const JSON_TYPE = /^(application\/(?:[\w.+-]+\+)?json|text\/json)\s*(;|$)/i;
+
+export const STDERR_LOGGER: Logger = {
+  info: (m) => process.stderr.write(`${m}\n`),
+  warn: (m) => process.stderr.write(`warning: ${m}\n`),
+  error: (m) => process.stderr.write(`error: ${m}\n`),
+};
+
+/**
+ * Build the mock as an Express app, without listening.
+ *
+ * @example
+ * import request from 'supertest';
+ * import { createApp } from 'flexfactor-mock';
+ * const app = createApp({ seed: 42, clock: { start: '2026-01-01T00:00:00Z', frozen: true } });
+ * const res = await request(app).post('/v1/oauth2/token').send({ AppKey: '…', AppSecret: '…' });
+ */
+export function createApp(options: MockOptions = {}): MockApp {
+  const seed = options.seed ?? 1;
+  const clock = options.clock instanceof VirtualClock ? options.clock : new VirtualClock(options.clock);
+  const engine: Engine = {
+    settings: {
+      profile: options.profile ?? 'strict',
+      seed,
+      bodyLimit: options.bodyLimit ?? 1024 * 1024,
+      captureWindowMs: options.captureWindowMs ?? 24 * 60 * 60 * 1000,
+      validateResponses: options.validateResponses ?? false,
+    },
+    contract: new Contract(options.specPath ? { specPath: options.specPath } : {}),
+    store: new Store(seed),
+    tokens: new TokenService({ seed, clock }),
+    accounts: new AccountBook(options.accounts ?? DEFAULT_ACCOUNTS),
+    clock,
+    log: options.logger ?? STDERR_LOGGER,
+    violations: [],
+  };
+
+  const app = express() as MockApp;
+  app.mock = engine;
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+  app.use(resolveSession(engine));
+
+  // Static paths before templated ones, so /application/list is not taken for /application/{id}.
+  const byPath = new Map<string, CompiledOperation[]>();
+  for (const op of engine.contract.operations.values()) {
+    byPath.set(op.expressPath, [...(byPath.get(op.expressPath) ?? []), op]);
+  }
+  const paths = [...byPath.keys()].sort((a, b) => paramCount(a) - paramCount(b));
+  for (const path of paths) {
+    const ops = byPath.get(path) ?? [];
+    for (const op of ops) {
+      const handler = ROUTES[op.id];
+      if (!handler) throw new Error(`no handler for operation ${op.id} (mock/routes.ts)`);
+      app[op.method](path, pipeline(engine, op, handler));
+    }
+    const allow = ops.map((op) => op.method.toUpperCase()).join(', ');
+    app.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
+  }
+  app.use((_req, _res, next) => next(apiError('404001')));
+  app.use(errorHandler(engine));
+  return app;
+}
+
+function paramCount(path: string): number {
+  return (path.match(/:/g) ?? []).length;
+}
+
+interface Locals {
+  session: Session;
+  operationId?: string;
+}
+
+function locals(res: Response): Locals {
+  return res.locals as Locals;
+}
+
+function resolveSession(engine: Engine): RequestHandler {
+  return (req, res, next) => {
+    const name = req.get(SESSION_HEADER) ?? DEFAULT_SESSION;
+    if (!SESSION_PATTERN.test(name)) {
+      locals(res).session = engine.store.session(DEFAULT_SESSION);
+      next(
+        apiError('400012', {
+          errors: {
+            [SESSION_HEADER]: ['Use 1 to 100 letters, digits, dots, colons, underscores or dashes.'],
+          },
+        }),
+      );
+      return;
+    }
+    locals(res).session = engine.store.session(name);
+    next();
+  };
+}
+
+/** One route: the named stages run in order; any of them may throw a catalog error. */
+function pipeline(
+  engine: Engine,
+  op: CompiledOperation,
+  handler: (ctx: Ctx) => Reply | Promise<Reply>,
+): RequestHandler[] {
+  const jsonParser = express.json({
+    limit: engine.settings.bodyLimit,
+    type: (req) => JSON_TYPE.test(String(req.headers['content-type'] ?? '')),
+  });
+  const partnerOnly = PARTNER_OPERATIONS.has(op.id);
+
+  const start: RequestHandler = (_req, res, next) => {
+    locals(res).operationId = op.id;
+    next();
+  };
+
+  const authenticate: RequestHandler = async (req, res, next) => {
+    try {
+      if (op.security === 'bearer') {
+        const claims = await engine.tokens.authenticate(req.get('authorization'));
+        const account = engine.accounts.byMid(claims['custom:mid']);
+        if (!account)
+          throw apiError('401003', { detail: 'The token belongs to a merchant this server does not know.' });
+        if (partnerOnly && !engine.accounts.isPartner(account)) throw apiError('403002');
+        (res.locals as { account?: MerchantAccount }).account = account;
+      }
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+
+  const checkContentType: RequestHandler = (req, _res, next) => {
+    if (op.bodyType !== 'json' || !hasBody(req)) return next();
+    if (!JSON_TYPE.test(String(req.headers['content-type'] ?? ''))) {
+      return next(
+        apiError('415001', { detail: `Got content type "${req.headers['content-type'] ?? '(none)'}".` }),
+      );
+    }
+    next();
+  };
+
+  const run: RequestHandler = async (req, res, next) => {
+    try {
+      const session = locals(res).session;
+      const account = (res.locals as { account?: MerchantAccount }).account ?? null;
+      const query = op.checkQuery(req.query as Record<string, unknown>);
+      if (query.errors) throw apiError('400012', { errors: query.errors });
+      let body: unknown = req.body;
+      if (op.bodyType === 'json') {
+        if (body === undefined) {
+          if (op.bodyRequired)
+            throw apiError('400001', { errors: { $: ['A request body is required: send a JSON object.'] } });
+          body = {};
+        }
+        const checked = op.checkBody(body);
+        if (checked.errors) throw apiError('400001', { errors: checked.errors });
+        body = checked.value;
+      }
+      const ctx: Ctx = {
+        engine,
+        req,
+        op,
+        session,
+        body,
+        query: query.value,
+        params: req.params as Record<string, string>,
+        account,
+        warnings: [],
+      };
+      authorizeMerchant(ctx);
+      profileChecks(ctx);
+      const reply = await handler(ctx);
+      for (const warning of ctx.warnings) engine.log.warn(`${op.id}: ${warning}`);
+      send(engine, res, op.id, reply, ctx.warnings);
+    } catch (error) {
+      next(error);
+    }
+  };
+
+  return [start, authenticate, checkContentType, jsonParser, run];
+}
+
+/** A `mid` in the body or query must be the caller's own, or one its partner account acts for. */
+function authorizeMerchant(ctx: Ctx): void {
+  if (!ctx.account) return;
+  const mid = ctx.body?.mid ?? ctx.query.mid;
+  if (typeof mid === 'string' && mid !== '' && !ctx.engine.accounts.mayActFor(ctx.account, mid)) {
+    throw apiError('403001');
+  }
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+function send(
+  engine: Engine,
+  res: Response,
+  operationId: string,
+  reply: Reply,
+  warnings: string[] = [],
+): void {
+  const status = reply.status ?? 200;
+  let body = reply.body;
+  if (engine.settings.validateResponses) {
+    const problems = engine.contract.checkResponse(operationId, status, body ?? null);
+    if (problems.length > 0) {
+      engine.violations.push({ operationId, status, problems });
+      const error = apiError('500002', { errors: { response: problems } });
+      res.status(500).type('application/problem+json');
+      res.send(JSON.stringify(error.toBody(locals(res).session.data.traceId(), res.req.path)));
+      return;
+    }
+  }
+  if (warnings.length > 0)
+    res.setHeader(WARNING_HEADER, warnings.map((w) => w.replace(/[\r\n]/g, ' ')).join(' | '));
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  res.status(status);
+  if (body === undefined) body = {};
+  res.type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+/** Body-parser failures mapped onto the catalog. */
+function fromParserError(error: { type?: string; status?: number; limit?: number }): ApiError | null {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return apiError('400002');
+    case 'entity.too.large':
+      return apiError('413001', { detail: `The limit is ${error.limit ?? 'unknown'} bytes.` });
+    case 'request.size.invalid':
+    case 'request.aborted':
+      return apiError('400002', { detail: 'The body ended before its declared Content-Length.' });
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return apiError('415001', { detail: 'Use UTF-8 and no Content-Encoding.' });
+    default:
+      return null;
+  }
+}
+
+function errorHandler(engine: Engine): ErrorRequestHandler {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let apiErr: ApiError;
+    if (error instanceof ApiError) apiErr = error;
+    else {
+      const mapped = fromParserError(error as { type?: string });
+      if (mapped) apiErr = mapped;
+      else {
+        // Never a stack trace in the response; the log gets the message only.
+        engine.log.error(
+          `unexpected ${(error as Error)?.name ?? 'error'} on ${req.method} ${req.path}: ${(error as Error)?.message ?? String(error)}`,
+        );
+        apiErr = apiError('500001');
+      }
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const session = locals(res).session ?? engine.store.session(DEFAULT_SESSION);
+    const body = apiErr.toBody(session.data.traceId(), req.path);
+    const operationId = locals(res).operationId;
+    if (engine.settings.validateResponses && operationId) {
+      const problems = engine.contract.checkResponse(operationId, apiErr.status, body);
+      if (problems.length > 0) engine.violations.push({ operationId, status: apiErr.status, problems });
+    }
+    for (const [name, value] of Object.entries(apiErr.headers ?? {})) res.setHeader(name, value);
+    res.status(apiErr.status).type('application/problem+json; charset=utf-8').send(JSON.stringify(body));
+  };
+}

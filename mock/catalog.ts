@@ -1,0 +1,261 @@
+// The six-digit error catalog: one table, one constructor. Every non-2xx response the mock sends is built here.
+//
+// FlexFactor documents the format (first three digits = HTTP status, last three = the specific error) but not the
+// list, so every entry below is invented (labelled so in the README and in contracts/openapi.yaml).
+
+export interface CatalogEntry {
+  /** HTTP status the code is sent with; always the code's first three digits. */
+  status: number;
+  /** Short, stable title. */
+  title: string;
+  /** Default detail: what the client should do to fix the request. Individual errors may add specifics. */
+  fix: string;
+}
+
+export const ERROR_CATALOG = {
+  '400001': {
+    status: 400,
+    title: 'One or more validation errors occurred.',
+    fix: 'Correct the fields listed in `errors` (names as the real API reports them, e.g. `Transaction.Amount`) and resend. The request schema is in contracts/openapi.yaml.',
+  },
+  '400002': {
+    status: 400,
+    title: 'The request body is not valid JSON.',
+    fix: 'Send a complete, well-formed JSON document (check for trailing commas, unquoted keys or a truncated body).',
+  },
+  '400003': {
+    status: 400,
+    title: 'Invalid API credentials.',
+    fix: 'Send the AppKey and AppSecret of a configured merchant (see the credentials the server printed at start-up, or your --merchants file).',
+  },
+  '400004': {
+    status: 400,
+    title: 'Amount outside the sandbox range.',
+    fix: 'In the sandbox, transaction.amount must be greater than 10 and less than 20000 cents ($0.11 to $199.99).',
+  },
+  '400005': {
+    status: 400,
+    title: 'Card number is not a whitelisted test card.',
+    fix: 'Use one of the test cards listed in the README (TEST_CARDS in the package); the sandbox never accepts real card numbers.',
+  },
+  '400006': {
+    status: 400,
+    title: 'Unknown card token.',
+    fix: 'Send a token returned by /v1/tokenize for this merchant with paymentMethod.token = true, or send a test card number with token = false.',
+  },
+  '400007': {
+    status: 400,
+    title: 'Amount must be integer cents (strict profile).',
+    fix: 'Send amounts as an integer number of cents: $19.99 is 1999. The real API would have accepted this request, but it would have charged a different amount than you meant.',
+  },
+  '400008': {
+    status: 400,
+    title: 'expiryDateUtc must be an ISO 8601 UTC timestamp (strict profile).',
+    fix: 'Send expiryDateUtc like 2026-12-15T00:00:00Z (ISO 8601, UTC, with a Z or +00:00). The real API parses other forms, such as the RFC 1123 strings of Date.prototype.toUTCString(), but their meaning depends on the server and they are not the documented format.',
+  },
+  '400009': {
+    status: 400,
+    title: 'Invalid tokenization key.',
+    fix: 'Pass the merchant MID as `mid` and its tokenization key as `environment` in the query string of /v1/tokenize.',
+  },
+  '400010': {
+    status: 400,
+    title: 'The card has expired.',
+    fix: 'Send an expiry month and year that are not in the past (the test cards accept any future date).',
+  },
+  '400011': {
+    status: 400,
+    title: 'Unknown mock scenario.',
+    fix: 'Name a scenario that is loaded (GET /__admin/scenarios lists them) in the x-mock-scenario header.',
+  },
+  '400012': {
+    status: 400,
+    title: 'Invalid query or path parameter.',
+    fix: 'Correct the parameters listed in `errors` and resend.',
+  },
+  '401001': {
+    status: 401,
+    title: 'Missing bearer token.',
+    fix: 'Get a token from POST /v1/oauth2/token and send it as `Authorization: Bearer <accessToken>`.',
+  },
+  '401002': {
+    status: 401,
+    title: 'Malformed bearer token.',
+    fix: 'Send the accessToken exactly as /v1/oauth2/token returned it, after the word Bearer and one space.',
+  },
+  '401003': {
+    status: 401,
+    title: 'Invalid bearer token.',
+    fix: 'The token was not issued by this server (or was tampered with). Fetch a new token from POST /v1/oauth2/token.',
+  },
+  '401004': {
+    status: 401,
+    title: 'Bearer token expired.',
+    fix: 'Tokens live 600 seconds. Fetch a new token from POST /v1/oauth2/token and retry the request once.',
+  },
+  '403001': {
+    status: 403,
+    title: 'Access to this merchant is denied.',
+    fix: 'The `mid` in the request is neither the merchant of your token nor one your partner account acts for. Use your own MID or a token of that merchant.',
+  },
+  '403002': {
+    status: 403,
+    title: 'Partner access required.',
+    fix: 'This endpoint is for partner accounts. Use the credentials of a partner (see the README, "Credentials").',
+  },
+  '404001': {
+    status: 404,
+    title: 'No such endpoint.',
+    fix: 'Check the path against contracts/openapi.yaml; every path starts with /v1/.',
+  },
+  '404002': {
+    status: 404,
+    title: 'Order not found.',
+    fix: 'Use the orderSessionKey (the FlexFactor order id) returned by /v1/evaluate, for an order of this merchant and test session.',
+  },
+  '404003': {
+    status: 404,
+    title: 'API key not found.',
+    fix: 'Use an id returned by POST /v1/api-keys for a merchant you act for.',
+  },
+  '404004': {
+    status: 404,
+    title: 'Merchant not found.',
+    fix: 'Use the MID of a merchant your partner account acts for (GET /v1/merchants lists them).',
+  },
+  '404005': {
+    status: 404,
+    title: 'Application not found.',
+    fix: 'Use an id returned by POST /v1/onboarding/application.',
+  },
+  '404006': {
+    status: 404,
+    title: 'Document not found.',
+    fix: 'Use a documentId returned by the document upload of this application.',
+  },
+  '405001': {
+    status: 405,
+    title: 'Method not allowed.',
+    fix: 'Use one of the methods in the Allow header for this path.',
+  },
+  '409001': {
+    status: 409,
+    title: 'Idempotency key reused with a different request.',
+    fix: 'Send a new idempotencyKey (a fresh GUID) for a different request; reuse a key only to retry the identical request.',
+  },
+  '409002': {
+    status: 409,
+    title: 'A request with this idempotency key is still in progress.',
+    fix: 'Wait for the first request to finish, then retry with the same idempotencyKey to get its result.',
+  },
+  '409003': {
+    status: 409,
+    title: 'The order is not in a state that allows this action.',
+    fix: 'Read the order with GET /v1/orders/{id}; the README lists which action each status allows.',
+  },
+  '409004': {
+    status: 409,
+    title: 'The application is not in a state that allows this action.',
+    fix: 'Read the application with GET /v1/onboarding/application/{id} and follow its status rules.',
+  },
+  '413001': {
+    status: 413,
+    title: 'Request body too large.',
+    fix: 'Send a smaller body; the limit is shown in `detail`.',
+  },
+  '415001': {
+    status: 415,
+    title: 'Unsupported content type.',
+    fix: 'Send the body as JSON with `Content-Type: application/json` (application/*+json is accepted too).',
+  },
+  '429001': {
+    status: 429,
+    title: 'Too many requests.',
+    fix: 'Wait for the number of seconds in the Retry-After header, then retry.',
+  },
+  '500001': {
+    status: 500,
+    title: 'Internal server error.',
+    fix: 'Retry the request; if it keeps failing, report it with the traceId.',
+  },
+  '500002': {
+    status: 500,
+    title: 'The mock produced a response that does not match contracts/openapi.yaml.',
+    fix: 'This is a bug in the mock (response validation is on). Report it with the listed violations.',
+  },
+  '502001': {
+    status: 502,
+    title: 'Bad gateway.',
+    fix: 'An upstream service failed. Retry with the same idempotencyKey after a short backoff.',
+  },
+  '503001': {
+    status: 503,
+    title: 'Service unavailable.',
+    fix: 'The service is temporarily unavailable. Retry with the same idempotencyKey after the Retry-After delay.',
+  },
+  '504001': {
+    status: 504,
+    title: 'Gateway timeout.',
+    fix: 'The request timed out upstream; it may or may not have been applied. Retry with the same idempotencyKey to learn the outcome.',
+  },
+} as const satisfies Record<string, CatalogEntry>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** The problem body every non-2xx response carries. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  traceId: string;
+  instance?: string;
+  errors?: Record<string, string[]>;
+  warnings?: string[];
+}
+
+/** A catalog error in flight: thrown (or passed to next) anywhere, written by the one error middleware. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string;
+  readonly errors: Record<string, string[]> | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    options: { detail?: string; errors?: Record<string, string[]>; headers?: Record<string, string> } = {},
+  ) {
+    const entry: CatalogEntry = ERROR_CATALOG[code];
+    super(entry.title);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = entry.status;
+    this.detail = options.detail ? `${options.detail} ${entry.fix}` : entry.fix;
+    this.errors = options.errors;
+    this.headers = options.headers;
+  }
+
+  toBody(traceId: string, instance?: string): ProblemBody {
+    const body: ProblemBody = {
+      type: `urn:flexfactor-mock:error:${this.code}`,
+      title: this.message,
+      status: this.status,
+      code: this.code,
+      detail: this.detail,
+      traceId,
+    };
+    if (instance !== undefined) body.instance = instance;
+    if (this.errors && Object.keys(this.errors).length > 0) body.errors = this.errors;
+    return body;
+  }
+}
+
+/** Shorthand constructor: `throw apiError('404002')`. */
+export function apiError(
+  code: ErrorCode,
+  options?: { detail?: string; errors?: Record<string, string[]>; headers?: Record<string, string> },
+): ApiError {
+  return new ApiError(code, options);
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// The command line: parse flags and environment, build the app, listen, print one line, shut down on signals.
+// `flexfactor-mock` (or `flexfactor-mock serve`) starts the server; `--help` lists every option.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createApp } from './app.js';
+import { parseDuration } from './clock.js';
+import { DEFAULT_ACCOUNTS, DEFAULT_MERCHANT, loadAccountsFile } from './credentials.js';
+import { DEFAULT_HOST, DEFAULT_PORT, listen } from './server.js';
+
+function integer(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
+function duration(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+interface ServeOptions {
+  port: number;
+  host: string;
+  profile: 'strict' | 'lenient';
+  seed: number;
+  merchants?: string;
+  startTime?: string;
+  freezeTime?: boolean;
+  captureWindow: number;
+  bodyLimit: number;
+  validateResponses?: boolean;
+}
+
+async function serve(options: ServeOptions): Promise<void> {
+  const accounts = options.merchants
+    ? [...DEFAULT_ACCOUNTS, ...loadAccountsFile(options.merchants)]
+    : DEFAULT_ACCOUNTS;
+  const app = createApp({
+    profile: options.profile,
+    seed: options.seed,
+    accounts,
+    clock: {
+      ...(options.startTime ? { start: options.startTime } : {}),
+      frozen: options.freezeTime ?? false,
+    },
+    captureWindowMs: options.captureWindow,
+    bodyLimit: options.bodyLimit,
+    validateResponses: options.validateResponses ?? false,
+  });
+  const running = await listen(app, { port: options.port, host: options.host });
+  const m = DEFAULT_MERCHANT;
+  // The default credentials are the mock's own published sandbox values (README), not secrets of anyone's.
+  process.stdout.write(
+    `FlexFactor mock listening on ${running.url}/v1 (profile ${options.profile}, seed ${options.seed}) — ` +
+      `AppKey ${m.appKey} AppSecret ${m.appSecret} MID ${m.mid} tokenization key ${m.tokenizationKey}` +
+      (options.merchants ? ` (+ merchants from ${options.merchants})` : '') +
+      '\n',
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: finishing in-flight requests, then exiting\n`);
+    running.close(4_000).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function buildProgram(): Command {
+  const program = new Command('flexfactor-mock')
+    .description('A local, domain-true mock of the FlexFactor Core API v1')
+    .showHelpAfterError();
+  program
+    .command('serve', { isDefault: true })
+    .description('start the mock server (the default command)')
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on (0 picks a free one)')
+        .env('PORT')
+        .default(DEFAULT_PORT)
+        .argParser(integer('--port', 0, 65535)),
+    )
+    .addOption(
+      new Option('-H, --host <address>', 'address to bind (loopback by default)').default(DEFAULT_HOST),
+    )
+    .addOption(
+      new Option('--profile <profile>', 'strict also enforces the integration prerequisites')
+        .choices(['strict', 'lenient'])
+        .default('strict'),
+    )
+    .addOption(
+      new Option('--seed <n>', 'seed for GUIDs and fake data')
+        .default(1)
+        .argParser(integer('--seed', 0, 2 ** 31 - 1)),
+    )
+    .addOption(new Option('--merchants <file>', 'YAML/JSON file with more merchant and partner accounts'))
+    .addOption(new Option('--start-time <iso>', 'start the virtual clock at this instant'))
+    .addOption(
+      new Option('--freeze-time', 'freeze the virtual clock (time then moves only when a test advances it)'),
+    )
+    .addOption(
+      new Option(
+        '--capture-window <duration>',
+        'how long CAPTUREREQUIRED orders wait for /capture, e.g. 30m, 7d',
+      )
+        .default(24 * 60 * 60 * 1000, '24h')
+        .argParser(duration),
+    )
+    .addOption(
+      new Option('--body-limit <bytes>', 'largest accepted request body')
+        .default(1024 * 1024, '1 MiB')
+        .argParser(integer('--body-limit', 1, 64 * 1024 * 1024)),
+    )
+    .addOption(
+      new Option(
+        '--validate-responses',
+        'check every response against contracts/openapi.yaml (500002 on a mismatch)',
+      ),
+    )
+    .action(async (options: ServeOptions) => {
+      try {
+        await serve(options);
+      } catch (error) {
+        process.stderr.write(`flexfactor-mock: ${(error as Error).message}\n`);
+        process.exit(1);
+      }
+    });
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,93 @@
+// The virtual clock: real time by default, frozen and advanced by tests. Everything time-dependent (token expiry,
+// managed-MIT fates, capture windows, idempotency windows) reads this clock, never Date.now().
+
+export interface ClockOptions {
+  /** Start the clock at this instant (ISO 8601 string, Date or ms epoch). Default: the real current time. */
+  start?: string | number | Date;
+  /** Freeze the clock at start-up: time then moves only through advance()/set(). */
+  frozen?: boolean;
+}
+
+export type ClockListener = (now: number) => void;
+
+export class VirtualClock {
+  #offsetMs = 0;
+  #frozenAt: number | null = null;
+  readonly #listeners = new Set<ClockListener>();
+
+  constructor(options: ClockOptions = {}) {
+    if (options.start !== undefined) this.set(toMs(options.start));
+    if (options.frozen) this.freeze();
+  }
+
+  /** Current virtual time in ms since the epoch. */
+  now(): number {
+    return this.#frozenAt ?? Date.now() + this.#offsetMs;
+  }
+
+  date(): Date {
+    return new Date(this.now());
+  }
+
+  isFrozen(): boolean {
+    return this.#frozenAt !== null;
+  }
+
+  /** Stop time at the current instant (or at `at`). */
+  freeze(at?: string | number | Date): number {
+    this.#frozenAt = at === undefined ? this.now() : toMs(at);
+    this.#notify();
+    return this.now();
+  }
+
+  /** Let time run again in real time from the current virtual instant. */
+  unfreeze(): number {
+    if (this.#frozenAt !== null) {
+      this.#offsetMs = this.#frozenAt - Date.now();
+      this.#frozenAt = null;
+    }
+    return this.now();
+  }
+
+  /** Jump to an instant (frozen stays frozen; running keeps running from there). */
+  set(at: string | number | Date): number {
+    const target = toMs(at);
+    if (this.#frozenAt !== null) this.#frozenAt = target;
+    else this.#offsetMs = target - Date.now();
+    this.#notify();
+    return this.now();
+  }
+
+  /** Move time forward by `ms` (negative values are refused: time in a payment system does not run backwards). */
+  advance(ms: number): number {
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError('advance() takes a non-negative number of milliseconds');
+    return this.set(this.now() + ms);
+  }
+
+  /** Called after every freeze/set/advance, so due work (fates, deliveries) can run without waiting. */
+  onChange(listener: ClockListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #notify(): void {
+    const now = this.now();
+    for (const listener of this.#listeners) listener(now);
+  }
+}
+
+export function toMs(at: string | number | Date): number {
+  const ms = typeof at === 'number' ? at : at instanceof Date ? at.getTime() : Date.parse(at);
+  if (!Number.isFinite(ms)) throw new RangeError(`Not a valid instant: ${String(at)}`);
+  return ms;
+}
+
+/** Parse durations like `90s`, `10m`, `2h`, `3d`, `1500ms` or a plain number of ms. */
+export function parseDuration(text: string | number): number {
+  if (typeof text === 'number') return text;
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) throw new RangeError(`Not a duration: ${text} (use e.g. 500ms, 30s, 10m, 2h, 3d)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? 'ms'] ?? 1;
+  return Math.round(Number(match[1]) * unit);
+}

@@ -1,0 +1,90 @@
+// Shared types of the request pipeline: the engine (everything a handler may touch) and the per-request context.
+
+import type { Request } from 'express';
+import type { TokenService } from './auth.js';
+import type { VirtualClock } from './clock.js';
+import type { CompiledOperation, Contract } from './contract.js';
+import type { AccountBook, MerchantAccount } from './credentials.js';
+import type { Session, Store } from './store.js';
+
+export type Profile = 'strict' | 'lenient';
+
+export interface EngineSettings {
+  profile: Profile;
+  seed: number;
+  /** Body size limit in bytes. */
+  bodyLimit: number;
+  /** How long a CAPTUREREQUIRED order waits for /capture before it auto-voids (ms of virtual time). */
+  captureWindowMs: number;
+  /** Check every response against contracts/openapi.yaml; a violation becomes a 500002 error. */
+  validateResponses: boolean;
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface Engine {
+  settings: EngineSettings;
+  contract: Contract;
+  store: Store;
+  tokens: TokenService;
+  accounts: AccountBook;
+  clock: VirtualClock;
+  log: Logger;
+  /** Responses that failed the contract check (only filled when validateResponses is on). */
+  violations: { operationId: string; status: number; problems: string[] }[];
+}
+
+/** Everything a handler gets: validated input, the caller, its session, and the engine. */
+export interface Ctx {
+  engine: Engine;
+  req: Request;
+  op: CompiledOperation;
+  session: Session;
+  /** The body after case-insensitive key binding and validation. */
+  // biome-ignore lint/suspicious/noExplicitAny: handlers read validated JSON; its shape is guaranteed by the schema.
+  body: any;
+  query: Record<string, unknown>;
+  params: Record<string, string>;
+  /** The authenticated caller (bearer token's merchant, or the tokenization key's merchant); null for /oauth2/token. */
+  account: MerchantAccount | null;
+  /** Strict-profile warnings to send back in x-mock-warning headers. */
+  warnings: string[];
+}
+
+export interface Reply {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (ctx: Ctx) => Reply | Promise<Reply>;
+
+/** The merchant whose data a request touches: `mid` from the body or query when given, else the caller's own. */
+export function merchantOf(ctx: Ctx): string {
+  const mid = ctx.body?.mid ?? ctx.query.mid;
+  if (typeof mid === 'string' && mid !== '') return mid;
+  if (!ctx.account) throw new Error('merchantOf() needs an authenticated caller');
+  return ctx.account.mid;
+}
+
+/** The base envelope the real API puts next to every merchant response. */
+export function envelope(fields: {
+  success?: boolean;
+  result?: string | null;
+  status?: string | null;
+  statusCode?: string | null;
+  errors?: unknown[];
+}): Record<string, unknown> {
+  return {
+    success: fields.success ?? true,
+    result: fields.result ?? null,
+    status: fields.status ?? null,
+    statusCode: fields.statusCode ?? null,
+    errors: fields.errors ?? [],
+    customProperties: {},
+  };
+}

@@ -1,0 +1,157 @@
+// POST /v1/oauth2/token and POST /v1/tokenize: the two calls that do not take a bearer token.
+
+import { timingSafeEqual } from 'node:crypto';
+import { apiError } from '../catalog.js';
+import type { Ctx, Reply } from '../engine.js';
+import { envelope } from '../engine.js';
+import { cardBrand, findTestCard } from '../outcomes.js';
+
+/** createToken: exchange AppKey/AppSecret for a 600-second JWT (observed shape). */
+export async function createToken(ctx: Ctx): Promise<Reply> {
+  const { AppKey, AppSecret } = ctx.body as { AppKey: string; AppSecret: string };
+  const account = ctx.engine.accounts.byAppKey(AppKey);
+  if (!account || !sameSecret(account.appSecret, AppSecret)) throw apiError('400003');
+  const token = await ctx.engine.tokens.issue(account, ctx.session.data);
+  return {
+    body: {
+      accessToken: token.accessToken,
+      refreshToken: token.refreshToken,
+      expires: token.expires,
+      id: token.id,
+      session: null,
+      daysToEnforceMFA: null,
+      skipAvailable: null,
+      ...envelope({}),
+    },
+  };
+}
+
+function sameSecret(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+interface CreditCard {
+  first_name: string;
+  last_name: string;
+  number: string;
+  verification_value?: string;
+  month: string | number;
+  year: string | number;
+}
+
+/**
+ * tokenize: vault a whitelisted test card for the merchant; only BIN, last four and expiry are kept. The response
+ * mirrors the observed sandbox reply field for field, nulls and `test: false` included.
+ */
+export function tokenize(ctx: Ctx): Reply {
+  const mid = String(ctx.query.mid);
+  const account = ctx.engine.accounts.byMid(mid);
+  if (!account || account.tokenizationKey !== ctx.query.environment) throw apiError('400009');
+  const card = ctx.body.payment_method.credit_card as CreditCard;
+  const testCard = findTestCard(String(card.number));
+  if (testCard === null) {
+    throw apiError('400005', {
+      errors: { 'payment_method.credit_card.number': ['The card number is not a whitelisted test card.'] },
+    });
+  }
+  const month = Number(card.month);
+  const year = Number(card.year);
+  if (
+    !Number.isInteger(month) ||
+    month < 1 ||
+    month > 12 ||
+    !Number.isInteger(year) ||
+    year < 2000 ||
+    year > 2100
+  ) {
+    throw apiError('400001', {
+      errors: { 'payment_method.credit_card.month': ['Send month as MM (01-12) and year as YYYY.'] },
+    });
+  }
+  const now = ctx.engine.clock.date();
+  if (year < now.getUTCFullYear() || (year === now.getUTCFullYear() && month < now.getUTCMonth() + 1)) {
+    throw apiError('400010');
+  }
+  const digits = String(card.number).replace(/[\s-]/g, '');
+  const data = ctx.session.data;
+  const token = data.uuid();
+  const createdAt = now.toISOString();
+  // Observed: first_six_digits carries 8 digits for a 16-digit card (allowed for 16+ digit PANs); 6 otherwise.
+  const firstDigits = digits.slice(0, digits.length >= 16 ? 8 : 6);
+  const lastFour = digits.slice(-4);
+  ctx.session.partition(account.mid).addCard({
+    token,
+    testCard,
+    firstSix: firstDigits,
+    lastFour,
+    brand: cardBrand(digits),
+    month,
+    year,
+    createdOn: ctx.engine.clock.now(),
+  });
+  return {
+    body: {
+      transaction: {
+        on_test_gateway: true,
+        created_at: createdAt,
+        updated_at: createdAt,
+        succeeded: true,
+        state: null,
+        token: null,
+        transaction_type: null,
+        order_id: null,
+        ip: null,
+        description: null,
+        email: null,
+        merchant_name_descriptor: null,
+        merchant_location_descriptor: null,
+        gateway_specific_fields: null,
+        gateway_specific_response_fields: null,
+        gateway_transaction_id: null,
+        gateway_latency_ms: null,
+        amount: 0,
+        currency_code: null,
+        retain_on_success: null,
+        payment_method_added: false,
+        message_key: null,
+        message: null,
+        response: null,
+        payment_method: {
+          token,
+          created_at: createdAt,
+          updated_at: createdAt,
+          email: null,
+          data: null,
+          storage_state: null,
+          test: false,
+          metadata: null,
+          last_four_digits: lastFour,
+          first_six_digits: firstDigits,
+          card_type: null,
+          first_name: card.first_name,
+          last_name: card.last_name,
+          month,
+          year,
+          address1: null,
+          address2: null,
+          city: null,
+          state: null,
+          zip: null,
+          country: null,
+          phone_number: null,
+          company: null,
+          full_name: null,
+          payment_method_type: null,
+          errors: null,
+          fingerprint: null,
+          verification_value: null,
+          number: null,
+        },
+      },
+      cardBinInfo: null,
+      ...envelope({}),
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// Idempotent execution: the same key with the same body replays the first response; with a different body → 409.
+// The claim is taken before the action runs, so duplicates in flight together never apply the action twice.
+
+import { apiError } from '../catalog.js';
+import type { Ctx, Reply } from '../engine.js';
+import type { Partition } from '../store.js';
+
+export async function withIdempotency(
+  ctx: Ctx,
+  partition: Partition,
+  scope: string,
+  key: unknown,
+  action: () => Reply | Promise<Reply>,
+): Promise<Reply> {
+  if (typeof key !== 'string' || key === '') return action();
+  const claim = partition.claimIdempotencyKey(scope, key, ctx.body, ctx.engine.clock.now());
+  switch (claim.kind) {
+    case 'conflict':
+      throw apiError('409001');
+    case 'in-progress':
+      throw apiError('409002');
+    case 'replay':
+      return {
+        ...claim.response,
+        headers: { ...claim.response.headers, 'x-mock-idempotent-replay': 'true' },
+      };
+    case 'new':
+      break;
+  }
+  try {
+    const reply = await action();
+    const stored = {
+      status: reply.status ?? 200,
+      body: reply.body ?? {},
+      ...(reply.headers ? { headers: reply.headers } : {}),
+    };
+    partition.completeIdempotencyKey(scope, key, stored);
+    return reply;
+  } catch (error) {
+    // Handlers validate before they change state, so a throw means nothing was applied: release the key so a
+    // corrected request may use it.
+    partition.completeIdempotencyKey(scope, key, null);
+    throw error;
+  }
+}

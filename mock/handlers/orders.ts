@@ -1,0 +1,229 @@
+// The order endpoints: read, list, capture, refund, cancel and external-cancel. Status changes go through the
+// store's named transitions (mock/orders.ts); this file only decides which transition a request asks for.
+
+import { apiError } from '../catalog.js';
+import type { Ctx, Reply } from '../engine.js';
+import { envelope, merchantOf } from '../engine.js';
+import { canTransition, ORDER_STATUS, type Order, orderView, refundable, STATUS_NAMES } from '../orders.js';
+import { withIdempotency } from './idempotency.js';
+
+/** Merchants whose orders the caller may see: its own and, for a partner, those it acts for. */
+function visibleMids(ctx: Ctx): string[] {
+  const account = ctx.account;
+  if (!account) return [];
+  return [account.mid, ...account.partnerFor];
+}
+
+/** Find an order by FlexFactor id among the caller's merchants, settling its due fates first. */
+export function findOrder(ctx: Ctx, id: string, required = true): Order | undefined {
+  for (const mid of visibleMids(ctx)) {
+    const order = ctx.session.partition(mid).orders.get(id);
+    if (order) {
+      ctx.engine.store.settle(order, ctx.engine.clock.now());
+      return order;
+    }
+  }
+  if (required) throw apiError('404002', { detail: `No order ${id}.` });
+  return undefined;
+}
+
+export function getOrder(ctx: Ctx): Reply {
+  return { body: orderView(findOrder(ctx, ctx.params.id ?? '') as Order) };
+}
+
+const SORT_KEYS: Record<string, (o: Order) => number> = {
+  createdOn: (o) => o.createdOn,
+  orderPlacedDate: (o) => o.createdOn,
+  amount: (o) => o.amount,
+  status: (o) => o.status,
+};
+
+export function listOrders(ctx: Ctx): Reply {
+  const q = ctx.query;
+  const now = ctx.engine.clock.now();
+  const mids = typeof q.mid === 'string' && q.mid !== '' ? [q.mid] : visibleMids(ctx);
+  const statuses = Array.isArray(q.status) ? new Set(q.status.map(Number)) : null;
+  const from = typeof q.from === 'string' ? Date.parse(q.from) : Number.NEGATIVE_INFINITY;
+  const to = typeof q.to === 'string' ? Date.parse(q.to) : Number.POSITIVE_INFINITY;
+  if (Number.isNaN(from) || Number.isNaN(to)) {
+    throw apiError('400012', {
+      errors: { [Number.isNaN(from) ? 'from' : 'to']: ['Send an ISO 8601 date-time.'] },
+    });
+  }
+  const text = typeof q.query === 'string' ? q.query.trim().toLowerCase() : '';
+
+  const matches: Order[] = [];
+  for (const mid of mids) {
+    for (const order of ctx.session.partition(mid).orders.values()) {
+      ctx.engine.store.settle(order, now);
+      if (statuses && !statuses.has(order.status)) continue;
+      if (order.createdOn < from || order.createdOn > to) continue;
+      if (text && !searchable(order).includes(text)) continue;
+      matches.push(order);
+    }
+  }
+  const key = SORT_KEYS[String(q.orderBy ?? 'createdOn')] ?? SORT_KEYS.createdOn;
+  const direction = q.sort === 'asc' ? 1 : -1;
+  matches.sort(
+    (a, b) =>
+      direction * ((key as (o: Order) => number)(a) - (key as (o: Order) => number)(b)) ||
+      a.id.localeCompare(b.id),
+  );
+
+  const pageSize = Number(q.pageSize ?? 10);
+  const pageNumber = Number(q.pageNumber ?? 1);
+  const total = matches.length;
+  const pageCount = Math.ceil(total / pageSize);
+  const first = (pageNumber - 1) * pageSize;
+  const items = matches.slice(first, first + pageSize);
+  return {
+    body: {
+      firstItemOnPage: items.length > 0 ? first + 1 : 0,
+      lastItemOnPage: items.length > 0 ? first + items.length : 0,
+      hasNextPage: pageNumber < pageCount,
+      hasPreviousPage: pageNumber > 1,
+      isFirstPage: pageNumber === 1,
+      isLastPage: pageNumber >= pageCount,
+      pageCount,
+      pageNumber,
+      pageSize,
+      totalItemCount: total,
+      items: items.map(orderView),
+      statusNames: Object.fromEntries(Object.entries(STATUS_NAMES)),
+    },
+  };
+}
+
+function searchable(order: Order): string {
+  return [
+    order.id,
+    order.externalOrderId,
+    order.firstName,
+    order.lastName,
+    order.email,
+    order.referenceNumber,
+  ]
+    .filter(Boolean)
+    .join(' ')
+    .toLowerCase();
+}
+
+/** Business failure tuple `{item1: message, item2: code, item3: code, item4: true}` (observed form). */
+function failure(code: string, message: string): Record<string, unknown> {
+  return { item1: message, item2: code, item3: code, item4: true };
+}
+
+export function captureOrder(ctx: Ctx): Promise<Reply> {
+  const partition = ctx.session.partition(merchantOf(ctx));
+  return withIdempotency(ctx, partition, 'capture', ctx.body.idempotencyKey, () => {
+    const order = findOrder(ctx, String(ctx.body.orderId)) as Order;
+    const failed = (code: string, message: string): Reply => ({
+      body: envelope({ status: 'FAILED', errors: [failure(code, message)] }),
+    });
+    // Invented business codes 3001/3002 (only refund's 2001 is known).
+    if (!canTransition(order, 'capture')) {
+      return failed(
+        '3001',
+        `Order is ${STATUS_NAMES[order.status]}; only a CAPTUREREQUIRED order can be captured.`,
+      );
+    }
+    const amount = Number(ctx.body.amount);
+    const currency = String(ctx.body.currency).toUpperCase();
+    if (amount !== order.amount || currency !== order.currencyCode) {
+      return failed(
+        '3002',
+        `Capture ${amount} ${currency} does not match the authorized ${order.amount} ${order.currencyCode}; partial and over-capture are not supported.`,
+      );
+    }
+    order.capturedAmount = amount;
+    ctx.engine.store.apply(order, 'capture', ctx.engine.clock.now());
+    return { body: envelope({ status: 'SUCCESS' }) };
+  });
+}
+
+export function refundOrder(ctx: Ctx): Reply {
+  const order = findOrder(ctx, ctx.params.id ?? '') as Order;
+  const dollars = Number(ctx.body.amountToRefund);
+  if (!(dollars > 0)) {
+    throw apiError('400001', {
+      errors: { AmountToRefund: ['The AmountToRefund field must be greater than 0 (dollars, e.g. 12.00).'] },
+    });
+  }
+  const cents = Math.round(dollars * 100);
+  const transactionId = typeof ctx.body.transactionId === 'string' ? ctx.body.transactionId : null;
+  // Refunds are idempotent per order (documented): a repeat carrying the same transactionId replays (invented key).
+  const earlier = transactionId ? order.refunds.find((r) => r.transactionId === transactionId) : undefined;
+  if (earlier) return refundSuccess(earlier.id);
+
+  const maximum = order.status === ORDER_STATUS.COMPLETED ? refundable(order) : 0;
+  if (cents > maximum) {
+    // The observed sandbox failure, wording (and its doubled parenthesis) included.
+    const message = `Amount to refund (${dollars.toFixed(2)}) is greater than maximum refund amount in (${(maximum / 100).toFixed(2)}))`;
+    return {
+      body: {
+        responseCode: '2001',
+        responseMessage: message,
+        transactionId: null,
+        ...envelope({ success: false, status: 'FAILED', errors: [failure('2001', message)] }),
+      },
+    };
+  }
+  const now = ctx.engine.clock.now();
+  const refundId = ctx.session.data.uuid();
+  order.refunds.push({
+    id: refundId,
+    amount: cents,
+    message: typeof ctx.body.refundMessage === 'string' ? ctx.body.refundMessage : null,
+    transactionId,
+    createdOn: new Date(now).toISOString(),
+  });
+  order.refundedAmount += cents;
+  ctx.engine.store.apply(order, refundable(order) === 0 ? 'refundFully' : 'refundPartially', now);
+  return refundSuccess(refundId);
+}
+
+function refundSuccess(transactionId: string): Reply {
+  return {
+    body: {
+      responseCode: '00',
+      responseMessage: 'APPROVED',
+      transactionId,
+      ...envelope({ status: 'SUCCESS' }),
+    },
+  };
+}
+
+export function cancelOrder(ctx: Ctx): Promise<Reply> {
+  return cancel(ctx, () => findOrder(ctx, ctx.params.id ?? '') as Order);
+}
+
+export function externalCancelOrder(ctx: Ctx): Promise<Reply> {
+  return cancel(ctx, () => {
+    const externalId = ctx.params.externalOrderId ?? '';
+    for (const mid of visibleMids(ctx)) {
+      const order = ctx.session.partition(mid).orderByExternalId(externalId);
+      if (order) {
+        ctx.engine.store.settle(order, ctx.engine.clock.now());
+        return order;
+      }
+    }
+    throw apiError('404002', { detail: `No order with the merchant orderId ${externalId}.` });
+  });
+}
+
+/** Cancel and external-cancel share this: the same order, so both collapse into one cancellation. */
+function cancel(ctx: Ctx, locate: () => Order): Promise<Reply> {
+  const partition = ctx.session.partition(ctx.account?.mid ?? '');
+  return withIdempotency(ctx, partition, 'cancel', ctx.body?.idempotencyKey, () => {
+    const order = locate();
+    if (order.reason === 'cancelled-by-merchant') return { body: {} };
+    const name = order.isMIT ? 'cancelMit' : 'cancelCit';
+    if (!canTransition(order, name)) {
+      throw apiError('409003', {
+        detail: `The order is ${STATUS_NAMES[order.status]}. MIT orders can be cancelled in DRAFT, PROCESSING or CAPTUREREQUIRED, CIT orders only in CAPTUREREQUIRED; a completed order must be refunded instead.`,
+      });
+    }
+    ctx.engine.store.apply(order, name, ctx.engine.clock.now());
+    return { body: {} };
+  });
+}

@@ -1,0 +1,265 @@
+// The order state machine: the documented numeric statuses and every transition between them, in one table.
+// Handlers and the clock never set `order.status` themselves; they call `transition()`.
+
+import type { EvaluateStatus, Fate } from './outcomes.js';
+
+/** Documented numeric order statuses (GET /v1/orders). Names are upper case as observed for CAPTUREREQUIRED. */
+export const ORDER_STATUS = {
+  DRAFT: 0,
+  ONHOLD: 1,
+  CANCELLED: 2,
+  PROBLEM: 3,
+  PROCESSING: 4,
+  CAPTUREREQUIRED: 5,
+  RETURNED: 6,
+  COMPLETED: 7,
+} as const;
+
+export type OrderStatusName = keyof typeof ORDER_STATUS;
+export type OrderStatus = (typeof ORDER_STATUS)[OrderStatusName];
+
+export const STATUS_NAMES: Record<OrderStatus, OrderStatusName> = Object.fromEntries(
+  Object.entries(ORDER_STATUS).map(([name, code]) => [code, name]),
+) as Record<OrderStatus, OrderStatusName>;
+
+/** Why an order ended up where it is; drives /v1/outcome's vocabulary and the webhook event. */
+export type OrderReason =
+  | 'approved'
+  | 'declined'
+  | 'submitted'
+  | 'picked-up'
+  | 'challenge'
+  | 'challenge-passed'
+  | 'challenge-failed'
+  | 'authorized'
+  | 'captured'
+  | 'auto-voided'
+  | 'expired'
+  | 'cancelled-by-merchant'
+  | 'cancelled-by-flexfactor'
+  | 'partially-refunded'
+  | 'refunded'
+  | 'chargeback';
+
+export interface StatusChange {
+  status: OrderStatus;
+  statusName: OrderStatusName;
+  at: string;
+  reason: OrderReason;
+}
+
+export interface OrderRefund {
+  id: string;
+  amount: number;
+  message: string | null;
+  transactionId: string | null;
+  createdOn: string;
+}
+
+export interface Address {
+  addressLine1: string | null;
+  addressLine2: string | null;
+  city: string | null;
+  state: string | null;
+  zipCode: string | null;
+  country: string | null;
+  countryCode: string | null;
+}
+
+/** An order as the store keeps it. Card data is reduced to BIN, last four and brand: the PAN is never kept. */
+export interface Order {
+  id: string;
+  mid: string;
+  externalOrderId: string;
+  correlationId: string | null;
+  referenceNumber: string;
+  status: OrderStatus;
+  reason: OrderReason;
+  evaluateStatus: EvaluateStatus;
+  createdOn: number;
+  lastUpdatedOn: number;
+  expiryDate: number | null;
+  isMIT: boolean;
+  isRecurring: boolean;
+  transactionType: 'PURCHASE' | 'AUTHORIZATION';
+  amount: number;
+  currencyCode: string;
+  capturedAmount: number;
+  refundedAmount: number;
+  billingAddress: Address;
+  shippingAddress: Address | null;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  phone: string | null;
+  card: { bin: string | null; last4: string | null; brand: string | null; tokenized: boolean };
+  confirmationId: string | null;
+  chargeback: boolean;
+  history: StatusChange[];
+  refunds: OrderRefund[];
+  /** Due changes driven by the clock (fates, pick-up, auto-void), earliest first. */
+  schedule: { at: number; fate: Fate['kind'] | 'pickUp' | 'autoVoid' }[];
+}
+
+/**
+ * Every transition: the statuses it may start from, where it goes, and why. `null` in `to` keeps the status
+ * (a partial refund, a chargeback). This is the whole state machine.
+ */
+export const TRANSITIONS = {
+  approve: { from: [], to: ORDER_STATUS.COMPLETED, reason: 'approved' },
+  decline: { from: [], to: ORDER_STATUS.CANCELLED, reason: 'declined' },
+  submit: { from: [], to: ORDER_STATUS.DRAFT, reason: 'submitted' },
+  presentChallenge: { from: [], to: ORDER_STATUS.PROCESSING, reason: 'challenge' },
+  requireCapture: { from: [], to: ORDER_STATUS.CAPTUREREQUIRED, reason: 'authorized' },
+  pickUp: { from: [ORDER_STATUS.DRAFT], to: ORDER_STATUS.PROCESSING, reason: 'picked-up' },
+  complete: {
+    from: [ORDER_STATUS.DRAFT, ORDER_STATUS.PROCESSING, ORDER_STATUS.ONHOLD],
+    to: ORDER_STATUS.COMPLETED,
+    reason: 'approved',
+  },
+  passChallenge: { from: [ORDER_STATUS.PROCESSING], to: ORDER_STATUS.COMPLETED, reason: 'challenge-passed' },
+  failChallenge: { from: [ORDER_STATUS.PROCESSING], to: ORDER_STATUS.CANCELLED, reason: 'challenge-failed' },
+  expire: {
+    from: [ORDER_STATUS.DRAFT, ORDER_STATUS.PROCESSING, ORDER_STATUS.ONHOLD],
+    to: ORDER_STATUS.CANCELLED,
+    reason: 'expired',
+  },
+  cancelByFlexFactor: {
+    from: [ORDER_STATUS.DRAFT, ORDER_STATUS.PROCESSING, ORDER_STATUS.ONHOLD, ORDER_STATUS.CAPTUREREQUIRED],
+    to: ORDER_STATUS.CANCELLED,
+    reason: 'cancelled-by-flexfactor',
+  },
+  capture: { from: [ORDER_STATUS.CAPTUREREQUIRED], to: ORDER_STATUS.COMPLETED, reason: 'captured' },
+  autoVoid: { from: [ORDER_STATUS.CAPTUREREQUIRED], to: ORDER_STATUS.CANCELLED, reason: 'auto-voided' },
+  // Documented: MIT orders may be cancelled in Draft, Processing or CAPTUREREQUIRED; CIT orders only in CAPTUREREQUIRED.
+  cancelMit: {
+    from: [ORDER_STATUS.DRAFT, ORDER_STATUS.PROCESSING, ORDER_STATUS.CAPTUREREQUIRED],
+    to: ORDER_STATUS.CANCELLED,
+    reason: 'cancelled-by-merchant',
+  },
+  cancelCit: {
+    from: [ORDER_STATUS.CAPTUREREQUIRED],
+    to: ORDER_STATUS.CANCELLED,
+    reason: 'cancelled-by-merchant',
+  },
+  refundPartially: { from: [ORDER_STATUS.COMPLETED], to: null, reason: 'partially-refunded' },
+  refundFully: { from: [ORDER_STATUS.COMPLETED], to: ORDER_STATUS.RETURNED, reason: 'refunded' },
+  receiveChargeback: {
+    from: [ORDER_STATUS.COMPLETED, ORDER_STATUS.RETURNED],
+    to: null,
+    reason: 'chargeback',
+  },
+} as const satisfies Record<
+  string,
+  { from: readonly OrderStatus[]; to: OrderStatus | null; reason: OrderReason }
+>;
+
+export type TransitionName = keyof typeof TRANSITIONS;
+
+export type TransitionListener = (order: Order, name: TransitionName, change: StatusChange) => void;
+
+/** Whether `name` may be applied to `order` now. Initial transitions (empty `from`) apply only to a new order. */
+export function canTransition(order: Order, name: TransitionName): boolean {
+  const rule = TRANSITIONS[name];
+  if (rule.from.length === 0) return order.history.length === 0;
+  return (rule.from as readonly number[]).includes(order.status);
+}
+
+/** Apply a transition; throws if the table does not allow it (callers check canTransition first). */
+export function transition(
+  order: Order,
+  name: TransitionName,
+  at: number,
+  listener?: TransitionListener,
+): StatusChange {
+  if (!canTransition(order, name)) {
+    throw new Error(`transition ${name} is not allowed from ${STATUS_NAMES[order.status]}`);
+  }
+  const rule = TRANSITIONS[name];
+  if (rule.to !== null) order.status = rule.to;
+  order.reason = rule.reason;
+  order.lastUpdatedOn = at;
+  const change: StatusChange = {
+    status: order.status,
+    statusName: STATUS_NAMES[order.status],
+    at: new Date(at).toISOString(),
+    reason: rule.reason,
+  };
+  order.history.push(change);
+  listener?.(order, name, change);
+  return change;
+}
+
+/** Refundable amount in cents: what was captured (or approved) minus what was refunded. */
+export function refundable(order: Order): number {
+  return Math.max(0, order.capturedAmount - order.refundedAmount);
+}
+
+/** /v1/outcome's vocabulary for an order's current state. */
+export function outcomeStatus(order: Order): string {
+  switch (order.status) {
+    case ORDER_STATUS.COMPLETED:
+    case ORDER_STATUS.RETURNED:
+      return 'APPROVED';
+    case ORDER_STATUS.CAPTUREREQUIRED:
+      return 'CAPTUREREQUIRED';
+    case ORDER_STATUS.DRAFT:
+      return 'SUBMITTED';
+    case ORDER_STATUS.PROCESSING:
+    case ORDER_STATUS.ONHOLD:
+    case ORDER_STATUS.PROBLEM:
+      return 'PROCESSING';
+    case ORDER_STATUS.CANCELLED:
+      if (order.reason === 'expired') return 'EXPIRED';
+      if (order.reason === 'declined' || order.reason === 'challenge-failed') return 'DECLINED';
+      return 'CANCELLED';
+  }
+}
+
+const CURRENCY_SYMBOLS: Record<string, string> = {
+  USD: '$',
+  CAD: '$',
+  AUD: '$',
+  EUR: '€',
+  GBP: '£',
+  JPY: '¥',
+};
+
+/** The GET /v1/orders/{id} representation. */
+export function orderView(order: Order): Record<string, unknown> {
+  return {
+    id: order.id,
+    correlationId: order.correlationId,
+    referenceNumber: order.referenceNumber,
+    mid: order.mid,
+    externalOrderId: order.externalOrderId,
+    status: order.status,
+    statusName: STATUS_NAMES[order.status],
+    evaluateStatus: order.evaluateStatus,
+    orderPlacedDate: new Date(order.createdOn).toISOString(),
+    createdOn: new Date(order.createdOn).toISOString(),
+    lastUpdatedOn: new Date(order.lastUpdatedOn).toISOString(),
+    expiryDate: order.expiryDate === null ? null : new Date(order.expiryDate).toISOString(),
+    isMIT: order.isMIT,
+    isRecurring: order.isRecurring,
+    transactionType: order.transactionType,
+    amount: order.amount,
+    currencyCode: order.currencyCode,
+    currencySymbol: CURRENCY_SYMBOLS[order.currencyCode] ?? order.currencyCode,
+    capturedAmount: order.capturedAmount,
+    refundedAmount: order.refundedAmount,
+    refundableAmount: refundable(order),
+    billingAddress: order.billingAddress,
+    shippingAddress: order.shippingAddress,
+    firstName: order.firstName,
+    lastName: order.lastName,
+    email: order.email,
+    phone: order.phone,
+    secondaryEmail: '',
+    card: order.card,
+    confirmationId: order.confirmationId,
+    chargeback: order.chargeback,
+    statusHistory: order.history,
+    refunds: order.refunds.map(({ id, amount, message, createdOn }) => ({ id, amount, message, createdOn })),
+  };
+}

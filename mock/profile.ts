@@ -1,0 +1,96 @@
+// The strict profile: integration prerequisites the real API does not check on each request (fact sheet: intro
+// page), enforced as errors or warnings. Every strict error says that the real API would have accepted the request.
+
+import { apiError } from './catalog.js';
+import type { Ctx } from './engine.js';
+import { findTestCard, looksLikePan } from './outcomes.js';
+
+/** Amount fields in integer cents, per operation (refund's amountToRefund is in dollars and exempt). */
+const CENT_FIELDS: Record<string, string[]> = {
+  evaluate: ['transaction.amount'],
+  transmit: ['transaction.amount'],
+  captureOrder: ['amount'],
+};
+
+/** Objects that hold cardholder data: fields beyond the documented ones there draw a warning. */
+const CARDHOLDER_OBJECTS = ['payer', 'paymentMethod', 'billingInformation', 'shippingInformation'];
+
+/** ISO 8601 with a date, a time and an explicit UTC designator (Z or +00:00). */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]00:?00)$/;
+
+const REAL_API_NOTE =
+  'The real API would have accepted this request (strict profile; start with --profile lenient to allow it).';
+
+/** Run the strict checks for the operation (errors throw); collect warnings into ctx.warnings. */
+export function profileChecks(ctx: Ctx): void {
+  if (ctx.engine.settings.profile !== 'strict' || ctx.op.bodyType !== 'json') return;
+  const body = ctx.body as Record<string, unknown>;
+
+  for (const path of CENT_FIELDS[ctx.op.id] ?? []) {
+    const value = read(body, path);
+    if (typeof value === 'number' && !Number.isInteger(value)) {
+      throw apiError('400007', {
+        detail: `${pascalPath(path)} is ${value}; did you mean ${Math.round(value * 100)}? ${REAL_API_NOTE}`,
+        errors: {
+          [pascalPath(path)]: [
+            `The ${pascalPath(path).split('.').pop()} field must be an integer number of cents.`,
+          ],
+        },
+      });
+    }
+  }
+
+  if (ctx.op.id === 'evaluate') {
+    const expiry = body.expiryDateUtc;
+    if (
+      typeof expiry === 'string' &&
+      expiry !== '' &&
+      !(ISO_UTC.test(expiry) && Number.isFinite(Date.parse(expiry)))
+    ) {
+      throw apiError('400008', {
+        detail: REAL_API_NOTE,
+        errors: {
+          ExpiryDateUtc: [
+            'The field ExpiryDateUtc must be an ISO 8601 timestamp in UTC, e.g. 2026-12-15T00:00:00Z.',
+          ],
+        },
+      });
+    }
+    const method = body.paymentMethod as Record<string, unknown> | undefined;
+    const number = method?.cardNumber;
+    if (typeof number === 'string' && method?.token !== true && looksLikePan(number)) {
+      if (findTestCard(number) === null) {
+        // Never echo the number: only say that it is not a test card.
+        throw apiError('400005', {
+          detail: `The real sandbox would have accepted the request and declined it. ${REAL_API_NOTE}`,
+          errors: { 'PaymentMethod.CardNumber': ['The card number is not a whitelisted test card.'] },
+        });
+      }
+      ctx.warnings.push(
+        'paymentMethod.cardNumber is a raw card number: vault it with /v1/tokenize and send the token with paymentMethod.token = true, so card data never touches your servers (PCI SAQ D scope).',
+      );
+    }
+  }
+
+  const extra = ctx.op
+    .unknownFields(body)
+    .filter((path) => CARDHOLDER_OBJECTS.some((o) => path.startsWith(`${o}.`)));
+  if (extra.length > 0) {
+    ctx.warnings.push(
+      `Cardholder fields beyond the documented ones were sent and ignored: ${extra.join(', ')}. Do not send cardholder data FlexFactor does not ask for.`,
+    );
+  }
+}
+
+function read(body: Record<string, unknown>, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>((acc, key) => (acc as Record<string, unknown> | undefined)?.[key], body);
+}
+
+function pascalPath(path: string): string {
+  return path
+    .split('.')
+    .map((s) => s.charAt(0).toUpperCase() + s.slice(1))
+    .join('.');
+}

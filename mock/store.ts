@@ -1,0 +1,269 @@
+// In-memory state, partitioned by test session and merchant: orders, vaulted cards and idempotency records.
+// Two sessions (or two merchants) never see each other's data; resetting one session leaves the others alone.
+
+import { createHash } from 'node:crypto';
+import { DataSource } from './data.js';
+import type { Order, TransitionListener, TransitionName } from './orders.js';
+import { canTransition, refundable, transition } from './orders.js';
+import type { TestCardName } from './outcomes.js';
+
+/** A vaulted card: only what survives tokenization. The PAN and CVV are never stored. */
+export interface VaultedCard {
+  token: string;
+  testCard: TestCardName;
+  firstSix: string;
+  lastFour: string;
+  brand: string;
+  month: number;
+  year: number;
+  createdOn: number;
+}
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+interface IdempotencyRecord {
+  fingerprint: string;
+  at: number;
+  /** null while the first request is still being handled. */
+  response: StoredResponse | null;
+}
+
+/** Bounds that keep memory flat in long runs (oldest entries are evicted first). */
+export const STORE_LIMITS = {
+  ordersPerPartition: 50_000,
+  idempotencyKeysPerPartition: 50_000,
+  cardsPerPartition: 50_000,
+};
+
+/** Idempotency replay window (24 h is documented for cancel; we apply it to every idempotent call — invented). */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export class Partition {
+  readonly orders = new Map<string, Order>();
+  /** merchant orderId → FlexFactor order id */
+  readonly byExternalId = new Map<string, string>();
+  readonly cards = new Map<string, VaultedCard>();
+  readonly #idempotency = new Map<string, IdempotencyRecord>();
+
+  addOrder(order: Order): void {
+    evictOldest(this.orders, STORE_LIMITS.ordersPerPartition, (evicted) =>
+      this.byExternalId.delete(evicted.externalOrderId),
+    );
+    this.orders.set(order.id, order);
+    this.byExternalId.set(order.externalOrderId, order.id);
+  }
+
+  orderByExternalId(externalOrderId: string): Order | undefined {
+    const id = this.byExternalId.get(externalOrderId);
+    return id === undefined ? undefined : this.orders.get(id);
+  }
+
+  addCard(card: VaultedCard): void {
+    evictOldest(this.cards, STORE_LIMITS.cardsPerPartition);
+    this.cards.set(card.token, card);
+  }
+
+  /**
+   * Look up an idempotency key for an operation. Returns the replay (same body), a conflict (different body), an
+   * in-progress marker, or null when the key is new — in which case it is claimed for this request.
+   */
+  claimIdempotencyKey(
+    scope: string,
+    key: string,
+    body: unknown,
+    now: number,
+  ):
+    | { kind: 'new' }
+    | { kind: 'replay'; response: StoredResponse }
+    | { kind: 'conflict' }
+    | { kind: 'in-progress' } {
+    const id = `${scope}\u0000${key}`;
+    const fingerprint = fingerprintOf(body);
+    const existing = this.#idempotency.get(id);
+    if (existing && now - existing.at < IDEMPOTENCY_WINDOW_MS) {
+      if (existing.fingerprint !== fingerprint) return { kind: 'conflict' };
+      if (existing.response === null) return { kind: 'in-progress' };
+      return { kind: 'replay', response: existing.response };
+    }
+    evictOldest(this.#idempotency, STORE_LIMITS.idempotencyKeysPerPartition);
+    this.#idempotency.set(id, { fingerprint, at: now, response: null });
+    return { kind: 'new' };
+  }
+
+  /** Record the response of a claimed key (or release the claim when the request failed before any effect). */
+  completeIdempotencyKey(scope: string, key: string, response: StoredResponse | null): void {
+    const id = `${scope}\u0000${key}`;
+    const record = this.#idempotency.get(id);
+    if (!record) return;
+    if (response === null) this.#idempotency.delete(id);
+    else record.response = response;
+  }
+}
+
+export class Session {
+  readonly name: string;
+  readonly data: DataSource;
+  readonly #partitions = new Map<string, Partition>();
+
+  constructor(name: string, seed: number) {
+    this.name = name;
+    this.data = new DataSource(seed, name);
+  }
+
+  partition(mid: string): Partition {
+    const key = mid.toLowerCase();
+    let partition = this.#partitions.get(key);
+    if (!partition) {
+      partition = new Partition();
+      this.#partitions.set(key, partition);
+    }
+    return partition;
+  }
+
+  partitions(): IterableIterator<[string, Partition]> {
+    return this.#partitions.entries();
+  }
+}
+
+export const DEFAULT_SESSION = 'default';
+/** At most this many live sessions; the least recently created is dropped beyond it (invented bound). */
+export const MAX_SESSIONS = 1000;
+
+export class Store {
+  readonly seed: number;
+  readonly #sessions = new Map<string, Session>();
+  readonly #listeners = new Set<TransitionListener>();
+
+  constructor(seed: number) {
+    this.seed = seed;
+  }
+
+  session(name: string = DEFAULT_SESSION): Session {
+    let session = this.#sessions.get(name);
+    if (!session) {
+      evictOldest(this.#sessions, MAX_SESSIONS);
+      session = new Session(name, this.seed);
+      this.#sessions.set(name, session);
+    }
+    return session;
+  }
+
+  sessionNames(): string[] {
+    return [...this.#sessions.keys()];
+  }
+
+  /** Forget everything of one session (orders, cards, keys); its fake-data stream restarts from the seed. */
+  reset(name: string = DEFAULT_SESSION): void {
+    this.#sessions.delete(name);
+  }
+
+  resetAll(): void {
+    this.#sessions.clear();
+  }
+
+  onTransition(listener: TransitionListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Apply a named transition and tell the listeners (webhooks, journal). */
+  apply(order: Order, name: TransitionName, at: number): void {
+    transition(order, name, at, (o, n, change) => {
+      for (const listener of this.#listeners) listener(o, n, change);
+    });
+  }
+
+  /**
+   * Run the order's scheduled changes that are due at `now` (fates from the outcome table, MIT pick-up, capture
+   * auto-void). Called before any read or action on the order, so time-driven changes need no background timer.
+   */
+  settle(order: Order, now: number): void {
+    while (order.schedule.length > 0 && (order.schedule[0]?.at ?? Infinity) <= now) {
+      const due = order.schedule.shift();
+      if (!due) break;
+      this.#runFate(order, due.fate, due.at);
+    }
+  }
+
+  #runFate(order: Order, fate: Order['schedule'][number]['fate'], at: number): void {
+    const step = FATE_STEPS[fate];
+    if (!canTransition(order, step.transition)) return;
+    if (step.prepare?.(order, at) === false) return;
+    this.apply(order, step.transition, at);
+  }
+}
+
+/**
+ * What each scheduled fate does: the transition it asks for and any money it moves first. A fate whose transition
+ * is no longer allowed (the merchant cancelled, the order was captured) is dropped.
+ */
+const FATE_STEPS: Record<
+  Order['schedule'][number]['fate'],
+  { transition: TransitionName; prepare?: (order: Order, at: number) => boolean | undefined }
+> = {
+  pickUp: { transition: 'pickUp' },
+  complete: { transition: 'complete', prepare: settleAmount },
+  challengePass: { transition: 'passChallenge', prepare: settleAmount },
+  challengeFail: { transition: 'failChallenge' },
+  expire: { transition: 'expire' },
+  cancel: { transition: 'cancelByFlexFactor' },
+  autoVoid: { transition: 'autoVoid' },
+  refund: {
+    transition: 'refundFully',
+    prepare: (order, at) => {
+      const amount = refundable(order);
+      if (amount === 0) return false;
+      order.refunds.push({
+        id: `refund-${order.refunds.length + 1}`,
+        amount,
+        message: 'Refunded by FlexFactor',
+        transactionId: null,
+        createdOn: new Date(at).toISOString(),
+      });
+      order.refundedAmount += amount;
+      return true;
+    },
+  },
+  chargeback: {
+    transition: 'receiveChargeback',
+    prepare: (order) => {
+      order.chargeback = true;
+      return true;
+    },
+  },
+};
+
+/** An approved rescue settles the full amount. */
+function settleAmount(order: Order): boolean {
+  order.capturedAmount = order.amount;
+  return true;
+}
+
+function fingerprintOf(body: unknown): string {
+  return createHash('sha256').update(stableStringify(body)).digest('base64');
+}
+
+/** JSON with sorted keys, so `{a,b}` and `{b,a}` count as the same request. */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function evictOldest<K, V>(map: Map<K, V>, limit: number, onEvict?: (value: V) => void): void {
+  while (map.size >= limit) {
+    const first = map.entries().next();
+    if (first.done) return;
+    map.delete(first.value[0]);
+    onEvict?.(first.value[1]);
+  }
+}
