@@ -46,7 +46,7 @@ export type MockApp = express.Express & { mock: Engine };
 export const SESSION_HEADER = 'x-mock-session';
 export const WARNING_HEADER = 'x-mock-warning';
 const SESSION_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
-const JSON_TYPE = /^(application\/(?:[\w.+-]+\+)?json|text\/json)\s*(;|$)/i;
+const JSON_TYPE = /^(application\/(?:[\w.*+-]+\+)?json|text\/json)\s*(;|$)/i;
 
 export const STDERR_LOGGER: Logger = {
   info: (m) => process.stderr.write(`${m}\n`),

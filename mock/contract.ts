@@ -59,13 +59,18 @@ export class Contract {
   constructor(options: ContractOptions = {}) {
     const specPath = options.specPath ?? defaultSpecPath();
     this.document = parseYaml(readFileSync(specPath, 'utf8')) as Schema;
-    const components = (this.document.components ?? {}) as Schema;
+    // Schemas are compiled one by one, so their document-relative refs must name the document.
+    const absolute = absoluteRefs(this.document) as Schema;
+    const components = (absolute.components ?? {}) as Schema;
     this.#ajv = newAjv(false);
     this.#ajv.addSchema({ $id: 'openapi.json', components });
     this.#queryAjv = newAjv(true);
     this.#queryAjv.addSchema({ $id: 'openapi.json', components });
+    this.#compiledFrom = absolute;
     this.#compileOperations();
   }
+
+  readonly #compiledFrom: Schema;
 
   operation(id: string): CompiledOperation {
     const op = this.operations.get(id);
@@ -98,7 +103,7 @@ export class Contract {
   }
 
   #compileOperations(): void {
-    const paths = (this.document.paths ?? {}) as Record<string, Schema>;
+    const paths = (this.#compiledFrom.paths ?? {}) as Record<string, Schema>;
     for (const [path, item] of Object.entries(paths)) {
       for (const method of METHODS) {
         const op = item[method] as Schema | undefined;
@@ -172,7 +177,9 @@ export class Contract {
 
   #compileResponse(operationId: string, status: number): ValidateFunction | null {
     const op = this.operation(operationId);
-    const raw = ((this.document.paths as Record<string, Schema>)[op.path] as Schema)[op.method] as Schema;
+    const raw = ((this.#compiledFrom.paths as Record<string, Schema>)[op.path] as Schema)[
+      op.method
+    ] as Schema;
     const responses = (raw.responses ?? {}) as Record<string, Schema>;
     const response = this.#deref(
       responses[String(status)] ?? responses[`${String(status)[0]}XX`] ?? responses.default,
@@ -197,7 +204,7 @@ export class Contract {
         .split('/')
         .reduce<unknown>(
           (acc, part) => (acc as Schema | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')],
-          this.document,
+          this.#compiledFrom,
         ) as Schema | undefined;
     }
     return current;
@@ -235,6 +242,20 @@ export function defaultSpecPath(): string {
     dir = resolve(dir, '..');
   }
   throw new Error('contracts/openapi.yaml not found next to the package');
+}
+
+/** Deep copy with every `#/…` ref rewritten to `openapi.json#/…`. */
+function absoluteRefs(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(absoluteRefs);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    out[key] =
+      key === '$ref' && typeof value === 'string' && value.startsWith('#/')
+        ? `openapi.json${value}`
+        : absoluteRefs(value);
+  }
+  return out;
 }
 
 function newAjv(coerce: boolean): Ajv2020 {

@@ -222,7 +222,8 @@ export function transmit(ctx: Ctx): Reply {
 /** getOutcome (deprecated): the decision for an orderSessionKey, NOTFOUND when there is none. */
 export function getOutcome(ctx: Ctx): Reply {
   const order = findOrder(ctx, String(ctx.body.orderSessionKey), false);
-  if (!order) return { body: { status: 'NOTFOUND', confirmationId: null, ...envelope({}) } };
+  if (!order)
+    return { body: { status: 'NOTFOUND', confirmationId: null, ...envelope({ status: 'NOTFOUND' }) } };
   const status = outcomeStatus(order);
   const confirmationId = status === 'APPROVED' ? order.confirmationId : null;
   return { body: { status, confirmationId, ...envelope({ status }) } };

@@ -1,0 +1,97 @@
+// Shared test fixtures: an app with response validation on and a frozen clock, tokens, and request builders.
+
+import request from 'supertest';
+import { createApp, type MockApp, type MockOptions } from '../mock/app.js';
+import { DEFAULT_MERCHANT, type MerchantAccount } from '../mock/credentials.js';
+import type { Logger } from '../mock/engine.js';
+import { TEST_CARDS } from '../mock/outcomes.js';
+
+export const T0 = '2026-06-01T12:00:00.000Z';
+
+export interface TestApp {
+  app: MockApp;
+  logs: string[];
+}
+
+/** A mock with a frozen clock at T0, every response checked against the contract, and logs captured. */
+export function makeApp(options: MockOptions = {}): TestApp {
+  const logs: string[] = [];
+  const logger: Logger = {
+    info: (m) => logs.push(`info ${m}`),
+    warn: (m) => logs.push(`warn ${m}`),
+    error: (m) => logs.push(`error ${m}`),
+  };
+  const app = createApp({ clock: { start: T0, frozen: true }, validateResponses: true, logger, ...options });
+  return { app, logs };
+}
+
+export async function tokenFor(
+  app: MockApp,
+  account: MerchantAccount = DEFAULT_MERCHANT,
+  session?: string,
+): Promise<string> {
+  const req = request(app).post('/v1/oauth2/token');
+  if (session) req.set('x-mock-session', session);
+  const res = await req.send({ AppKey: account.appKey, AppSecret: account.appSecret });
+  if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.accessToken as string;
+}
+
+let counter = 0;
+/** A unique GUID-shaped string for idempotency keys and order ids. */
+export function guid(): string {
+  counter += 1;
+  return `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`;
+}
+
+type Json = Record<string, unknown>;
+
+/** A complete, valid CIT evaluate body (approved card, integer cents); `overrides` merge on top, shallowly per object. */
+export function evaluateBody(overrides: Json = {}): Json {
+  const base: Json = {
+    isDeclined: true,
+    isMIT: false,
+    mid: DEFAULT_MERCHANT.mid,
+    orderId: `ORDER-${guid()}`,
+    idempotencyKey: guid(),
+    transaction: {
+      id: '3478613',
+      amount: 1500,
+      currency: 'USD',
+      timestampUtc: '2026-06-01T11:59:00Z',
+      responseCode: '05',
+      responseCodeSource: 'NMI',
+      avsResultCode: 'M',
+      cvvResultCode: 'M',
+      cavvResultCode: 'NA',
+    },
+    payer: { email: 'john@example.com' },
+    billingInformation: {
+      firstName: 'John',
+      lastName: 'Doe',
+      country: 'United States',
+      countryCode: 'US',
+      addressLine1: '123 Main St.',
+      city: 'San Francisco',
+      state: 'CA',
+      zipCode: '94111',
+    },
+    paymentMethod: { cardNumber: TEST_CARDS.approved, token: false },
+  };
+  const out: Json = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    const current = base[key];
+    out[key] =
+      value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object'
+        ? { ...(current as Json), ...(value as Json) }
+        : value;
+  }
+  return out;
+}
+
+/** POST /v1/evaluate with a bearer token. */
+export function evaluate(app: MockApp, token: string, body: Json, session?: string) {
+  const req = request(app).post('/v1/evaluate').set('authorization', `Bearer ${token}`);
+  if (session) req.set('x-mock-session', session);
+  return req.send(body);
+}

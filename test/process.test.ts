@@ -1,0 +1,97 @@
+// The real process, started the way `npm start` starts it (compiled JavaScript, no TypeScript loader), on port 0.
+
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { DEFAULT_MERCHANT } from '../mock/credentials.js';
+
+const CLI = 'dist/mock/cli.js';
+
+function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ child: ChildProcess; line: string; url: string }> {
+  assert.ok(existsSync(CLI), `${CLI} is missing: run npm run build (npm test does)`);
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no start-up line within 10 s: ${out}`)), 10_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n')[0] ?? '';
+      const match = /listening on (http:\/\/[^\s/]+)\/v1/.exec(line);
+      if (out.includes('\n') && match?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, line, url: match[1] });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before listening: ${out}`)));
+  });
+}
+
+test('the CLI listens on 127.0.0.1, prints one line with the credentials, and serves tokens', async () => {
+  const { child, line, url } = await startCli(['--port', '0']);
+  try {
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(line.includes(DEFAULT_MERCHANT.appKey) && line.includes(DEFAULT_MERCHANT.mid));
+    const res = await fetch(`${url}/v1/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ AppKey: DEFAULT_MERCHANT.appKey, AppSecret: DEFAULT_MERCHANT.appSecret }),
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { accessToken: string };
+    assert.equal(body.accessToken.split('.').length, 3);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0, 'SIGTERM is a clean exit');
+});
+
+test('the PORT environment variable sets the port when --port is absent', async () => {
+  const probe = await startCli(['--port', '0']);
+  const port = Number(new URL(probe.url).port);
+  probe.child.kill('SIGTERM');
+  await once(probe.child, 'exit');
+  const { child, url } = await startCli([], { PORT: String(port) });
+  try {
+    assert.equal(new URL(url).port, String(port));
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+});
+
+test('--help lists every option', async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'serve', '--help']);
+  for (const option of [
+    '--port',
+    '--host',
+    '--profile',
+    '--seed',
+    '--merchants',
+    '--start-time',
+    '--freeze-time',
+    '--capture-window',
+    '--body-limit',
+    '--validate-responses',
+  ]) {
+    assert.ok(stdout.includes(option), `${option} in --help`);
+  }
+});
+
+test('a bad option is a clear error and exit code 1, not a stack trace', async () => {
+  const result = await promisify(execFile)(process.execPath, [CLI, '--port', 'abc']).catch(
+    (e: { code: number; stderr: string }) => e,
+  );
+  assert.equal((result as { code: number }).code, 1);
+  assert.match((result as { stderr: string }).stderr, /--port must be an integer/);
+  assert.doesNotMatch((result as { stderr: string }).stderr, /at .+\(/);
+});
