@@ -1,0 +1,81 @@
+// Generated README sections: the error catalog and the test cards/outcome table, rendered from the same tables
+// the mock runs on. `npm run docs` rewrites them in README.md; a test fails when README.md is out of date.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ERROR_CATALOG } from '../mock/catalog.js';
+import { OUTCOME_RULES, TEST_CARD_DETAILS } from '../mock/outcomes.js';
+
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+export function renderCatalog(): string {
+  const rows = Object.entries(ERROR_CATALOG).map(
+    ([code, e]) => `| \`${code}\` | ${e.status} | ${cell(e.title)} | ${cell(e.fix)} |`,
+  );
+  return ['| code | HTTP | title | how to fix |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+function describeWhen(when: Record<string, boolean | undefined>): string {
+  const parts: string[] = [];
+  if (when.isMIT !== undefined) parts.push(when.isMIT ? 'MIT' : 'CIT');
+  if (when.authorization !== undefined)
+    parts.push(when.authorization ? 'transactionType AUTHORIZATION' : 'purchase');
+  if (when.expiry !== undefined) parts.push(when.expiry ? 'with expiryDateUtc' : 'no expiryDateUtc');
+  if (when.phone !== undefined) parts.push(when.phone ? 'with payer.phone' : 'no payer.phone');
+  return parts.length > 0 ? parts.join(', ') : 'any';
+}
+
+const MS = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+function describeAfter(after: number | 'expiry'): string {
+  if (after === 'expiry') return 'at expiryDateUtc';
+  if (after % MS.d === 0) return `after ${after / MS.d} d`;
+  if (after % MS.h === 0) return `after ${after / MS.h} h`;
+  return `after ${after / MS.m} min`;
+}
+
+export function renderTestCards(): string {
+  const cards = Object.entries(TEST_CARD_DETAILS).map(
+    ([name, c]) =>
+      `| \`TEST_CARDS.${name}\` | \`${c.number}\` | ${c.brand} | ${c.source} | ${cell(c.summary)} |`,
+  );
+  const rules = OUTCOME_RULES.map((r) => {
+    const fates = r.fates.map((f) => `${f.kind} ${describeAfter(f.after)}`).join('; ') || '—';
+    const card = r.card === 'not-whitelisted' ? 'any other card' : `\`${r.card}\``;
+    return `| ${card} | ${describeWhen(r.when as Record<string, boolean | undefined>)} | **${r.status}** | ${fates} | ${r.source} |`;
+  });
+  return [
+    '| name | number | brand | source | behaviour |',
+    '|---|---|---|---|---|',
+    ...cards,
+    '',
+    'The outcome table, first matching row wins (`mock/outcomes.ts`):',
+    '',
+    '| card | when | evaluate answers | then (virtual clock) | source |',
+    '|---|---|---|---|---|',
+    ...rules,
+  ].join('\n');
+}
+
+export const SECTIONS: Record<string, () => string> = {
+  catalog: renderCatalog,
+  'test-cards': renderTestCards,
+};
+
+/** README text with every generated section replaced by its current rendering. */
+export function renderReadme(readme: string): string {
+  let out = readme;
+  for (const [name, render] of Object.entries(SECTIONS)) {
+    const start = `<!-- generated:${name}:start -->`;
+    const end = `<!-- generated:${name}:end -->`;
+    const from = out.indexOf(start);
+    const to = out.indexOf(end);
+    if (from === -1 || to === -1) throw new Error(`README.md lacks the ${start} … ${end} markers`);
+    out = `${out.slice(0, from + start.length)}\n${render()}\n${out.slice(to)}`;
+  }
+  return out;
+}
+
+if (process.argv[1]?.endsWith('readme-tables.ts')) {
+  const current = readFileSync('README.md', 'utf8');
+  writeFileSync('README.md', renderReadme(current));
+  process.stdout.write('README.md generated sections updated\n');
+}
