@@ -166,7 +166,7 @@ export const ERROR_CATALOG = {
   '415001': {
     status: 415,
     title: 'Unsupported content type.',
-    fix: 'Send the body as JSON with `Content-Type: application/json` (application/*+json is accepted too).',
+    fix: 'Send the body in the content type the endpoint takes: JSON (`application/json` or `application/*+json`) everywhere, except the onboarding document upload, which takes `multipart/form-data`.',
   },
   '429001': {
     status: 429,
