@@ -15,7 +15,7 @@ import { ApiError, apiError } from './catalog.js';
 import { type ClockOptions, VirtualClock } from './clock.js';
 import { type CompiledOperation, Contract } from './contract.js';
 import { AccountBook, DEFAULT_ACCOUNTS, type MerchantAccount } from './credentials.js';
-import type { Ctx, Engine, Logger, Profile, Reply } from './engine.js';
+import type { Ctx, Engine, Exchange, Logger, Profile, Reply, RequestHooks } from './engine.js';
 import { profileChecks } from './profile.js';
 import { PARTNER_OPERATIONS, ROUTES } from './routes.js';
 import { DEFAULT_SESSION, type Session, Store } from './store.js';
@@ -39,6 +39,8 @@ export interface MockOptions {
   logger?: Logger;
   /** Alternative OpenAPI document (default: the package's contracts/openapi.yaml). */
   specPath?: string;
+  /** Extra pipeline extensions, run after the built-in ones. */
+  hooks?: RequestHooks[];
 }
 
 export type MockApp = express.Express & { mock: Engine };
@@ -81,6 +83,7 @@ export function createApp(options: MockOptions = {}): MockApp {
     clock,
     log: options.logger ?? STDERR_LOGGER,
     violations: [],
+    hooks: [...(options.hooks ?? [])],
   };
 
   const app = express() as MockApp;
@@ -118,6 +121,10 @@ function paramCount(path: string): number {
 interface Locals {
   session: Session;
   operationId?: string;
+  /** The body as sent, for the journal. */
+  responseBody?: unknown;
+  /** Names of the scenarios that applied (set by the scenario hook). */
+  scenarios?: string[];
 }
 
 function locals(res: Response): Locals {
@@ -138,9 +145,41 @@ function resolveSession(engine: Engine): RequestHandler {
       );
       return;
     }
-    locals(res).session = engine.store.session(name);
+    const session = engine.store.session(name);
+    locals(res).session = session;
+    watchExchange(engine, req, res, session);
+    try {
+      for (const hook of engine.hooks) hook.onRequest?.(req, res, session);
+    } catch (error) {
+      return next(error);
+    }
     next();
   };
+}
+
+/** Tell the hooks about the finished exchange once the connection is done with it (answered or not). */
+function watchExchange(engine: Engine, req: Request, res: Response, session: Session): void {
+  if (!engine.hooks.some((h) => h.onFinish)) return;
+  const at = engine.clock.now();
+  const started = performance.now();
+  res.once('close', () => {
+    const exchange: Exchange = {
+      session: session.name,
+      method: req.method,
+      path: req.path,
+      query: req.query as Record<string, unknown>,
+      operationId: locals(res).operationId ?? null,
+      at,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+      status: res.headersSent ? res.statusCode : null,
+      requestHeaders: req.headers,
+      requestBody: req.body,
+      responseHeaders: res.getHeaders(),
+      responseBody: locals(res).responseBody,
+      scenarios: locals(res).scenarios ?? [],
+    };
+    for (const hook of engine.hooks) hook.onFinish?.(exchange);
+  });
 }
 
 /** One route: the named stages run in order; any of them may throw a catalog error. */
@@ -188,35 +227,33 @@ function pipeline(
 
   const run: RequestHandler = async (req, res, next) => {
     try {
-      const session = locals(res).session;
-      const account = (res.locals as { account?: MerchantAccount }).account ?? null;
-      const query = op.checkQuery(req.query as Record<string, unknown>);
-      if (query.errors) throw apiError('400012', { errors: query.errors });
-      let body: unknown = req.body;
-      if (op.bodyType === 'json') {
-        if (body === undefined) {
-          if (op.bodyRequired)
-            throw apiError('400001', { errors: { $: ['A request body is required: send a JSON object.'] } });
-          body = {};
-        }
-        const checked = op.checkBody(body);
-        if (checked.errors) throw apiError('400001', { errors: checked.errors });
-        body = checked.value;
-      }
       const ctx: Ctx = {
         engine,
         req,
         op,
-        session,
-        body,
-        query: query.value,
+        session: locals(res).session,
+        body: req.body,
+        query: req.query as Record<string, unknown>,
         params: req.params as Record<string, string>,
-        account,
+        account: (res.locals as { account?: MerchantAccount }).account ?? null,
         warnings: [],
+        locals: res.locals,
       };
+      for (const hook of engine.hooks) {
+        const early = await hook.beforeHandler?.(ctx, res);
+        if (early === 'handled') return;
+        if (early) return send(engine, res, op.id, early);
+      }
+      validate(ctx);
       authorizeMerchant(ctx);
       profileChecks(ctx);
-      const reply = await handler(ctx);
+      let reply = await handler(ctx);
+      for (const hook of engine.hooks) {
+        if (!hook.afterHandler) continue;
+        const next = await hook.afterHandler(ctx, reply, res);
+        if (next === 'handled') return;
+        reply = next;
+      }
       for (const warning of ctx.warnings) engine.log.warn(`${op.id}: ${warning}`);
       send(engine, res, op.id, reply, ctx.warnings);
     } catch (error) {
@@ -225,6 +262,23 @@ function pipeline(
   };
 
   return [start, authenticate, checkContentType, jsonParser, run];
+}
+
+/** Schema stage: query parameters, then the body (keys bound case-insensitively first). */
+function validate(ctx: Ctx): void {
+  const query = ctx.op.checkQuery(ctx.query);
+  if (query.errors) throw apiError('400012', { errors: query.errors });
+  ctx.query = query.value;
+  if (ctx.op.bodyType !== 'json') return;
+  if (ctx.body === undefined) {
+    if (ctx.op.bodyRequired) {
+      throw apiError('400001', { errors: { $: ['A request body is required: send a JSON object.'] } });
+    }
+    ctx.body = {};
+  }
+  const checked = ctx.op.checkBody(ctx.body);
+  if (checked.errors) throw apiError('400001', { errors: checked.errors });
+  ctx.body = checked.value;
 }
 
 /** A `mid` in the body or query must be the caller's own, or one its partner account acts for. */
@@ -265,6 +319,7 @@ function send(
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   res.status(status);
   if (body === undefined) body = {};
+  locals(res).responseBody = body;
   res.type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
@@ -313,6 +368,7 @@ function errorHandler(engine: Engine): ErrorRequestHandler {
       if (problems.length > 0) engine.violations.push({ operationId, status: apiErr.status, problems });
     }
     for (const [name, value] of Object.entries(apiErr.headers ?? {})) res.setHeader(name, value);
+    locals(res).responseBody = body;
     res.status(apiErr.status).type('application/problem+json; charset=utf-8').send(JSON.stringify(body));
   };
 }

@@ -1,6 +1,7 @@
 // Shared types of the request pipeline: the engine (everything a handler may touch) and the per-request context.
 
-import type { Request } from 'express';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { Request, Response } from 'express';
 import type { TokenService } from './auth.js';
 import type { VirtualClock } from './clock.js';
 import type { CompiledOperation, Contract } from './contract.js';
@@ -36,6 +37,47 @@ export interface Engine {
   log: Logger;
   /** Responses that failed the contract check (only filled when validateResponses is on). */
   violations: { operationId: string; status: number; problems: string[] }[];
+  /** Extensions that see every request (scenarios, journal); called in order. */
+  hooks: RequestHooks[];
+}
+
+/** What a beforeHandler hook may do: answer instead of the handler, take over the socket, or let it run. */
+export type HookResult = Reply | 'handled' | undefined;
+
+/** One request and its response, as the journal sees it (bodies as parsed/sent; redaction is the reader's job). */
+export interface Exchange {
+  session: string;
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  operationId: string | null;
+  /** Virtual-clock time the request arrived (ms since the epoch). */
+  at: number;
+  /** Wall-clock duration in ms. */
+  durationMs: number;
+  /** HTTP status sent, or null when the connection ended without a response (a transport fault). */
+  status: number | null;
+  requestHeaders: IncomingHttpHeaders;
+  requestBody: unknown;
+  responseHeaders: OutgoingHttpHeaders;
+  responseBody: unknown;
+  /** Names of the scenarios that applied. */
+  scenarios: string[];
+}
+
+/**
+ * An extension of the pipeline. Every method is optional; a hook that throws an ApiError answers with that error.
+ */
+export interface RequestHooks {
+  name: string;
+  /** Once per request, right after the session is known (unknown paths included). */
+  onRequest?(req: Request, res: Response, session: Session): void;
+  /** After authentication and body parsing, before validation and the handler. */
+  beforeHandler?(ctx: Ctx, res: Response): Promise<HookResult> | HookResult;
+  /** With the handler's reply, before it is written; may replace it or take over the socket ('handled'). */
+  afterHandler?(ctx: Ctx, reply: Reply, res: Response): Promise<Reply | 'handled'> | Reply | 'handled';
+  /** After the response was written or the connection closed. */
+  onFinish?(exchange: Exchange): void;
 }
 
 /** Everything a handler gets: validated input, the caller, its session, and the engine. */
@@ -53,6 +95,8 @@ export interface Ctx {
   account: MerchantAccount | null;
   /** Strict-profile warnings to send back in x-mock-warning headers. */
   warnings: string[];
+  /** Per-request scratch space for hooks (e.g. the scenarios that matched). */
+  locals: Record<string, unknown>;
 }
 
 export interface Reply {

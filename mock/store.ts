@@ -137,6 +137,8 @@ export class Store {
   readonly seed: number;
   readonly #sessions = new Map<string, Session>();
   readonly #listeners = new Set<TransitionListener>();
+  /** Orders with scheduled changes still to come, and the session they live in. */
+  readonly #scheduled = new Map<Order, Session>();
 
   constructor(seed: number) {
     this.seed = seed;
@@ -175,6 +177,28 @@ export class Store {
     transition(order, name, at, (o, n, change) => {
       for (const listener of this.#listeners) listener(o, n, change);
     });
+  }
+
+  /** Add a scheduled change to an order (kept sorted), so settleDue() will find it. */
+  schedule(session: Session, order: Order, at: number, fate: Order['schedule'][number]['fate']): void {
+    order.schedule.push({ at, fate });
+    order.schedule.sort((a, b) => a.at - b.at);
+    this.#scheduled.set(order, session);
+  }
+
+  /**
+   * Settle every order whose scheduled change is due at `now`, in every live session — what makes webhooks fire when
+   * the clock moves, without anyone reading the order. Orders of reset sessions are dropped.
+   */
+  settleDue(now: number): void {
+    for (const [order, session] of this.#scheduled) {
+      if (this.#sessions.get(session.name) !== session) {
+        this.#scheduled.delete(order);
+        continue;
+      }
+      this.settle(order, now);
+      if (order.schedule.length === 0) this.#scheduled.delete(order);
+    }
   }
 
   /**

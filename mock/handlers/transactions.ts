@@ -154,20 +154,19 @@ function evaluateOnce(ctx: Ctx, mid: string, partition: Partition): Reply {
       break;
     case 'SUBMITTED':
       store.apply(order, 'submit', now);
-      order.schedule.push({ at: now + PICK_UP_AFTER_MS, fate: 'pickUp' });
+      store.schedule(ctx.session, order, now + PICK_UP_AFTER_MS, 'pickUp');
       break;
     case 'CAPTUREREQUIRED':
       store.apply(order, 'requireCapture', now);
-      order.schedule.push({ at: now + ctx.engine.settings.captureWindowMs, fate: 'autoVoid' });
+      store.schedule(ctx.session, order, now + ctx.engine.settings.captureWindowMs, 'autoVoid');
       break;
   }
   const deadline = expiry ?? now + DEFAULT_MIT_WINDOW_MS;
   for (const fate of rule.fates) {
     // Managed MIT: a fate never lands later than expiryDateUtc.
     const at = fate.after === 'expiry' ? deadline : Math.min(now + fate.after, deadline);
-    order.schedule.push({ at, fate: fate.kind });
+    store.schedule(ctx.session, order, at, fate.kind);
   }
-  order.schedule.sort((a, b) => a.at - b.at);
   if (
     order.confirmationId === null &&
     rule.fates.some((f) => f.kind === 'complete' || f.kind === 'challengePass')
