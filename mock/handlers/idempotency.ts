@@ -13,7 +13,10 @@ export async function withIdempotency(
   action: () => Reply | Promise<Reply>,
 ): Promise<Reply> {
   if (typeof key !== 'string' || key === '') return action();
-  const claim = partition.claimIdempotencyKey(scope, key, ctx.body, ctx.engine.clock.now());
+  // The request is its path parameters and its body: cancel's body is often just the key, so without the order id a
+  // reused key on another order would replay "{}" for an order that was never cancelled (→ 409 instead).
+  const request = { params: { ...ctx.params }, body: ctx.body };
+  const claim = partition.claimIdempotencyKey(scope, key, request, ctx.engine.clock.now());
   switch (claim.kind) {
     case 'conflict':
       throw apiError('409001');

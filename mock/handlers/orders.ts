@@ -57,7 +57,8 @@ export function listOrders(ctx: Ctx): Reply {
     for (const order of ctx.session.partition(mid).orders.values()) {
       ctx.engine.store.settle(order, now);
       if (statuses && !statuses.has(order.status)) continue;
-      if (order.createdOn < from || order.createdOn > to) continue;
+      // Half-open range as the contract describes it: `from` at or after, `to` strictly before.
+      if (order.createdOn < from || order.createdOn >= to) continue;
       if (text && !searchable(order).includes(text)) continue;
       matches.push(order);
     }
@@ -144,7 +145,8 @@ export function captureOrder(ctx: Ctx): Promise<Reply> {
 export function refundOrder(ctx: Ctx): Reply {
   const order = findOrder(ctx, ctx.params.id ?? '') as Order;
   const dollars = Number(ctx.body.amountToRefund);
-  if (!(dollars > 0)) {
+  // Below half a cent rounds to nothing: refuse it rather than record a zero refund.
+  if (!(Math.round(dollars * 100) >= 1)) {
     throw apiError('400001', {
       errors: { AmountToRefund: ['The AmountToRefund field must be greater than 0 (dollars, e.g. 12.00).'] },
     });
