@@ -41,6 +41,10 @@ export interface MockOptions {
   specPath?: string;
   /** Extra pipeline extensions, run after the built-in ones. */
   hooks?: RequestHooks[];
+  // [options:scenarios]
+  // [options:journal]
+  // [options:webhooks]
+  // [options:admin]
 }
 
 export type MockApp = express.Express & { mock: Engine };
@@ -83,8 +87,13 @@ export function createApp(options: MockOptions = {}): MockApp {
     clock,
     log: options.logger ?? STDERR_LOGGER,
     violations: [],
-    hooks: [...(options.hooks ?? [])],
+    hooks: [],
   };
+  // Built-in extensions, in pipeline order. Each registers its hooks on engine.hooks and its API on the engine.
+  // [app:scenarios]
+  // [app:journal]
+  // [app:webhooks]
+  engine.hooks.push(...(options.hooks ?? []));
 
   const app = express() as MockApp;
   app.mock = engine;
@@ -92,6 +101,7 @@ export function createApp(options: MockOptions = {}): MockApp {
   app.disable('etag');
   app.set('query parser', 'simple');
   app.use(resolveSession(engine));
+  // [app:admin]
 
   // Static paths before templated ones, so /application/list is not taken for /application/{id}.
   const byPath = new Map<string, CompiledOperation[]>();

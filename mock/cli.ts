@@ -37,6 +37,9 @@ interface ServeOptions {
   captureWindow: number;
   bodyLimit: number;
   validateResponses?: boolean;
+  // [cli-options:scenarios]
+  // [cli-options:webhooks]
+  // [cli-options:admin]
 }
 
 async function serve(options: ServeOptions): Promise<void> {
@@ -54,6 +57,9 @@ async function serve(options: ServeOptions): Promise<void> {
     captureWindowMs: options.captureWindow,
     bodyLimit: options.bodyLimit,
     validateResponses: options.validateResponses ?? false,
+    // [cli-serve:scenarios]
+    // [cli-serve:webhooks]
+    // [cli-serve:admin]
   });
   const running = await listen(app, { port: options.port, host: options.host });
   const m = DEFAULT_MERCHANT;
@@ -125,6 +131,9 @@ function buildProgram(): Command {
         'check every response against contracts/openapi.yaml (500002 on a mismatch)',
       ),
     )
+    // [cli-flags:scenarios]
+    // [cli-flags:webhooks]
+    // [cli-flags:admin]
     .action(async (options: ServeOptions) => {
       try {
         await serve(options);
@@ -133,6 +142,8 @@ function buildProgram(): Command {
         process.exit(1);
       }
     });
+  // [cli-commands:scenarios]
+  // [cli-commands:pact]
   return program;
 }
 

@@ -39,6 +39,9 @@ export interface Engine {
   violations: { operationId: string; status: number; problems: string[] }[];
   /** Extensions that see every request (scenarios, journal); called in order. */
   hooks: RequestHooks[];
+  // [engine:scenarios]
+  // [engine:journal]
+  // [engine:webhooks]
 }
 
 /** What a beforeHandler hook may do: answer instead of the handler, take over the socket, or let it run. */

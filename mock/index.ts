@@ -14,3 +14,7 @@ export { ORDER_STATUS, STATUS_NAMES } from './orders.js';
 export { OUTCOME_RULES, TEST_CARD_DETAILS, TEST_CARDS, type TestCardName } from './outcomes.js';
 export { DEFAULT_HOST, DEFAULT_PORT, listen, type RunningServer } from './server.js';
 export { signWebhook, verifyWebhookSignature } from './webhooks/signature.js';
+// [index:scenarios]
+// [index:journal]
+// [index:webhooks]
+// [index:start-mock]
