@@ -69,6 +69,8 @@ export interface Address {
 /** An order as the store keeps it. Card data is reduced to BIN, last four and brand: the PAN is never kept. */
 export interface Order {
   id: string;
+  /** The test session the order lives in (x-mock-session). */
+  session: string;
   mid: string;
   externalOrderId: string;
   correlationId: string | null;

@@ -105,6 +105,7 @@ function evaluateOnce(ctx: Ctx, mid: string, partition: Partition): Reply {
   const shipping = body.shippingInformation;
   const order: Order = {
     id: data.uuid(),
+    session: ctx.session.name,
     mid,
     externalOrderId: String(body.orderId),
     correlationId: body.correlationId ?? null,
