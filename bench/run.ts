@@ -1,0 +1,318 @@
+// Load benchmark, run by hand: `npm run bench` (or `npm run bench -- --duration 3`). Never part of the tests.
+// Measures, one target after another on 127.0.0.1: a bare Express app, the mock (compiled, dist/mock/cli.js) and
+// Prism on contracts/openapi.yaml. For each: evaluate and GET-order throughput/latency under autocannon,
+// spawn-to-first-200 (median of 5 starts) and resident memory before and after the load. Prints a markdown report
+// and writes it to bench/out/latest.md.
+
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_MERCHANT } from '../mock/credentials.js';
+import { TEST_CARDS } from '../mock/outcomes.js';
+import { type Probe, send, sendExpecting, waitForFirst200 } from './http.js';
+import { type LoadResult, runLoad } from './load.js';
+import {
+  freePort,
+  installCleanup,
+  type SpawnedServer,
+  spawnServer,
+  stopAllServers,
+  stopServer,
+  treeRssMb,
+  type UrlReader,
+  urlInLine,
+} from './processes.js';
+import { buildReport, type TargetResult } from './report.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CONTRACT = `${ROOT}contracts/openapi.yaml`;
+const MOCK_CLI = `${ROOT}dist/mock/cli.js`;
+const OUT_FILE = `${ROOT}bench/out/latest.md`;
+const STARTUP_RUNS = 5;
+const PLACEHOLDER_GUID = '00000000-0000-4000-8000-00000000beef';
+
+interface Launch {
+  cmd: string;
+  args: string[];
+  readUrl: UrlReader | string;
+}
+
+/** What a target needs before its loads: headers for evaluate and the path of the order to GET. */
+interface Prepared {
+  headers: Record<string, string>;
+  orderPath: string;
+}
+
+interface Target {
+  name: string;
+  strict: boolean;
+  launch(): Promise<Launch>;
+  /** The request polled for spawn-to-first-200. */
+  probe: Probe;
+  prepare(origin: string, result: TargetResult): Promise<Prepared>;
+}
+
+/** Values the mock hands out (bearer token, vaulted card), reused for Prism's evaluate bodies. */
+const session = { bearer: `Bearer ${PLACEHOLDER_GUID}`, cardToken: PLACEHOLDER_GUID };
+
+let requestCounter = 0;
+
+function guid(prefix: string, n: number): string {
+  return `${prefix}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+
+/** A fresh evaluate body: unique orderId, idempotencyKey and transaction id on every call. */
+function evaluateBody(): string {
+  const n = ++requestCounter;
+  return JSON.stringify({
+    orderId: guid('0bde0000', n),
+    idempotencyKey: guid('1de70000', n),
+    isDeclined: true,
+    isMIT: false,
+    mid: DEFAULT_MERCHANT.mid,
+    transaction: {
+      id: `tx-${n}`,
+      amount: 1500,
+      currency: 'USD',
+      timestampUtc: '2026-06-12T14:30:00Z',
+      responseCode: '05',
+      responseCodeSource: 'NMI',
+      avsResultCode: 'M',
+      cvvResultCode: 'M',
+      cavvResultCode: 'NA',
+    },
+    payer: { email: 'bench@example.com' },
+    billingInformation: {
+      firstName: 'Bench',
+      lastName: 'Runner',
+      country: 'United States',
+      countryCode: 'US',
+      addressLine1: '1 Main St',
+      city: 'San Francisco',
+      state: 'CA',
+      zipCode: '94111',
+    },
+    paymentMethod: { cardNumber: session.cardToken, token: true },
+  });
+}
+
+const TOKEN_PROBE: Probe = {
+  method: 'POST',
+  path: '/v1/oauth2/token',
+  body: { AppKey: DEFAULT_MERCHANT.appKey, AppSecret: DEFAULT_MERCHANT.appSecret },
+};
+
+function evaluateHeaders(): Record<string, string> {
+  return { authorization: session.bearer, 'content-type': 'application/json', accept: 'application/json' };
+}
+
+const BARE: Target = {
+  name: 'bare Express',
+  strict: true,
+  launch: async () => ({ cmd: process.execPath, args: [`${ROOT}bench/bare-express.js`], readUrl: urlInLine }),
+  probe: { method: 'GET', path: '/v1/orders/x' },
+  prepare: async () => ({ headers: evaluateHeaders(), orderPath: `/v1/orders/${PLACEHOLDER_GUID}` }),
+};
+
+const MOCK: Target = {
+  name: 'mock',
+  strict: true,
+  launch: async () => ({
+    cmd: process.execPath,
+    args: [MOCK_CLI, '--port', '0', '--seed', '1'],
+    readUrl: urlInLine,
+  }),
+  probe: TOKEN_PROBE,
+  prepare: prepareMock,
+};
+
+const PRISM: Target = {
+  name: 'Prism',
+  strict: false,
+  launch: async () => {
+    const port = await freePort();
+    return {
+      cmd: `${ROOT}node_modules/.bin/prism`,
+      args: ['mock', '-h', '127.0.0.1', '-p', String(port), CONTRACT],
+      readUrl: `http://127.0.0.1:${port}`,
+    };
+  },
+  probe: TOKEN_PROBE,
+  prepare: async (origin, result) => {
+    // Prism answers from examples; note what it says to one evaluate, but never fail on it.
+    const body: unknown = JSON.parse(evaluateBody());
+    const reply = await send(origin, {
+      method: 'POST',
+      path: '/v1/evaluate',
+      headers: evaluateHeaders(),
+      body,
+    });
+    if (reply.status !== 200)
+      result.notes.push(`sample evaluate answered ${reply.status}: ${reply.body.slice(0, 300)}`);
+    return { headers: evaluateHeaders(), orderPath: `/v1/orders/${PLACEHOLDER_GUID}` };
+  },
+};
+
+/** Token, vaulted card, one APPROVED evaluate (the order the GET load reads) — each must answer 200. */
+async function prepareMock(origin: string): Promise<Prepared> {
+  const token = (await sendExpecting(origin, TOKEN_PROBE)) as { accessToken?: string };
+  if (!token.accessToken) throw new Error(`oauth2/token answered no accessToken: ${JSON.stringify(token)}`);
+  session.bearer = `Bearer ${token.accessToken}`;
+
+  const tokenizePath = `/v1/tokenize?mid=${DEFAULT_MERCHANT.mid}&environment=${DEFAULT_MERCHANT.tokenizationKey}`;
+  const card = {
+    first_name: 'Bench',
+    last_name: 'Runner',
+    number: TEST_CARDS.approved,
+    verification_value: '123',
+    month: '12',
+    year: '2030',
+  };
+  const vaulted = (await sendExpecting(origin, {
+    method: 'POST',
+    path: tokenizePath,
+    body: { payment_method: { credit_card: card } },
+  })) as { transaction?: { payment_method?: { token?: string } } };
+  const cardToken = vaulted.transaction?.payment_method?.token;
+  if (!cardToken)
+    throw new Error(`tokenize answered no transaction.payment_method.token: ${JSON.stringify(vaulted)}`);
+  session.cardToken = cardToken;
+
+  const sample = (await sendExpecting(origin, {
+    method: 'POST',
+    path: '/v1/evaluate',
+    headers: { authorization: session.bearer },
+    body: JSON.parse(evaluateBody()),
+  })) as { status?: string; orderId?: string };
+  if (sample.status !== 'APPROVED' || !sample.orderId) {
+    throw new Error(`sample evaluate is not APPROVED with an orderId: ${JSON.stringify(sample)}`);
+  }
+  const orderPath = `/v1/orders/${sample.orderId}`;
+  await sendExpecting(origin, { method: 'GET', path: orderPath, headers: { authorization: session.bearer } });
+  return { headers: evaluateHeaders(), orderPath };
+}
+
+/** Spawn the target and wait for its first 200; resolves with the server and the milliseconds it took. */
+async function startTarget(target: Target): Promise<{ server: SpawnedServer; first200Ms: number }> {
+  const { cmd, args, readUrl } = await target.launch();
+  const server = await spawnServer(cmd, args, readUrl);
+  try {
+    return { server, first200Ms: await waitForFirst200(server, target.probe) };
+  } catch (error) {
+    await stopServer(server);
+    throw error;
+  }
+}
+
+/** Spawn-to-first-200 of `STARTUP_RUNS` fresh starts (each server stopped before the next starts). */
+async function measureStartup(target: Target): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < STARTUP_RUNS; i++) {
+    const { server, first200Ms } = await startTarget(target);
+    times.push(first200Ms);
+    await stopServer(server);
+  }
+  return times;
+}
+
+function measureEvaluate(origin: string, prepared: Prepared, durationSeconds: number): Promise<LoadResult> {
+  return runLoad({
+    origin,
+    method: 'POST',
+    path: '/v1/evaluate',
+    headers: prepared.headers,
+    makeBody: evaluateBody,
+    durationSeconds,
+  });
+}
+
+function measureGetOrder(origin: string, prepared: Prepared, durationSeconds: number): Promise<LoadResult> {
+  return runLoad({
+    origin,
+    method: 'GET',
+    path: prepared.orderPath,
+    headers: { authorization: session.bearer, accept: 'application/json' },
+    durationSeconds,
+  });
+}
+
+function describeStatuses(load: LoadResult): string {
+  return Object.entries(load.statuses)
+    .map(([code, count]) => `${code}×${count}`)
+    .join(', ');
+}
+
+/** Record non-2xx answers and connection errors: errors for a strict target, notes otherwise. */
+function checkLoad(target: Target, result: TargetResult, label: string, load: LoadResult): void {
+  if (load.non2xx === 0 && load.errors === 0) return;
+  const message = `${label}: ${load.non2xx} non-2xx, ${load.errors} connection errors (${describeStatuses(load)})`;
+  (target.strict ? result.errors : result.notes).push(message);
+}
+
+async function benchTarget(target: Target, durationSeconds: number): Promise<TargetResult> {
+  const result: TargetResult = {
+    name: target.name,
+    strict: target.strict,
+    startups: [],
+    notes: [],
+    errors: [],
+  };
+  const log = (message: string) => process.stderr.write(`[bench] ${target.name}: ${message}\n`);
+  try {
+    log(`spawn-to-first-200 × ${STARTUP_RUNS}`);
+    result.startups = await measureStartup(target);
+    const { server } = await startTarget(target);
+    try {
+      result.rssStartMb = treeRssMb(server.pid);
+      const prepared = await target.prepare(server.origin, result);
+      log(`evaluate load (${durationSeconds} s)`);
+      result.evaluate = await measureEvaluate(server.origin, prepared, durationSeconds);
+      checkLoad(target, result, 'evaluate load', result.evaluate);
+      log(`GET order load (${durationSeconds} s)`);
+      result.getOrder = await measureGetOrder(server.origin, prepared, durationSeconds);
+      checkLoad(target, result, 'GET order load', result.getOrder);
+      result.rssAfterMb = treeRssMb(server.pid);
+    } finally {
+      await stopServer(server);
+    }
+  } catch (error) {
+    result.errors.push((error as Error).message);
+    log(`FAILED: ${(error as Error).message}`);
+  }
+  return result;
+}
+
+function parseDuration(): number {
+  const { values } = parseArgs({ options: { duration: { type: 'string', default: '5' } } });
+  const seconds = Number(values.duration);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 120) {
+    throw new Error('--duration must be a whole number of seconds from 1 to 120');
+  }
+  return seconds;
+}
+
+async function main(): Promise<void> {
+  installCleanup();
+  const durationSeconds = parseDuration();
+  if (!existsSync(CONTRACT)) throw new Error('contracts/openapi.yaml is missing');
+  if (!existsSync(MOCK_CLI))
+    throw new Error('dist/mock/cli.js is missing: run `npm run build` (npm run bench does)');
+  const bare = await benchTarget(BARE, durationSeconds);
+  const mock = await benchTarget(MOCK, durationSeconds);
+  const prism = await benchTarget(PRISM, durationSeconds);
+  const report = buildReport({ bare, mock, prism }, durationSeconds);
+  process.stdout.write(`\n${report.markdown}`);
+  mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
+  writeFileSync(OUT_FILE, report.markdown);
+  process.stderr.write(`[bench] report written to bench/out/latest.md\n`);
+  if (report.hasErrors) process.exitCode = 1;
+}
+
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`[bench] ${(error as Error).message}\n`);
+  process.exitCode = 1;
+} finally {
+  await stopAllServers();
+}
