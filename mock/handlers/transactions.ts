@@ -43,6 +43,12 @@ function evaluateOnce(ctx: Ctx, mid: string, partition: Partition): Reply {
     return { body: evaluateBody(existing.id, currentEvaluateStatus(existing), body.senseKey) };
   }
 
+  // zipCode and zipcode both bind to zipCode, so the contract cannot mark either required; the API requires one.
+  const billingZip = body.billingInformation?.zipCode;
+  if (typeof billingZip !== 'string' || billingZip.trim() === '') {
+    throw apiError('400001', { errors: { 'BillingInformation.ZipCode': ['The ZipCode field is required.'] } });
+  }
+
   const amount = Number(body.transaction.amount);
   if (!(amount > SANDBOX_AMOUNT.exclusiveMin && amount < SANDBOX_AMOUNT.exclusiveMax)) {
     throw apiError('400004', {
