@@ -3,6 +3,7 @@
 //   session → authenticate → parse body → validate (schema, then profile) → handler → (check response) → write.
 // Nothing here listens on a port or reads argv/env: that is the CLI's job.
 
+import { isUtf8 } from 'node:buffer';
 import express, {
   type ErrorRequestHandler,
   type NextFunction,
@@ -10,15 +11,21 @@ import express, {
   type RequestHandler,
   type Response,
 } from 'express';
+import { adminRouter } from './admin.js';
 import { TokenService } from './auth.js';
 import { ApiError, apiError } from './catalog.js';
 import { type ClockOptions, VirtualClock } from './clock.js';
-import { type CompiledOperation, Contract } from './contract.js';
+import { type CompiledOperation, Contract, jsonLimitErrors } from './contract.js';
 import { AccountBook, DEFAULT_ACCOUNTS, type MerchantAccount } from './credentials.js';
+import { DataSource } from './data.js';
 import type { Ctx, Engine, Exchange, Logger, Profile, Reply, RequestHooks } from './engine.js';
+import { Journal } from './journal.js';
 import { profileChecks } from './profile.js';
+import { redactingLogger } from './redact.js';
 import { PARTNER_OPERATIONS, ROUTES } from './routes.js';
+import { ScenarioEngine } from './scenarios/engine.js';
 import { DEFAULT_SESSION, type Session, Store } from './store.js';
+import { WebhookDispatcher, type WebhookOptions } from './webhooks/dispatcher.js';
 
 export interface MockOptions {
   /** `strict` (default) also enforces the integration prerequisites; `lenient` accepts what the real API accepts. */
@@ -41,10 +48,18 @@ export interface MockOptions {
   specPath?: string;
   /** Extra pipeline extensions, run after the built-in ones. */
   hooks?: RequestHooks[];
-  // [options:scenarios]
-  // [options:journal]
-  // [options:webhooks]
-  // [options:admin]
+  /** Scenario files: extra folders, a server-wide default, strict loading, hot reload (README "Scenarios"). */
+  scenarios?: import('./scenarios/engine.js').ScenarioOptions;
+  /** Journal capacity: the newest entries kept in the ring buffer (default 5,000). */
+  journalSize?: number;
+  /** Webhook receivers, content type, timeout and retry schedule (README "Webhooks"). */
+  webhooks?: WebhookOptions;
+  /** Serve the admin API under /__admin (default true). */
+  admin?: boolean;
+  /** Require this token on /__admin calls (the CLI sets one when binding a non-loopback address). */
+  adminToken?: string;
+  /** Keep at most this many orders, idempotency keys and vaulted cards across all sessions (default 20,000). */
+  maxOrders?: number;
 }
 
 export type MockApp = express.Express & { mock: Engine };
@@ -81,18 +96,26 @@ export function createApp(options: MockOptions = {}): MockApp {
       validateResponses: options.validateResponses ?? false,
     },
     contract: new Contract(options.specPath ? { specPath: options.specPath } : {}),
-    store: new Store(seed),
+    store: new Store(
+      seed,
+      options.maxOrders
+        ? { orders: options.maxOrders, idempotencyKeys: options.maxOrders, cards: options.maxOrders }
+        : {},
+    ),
     tokens: new TokenService({ seed, clock }),
     accounts: new AccountBook(options.accounts ?? DEFAULT_ACCOUNTS),
     clock,
     log: options.logger ?? STDERR_LOGGER,
     violations: [],
     hooks: [],
+    journal: new Journal({ capacity: options.journalSize, clock }),
   };
   // Built-in extensions, in pipeline order. Each registers its hooks on engine.hooks and its API on the engine.
-  // [app:scenarios]
-  // [app:journal]
-  // [app:webhooks]
+  engine.scenarios = new ScenarioEngine(engine, options.scenarios); // x-mock-scenario, session and default choice
+  engine.hooks.push(engine.scenarios.hooks);
+  engine.journal.attach(engine); // records every exchange and every order transition
+  engine.log = redactingLogger(engine.log);
+  engine.webhooks = new WebhookDispatcher(engine, options.webhooks);
   engine.hooks.push(...(options.hooks ?? []));
 
   const app = express() as MockApp;
@@ -101,7 +124,9 @@ export function createApp(options: MockOptions = {}): MockApp {
   app.disable('etag');
   app.set('query parser', 'simple');
   app.use(resolveSession(engine));
-  // [app:admin]
+  if (options.admin !== false) {
+    app.use(adminRouter(engine, options.adminToken ? { token: options.adminToken } : {}));
+  }
 
   // Static paths before templated ones, so /application/list is not taken for /application/{id}.
   const byPath = new Map<string, CompiledOperation[]>();
@@ -122,6 +147,12 @@ export function createApp(options: MockOptions = {}): MockApp {
   app.use((_req, _res, next) => next(apiError('404001')));
   app.use(errorHandler(engine));
   return app;
+}
+
+/** Stop what the engine runs in the background: scenario file watchers and webhook timers. */
+export async function closeMock(engine: Engine): Promise<void> {
+  engine.scenarios?.close();
+  await engine.webhooks?.close();
 }
 
 function paramCount(path: string): number {
@@ -145,7 +176,7 @@ function resolveSession(engine: Engine): RequestHandler {
   return (req, res, next) => {
     const name = req.get(SESSION_HEADER) ?? DEFAULT_SESSION;
     if (!SESSION_PATTERN.test(name)) {
-      locals(res).session = engine.store.session(DEFAULT_SESSION);
+      // No session: a request refused for its session name must not create (or evict) one (hardening, issue 7).
       next(
         apiError('400012', {
           errors: {
@@ -201,7 +232,34 @@ function pipeline(
   const jsonParser = express.json({
     limit: engine.settings.bodyLimit,
     type: (req) => JSON_TYPE.test(String(req.headers['content-type'] ?? '')),
+    // JSON is UTF-8 (RFC 8259) and the real API's reader refuses other bytes; body-parser would decode them to U+FFFD
+    // and accept the body (hardening, issue 7). Declared UTF-16/32 charsets are left to body-parser.
+    verify: (req, _res, buf) => {
+      const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(String(req.headers['content-type'] ?? ''))?.[1];
+      if ((charset === undefined || /^utf-?8$/i.test(charset)) && !isUtf8(buf)) {
+        throw Object.assign(new Error('The body is not valid UTF-8.'), {
+          status: 400,
+          type: 'encoding.invalid',
+        });
+      }
+    },
   });
+  // The body stage: express.json, then the reader limits JSON.parse lacks (depth 64, finite numbers), checked before
+  // anything walks the body recursively. A deep body overflowed the stack (500) and an undecodable Content-Encoding
+  // body (zlib error) was a 500 before (hardening, issue 7). A rejected body is dropped so no later stage sees it.
+  const parseBody: RequestHandler = (req, res, next) => {
+    jsonParser(req, res, (error?: unknown) => {
+      if (error) return next(fromParserError(error as { type?: string }) ?? unreadableBody(error));
+      if (req.body !== undefined) {
+        const errors = jsonLimitErrors(req.body);
+        if (errors) {
+          req.body = undefined;
+          return next(apiError('400001', { errors }));
+        }
+      }
+      next();
+    });
+  };
   const partnerOnly = PARTNER_OPERATIONS.has(op.id);
 
   const start: RequestHandler = (_req, res, next) => {
@@ -271,7 +329,7 @@ function pipeline(
     }
   };
 
-  return [start, authenticate, checkContentType, jsonParser, run];
+  return [start, authenticate, checkContentType, parseBody, run];
 }
 
 /** Schema stage: query parameters, then the body (keys bound case-insensitively first). */
@@ -335,6 +393,10 @@ function send(
 
 /** Body-parser failures mapped onto the catalog. */
 function fromParserError(error: { type?: string; status?: number; limit?: number }): ApiError | null {
+  // The router's path-parameter decoding (`/v1/orders/%E0%A4%A`) throws a URIError with status 400: a 500 before.
+  if (error instanceof URIError && error.status === 400) {
+    return apiError('400012', { errors: { path: ['A path parameter is not valid percent-encoded UTF-8.'] } });
+  }
   switch (error.type) {
     case 'entity.parse.failed':
       return apiError('400002');
@@ -346,12 +408,27 @@ function fromParserError(error: { type?: string; status?: number; limit?: number
     case 'charset.unsupported':
     case 'encoding.unsupported':
       return apiError('415001', { detail: 'Use UTF-8 and no Content-Encoding.' });
+    case 'encoding.invalid':
+      return apiError('400002', { detail: 'The body is not valid UTF-8.' });
     default:
       return null;
   }
 }
 
+/** Any other client-side failure to read the body (body-parser marks them 4xx), e.g. gzip bytes that do not inflate. */
+function unreadableBody(error: unknown): unknown {
+  const status = (error as { status?: unknown })?.status;
+  if (typeof status !== 'number' || status < 400 || status > 499) return error;
+  const message = String((error as Error)?.message ?? 'unreadable').replace(/[\r\n]/g, ' ');
+  return apiError('400002', {
+    detail: `The body could not be read (${message}); send it uncompressed or correctly encoded.`,
+  });
+}
+
 function errorHandler(engine: Engine): ErrorRequestHandler {
+  // Trace ids for requests that belong to no session (an invalid x-mock-session): a stream of their own, so answering
+  // them neither creates the default session nor moves its seeded ids (hardening, issue 7).
+  const sessionless = new DataSource(engine.settings.seed, '\u0000sessionless');
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     let apiErr: ApiError;
     if (error instanceof ApiError) apiErr = error;
@@ -370,8 +447,10 @@ function errorHandler(engine: Engine): ErrorRequestHandler {
       res.end();
       return;
     }
-    const session = locals(res).session ?? engine.store.session(DEFAULT_SESSION);
-    const body = apiErr.toBody(session.data.traceId(), req.path);
+    const body = apiErr.toBody(
+      ((locals(res) as Partial<Locals>).session?.data ?? sessionless).traceId(),
+      req.path,
+    );
     const operationId = locals(res).operationId;
     if (engine.settings.validateResponses && operationId) {
       const problems = engine.contract.checkResponse(operationId, apiErr.status, body);

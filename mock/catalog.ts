@@ -73,6 +73,12 @@ export const ERROR_CATALOG = {
     title: 'Invalid query or path parameter.',
     fix: 'Correct the parameters listed in `errors` and resend.',
   },
+  // Added for issue 7 (hardening): requests Node's HTTP parser rejects before Express sees them (mock/server.ts).
+  '400013': {
+    status: 400,
+    title: 'Malformed HTTP request.',
+    fix: 'The request line or headers could not be parsed (invalid characters, a bad Content-Length or Transfer-Encoding, a body shorter than its Content-Length). Send a well-formed HTTP/1.1 request.',
+  },
   '401001': {
     status: 401,
     title: 'Missing bearer token.',
@@ -92,6 +98,11 @@ export const ERROR_CATALOG = {
     status: 401,
     title: 'Bearer token expired.',
     fix: 'Tokens live 600 seconds. Fetch a new token from POST /v1/oauth2/token and retry the request once.',
+  },
+  '401005': {
+    status: 401,
+    title: 'Admin token required.',
+    fix: 'This server binds a non-loopback address, so /__admin calls need the admin token it printed at start-up, in x-mock-admin-token (or Authorization: Bearer).',
   },
   '403001': {
     status: 403,
@@ -138,6 +149,12 @@ export const ERROR_CATALOG = {
     title: 'Method not allowed.',
     fix: 'Use one of the methods in the Allow header for this path.',
   },
+  // Added for issue 7: the request did not arrive in time (Node's headersTimeout/requestTimeout; mock/server.ts).
+  '408001': {
+    status: 408,
+    title: 'Request timeout.',
+    fix: 'Send the whole request (headers and body) promptly; the server stops waiting for an incomplete request.',
+  },
   '409001': {
     status: 409,
     title: 'Idempotency key reused with a different request.',
@@ -172,6 +189,12 @@ export const ERROR_CATALOG = {
     status: 429,
     title: 'Too many requests.',
     fix: 'Wait for the number of seconds in the Retry-After header, then retry.',
+  },
+  // Added for issue 7: Node's HTTP parser refuses header sections over its limit (16 KiB by default; mock/server.ts).
+  '431001': {
+    status: 431,
+    title: 'Request header fields too large.',
+    fix: 'Keep the request line and all headers together under 16 KiB: shorten the URL (query string) and drop oversized or repeated headers.',
   },
   '500001': {
     status: 500,

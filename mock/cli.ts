@@ -2,11 +2,15 @@
 // The command line: parse flags and environment, build the app, listen, print one line, shut down on signals.
 // `flexfactor-mock` (or `flexfactor-mock serve`) starts the server; `--help` lists every option.
 
+import { relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { generateAdminToken, isLoopback } from './admin.js';
 import { createApp } from './app.js';
 import { parseDuration } from './clock.js';
 import { DEFAULT_ACCOUNTS, DEFAULT_MERCHANT, loadAccountsFile } from './credentials.js';
+import { checkScenarioFolders } from './scenarios/index.js';
 import { DEFAULT_HOST, DEFAULT_PORT, listen } from './server.js';
+import { parseReceiverSpec } from './webhooks/dispatcher.js';
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -37,12 +41,18 @@ interface ServeOptions {
   captureWindow: number;
   bodyLimit: number;
   validateResponses?: boolean;
-  // [cli-options:scenarios]
-  // [cli-options:webhooks]
-  // [cli-options:admin]
+  scenarios: string[];
+  scenario: string[];
+  strictScenarios?: boolean;
+  webhookUrl?: { mid: string; url: string }[];
+  webhookContentType?: string;
+  adminToken?: string;
+  maxOrders: number;
 }
 
 async function serve(options: ServeOptions): Promise<void> {
+  // Beyond loopback the admin API is guarded by a token: the given one, or a fresh one printed below.
+  const adminToken = options.adminToken ?? (isLoopback(options.host) ? undefined : generateAdminToken());
   const accounts = options.merchants
     ? [...DEFAULT_ACCOUNTS, ...loadAccountsFile(options.merchants)]
     : DEFAULT_ACCOUNTS;
@@ -57,11 +67,23 @@ async function serve(options: ServeOptions): Promise<void> {
     captureWindowMs: options.captureWindow,
     bodyLimit: options.bodyLimit,
     validateResponses: options.validateResponses ?? false,
-    // [cli-serve:scenarios]
-    // [cli-serve:webhooks]
-    // [cli-serve:admin]
+    scenarios: {
+      dirs: options.scenarios,
+      defaults: options.scenario,
+      strict: options.strictScenarios ?? false,
+      watch: true,
+    },
+    webhooks: {
+      receivers: options.webhookUrl ?? [],
+      ...(options.webhookContentType ? { contentType: options.webhookContentType } : {}),
+    },
+    ...(adminToken ? { adminToken } : {}),
+    maxOrders: options.maxOrders,
   });
   const running = await listen(app, { port: options.port, host: options.host });
+  if (adminToken && !options.adminToken) {
+    process.stderr.write(`admin API token (non-loopback bind): ${adminToken}\n`);
+  }
   const m = DEFAULT_MERCHANT;
   // The default credentials are the mock's own published sandbox values (README), not secrets of anyone's.
   process.stdout.write(
@@ -131,9 +153,51 @@ function buildProgram(): Command {
         'check every response against contracts/openapi.yaml (500002 on a mismatch)',
       ),
     )
-    // [cli-flags:scenarios]
-    // [cli-flags:webhooks]
-    // [cli-flags:admin]
+    .addOption(
+      new Option(
+        '--scenarios <dir>',
+        'also load the scenario files of this folder (repeatable; hot-reloaded)',
+      )
+        .default([])
+        .argParser((value: string, previous: string[] = []) => [...previous, value]),
+    )
+    .addOption(
+      new Option(
+        '--scenario <name>',
+        'server-wide default scenario (repeatable; x-mock-scenario overrides it)',
+      )
+        .default([])
+        .argParser((value: string, previous: string[] = []) => [...previous, value]),
+    )
+    .addOption(new Option('--strict-scenarios', 'refuse to start when a scenario file is invalid'))
+    .addOption(
+      new Option(
+        '--webhook-url <url>',
+        'send webhooks to this URL (repeatable; <mid>=<url> for another merchant than the default)',
+      ).argParser((value: string, previous: { mid: string; url: string }[] = []) => {
+        try {
+          return [...previous, parseReceiverSpec(value, DEFAULT_MERCHANT.mid)];
+        } catch (error) {
+          throw new InvalidArgumentError((error as Error).message);
+        }
+      }),
+    )
+    .addOption(
+      new Option('--webhook-content-type <type>', 'Content-Type of webhook deliveries').default(
+        'text/plain; charset=utf-8',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--admin-token <token>',
+        'token required on /__admin calls (generated when binding a non-loopback address)',
+      ),
+    )
+    .addOption(
+      new Option('--max-orders <n>', 'orders, idempotency keys and cards kept across all sessions')
+        .default(20_000)
+        .argParser(integer('--max-orders', 100, 10_000_000)),
+    )
     .action(async (options: ServeOptions) => {
       try {
         await serve(options);
@@ -142,7 +206,24 @@ function buildProgram(): Command {
         process.exit(1);
       }
     });
-  // [cli-commands:scenarios]
+  program
+    .command('scenarios:check')
+    .description(
+      'validate scenario files without starting the server (default: the built-in scenarios/ folder)',
+    )
+    .argument('[folders...]', 'folders of scenario files')
+    .action((folders: string[]) => {
+      const result = checkScenarioFolders(folders.length > 0 ? folders : undefined);
+      for (const p of result.problems) {
+        process.stderr.write(`${relative(process.cwd(), p.file) || p.file}:${p.line}: ${p.message}\n`);
+      }
+      const invalid = result.files - result.valid;
+      process.stdout.write(
+        `${result.files} scenario file(s) checked: ${result.valid} valid, ${invalid} invalid` +
+          (result.problems.length > 0 ? `, ${result.problems.length} problem(s)\n` : '\n'),
+      );
+      if (result.problems.length > 0) process.exitCode = 1;
+    });
   // [cli-commands:pact]
   return program;
 }

@@ -219,8 +219,19 @@ export class Contract {
           if (name === '__proto__') continue;
           value[queryNames.get(name.toLowerCase()) ?? name] = v;
         }
-        if (queryValidator(value)) return { value, errors: null };
-        return { value, errors: fieldErrors(queryValidator.errors ?? [], false) };
+        if (!queryValidator(value)) return { value, errors: fieldErrors(queryValidator.errors ?? [], false) };
+        // ajv's coercion turns "Infinity" into a number without its strictNumbers check: `?pageNumber=Infinity` was
+        // accepted and answered `pageNumber: null` (hardening, issue 7).
+        const infinite = Object.keys(value).filter((name) =>
+          [value[name]].flat().some((v) => typeof v === 'number' && !Number.isFinite(v)),
+        );
+        if (infinite.length === 0) return { value, errors: null };
+        return {
+          value,
+          errors: Object.fromEntries(
+            infinite.map((name) => [name, [`The ${name} parameter must be a finite number.`]]),
+          ),
+        };
       },
     };
   }
@@ -436,11 +447,27 @@ const OBSERVED_REQUIRED_MESSAGES: Record<string, string> = {
   OrderId: "Merchant's orderId is required",
 };
 
+/**
+ * ASP.NET stops collecting model errors at 200 (MvcOptions.MaxModelValidationErrors). Without a cap, a 1 MiB array of
+ * wrong items drew a ~10 MB error body (hardening, issue 7); the rest is summarized under `$`.
+ */
+export const MAX_FIELD_ERRORS = 200;
+
 /** Turn ajv errors into the real API's ModelState shape: PascalCase dotted paths → messages. */
 export function fieldErrors(errors: ErrorObject[], pascal = true): FieldErrors {
   const out: FieldErrors = {};
+  let fields = 0;
+  let truncated = false;
   const add = (field: string, message: string) => {
-    const list = out[field] ?? [];
+    // Own keys only: a field named `constructor` must not read Object.prototype (hardening, issue 7).
+    const list = Object.hasOwn(out, field) ? (out[field] as string[]) : [];
+    if (list.length === 0) {
+      if (fields >= MAX_FIELD_ERRORS) {
+        truncated = true;
+        return;
+      }
+      fields += 1;
+    }
     if (!list.includes(message)) list.push(message);
     out[field] = list;
   };
@@ -450,13 +477,68 @@ export function fieldErrors(errors: ErrorObject[], pascal = true): FieldErrors {
     const segments = error.instancePath.split('/').filter(Boolean).map(unescapePointer);
     if (error.keyword === 'required') {
       const field = fieldName([...segments, String(error.params.missingProperty)], pascal);
-      add(field, OBSERVED_REQUIRED_MESSAGES[field] ?? `The ${lastName(field)} field is required.`);
+      const observed = Object.hasOwn(OBSERVED_REQUIRED_MESSAGES, field)
+        ? OBSERVED_REQUIRED_MESSAGES[field]
+        : null;
+      add(field, observed ?? `The ${lastName(field)} field is required.`);
       continue;
     }
     const field = segments.length === 0 ? '$' : fieldName(segments, pascal);
     add(field, describe(error, lastName(field)));
   }
+  if (truncated) {
+    const summary = `The maximum number of allowed model errors (${MAX_FIELD_ERRORS}) has been reached; fix these and resend to see the rest.`;
+    out.$ = [...(Object.hasOwn(out, '$') ? (out.$ as string[]) : []), summary];
+  }
   return out;
+}
+
+/** System.Text.Json's default MaxDepth, which the real API's JSON reader enforces. */
+export const JSON_MAX_DEPTH = 64;
+
+/**
+ * Limits of the real API's JSON reader that JSON.parse does not apply, checked right after parsing and before anything
+ * walks the body recursively (key binding, idempotency fingerprints, the journal): nesting deeper than JSON_MAX_DEPTH
+ * (a 100 000-deep array overflowed the stack → 500 before; hardening, issue 7) and numbers too large for a double,
+ * which JSON.parse turns into ±Infinity (`1e400`; System.Text.Json rejects them). Iterative on purpose. Returns the
+ * field errors (ModelState shape), or null when the body is within the limits.
+ */
+export function jsonLimitErrors(body: unknown): FieldErrors | null {
+  interface Node {
+    value: unknown;
+    key: string;
+    parent: Node | null;
+    depth: number;
+  }
+  const pathOf = (node: Node): string[] => {
+    const path: string[] = [];
+    for (let n: Node | null = node; n?.parent; n = n.parent) path.unshift(n.key);
+    return path;
+  };
+  const out: FieldErrors = {};
+  let count = 0;
+  const stack: Node[] = [{ value: body, key: '', parent: null, depth: 0 }];
+  while (stack.length > 0 && count < MAX_FIELD_ERRORS) {
+    const node = stack.pop() as Node;
+    const { value } = node;
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      const field = fieldName(pathOf(node), true) || '$';
+      out[field] = [`The ${lastName(field)} field is out of range: send a finite number.`];
+      count += 1;
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (node.depth >= JSON_MAX_DEPTH) {
+      const field = fieldName(pathOf(node).slice(0, 3), true) || '$';
+      out[field] = [`The JSON is nested deeper than ${JSON_MAX_DEPTH} levels (the real API's reader limit).`];
+      count += 1;
+      continue;
+    }
+    for (const [key, child] of Object.entries(value)) {
+      stack.push({ value: child, key, parent: node, depth: node.depth + 1 });
+    }
+  }
+  return count === 0 ? null : out;
 }
 
 function describe(error: ErrorObject, name: string): string {

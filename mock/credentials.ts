@@ -16,6 +16,8 @@ export interface MerchantAccount {
   companyName: string;
   /** MIDs this account may act for as a partner (empty for a plain merchant). */
   partnerFor: string[];
+  /** Webhook receiver URLs of this merchant (every session's events go there). */
+  webhookUrls?: string[];
 }
 
 /** The default sandbox merchant. Its MID is the placeholder the FlexFactor docs use in their examples. */
@@ -92,7 +94,7 @@ export class AccountBook {
 
 /**
  * Read extra accounts from a YAML or JSON file: `{ merchants: [{ mid, appKey, appSecret, tokenizationKey,
- * subscriberKey?, companyName?, partnerFor? }] }`. Throws an Error naming the file and the bad entry.
+ * subscriberKey?, companyName?, partnerFor?, webhookUrls? }] }`. Throws an Error naming the file and the bad entry.
  */
 export function loadAccountsFile(path: string): MerchantAccount[] {
   let doc: unknown;
@@ -115,6 +117,11 @@ export function loadAccountsFile(path: string): MerchantAccount[] {
     if (!Array.isArray(partnerFor) || partnerFor.some((m) => typeof m !== 'string')) {
       throw new Error(`${where}.partnerFor must be a list of MIDs`);
     }
+    const webhookUrls = e.webhookUrls ?? [];
+    const badUrl = (u: unknown) => typeof u !== 'string' || !/^https?:\/\//i.test(u);
+    if (!Array.isArray(webhookUrls) || webhookUrls.some(badUrl)) {
+      throw new Error(`${where}.webhookUrls must be a list of http(s) URLs`);
+    }
     return {
       mid: e.mid as string,
       appKey: e.appKey as string,
@@ -124,6 +131,7 @@ export function loadAccountsFile(path: string): MerchantAccount[] {
       companyName:
         typeof e.companyName === 'string' ? e.companyName : `Merchant ${(e.mid as string).slice(0, 8)}`,
       partnerFor: partnerFor as string[],
+      ...(webhookUrls.length > 0 ? { webhookUrls: webhookUrls as string[] } : {}),
     };
   });
 }

@@ -7,6 +7,7 @@ import type { VirtualClock } from './clock.js';
 import type { CompiledOperation, Contract } from './contract.js';
 import type { AccountBook, MerchantAccount } from './credentials.js';
 import type { Session, Store } from './store.js';
+import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 
 export type Profile = 'strict' | 'lenient';
 
@@ -39,9 +40,12 @@ export interface Engine {
   violations: { operationId: string; status: number; problems: string[] }[];
   /** Extensions that see every request (scenarios, journal); called in order. */
   hooks: RequestHooks[];
-  // [engine:scenarios]
-  // [engine:journal]
-  // [engine:webhooks]
+  /** Scenario files and their per-session selection (mock/scenarios); createApp always sets it. */
+  scenarios?: import('./scenarios/engine.js').ScenarioEngine;
+  /** Requests, transitions and webhook attempts of every session, redacted, in a bounded ring buffer. */
+  journal: import('./journal.js').Journal;
+  /** Signed webhook deliveries (mock/webhooks/dispatcher.ts); createApp always sets it. */
+  webhooks?: WebhookDispatcher;
 }
 
 /**

@@ -2,6 +2,7 @@
 // keyed by the Session object, so resetting a session (the store drops the Session) drops its partner state too.
 // Uploaded file bytes are never kept: only name, type, size, documentType and description.
 
+import { evictOldest } from './bounded.js';
 import type { Session } from './store.js';
 
 export type ApiKeyType = 'secret' | 'public' | 'tokenization';
@@ -148,13 +149,4 @@ export function partnerState(session: Session): PartnerState {
     STATES.set(session, state);
   }
   return state;
-}
-
-function evictOldest<K, V>(map: Map<K, V>, limit: number, onEvict?: (value: V) => void): void {
-  while (map.size >= limit) {
-    const first = map.entries().next();
-    if (first.done) return;
-    map.delete(first.value[0]);
-    onEvict?.(first.value[1]);
-  }
 }

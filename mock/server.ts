@@ -1,8 +1,11 @@
 // Listening: bind an app to host:port and close it gracefully (in-flight requests finish, idle sockets close).
 
-import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { type IncomingMessage, type Server, ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MockApp } from './app.js';
+import type { Duplex } from 'node:stream';
+import { closeMock, type MockApp } from './app.js';
+import { apiError, type ErrorCode } from './catalog.js';
 
 export interface RunningServer {
   server: Server;
@@ -26,6 +29,7 @@ export function listen(app: MockApp, options: { port?: number; host?: string } =
       server.off('error', reject);
       // Keep-alive sockets must not outlive a test that forgot to close its agent.
       server.keepAliveTimeout = 5_000;
+      answerTransportErrors(server, app);
       const { port } = server.address() as AddressInfo;
       const shownHost = host.includes(':') ? `[${host}]` : host;
       resolve({
@@ -39,11 +43,80 @@ export function listen(app: MockApp, options: { port?: number; host?: string } =
             timer.unref();
             server.close(() => {
               clearTimeout(timer);
-              done();
+              // Then the engine: scenario file watchers and webhook timers (pending deliveries stay recorded).
+              closeMock(app.mock).then(done, done);
             });
             server.closeIdleConnections();
           }),
       });
     });
   });
+}
+
+/**
+ * Requests that never reach Express still get a catalog problem body (hardening, issue 7). Without this, Node's HTTP
+ * parser answered a bare `400 Bad Request` / `431` / `408` with no body (malformed request lines or headers, a body
+ * shorter than its Content-Length, headers over 16 KiB), and a CONNECT request got no answer at all.
+ */
+function answerTransportErrors(server: Server, app: MockApp): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // As Node's default handler: answer only if nothing of a response has been written on this socket yet.
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const code = transportErrorCode(error.code);
+    const detail =
+      code === '400013'
+        ? `Node's HTTP parser reported ${error.code ?? 'an error'}.`
+        : code === '413001'
+          ? 'The limit for chunk extensions is 16 KiB.'
+          : undefined;
+    writeProblem(socket, code, detail);
+  });
+  // CONNECT is not a request Express sees: hand it to the app with a response bound to the socket (→ 405001 with
+  // Allow); an authority-form target (`CONNECT host:443`) has no path to route, so it is answered 404001 here.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    if (!req.url?.startsWith('/')) {
+      writeProblem(socket, '404001', 'CONNECT with a host:port target: this server is not a proxy.');
+      return;
+    }
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Parameters<ServerResponse['assignSocket']>[0]);
+    res.once('finish', () => socket.end());
+    app(req, res);
+  });
+}
+
+/** Write a catalog problem straight to a socket and close it (no Express response exists here). */
+function writeProblem(socket: Duplex, code: ErrorCode, detail?: string): void {
+  const problem = apiError(code, detail ? { detail } : {}).toBody(transportTraceId());
+  const body = JSON.stringify(problem);
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ''}\r\n` +
+      'Content-Type: application/problem+json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  // A client that never closes its side must not keep the socket.
+  setTimeout(() => socket.destroy(), 1_000).unref();
+}
+
+function transportErrorCode(code: string | undefined): ErrorCode {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return '431001';
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return '408001';
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return '413001';
+    default:
+      return '400013';
+  }
+}
+
+/** These answers belong to no test session, so their trace ids do not draw from a session's seeded stream. */
+function transportTraceId(): string {
+  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
 }

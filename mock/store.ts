@@ -2,6 +2,7 @@
 // Two sessions (or two merchants) never see each other's data; resetting one session leaves the others alone.
 
 import { createHash } from 'node:crypto';
+import { evictOldest, Ledger } from './bounded.js';
 import { DataSource } from './data.js';
 import type { Order, TransitionListener, TransitionName } from './orders.js';
 import { canTransition, refundable, transition } from './orders.js';
@@ -32,29 +33,42 @@ interface IdempotencyRecord {
   response: StoredResponse | null;
 }
 
-/** Bounds that keep memory flat in long runs (oldest entries are evicted first). */
-export const STORE_LIMITS = {
-  ordersPerPartition: 50_000,
-  idempotencyKeysPerPartition: 50_000,
-  cardsPerPartition: 50_000,
-};
+/**
+ * Bounds that keep memory flat in long runs, across all sessions and merchants together: beyond them the oldest
+ * entries are forgotten (invented; an order is about 2 KB). Override with createApp({ maxOrders }).
+ */
+export const STORE_LIMITS = { orders: 20_000, idempotencyKeys: 20_000, cards: 20_000 };
+
+/** The shared budgets of one store. */
+export interface StoreBudget {
+  orders: Ledger<Order>;
+  idempotencyKeys: Ledger<IdempotencyRecord>;
+  cards: Ledger<VaultedCard>;
+}
 
 /** Idempotency replay window (24 h is documented for cancel; we apply it to every idempotent call — invented). */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export class Partition {
+  readonly #budget: StoreBudget;
   readonly orders = new Map<string, Order>();
   /** merchant orderId → FlexFactor order id */
   readonly byExternalId = new Map<string, string>();
   readonly cards = new Map<string, VaultedCard>();
   readonly #idempotency = new Map<string, IdempotencyRecord>();
 
+  constructor(budget: StoreBudget) {
+    this.#budget = budget;
+  }
+
   addOrder(order: Order): void {
-    evictOldest(this.orders, STORE_LIMITS.ordersPerPartition, (evicted) =>
-      this.byExternalId.delete(evicted.externalOrderId),
-    );
     this.orders.set(order.id, order);
     this.byExternalId.set(order.externalOrderId, order.id);
+    this.#budget.orders.admit(order, () => {
+      this.orders.delete(order.id);
+      if (this.byExternalId.get(order.externalOrderId) === order.id)
+        this.byExternalId.delete(order.externalOrderId);
+    });
   }
 
   orderByExternalId(externalOrderId: string): Order | undefined {
@@ -63,8 +77,8 @@ export class Partition {
   }
 
   addCard(card: VaultedCard): void {
-    evictOldest(this.cards, STORE_LIMITS.cardsPerPartition);
     this.cards.set(card.token, card);
+    this.#budget.cards.admit(card, () => this.cards.delete(card.token));
   }
 
   /**
@@ -89,8 +103,11 @@ export class Partition {
       if (existing.response === null) return { kind: 'in-progress' };
       return { kind: 'replay', response: existing.response };
     }
-    evictOldest(this.#idempotency, STORE_LIMITS.idempotencyKeysPerPartition);
-    this.#idempotency.set(id, { fingerprint, at: now, response: null });
+    const record: IdempotencyRecord = { fingerprint, at: now, response: null };
+    this.#idempotency.set(id, record);
+    this.#budget.idempotencyKeys.admit(record, () => {
+      if (this.#idempotency.get(id) === record) this.#idempotency.delete(id);
+    });
     return { kind: 'new' };
   }
 
@@ -99,8 +116,10 @@ export class Partition {
     const id = `${scope}\u0000${key}`;
     const record = this.#idempotency.get(id);
     if (!record) return;
-    if (response === null) this.#idempotency.delete(id);
-    else record.response = response;
+    if (response === null) {
+      this.#idempotency.delete(id);
+      this.#budget.idempotencyKeys.forget(record);
+    } else record.response = response;
   }
 }
 
@@ -108,17 +127,19 @@ export class Session {
   readonly name: string;
   readonly data: DataSource;
   readonly #partitions = new Map<string, Partition>();
+  readonly #budget: StoreBudget;
 
-  constructor(name: string, seed: number) {
+  constructor(name: string, seed: number, budget: StoreBudget) {
     this.name = name;
     this.data = new DataSource(seed, name);
+    this.#budget = budget;
   }
 
   partition(mid: string): Partition {
     const key = mid.toLowerCase();
     let partition = this.#partitions.get(key);
     if (!partition) {
-      partition = new Partition();
+      partition = new Partition(this.#budget);
       this.#partitions.set(key, partition);
     }
     return partition;
@@ -140,15 +161,23 @@ export class Store {
   /** Orders with scheduled changes still to come, and the session they live in. */
   readonly #scheduled = new Map<Order, Session>();
 
-  constructor(seed: number) {
+  readonly budget: StoreBudget;
+
+  constructor(seed: number, limits: Partial<typeof STORE_LIMITS> = {}) {
     this.seed = seed;
+    const l = { ...STORE_LIMITS, ...limits };
+    this.budget = {
+      orders: new Ledger(l.orders),
+      idempotencyKeys: new Ledger(l.idempotencyKeys),
+      cards: new Ledger(l.cards),
+    };
   }
 
   session(name: string = DEFAULT_SESSION): Session {
     let session = this.#sessions.get(name);
     if (!session) {
       evictOldest(this.#sessions, MAX_SESSIONS);
-      session = new Session(name, this.seed);
+      session = new Session(name, this.seed, this.budget);
       this.#sessions.set(name, session);
     }
     return session;
@@ -281,13 +310,4 @@ export function stableStringify(value: unknown): string {
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
-}
-
-function evictOldest<K, V>(map: Map<K, V>, limit: number, onEvict?: (value: V) => void): void {
-  while (map.size >= limit) {
-    const first = map.entries().next();
-    if (first.done) return;
-    map.delete(first.value[0]);
-    onEvict?.(first.value[1]);
-  }
 }

@@ -30,20 +30,27 @@ test('the README shell walkthrough runs against a listening mock and prints what
   }
 });
 
-test('the README TypeScript example passes as a test importing the package by name', async () => {
-  const [example] = blocks('ts');
-  assert.ok(example?.includes("from 'flexfactor-mock'"));
+test('every README TypeScript example that is a test passes, importing the package by name', async () => {
+  const examples = blocks('ts').filter((code) => code.includes("from 'node:test'"));
+  assert.ok(examples.length >= 2, 'the createApp and the startMock examples');
   mkdirSync('.readme-examples', { recursive: true });
-  writeFileSync('.readme-examples/example.test.ts', String(example));
   // A clean environment: inherited NODE_TEST_CONTEXT would make the child report to this runner instead.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-  const { stdout } = await run(
-    process.execPath,
-    ['--import', 'tsx', '--test', '--test-reporter=tap', '.readme-examples/example.test.ts'],
-    { timeout: 30_000, env },
-  );
-  assert.match(stdout, /# pass 1/);
-  assert.match(stdout, /# fail 0/);
+  for (const [index, example] of examples.entries()) {
+    assert.ok(example.includes("from 'flexfactor-mock'"));
+    const file = `.readme-examples/example-${index}.test.ts`;
+    writeFileSync(file, example);
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-reporter=tap', file],
+      {
+        timeout: 30_000,
+        env,
+      },
+    );
+    assert.match(stdout, /# pass 1/, file);
+    assert.match(stdout, /# fail 0/, file);
+  }
 });
 
 test('the generated README sections match the code (run npm run docs to refresh them)', () => {

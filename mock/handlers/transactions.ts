@@ -46,7 +46,9 @@ function evaluateOnce(ctx: Ctx, mid: string, partition: Partition): Reply {
   // zipCode and zipcode both bind to zipCode, so the contract cannot mark either required; the API requires one.
   const billingZip = body.billingInformation?.zipCode;
   if (typeof billingZip !== 'string' || billingZip.trim() === '') {
-    throw apiError('400001', { errors: { 'BillingInformation.ZipCode': ['The ZipCode field is required.'] } });
+    throw apiError('400001', {
+      errors: { 'BillingInformation.ZipCode': ['The ZipCode field is required.'] },
+    });
   }
 
   const amount = Number(body.transaction.amount);

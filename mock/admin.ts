@@ -1,0 +1,283 @@
+// The admin API under /__admin (contracts/admin.yaml): health, reset, clock, scenarios, journal, webhooks.
+// Per-session calls use the x-mock-session header, like the FlexFactor endpoints, so a worker only touches its own
+// session. Requests are validated against contracts/admin.yaml; errors go through the one catalog.
+
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import { apiError } from './catalog.js';
+import { parseDuration, toMs } from './clock.js';
+import { type CompiledOperation, Contract } from './contract.js';
+import type { Engine } from './engine.js';
+
+export const ADMIN_PREFIX = '/__admin';
+export const ADMIN_TOKEN_HEADER = 'x-mock-admin-token';
+
+interface AdminCall {
+  engine: Engine;
+  session: string;
+  // biome-ignore lint/suspicious/noExplicitAny: bodies are validated against contracts/admin.yaml first.
+  body: any;
+  query: Record<string, unknown>;
+  params: Record<string, string>;
+}
+
+type AdminHandler = (call: AdminCall) => unknown | Promise<unknown>;
+
+const started = Date.now();
+const VERSION = '0.1.0';
+
+function clockView(engine: Engine) {
+  const now = engine.clock.now();
+  return { now: new Date(now).toISOString(), nowMs: now, frozen: engine.clock.isFrozen() };
+}
+
+/** Let due order fates and webhook deliveries run before answering a clock change. */
+async function settled(engine: Engine) {
+  engine.store.settleDue(engine.clock.now());
+  await engine.webhooks?.flush();
+  return clockView(engine);
+}
+
+function instant(value: unknown, field: string): number {
+  try {
+    return toMs(String(value));
+  } catch {
+    throw apiError('400001', {
+      errors: { [field]: ['Send an ISO 8601 instant, e.g. 2026-06-01T00:00:00Z.'] },
+    });
+  }
+}
+
+function scenariosOf(engine: Engine) {
+  if (!engine.scenarios) throw apiError('404001', { detail: 'Scenarios are not enabled on this server.' });
+  return engine.scenarios;
+}
+
+function webhooksOf(engine: Engine) {
+  if (!engine.webhooks) throw apiError('404001', { detail: 'Webhooks are not enabled on this server.' });
+  return engine.webhooks;
+}
+
+/** Forget one session entirely: orders, cards, keys, journal entries, scenario choice, webhook faults. */
+export function resetSession(engine: Engine, session: string): void {
+  engine.store.reset(session);
+  engine.journal.clear(session);
+  engine.scenarios?.clearSession(session);
+  engine.webhooks?.clearFaults(session);
+}
+
+/** operationId in contracts/admin.yaml → handler. */
+const ADMIN_ROUTES: Record<string, AdminHandler> = {
+  adminHealth: ({ engine }) => ({
+    status: 'ok',
+    version: VERSION,
+    profile: engine.settings.profile,
+    seed: engine.settings.seed,
+    now: new Date(engine.clock.now()).toISOString(),
+    frozen: engine.clock.isFrozen(),
+    sessions: engine.store.sessionNames().length,
+    uptimeMs: Date.now() - started,
+  }),
+  adminSeed: ({ engine }) => ({ seed: engine.settings.seed }),
+  adminReset: ({ engine, session }) => {
+    resetSession(engine, session);
+    return { session };
+  },
+  adminSessions: ({ engine }) => ({ sessions: engine.store.sessionNames() }),
+  adminClock: ({ engine }) => clockView(engine),
+  adminClockFreeze: ({ engine, body }) => {
+    engine.clock.freeze(body?.at === undefined ? undefined : instant(body.at, 'at'));
+    return settled(engine);
+  },
+  adminClockUnfreeze: ({ engine }) => {
+    engine.clock.unfreeze();
+    return clockView(engine);
+  },
+  adminClockAdvance: ({ engine, body }) => {
+    let ms: number;
+    try {
+      ms = parseDuration(body.by);
+    } catch (error) {
+      throw apiError('400001', { errors: { by: [(error as Error).message] } });
+    }
+    engine.clock.advance(ms);
+    return settled(engine);
+  },
+  adminClockSet: ({ engine, body }) => {
+    const to = instant(body.to, 'to');
+    if (to < engine.clock.now()) {
+      throw apiError('400001', {
+        errors: { to: ['The clock only moves forward: send an instant after now.'] },
+      });
+    }
+    engine.clock.set(to);
+    return settled(engine);
+  },
+  adminScenarios: ({ engine }) => {
+    const scenarios = scenariosOf(engine);
+    return {
+      scenarios: scenarios.list(),
+      problems: scenarios.problems().map((p) => JSON.stringify(p)),
+    };
+  },
+  adminSessionScenarios: ({ engine, session }) => ({
+    session,
+    names: scenariosOf(engine).sessionScenarios(session),
+  }),
+  adminUseScenarios: ({ engine, session, body }) => {
+    const scenarios = scenariosOf(engine);
+    scenarios.useForSession(session, body.names as string[]);
+    return { session, names: scenarios.sessionScenarios(session) };
+  },
+  adminClearScenarios: ({ engine, session }) => {
+    const scenarios = scenariosOf(engine);
+    scenarios.clearSession(session);
+    return { session, names: scenarios.sessionScenarios(session) };
+  },
+  adminJournal: ({ engine, session, query }) => {
+    const entries = engine.journal.entries({
+      session,
+      ...(typeof query.kind === 'string' ? { kind: query.kind as 'request' } : {}),
+    });
+    const limit = typeof query.limit === 'number' ? query.limit : entries.length;
+    return { entries: entries.slice(Math.max(0, entries.length - limit)) };
+  },
+  adminJournalHar: ({ engine, session }) => engine.journal.toHar(session),
+  adminOrderTimeline: ({ engine, session, params }) => ({
+    orderId: params.id,
+    entries: engine.journal.timeline(session, params.id ?? ''),
+  }),
+  adminWebhookReceivers: ({ engine }) => ({ receivers: webhooksOf(engine).receivers() }),
+  adminAddWebhookReceiver: ({ engine, session, body }) => {
+    const mid = typeof body.mid === 'string' ? body.mid : (engine.accounts.accounts[0]?.mid ?? '');
+    try {
+      return webhooksOf(engine).addReceiver({ mid, url: body.url, ...(body.sessionOnly ? { session } : {}) });
+    } catch (error) {
+      throw apiError('400001', { errors: { url: [(error as Error).message] } });
+    }
+  },
+  adminRemoveWebhookReceiver: ({ engine, params }) => {
+    if (!webhooksOf(engine).removeReceiver(params.id ?? '')) {
+      throw apiError('404001', { detail: `No webhook receiver ${params.id}.` });
+    }
+    return { removed: params.id };
+  },
+  adminWebhookDeliveries: ({ engine, session, query }) => ({
+    deliveries: webhooksOf(engine).deliveries({
+      session,
+      ...(typeof query.orderId === 'string' ? { orderId: query.orderId } : {}),
+      ...(typeof query.status === 'string' ? { status: query.status as 'pending' } : {}),
+    }),
+  }),
+  adminRedeliverWebhook: ({ engine, params }) => {
+    const delivery = webhooksOf(engine).redeliver(params.id ?? '');
+    if (!delivery) throw apiError('404001', { detail: `No webhook delivery ${params.id}.` });
+    return delivery;
+  },
+  adminFlushWebhooks: async ({ engine }) => {
+    const webhooks = webhooksOf(engine);
+    await webhooks.flush();
+    return { pending: webhooks.deliveries({ status: 'pending' }).length };
+  },
+  adminSetWebhookFaults: ({ engine, session, body }) => {
+    webhooksOf(engine).setFaults(session, body);
+    return webhooksOf(engine).faults(session);
+  },
+  adminClearWebhookFaults: ({ engine, session }) => {
+    webhooksOf(engine).clearFaults(session);
+    return webhooksOf(engine).faults(session);
+  },
+};
+
+const CREATED: ReadonlySet<string> = new Set(['adminAddWebhookReceiver']);
+
+let adminContract: Contract | undefined;
+
+/** The admin contract, parsed once per process (it is small and compiled at start-up). */
+export function loadAdminContract(): Contract {
+  adminContract ??= new Contract({ specPath: new URL('../contracts/admin.yaml', adminSpecBase()).pathname });
+  return adminContract;
+}
+
+function adminSpecBase(): URL {
+  // From mock/ (tsx) the spec is ../contracts; from dist/mock/ it is ../../contracts.
+  const here = new URL('.', import.meta.url);
+  return here.pathname.includes('/dist/') ? new URL('../', here) : here;
+}
+
+/** A fresh random admin token (for non-loopback binds). */
+export function generateAdminToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** Whether an address is loopback (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The admin router; when `token` is set, every call must carry it. */
+export function adminRouter(engine: Engine, options: { token?: string } = {}): Router {
+  const contract = loadAdminContract();
+  const router = Router();
+  const json = express.json({ limit: 64 * 1024 });
+  const guard: RequestHandler = (req, _res, next) => {
+    if (!options.token) return next();
+    const given =
+      req.get(ADMIN_TOKEN_HEADER) ?? /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
+    const a = Buffer.from(given);
+    const b = Buffer.from(options.token);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) throw apiError('401005');
+    next();
+  };
+  const byPath = new Map<string, CompiledOperation[]>();
+  for (const op of contract.operations.values()) {
+    byPath.set(op.expressPath, [...(byPath.get(op.expressPath) ?? []), op]);
+  }
+  for (const [path, ops] of byPath) {
+    for (const op of ops) {
+      const handler = ADMIN_ROUTES[op.id];
+      if (!handler) throw new Error(`no admin handler for ${op.id}`);
+      router[op.method](path, guard, json, run(engine, op, handler));
+    }
+    const allow = ops.map((op) => op.method.toUpperCase()).join(', ');
+    router.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
+  }
+  router.use(ADMIN_PREFIX, (_req, _res, next) =>
+    next(apiError('404001', { detail: 'No such admin endpoint.' })),
+  );
+  return router;
+}
+
+function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): RequestHandler {
+  return async (req: Request, res: Response, next) => {
+    try {
+      const query = op.checkQuery(req.query as Record<string, unknown>);
+      if (query.errors) throw apiError('400012', { errors: query.errors });
+      let body: unknown = req.body;
+      if (op.bodyType === 'json') {
+        if (body === undefined && op.bodyRequired) {
+          throw apiError('400001', { errors: { $: ['A request body is required: send a JSON object.'] } });
+        }
+        if (body !== undefined) {
+          const checked = op.checkBody(body);
+          if (checked.errors) throw apiError('400001', { errors: checked.errors });
+          body = checked.value;
+        }
+      }
+      const session = (res.locals as { session: { name: string } }).session.name;
+      const result = await handler({
+        engine,
+        session,
+        body,
+        query: query.value,
+        params: req.params as Record<string, string>,
+      });
+      res
+        .status(CREATED.has(op.id) ? 201 : 200)
+        .type('application/json; charset=utf-8')
+        .send(JSON.stringify(result));
+    } catch (error) {
+      next(error);
+    }
+  };
+}

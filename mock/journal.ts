@@ -1,0 +1,562 @@
+// The request journal: every request/response, order transition and webhook attempt, per test session, in one
+// fixed-capacity ring buffer (oldest entries are overwritten, so memory stays flat in long runs). Everything is
+// redacted on the way in (mock/redact.ts) and bodies are kept as capped JSON text. Per-session and per-order views
+// are derived by scanning the ring: there is no other per-session state to grow.
+
+import { STATUS_CODES } from 'node:http';
+import type { Engine, Exchange, RequestHooks } from './engine.js';
+import type {
+  Order,
+  OrderReason,
+  OrderStatus,
+  OrderStatusName,
+  StatusChange,
+  TransitionName,
+} from './orders.js';
+import { redact, redactHeaders, redactText, redactUrl } from './redact.js';
+
+export const DEFAULT_JOURNAL_SIZE = 5_000;
+/** Bodies longer than this (characters of JSON text) are cut, with a marker saying how long they were. */
+export const MAX_BODY_CHARS = 8 * 1024;
+/** Query parameters that carry credentials (the tokenization key of /v1/tokenize). */
+const SECRET_QUERY_KEYS = ['environment'];
+const ORDER_PATH = /^\/v1\/orders\/([^/]+)/i;
+const ORDER_ID_KEYS = new Set(['orderid', 'ordersessionkey']);
+const MAX_ORDER_IDS = 4;
+
+export type JournalKind = 'request' | 'transition' | 'webhook';
+
+interface EntryBase {
+  /** Position in the journal, increasing; a request's is taken when it arrives. */
+  seq: number;
+  session: string;
+  /** Virtual-clock time in ms since the epoch (a request: when it arrived). */
+  at: number;
+  /** `at` as ISO 8601. */
+  time: string;
+}
+
+export interface RequestEntry extends EntryBase {
+  kind: 'request';
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  /** null when the connection ended without a response (a transport fault). */
+  status: number | null;
+  durationMs: number;
+  scenarios: string[];
+  operationId: string | null;
+  requestHeaders: Record<string, string>;
+  responseHeaders: Record<string, string>;
+  /** The parsed (redacted) body; a string ending in a `[truncated …]` marker when it was over 8 KB. */
+  requestBody: unknown;
+  responseBody: unknown;
+  requestBodyTruncated: boolean;
+  responseBodyTruncated: boolean;
+  /** Order ids the request named or got back (path, query, body and response `orderId`/`orderSessionKey`). */
+  orderIds: string[];
+}
+
+export interface TransitionEntry extends EntryBase {
+  kind: 'transition';
+  orderId: string;
+  externalOrderId: string;
+  transition: TransitionName;
+  status: OrderStatus;
+  statusName: OrderStatusName;
+  reason: OrderReason;
+}
+
+export interface WebhookEntry extends EntryBase {
+  kind: 'webhook';
+  orderId: string | null;
+  event: string;
+  url: string;
+  /** 1 for the first delivery attempt. */
+  attempt: number;
+  /** The receiver's HTTP status, or null when there was none (see `error`). */
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  isResent: boolean;
+  /** The dispatcher's delivery id and the delivery's state after this attempt, when given. */
+  deliveryId: string | null;
+  deliveryStatus: string | null;
+  /** Headers sent (x-fc-signature redacted). */
+  requestHeaders: Record<string, string>;
+  /** The delivered payload (redacted, capped), when the webhook module passes it. */
+  payload: unknown;
+}
+
+export type JournalEntry = RequestEntry | TransitionEntry | WebhookEntry;
+
+/** What the webhook dispatcher reports for one delivery attempt. */
+export interface WebhookRecord {
+  session: string;
+  orderId: string | null;
+  event: string;
+  url: string;
+  attempt: number;
+  statusCode?: number | null;
+  error?: string | null;
+  durationMs?: number;
+  isResent?: boolean;
+  /** Virtual time of the attempt (default: the journal's clock). */
+  at?: number;
+  payload?: unknown;
+  deliveryId?: string;
+  /** The delivery's state after this attempt (`pending`, `delivered`, `failed`). */
+  status?: string;
+  requestHeaders?: Record<string, unknown>;
+}
+
+export interface EntryQuery {
+  session?: string;
+  kind?: JournalKind;
+  /** Only entries at or after this virtual time (ms since the epoch, or an ISO 8601 string). */
+  since?: number | string;
+  /** Only entries with a larger `seq` (for polling). */
+  afterSeq?: number;
+  /** At most this many: the newest ones. */
+  limit?: number;
+}
+
+export interface JournalOptions {
+  /** Ring capacity in entries (default 5,000). */
+  capacity?: number;
+  /** Virtual clock for webhook attempts that carry no time. */
+  clock?: { now(): number };
+  /** Body cap in characters of JSON text (default 8 KB). */
+  maxBodyChars?: number;
+}
+
+/** A body as stored: redacted JSON text, possibly cut. */
+interface StoredBody {
+  text: string | null;
+  truncated: boolean;
+}
+
+type StoredRequest = Omit<
+  RequestEntry,
+  'time' | 'requestBody' | 'responseBody' | 'requestBodyTruncated' | 'responseBodyTruncated'
+> & { requestBody: StoredBody; responseBody: StoredBody };
+type StoredWebhook = Omit<WebhookEntry, 'time' | 'payload'> & { payload: StoredBody };
+type Stored = StoredRequest | Omit<TransitionEntry, 'time'> | StoredWebhook;
+
+export interface Har {
+  log: {
+    version: '1.2';
+    creator: { name: string; version: string };
+    pages: [];
+    entries: HarEntry[];
+    comment?: string;
+  };
+}
+
+export interface HarEntry {
+  startedDateTime: string;
+  time: number;
+  request: {
+    method: string;
+    url: string;
+    httpVersion: string;
+    cookies: [];
+    headers: { name: string; value: string }[];
+    queryString: { name: string; value: string }[];
+    postData?: { mimeType: string; text: string };
+    headersSize: -1;
+    bodySize: number;
+  };
+  response: {
+    status: number;
+    statusText: string;
+    httpVersion: string;
+    cookies: [];
+    headers: { name: string; value: string }[];
+    content: { size: number; mimeType: string; text?: string };
+    redirectURL: '';
+    headersSize: -1;
+    bodySize: number;
+    _error?: string;
+  };
+  cache: Record<string, never>;
+  timings: { send: number; wait: number; receive: number };
+  _session: string;
+  _operationId: string | null;
+  _scenarios: string[];
+  _orderIds: string[];
+}
+
+export const HAR_CREATOR = { name: 'flexfactor-mock', version: '0.1.0' };
+
+export class Journal {
+  readonly capacity: number;
+  readonly #clock: { now(): number };
+  readonly #maxBodyChars: number;
+  #ring: (Stored | undefined)[];
+  #start = 0;
+  #count = 0;
+  #seq = 0;
+  /** Arrival sequence numbers of requests in flight, keyed by their header object (gone with the request). */
+  readonly #arrivals = new WeakMap<object, number>();
+
+  constructor(options: JournalOptions = {}) {
+    const capacity = Math.floor(options.capacity ?? DEFAULT_JOURNAL_SIZE);
+    if (!Number.isFinite(capacity) || capacity < 1)
+      throw new RangeError('journal capacity must be at least 1');
+    this.capacity = capacity;
+    this.#clock = options.clock ?? { now: () => Date.now() };
+    this.#maxBodyChars = options.maxBodyChars ?? MAX_BODY_CHARS;
+    this.#ring = new Array(capacity);
+  }
+
+  /** Entries held now (at most `capacity`). */
+  get size(): number {
+    return this.#count;
+  }
+
+  /** Entries recorded since the start (including the ones the ring has dropped). */
+  get recorded(): number {
+    return this.#seq;
+  }
+
+  /** The pipeline hook that records every exchange; register it on engine.hooks. */
+  requestHooks(): RequestHooks {
+    return {
+      name: 'journal',
+      onRequest: (req) => {
+        this.#arrivals.set(req.headers, this.#nextSeq());
+      },
+      onFinish: (exchange) => this.recordExchange(exchange),
+    };
+  }
+
+  /** Wire the journal into an engine: the request hook and the store's transition events. */
+  attach(engine: Pick<Engine, 'hooks' | 'store'>): void {
+    engine.hooks.push(this.requestHooks());
+    engine.store.onTransition(this.recordTransition);
+  }
+
+  recordExchange(exchange: Exchange): void {
+    try {
+      const seq = this.#arrivals.get(exchange.requestHeaders) ?? this.#nextSeq();
+      this.#arrivals.delete(exchange.requestHeaders);
+      const query = redact(exchange.query ?? {}, { keys: SECRET_QUERY_KEYS }) as Record<string, unknown>;
+      const requestBody = this.#body(exchange.requestBody);
+      const responseBody = this.#body(exchange.responseBody);
+      this.#push({
+        seq,
+        kind: 'request',
+        session: exchange.session,
+        at: exchange.at,
+        method: exchange.method,
+        path: redactText(exchange.path),
+        query,
+        status: exchange.status,
+        durationMs: exchange.durationMs,
+        scenarios: [...(exchange.scenarios ?? [])].map(String),
+        operationId: exchange.operationId,
+        requestHeaders: redactHeaders(exchange.requestHeaders),
+        responseHeaders: redactHeaders(exchange.responseHeaders),
+        requestBody,
+        responseBody,
+        orderIds: orderIdsOf(exchange),
+      });
+    } catch {
+      // The journal must never break a request.
+    }
+  }
+
+  /** A store transition listener (bound: pass it to store.onTransition directly). */
+  readonly recordTransition = (order: Order, name: TransitionName, change: StatusChange): void => {
+    const at = Date.parse(change.at);
+    this.#push({
+      seq: this.#nextSeq(),
+      kind: 'transition',
+      session: order.session,
+      at: Number.isNaN(at) ? this.#clock.now() : at,
+      orderId: order.id,
+      externalOrderId: redactText(order.externalOrderId),
+      transition: name,
+      status: change.status,
+      statusName: change.statusName,
+      reason: change.reason,
+    });
+  };
+
+  /** One webhook delivery attempt (called by the webhook dispatcher). */
+  recordWebhook(record: WebhookRecord): void {
+    try {
+      this.#push({
+        seq: this.#nextSeq(),
+        kind: 'webhook',
+        session: record.session,
+        at: record.at ?? this.#clock.now(),
+        orderId: record.orderId ?? null,
+        event: redactText(String(record.event)),
+        url: redactUrl(String(record.url)),
+        attempt: record.attempt,
+        statusCode: record.statusCode ?? null,
+        error: record.error === undefined || record.error === null ? null : redactText(String(record.error)),
+        durationMs: record.durationMs ?? 0,
+        isResent: record.isResent ?? false,
+        deliveryId: record.deliveryId ?? null,
+        deliveryStatus: record.status ?? null,
+        requestHeaders: redactHeaders(record.requestHeaders ?? {}),
+        payload: this.#body(record.payload),
+      });
+    } catch {
+      // Never break a delivery.
+    }
+  }
+
+  /** Matching entries in journal order (`seq`), oldest first; with `limit`, the newest `limit` of them. */
+  entries(query: EntryQuery = {}): JournalEntry[] {
+    const since = query.since === undefined ? undefined : toMs(query.since);
+    const out: Stored[] = [];
+    for (const entry of this.#iterate()) {
+      if (query.session !== undefined && entry.session !== query.session) continue;
+      if (query.kind !== undefined && entry.kind !== query.kind) continue;
+      if (since !== undefined && entry.at < since) continue;
+      if (query.afterSeq !== undefined && entry.seq <= query.afterSeq) continue;
+      out.push(entry);
+    }
+    out.sort((a, b) => a.seq - b.seq);
+    const limited =
+      query.limit !== undefined && query.limit >= 0 ? out.slice(Math.max(0, out.length - query.limit)) : out;
+    return limited.map(view);
+  }
+
+  /**
+   * Everything about one order in one session, in time order (virtual time, then journal order): the requests that
+   * named it, its transitions and its webhook attempts. `orderId` may be FlexFactor's id (orderSessionKey) or the
+   * merchant's own orderId.
+   */
+  timeline(session: string, orderId: string): JournalEntry[] {
+    const aliases = new Set([orderId]);
+    for (const entry of this.#iterate()) {
+      if (entry.session !== session || entry.kind !== 'transition') continue;
+      if (entry.orderId === orderId || entry.externalOrderId === orderId) {
+        aliases.add(entry.orderId);
+        aliases.add(entry.externalOrderId);
+      }
+    }
+    const out: Stored[] = [];
+    for (const entry of this.#iterate()) {
+      if (entry.session !== session) continue;
+      const hit =
+        entry.kind === 'request'
+          ? entry.orderIds.some((id) => aliases.has(id))
+          : entry.orderId !== null && aliases.has(entry.orderId);
+      if (hit) out.push(entry);
+    }
+    out.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    return out.map(view);
+  }
+
+  /** The recorded requests (of one session, or all) as a HAR 1.2 log; redacted like everything in the journal. */
+  toHar(session?: string): Har {
+    const entries: HarEntry[] = [];
+    const requests = this.#sorted().filter(
+      (e): e is StoredRequest => e.kind === 'request' && (session === undefined || e.session === session),
+    );
+    for (const e of requests) entries.push(harEntry(e));
+    return {
+      log: {
+        version: '1.2',
+        creator: { ...HAR_CREATOR },
+        pages: [],
+        entries,
+        comment:
+          session === undefined ? 'flexfactor-mock journal' : `flexfactor-mock journal, session ${session}`,
+      },
+    };
+  }
+
+  /** Forget the entries of one session, or all of them. Returns how many were removed. */
+  clear(session?: string): number {
+    const before = this.#count;
+    const kept = session === undefined ? [] : [...this.#iterate()].filter((e) => e.session !== session);
+    this.#ring = new Array(this.capacity);
+    this.#start = 0;
+    this.#count = 0;
+    for (const entry of kept) this.#push(entry);
+    return before - this.#count;
+  }
+
+  #nextSeq(): number {
+    this.#seq += 1;
+    return this.#seq;
+  }
+
+  #push(entry: Stored): void {
+    if (this.#count < this.capacity) {
+      this.#ring[(this.#start + this.#count) % this.capacity] = entry;
+      this.#count += 1;
+    } else {
+      this.#ring[this.#start] = entry;
+      this.#start = (this.#start + 1) % this.capacity;
+    }
+  }
+
+  *#iterate(): Generator<Stored> {
+    for (let i = 0; i < this.#count; i += 1) {
+      const entry = this.#ring[(this.#start + i) % this.capacity];
+      if (entry) yield entry;
+    }
+  }
+
+  #sorted(): Stored[] {
+    return [...this.#iterate()].sort((a, b) => a.seq - b.seq);
+  }
+
+  #body(value: unknown): StoredBody {
+    if (value === undefined) return { text: null, truncated: false };
+    let text: string;
+    try {
+      text = JSON.stringify(redact(value)) ?? 'null';
+    } catch {
+      text = JSON.stringify('[unserialisable body]');
+    }
+    if (text.length <= this.#maxBodyChars) return { text, truncated: false };
+    return {
+      text: `${text.slice(0, this.#maxBodyChars)}…[truncated: ${text.length} characters]`,
+      truncated: true,
+    };
+  }
+}
+
+function toMs(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const parsed = Date.parse(value);
+  return Number.isNaN(parsed) ? Number(value) : parsed;
+}
+
+function parseBody(body: StoredBody): unknown {
+  if (body.text === null) return null;
+  if (body.truncated) return body.text;
+  try {
+    return JSON.parse(body.text);
+  } catch {
+    return body.text;
+  }
+}
+
+/** The public, freshly built copy of a stored entry (callers may keep or change it). */
+function view(entry: Stored): JournalEntry {
+  const time = new Date(entry.at).toISOString();
+  switch (entry.kind) {
+    case 'request':
+      return {
+        ...entry,
+        time,
+        query: { ...entry.query },
+        scenarios: [...entry.scenarios],
+        requestHeaders: { ...entry.requestHeaders },
+        responseHeaders: { ...entry.responseHeaders },
+        orderIds: [...entry.orderIds],
+        requestBody: parseBody(entry.requestBody),
+        responseBody: parseBody(entry.responseBody),
+        requestBodyTruncated: entry.requestBody.truncated,
+        responseBodyTruncated: entry.responseBody.truncated,
+      };
+    case 'webhook':
+      return {
+        ...entry,
+        time,
+        requestHeaders: { ...entry.requestHeaders },
+        payload: parseBody(entry.payload),
+      };
+    default:
+      return { ...entry, time };
+  }
+}
+
+function pushId(ids: string[], value: unknown): void {
+  if (typeof value !== 'string' && typeof value !== 'number') return;
+  const id = redactText(String(value));
+  if (id === '' || id.length > 200 || ids.includes(id) || ids.length >= MAX_ORDER_IDS) return;
+  ids.push(id);
+}
+
+function idsFrom(ids: string[], source: unknown): void {
+  if (source === null || typeof source !== 'object' || Array.isArray(source)) return;
+  for (const [key, value] of Object.entries(source as Record<string, unknown>)) {
+    if (ORDER_ID_KEYS.has(key.toLowerCase())) pushId(ids, value);
+  }
+}
+
+/** The order ids an exchange touched: /v1/orders/{id}, then query, request body and response body fields. */
+function orderIdsOf(exchange: Exchange): string[] {
+  const ids: string[] = [];
+  const match = ORDER_PATH.exec(exchange.path);
+  if (match?.[1]) {
+    try {
+      pushId(ids, decodeURIComponent(match[1]));
+    } catch {
+      pushId(ids, match[1]);
+    }
+  }
+  idsFrom(ids, exchange.query);
+  idsFrom(ids, exchange.requestBody);
+  idsFrom(ids, exchange.responseBody);
+  return ids;
+}
+
+function headerList(headers: Record<string, string>): { name: string; value: string }[] {
+  return Object.entries(headers).map(([name, value]) => ({ name, value }));
+}
+
+function queryList(query: Record<string, unknown>): { name: string; value: string }[] {
+  const out: { name: string; value: string }[] = [];
+  for (const [name, value] of Object.entries(query)) {
+    const values = Array.isArray(value) ? value : [value];
+    for (const v of values) out.push({ name, value: typeof v === 'string' ? v : JSON.stringify(v) });
+  }
+  return out;
+}
+
+function harEntry(e: StoredRequest): HarEntry {
+  const queryString = queryList(e.query);
+  const search = new URLSearchParams(queryString.map((q): [string, string] => [q.name, q.value])).toString();
+  const host = e.requestHeaders.host ?? 'localhost';
+  const requestType = e.requestHeaders['content-type'] ?? 'application/json';
+  const responseType = e.responseHeaders['content-type'] ?? 'application/json';
+  const responseText = e.responseBody.text ?? '';
+  const entry: HarEntry = {
+    startedDateTime: new Date(e.at).toISOString(),
+    time: e.durationMs,
+    request: {
+      method: e.method,
+      url: `http://${host}${e.path}${search ? `?${search}` : ''}`,
+      httpVersion: 'HTTP/1.1',
+      cookies: [],
+      headers: headerList(e.requestHeaders),
+      queryString,
+      headersSize: -1,
+      bodySize: e.requestBody.text === null ? 0 : Buffer.byteLength(e.requestBody.text),
+    },
+    response: {
+      status: e.status ?? 0,
+      statusText: e.status === null ? '' : (STATUS_CODES[e.status] ?? ''),
+      httpVersion: 'HTTP/1.1',
+      cookies: [],
+      headers: headerList(e.responseHeaders),
+      content: { size: Buffer.byteLength(responseText), mimeType: responseType, text: responseText },
+      redirectURL: '',
+      headersSize: -1,
+      bodySize: e.responseBody.text === null ? 0 : Buffer.byteLength(responseText),
+    },
+    cache: {},
+    timings: { send: 0, wait: e.durationMs, receive: 0 },
+    _session: e.session,
+    _operationId: e.operationId,
+    _scenarios: [...e.scenarios],
+    _orderIds: [...e.orderIds],
+  };
+  if (e.requestBody.text !== null)
+    entry.request.postData = { mimeType: requestType, text: e.requestBody.text };
+  if (e.status === null)
+    entry.response._error = 'The connection closed without a response (transport fault).';
+  return entry;
+}

@@ -1,0 +1,113 @@
+// startMock(): the mock for a test, in-process on port 0, with handles on everything a test drives or inspects.
+
+import { resetSession } from './admin.js';
+import { createApp, type MockApp, type MockOptions } from './app.js';
+import type { VirtualClock } from './clock.js';
+import { DEFAULT_MERCHANT, type MerchantAccount } from './credentials.js';
+import type { Engine } from './engine.js';
+import type { Journal } from './journal.js';
+import type { ScenarioEngine } from './scenarios/engine.js';
+import { listen } from './server.js';
+import type { WebhookDispatcher } from './webhooks/dispatcher.js';
+
+export interface StartMockOptions extends MockOptions {
+  /** Port to listen on (default 0: a free one). */
+  port?: number;
+  /** Address to bind (default 127.0.0.1). */
+  host?: string;
+}
+
+export interface MockServer {
+  /** Origin, e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** The API base, `${url}/v1`, what a FlexFactor client is configured with. */
+  baseUrl: string;
+  port: number;
+  /** The default merchant's credentials. */
+  credentials: {
+    appKey: string;
+    appSecret: string;
+    mid: string;
+    tokenizationKey: string;
+    subscriberKey: string;
+  };
+  accounts: readonly MerchantAccount[];
+  app: MockApp;
+  engine: Engine;
+  clock: VirtualClock;
+  journal: Journal;
+  webhooks: WebhookDispatcher;
+  scenarios: ScenarioEngine;
+  /** Choose scenarios for a session (default session `default`); replaces its previous choice. */
+  useScenario(names: string | readonly string[], session?: string): void;
+  /** Forget a session's orders, cards, keys, journal, scenario choice and webhook faults. */
+  reset(session?: string): void;
+  /** A bearer token for an account (default: the default merchant). */
+  token(account?: MerchantAccount, session?: string): Promise<string>;
+  /** Stop listening (in-flight requests finish) and stop background work. */
+  close(): Promise<void>;
+}
+
+/**
+ * Start the mock on a free loopback port. Several instances can run in one process; nothing is global.
+ *
+ * @example
+ * import { startMock } from 'flexfactor-mock';
+ * const mock = await startMock({ clock: { frozen: true } });
+ * const token = await mock.token();
+ * // … drive your client against mock.baseUrl, then:
+ * mock.clock.advance(60 * 60_000);
+ * await mock.webhooks.flush();
+ * await mock.close();
+ */
+export async function startMock(options: StartMockOptions = {}): Promise<MockServer> {
+  const { port = 0, host = '127.0.0.1', ...appOptions } = options;
+  const app = createApp({ logger: { info() {}, warn() {}, error() {} }, ...appOptions });
+  const running = await listen(app, { port, host });
+  const engine = app.mock;
+  const merchant = engine.accounts.accounts[0] ?? DEFAULT_MERCHANT;
+  const required = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`startMock: the ${what} module is not enabled`);
+    return value;
+  };
+  return {
+    url: running.url,
+    baseUrl: `${running.url}/v1`,
+    port: running.port,
+    credentials: {
+      appKey: merchant.appKey,
+      appSecret: merchant.appSecret,
+      mid: merchant.mid,
+      tokenizationKey: merchant.tokenizationKey,
+      subscriberKey: merchant.subscriberKey,
+    },
+    accounts: engine.accounts.accounts,
+    app,
+    engine,
+    clock: engine.clock,
+    journal: engine.journal,
+    webhooks: required(engine.webhooks, 'webhooks'),
+    scenarios: required(engine.scenarios, 'scenarios'),
+    useScenario(names, session = 'default') {
+      required(engine.scenarios, 'scenarios').useForSession(
+        session,
+        typeof names === 'string' ? [names] : names,
+      );
+    },
+    reset(session = 'default') {
+      resetSession(engine, session);
+    },
+    async token(account = merchant, session) {
+      const res = await fetch(`${running.url}/v1/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(session ? { 'x-mock-session': session } : {}) },
+        body: JSON.stringify({ AppKey: account.appKey, AppSecret: account.appSecret }),
+      });
+      const body = (await res.json()) as { accessToken?: string };
+      if (res.status !== 200 || !body.accessToken)
+        throw new Error(`startMock: token request failed (${res.status})`);
+      return body.accessToken;
+    },
+    close: () => running.close(),
+  };
+}

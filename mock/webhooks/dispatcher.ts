@@ -1,0 +1,669 @@
+// Webhook delivery: turns order transitions into signed POSTs to each merchant's receivers, retries failures with
+// backoff on the virtual clock, and applies per-session delivery faults. FlexFactor documents none of the delivery
+// semantics (retry schedule, timeout, ordering): everything here except the signature and payload is invented.
+
+import { createHash } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Engine, WebhookFaults } from '../engine.js';
+import type { Order, StatusChange, TransitionName } from '../orders.js';
+import { buildPayload, eventsFor, type WebhookEventName, type WebhookPayload } from './events.js';
+import { signWebhook } from './signature.js';
+
+/** Options of createApp({ webhooks }). */
+export interface WebhookOptions {
+  /** Receivers registered at start-up (for every session). */
+  receivers?: { mid: string; url: string; session?: string }[];
+  /** Content-Type of deliveries (default `text/plain; charset=utf-8`: the docs say the body is not application/json). */
+  contentType?: string;
+  /** Real-time ms a receiver has to answer with a 2xx (default 5000). */
+  timeoutMs?: number;
+  /** Virtual-time ms to wait before each retry (default {@link DEFAULT_RETRY_SCHEDULE_MS}). */
+  retrySchedule?: number[];
+  /** Deliveries kept in memory, oldest finished ones dropped first (default 5000). */
+  maxDeliveries?: number;
+}
+
+/** Invented backoff: retries 1 min, 5 min, 30 min, 2 h, 6 h and 24 h after each failed attempt (7 attempts). */
+export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [
+  60_000,
+  5 * 60_000,
+  30 * 60_000,
+  2 * 3_600_000,
+  6 * 3_600_000,
+  24 * 3_600_000,
+];
+export const DEFAULT_WEBHOOK_CONTENT_TYPE = 'text/plain; charset=utf-8';
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_DELIVERIES = 5_000;
+/** How often a running (unfrozen) clock is checked for due fates and retries, in real ms. */
+const TICK_MS = 1_000;
+
+export interface WebhookReceiver {
+  id: string;
+  mid: string;
+  url: string;
+  /** Only this test session's events; null = every session. */
+  session: string | null;
+  source: 'options' | 'accounts' | 'api';
+}
+
+export interface WebhookAttempt {
+  /** Virtual time of the attempt (ms since the epoch). */
+  at: number;
+  /** Whether the body said `IsResent: true`. */
+  isResent: boolean;
+  /** HTTP status the receiver answered, or null when there was no answer. */
+  statusCode: number | null;
+  /** Transport failure (`ECONNREFUSED`, `timeout after 5000 ms`, `fault: failTimes`), or null. */
+  error: string | null;
+  /** Wall-clock duration in ms. */
+  durationMs: number;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One event on its way to one receiver URL. */
+export interface WebhookDelivery {
+  id: string;
+  session: string;
+  mid: string;
+  event: WebhookEventName;
+  orderId: string;
+  externalOrderId: string;
+  receiverId: string;
+  url: string;
+  /** The payload of the first attempt (retries send it with `IsResent: true`). */
+  payload: WebhookPayload;
+  status: WebhookDeliveryStatus;
+  attempts: WebhookAttempt[];
+  /** Virtual time of the next attempt; null once delivered or failed. */
+  nextAttemptAt: number | null;
+  createdAt: number;
+  /** Set on the copy a `duplicate` fault adds. */
+  duplicateOf: string | null;
+  /** Set on a delivery made by redeliver(). */
+  redeliveryOf: string | null;
+}
+
+/** What the journal gets for every attempt (engine.journal.recordWebhook, when a journal exists). */
+export interface WebhookAttemptRecord extends WebhookAttempt {
+  deliveryId: string;
+  session: string;
+  mid: string;
+  event: WebhookEventName;
+  orderId: string;
+  url: string;
+  /** 1-based attempt number. */
+  attempt: number;
+  /** The delivery's status after this attempt. */
+  status: WebhookDeliveryStatus;
+  /** The body sent (as an object). */
+  payload: WebhookPayload;
+  /** Content type and x-fc-* signature headers sent (empty when the attempt never reached the network). */
+  requestHeaders: Record<string, string>;
+}
+
+/** The part of a journal this dispatcher uses (built by another module; absent when there is no journal). */
+interface WebhookJournalSink {
+  recordWebhook?(record: WebhookAttemptRecord): void;
+}
+
+export interface DeliveryFilter {
+  session?: string;
+  orderId?: string;
+  status?: WebhookDeliveryStatus;
+  event?: string;
+  mid?: string;
+}
+
+interface Internal {
+  /** Creation order; breaks ties between deliveries due at the same time. */
+  seq: number;
+  /** Waiting in (or running on) its URL's queue. */
+  queued: boolean;
+}
+
+/**
+ * Delivers every order event to the receivers of the order's merchant. Create one per engine (createApp does).
+ *
+ * @example
+ * const app = createApp({ clock: { frozen: true }, webhooks: { receivers: [{ mid, url }] } });
+ * // …drive orders over HTTP…
+ * app.mock.clock.advance(60 * 60_000);
+ * await app.mock.webhooks?.flush(); // every delivery due now has been attempted
+ */
+export class WebhookDispatcher {
+  readonly contentType: string;
+  readonly timeoutMs: number;
+  readonly retrySchedule: readonly number[];
+  readonly maxDeliveries: number;
+  readonly #engine: Engine;
+  readonly #receivers = new Map<string, WebhookReceiver>();
+  readonly #deliveries = new Map<string, WebhookDelivery>();
+  readonly #internal = new WeakMap<WebhookDelivery, Internal>();
+  /** Deliveries still pending, so pumping does not scan the finished ones. */
+  readonly #pending = new Set<WebhookDelivery>();
+  /** Deliveries created since the last pump: one batch, for the outOfOrder fault. */
+  #incoming: WebhookDelivery[] = [];
+  readonly #faults = new Map<string, WebhookFaults>();
+  /** One promise chain per URL, so a receiver gets its deliveries one at a time, in order. */
+  readonly #chains = new Map<string, Promise<void>>();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #aborts = new Set<AbortController>();
+  readonly #unsubscribe: (() => void)[] = [];
+  readonly #httpAgent = new HttpAgent({ keepAlive: false });
+  readonly #httpsAgent = new HttpsAgent({ keepAlive: false });
+  #ticker: NodeJS.Timeout | null = null;
+  #pumpScheduled = false;
+  #closed = false;
+  #receiverCount = 0;
+  #deliveryCount = 0;
+  #nonceCount = 0;
+
+  constructor(engine: Engine, options: WebhookOptions = {}) {
+    this.#engine = engine;
+    this.contentType = options.contentType ?? DEFAULT_WEBHOOK_CONTENT_TYPE;
+    this.timeoutMs = positive(options.timeoutMs, DEFAULT_WEBHOOK_TIMEOUT_MS, 'timeoutMs');
+    this.maxDeliveries = positive(options.maxDeliveries, DEFAULT_MAX_DELIVERIES, 'maxDeliveries');
+    const schedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS;
+    if (!schedule.every((ms) => Number.isFinite(ms) && ms >= 0)) {
+      throw new RangeError('webhooks.retrySchedule must list non-negative numbers of ms');
+    }
+    this.retrySchedule = [...schedule];
+
+    for (const account of engine.accounts.accounts) {
+      for (const url of account.webhookUrls ?? []) this.#add({ mid: account.mid, url }, 'accounts');
+    }
+    for (const receiver of options.receivers ?? []) this.#add(receiver, 'options');
+
+    this.#unsubscribe.push(
+      engine.store.onTransition((order, name, change) => this.#onTransition(order, name, change)),
+      engine.clock.onChange((now) => {
+        engine.store.settleDue(now);
+        this.#pump(now);
+      }),
+    );
+  }
+
+  // ---- receivers -------------------------------------------------------------------------------------------------
+
+  /**
+   * Register a receiver URL (http or https) for a merchant, optionally only for one test session. Registering the
+   * same mid, URL and session again returns the existing receiver. Throws for an unknown mid or a bad URL.
+   */
+  addReceiver(input: { mid: string; url: string; session?: string }): WebhookReceiver {
+    return { ...this.#add(input, 'api') };
+  }
+
+  /** Remove a receiver; deliveries already made for it keep going. Returns false for an unknown id. */
+  removeReceiver(id: string): boolean {
+    return this.#receivers.delete(id);
+  }
+
+  /** The registered receivers, all or one merchant's. */
+  receivers(mid?: string): WebhookReceiver[] {
+    const wanted = mid?.toLowerCase();
+    return [...this.#receivers.values()]
+      .filter((r) => wanted === undefined || r.mid.toLowerCase() === wanted)
+      .map((r) => ({ ...r }));
+  }
+
+  // ---- deliveries ------------------------------------------------------------------------------------------------
+
+  /** Deliveries still in memory, oldest first (copies). */
+  deliveries(filter: DeliveryFilter = {}): WebhookDelivery[] {
+    const mid = filter.mid?.toLowerCase();
+    const out: WebhookDelivery[] = [];
+    for (const d of this.#deliveries.values()) {
+      if (filter.session !== undefined && d.session !== filter.session) continue;
+      if (filter.orderId !== undefined && d.orderId !== filter.orderId) continue;
+      if (filter.status !== undefined && d.status !== filter.status) continue;
+      if (filter.event !== undefined && d.event !== filter.event) continue;
+      if (mid !== undefined && d.mid.toLowerCase() !== mid) continue;
+      out.push(copy(d));
+    }
+    return out;
+  }
+
+  delivery(id: string): WebhookDelivery | undefined {
+    const d = this.#deliveries.get(id);
+    return d ? copy(d) : undefined;
+  }
+
+  /** Send a delivery's event again, as a new delivery with `IsResent: true`. Undefined for an unknown id. */
+  redeliver(id: string): WebhookDelivery | undefined {
+    const original = this.#deliveries.get(id);
+    if (!original) return undefined;
+    const now = this.#engine.clock.now();
+    const again = this.#record({
+      ...original,
+      payload: { ...original.payload, IsResent: true },
+      nextAttemptAt: now,
+      duplicateOf: null,
+      redeliveryOf: original.id,
+    });
+    this.#schedulePump();
+    return copy(again);
+  }
+
+  // ---- faults ----------------------------------------------------------------------------------------------------
+
+  /** Replace the delivery faults of one test session (others are untouched). */
+  setFaults(session: string, faults: WebhookFaults): void {
+    this.#faults.set(session, { ...faults });
+  }
+
+  clearFaults(session: string): void {
+    this.#faults.delete(session);
+  }
+
+  /** The faults still in force for a session (failTimes counts down as attempts fail). */
+  faults(session: string): WebhookFaults {
+    return { ...(this.#faults.get(session) ?? {}) };
+  }
+
+  // ---- driving ---------------------------------------------------------------------------------------------------
+
+  /**
+   * Resolve once nothing is in flight and nothing is due at the current virtual time (fates included). Tests await
+   * it after advancing the clock instead of sleeping.
+   */
+  async flush(): Promise<void> {
+    for (let round = 0; round < 10_000; round++) {
+      const now = this.#engine.clock.now();
+      this.#engine.store.settleDue(now);
+      this.#pump(now);
+      if (this.#inFlight.size === 0) return;
+      await Promise.allSettled([...this.#inFlight]);
+    }
+    throw new Error(
+      'webhooks.flush(): deliveries keep becoming due (a zero retry delay against a failing receiver?)',
+    );
+  }
+
+  /** Stop the timers and abort attempts in flight; pending deliveries stay recorded as pending. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ticker) clearInterval(this.#ticker);
+    this.#ticker = null;
+    for (const off of this.#unsubscribe) off();
+    for (const controller of this.#aborts) controller.abort(new Error('dispatcher closed'));
+    await Promise.allSettled([...this.#inFlight]);
+    this.#httpAgent.destroy();
+    this.#httpsAgent.destroy();
+  }
+
+  // ---- internals -------------------------------------------------------------------------------------------------
+
+  #add(
+    input: { mid: string; url: string; session?: string },
+    source: WebhookReceiver['source'],
+  ): WebhookReceiver {
+    const account = this.#engine.accounts.byMid(String(input.mid ?? ''));
+    if (!account) throw new Error(`webhook receiver for unknown merchant ${String(input.mid)}`);
+    const url = checkReceiverUrl(input.url);
+    const session = input.session ?? null;
+    for (const existing of this.#receivers.values()) {
+      if (existing.mid === account.mid && existing.url === url && existing.session === session)
+        return existing;
+    }
+    this.#receiverCount += 1;
+    const receiver: WebhookReceiver = {
+      id: `whr_${this.#receiverCount}`,
+      mid: account.mid,
+      url,
+      session,
+      source,
+    };
+    this.#receivers.set(receiver.id, receiver);
+    this.#startTicker();
+    return receiver;
+  }
+
+  #onTransition(order: Order, name: TransitionName, change: StatusChange): void {
+    try {
+      if (this.#closed) return;
+      const events = eventsFor(order, name);
+      if (events.length === 0) return;
+      const mid = order.mid.toLowerCase();
+      const targets = [...this.#receivers.values()].filter(
+        (r) => r.mid.toLowerCase() === mid && (r.session === null || r.session === order.session),
+      );
+      if (targets.length === 0) return;
+      const faults = this.#faults.get(order.session) ?? {};
+      const now = this.#engine.clock.now();
+      const context = {
+        seed: this.#engine.settings.seed,
+        captureWindowMs: this.#engine.settings.captureWindowMs,
+      };
+      events.forEach((event, index) => {
+        const payload = buildPayload(event, order, change, index, context);
+        for (const receiver of targets) {
+          const base = {
+            session: order.session,
+            mid: order.mid,
+            event,
+            orderId: order.id,
+            externalOrderId: order.externalOrderId,
+            receiverId: receiver.id,
+            url: receiver.url,
+            payload,
+            nextAttemptAt: now + Math.max(0, faults.delayMs ?? 0),
+            redeliveryOf: null,
+          };
+          const first = this.#record({ ...base, duplicateOf: null });
+          if (faults.duplicate) this.#record({ ...base, duplicateOf: first.id });
+        }
+      });
+      this.#schedulePump();
+    } catch (error) {
+      // Never let a webhook problem break the request or clock move that caused the transition.
+      this.#engine.log.error(
+        `webhooks: cannot queue events of order ${order.id}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  #record(
+    fields: Omit<WebhookDelivery, 'id' | 'status' | 'attempts' | 'createdAt'> & { nextAttemptAt: number },
+  ): WebhookDelivery {
+    this.#deliveryCount += 1;
+    const delivery: WebhookDelivery = {
+      id: `whd_${String(this.#deliveryCount).padStart(6, '0')}`,
+      session: fields.session,
+      mid: fields.mid,
+      event: fields.event,
+      orderId: fields.orderId,
+      externalOrderId: fields.externalOrderId,
+      receiverId: fields.receiverId,
+      url: fields.url,
+      payload: fields.payload,
+      status: 'pending',
+      attempts: [],
+      nextAttemptAt: fields.nextAttemptAt,
+      createdAt: this.#engine.clock.now(),
+      duplicateOf: fields.duplicateOf,
+      redeliveryOf: fields.redeliveryOf,
+    };
+    this.#evict();
+    this.#deliveries.set(delivery.id, delivery);
+    this.#pending.add(delivery);
+    this.#internal.set(delivery, { seq: this.#deliveryCount, queued: false });
+    this.#incoming.push(delivery);
+    this.#startTicker();
+    return delivery;
+  }
+
+  /** Keep the list bounded: drop the oldest finished delivery, or the oldest of all when none has finished. */
+  #evict(): void {
+    while (this.#deliveries.size >= this.maxDeliveries) {
+      let victim: WebhookDelivery | undefined;
+      for (const d of this.#deliveries.values()) {
+        if (d.status !== 'pending') {
+          victim = d;
+          break;
+        }
+      }
+      if (!victim) {
+        victim = this.#deliveries.values().next().value;
+        if (!victim) return;
+        this.#engine.log.warn(
+          `webhooks: more than ${this.maxDeliveries} pending deliveries; dropping ${victim.id}`,
+        );
+        victim.nextAttemptAt = null;
+      }
+      this.#deliveries.delete(victim.id);
+      this.#pending.delete(victim);
+    }
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    queueMicrotask(() => {
+      this.#pumpScheduled = false;
+      this.#pump(this.#engine.clock.now());
+    });
+  }
+
+  /** Start every attempt due at `now`, per URL in due-time order (the outOfOrder fault reverses a batch). */
+  #pump(now: number): void {
+    if (this.#closed) return;
+    if (this.#incoming.length > 0) {
+      // One batch = what one request or one clock move produced. Reversed per session with the outOfOrder fault.
+      const batch = this.#incoming;
+      this.#incoming = [];
+      const bySession = new Map<string, WebhookDelivery[]>();
+      for (const d of batch) bySession.set(d.session, [...(bySession.get(d.session) ?? []), d]);
+      for (const [session, list] of bySession) {
+        if (!this.#faults.get(session)?.outOfOrder) continue;
+        const seqs = list.map((d) => this.#info(d).seq);
+        list.reverse().forEach((d, i) => {
+          this.#info(d).seq = seqs[i] ?? 0;
+        });
+      }
+    }
+    const due = [...this.#pending]
+      .filter((d) => d.nextAttemptAt !== null && d.nextAttemptAt <= now && !this.#info(d).queued)
+      .sort(
+        (a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || this.#info(a).seq - this.#info(b).seq,
+      );
+    for (const delivery of due) this.#enqueue(delivery);
+  }
+
+  #info(delivery: WebhookDelivery): Internal {
+    let info = this.#internal.get(delivery);
+    if (!info) {
+      info = { seq: 0, queued: false };
+      this.#internal.set(delivery, info);
+    }
+    return info;
+  }
+
+  #enqueue(delivery: WebhookDelivery): void {
+    this.#info(delivery).queued = true;
+    const previous = this.#chains.get(delivery.url) ?? Promise.resolve();
+    const run = previous.then(() => this.#attempt(delivery));
+    this.#chains.set(delivery.url, run);
+    this.#inFlight.add(run);
+    run.finally(() => {
+      this.#inFlight.delete(run);
+      if (this.#chains.get(delivery.url) === run) this.#chains.delete(delivery.url);
+      // A retry may already be due (zero delay, or the clock moved on while this attempt ran).
+      this.#pump(this.#engine.clock.now());
+    });
+  }
+
+  async #attempt(delivery: WebhookDelivery): Promise<void> {
+    const info = this.#info(delivery);
+    try {
+      if (this.#closed || delivery.status !== 'pending') return;
+      const at = this.#engine.clock.now();
+      const isResent = delivery.attempts.length > 0 || delivery.payload.IsResent;
+      const payload: WebhookPayload = { ...delivery.payload, IsResent: isResent };
+      const body = JSON.stringify(payload);
+      const started = performance.now();
+      let statusCode: number | null = null;
+      let error: string | null = null;
+      let headers: Record<string, string> = {};
+
+      const faults = this.#faults.get(delivery.session);
+      if (faults?.failTimes !== undefined && faults.failTimes > 0) {
+        faults.failTimes -= 1;
+        error = 'fault: failTimes';
+      } else {
+        try {
+          headers = this.#headers(delivery, body, at);
+          statusCode = await this.#post(delivery.url, headers, body);
+        } catch (e) {
+          error = describeError(e, this.timeoutMs);
+        }
+      }
+      if (this.#closed) error = error ?? 'dispatcher closed';
+      const attempt: WebhookAttempt = {
+        at,
+        isResent,
+        statusCode,
+        error,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+      };
+      delivery.attempts.push(attempt);
+      const ok = error === null && statusCode !== null && statusCode >= 200 && statusCode < 300;
+      if (ok) {
+        delivery.status = 'delivered';
+        delivery.nextAttemptAt = null;
+        this.#pending.delete(delivery);
+      } else if (!this.#closed) {
+        const wait = this.retrySchedule[delivery.attempts.length - 1];
+        if (wait === undefined) {
+          delivery.status = 'failed';
+          delivery.nextAttemptAt = null;
+          this.#pending.delete(delivery);
+          this.#engine.log.warn(
+            `webhooks: ${delivery.event} of order ${delivery.orderId} to ${delivery.url} failed after ${delivery.attempts.length} attempts`,
+          );
+        } else {
+          delivery.nextAttemptAt = this.#engine.clock.now() + wait;
+        }
+      }
+      this.#journal({
+        ...attempt,
+        deliveryId: delivery.id,
+        session: delivery.session,
+        mid: delivery.mid,
+        event: delivery.event,
+        orderId: delivery.orderId,
+        url: delivery.url,
+        attempt: delivery.attempts.length,
+        status: delivery.status,
+        payload,
+        requestHeaders: headers,
+      });
+    } catch (error) {
+      this.#engine.log.error(`webhooks: delivery ${delivery.id} crashed: ${(error as Error).message}`);
+    } finally {
+      info.queued = false;
+    }
+  }
+
+  #headers(delivery: WebhookDelivery, body: string, at: number): Record<string, string> {
+    const account = this.#engine.accounts.byMid(delivery.mid);
+    if (!account) throw new Error(`no account for merchant ${delivery.mid}`);
+    const signed = signWebhook({
+      body,
+      subscriberKey: account.subscriberKey,
+      host: new URL(delivery.url).host,
+      date: new Date(at),
+      nonce: this.#nonce(),
+    });
+    return {
+      'content-type': this.contentType,
+      'content-length': String(Buffer.byteLength(body)),
+      ...signed,
+    };
+  }
+
+  /** 32 lower-case hex characters, reproducible from the seed (a sequence, so never repeated). */
+  #nonce(): string {
+    this.#nonceCount += 1;
+    return createHash('sha256')
+      .update(`${this.#engine.settings.seed}:nonce:${this.#nonceCount}`)
+      .digest('hex')
+      .slice(0, 32);
+  }
+
+  #post(url: string, headers: Record<string, string>, body: string): Promise<number> {
+    const target = new URL(url);
+    const https = target.protocol === 'https:';
+    const controller = new AbortController();
+    this.#aborts.add(controller);
+    const timer = setTimeout(
+      () => controller.abort(new TimeoutError(`timeout after ${this.timeoutMs} ms`)),
+      this.timeoutMs,
+    );
+    return new Promise<number>((resolve, reject) => {
+      const req = (https ? httpsRequest : httpRequest)(target, {
+        method: 'POST',
+        headers,
+        agent: https ? this.#httpsAgent : this.#httpAgent,
+        signal: controller.signal,
+      });
+      req.on('response', (res) => {
+        res.on('data', () => {});
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      });
+      req.on('error', (error) => reject(controller.signal.aborted ? controller.signal.reason : error));
+      req.end(body);
+    }).finally(() => {
+      clearTimeout(timer);
+      this.#aborts.delete(controller);
+    });
+  }
+
+  #journal(record: WebhookAttemptRecord): void {
+    try {
+      (this.#engine as unknown as { journal?: WebhookJournalSink }).journal?.recordWebhook?.(record);
+    } catch (error) {
+      this.#engine.log.error(`webhooks: journal refused an attempt: ${(error as Error).message}`);
+    }
+  }
+
+  /** A running clock needs polling for due fates and retries; a frozen one moves only through onChange. */
+  #startTicker(): void {
+    if (this.#ticker || this.#closed) return;
+    this.#ticker = setInterval(() => {
+      if (this.#engine.clock.isFrozen()) return;
+      const now = this.#engine.clock.now();
+      this.#engine.store.settleDue(now);
+      this.#pump(now);
+    }, TICK_MS);
+    this.#ticker.unref();
+  }
+}
+
+class TimeoutError extends Error {}
+
+function describeError(error: unknown, timeoutMs: number): string {
+  if (error instanceof TimeoutError) return error.message;
+  const e = error as { code?: string; message?: string; name?: string };
+  if (e?.name === 'AbortError') return `timeout after ${timeoutMs} ms`;
+  return e?.code ?? e?.message ?? String(error);
+}
+
+function copy(d: WebhookDelivery): WebhookDelivery {
+  return { ...d, payload: { ...d.payload }, attempts: d.attempts.map((a) => ({ ...a })) };
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0)
+    throw new RangeError(`webhooks.${name} must be a positive number`);
+  return value;
+}
+
+/** Accept an absolute http(s) URL; returns it normalised. Throws a TypeError naming the problem. */
+export function checkReceiverUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(String(url));
+  } catch {
+    throw new TypeError(`webhook URL ${JSON.stringify(url)} is not an absolute URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new TypeError(`webhook URL ${JSON.stringify(url)} must use http or https`);
+  }
+  return parsed.href;
+}
+
+/**
+ * Parse a `--webhook-url` value: `<url>` (for `defaultMid`) or `<mid>=<url>`. Throws a TypeError for a bad URL.
+ */
+export function parseReceiverSpec(spec: string, defaultMid: string): { mid: string; url: string } {
+  const match = /^([^:/=]+)=(.+)$/.exec(spec.trim());
+  const mid = match?.[1] ?? defaultMid;
+  const url = checkReceiverUrl(match?.[2] ?? spec.trim());
+  return { mid, url };
+}
