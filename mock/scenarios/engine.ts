@@ -1,0 +1,544 @@
+// The scenario engine: which scenarios a request runs under (x-mock-scenario header, else the session's choice, else
+// the server default), and the pipeline hooks that apply them — answer, delay or fault before the handler, or let the
+// handler run and then replace or break its response ("applied but the response was lost"), and drive state.
+// Nothing is global: a session's choice and its "first N requests" counters belong to that session only.
+
+import type { Request, Response } from 'express';
+import { apiError, type ErrorCode } from '../catalog.js';
+import type { Ctx, Engine, HookResult, Reply, RequestHooks, WebhookFaults } from '../engine.js';
+import { merchantOf } from '../engine.js';
+import { type Order, orderView } from '../orders.js';
+import { TEST_CARDS } from '../outcomes.js';
+import type { Session } from '../store.js';
+import {
+  faultObject,
+  resetConnection,
+  sampleDelay,
+  seededRandom,
+  Timers,
+  writeMalformed,
+  writeSlow,
+  writeTruncated,
+} from './faults.js';
+import {
+  builtInScenarioDir,
+  type CompiledScenario,
+  closeMatches,
+  type LoadCache,
+  loadScenarioFolders,
+  NO_SCENARIO,
+  SCENARIO_NAME,
+  scenarioInfo,
+} from './loader.js';
+import { readPath } from './matcher.js';
+import { type Outgoing, outgoing, render, type TemplateScope, writeOutgoing } from './responder.js';
+import type { ScenarioInfo, ScenarioProblem } from './types.js';
+import { type FolderWatcher, watchFolders } from './watcher.js';
+
+export const SCENARIO_HEADER = 'x-mock-scenario';
+/** At most this many scenarios per request or session (invented bound). */
+export const MAX_SELECTED = 20;
+/** Sessions whose choice and counters are remembered; the oldest is forgotten beyond it (as the store does). */
+const MAX_SESSIONS = 1000;
+
+export interface ScenarioOptions {
+  /** Folders of scenario files, loaded after the built-in library; a later folder's scenario replaces a same-named one. */
+  dirs?: string[];
+  /** Load the built-in library in scenarios/ (default true). */
+  builtIn?: boolean;
+  /** Server-wide default: scenarios for requests that name none and whose session chose none (`--scenario`). */
+  defaults?: string[];
+  /** Refuse to start when a scenario file is invalid (default false: report it and skip it). */
+  strict?: boolean;
+  /** Reload the folders when a file changes (default false; the CLI turns it on). Call close() to stop watching. */
+  watch?: boolean;
+}
+
+/** The part of the webhook dispatcher scenarios use (mock/webhooks). */
+interface WebhookFaultSink {
+  setFaults?(session: string, faults: WebhookFaults): void;
+}
+
+interface Library {
+  scenarios: Map<string, CompiledScenario>;
+  problems: ScenarioProblem[];
+  cache: LoadCache;
+}
+
+/** Per request: the scenarios chosen, those that applied, and what is left for afterHandler. */
+interface Run {
+  chosen: CompiledScenario[];
+  applied: string[];
+  after?: CompiledScenario;
+  fate?: CompiledScenario;
+  swappedToken?: boolean;
+}
+
+interface Locals {
+  scenarios?: string[];
+  scenarioRun?: Run;
+}
+
+/**
+ * Loaded scenario files and the per-session choice of them. createApp() puts one on `app.mock.scenarios`.
+ *
+ * @example
+ * app.mock.scenarios?.useForSession('worker-1', ['gateway-timeout']);
+ * // every request with `x-mock-session: worker-1` now runs under gateway-timeout; other sessions are unaffected
+ * app.mock.scenarios?.clearSession('worker-1');
+ */
+export class ScenarioEngine {
+  /** The pipeline extension to register on engine.hooks. */
+  readonly hooks: RequestHooks;
+  /** Server-wide default scenarios (fixed at start). */
+  readonly defaults: readonly string[];
+  readonly #engine: Engine;
+  readonly #dirs: string[];
+  readonly #options: ScenarioOptions;
+  #library: Library | null = null;
+  #watcher: FolderWatcher | null = null;
+  readonly #selections = new Map<string, string[]>();
+  readonly #counters = new Map<string, Map<CompiledScenario, number>>();
+  readonly #tokenErrors = new Map<string, { code: ErrorCode; left: number; scenario: string }>();
+  readonly #hung = new Set<Response>();
+  readonly #timers = new Timers();
+  readonly #random: () => number;
+  #declared: Map<string, Set<number>> | null = null;
+  #closed = false;
+
+  constructor(engine: Engine, options: ScenarioOptions = {}) {
+    this.#engine = engine;
+    this.#options = options;
+    this.#dirs = [...(options.builtIn === false ? [] : [builtInScenarioDir()]), ...(options.dirs ?? [])];
+    this.defaults = Object.freeze([...(options.defaults ?? [])]);
+    this.#random = seededRandom(engine.settings.seed ^ 0x5ce7a1);
+    this.hooks = {
+      name: 'scenarios',
+      onRequest: (req, res, session) => this.#onRequest(req, res, session),
+      beforeHandler: (ctx, res) => this.#beforeHandler(ctx, res),
+      afterHandler: (ctx, reply, res) => this.#afterHandler(ctx, reply, res),
+    };
+    // Loading is lazy (an app that never uses a scenario never reads a file) unless something needs it at start.
+    if (options.strict || options.watch || this.defaults.length > 0) {
+      const library = this.#load();
+      if (options.strict && library.problems.length > 0) {
+        throw new Error(
+          `invalid scenario files (--strict-scenarios):\n${library.problems.map(formatProblem).join('\n')}`,
+        );
+      }
+      const unknown = this.defaults.filter((name) => !library.scenarios.has(name));
+      if (unknown.length > 0) throw new Error(unknownMessage(unknown, library));
+      if (options.watch) this.#watcher = watchFolders(this.#dirs, () => this.reload());
+    }
+  }
+
+  /** Every loaded scenario, by name. */
+  list(): ScenarioInfo[] {
+    return [...this.#lib().scenarios.values()].map(scenarioInfo).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  get(name: string): ScenarioInfo | undefined {
+    const s = this.#lib().scenarios.get(name);
+    return s ? scenarioInfo(s) : undefined;
+  }
+
+  /** Files that failed to load (and were skipped), with file, line and message. */
+  problems(): ScenarioProblem[] {
+    return [...this.#lib().problems];
+  }
+
+  /** The folders scenarios are loaded from, in order (built-in first). */
+  folders(): string[] {
+    return [...this.#dirs];
+  }
+
+  /**
+   * Run every request of `session` under these scenarios (in this order) until changed or cleared; an empty list
+   * clears. Restarts the session's "first N requests" counts. Throws an ApiError 400011 for an unknown name.
+   */
+  useForSession(session: string, names: readonly string[]): void {
+    if (names.length === 0) return this.clearSession(session);
+    this.#resolve(names, 'scenarios');
+    this.#selections.delete(session);
+    evictOldest(this.#selections);
+    this.#selections.set(session, [...names]);
+    this.#counters.delete(session);
+  }
+
+  /** Forget a session's choice, counters and pending token failures (the session then falls back to the default). */
+  clearSession(session: string): void {
+    this.#selections.delete(session);
+    this.#counters.delete(session);
+    this.#tokenErrors.delete(session);
+  }
+
+  /** The scenarios a session chose (empty when it chose none). */
+  sessionScenarios(session: string): string[] {
+    return [...(this.#selections.get(session) ?? [])];
+  }
+
+  /** Re-read the folders now (unchanged files are reused); returns the current problems. The watcher calls this. */
+  reload(): ScenarioProblem[] {
+    if (this.#closed) return [];
+    const before = new Set((this.#library?.problems ?? []).map(formatProblem));
+    const library = this.#load();
+    for (const problem of library.problems) {
+      const text = formatProblem(problem);
+      if (!before.has(text)) this.#engine.log.warn(`scenario file skipped: ${text}`);
+    }
+    return [...library.problems];
+  }
+
+  /** Stop watching, stop pending delays and slow bodies, and end hung connections. */
+  close(): void {
+    this.#closed = true;
+    this.#watcher?.close();
+    this.#watcher = null;
+    this.#timers.clear();
+    for (const res of this.#hung) res.req.socket.destroy();
+    this.#hung.clear();
+  }
+
+  #lib(): Library {
+    return this.#library ?? this.#load(true);
+  }
+
+  /** Load (or reload) every folder and swap the whole set in one assignment: requests in flight keep theirs. */
+  #load(first = false): Library {
+    const operations = [...this.#engine.contract.operations.values()].map((op) => ({
+      id: op.id,
+      method: op.method,
+      path: op.path,
+    }));
+    const result = loadScenarioFolders(this.#dirs, operations, this.#library?.cache);
+    const library: Library = { scenarios: result.scenarios, problems: result.problems, cache: result.cache };
+    if (first || this.#library === null) {
+      for (const problem of library.problems) this.#engine.log.warn(`scenario file skipped: ${formatProblem(problem)}`);
+    }
+    this.#library = library;
+    return library;
+  }
+
+  /** Names → loaded scenarios, or a 400011 listing the close matches of every unknown name. */
+  #resolve(names: readonly string[], field: string): CompiledScenario[] {
+    if (names.length > MAX_SELECTED) {
+      throw apiError('400011', {
+        detail: `At most ${MAX_SELECTED} scenarios at once; got ${names.length}.`,
+        errors: { [field]: [`Name at most ${MAX_SELECTED} scenarios.`] },
+      });
+    }
+    const library = this.#lib();
+    const found: CompiledScenario[] = [];
+    const unknown: string[] = [];
+    for (const name of names) {
+      const s = library.scenarios.get(name);
+      if (s) found.push(s);
+      else unknown.push(name);
+    }
+    if (unknown.length > 0) {
+      throw apiError('400011', {
+        detail: unknownMessage(unknown, library),
+        errors: {
+          [field]: unknown.map((name) => {
+            const close = closeMatches(name, [...library.scenarios.keys()]);
+            return close.length > 0
+              ? `"${name}" is not a loaded scenario; close matches: ${close.join(', ')}.`
+              : `"${name}" is not a loaded scenario.`;
+          }),
+        },
+      });
+    }
+    return found;
+  }
+
+  #onRequest(req: Request, res: Response, session: Session): void {
+    const header = req.headers[SCENARIO_HEADER];
+    let names: readonly string[] | undefined;
+    if (header !== undefined) {
+      names = parseList(Array.isArray(header) ? header.join(',') : header);
+      if (names.length === 1 && names[0] === NO_SCENARIO) return;
+      const bad = names.filter((n) => !SCENARIO_NAME.test(n));
+      if (bad.length > 0) {
+        throw apiError('400011', {
+          detail: `Not a scenario name: ${bad.map((n) => JSON.stringify(n)).join(', ')}.`,
+          errors: { [SCENARIO_HEADER]: ['Send scenario names (file names without .yaml), separated by commas.'] },
+        });
+      }
+    } else {
+      names = this.#selections.get(session.name) ?? this.defaults;
+    }
+    if (names.length === 0) return;
+    (res.locals as Locals).scenarioRun = { chosen: this.#resolve(names, SCENARIO_HEADER), applied: [] };
+  }
+
+  async #beforeHandler(ctx: Ctx, res: Response): Promise<HookResult> {
+    const locals = res.locals as Locals;
+    if (this.#tokenErrors.size > 0 && ctx.op.id === 'createToken') this.#failToken(ctx, locals);
+    const run = locals.scenarioRun;
+    if (!run) return undefined;
+    const input = { path: ctx.req.path, headers: ctx.req.headers, query: ctx.query, body: ctx.body };
+    for (const s of run.chosen) {
+      // The index: a scenario is only looked at for the operations its match block allows.
+      if (s.match.operations !== null && !s.match.operations.has(ctx.op.id)) continue;
+      if (s.match.test !== null && !s.match.test(input)) continue;
+      if (!this.#count(s, ctx.session.name)) continue;
+      run.applied.push(s.name);
+      locals.scenarios = run.applied;
+      this.#applyState(s, ctx, run);
+      const d = s.definition;
+      if (d.delay !== undefined) await this.#timers.sleep(sampleDelay(d.delay, this.#random));
+      if (d.respond || s.fault) {
+        if (d.applied) {
+          run.after = s;
+          return undefined;
+        }
+        return this.#answer(s, ctx, res, null);
+      }
+    }
+    return undefined;
+  }
+
+  async #afterHandler(ctx: Ctx, reply: Reply, res: Response): Promise<Reply | 'handled'> {
+    const run = (res.locals as Locals).scenarioRun;
+    if (!run) return reply;
+    if (run.fate) this.#replaceFate(run.fate, ctx, reply);
+    if (run.swappedToken) {
+      // The client sent a token; the raw test card is ours, so the strict profile's raw-card warning is not theirs.
+      ctx.warnings = ctx.warnings.filter((w) => !w.includes('raw card number'));
+    }
+    if (!run.after) return reply;
+    const result = this.#answer(run.after, ctx, res, reply);
+    return result ?? reply;
+  }
+
+  /** "First N matching requests": false once the session has used them up. */
+  #count(s: CompiledScenario, session: string): boolean {
+    const times = s.definition.times;
+    if (times === undefined) return true;
+    let counts = this.#counters.get(session);
+    if (!counts) {
+      evictOldest(this.#counters);
+      counts = new Map();
+      this.#counters.set(session, counts);
+    }
+    const used = counts.get(s) ?? 0;
+    if (used >= times) return false;
+    counts.set(s, used + 1);
+    return true;
+  }
+
+  #applyState(s: CompiledScenario, ctx: Ctx, run: Run): void {
+    const d = s.definition;
+    const session = ctx.session.name;
+    if (d.webhooks) {
+      (this.#engine as unknown as { webhooks?: WebhookFaultSink }).webhooks?.setFaults?.(session, { ...d.webhooks });
+    }
+    const state = d.state;
+    if (!state) return;
+    if (state.nextToken) {
+      evictOldest(this.#tokenErrors);
+      this.#tokenErrors.set(session, { code: state.nextToken.error, left: state.nextToken.times ?? 1, scenario: s.name });
+    }
+    if (ctx.op.id !== 'evaluate') return;
+    if (state.evaluateAs) run.swappedToken = swapCard(ctx, TEST_CARDS[state.evaluateAs]);
+    if (state.fate) run.fate = s;
+  }
+
+  #failToken(ctx: Ctx, locals: Locals): void {
+    const pending = this.#tokenErrors.get(ctx.session.name);
+    if (!pending) return;
+    pending.left -= 1;
+    if (pending.left <= 0) this.#tokenErrors.delete(ctx.session.name);
+    locals.scenarios = [...(locals.scenarios ?? []), pending.scenario];
+    throw apiError(pending.code, { detail: `Scenario "${pending.scenario}" made this token request fail.` });
+  }
+
+  /** After evaluate: the new order's later fate becomes the scenario's (pick-up and auto-void stay). */
+  #replaceFate(s: CompiledScenario, ctx: Ctx, reply: Reply): void {
+    const fate = s.definition.state?.fate;
+    const id = (reply.body as { orderSessionKey?: unknown } | undefined)?.orderSessionKey;
+    if (!fate || s.fateAfterMs === null || typeof id !== 'string') return;
+    if (reply.headers?.['x-mock-idempotent-replay']) return;
+    const order = ctx.session.partition(merchantOf(ctx)).orders.get(id);
+    if (!order) return;
+    order.schedule = order.schedule.filter((e) => e.fate === 'pickUp' || e.fate === 'autoVoid');
+    this.#engine.store.schedule(ctx.session, order, this.#engine.clock.now() + s.fateAfterMs, fate.kind);
+  }
+
+  /** The scenario's answer: a fault on the socket, a catalog error, or a literal (or the handler's) response. */
+  #answer(s: CompiledScenario, ctx: Ctx, res: Response, handled: Reply | null): Reply | 'handled' | undefined {
+    const fault = s.fault ? faultObject(s.fault) : null;
+    if (fault?.type === 'reset') {
+      resetConnection(res);
+      return 'handled';
+    }
+    if (fault?.type === 'hang') {
+      // Never answer: the client's own timeout ends it, or close() / the server's closeAllConnections.
+      this.#hung.add(res);
+      res.once('close', () => this.#hung.delete(res));
+      return 'handled';
+    }
+    const respond = s.definition.respond;
+    let out: Outgoing;
+    if (respond?.error !== undefined) {
+      const error = apiError(respond.error, {
+        ...(respond.detail !== undefined ? { detail: respond.detail } : {}),
+        ...(respond.errors !== undefined ? { errors: respond.errors } : {}),
+        ...(respond.headers !== undefined ? { headers: stringHeaders(respond.headers) } : {}),
+      });
+      if (!fault) throw error;
+      const body = error.toBody(ctx.session.data.traceId(), ctx.req.path);
+      out = outgoing(error.status, body, error.headers ?? {}, 'application/problem+json; charset=utf-8');
+    } else if (respond?.status !== undefined) {
+      const hasBody = respond.body !== undefined || respond.bodyFile !== undefined;
+      let body: unknown = hasBody ? s.literalBody : (handled?.body ?? undefined);
+      let headers = stringHeaders(respond.headers ?? {});
+      if (s.templated) {
+        const scope = this.#scope(ctx, handled, s.readsOrder);
+        if (hasBody) body = render(body, scope);
+        headers = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(render(v, scope))]));
+      }
+      if (handled?.headers) headers = { ...handled.headers, ...headers };
+      out = outgoing(respond.status, body, headers);
+      if (!fault) {
+        // Through the normal send (and its contract check) when the contract declares this JSON response.
+        const custom = Object.keys(respond.headers ?? {}).some((h) => h.toLowerCase() === 'content-type');
+        const json = body !== undefined && typeof body !== 'string' && !custom;
+        if (json && this.#declares(ctx.op.id, respond.status)) return { status: respond.status, body, headers };
+        writeOutgoing(res, out);
+        return 'handled';
+      }
+    } else {
+      out = outgoing(handled?.status ?? 200, handled?.body ?? {}, handled?.headers ?? {});
+    }
+    if (!fault) return undefined;
+    switch (fault.type) {
+      case 'truncate':
+        writeTruncated(res, out, fault.bytes);
+        break;
+      case 'malformed-json':
+        writeMalformed(res, out, fault.text);
+        break;
+      case 'slow-body':
+        writeSlow(res, out, this.#timers, fault.chunkBytes, fault.intervalMs);
+        break;
+    }
+    return 'handled';
+  }
+
+  #scope(ctx: Ctx, handled: Reply | null, needsOrder: boolean): TemplateScope {
+    let order: Record<string, unknown> | null | undefined;
+    return {
+      request: {
+        method: ctx.req.method,
+        path: ctx.req.path,
+        params: ctx.params,
+        query: ctx.query,
+        headers: ctx.req.headers,
+        body: ctx.body,
+      },
+      order: () => {
+        if (!needsOrder) return null;
+        if (order === undefined) {
+          const found = findOrderFor(ctx, handled);
+          if (found) this.#engine.store.settle(found, this.#engine.clock.now());
+          order = found ? orderView(found) : null;
+        }
+        return order;
+      },
+      uuid: () => ctx.session.data.uuid(),
+      now: () => new Date(this.#engine.clock.now()).toISOString(),
+    };
+  }
+
+  /** Whether the contract declares this status for the operation (not only through `default`). */
+  #declares(operationId: string, status: number): boolean {
+    if (!this.#declared) {
+      const declared = new Map<string, Set<number>>();
+      const paths = (this.#engine.contract.document.paths ?? {}) as Record<string, Record<string, unknown>>;
+      for (const item of Object.values(paths)) {
+        for (const op of Object.values(item)) {
+          const o = op as { operationId?: string; responses?: Record<string, unknown> };
+          if (!o?.operationId) continue;
+          declared.set(o.operationId, new Set(Object.keys(o.responses ?? {}).map(Number).filter(Number.isFinite)));
+        }
+      }
+      this.#declared = declared;
+    }
+    return this.#declared.get(operationId)?.has(status) ?? false;
+  }
+}
+
+/** `a, b ,c` → ['a', 'b', 'c'] (empty items dropped). */
+function parseList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function stringHeaders(headers: Record<string, string | number>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
+}
+
+function unknownMessage(unknown: readonly string[], library: Library): string {
+  const names = [...library.scenarios.keys()];
+  const parts = unknown.map((name) => {
+    const close = closeMatches(name, names);
+    return close.length > 0
+      ? `Unknown scenario "${name}"; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`
+      : `Unknown scenario "${name}".`;
+  });
+  return parts.join(' ');
+}
+
+export function formatProblem(p: ScenarioProblem): string {
+  return `${p.file}:${p.line}: ${p.message}`;
+}
+
+/** Evaluate as if paid with a test card: a copy of the body with the card replaced (the journal keeps what was sent). */
+function swapCard(ctx: Ctx, number: string): boolean {
+  const body = ctx.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
+  const keyOf = (o: Record<string, unknown>, name: string) =>
+    Object.keys(o).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
+  const pmKey = keyOf(body, 'paymentMethod');
+  const current = body[pmKey];
+  const method: Record<string, unknown> =
+    current !== null && typeof current === 'object' ? { ...(current as Record<string, unknown>) } : {};
+  const tokenKey = keyOf(method, 'token');
+  const wasToken = method[tokenKey] === true;
+  method[keyOf(method, 'cardNumber')] = number;
+  method[tokenKey] = false;
+  ctx.body = { ...body, [pmKey]: method };
+  return wasToken;
+}
+
+/** The order a request is about: path id, body orderId / orderSessionKey, merchant orderId, or the one just created. */
+function findOrderFor(ctx: Ctx, handled: Reply | null): Order | undefined {
+  const account = ctx.account;
+  if (!account) return undefined;
+  const ids = [
+    ctx.params.id,
+    ctx.params.externalOrderId,
+    readPath(ctx.body, ['orderId']),
+    readPath(ctx.body, ['orderSessionKey']),
+    readPath(handled?.body, ['orderSessionKey']),
+  ].filter((v): v is string => typeof v === 'string' && v !== '');
+  for (const mid of [account.mid, ...account.partnerFor]) {
+    const partition = ctx.session.partition(mid);
+    for (const id of ids) {
+      const order = partition.orders.get(id) ?? partition.orderByExternalId(id);
+      if (order) return order;
+    }
+  }
+  return undefined;
+}
+
+function evictOldest<V>(map: Map<string, V>): void {
+  while (map.size >= MAX_SESSIONS) {
+    const first = map.keys().next();
+    if (first.done) return;
+    map.delete(first.value);
+  }
+}

@@ -1,0 +1,140 @@
+// Responses a scenario builds: literal bodies with {{…}} templates filled from the request and its order, and the
+// one writer for answers that bypass the normal send (undeclared statuses, text bodies, custom content types).
+
+import type { Response } from 'express';
+import { readPath } from './matcher.js';
+
+/** What templates can read. `order` is looked up only when a template asks for it. */
+export interface TemplateScope {
+  request: {
+    method: string;
+    path: string;
+    params: Record<string, string>;
+    query: Record<string, unknown>;
+    headers: Record<string, string | string[] | undefined>;
+    body: unknown;
+  };
+  order(): Record<string, unknown> | null;
+  uuid(): string;
+  now(): string;
+}
+
+const TEMPLATE = /\{\{\s*([A-Za-z0-9_.$-]+)\s*\}\}/g;
+const WHOLE_TEMPLATE = /^\{\{\s*([A-Za-z0-9_.$-]+)\s*\}\}$/;
+/** The spread key: `{"...": "{{order}}", "status": 1}` copies the order's fields, then overrides status. */
+export const SPREAD_KEY = '...';
+
+/** Whether a literal value contains any template (bodies without one are sent as loaded, with no walk). */
+export function hasTemplates(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('{{');
+  if (Array.isArray(value)) return value.some(hasTemplates);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([k, v]) => k === SPREAD_KEY || hasTemplates(v));
+  }
+  return false;
+}
+
+/** Whether any template reads the order (so the order is looked up before rendering). */
+export function readsOrder(value: unknown): boolean {
+  return JSON.stringify(value ?? null).match(/\{\{\s*order\b/) !== null;
+}
+
+/** Fill every template in a JSON value. A string that is exactly one template keeps the value's type. */
+export function render(value: unknown, scope: TemplateScope): unknown {
+  if (typeof value === 'string') {
+    const whole = WHOLE_TEMPLATE.exec(value);
+    if (whole) return lookup(whole[1] as string, scope) ?? null;
+    if (!value.includes('{{')) return value;
+    return value.replace(TEMPLATE, (_, expr: string) => {
+      const found = lookup(expr, scope);
+      if (found === undefined || found === null) return '';
+      return typeof found === 'object' ? JSON.stringify(found) : String(found);
+    });
+  }
+  if (Array.isArray(value)) return value.map((v) => render(v, scope));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    const entries = Object.entries(value);
+    const spread = entries.find(([k]) => k === SPREAD_KEY);
+    if (spread) {
+      const base = render(spread[1], scope);
+      if (base !== null && typeof base === 'object' && !Array.isArray(base)) Object.assign(out, base);
+    }
+    for (const [key, v] of entries) if (key !== SPREAD_KEY) out[key] = render(v, scope);
+    return out;
+  }
+  return value;
+}
+
+function lookup(expr: string, scope: TemplateScope): unknown {
+  const [head, ...rest] = expr.split('.');
+  switch (head) {
+    case 'uuid':
+      return scope.uuid();
+    case 'now':
+      return scope.now();
+    case 'order':
+      return readPath(scope.order(), rest);
+    case 'request': {
+      const [part, ...path] = rest;
+      const request = scope.request;
+      if (part === 'headers') return readPath(request.headers, path.map((p) => p.toLowerCase()));
+      if (part === 'body') return readPath(request.body, path);
+      if (part === 'query') return readPath(request.query, path);
+      if (part === 'params') return readPath(request.params, path);
+      if (part === 'method') return request.method;
+      if (part === 'path') return request.path;
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A response ready to be written: status, headers, the body as a value (for the journal) and as text. */
+export interface Outgoing {
+  status: number;
+  headers: Record<string, string>;
+  contentType: string;
+  /** The body as a value (what the journal records); undefined for none. */
+  body: unknown;
+  /** The exact text to send ('' for none). */
+  text: string;
+}
+
+export function outgoing(
+  status: number,
+  body: unknown,
+  headers: Record<string, string>,
+  contentType?: string,
+): Outgoing {
+  const custom = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+  const rest = Object.fromEntries(
+    Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-type'),
+  );
+  const noBody = status === 204 || status === 304 || body === undefined;
+  const text = noBody ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+  return {
+    status,
+    headers: rest,
+    contentType:
+      custom ??
+      contentType ??
+      (typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8'),
+    body: noBody ? undefined : body,
+    text,
+  };
+}
+
+/** Write a complete response that does not go through the pipeline's send (and its contract check). */
+export function writeOutgoing(res: Response, out: Outgoing): void {
+  res.status(out.status);
+  for (const [name, value] of Object.entries(out.headers)) res.setHeader(name, value);
+  (res.locals as { responseBody?: unknown }).responseBody = out.body;
+  if (out.text === '') {
+    res.end();
+    return;
+  }
+  res.setHeader('content-type', out.contentType);
+  res.send(out.text);
+}

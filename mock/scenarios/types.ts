@@ -1,0 +1,146 @@
+// The shape of a scenario file (scenarios/scenario.schema.json is the authority; these types mirror it) and of a
+// loaded, compiled scenario.
+
+import type { ErrorCode } from '../catalog.js';
+import type { WebhookFaults } from '../engine.js';
+import type { Provenance, TestCardName } from '../outcomes.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+export type Scalar = string | number | boolean | null;
+
+export interface PredicateObject {
+  equals?: unknown;
+  oneOf?: unknown[];
+  matches?: string;
+  present?: boolean;
+}
+export type PredicateSpec = Scalar | PredicateObject;
+
+export interface MatchSpec {
+  operation?: string | string[];
+  method?: HttpMethod;
+  path?: string;
+  headers?: Record<string, PredicateSpec>;
+  query?: Record<string, PredicateSpec>;
+  body?: Record<string, PredicateSpec>;
+}
+
+export type DelaySpec =
+  | number
+  | {
+      distribution: 'fixed' | 'uniform' | 'normal' | 'lognormal';
+      ms?: number;
+      min?: number;
+      max?: number;
+      mean?: number;
+      stddev?: number;
+      median?: number;
+      p99?: number;
+    };
+
+export interface RespondSpec {
+  error?: ErrorCode;
+  detail?: string;
+  errors?: Record<string, string[]>;
+  status?: number;
+  headers?: Record<string, string | number>;
+  body?: unknown;
+  bodyFile?: string;
+}
+
+export type FaultType = 'reset' | 'hang' | 'truncate' | 'malformed-json' | 'slow-body';
+export interface FaultObject {
+  type: FaultType;
+  bytes?: number;
+  chunkBytes?: number;
+  intervalMs?: number;
+  text?: string;
+}
+export type FaultSpec = FaultType | FaultObject;
+
+export type FateKindName =
+  | 'complete'
+  | 'expire'
+  | 'cancel'
+  | 'refund'
+  | 'chargeback'
+  | 'challengePass'
+  | 'challengeFail';
+
+export interface StateSpec {
+  evaluateAs?: TestCardName;
+  fate?: { kind: FateKindName; after: number | string };
+  nextToken?: { error: ErrorCode; times?: number };
+}
+
+export interface ExampleRequest {
+  method: HttpMethod;
+  path: string;
+  account?: 'merchant' | 'partner' | 'none';
+  headers?: Record<string, string>;
+  body?: unknown;
+  bodyFile?: string;
+  rawBody?: string;
+}
+
+export interface ExampleExpect {
+  status?: number;
+  code?: ErrorCode;
+  headers?: Record<string, string>;
+  body?: unknown;
+  fault?: 'reset' | 'timeout' | 'truncated' | 'malformed-json' | 'slow-body';
+  minMs?: number;
+}
+
+export interface ExampleStep {
+  advance?: number | string;
+  /** Send the example's request again, unchanged. */
+  repeat?: boolean;
+  request?: ExampleRequest;
+  expect: ExampleExpect;
+}
+
+export interface ExampleSpec {
+  order?: TestCardName;
+  before?: ExampleStep[];
+  request: ExampleRequest;
+  expect: ExampleExpect;
+  then?: ExampleStep[];
+}
+
+/** A scenario file as written (after schema validation). */
+export interface ScenarioFile {
+  $schema?: string;
+  description: string;
+  source: Provenance;
+  match?: MatchSpec;
+  times?: number;
+  delay?: DelaySpec;
+  respond?: RespondSpec;
+  fault?: FaultSpec;
+  applied?: boolean;
+  state?: StateSpec;
+  webhooks?: WebhookFaults;
+  example?: ExampleSpec;
+}
+
+/** A problem found while loading a scenario file: where, and what is wrong. */
+export interface ScenarioProblem {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** What a loaded scenario looks like from outside (admin API, README, CLI). */
+export interface ScenarioInfo {
+  name: string;
+  description: string;
+  source: Provenance;
+  /** Absolute path of the file. */
+  file: string;
+  /** operationIds it can match; null means every operation. */
+  operations: string[] | null;
+  /** The file's content, as validated. */
+  definition: ScenarioFile;
+}
