@@ -20,6 +20,7 @@ declare module 'autocannon' {
       headers?: Record<string, string>;
       body?: string | Buffer;
       setupRequest?: (request: RequestSpec, context: Record<string, unknown>) => RequestSpec | null;
+      onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
     }
 
     interface Options {

@@ -13,6 +13,8 @@ export interface LoadSpec {
   /** Called for every request (warm-up included) when the body must differ per request. */
   makeBody?: () => string;
   durationSeconds: number;
+  /** Instead of one request: a sequence each connection runs in a loop (autocannon passes `context` along). */
+  sequence?: autocannon.RequestSpec[];
 }
 
 export interface LoadResult {
@@ -43,7 +45,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     duration: spec.durationSeconds,
     timeout: 10,
     warmup: { connections: CONNECTIONS, duration: WARMUP_SECONDS },
-    requests: [
+    requests: spec.sequence ?? [
       {
         method: spec.method,
         path: spec.path,

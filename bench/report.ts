@@ -10,6 +10,8 @@ export interface TargetResult {
   strict: boolean;
   evaluate?: LoadResult;
   getOrder?: LoadResult;
+  /** The mock only: evaluate (authorization) → capture → refund → GET, looped per connection. */
+  lifeCycle?: LoadResult;
   /** Spawn-to-first-200 of each start, in ms. */
   startups: number[];
   rssStartMb?: number;
@@ -111,6 +113,9 @@ export function buildReport(
     `- mock/bare GET order throughput: ${num(getVsBare, 2)}×`,
     `- mock/Prism evaluate throughput: ${num(evalVsPrism, 2)}× (target ≥ ${TARGETS.vsPrism})`,
     `- mock/Prism GET order throughput: ${num(getVsPrism, 2)}×`,
+    `- mock life cycle (evaluate authorization → capture → partial refund → GET order, all four counted): ` +
+      `${num(mock.lifeCycle?.rps)} req/s, p50 ${num(mock.lifeCycle?.p50, 2)} ms, p99 ${num(mock.lifeCycle?.p99, 2)} ms ` +
+      `(${num(ratio(mock.lifeCycle?.rps, bare.evaluate?.rps), 2)}× bare Express evaluate)`,
     '',
   );
 

@@ -236,6 +236,68 @@ function measureGetOrder(origin: string, prepared: Prepared, durationSeconds: nu
   });
 }
 
+/**
+ * The order life cycle as one loop per connection: evaluate an authorization (CAPTUREREQUIRED), capture it, refund
+ * part of it, read it back. Throughput counts all four calls.
+ */
+function measureLifeCycle(origin: string, prepared: Prepared, durationSeconds: number): Promise<LoadResult> {
+  const headers = { ...prepared.headers };
+  const orderOf = (context: Record<string, unknown>) => String(context.orderId ?? PLACEHOLDER_GUID);
+  return runLoad({
+    origin,
+    method: 'POST',
+    path: '/v1/evaluate',
+    headers,
+    durationSeconds,
+    sequence: [
+      {
+        method: 'POST',
+        path: '/v1/evaluate',
+        headers,
+        setupRequest: (request) => {
+          const body = JSON.parse(evaluateBody()) as Record<string, unknown>;
+          body.transactionType = 'AUTHORIZATION';
+          body.paymentMethod = { cardNumber: TEST_CARDS.captureRequired, token: false };
+          return { ...request, body: JSON.stringify(body) };
+        },
+        onResponse: (_status, body, context) => {
+          context.orderId = (JSON.parse(body) as { orderId?: string }).orderId;
+        },
+      },
+      {
+        method: 'POST',
+        path: '/v1/capture',
+        headers,
+        setupRequest: (request, context) => ({
+          ...request,
+          body: JSON.stringify({
+            idempotencyKey: guid('cafe0000', ++requestCounter),
+            orderId: orderOf(context),
+            amount: 1500,
+            currency: 'USD',
+          }),
+        }),
+      },
+      {
+        method: 'POST',
+        path: '/v1/orders/refund',
+        headers,
+        setupRequest: (request, context) => ({
+          ...request,
+          path: `/v1/orders/${orderOf(context)}/refund`,
+          body: JSON.stringify({ amountToRefund: 5.0, refundMessage: 'bench' }),
+        }),
+      },
+      {
+        method: 'GET',
+        path: '/v1/orders',
+        headers: { authorization: session.bearer },
+        setupRequest: (request, context) => ({ ...request, path: `/v1/orders/${orderOf(context)}` }),
+      },
+    ],
+  });
+}
+
 function describeStatuses(load: LoadResult): string {
   return Object.entries(load.statuses)
     .map(([code, count]) => `${code}×${count}`)
@@ -272,6 +334,11 @@ async function benchTarget(target: Target, durationSeconds: number): Promise<Tar
       result.getOrder = await measureGetOrder(server.origin, prepared, durationSeconds);
       checkLoad(target, result, 'GET order load', result.getOrder);
       result.rssAfterMb = treeRssMb(server.pid);
+      if (target === MOCK) {
+        log(`life-cycle load: evaluate → capture → refund → GET (${durationSeconds} s)`);
+        result.lifeCycle = await measureLifeCycle(server.origin, prepared, durationSeconds);
+        checkLoad(target, result, 'life-cycle load', result.lifeCycle);
+      }
     } finally {
       await stopServer(server);
     }
