@@ -3,10 +3,11 @@
 // session. Requests are validated against contracts/admin.yaml; errors go through the one catalog.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { apiError } from './catalog.js';
 import { parseDuration, toMs } from './clock.js';
-import { type CompiledOperation, Contract } from './contract.js';
+import { type CompiledOperation, Contract, defaultSpecPath } from './contract.js';
 import type { Engine } from './engine.js';
 
 export const ADMIN_PREFIX = '/__admin';
@@ -195,14 +196,8 @@ let adminContract: Contract | undefined;
 
 /** The admin contract, parsed once per process (it is small and compiled at start-up). */
 export function loadAdminContract(): Contract {
-  adminContract ??= new Contract({ specPath: new URL('../contracts/admin.yaml', adminSpecBase()).pathname });
+  adminContract ??= new Contract({ specPath: join(dirname(defaultSpecPath()), 'admin.yaml') });
   return adminContract;
-}
-
-function adminSpecBase(): URL {
-  // From mock/ (tsx) the spec is ../contracts; from dist/mock/ it is ../../contracts.
-  const here = new URL('.', import.meta.url);
-  return here.pathname.includes('/dist/') ? new URL('../', here) : here;
 }
 
 /** A fresh random admin token (for non-loopback binds). */

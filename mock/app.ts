@@ -200,7 +200,8 @@ function resolveSession(engine: Engine): RequestHandler {
 
 /** Tell the hooks about the finished exchange once the connection is done with it (answered or not). */
 function watchExchange(engine: Engine, req: Request, res: Response, session: Session): void {
-  if (!engine.hooks.some((h) => h.onFinish)) return;
+  // Admin calls drive the mock; they are not FlexFactor traffic, so they stay out of the journal.
+  if (!engine.hooks.some((h) => h.onFinish) || req.path.startsWith('/__admin')) return;
   const at = engine.clock.now();
   const started = performance.now();
   res.once('close', () => {

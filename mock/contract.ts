@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
@@ -293,22 +293,22 @@ export class Contract {
 }
 
 /**
- * Parse the OpenAPI document. YAML parsing costs ~130 ms, so the build leaves a JSON copy next to dist/ keyed by the
- * YAML's SHA-256; the copy is used only while it matches the YAML byte for byte.
+ * Parse an OpenAPI document. YAML parsing costs ~130 ms, so the build leaves a JSON copy in dist/contracts/ keyed by
+ * the YAML's SHA-256; the copy is used only while it matches the YAML byte for byte.
  */
 function loadDocument(specPath: string): { document: Schema; sha256: string } {
   const text = readFileSync(specPath, 'utf8');
-  const cachePath = contractCachePath(specPath);
+  const cache = buildCopies(specPath);
   const sha256 = createHash('sha256').update(text).digest('hex');
-  if (cachePath && existsSync(join(cachePath, 'openapi.json'))) {
+  if (cache && existsSync(cache.document)) {
     try {
-      const cached = JSON.parse(readFileSync(join(cachePath, 'openapi.json'), 'utf8')) as {
+      const cached = JSON.parse(readFileSync(cache.document, 'utf8')) as {
         sha256?: string;
         document?: Schema;
       };
       if (cached.sha256 === sha256 && cached.document) return { document: cached.document, sha256 };
     } catch {
-      // A damaged cache is ignored: the YAML is the source of truth.
+      // A damaged copy is ignored: the YAML is the source of truth.
     }
   }
   return { document: parseYaml(text) as Schema, sha256 };
@@ -321,44 +321,55 @@ function parseYaml(text: string): unknown {
 
 /** The build's standalone validators, if present and generated from this exact document. */
 function loadPrecompiled(specPath: string, sha256: string): Precompiled | null {
-  const dir = contractCachePath(specPath);
-  if (!dir) return null;
+  const cache = buildCopies(specPath);
+  if (!cache) return null;
   try {
     const load = createRequire(import.meta.url);
-    const body = load(join(dir, 'validators-body.cjs')) as Record<string, ValidateFunction> & {
-      sha256?: string;
-    };
-    const query = load(join(dir, 'validators-query.cjs')) as Record<string, ValidateFunction> & {
-      sha256?: string;
-    };
+    type Module = Record<string, ValidateFunction> & { sha256?: string };
+    const body = load(cache.body) as Module;
+    const query = load(cache.query) as Module;
     return body.sha256 === sha256 && query.sha256 === sha256 ? { body, query } : null;
   } catch {
     return null;
   }
 }
 
-/** The folder of the build's copies of the package's own contract (none for a user-supplied spec). */
-function contractCachePath(specPath: string): string | null {
-  const root = resolve(dirname(specPath), '..');
-  return resolve(specPath) === resolve(defaultSpecPath()) ? join(root, 'dist', 'contracts') : null;
+/**
+ * Where the build keeps its copies of a contract shipped with the package (contracts/<name>.yaml →
+ * dist/contracts/<name>.json and <name>.validators-{body,query}.cjs); none for a user-supplied spec.
+ */
+function buildCopies(specPath: string): { document: string; body: string; query: string } | null {
+  const contractsDir = dirname(defaultSpecPath());
+  if (dirname(resolve(specPath)) !== contractsDir) return null;
+  const dir = join(contractsDir, '..', 'dist', 'contracts');
+  const name = basename(specPath).replace(/\.ya?ml$/, '');
+  return {
+    document: join(dir, `${name}.json`),
+    body: join(dir, `${name}.validators-body.cjs`),
+    query: join(dir, `${name}.validators-query.cjs`),
+  };
 }
 
 /**
- * Write the build's copies of contracts/openapi.yaml (run by `npm run build`): the document as JSON and every
- * request validator as ajv standalone code, each stamped with the YAML's SHA-256 so a stale copy is never used.
+ * Write the build's copies of the contracts shipped with the package (run by `npm run build`): each document as JSON
+ * and its request validators as ajv standalone code, stamped with the YAML's SHA-256 so a stale copy is never used.
  */
-export function writeContractCache(): string {
-  const specPath = defaultSpecPath();
-  const text = readFileSync(specPath, 'utf8');
-  const dir = contractCachePath(specPath) as string;
-  mkdirSync(dir, { recursive: true });
-  const sha256 = createHash('sha256').update(text).digest('hex');
-  writeFileSync(join(dir, 'openapi.json'), JSON.stringify({ sha256, document: parseYaml(text) }));
-  const sources = new Contract({ forBuild: true }).standaloneSources();
-  const stamp = `\nmodule.exports.sha256 = ${JSON.stringify(sha256)};\n`;
-  writeFileSync(join(dir, 'validators-body.cjs'), sources.body + stamp);
-  writeFileSync(join(dir, 'validators-query.cjs'), sources.query + stamp);
-  return dir;
+export function writeContractCache(
+  specPaths: string[] = [defaultSpecPath(), join(dirname(defaultSpecPath()), 'admin.yaml')],
+): string[] {
+  return specPaths.map((specPath) => {
+    const text = readFileSync(specPath, 'utf8');
+    const cache = buildCopies(specPath);
+    if (!cache) throw new Error(`${specPath} is not a contract of this package`);
+    mkdirSync(dirname(cache.document), { recursive: true });
+    const sha256 = createHash('sha256').update(text).digest('hex');
+    writeFileSync(cache.document, JSON.stringify({ sha256, document: parseYaml(text) }));
+    const sources = new Contract({ specPath, forBuild: true }).standaloneSources();
+    const stamp = `\nmodule.exports.sha256 = ${JSON.stringify(sha256)};\n`;
+    writeFileSync(cache.body, sources.body + stamp);
+    writeFileSync(cache.query, sources.query + stamp);
+    return cache.document;
+  });
 }
 
 /** The package's own contracts/openapi.yaml, found from this module (works from mock/ and from dist/mock/). */
