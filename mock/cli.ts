@@ -215,7 +215,10 @@ function buildProgram(): Command {
     .action((folders: string[]) => {
       const result = checkScenarioFolders(folders.length > 0 ? folders : undefined);
       for (const p of result.problems) {
-        process.stderr.write(`${relative(process.cwd(), p.file) || p.file}:${p.line}: ${p.message}\n`);
+        const shown = relative(process.cwd(), p.file);
+        process.stderr.write(
+          `${shown === '' || shown.startsWith('..') ? p.file : shown}:${p.line}: ${p.message}\n`,
+        );
       }
       const invalid = result.files - result.valid;
       process.stdout.write(
@@ -224,7 +227,34 @@ function buildProgram(): Command {
       );
       if (result.problems.length > 0) process.exitCode = 1;
     });
-  // [cli-commands:pact]
+  program
+    .command('verify')
+    .description(
+      'verify pact files against the mock (started in-process) or against --base-url with credentials; ' +
+        'exit 1 when an interaction is not satisfied',
+    )
+    .addOption(
+      new Option('--base-url <url>', 'API root to verify, e.g. https://api-sandbox.flexfactor.io/v1'),
+    )
+    .addOption(new Option('--app-key <key>', 'API key for --base-url').env('FLEXFACTOR_APP_KEY'))
+    .addOption(new Option('--app-secret <secret>', 'API secret for --base-url').env('FLEXFACTOR_APP_SECRET'))
+    .addOption(new Option('--mid <mid>', 'MID replacing the recorded one').env('FLEXFACTOR_MID'))
+    .addOption(
+      new Option('--tokenization-key <key>', 'tokenization key replacing the recorded one').env(
+        'FLEXFACTOR_TOKENIZATION_KEY',
+      ),
+    )
+    .addOption(
+      new Option('--pacts <path>', 'pact file or folder (repeatable; default: ./pacts)').argParser(
+        (value: string, previous: string[] = []) => [...previous, value],
+      ),
+    )
+    .addOption(new Option('--no-spec-check', 'skip comparing the pacts with contracts/openapi.yaml'))
+    .action(async (options) => {
+      // Loaded on demand: Pact is a development dependency, and serving must not pay for it.
+      const { runVerifyCommand } = await import('../contracts/pact/verify.js');
+      process.exitCode = await runVerifyCommand(options);
+    });
   return program;
 }
 

@@ -1,7 +1,9 @@
 // Generated README sections: the error catalog and the test cards/outcome table, rendered from the same tables
 // the mock runs on. `npm run docs` rewrites them in README.md; a test fails when README.md is out of date.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { ERROR_CATALOG } from '../mock/catalog.js';
 import { OUTCOME_RULES, TEST_CARD_DETAILS } from '../mock/outcomes.js';
 
@@ -55,9 +57,32 @@ export function renderTestCards(): string {
   ].join('\n');
 }
 
+/** The built-in scenario library (scenarios/*.yaml): name, what it does, what the client sees, provenance. */
+export function renderScenarios(): string {
+  const dir = 'scenarios';
+  const rows = readdirSync(dir)
+    .filter((file) => file.endsWith('.yaml'))
+    .sort()
+    .map((file) => {
+      const s = parseYaml(readFileSync(join(dir, file), 'utf8')) as {
+        description: string;
+        source: string;
+        example?: { expect: { status?: number; code?: string; fault?: string; body?: { status?: unknown } } };
+      };
+      const expect = s.example?.expect ?? {};
+      const outcome = typeof expect.body?.status === 'string' ? ` ${expect.body.status}` : '';
+      const sees = expect.fault
+        ? `${expect.status ? `${expect.status}, ` : ''}${expect.fault}`
+        : `${expect.status ?? ''}${expect.code ? ` \`${expect.code}\`` : outcome}`;
+      return `| \`${file.replace(/\.yaml$/, '')}\` | ${cell(s.description)} | ${sees} | ${s.source} |`;
+    });
+  return ['| scenario | what it does | the client sees | source |', '|---|---|---|---|', ...rows].join('\n');
+}
+
 export const SECTIONS: Record<string, () => string> = {
   catalog: renderCatalog,
   'test-cards': renderTestCards,
+  scenarios: renderScenarios,
 };
 
 /** README text with every generated section replaced by its current rendering. */

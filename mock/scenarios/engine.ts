@@ -36,6 +36,7 @@ import type { ScenarioInfo, ScenarioProblem } from './types.js';
 import { type FolderWatcher, watchFolders } from './watcher.js';
 
 export const SCENARIO_HEADER = 'x-mock-scenario';
+const ADMIN_PREFIX = '/__admin';
 /** At most this many scenarios per request or session (invented bound). */
 export const MAX_SELECTED = 20;
 /** Sessions whose choice and counters are remembered; the oldest is forgotten beyond it (as the store does). */
@@ -94,7 +95,6 @@ export class ScenarioEngine {
   readonly defaults: readonly string[];
   readonly #engine: Engine;
   readonly #dirs: string[];
-  readonly #options: ScenarioOptions;
   #library: Library | null = null;
   #watcher: FolderWatcher | null = null;
   readonly #selections = new Map<string, string[]>();
@@ -108,7 +108,6 @@ export class ScenarioEngine {
 
   constructor(engine: Engine, options: ScenarioOptions = {}) {
     this.#engine = engine;
-    this.#options = options;
     this.#dirs = [...(options.builtIn === false ? [] : [builtInScenarioDir()]), ...(options.dirs ?? [])];
     this.defaults = Object.freeze([...(options.defaults ?? [])]);
     this.#random = seededRandom(engine.settings.seed ^ 0x5ce7a1);
@@ -126,6 +125,7 @@ export class ScenarioEngine {
           `invalid scenario files (--strict-scenarios):\n${library.problems.map(formatProblem).join('\n')}`,
         );
       }
+      this.#report(library);
       const unknown = this.defaults.filter((name) => !library.scenarios.has(name));
       if (unknown.length > 0) throw new Error(unknownMessage(unknown, library));
       if (options.watch) this.#watcher = watchFolders(this.#dirs, () => this.reload());
@@ -157,7 +157,10 @@ export class ScenarioEngine {
    * clears. Restarts the session's "first N requests" counts. Throws an ApiError 400011 for an unknown name.
    */
   useForSession(session: string, names: readonly string[]): void {
-    if (names.length === 0) return this.clearSession(session);
+    if (names.length === 0) {
+      this.clearSession(session);
+      return;
+    }
     this.#resolve(names, 'scenarios');
     this.#selections.delete(session);
     evictOldest(this.#selections);
@@ -200,11 +203,18 @@ export class ScenarioEngine {
   }
 
   #lib(): Library {
-    return this.#library ?? this.#load(true);
+    return this.#library ?? this.#report(this.#load());
+  }
+
+  /** A bad file never takes the server down: it is reported (here) and skipped. */
+  #report(library: Library): Library {
+    for (const problem of library.problems)
+      this.#engine.log.warn(`scenario file skipped: ${formatProblem(problem)}`);
+    return library;
   }
 
   /** Load (or reload) every folder and swap the whole set in one assignment: requests in flight keep theirs. */
-  #load(first = false): Library {
+  #load(): Library {
     const operations = [...this.#engine.contract.operations.values()].map((op) => ({
       id: op.id,
       method: op.method,
@@ -212,9 +222,6 @@ export class ScenarioEngine {
     }));
     const result = loadScenarioFolders(this.#dirs, operations, this.#library?.cache);
     const library: Library = { scenarios: result.scenarios, problems: result.problems, cache: result.cache };
-    if (first || this.#library === null) {
-      for (const problem of library.problems) this.#engine.log.warn(`scenario file skipped: ${formatProblem(problem)}`);
-    }
     this.#library = library;
     return library;
   }
@@ -252,6 +259,8 @@ export class ScenarioEngine {
   }
 
   #onRequest(req: Request, res: Response, session: Session): void {
+    // Scenarios are about the FlexFactor API: the mock's own admin API is never under one (nor locked out by one).
+    if (req.path.startsWith(ADMIN_PREFIX)) return;
     const header = req.headers[SCENARIO_HEADER];
     let names: readonly string[] | undefined;
     if (header !== undefined) {
@@ -261,7 +270,9 @@ export class ScenarioEngine {
       if (bad.length > 0) {
         throw apiError('400011', {
           detail: `Not a scenario name: ${bad.map((n) => JSON.stringify(n)).join(', ')}.`,
-          errors: { [SCENARIO_HEADER]: ['Send scenario names (file names without .yaml), separated by commas.'] },
+          errors: {
+            [SCENARIO_HEADER]: ['Send scenario names (file names without .yaml), separated by commas.'],
+          },
         });
       }
     } else {
@@ -331,13 +342,19 @@ export class ScenarioEngine {
     const d = s.definition;
     const session = ctx.session.name;
     if (d.webhooks) {
-      (this.#engine as unknown as { webhooks?: WebhookFaultSink }).webhooks?.setFaults?.(session, { ...d.webhooks });
+      (this.#engine as unknown as { webhooks?: WebhookFaultSink }).webhooks?.setFaults?.(session, {
+        ...d.webhooks,
+      });
     }
     const state = d.state;
     if (!state) return;
     if (state.nextToken) {
       evictOldest(this.#tokenErrors);
-      this.#tokenErrors.set(session, { code: state.nextToken.error, left: state.nextToken.times ?? 1, scenario: s.name });
+      this.#tokenErrors.set(session, {
+        code: state.nextToken.error,
+        left: state.nextToken.times ?? 1,
+        scenario: s.name,
+      });
     }
     if (ctx.op.id !== 'evaluate') return;
     if (state.evaluateAs) run.swappedToken = swapCard(ctx, TEST_CARDS[state.evaluateAs]);
@@ -366,7 +383,12 @@ export class ScenarioEngine {
   }
 
   /** The scenario's answer: a fault on the socket, a catalog error, or a literal (or the handler's) response. */
-  #answer(s: CompiledScenario, ctx: Ctx, res: Response, handled: Reply | null): Reply | 'handled' | undefined {
+  #answer(
+    s: CompiledScenario,
+    ctx: Ctx,
+    res: Response,
+    handled: Reply | null,
+  ): Reply | 'handled' | undefined {
     const fault = s.fault ? faultObject(s.fault) : null;
     if (fault?.type === 'reset') {
       resetConnection(res);
@@ -404,7 +426,8 @@ export class ScenarioEngine {
         // Through the normal send (and its contract check) when the contract declares this JSON response.
         const custom = Object.keys(respond.headers ?? {}).some((h) => h.toLowerCase() === 'content-type');
         const json = body !== undefined && typeof body !== 'string' && !custom;
-        if (json && this.#declares(ctx.op.id, respond.status)) return { status: respond.status, body, headers };
+        if (json && this.#declares(ctx.op.id, respond.status))
+          return { status: respond.status, body, headers };
         writeOutgoing(res, out);
         return 'handled';
       }
@@ -460,7 +483,14 @@ export class ScenarioEngine {
         for (const op of Object.values(item)) {
           const o = op as { operationId?: string; responses?: Record<string, unknown> };
           if (!o?.operationId) continue;
-          declared.set(o.operationId, new Set(Object.keys(o.responses ?? {}).map(Number).filter(Number.isFinite)));
+          declared.set(
+            o.operationId,
+            new Set(
+              Object.keys(o.responses ?? {})
+                .map(Number)
+                .filter(Number.isFinite),
+            ),
+          );
         }
       }
       this.#declared = declared;

@@ -116,7 +116,13 @@ function malform(json: string): string {
 }
 
 /** The body in chunks of `chunkBytes` every `intervalMs`; stops if the client goes away. */
-export function writeSlow(res: Response, out: Outgoing, timers: Timers, chunkBytes = 16, intervalMs = 100): void {
+export function writeSlow(
+  res: Response,
+  out: Outgoing,
+  timers: Timers,
+  chunkBytes = 16,
+  intervalMs = 100,
+): void {
   const full = Buffer.from(out.text, 'utf8');
   startHeaders(res, out, full.length);
   let offset = 0;

@@ -21,7 +21,11 @@ export function checkScenarioFolders(
   options: { specPath?: string } = {},
 ): { files: number; valid: number; problems: ScenarioProblem[] } {
   const contract = new Contract(options.specPath ? { specPath: options.specPath } : {});
-  const operations = [...contract.operations.values()].map((op) => ({ id: op.id, method: op.method, path: op.path }));
+  const operations = [...contract.operations.values()].map((op) => ({
+    id: op.id,
+    method: op.method,
+    path: op.path,
+  }));
   const result = loadScenarioFolders(dirs, operations);
   const valid = [...result.cache.values()].filter((entry) => entry.scenario !== null).length;
   return { files: result.files, valid, problems: result.problems };

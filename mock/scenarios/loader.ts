@@ -234,7 +234,11 @@ function compileFile(file: string, stamp: string, operations: readonly Operation
     file,
     definition,
     match,
-    fault: definition.fault ? (typeof definition.fault === 'string' ? { type: definition.fault } : definition.fault) : null,
+    fault: definition.fault
+      ? typeof definition.fault === 'string'
+        ? { type: definition.fault }
+        : definition.fault
+      : null,
     literalBody: undefined,
     templated: false,
     readsOrder: false,
@@ -265,13 +269,19 @@ function checkSemantics(s: CompiledScenario, errors: SpecError[], sideFile: (pat
       }
       for (const key of ['body', 'bodyFile'] as const) {
         if (respond[key] !== undefined) {
-          errors.push({ at: ['respond', key], message: `${key} goes with status, not with error (the catalog builds the body)` });
+          errors.push({
+            at: ['respond', key],
+            message: `${key} goes with status, not with error (the catalog builds the body)`,
+          });
         }
       }
     } else {
       for (const key of ['detail', 'errors'] as const) {
         if (respond[key] !== undefined) {
-          errors.push({ at: ['respond', key], message: `${key} goes with error (a catalog code), not with status` });
+          errors.push({
+            at: ['respond', key],
+            message: `${key} goes with error (a catalog code), not with status`,
+          });
         }
       }
       if (respond.body !== undefined && respond.bodyFile !== undefined) {
@@ -283,7 +293,10 @@ function checkSemantics(s: CompiledScenario, errors: SpecError[], sideFile: (pat
           const text = readFileSync(path, 'utf8');
           s.literalBody = /\.json$/i.test(path) ? JSON.parse(text) : text;
         } catch (error) {
-          errors.push({ at: ['respond', 'bodyFile'], message: `cannot use ${respond.bodyFile}: ${(error as Error).message}` });
+          errors.push({
+            at: ['respond', 'bodyFile'],
+            message: `cannot use ${respond.bodyFile}: ${(error as Error).message}`,
+          });
         }
       } else {
         s.literalBody = respond.body;
@@ -302,7 +315,10 @@ function checkSemantics(s: CompiledScenario, errors: SpecError[], sideFile: (pat
     });
   }
   if (d.applied && !respond && !fault) {
-    errors.push({ at: ['applied'], message: 'applied needs respond or fault: what does the client get instead?' });
+    errors.push({
+      at: ['applied'],
+      message: 'applied needs respond or fault: what does the client get instead?',
+    });
   }
   if (d.delay !== undefined && typeof d.delay === 'object') {
     const delay = d.delay;
@@ -328,7 +344,10 @@ function checkSemantics(s: CompiledScenario, errors: SpecError[], sideFile: (pat
   const evaluates = s.match.operations === null || s.match.operations.has('evaluate');
   for (const key of ['evaluateAs', 'fate'] as const) {
     if (state?.[key] !== undefined && !evaluates) {
-      errors.push({ at: ['state', key], message: `${key} acts on /v1/evaluate, which this scenario never matches` });
+      errors.push({
+        at: ['state', key],
+        message: `${key} acts on /v1/evaluate, which this scenario never matches`,
+      });
     }
   }
   if (state?.fate) {
@@ -339,7 +358,10 @@ function checkSemantics(s: CompiledScenario, errors: SpecError[], sideFile: (pat
     }
   }
   if (state?.nextToken && !(state.nextToken.error in ERROR_CATALOG)) {
-    errors.push({ at: ['state', 'nextToken', 'error'], message: `${state.nextToken.error} is not in the error catalog` });
+    errors.push({
+      at: ['state', 'nextToken', 'error'],
+      message: `${state.nextToken.error} is not in the error catalog`,
+    });
   }
   const example = d.example;
   if (example) {
@@ -357,11 +379,15 @@ function checkSemantics(s: CompiledScenario, errors: SpecError[], sideFile: (pat
     for (const [at, request] of requests) {
       if (request?.bodyFile === undefined) continue;
       const path = sideFile(request.bodyFile);
-      if (!existsSync(path)) errors.push({ at: [...at, 'bodyFile'], message: `no such file: ${request.bodyFile}` });
+      if (!existsSync(path))
+        errors.push({ at: [...at, 'bodyFile'], message: `no such file: ${request.bodyFile}` });
     }
     for (const [i, step] of [...(example.before ?? []), ...(example.then ?? [])].entries()) {
       if (!step.request && !step.repeat) {
-        errors.push({ at: ['example'], message: `step ${i + 1} of before/then needs request or repeat: true` });
+        errors.push({
+          at: ['example'],
+          message: `step ${i + 1} of before/then needs request or repeat: true`,
+        });
       }
     }
   }
@@ -409,12 +435,15 @@ function describe(e: ErrorObject, at: (string | number)[]): { message: string; k
   if (custom !== undefined) return { message: `${where}${custom}` };
   switch (e.keyword) {
     case 'required':
-      return { message: `${where}missing property "${(e.params as { missingProperty: string }).missingProperty}"` };
+      return {
+        message: `${where}missing property "${(e.params as { missingProperty: string }).missingProperty}"`,
+      };
     case 'additionalProperties': {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys((parent?.properties as Record<string, unknown> | undefined) ?? {});
       const close = closeMatches(extra, known);
-      const hint = close.length > 0 ? `; did you mean ${close.join(' or ')}?` : `; allowed: ${known.join(', ')}`;
+      const hint =
+        close.length > 0 ? `; did you mean ${close.join(' or ')}?` : `; allowed: ${known.join(', ')}`;
       return { message: `${where}unknown property "${extra}"${hint}`, key: extra };
     }
     case 'enum': {
@@ -428,7 +457,9 @@ function describe(e: ErrorObject, at: (string | number)[]): { message: string; k
       return { message: `${where}${got} is not one of ${allowed.join(', ')}` };
     }
     case 'type':
-      return { message: `${where}must be ${String((e.params as { type: string | string[] }).type).replace(/,/g, ' or ')}` };
+      return {
+        message: `${where}must be ${String((e.params as { type: string | string[] }).type).replace(/,/g, ' or ')}`,
+      };
     default:
       return { message: `${where}${e.message ?? e.keyword}` };
   }
@@ -452,7 +483,8 @@ export function closeMatches(name: string, candidates: readonly string[], limit 
     const distance = editDistance(lower, c);
     const threshold = Math.max(2, Math.floor(Math.max(lower.length, c.length) / 3));
     if (distance <= threshold) scored.push([candidate, distance]);
-    else if (lower.length >= 3 && (c.includes(lower) || lower.includes(c))) scored.push([candidate, threshold + 1]);
+    else if (lower.length >= 3 && (c.includes(lower) || lower.includes(c)))
+      scored.push([candidate, threshold + 1]);
   }
   return scored
     .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))

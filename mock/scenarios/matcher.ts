@@ -50,7 +50,10 @@ export function compileMatch(
     const ids = new Set(Array.isArray(spec.operation) ? spec.operation : [spec.operation]);
     for (const id of ids) {
       if (!operations.some((op) => op.id === id)) {
-        errors.push({ at: ['match', 'operation'], message: `no operation "${id}" in contracts/openapi.yaml` });
+        errors.push({
+          at: ['match', 'operation'],
+          message: `no operation "${id}" in contracts/openapi.yaml`,
+        });
       }
     }
     narrow((op) => ids.has(op.id));
@@ -64,7 +67,10 @@ export function compileMatch(
     const path = spec.path.replace(/\/+$/, '');
     if (path.includes('{')) {
       if (!operations.some((op) => op.path === path)) {
-        errors.push({ at: ['match', 'path'], message: `no path template "${path}" in contracts/openapi.yaml` });
+        errors.push({
+          at: ['match', 'path'],
+          message: `no path template "${path}" in contracts/openapi.yaml`,
+        });
       }
       narrow((op) => op.path === path);
     } else {
@@ -154,16 +160,16 @@ function compilePredicate(
     try {
       regex = new RegExp(p.matches);
     } catch (error) {
-      errors.push({ at: [...at, 'matches'], message: `not a regular expression: ${(error as Error).message}` });
+      errors.push({
+        at: [...at, 'matches'],
+        message: `not a regular expression: ${(error as Error).message}`,
+      });
     }
     const pattern = regex;
     if (pattern) {
       conditions.push(
         (value) =>
-          value !== undefined &&
-          value !== null &&
-          typeof value !== 'object' &&
-          pattern.test(String(value)),
+          value !== undefined && value !== null && typeof value !== 'object' && pattern.test(String(value)),
       );
     }
   }

@@ -78,7 +78,11 @@ function lookup(expr: string, scope: TemplateScope): unknown {
     case 'request': {
       const [part, ...path] = rest;
       const request = scope.request;
-      if (part === 'headers') return readPath(request.headers, path.map((p) => p.toLowerCase()));
+      if (part === 'headers')
+        return readPath(
+          request.headers,
+          path.map((p) => p.toLowerCase()),
+        );
       if (part === 'body') return readPath(request.body, path);
       if (part === 'query') return readPath(request.query, path);
       if (part === 'params') return readPath(request.params, path);

@@ -1,0 +1,403 @@
+// The scenario engine: choosing scenarios (header, session, server default) without sessions interfering, unknown
+// names, "first N" counts, predicates and templates, bad files, transport faults on real sockets, hot reload and the
+// scenarios:check command.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import request from 'supertest';
+import type { MockOptions } from '../mock/app.js';
+import { ApiError } from '../mock/catalog.js';
+import type { Exchange, WebhookFaults } from '../mock/engine.js';
+import { TEST_CARDS } from '../mock/outcomes.js';
+import { listen } from '../mock/server.js';
+import { evaluateBody, makeApp, tokenFor } from './helpers.js';
+
+const run = promisify(execFile);
+const folders: string[] = [];
+
+/** A temporary folder of scenario files, removed after the suite. */
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ffmock-scenarios-'));
+  folders.push(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+after(() => {
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
+function appWith(options: MockOptions = {}) {
+  const made = makeApp(options);
+  after(() => made.app.mock.scenarios?.close());
+  return made;
+}
+
+async function evaluateWith(
+  app: ReturnType<typeof makeApp>['app'],
+  headers: Record<string, string>,
+  body = {},
+) {
+  // Tokens are not tied to a session: fetch it where no scenario applies.
+  const token = await tokenFor(app, undefined, 'token-only');
+  const req = request(app).post('/v1/evaluate').set('authorization', `Bearer ${token}`);
+  for (const [name, value] of Object.entries(headers)) req.set(name, value);
+  return req.send(evaluateBody(body));
+}
+
+/** Resolve once `check` holds, polling real time (for file-system events); fails after `limitMs`. */
+async function eventually(check: () => boolean | Promise<boolean>, limitMs = 3_000): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < limitMs / 20; i++) {
+    if (await check()) return performance.now() - started;
+    await sleep(20);
+  }
+  assert.fail(`not within ${limitMs} ms`);
+}
+
+describe('choosing scenarios', () => {
+  test('an unknown name is a 400011 problem that lists the close matches', async () => {
+    const { app } = appWith();
+    const res = await evaluateWith(app, { 'x-mock-scenario': 'gatway-timeout, rate-limited' });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.code, '400011');
+    assert.match(res.body.detail, /Unknown scenario "gatway-timeout"; did you mean "gateway-timeout"/);
+    assert.deepEqual(Object.keys(res.body.errors), ['x-mock-scenario']);
+    assert.match(res.body.errors['x-mock-scenario'][0], /close matches: gateway-timeout/);
+    assert.throws(
+      () => app.mock.scenarios?.useForSession('s', ['servce-unavailable']),
+      (e: unknown) => e instanceof ApiError && e.code === '400011' && /service-unavailable/.test(e.detail),
+    );
+  });
+
+  test('two sessions choose different scenarios at once; a third sees the normal mock', async () => {
+    const { app } = appWith();
+    const scenarios = app.mock.scenarios;
+    assert.ok(scenarios);
+    scenarios.useForSession('worker-a', ['service-unavailable']);
+    scenarios.useForSession('worker-b', ['evaluate-declined']);
+    const [a, b, c] = await Promise.all(
+      ['worker-a', 'worker-b', 'worker-c'].map((s) => evaluateWith(app, { 'x-mock-session': s })),
+    );
+    assert.equal(a?.status, 503);
+    assert.equal(a?.headers['retry-after'], '5');
+    assert.equal(b?.body.status, 'DECLINED');
+    assert.equal(c?.body.status, 'APPROVED');
+    assert.deepEqual(scenarios.sessionScenarios('worker-b'), ['evaluate-declined']);
+
+    // The header wins over the session's choice for one request; `none` turns every scenario off.
+    const header = await evaluateWith(app, {
+      'x-mock-session': 'worker-a',
+      'x-mock-scenario': 'evaluate-challenge',
+    });
+    assert.equal(header.body.status, 'CHALLENGE');
+    const none = await evaluateWith(app, { 'x-mock-session': 'worker-a', 'x-mock-scenario': 'none' });
+    assert.equal(none.body.status, 'APPROVED');
+    scenarios.clearSession('worker-a');
+    assert.equal((await evaluateWith(app, { 'x-mock-session': 'worker-a' })).body.status, 'APPROVED');
+    assert.equal((await evaluateWith(app, { 'x-mock-session': 'worker-b' })).body.status, 'DECLINED');
+  });
+
+  test('a server-wide default applies where neither the request nor the session chose', async () => {
+    const { app } = appWith({ scenarios: { defaults: ['evaluate-declined'] } });
+    assert.equal((await evaluateWith(app, {})).body.status, 'DECLINED');
+    app.mock.scenarios?.useForSession('mine', ['evaluate-challenge']);
+    assert.equal((await evaluateWith(app, { 'x-mock-session': 'mine' })).body.status, 'CHALLENGE');
+    assert.equal((await evaluateWith(app, { 'x-mock-scenario': 'none' })).body.status, 'APPROVED');
+    assert.throws(
+      () => makeApp({ scenarios: { defaults: ['evaluate-decline'] } }),
+      /did you mean "evaluate-declined"/,
+    );
+  });
+
+  test('the journal learns which scenarios applied to each exchange', async () => {
+    const seen: Exchange[] = [];
+    const { app } = appWith({ hooks: [{ name: 'spy', onFinish: (e) => seen.push(e) }] });
+    await evaluateWith(app, { 'x-mock-scenario': 'latency-uniform, evaluate-declined, gateway-timeout' });
+    const evaluate = seen.find((e) => e.operationId === 'evaluate');
+    // gateway-timeout matches too, but evaluate-declined does not answer: the delay, the card and the 504 all apply.
+    assert.deepEqual(evaluate?.scenarios, ['latency-uniform', 'evaluate-declined', 'gateway-timeout']);
+    assert.equal(evaluate?.status, 504);
+  });
+
+  test('webhooks: a scenario sets the session’s delivery faults', async () => {
+    const { app } = appWith();
+    const calls: [string, WebhookFaults][] = [];
+    (app.mock as { webhooks?: unknown }).webhooks = {
+      setFaults: (session: string, faults: WebhookFaults) => calls.push([session, faults]),
+    };
+    const res = await evaluateWith(app, { 'x-mock-session': 'hooks', 'x-mock-scenario': 'webhooks-failing' });
+    assert.equal(res.status, 200);
+    assert.deepEqual(calls, [['hooks', { failTimes: 3 }]]);
+  });
+});
+
+describe('scenario files from a user folder', () => {
+  const dir = folder({
+    'amount-1999-fails.yaml': `# yaml-language-server: $schema=../scenario.schema.json
+description: evaluate of exactly $19.99 with an x-test header gets 502, twice, then the normal answer.
+source: invented
+match:
+  method: POST
+  path: /v1/evaluate
+  headers:
+    X-Test: { present: true }
+  body:
+    Transaction.Amount: { oneOf: [1999] }
+    payer.email: { matches: '@example\\.com$' }
+times: 2
+respond:
+  error: '502001'
+`,
+    'echo-order.yaml': `description: GET an order, echoing the merchant orderId and the path id.
+source: invented
+match:
+  operation: getOrder
+respond:
+  status: 200
+  headers:
+    x-echo: '{{request.params.id}}'
+  body:
+    '...': '{{order}}'
+    externalOrderId: '{{order.externalOrderId}}-echo'
+    status: 1
+    statusName: ONHOLD
+`,
+  });
+
+  test('predicates on method, path, headers and body, and "the first N requests, then fall back"', async () => {
+    const { app } = appWith({ scenarios: { dirs: [dir] } });
+    const headers = { 'x-mock-scenario': 'amount-1999-fails', 'x-test': '1', 'x-mock-session': 'n' };
+    const amount = (n: number) => ({ transaction: { amount: n } });
+    assert.equal((await evaluateWith(app, headers, amount(1500))).status, 200);
+    const { 'x-test': _, ...noHeader } = headers;
+    assert.equal((await evaluateWith(app, noHeader, amount(1999))).status, 200);
+    assert.equal((await evaluateWith(app, headers, amount(1999))).status, 502);
+    assert.equal((await evaluateWith(app, headers, amount(1999))).status, 502);
+    assert.equal((await evaluateWith(app, headers, amount(1999))).status, 200);
+    // Counts are per session, and choosing again restarts them.
+    assert.equal(
+      (await evaluateWith(app, { ...headers, 'x-mock-session': 'other' }, amount(1999))).status,
+      502,
+    );
+    app.mock.scenarios?.useForSession('n', ['amount-1999-fails']);
+    const { 'x-mock-scenario': __, ...bySession } = headers;
+    assert.equal((await evaluateWith(app, bySession, amount(1999))).status, 502);
+  });
+
+  test('templates build the body from the request and the order', async () => {
+    const { app } = appWith({ scenarios: { dirs: [dir] } });
+    const token = await tokenFor(app);
+    const created = await request(app)
+      .post('/v1/evaluate')
+      .set('authorization', `Bearer ${token}`)
+      .send(evaluateBody({ orderId: 'ORDER-42' }));
+    const id = created.body.orderSessionKey;
+    const res = await request(app)
+      .get(`/v1/orders/${id}`)
+      .set('authorization', `Bearer ${token}`)
+      .set('x-mock-scenario', 'echo-order');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['x-echo'], id);
+    assert.equal(res.body.externalOrderId, 'ORDER-42-echo');
+    assert.equal(res.body.statusName, 'ONHOLD');
+    assert.equal(res.body.amount, 1500);
+    assert.deepEqual(app.mock.violations, []);
+  });
+
+  test('a bad file is reported with its line and skipped; strict mode refuses to start', () => {
+    const bad = folder({
+      'good.yaml': 'description: fine\nsource: invented\nfault: reset\n',
+      'bad.yaml':
+        'description: typo below\nsource: invented\nmatch:\n  operation: evaluate\nrespnd:\n  error: "504001"\n',
+    });
+    const { app, logs } = appWith({ scenarios: { dirs: [bad], builtIn: false } });
+    assert.deepEqual(
+      app.mock.scenarios?.list().map((s) => s.name),
+      ['good'],
+    );
+    const problems = app.mock.scenarios?.problems() ?? [];
+    assert.ok(
+      problems.some(
+        (p) =>
+          p.file.endsWith('bad.yaml') && p.line === 5 && /"respnd"; did you mean respond/.test(p.message),
+      ),
+    );
+    assert.ok(logs.some((l) => /bad\.yaml:5: unknown property "respnd"/.test(l)));
+    assert.throws(
+      () => makeApp({ scenarios: { dirs: [bad], builtIn: false, strict: true } }),
+      /bad\.yaml:5: unknown property "respnd"/,
+    );
+  });
+});
+
+describe('transport faults on real sockets', () => {
+  interface Seen {
+    status: number | null;
+    error: string | null;
+  }
+  function get(url: string, headers: Record<string, string>, timeoutMs?: number): Promise<Seen> {
+    return new Promise((resolve) => {
+      const req = httpRequest(`${url}/v1/orders`, { headers, agent: false }, (res) => {
+        res.resume();
+        res.on('close', () =>
+          resolve({ status: res.statusCode ?? null, error: res.complete ? null : 'aborted' }),
+        );
+      });
+      if (timeoutMs)
+        req.setTimeout(timeoutMs, () =>
+          req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })),
+        );
+      req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: null, error: e.code ?? e.message }));
+      req.end();
+    });
+  }
+
+  test('a reset is ECONNRESET; a hang lasts until the client gives up, and never keeps the server open', async () => {
+    const { app } = appWith();
+    const running = await listen(app, { port: 0 });
+    const auth = { authorization: `Bearer ${await tokenFor(app)}` };
+    assert.deepEqual(await get(running.url, { ...auth, 'x-mock-scenario': 'connection-reset' }), {
+      status: null,
+      error: 'ECONNRESET',
+    });
+    const started = performance.now();
+    assert.deepEqual(await get(running.url, { ...auth, 'x-mock-scenario': 'client-timeout' }, 150), {
+      status: null,
+      error: 'TIMEOUT',
+    });
+    assert.ok(performance.now() - started >= 140);
+
+    // A client that never gives up: closing the server still ends the hung request after its grace.
+    const hung = get(running.url, { ...auth, 'x-mock-scenario': 'client-timeout' });
+    await sleep(50);
+    const closing = performance.now();
+    await running.close(100);
+    assert.ok(performance.now() - closing < 2_000);
+    assert.equal((await hung).status, null);
+  });
+
+  test('close() ends hung requests and stops pending delays', async () => {
+    const { app } = appWith();
+    const running = await listen(app, { port: 0 });
+    const auth = { authorization: `Bearer ${await tokenFor(app)}` };
+    const hung = get(running.url, { ...auth, 'x-mock-scenario': 'client-timeout' });
+    await sleep(50);
+    app.mock.scenarios?.close();
+    assert.equal((await hung).status, null);
+    await running.close(100);
+  });
+});
+
+describe('applied, but the response was lost', () => {
+  test('the capture happens, the client gets a 504, the retry with the same key returns the original success', async () => {
+    const seen: Exchange[] = [];
+    const { app } = appWith({ hooks: [{ name: 'spy', onFinish: (e) => seen.push(e) }] });
+    const token = await tokenFor(app);
+    const order = await request(app)
+      .post('/v1/evaluate')
+      .set('authorization', `Bearer ${token}`)
+      .send(evaluateBody({ paymentMethod: { cardNumber: TEST_CARDS.captureRequired } }));
+    assert.equal(order.body.status, 'CAPTUREREQUIRED');
+    const capture = {
+      orderId: order.body.orderSessionKey,
+      idempotencyKey: 'c0ffee00-0000-4000-8000-000000000001',
+      amount: 1500,
+      currency: 'USD',
+    };
+    const send = () =>
+      request(app)
+        .post('/v1/capture')
+        .set('authorization', `Bearer ${token}`)
+        .set('x-mock-scenario', 'capture-response-lost')
+        .send(capture);
+    const lost = await send();
+    assert.equal(lost.status, 504);
+    const read = await request(app)
+      .get(`/v1/orders/${capture.orderId}`)
+      .set('authorization', `Bearer ${token}`);
+    assert.equal(read.body.statusName, 'COMPLETED', 'the capture was applied');
+    const retry = await send();
+    assert.equal(retry.status, 200);
+    assert.equal(retry.body.status, 'SUCCESS');
+    assert.equal(retry.headers['x-mock-idempotent-replay'], 'true');
+    assert.deepEqual(
+      seen.filter((e) => e.operationId === 'captureOrder').map((e) => e.scenarios),
+      [['capture-response-lost'], []],
+    );
+  });
+});
+
+describe('hot reload', () => {
+  test('adding, editing and deleting a file takes effect within a second, without dropping a request in flight', async () => {
+    const dir = folder({
+      'slow-list.yaml':
+        'description: GET /v1/orders waits 400 ms.\nsource: invented\nmatch:\n  operation: listOrders\ndelay: 400\n',
+    });
+    const { app } = appWith({ scenarios: { dirs: [dir], builtIn: false, watch: true } });
+    const scenarios = app.mock.scenarios;
+    assert.ok(scenarios);
+    const token = await tokenFor(app);
+    const list = (scenario: string) =>
+      request(app).get('/v1/orders').set('authorization', `Bearer ${token}`).set('x-mock-scenario', scenario);
+    const inFlight = list('slow-list').then((res) => res.status);
+
+    writeFileSync(
+      join(dir, 'down.yaml'),
+      "description: GET /v1/orders is down.\nsource: invented\nrespond:\n  error: '503001'\n",
+    );
+    const added = await eventually(() => scenarios.get('down') !== undefined);
+    assert.ok(added < 1_000, `added after ${added} ms`);
+    assert.equal((await list('down')).status, 503);
+
+    writeFileSync(
+      join(dir, 'down.yaml'),
+      "description: now a bad gateway.\nsource: invented\nrespond:\n  error: '502001'\n",
+    );
+    const edited = await eventually(async () => (await list('down')).status === 502);
+    assert.ok(edited < 1_000, `edited after ${edited} ms`);
+
+    unlinkSync(join(dir, 'slow-list.yaml'));
+    const deleted = await eventually(async () => (await list('slow-list')).status === 400);
+    assert.ok(deleted < 1_000, `deleted after ${deleted} ms`);
+    assert.equal(
+      await inFlight,
+      200,
+      'the request that started under the deleted scenario still got its answer',
+    );
+
+    writeFileSync(join(dir, 'down.yaml'), 'description: broken\nsource: nowhere\nfault: reset\n');
+    await eventually(() => scenarios.problems().length === 1);
+    assert.equal(scenarios.get('down'), undefined, 'a file that turns bad is skipped, the server stays up');
+    assert.equal((await list('none')).status, 200);
+    scenarios.close();
+  });
+});
+
+describe('npm run scenarios:check', () => {
+  const cli = ['--import', 'tsx', 'mock/cli.ts', 'scenarios:check'];
+
+  test('the built-in folder is valid', async () => {
+    const { stdout } = await run(process.execPath, cli, { timeout: 30_000 });
+    assert.match(stdout, /(\d+) scenario file\(s\) checked: \1 valid, 0 invalid/);
+  });
+
+  test('a folder with a bad file exits 1 and prints file:line: message', async () => {
+    const bad = folder({ 'oops.yaml': 'description: x\nsource: invented\nfault: resett\n' });
+    await assert.rejects(
+      run(process.execPath, [...cli, bad], { timeout: 30_000 }),
+      (error: { code: number; stderr: string }) => {
+        assert.equal(error.code, 1);
+        assert.match(error.stderr, /oops\.yaml:3: fault: "resett" is not one of reset, hang/);
+        return true;
+      },
+    );
+  });
+});
