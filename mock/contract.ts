@@ -7,12 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import standaloneModule from 'ajv/dist/standalone/index.js';
-import addFormats from 'ajv-formats';
-
-// ajv's standalone module is CommonJS: its function is the default export's `default`.
-const standaloneCode = standaloneModule.default;
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 
 type Schema = Record<string, unknown>;
 type HttpMethod = 'get' | 'post' | 'put' | 'delete' | 'patch';
@@ -112,7 +107,10 @@ export class Contract {
           .filter((name) => this.#ajv(kind).getSchema(`validator-${name}.json`))
           .map((name) => [name, `validator-${name}.json`]),
       );
-      return standaloneCode(this.#ajv(kind), refs);
+      const standalone = requireHere(
+        'ajv/dist/standalone/index.js',
+      ) as typeof import('ajv/dist/standalone/index.js');
+      return standalone.default(this.#ajv(kind), refs);
     };
     return { body: source('body'), query: source('query') };
   }
@@ -397,8 +395,17 @@ function absoluteRefs(node: unknown): unknown {
   return out;
 }
 
+/**
+ * ajv is required only when something must be compiled here (a user-supplied spec, a stale build, response
+ * validation, the build itself): the mock's own request validators come precompiled, and importing ajv and
+ * ajv-formats up front would cost start-up time for nothing.
+ */
+const requireHere = createRequire(import.meta.url);
+
 function newAjv(coerce: boolean, keepSource = false): Ajv2020 {
-  const ajv = new Ajv2020({
+  const { Ajv2020: AjvClass } = requireHere('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const addFormats = requireHere('ajv-formats') as typeof import('ajv-formats');
+  const ajv = new AjvClass({
     code: { source: keepSource },
     strict: false,
     allErrors: true,

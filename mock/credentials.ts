@@ -2,7 +2,7 @@
 // accounts from a --merchants file. A partner account may act for the MIDs listed in `partnerFor`.
 
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 
 export interface MerchantAccount {
   /** Merchant id (GUID); the `custom:mid` claim of its tokens. */
@@ -99,7 +99,9 @@ export class AccountBook {
 export function loadAccountsFile(path: string): MerchantAccount[] {
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
+    // yaml is loaded only for a merchants file, not on every start.
+    const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+    doc = yaml.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new Error(`${path}: cannot read merchants file: ${(error as Error).message}`);
   }

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Document, LineCounter } from 'yaml';
 import { ERROR_CATALOG } from '../catalog.js';
 import { parseDuration } from '../clock.js';
@@ -72,6 +72,8 @@ function schemaValidator(): ValidateFunction {
   if (!validator) {
     const schema = JSON.parse(readFileSync(join(builtInScenarioDir(), 'scenario.schema.json'), 'utf8'));
     delete schema.$schema;
+    // Required here, not imported: an app that never loads a scenario file never pays for ajv's start-up.
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
     const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
     validator = ajv.compile(schema);
   }
