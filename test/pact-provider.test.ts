@@ -1,0 +1,205 @@
+// Provider verification (contracts/pact/verify.ts). Self-sufficient: the consumer cases first write their pact into a
+// temp folder, so this file does not depend on test/pact-consumer.test.ts having run. The pact is verified against
+// the mock started in process; then, through the `verify` command, against a second mock process by base URL and
+// credentials (the path a user takes to the real sandbox); then a pact of "someone else's" is reported readably.
+
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { writeConsumerPacts } from '../contracts/pact/consumer.js';
+import { STATES } from '../contracts/pact/states.js';
+import { formatReport, verifyPacts } from '../contracts/pact/verify.js';
+import { DEFAULT_MERCHANT, SECOND_MERCHANT } from '../mock/credentials.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = [process.execPath, '--import', 'tsx', 'mock/cli.ts'] as const;
+const scratch = mkdtempSync(join(tmpdir(), 'ff-pact-provider-'));
+const pactDir = join(scratch, 'pacts');
+
+before(async () => {
+  await writeConsumerPacts(pactDir);
+});
+
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Run `flexfactor-mock verify …` from source; resolves with its exit code and output. */
+async function verifyCommand(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const [node, ...rest] = CLI;
+  try {
+    const { stdout, stderr } = await promisify(execFile)(node, [...rest, 'verify', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, PACT_DO_NOT_TRACK: 'true' },
+      maxBuffer: 10 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** A second mock, in its own process on its own port, as a user would run it next to their CI job. */
+async function startMockProcess(): Promise<{ child: ChildProcess; url: string }> {
+  const [node, ...rest] = CLI;
+  const child = spawn(node, [...rest, '--port', '0', '--seed', '7'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`the mock did not start within 15 s: ${out}`)), 15_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1] });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the mock exited with ${code}: ${out}`)));
+  });
+}
+
+test('every interaction of the reference client is satisfied by the mock started in process', async () => {
+  const report = await verifyPacts({ pacts: [pactDir], checkSpec: false });
+  assert.ok(report.ok, formatReport(report));
+  assert.equal(report.inProcess, true);
+  assert.match(report.target, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+  assert.equal(report.interactions.length, 17);
+  assert.deepEqual(report.unknownStates, [], 'the state-handler table knows every state the pacts use');
+  const used = new Set(report.interactions.flatMap((i) => i.states));
+  assert.deepEqual([...used].sort(), Object.values(STATES).sort(), 'and every state in the table is used');
+});
+
+test('`verify --base-url … --app-key … --app-secret …` checks the same pacts against a second mock process', async () => {
+  const { child, url } = await startMockProcess();
+  try {
+    const ok = await verifyCommand([
+      '--base-url',
+      `${url}/v1`,
+      '--app-key',
+      SECOND_MERCHANT.appKey,
+      '--app-secret',
+      SECOND_MERCHANT.appSecret,
+      '--mid',
+      SECOND_MERCHANT.mid,
+      '--tokenization-key',
+      SECOND_MERCHANT.tokenizationKey,
+      '--pacts',
+      pactDir,
+      '--no-spec-check',
+    ]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.ok(ok.stdout.includes(`Pact verification against ${url}/v1: 17 interactions`), ok.stdout);
+    assert.ok(ok.stdout.includes('OK: 17 of 17 interactions verified'), ok.stdout);
+
+    // Wrong credentials: no token, no provider state; every interaction that needs them is reported, exit code 1.
+    const denied = await verifyCommand([
+      '--base-url',
+      url,
+      '--app-key',
+      DEFAULT_MERCHANT.appKey,
+      '--app-secret',
+      'not-the-secret',
+      '--pacts',
+      pactDir,
+      '--no-spec-check',
+    ]);
+    assert.equal(denied.code, 1, denied.stdout + denied.stderr);
+    assert.match(denied.stdout, /FAIL a request for an access token\n\s+status: expected 200 but was 400\n/);
+    assert.match(
+      denied.stdout,
+      /provider state "an approved order exists" \(\d+×\): createToken failed: HTTP 400 400003/,
+    );
+    assert.match(denied.stdout, /a fresh bearer token \(\d+×\): createToken failed: HTTP 400 400003/);
+    assert.match(
+      denied.stdout,
+      /FAIL a request to transmit an approved transaction\n\s+status: expected 200 but was 401/,
+    );
+    assert.match(denied.stdout, /NOT OK: \d+ of 17 interactions verified, \d+ not satisfied/);
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+});
+
+test('bring your own pacts: the report names each interaction the mock does not satisfy, and why', async () => {
+  const file = join(scratch, 'shop-backend-flexfactor.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      consumer: { name: 'shop-backend' },
+      provider: { name: 'FlexFactor' },
+      metadata: { pactSpecification: { version: '3.0.0' } },
+      interactions: [
+        {
+          description: 'a token request',
+          request: {
+            method: 'POST',
+            path: '/v1/oauth2/token',
+            headers: { 'Content-Type': 'application/json' },
+            body: { appKey: 'my-key', appSecret: 'my-secret' },
+          },
+          response: {
+            status: 200,
+            body: { accessToken: 'x' },
+            matchingRules: { body: { '$.accessToken': { matchers: [{ match: 'type' }] } } },
+          },
+        },
+        {
+          description: 'an order placed yesterday',
+          providerStates: [{ name: 'the shopper placed an order yesterday' }],
+          request: {
+            method: 'GET',
+            path: '/v1/orders/2b1c7e6a-0000-4000-8000-000000000001',
+            headers: { Authorization: 'Bearer x' },
+          },
+          response: { status: 200, body: { statusName: 'COMPLETED' } },
+        },
+        {
+          description: 'a page of orders in rows',
+          request: { method: 'GET', path: '/v1/orders', headers: { Authorization: 'Bearer x' } },
+          response: { status: 200, body: { rows: [] } },
+        },
+      ],
+    }),
+  );
+
+  const report = await verifyPacts({ pacts: [file], checkSpec: false });
+  assert.equal(report.ok, false);
+  assert.deepEqual(
+    report.interactions.map((i) => [i.description, i.ok]),
+    [
+      ['a token request', true],
+      ['an order placed yesterday', false],
+      ['a page of orders in rows', false],
+    ],
+  );
+  assert.deepEqual(report.interactions[1]?.problems.slice(0, 1), ['status: expected 200 but was 404']);
+  assert.ok(
+    report.interactions[1]?.problems.includes('body $: Actual map is missing the following keys: statusName'),
+    formatReport(report),
+  );
+  assert.deepEqual(report.interactions[2]?.problems, [
+    'body $: Actual map is missing the following keys: rows',
+  ]);
+  assert.deepEqual(report.unknownStates, ['the shopper placed an order yesterday']);
+
+  const cli = await verifyCommand(['--pacts', file, '--no-spec-check']);
+  assert.equal(cli.code, 1);
+  assert.ok(
+    cli.stdout.includes('FAIL an order placed yesterday (given "the shopper placed an order yesterday")'),
+  );
+  assert.ok(cli.stdout.includes('  - the shopper placed an order yesterday'), 'unknown states are listed');
+  assert.ok(cli.stdout.includes('NOT OK: 1 of 3 interactions verified, 2 not satisfied'), cli.stdout);
+
+  const missing = await verifyCommand(['--pacts', join(scratch, 'nothing-here')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /no such pact file or folder/);
+});
