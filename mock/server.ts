@@ -30,6 +30,7 @@ export function listen(app: MockApp, options: { port?: number; host?: string } =
       // Keep-alive sockets must not outlive a test that forgot to close its agent.
       server.keepAliveTimeout = 5_000;
       answerTransportErrors(server, app);
+      const closing = closeConnectionsWhenDone(server);
       const { port } = server.address() as AddressInfo;
       const shownHost = host.includes(':') ? `[${host}]` : host;
       resolve({
@@ -41,6 +42,7 @@ export function listen(app: MockApp, options: { port?: number; host?: string } =
           new Promise<void>((done) => {
             const timer = setTimeout(() => server.closeAllConnections(), graceMs);
             timer.unref();
+            closing();
             server.close(() => {
               clearTimeout(timer);
               // Then the engine: scenario file watchers and webhook timers (pending deliveries stay recorded).
@@ -51,6 +53,25 @@ export function listen(app: MockApp, options: { port?: number; host?: string } =
       });
     });
   });
+}
+
+/**
+ * Graceful shutdown (issue 7): once closing, every answer not yet started — the in-flight ones included — says
+ * `Connection: close`, so its socket ends with the answer. Before, an in-flight request finished with `keep-alive` and
+ * its socket kept the server open until the grace timer cut it (SIGTERM took the whole 4 s). Returns `closing()`.
+ */
+function closeConnectionsWhenDone(server: Server): () => void {
+  const open = new Set<ServerResponse>();
+  let closing = false;
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (closing) res.shouldKeepAlive = false;
+    open.add(res);
+    res.once('close', () => open.delete(res));
+  });
+  return () => {
+    closing = true;
+    for (const res of open) if (!res.headersSent) res.shouldKeepAlive = false;
+  };
 }
 
 /**
