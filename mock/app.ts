@@ -11,7 +11,7 @@ import express, {
   type RequestHandler,
   type Response,
 } from 'express';
-import { adminRouter } from './admin.js';
+import { ADMIN_PREFIX, adminRouter } from './admin.js';
 import { TokenService } from './auth.js';
 import { ApiError, apiError } from './catalog.js';
 import { type ClockOptions, VirtualClock } from './clock.js';
@@ -125,7 +125,7 @@ export function createApp(options: MockOptions = {}): MockApp {
   app.set('query parser', 'simple');
   app.use(resolveSession(engine));
   if (options.admin !== false) {
-    app.use(adminRouter(engine, options.adminToken ? { token: options.adminToken } : {}));
+    app.use(ADMIN_PREFIX, adminRouter(engine, options.adminToken ? { token: options.adminToken } : {}));
   }
 
   // Static paths before templated ones, so /application/list is not taken for /application/{id}.
@@ -229,7 +229,7 @@ function pipeline(
   engine: Engine,
   op: CompiledOperation,
   handler: (ctx: Ctx) => Reply | Promise<Reply>,
-): RequestHandler[] {
+): RequestHandler {
   const jsonParser = express.json({
     limit: engine.settings.bodyLimit,
     type: (req) => JSON_TYPE.test(String(req.headers['content-type'] ?? '')),
@@ -248,54 +248,46 @@ function pipeline(
   // The body stage: express.json, then the reader limits JSON.parse lacks (depth 64, finite numbers), checked before
   // anything walks the body recursively. A deep body overflowed the stack (500) and an undecodable Content-Encoding
   // body (zlib error) was a 500 before (hardening, issue 7). A rejected body is dropped so no later stage sees it.
-  const parseBody: RequestHandler = (req, res, next) => {
-    jsonParser(req, res, (error?: unknown) => {
-      if (error) return next(fromParserError(error as { type?: string }) ?? unreadableBody(error));
-      if (req.body !== undefined) {
-        const errors = jsonLimitErrors(req.body);
-        if (errors) {
-          req.body = undefined;
-          return next(apiError('400001', { errors }));
+  const parseBody = (req: Request, res: Response): Promise<void> =>
+    new Promise((resolve, reject) => {
+      jsonParser(req, res, (error?: unknown) => {
+        if (error) return reject(fromParserError(error as { type?: string }) ?? unreadableBody(error));
+        if (req.body !== undefined) {
+          const errors = jsonLimitErrors(req.body);
+          if (errors) {
+            req.body = undefined;
+            return reject(apiError('400001', { errors }));
+          }
         }
-      }
-      next();
+        resolve();
+      });
     });
-  };
   const partnerOnly = PARTNER_OPERATIONS.has(op.id);
 
-  const start: RequestHandler = (_req, res, next) => {
-    locals(res).operationId = op.id;
-    next();
+  const authenticate = async (req: Request, res: Response): Promise<void> => {
+    if (op.security !== 'bearer') return;
+    const claims = await engine.tokens.authenticate(req.get('authorization'));
+    const account = engine.accounts.byMid(claims['custom:mid']);
+    if (!account)
+      throw apiError('401003', { detail: 'The token belongs to a merchant this server does not know.' });
+    if (partnerOnly && !engine.accounts.isPartner(account)) throw apiError('403002');
+    (res.locals as { account?: MerchantAccount }).account = account;
   };
 
-  const authenticate: RequestHandler = async (req, res, next) => {
-    try {
-      if (op.security === 'bearer') {
-        const claims = await engine.tokens.authenticate(req.get('authorization'));
-        const account = engine.accounts.byMid(claims['custom:mid']);
-        if (!account)
-          throw apiError('401003', { detail: 'The token belongs to a merchant this server does not know.' });
-        if (partnerOnly && !engine.accounts.isPartner(account)) throw apiError('403002');
-        (res.locals as { account?: MerchantAccount }).account = account;
-      }
-      next();
-    } catch (error) {
-      next(error);
-    }
-  };
-
-  const checkContentType: RequestHandler = (req, _res, next) => {
-    if (op.bodyType !== 'json' || !hasBody(req)) return next();
+  const checkContentType = (req: Request): void => {
+    if (op.bodyType !== 'json' || !hasBody(req)) return;
     if (!JSON_TYPE.test(String(req.headers['content-type'] ?? ''))) {
-      return next(
-        apiError('415001', { detail: `Got content type "${req.headers['content-type'] ?? '(none)'}".` }),
-      );
+      throw apiError('415001', { detail: `Got content type "${req.headers['content-type'] ?? '(none)'}".` });
     }
-    next();
   };
 
-  const run: RequestHandler = async (req, res, next) => {
+  // The stages run in one function (not five Express middlewares): fewer router hops on every request.
+  return async (req, res, next) => {
+    locals(res).operationId = op.id;
     try {
+      await authenticate(req, res);
+      checkContentType(req);
+      if (op.bodyType === 'json') await parseBody(req, res);
       const ctx: Ctx = {
         engine,
         req,
@@ -319,9 +311,9 @@ function pipeline(
       let reply = await handler(ctx);
       for (const hook of engine.hooks) {
         if (!hook.afterHandler) continue;
-        const next = await hook.afterHandler(ctx, reply, res);
-        if (next === 'handled') return;
-        reply = next;
+        const after = await hook.afterHandler(ctx, reply, res);
+        if (after === 'handled') return;
+        reply = after;
       }
       for (const warning of ctx.warnings) engine.log.warn(`${op.id}: ${warning}`);
       send(engine, res, op.id, reply, ctx.warnings);
@@ -329,8 +321,6 @@ function pipeline(
       next(error);
     }
   };
-
-  return [start, authenticate, checkContentType, parseBody, run];
 }
 
 /** Schema stage: query parameters, then the body (keys bound case-insensitively first). */
@@ -408,7 +398,10 @@ function fromParserError(error: { type?: string; status?: number; limit?: number
       return apiError('400002', { detail: 'The body ended before its declared Content-Length.' });
     case 'charset.unsupported':
     case 'encoding.unsupported':
-      return apiError('415001', { detail: 'Use UTF-8 and no Content-Encoding.' });
+      return apiError('415001', {
+        detail:
+          'Send UTF-8, uncompressed or with Content-Encoding gzip, deflate or br (what body-parser inflates).',
+      });
     case 'encoding.invalid':
       return apiError('400002', { detail: 'The body is not valid UTF-8.' });
     default:

@@ -97,7 +97,13 @@ async function serve(options: ServeOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`${signal}: finishing in-flight requests, then exiting\n`);
-    running.close(4_000).then(() => process.exit(0));
+    running.close(4_000).then(() => {
+      // Deliveries still waiting for a retry are not sent by a stopped server: say so, they are not silently lost.
+      const pending = app.mock.webhooks?.deliveries({ status: 'pending' }).length ?? 0;
+      if (pending > 0)
+        process.stderr.write(`${pending} webhook deliveries were still pending and were not sent\n`);
+      process.exit(0);
+    });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -68,6 +68,8 @@ export class Partition {
       this.orders.delete(order.id);
       if (this.byExternalId.get(order.externalOrderId) === order.id)
         this.byExternalId.delete(order.externalOrderId);
+      // A forgotten order has no future: nothing of it may stay reachable from the store's schedule.
+      order.schedule.length = 0;
     });
   }
 
@@ -175,11 +177,15 @@ export class Store {
 
   session(name: string = DEFAULT_SESSION): Session {
     let session = this.#sessions.get(name);
-    if (!session) {
+    if (session) {
+      // Least recently used goes first: re-inserting marks this session as just used, so a burst of new
+      // session names evicts idle sessions, never the ones in use.
+      this.#sessions.delete(name);
+    } else {
       evictOldest(this.#sessions, MAX_SESSIONS);
       session = new Session(name, this.seed, this.budget);
-      this.#sessions.set(name, session);
     }
+    this.#sessions.set(name, session);
     return session;
   }
 
@@ -206,6 +212,10 @@ export class Store {
     transition(order, name, at, (o, n, change) => {
       for (const listener of this.#listeners) listener(o, n, change);
     });
+    // Statuses only move forward, so a scheduled change that cannot apply now never will (e.g. the auto-void of a
+    // captured order): drop it, and the order from the schedule index once nothing is left.
+    order.schedule = order.schedule.filter((due) => canTransition(order, FATE_STEPS[due.fate].transition));
+    if (order.schedule.length === 0) this.#scheduled.delete(order);
   }
 
   /** Add a scheduled change to an order (kept sorted), so settleDue() will find it. */
