@@ -134,12 +134,22 @@ export function createApp(options: MockOptions = {}): MockApp {
     byPath.set(op.expressPath, [...(byPath.get(op.expressPath) ?? []), op]);
   }
   const paths = [...byPath.keys()].sort((a, b) => paramCount(a) - paramCount(b));
+  // Paths without parameters (evaluate, capture, token…) are dispatched by one map lookup instead of a walk
+  // through every route's regular expression; the router below still serves them too (HEAD, 405s).
+  const exact = new Map<string, RequestHandler>();
+  app.use((req, res, next) => {
+    const handle = exact.get(`${req.method} ${req.path}`);
+    if (handle) return handle(req, res, next);
+    next();
+  });
   for (const path of paths) {
     const ops = byPath.get(path) ?? [];
     for (const op of ops) {
       const handler = ROUTES[op.id];
       if (!handler) throw new Error(`no handler for operation ${op.id} (mock/routes.ts)`);
-      app[op.method](path, pipeline(engine, op, handler));
+      const handle = pipeline(engine, op, handler);
+      app[op.method](path, handle);
+      if (paramCount(path) === 0) exact.set(`${op.method.toUpperCase()} ${path}`, handle);
     }
     const allow = ops.map((op) => op.method.toUpperCase()).join(', ');
     app.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
