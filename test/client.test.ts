@@ -20,7 +20,7 @@ import type { RequestHooks } from '../mock/engine.js';
 import { TEST_CARDS } from '../mock/outcomes.js';
 import { listen, type RunningServer } from '../mock/server.js';
 import { generateClientTypes, OUTPUT_PATH } from '../scripts/generate-client-types.js';
-import { makeApp, type TestApp } from './helpers.js';
+import { BILLING, makeApp, PAYER, type TestApp } from './helpers.js';
 
 /** Faults to inject per operation, consumed one per request: an error code to answer with, or a delay in ms. */
 const faults = new Map<string, (ErrorCode | number)[]>();
@@ -90,17 +90,8 @@ function declined(card: string = TEST_CARDS.approved, extra: Record<string, unkn
       currency: 'USD',
       timestampUtc: '2026-06-01T11:59:00Z',
     },
-    payer: { email: 'john@example.com', phone: '+1 555 0100' },
-    billingInformation: {
-      firstName: 'John',
-      lastName: 'Doe',
-      country: 'United States',
-      countryCode: 'US',
-      addressLine1: '123 Main St.',
-      city: 'San Francisco',
-      state: 'CA',
-      zipCode: '94111',
-    },
+    payer: { ...PAYER, phone: '+1 555 0100' },
+    billingInformation: BILLING,
     paymentMethod: { cardNumber: card, token: false },
     ...extra,
   };

@@ -46,6 +46,19 @@ export function guid(): string {
 
 type Json = Record<string, unknown>;
 
+/** The documented example payer and billing address, shared by every fixture that needs one. */
+export const PAYER = { email: 'john@example.com' };
+export const BILLING = {
+  firstName: 'John',
+  lastName: 'Doe',
+  country: 'United States',
+  countryCode: 'US',
+  addressLine1: '123 Main St.',
+  city: 'San Francisco',
+  state: 'CA',
+  zipCode: '94111',
+};
+
 /** A complete, valid CIT evaluate body (approved card, integer cents); `overrides` merge on top, shallowly per object. */
 export function evaluateBody(overrides: Json = {}): Json {
   const base: Json = {
@@ -65,17 +78,8 @@ export function evaluateBody(overrides: Json = {}): Json {
       cvvResultCode: 'M',
       cavvResultCode: 'NA',
     },
-    payer: { email: 'john@example.com' },
-    billingInformation: {
-      firstName: 'John',
-      lastName: 'Doe',
-      country: 'United States',
-      countryCode: 'US',
-      addressLine1: '123 Main St.',
-      city: 'San Francisco',
-      state: 'CA',
-      zipCode: '94111',
-    },
+    payer: { ...PAYER },
+    billingInformation: { ...BILLING },
     paymentMethod: { cardNumber: TEST_CARDS.approved, token: false },
   };
   const out: Json = { ...base };

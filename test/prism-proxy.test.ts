@@ -17,7 +17,7 @@ import { DEFAULT_MERCHANT, DEFAULT_PARTNER, SECOND_MERCHANT } from '../mock/cred
 import type { RequestHooks } from '../mock/engine.js';
 import { TEST_CARDS } from '../mock/outcomes.js';
 import { listen, type RunningServer } from '../mock/server.js';
-import { makeApp, type TestApp } from './helpers.js';
+import { BILLING, makeApp, PAYER, type TestApp } from './helpers.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PRISM = join(
@@ -194,17 +194,8 @@ function evaluateBody(card: string, extra: Record<string, unknown> = {}) {
     orderId: `WALK-${counter}`,
     idempotencyKey: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
     transaction: { id: `tx-${counter}`, amount: 1500, currency: 'USD', timestampUtc: '2026-06-01T11:59:00Z' },
-    payer: { email: 'john@example.com', phone: '+1 555 0100' },
-    billingInformation: {
-      firstName: 'John',
-      lastName: 'Doe',
-      country: 'United States',
-      countryCode: 'US',
-      addressLine1: '123 Main St.',
-      city: 'San Francisco',
-      state: 'CA',
-      zipCode: '94111',
-    },
+    payer: { ...PAYER, phone: '+1 555 0100' },
+    billingInformation: BILLING,
     paymentMethod: { cardNumber: card, token: false },
     ...extra,
   };
