@@ -386,10 +386,20 @@ function send(
   if (warnings.length > 0)
     res.setHeader(WARNING_HEADER, warnings.map((w) => w.replace(/[\r\n]/g, ' ')).join(' | '));
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
-  res.status(status);
   if (body === undefined) body = {};
   locals(res).responseBody = body;
-  res.type('application/json; charset=utf-8').send(JSON.stringify(body));
+  writeJson(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
+}
+
+/**
+ * Write a JSON body straight to the socket. Express's res.send() would also compute ETags and freshness, which this
+ * API never uses (ETags are disabled); skipping it is measurably cheaper on every response.
+ */
+function writeJson(res: Response, status: number, contentType: string, text: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(res.req.method === 'HEAD' ? undefined : text);
 }
 
 /** Body-parser failures mapped onto the catalog. */
@@ -462,6 +472,6 @@ function errorHandler(engine: Engine): ErrorRequestHandler {
     }
     for (const [name, value] of Object.entries(apiErr.headers ?? {})) res.setHeader(name, value);
     locals(res).responseBody = body;
-    res.status(apiErr.status).type('application/problem+json; charset=utf-8').send(JSON.stringify(body));
+    writeJson(res, apiErr.status, 'application/problem+json; charset=utf-8', JSON.stringify(body));
   };
 }
