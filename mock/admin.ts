@@ -228,7 +228,9 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
   for (const op of contract.operations.values()) {
     byPath.set(op.expressPath, [...(byPath.get(op.expressPath) ?? []), op]);
   }
-  for (const [path, ops] of byPath) {
+  // Mounted at ADMIN_PREFIX (FlexFactor requests never walk these routes), so paths are relative to it.
+  for (const [fullPath, ops] of byPath) {
+    const path = fullPath.slice(ADMIN_PREFIX.length);
     for (const op of ops) {
       const handler = ADMIN_ROUTES[op.id];
       if (!handler) throw new Error(`no admin handler for ${op.id}`);
@@ -237,9 +239,7 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
     const allow = ops.map((op) => op.method.toUpperCase()).join(', ');
     router.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
   }
-  router.use(ADMIN_PREFIX, (_req, _res, next) =>
-    next(apiError('404001', { detail: 'No such admin endpoint.' })),
-  );
+  router.use((_req, _res, next) => next(apiError('404001', { detail: 'No such admin endpoint.' })));
   return router;
 }
 
