@@ -198,3 +198,9 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Node flags the mock runs with under `npm start` (package.json): a 256 MB old-space cap makes V8 collect instead of
+ * growing its heap, since the mock's retained state is bounded by its budgets (--max-orders, the journal ring).
+ */
+export const MOCK_NODE_FLAGS = ['--max-old-space-size=256'];

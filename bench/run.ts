@@ -14,6 +14,7 @@ import { type LoadResult, runLoad } from './load.js';
 import {
   freePort,
   installCleanup,
+  MOCK_NODE_FLAGS,
   type SpawnedServer,
   spawnServer,
   stopAllServers,
@@ -119,7 +120,7 @@ const MOCK: Target = {
   strict: true,
   launch: async () => ({
     cmd: process.execPath,
-    args: [MOCK_CLI, '--port', '0', '--seed', '1'],
+    args: [...MOCK_NODE_FLAGS, MOCK_CLI, '--port', '0', '--seed', '1'],
     readUrl: urlInLine,
   }),
   probe: TOKEN_PROBE,

@@ -18,7 +18,14 @@ import autocannon from 'autocannon';
 import { DEFAULT_MERCHANT } from '../mock/credentials.js';
 import { TEST_CARDS } from '../mock/outcomes.js';
 import { type Probe, send, sendExpecting } from './http.js';
-import { installCleanup, type SpawnedServer, spawnServer, stopServer, urlInLine } from './processes.js';
+import {
+  installCleanup,
+  MOCK_NODE_FLAGS,
+  type SpawnedServer,
+  spawnServer,
+  stopServer,
+  urlInLine,
+} from './processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = `${ROOT}dist/mock/cli.js`;
@@ -465,7 +472,7 @@ async function main(): Promise<void> {
   const limits = values['max-orders'] ? ['--max-orders', String(values['max-orders'])] : [];
   const server = await spawnServer(
     process.execPath,
-    [CLI, '--port', '0', '--seed', '1', ...limits],
+    [...MOCK_NODE_FLAGS, CLI, '--port', '0', '--seed', '1', ...limits],
     urlInLine,
   );
   try {
