@@ -434,16 +434,33 @@ function securityKind(op: Schema, document: Schema): SecurityKind {
 
 /** Copy `value`, renaming object keys to the declared spelling (case-insensitive); `__proto__` keys are dropped. */
 function canonicalize(value: unknown, map: KeyMap): unknown {
-  if (Array.isArray(value)) return map.items ? value.map((v) => canonicalize(v, map.items as KeyMap)) : value;
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (key === '__proto__') continue;
-    const name = map.names.get(key.toLowerCase()) ?? key;
-    const child = map.children.get(name);
-    out[name] = child ? canonicalize(v, child) : v;
+  if (Array.isArray(value)) {
+    if (!map.items) return value;
+    const items = map.items;
+    let changed = false;
+    const out = value.map((v) => {
+      const c = canonicalize(v, items);
+      if (c !== v) changed = true;
+      return c;
+    });
+    return changed ? out : value;
   }
-  return out;
+  if (value === null || typeof value !== 'object') return value;
+  // Most clients already send the declared spelling: then the object is returned as it is, without a copy.
+  let out: Record<string, unknown> | null = null;
+  const entries = Object.entries(value);
+  for (let i = 0; i < entries.length; i++) {
+    const [key, v] = entries[i] as [string, unknown];
+    const name = key === '__proto__' ? null : (map.names.get(key.toLowerCase()) ?? key);
+    const child = name === null ? undefined : map.children.get(name);
+    const bound = child ? canonicalize(v, child) : v;
+    if (out === null && (name !== key || bound !== v)) {
+      out = {};
+      for (const [k, earlier] of entries.slice(0, i)) out[k] = earlier;
+    }
+    if (out !== null && name !== null) out[name] = bound;
+  }
+  return out ?? value;
 }
 
 function undeclared(value: unknown, map: KeyMap, prefix: string): string[] {
