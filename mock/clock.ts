@@ -16,8 +16,9 @@ export class VirtualClock {
   readonly #listeners = new Set<ClockListener>();
 
   constructor(options: ClockOptions = {}) {
-    if (options.start !== undefined) this.set(toMs(options.start));
-    if (options.frozen) this.freeze();
+    // Frozen: stop exactly at the start instant (set-then-freeze could let a millisecond pass in between).
+    if (options.frozen) this.freeze(options.start === undefined ? Date.now() : toMs(options.start));
+    else if (options.start !== undefined) this.set(toMs(options.start));
   }
 
   /** Current virtual time in ms since the epoch. */

@@ -13,7 +13,7 @@ import type {
   StatusChange,
   TransitionName,
 } from './orders.js';
-import { redact, redactHeaders, redactText, redactUrl } from './redact.js';
+import { redact, redactHeaders, redactJson, redactText, redactUrl } from './redact.js';
 
 export const DEFAULT_JOURNAL_SIZE = 5_000;
 /** Bodies longer than this (characters of JSON text) are cut, with a marker saying how long they were. */
@@ -23,6 +23,8 @@ const SECRET_QUERY_KEYS = ['environment'];
 const ORDER_PATH = /^\/v1\/orders\/([^/]+)/i;
 const ORDER_ID_KEYS = new Set(['orderid', 'ordersessionkey']);
 const MAX_ORDER_IDS = 4;
+/** Shared by every stored entry without scenarios (stored entries are never handed out: view() copies). */
+const NO_SCENARIOS: string[] = Object.freeze([]) as unknown as string[];
 
 export type JournalKind = 'request' | 'transition' | 'webhook';
 
@@ -241,7 +243,9 @@ export class Journal {
     try {
       const seq = this.#arrivals.get(exchange.requestHeaders) ?? this.#nextSeq();
       this.#arrivals.delete(exchange.requestHeaders);
-      const query = redact(exchange.query ?? {}, { keys: SECRET_QUERY_KEYS }) as Record<string, unknown>;
+      const query = isEmptyPlain(exchange.query ?? {})
+        ? {}
+        : (redact(exchange.query ?? {}, { keys: SECRET_QUERY_KEYS }) as Record<string, unknown>);
       const requestBody = this.#body(exchange.requestBody);
       const responseBody = this.#body(exchange.responseBody);
       this.#push({
@@ -254,7 +258,7 @@ export class Journal {
         query,
         status: exchange.status,
         durationMs: exchange.durationMs,
-        scenarios: [...(exchange.scenarios ?? [])].map(String),
+        scenarios: scenarioList(exchange.scenarios),
         operationId: exchange.operationId,
         requestHeaders: redactHeaders(exchange.requestHeaders),
         responseHeaders: redactHeaders(exchange.responseHeaders),
@@ -414,7 +418,7 @@ export class Journal {
     if (value === undefined) return { text: null, truncated: false };
     let text: string;
     try {
-      text = JSON.stringify(redact(value)) ?? 'null';
+      text = redactJson(value) ?? 'null';
     } catch {
       text = JSON.stringify('[unserialisable body]');
     }
@@ -424,6 +428,20 @@ export class Journal {
       truncated: true,
     };
   }
+}
+
+/** A plain object without own enumerable keys: its redacted copy is `{}`. */
+function isEmptyPlain(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const _ in value) return false;
+  return true;
+}
+
+function scenarioList(scenarios: readonly unknown[] | undefined): string[] {
+  if (scenarios === undefined || scenarios.length === 0) return NO_SCENARIOS;
+  return [...scenarios].map(String);
 }
 
 function toMs(value: number | string): number {
@@ -481,8 +499,11 @@ function pushId(ids: string[], value: unknown): void {
 
 function idsFrom(ids: string[], source: unknown): void {
   if (source === null || typeof source !== 'object' || Array.isArray(source)) return;
-  for (const [key, value] of Object.entries(source as Record<string, unknown>)) {
-    if (ORDER_ID_KEYS.has(key.toLowerCase())) pushId(ids, value);
+  const record = source as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    // orderId (7 characters) or orderSessionKey (15): skip the lower-casing for every other key.
+    if ((key.length === 7 || key.length === 15) && ORDER_ID_KEYS.has(key.toLowerCase()))
+      pushId(ids, record[key]);
   }
 }
 

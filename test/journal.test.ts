@@ -14,9 +14,11 @@ import {
   maskPan,
   REDACTED,
   REDACTED_TOKEN,
+  type RedactOptions,
   redact,
   redactHeaders,
   redactingLogger,
+  redactJson,
   redactText,
   redactUrl,
 } from '../mock/redact.js';
@@ -278,6 +280,322 @@ describe('redact()', () => {
     log.warn('Bearer abcdefghijk');
     log.error('eyJhbGciOiJIUzI1NiJ9.e30.sig');
     assert.deepEqual(lines, ['card 411111******1111', `Bearer ${REDACTED}`, REDACTED_TOKEN]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// redactJson(): the journal's one-pass writer, and the fast paths of redactText / redactHeaders
+// ---------------------------------------------------------------------------------------------------------------
+
+const JWT_SAMPLE =
+  'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+
+/** Inputs where a writer of its own could part from JSON.stringify(redact(x)). */
+function trickyInputs(): [string, unknown, RedactOptions?][] {
+  const cyclic: Json = { a: 1, list: [] };
+  cyclic.self = cyclic;
+  (cyclic.list as unknown[]).push(cyclic, { back: cyclic });
+  let deep: Json = { leaf: '4111111111111111' };
+  for (let i = 0; i < 60; i += 1) deep = { deep, i };
+  const sparse: unknown[] = [1];
+  sparse[2] = 3;
+  sparse[6] = '4111111111111111';
+  const hostile = Object.defineProperty({ ok: 1 }, 'boom', {
+    enumerable: true,
+    get() {
+      throw new Error('nope');
+    },
+  });
+  const noKeys = new Proxy(
+    {},
+    {
+      ownKeys() {
+        throw new Error('no keys');
+      },
+    },
+  );
+  class Thing {
+    cardNumber = '4111111111111111';
+    note = 'x';
+  }
+  const nullProto = Object.assign(Object.create(null) as Json, { pan: '4111111111111111', k: 'v' });
+  return [
+    [
+      'nested cards',
+      {
+        paymentMethod: {
+          cardNumber: '4111 1111 1111 1111',
+          card: { number: 4000009900000012, Number: '4111111111111111' },
+        },
+        cards: [{ number: '4000009900000020' }, { pan: 'd3e10716-6aac-4eb8-a74d-c1a3027f1d96' }],
+      },
+    ],
+    [
+      'arrays of PANs',
+      [
+        '4111111111111111',
+        4111111111111111,
+        '4111-1111-1111-1111 and 4000 0099 0000 0012',
+        [['5100260023585 1', '4111111111111112']],
+      ],
+    ],
+    [
+      'JWTs and credentials inside strings',
+      {
+        note: `token=${JWT_SAMPLE};`,
+        whole: JWT_SAMPLE,
+        auth: `Bearer ${JWT_SAMPLE}`,
+        basic: 'Basic dXNlcjpwYXNzd29yZA==',
+        key: 'sk_test_4eC39HqLyjWDarjtT1zdp7dc',
+      },
+    ],
+    [
+      'secrets under odd casing',
+      {
+        APPSECRET: 'x',
+        App_Secret: 'y',
+        'X-FC-SIGNATURE': 'z',
+        Pass_Word: 'p',
+        ACCESS_TOKEN: 't',
+        cVv: 123,
+        verification_VALUE: '999',
+        secretEmpty: '',
+        Password: null,
+        cvc: undefined,
+      },
+    ],
+    ['cycles', cyclic],
+    ['very deep objects', deep],
+    ['maxDepth', deep, { maxDepth: 5 }],
+    ['maxNodes', Array.from({ length: 40 }, (_, i) => ({ i, s: `v${i}` })), { maxNodes: 25 }],
+    [
+      'extra keys',
+      { environment: 'tk_abc', Environment: 'x', number: '12', card: { number: '4111111111111111' } },
+      { keys: ['environment', 'number'] },
+    ],
+    [
+      'API key objects',
+      {
+        apiKeys: [{ value: 'opaque' }],
+        k: { type: 'Secret', value: 'v' },
+        s: { scopes: [], value: 'v' },
+        plain: { name: 'n', value: 'keep' },
+      },
+    ],
+    [
+      'sparse arrays, undefined, functions, symbols',
+      { sparse, u: undefined, f: () => 1, sym: Symbol('s'), arr: [undefined, () => 1, Symbol('x'), null] },
+    ],
+    [
+      'numbers',
+      {
+        nan: Number.NaN,
+        inf: Number.POSITIVE_INFINITY,
+        negZero: -0,
+        big: 4111111111111111n,
+        small: 12n,
+        ts: 1780315200000,
+        huge: 1.5e300,
+        e21: 1e21,
+      },
+    ],
+    [
+      'dates, binary, errors, sets, maps',
+      {
+        when: new Date(T0),
+        invalid: new Date(Number.NaN),
+        buf: Buffer.from('4111111111111111'),
+        ab: new ArrayBuffer(8),
+        err: new Error('card 4111111111111111'),
+        set: new Set(['4111111111111111', 1]),
+        map: new Map<unknown, unknown>([
+          ['cvv', '999'],
+          [4111111111111111, 'k'],
+          ['b', 1],
+          ['1', 2],
+        ]),
+      },
+    ],
+    [
+      '__proto__ and toJSON keys',
+      JSON.parse(
+        '{"__proto__":{"cardNumber":"4111111111111111"},"a":{"__proto__":"x"},"toJSON":"t","o":{"toJSON":1}}',
+      ),
+    ],
+    [
+      'keys that need redaction, colliding',
+      { '4111111111111111': 1, '4111 1111 1111 1111': 2, other: 3, [`k ${JWT_SAMPLE}`]: 4 },
+    ],
+    ['integer-like keys', { b: 1, 2: 'two', 1: 'one', '01': 'zero-one', 4294967295: 'big' }],
+    [
+      'strings JSON escapes',
+      {
+        quote: 'say "hi"\\',
+        control: 'a\nb\tc\u0001',
+        lone: 'x\ud800y',
+        pair: '😀',
+        separator: 'a\u2028b',
+        pan: '"4111111111111111"\n',
+      },
+    ],
+    ['hostile getter', hostile],
+    ['proxy that cannot list its keys', { p: noKeys, after: 1 }],
+    ['class instance, null prototype', { thing: new Thing(), bare: nullProto }],
+    ['top-level string', 'card 4111111111111111'],
+    ['top-level PAN number', 4111111111111111],
+    ['top-level undefined', undefined],
+    ['top-level function', () => 1],
+    ['top-level null', null],
+    ['empty containers', { o: {}, a: [], nested: [[], [{}]] }],
+  ];
+}
+
+// The rules of redactText as they were before its one-scan fast path: the oracle for the test below.
+function referenceRedactText(text: string): string {
+  let out = text;
+  if (/\d{4}/.test(out)) {
+    out = out.replace(/(?<!\d[ -]?)\d(?:[ -]?\d){11,18}(?![ -]?\d)/g, (run) => {
+      const digits = run.replace(/[ -]/g, '');
+      return luhnValid(digits) ? maskPan(digits) : run;
+    });
+  }
+  if (/^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}$/.test(out)) return REDACTED_TOKEN;
+  if (out.includes('eyJ'))
+    out = out.replace(/\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, REDACTED_TOKEN);
+  if (/bearer|basic/i.test(out))
+    out = out.replace(
+      /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+      (_m, scheme: string) => `${scheme} ${REDACTED}`,
+    );
+  if (out.includes('_test_') || out.includes('_live_'))
+    out = out.replace(/\b(?:sk|pk|tk|rk)_(?:test|live)_[A-Za-z0-9]{8,}/g, '[redacted-key]');
+  return out;
+}
+
+describe('redactJson()', () => {
+  test('is exactly JSON.stringify(redact(x)) over tricky inputs', () => {
+    for (const [name, value, options] of trickyInputs()) {
+      assert.equal(redactJson(value, options), JSON.stringify(redact(value, options)), name);
+    }
+    // Spot checks that the table really exercised the rules.
+    assert.equal(redactJson({ cardNumber: '4111111111111111' }), '{"cardNumber":"411111******1111"}');
+    assert.equal(redactJson([4111111111111111, undefined]), '["411111******1111",null]');
+    assert.equal(redactJson(undefined), undefined);
+  });
+
+  test('a getter that redacts during the walk does not disturb the walk', () => {
+    const inner = { password: 'p', note: 'x' };
+    const outer = {
+      first: '4111111111111111',
+      get nested() {
+        return redactJson(inner);
+      },
+      last: { cvv: '999' },
+    };
+    assert.equal(
+      redactJson(outer),
+      '{"first":"411111******1111","nested":"{\\"password\\":\\"[redacted]\\",\\"note\\":\\"x\\"}","last":{"cvv":"[redacted]"}}',
+    );
+    assert.equal(redactJson(outer), JSON.stringify(redact(outer)));
+  });
+
+  test('redactText: the one-scan fast path agrees with the full rules on generated text', () => {
+    let seed = 12345;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const pieces = [
+      ...'0145 9- ',
+      '  ',
+      ' -',
+      ...'abBeEAJy._',
+      'eyJ',
+      '_test_',
+      '_live_',
+      'Bearer ',
+      'basic ',
+      'pk_live_abcdefgh12',
+      '4111111111111111',
+      '4111 1111 1111 1111',
+      '4000-0099-0000-0012',
+      '"',
+      '\\',
+      '\n',
+      '\ud800',
+      'é',
+      'eyJhbGciOiJIUzI1NiJ9',
+      'abcdefghij',
+      '0123456789',
+    ];
+    let changed = 0;
+    for (let t = 0; t < 6000; t += 1) {
+      let text = '';
+      if (t % 2 === 0) {
+        for (let i = random(25); i >= 0; i -= 1) text += pieces[random(pieces.length)];
+      } else {
+        // Digit chains of 10–21 digits with separators: about one in ten is Luhn-valid.
+        for (let i = 10 + random(12); i > 0; i -= 1)
+          text += String(random(10)) + ['', '', '', ' ', '-'][random(5)];
+        text = `${pieces[random(pieces.length)]}${text}${pieces[random(pieces.length)]}`;
+      }
+      const expected = referenceRedactText(text);
+      if (expected !== text) changed += 1;
+      assert.equal(redactText(text), expected, JSON.stringify(text));
+    }
+    assert.ok(changed > 1000, `the generated text exercised the rules (${changed} changed)`);
+  });
+
+  test('headers: names are looked up once, values are still redacted on every call', () => {
+    for (let call = 0; call < 3; call += 1) {
+      assert.deepEqual(
+        redactHeaders({
+          Authorization: `Bearer ${JWT_SAMPLE}`,
+          AUTHORIZATION: 'Basic abc',
+          'X-Note': 'card 4111111111111111',
+          'x-api-key': 'k',
+          Cookie: 'a=b',
+        }),
+        {
+          authorization: `Basic ${REDACTED}`,
+          'x-note': 'card 411111******1111',
+          'x-api-key': REDACTED,
+        },
+        `call ${call}`,
+      );
+    }
+  });
+
+  test('the journal stores each body as exactly JSON.stringify(redact(body))', () => {
+    const journal = new Journal();
+    const inputs = trickyInputs().filter(([, , options]) => options === undefined);
+    for (const [name, body] of inputs) {
+      journal.recordExchange({
+        session: 's',
+        method: 'POST',
+        path: '/v1/evaluate',
+        query: {},
+        operationId: name,
+        at: Date.parse(T0),
+        durationMs: 1,
+        status: 200,
+        requestHeaders: { authorization: `Bearer ${JWT_SAMPLE}` },
+        requestBody: body,
+        responseHeaders: {},
+        responseBody: { echo: body },
+        scenarios: [],
+      });
+    }
+    const har = journal.toHar('s').log.entries;
+    assert.equal(har.length, inputs.length);
+    inputs.forEach(([name, body], i) => {
+      const entry = har[i] as (typeof har)[number];
+      assert.equal(entry._operationId, name);
+      // A body JSON leaves out (a function) is stored as null; no body at all has no postData.
+      const expected = body === undefined ? undefined : (JSON.stringify(redact(body)) ?? 'null');
+      assert.equal(entry.request.postData?.text, expected, name);
+      assert.equal(entry.response.content.text, JSON.stringify(redact({ echo: body })), name);
+    });
   });
 });
 
