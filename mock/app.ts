@@ -13,6 +13,7 @@ import express, {
 } from 'express';
 import { ADMIN_PREFIX, adminRouter } from './admin.js';
 import { TokenService } from './auth.js';
+import { evictOldest } from './bounded.js';
 import { ApiError, apiError } from './catalog.js';
 import { type ClockOptions, VirtualClock } from './clock.js';
 import { type CompiledOperation, Contract, jsonLimitErrors } from './contract.js';
@@ -325,12 +326,33 @@ function pipeline(
         if (after === 'handled') return;
         reply = after;
       }
-      for (const warning of ctx.warnings) engine.log.warn(`${op.id}: ${warning}`);
+      logWarnings(engine, ctx);
       send(engine, res, op.id, reply, ctx.warnings);
     } catch (error) {
       next(error);
     }
   };
+}
+
+/** Warnings already logged, per session: the header goes out on every response, the log line only once. */
+const LOGGED_WARNINGS = new WeakMap<Engine, Map<string, true>>();
+
+function logWarnings(engine: Engine, ctx: Ctx): void {
+  if (ctx.warnings.length === 0) return;
+  let logged = LOGGED_WARNINGS.get(engine);
+  if (!logged) {
+    logged = new Map();
+    LOGGED_WARNINGS.set(engine, logged);
+  }
+  for (const warning of ctx.warnings) {
+    const key = `${ctx.session.name}\u0000${ctx.op.id}\u0000${warning}`;
+    if (logged.has(key)) continue;
+    evictOldest(logged, 1_000);
+    logged.set(key, true);
+    engine.log.warn(
+      `${ctx.op.id}: ${warning} (logged once per session; every response carries ${WARNING_HEADER})`,
+    );
+  }
 }
 
 /** Schema stage: query parameters, then the body (keys bound case-insensitively first). */

@@ -116,3 +116,15 @@ test('strict warns (header + log line) about raw test card numbers and undocumen
   const quiet = await evaluate(lenient.app, await tokenFor(lenient.app), evaluateBody());
   assert.equal(quiet.headers['x-mock-warning'], undefined);
 });
+
+test('a warning is logged once per session, while every response carries the header', async () => {
+  const { app, logs } = makeApp();
+  const token = await tokenFor(app);
+  for (let i = 0; i < 3; i++) {
+    const res = await evaluate(app, token, evaluateBody());
+    assert.match(String(res.headers['x-mock-warning']), /tokenize/);
+  }
+  assert.equal(logs.filter((l) => l.startsWith('warn evaluate:') && l.includes('tokenize')).length, 1);
+  await evaluate(app, await tokenFor(app, undefined, 'other'), evaluateBody(), 'other');
+  assert.equal(logs.filter((l) => l.startsWith('warn evaluate:') && l.includes('tokenize')).length, 2);
+});
