@@ -12,7 +12,7 @@ import express, {
   type Response,
 } from 'express';
 import { ADMIN_PREFIX, adminRouter } from './admin.js';
-import { TokenService } from './auth.js';
+import { type TokenClaims, TokenService } from './auth.js';
 import { evictOldest } from './bounded.js';
 import { ApiError, apiError } from './catalog.js';
 import { type ClockOptions, VirtualClock } from './clock.js';
@@ -275,14 +275,19 @@ function pipeline(
     });
   const partnerOnly = PARTNER_OPERATIONS.has(op.id);
 
-  const authenticate = async (req: Request, res: Response): Promise<void> => {
-    if (op.security !== 'bearer') return;
-    const claims = await engine.tokens.authenticate(req.get('authorization'));
+  const admit = (claims: TokenClaims, res: Response): void => {
     const account = engine.accounts.byMid(claims['custom:mid']);
     if (!account)
       throw apiError('401003', { detail: 'The token belongs to a merchant this server does not know.' });
     if (partnerOnly && !engine.accounts.isPartner(account)) throw apiError('403002');
     (res.locals as { account?: MerchantAccount }).account = account;
+  };
+  // Synchronous for a token seen before (the usual case); a promise only while a new token's signature is checked.
+  const authenticate = (req: Request, res: Response): void | Promise<void> => {
+    if (op.security !== 'bearer') return;
+    const checked = engine.tokens.authenticate(req.get('authorization'));
+    if (checked instanceof Promise) return checked.then((claims) => admit(claims, res));
+    admit(checked, res);
   };
 
   const checkContentType = (req: Request): void => {
@@ -296,7 +301,8 @@ function pipeline(
   return async (req, res, next) => {
     locals(res).operationId = op.id;
     try {
-      await authenticate(req, res);
+      const authenticating = authenticate(req, res);
+      if (authenticating) await authenticating;
       checkContentType(req);
       if (op.bodyType === 'json') await parseBody(req, res);
       const ctx: Ctx = {
@@ -312,7 +318,8 @@ function pipeline(
         locals: res.locals,
       };
       for (const hook of engine.hooks) {
-        const early = await hook.beforeHandler?.(ctx, res);
+        const pending = hook.beforeHandler?.(ctx, res);
+        const early = pending instanceof Promise ? await pending : pending;
         if (early === 'handled') return;
         if (early) return send(engine, res, op.id, early);
       }
@@ -322,7 +329,8 @@ function pipeline(
       let reply = await handler(ctx);
       for (const hook of engine.hooks) {
         if (!hook.afterHandler) continue;
-        const after = await hook.afterHandler(ctx, reply, res);
+        const pending = hook.afterHandler(ctx, reply, res);
+        const after = pending instanceof Promise ? await pending : pending;
         if (after === 'handled') return;
         reply = after;
       }

@@ -76,20 +76,27 @@ export class TokenService {
     return { accessToken, refreshToken, expires: (nowS + TOKEN_LIFETIME_SECONDS) * 1000, id };
   }
 
-  /** Check an Authorization header value; returns the claims or throws a 401 catalog error. */
-  async authenticate(header: string | undefined): Promise<TokenClaims> {
+  /**
+   * Check an Authorization header value; returns the claims or throws a 401 catalog error. A token seen before is
+   * answered synchronously (only its times are checked); a new one returns a promise while its signature is verified.
+   */
+  authenticate(header: string | undefined): TokenClaims | Promise<TokenClaims> {
     if (header === undefined || header.trim() === '') throw apiError('401001');
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1]) {
       throw apiError('401002', { detail: 'The Authorization header must be "Bearer <accessToken>".' });
     }
     const token = match[1];
-    let claims = this.#verified.get(token);
-    if (!claims) {
-      claims = await this.#verifySignature(token);
+    const cached = this.#verified.get(token);
+    if (cached) return this.#checkTimes(cached);
+    return this.#verifySignature(token).then((claims) => {
       if (this.#verified.size >= MAX_CACHED) this.#verified.clear();
       this.#verified.set(token, claims);
-    }
+      return this.#checkTimes(claims);
+    });
+  }
+
+  #checkTimes(claims: TokenClaims): TokenClaims {
     const nowS = this.#clock.now() / 1000;
     if (nowS >= claims.exp) throw apiError('401004');
     if (nowS < claims.nbf)

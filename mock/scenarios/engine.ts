@@ -115,8 +115,13 @@ export class ScenarioEngine {
     this.hooks = {
       name: 'scenarios',
       onRequest: (req, res, session) => this.#onRequest(req, res, session),
-      beforeHandler: (ctx, res) => this.#beforeHandler(ctx, res),
-      afterHandler: (ctx, reply, res) => this.#afterHandler(ctx, reply, res),
+      // Without a chosen scenario (the common case) the hooks answer synchronously: no promise per request.
+      beforeHandler: (ctx, res) =>
+        (res.locals as Locals).scenarioRun || (this.#tokenErrors.size > 0 && ctx.op.id === 'createToken')
+          ? this.#beforeHandler(ctx, res)
+          : undefined,
+      afterHandler: (ctx, reply, res) =>
+        (res.locals as Locals).scenarioRun ? this.#afterHandler(ctx, reply, res) : reply,
     };
     // Loading is lazy (an app that never uses a scenario never reads a file, and starts ~200 ms sooner) unless
     // strict mode or a default needs it at start. Watching begins with the first load: before it, there is nothing
