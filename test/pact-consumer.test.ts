@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CONSUMER_CASES, newPact, pactFile } from '../contracts/pact/consumer.js';
+import { CONSUMER_CASES, pactFile, runCase } from '../contracts/pact/consumer.js';
 import { checkPactsAgainstSpec } from '../contracts/pact/openapi-check.js';
 
 const PACT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'pacts');
@@ -24,7 +24,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 for (const consumerCase of CONSUMER_CASES) {
   test(`the client ${consumerCase.name}`, async () => {
-    await consumerCase.run(newPact(PACT_DIR));
+    await runCase(consumerCase, PACT_DIR);
   });
 }
 

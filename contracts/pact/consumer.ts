@@ -455,7 +455,26 @@ export const CONSUMER_CASES: ConsumerCase[] = [
 ];
 
 /** Run every case in order, writing (merging into) the pact file in `dir`; returns its path. */
+/**
+ * Run one case against a fresh Pact mock server. Under load, Pact's mock server (pact-core 16) can answer a request
+ * and still report it "expected but not received" when the test ends right after the answer (seen in about one
+ * full run in three; the answer is logged as received by the client). Such a case is run again, at most twice, on a
+ * new server; the pact file merges interactions by description, so a rerun writes nothing twice. Any other failure
+ * is reported at once.
+ */
+export async function runCase(consumerCase: ConsumerCase, dir: string, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await consumerCase.run(newPact(dir));
+      return;
+    } catch (error) {
+      const raced = /expected but not received/.test(String((error as Error)?.message));
+      if (!raced || attempt >= attempts) throw error;
+    }
+  }
+}
+
 export async function writeConsumerPacts(dir: string): Promise<string> {
-  for (const consumerCase of CONSUMER_CASES) await consumerCase.run(newPact(dir));
+  for (const consumerCase of CONSUMER_CASES) await runCase(consumerCase, dir);
   return pactFile(dir);
 }
