@@ -117,24 +117,8 @@ function orderPath(suffix = ''): ReturnType<typeof fromProviderState<string>> {
 }
 
 /** The client under test, pointed at Pact's mock server, holding the example token unless told otherwise. */
-/**
- * fetch for the short-lived Pact mock servers: each interaction gets a new server, and under load a pooled
- * keep-alive connection can point at one that just closed, failing the request before it is sent. Such a request
- * never reached Pact, so sending it once more on a fresh connection keeps the interaction exact.
- */
-const freshConnectionFetch: typeof fetch = async (input, init) => {
-  try {
-    return await fetch(input, init);
-  } catch (error) {
-    // fetch reports a connection that failed as a TypeError ('fetch failed'); timeouts and aborts are not retried.
-    if (!(error instanceof TypeError)) throw error;
-    return fetch(input, init);
-  }
-};
-
 function clientFor(server: V3MockServer, options: Partial<FlexFactorClientOptions> = {}): FlexFactorClient {
   return new FlexFactorClient({
-    fetch: freshConnectionFetch,
     baseUrl: `${server.url}/v1`,
     appKey: DEFAULT_MERCHANT.appKey,
     appSecret: DEFAULT_MERCHANT.appSecret,
