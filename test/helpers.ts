@@ -99,3 +99,19 @@ export function evaluate(app: MockApp, token: string, body: Json, session?: stri
   if (session) req.set('x-mock-session', session);
   return req.send(body);
 }
+
+/** A /v1/tokenize body for a card (the fact sheet's test cardholder, CVV 999 unless given). */
+export function tokenizeBody(number: string, cvv = '999'): Record<string, unknown> {
+  return {
+    payment_method: {
+      credit_card: {
+        first_name: 'Cure',
+        last_name: 'Tester',
+        number,
+        verification_value: cvv,
+        month: '09',
+        year: '2030',
+      },
+    },
+  };
+}

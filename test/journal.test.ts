@@ -22,25 +22,10 @@ import {
   redactText,
   redactUrl,
 } from '../mock/redact.js';
-import { evaluateBody, guid, makeApp, T0, tokenFor } from './helpers.js';
+import { evaluateBody, guid, makeApp, T0, tokenFor, tokenizeBody } from './helpers.js';
 
 const SESSION = 'x-mock-session';
 type Json = Record<string, unknown>;
-
-function tokenizeBody(number: string, cvv = '999'): Json {
-  return {
-    payment_method: {
-      credit_card: {
-        first_name: 'Cure',
-        last_name: 'Tester',
-        number,
-        verification_value: cvv,
-        month: '09',
-        year: '2030',
-      },
-    },
-  };
-}
 
 function tokenize(
   app: MockApp,

@@ -13,7 +13,7 @@ import {
   SECOND_MERCHANT,
 } from '../mock/credentials.js';
 import { TEST_CARDS, type TestCardName } from '../mock/outcomes.js';
-import { evaluateBody, guid, makeApp } from './helpers.js';
+import { evaluateBody, guid, makeApp, tokenizeBody } from './helpers.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -1056,18 +1056,7 @@ describe('tokenization', () => {
     return request(w.app)
       .post(`/v1/tokenize?mid=${account.mid}&environment=${account.tokenizationKey}`)
       .set(SESSION, w.session)
-      .send({
-        payment_method: {
-          credit_card: {
-            first_name: 'Cure',
-            last_name: 'Tester',
-            number,
-            verification_value: cvv,
-            month: '09',
-            year: '2030',
-          },
-        },
-      });
+      .send(tokenizeBody(number, cvv));
   }
 
   test('/v1/tokenize vaults the card and never returns the PAN or the CVV', async () => {
