@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { apiError } from './catalog.js';
 import { parseDuration, toMs } from './clock.js';
-import { type CompiledOperation, Contract, defaultSpecPath } from './contract.js';
+import { type CompiledOperation, Contract, checkRequest, defaultSpecPath } from './contract.js';
 import type { Engine } from './engine.js';
 
 export const ADMIN_PREFIX = '/__admin';
@@ -246,25 +246,13 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
 function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): RequestHandler {
   return async (req: Request, res: Response, next) => {
     try {
-      const query = op.checkQuery(req.query as Record<string, unknown>);
-      if (query.errors) throw apiError('400012', { errors: query.errors });
-      let body: unknown = req.body;
-      if (op.bodyType === 'json') {
-        if (body === undefined && op.bodyRequired) {
-          throw apiError('400001', { errors: { $: ['A request body is required: send a JSON object.'] } });
-        }
-        if (body !== undefined) {
-          const checked = op.checkBody(body);
-          if (checked.errors) throw apiError('400001', { errors: checked.errors });
-          body = checked.value;
-        }
-      }
+      const { query, body } = checkRequest(op, req.query as Record<string, unknown>, req.body);
       const session = (res.locals as { session: { name: string } }).session.name;
       const result = await handler({
         engine,
         session,
         body,
-        query: query.value,
+        query,
         params: req.params as Record<string, string>,
       });
       res

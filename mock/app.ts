@@ -16,7 +16,7 @@ import { type TokenClaims, TokenService } from './auth.js';
 import { evictOldest } from './bounded.js';
 import { ApiError, apiError } from './catalog.js';
 import { type ClockOptions, VirtualClock } from './clock.js';
-import { type CompiledOperation, Contract, jsonLimitErrors } from './contract.js';
+import { type CompiledOperation, Contract, checkRequest, jsonLimitErrors } from './contract.js';
 import { AccountBook, DEFAULT_ACCOUNTS, type MerchantAccount } from './credentials.js';
 import { DataSource } from './data.js';
 import type { Ctx, Engine, Exchange, Logger, Profile, Reply, RequestHooks } from './engine.js';
@@ -323,7 +323,7 @@ function pipeline(
         if (early === 'handled') return;
         if (early) return send(engine, res, op.id, early);
       }
-      validate(ctx);
+      ({ query: ctx.query, body: ctx.body } = checkRequest(op, ctx.query, ctx.body));
       authorizeMerchant(ctx);
       profileChecks(ctx);
       let reply = await handler(ctx);
@@ -361,23 +361,6 @@ function logWarnings(engine: Engine, ctx: Ctx): void {
       `${ctx.op.id}: ${warning} (logged once per session; every response carries ${WARNING_HEADER})`,
     );
   }
-}
-
-/** Schema stage: query parameters, then the body (keys bound case-insensitively first). */
-function validate(ctx: Ctx): void {
-  const query = ctx.op.checkQuery(ctx.query);
-  if (query.errors) throw apiError('400012', { errors: query.errors });
-  ctx.query = query.value;
-  if (ctx.op.bodyType !== 'json') return;
-  if (ctx.body === undefined) {
-    if (ctx.op.bodyRequired) {
-      throw apiError('400001', { errors: { $: ['A request body is required: send a JSON object.'] } });
-    }
-    ctx.body = {};
-  }
-  const checked = ctx.op.checkBody(ctx.body);
-  if (checked.errors) throw apiError('400001', { errors: checked.errors });
-  ctx.body = checked.value;
 }
 
 /** A `mid` in the body or query must be the caller's own, or one its partner account acts for. */

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { apiError } from './catalog.js';
 
 type Schema = Record<string, unknown>;
 type HttpMethod = 'get' | 'post' | 'put' | 'delete' | 'patch';
@@ -35,6 +36,29 @@ export interface CompiledOperation {
   checkQuery(query: Record<string, unknown>): { value: Record<string, unknown>; errors: FieldErrors | null };
   /** Dotted paths of body fields the schema does not declare (the real API ignores them silently). */
   unknownFields(body: unknown): string[];
+}
+
+/**
+ * The schema stage every route shares (FlexFactor and admin): query parameters (400012), then the JSON body, its keys
+ * bound case-insensitively first (400001). A missing optional body becomes `{}`. Returns the coerced, bound input.
+ */
+export function checkRequest(
+  op: CompiledOperation,
+  query: Record<string, unknown>,
+  body: unknown,
+): { query: Record<string, unknown>; body: unknown } {
+  const q = op.checkQuery(query);
+  if (q.errors) throw apiError('400012', { errors: q.errors });
+  if (op.bodyType !== 'json') return { query: q.value, body };
+  if (body === undefined) {
+    if (op.bodyRequired) {
+      throw apiError('400001', { errors: { $: ['A request body is required: send a JSON object.'] } });
+    }
+    return { query: q.value, body: {} };
+  }
+  const checked = op.checkBody(body);
+  if (checked.errors) throw apiError('400001', { errors: checked.errors });
+  return { query: q.value, body: checked.value };
 }
 
 /** Key map tree: lower-cased key → declared key, and the map for each declared key's value. */

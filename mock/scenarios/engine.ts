@@ -4,6 +4,7 @@
 // Nothing is global: a session's choice and its "first N requests" counters belong to that session only.
 
 import type { Request, Response } from 'express';
+import { evictOldest } from '../bounded.js';
 import { apiError, type ErrorCode } from '../catalog.js';
 import type { Ctx, Engine, HookResult, Reply, RequestHooks, WebhookFaults } from '../engine.js';
 import { merchantOf } from '../engine.js';
@@ -171,7 +172,7 @@ export class ScenarioEngine {
     }
     this.#resolve(names, 'scenarios');
     this.#selections.delete(session);
-    evictOldest(this.#selections);
+    evictOldest(this.#selections, MAX_SESSIONS);
     this.#selections.set(session, [...names]);
     this.#counters.delete(session);
   }
@@ -338,7 +339,7 @@ export class ScenarioEngine {
     if (times === undefined) return true;
     let counts = this.#counters.get(session);
     if (!counts) {
-      evictOldest(this.#counters);
+      evictOldest(this.#counters, MAX_SESSIONS);
       counts = new Map();
       this.#counters.set(session, counts);
     }
@@ -359,7 +360,7 @@ export class ScenarioEngine {
     const state = d.state;
     if (!state) return;
     if (state.nextToken) {
-      evictOldest(this.#tokenErrors);
+      evictOldest(this.#tokenErrors, MAX_SESSIONS);
       this.#tokenErrors.set(session, {
         code: state.nextToken.error,
         left: state.nextToken.times ?? 1,
@@ -573,12 +574,4 @@ function findOrderFor(ctx: Ctx, handled: Reply | null): Order | undefined {
     }
   }
   return undefined;
-}
-
-function evictOldest<V>(map: Map<string, V>): void {
-  while (map.size >= MAX_SESSIONS) {
-    const first = map.keys().next();
-    if (first.done) return;
-    map.delete(first.value);
-  }
 }
