@@ -21,6 +21,7 @@ import { AccountBook, DEFAULT_ACCOUNTS, type MerchantAccount } from './credentia
 import { DataSource } from './data.js';
 import type { Ctx, Engine, Exchange, Logger, Profile, Reply, RequestHooks } from './engine.js';
 import { Journal } from './journal.js';
+import { readJsonBody } from './json-body.js';
 import { profileChecks } from './profile.js';
 import { redactingLogger } from './redact.js';
 import { PARTNER_OPERATIONS, ROUTES } from './routes.js';
@@ -124,7 +125,9 @@ export function createApp(options: MockOptions = {}): MockApp {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
-  app.use(resolveSession(engine));
+  const sessionStage = resolveSession(engine);
+  const handleError = errorHandler(engine);
+  app.use(sessionStage);
   if (options.admin !== false) {
     app.use(ADMIN_PREFIX, adminRouter(engine, options.adminToken ? { token: options.adminToken } : {}));
   }
@@ -138,11 +141,7 @@ export function createApp(options: MockOptions = {}): MockApp {
   // Paths without parameters (evaluate, capture, token…) are dispatched by one map lookup instead of a walk
   // through every route's regular expression; the router below still serves them too (HEAD, 405s).
   const exact = new Map<string, RequestHandler>();
-  app.use((req, res, next) => {
-    const handle = exact.get(`${req.method} ${req.path}`);
-    if (handle) return handle(req, res, next);
-    next();
-  });
+  dispatchExactPaths(app, exact, sessionStage, handleError);
   for (const path of paths) {
     const ops = byPath.get(path) ?? [];
     for (const op of ops) {
@@ -156,8 +155,46 @@ export function createApp(options: MockOptions = {}): MockApp {
     app.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
   }
   app.use((_req, _res, next) => next(apiError('404001')));
-  app.use(errorHandler(engine));
+  app.use(handleError);
   return app;
+}
+
+/**
+ * Requests for a path without parameters, spelled exactly as in the contract (POST /v1/evaluate, /v1/capture, the
+ * token call…), go straight to their pipeline, with the session stage before it and the error handler after it, as
+ * the router would: one map lookup instead of the router's walk over every layer, which cost more than the whole
+ * schema validation of an evaluate. Everything else (other spellings, HEAD, parameters, 404/405, /__admin) takes
+ * Express's router as before.
+ */
+function dispatchExactPaths(
+  app: MockApp,
+  exact: Map<string, RequestHandler>,
+  sessionStage: RequestHandler,
+  handleError: ErrorRequestHandler,
+): void {
+  const routed = app as unknown as {
+    handle(req: Request, res: Response, callback?: NextFunction): void;
+    request: object;
+    response: object;
+  };
+  const viaRouter = routed.handle.bind(app);
+  routed.handle = (req, res, callback) => {
+    const { url } = req;
+    const query = url.indexOf('?');
+    const handle = exact.get(`${req.method} ${query === -1 ? url : url.slice(0, query)}`);
+    if (!handle) return viaRouter(req, res, callback);
+    // What Express's app.handle() and router set up, so req.get(), req.query and res.locals work as when routed.
+    req.res = res;
+    res.req = req;
+    Object.setPrototypeOf(req, routed.request);
+    Object.setPrototypeOf(res, routed.response);
+    res.locals ??= Object.create(null);
+    req.originalUrl = url;
+    req.baseUrl = '';
+    req.params = {};
+    const fail = (error: unknown) => handleError(error, req, res, () => {});
+    sessionStage(req, res, (error?: unknown) => (error ? fail(error) : handle(req, res, fail)));
+  };
 }
 
 /** Stop what the engine runs in the background: scenario file watchers and webhook timers. */
@@ -259,20 +296,34 @@ function pipeline(
   // The body stage: express.json, then the reader limits JSON.parse lacks (depth 64, finite numbers), checked before
   // anything walks the body recursively. A deep body overflowed the stack (500) and an undecodable Content-Encoding
   // body (zlib error) was a 500 before (hardening, issue 7). A rejected body is dropped so no later stage sees it.
-  const parseBody = (req: Request, res: Response): Promise<void> =>
-    new Promise((resolve, reject) => {
+  const checkLimits = (req: Request): void => {
+    if (req.body === undefined) return;
+    const errors = jsonLimitErrors(req.body);
+    if (errors) {
+      req.body = undefined;
+      throw apiError('400001', { errors });
+    }
+  };
+  const parseBody = (req: Request, res: Response): Promise<void> => {
+    const reading = readJsonBody(req, engine.settings.bodyLimit);
+    if (reading) {
+      return reading.then((body) => {
+        req.body = body;
+        checkLimits(req);
+      });
+    }
+    return new Promise((resolve, reject) => {
       jsonParser(req, res, (error?: unknown) => {
         if (error) return reject(fromParserError(error as { type?: string }) ?? unreadableBody(error));
-        if (req.body !== undefined) {
-          const errors = jsonLimitErrors(req.body);
-          if (errors) {
-            req.body = undefined;
-            return reject(apiError('400001', { errors }));
-          }
+        try {
+          checkLimits(req);
+          resolve();
+        } catch (limitError) {
+          reject(limitError);
         }
-        resolve();
       });
     });
+  };
   const partnerOnly = PARTNER_OPERATIONS.has(op.id);
 
   const admit = (claims: TokenClaims, res: Response): void => {

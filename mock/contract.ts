@@ -563,6 +563,27 @@ export const JSON_MAX_DEPTH = 64;
  * field errors (ModelState shape), or null when the body is within the limits.
  */
 export function jsonLimitErrors(body: unknown): FieldErrors | null {
+  // Nearly every body is within the limits: prove that with an allocation-free walk (its recursion stops at the depth
+  // limit, so it cannot overflow) and build field names only when something is wrong.
+  return withinJsonLimits(body, 0) ? null : jsonLimitReport(body);
+}
+
+function withinJsonLimits(value: unknown, depth: number): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (value === null || typeof value !== 'object') return true;
+  if (depth >= JSON_MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!withinJsonLimits(value[i], depth + 1)) return false;
+    return true;
+  }
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && !withinJsonLimits((value as Record<string, unknown>)[key], depth + 1))
+      return false;
+  }
+  return true;
+}
+
+function jsonLimitReport(body: unknown): FieldErrors | null {
   interface Node {
     value: unknown;
     key: string;
