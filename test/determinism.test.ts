@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import request from 'supertest';
 import { DEFAULT_MERCHANT } from '../mock/credentials.js';
+import { DataSource } from '../mock/data.js';
 import { TEST_CARDS } from '../mock/outcomes.js';
 import { makeApp } from './helpers.js';
 
@@ -56,4 +57,27 @@ test('a different seed gives different ids', async () => {
   const a = await script(7);
   const b = await script(8);
   assert.notEqual(a[1], b[1]);
+});
+
+test('seeded ids: v4 GUIDs and hex ids, the same per seed and stream, different across streams', () => {
+  const draw = (seed: number, stream: string) => {
+    const data = new DataSource(seed, stream);
+    return [data.uuid(), data.uuid(), data.traceId(), data.confirmationId(), data.hex(5)];
+  };
+  const first = draw(1, 'default');
+  assert.deepEqual(draw(1, 'default'), first);
+  assert.notDeepEqual(draw(1, 'other-session'), first);
+  assert.notDeepEqual(draw(2, 'default'), first);
+  const [a, b, trace, confirmation, hex] = first;
+  for (const id of [a, b])
+    assert.match(String(id), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.notEqual(a, b);
+  assert.match(String(trace), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  assert.match(String(confirmation), /^[0-9A-F]{8}$/);
+  assert.match(String(hex), /^[0-9a-f]{5}$/);
+  // 10,000 GUIDs of one stream never repeat and use every variant nibble.
+  const data = new DataSource(7, 'many');
+  const ids = new Set(Array.from({ length: 10_000 }, () => data.uuid()));
+  assert.equal(ids.size, 10_000);
+  assert.deepEqual(new Set([...ids].map((id) => id.charAt(19))), new Set(['8', '9', 'a', 'b']));
 });
