@@ -1,9 +1,9 @@
 // In-memory state, partitioned by test session and merchant: orders, vaulted cards and idempotency records.
 // Two sessions (or two merchants) never see each other's data; resetting one session leaves the others alone.
 
-import { hash } from 'node:crypto';
 import { evictOldest, Ledger } from './bounded.js';
 import { DataSource } from './data.js';
+import { fingerprint } from './fingerprint.js';
 import type { Order, TransitionListener, TransitionName } from './orders.js';
 import { canTransition, refundable, transition } from './orders.js';
 import type { TestCardName } from './outcomes.js';
@@ -98,14 +98,14 @@ export class Partition {
     | { kind: 'conflict' }
     | { kind: 'in-progress' } {
     const id = `${scope}\u0000${key}`;
-    const fingerprint = fingerprintOf(body);
+    const print = fingerprint(body);
     const existing = this.#idempotency.get(id);
     if (existing && now - existing.at < IDEMPOTENCY_WINDOW_MS) {
-      if (existing.fingerprint !== fingerprint) return { kind: 'conflict' };
+      if (existing.fingerprint !== print) return { kind: 'conflict' };
       if (existing.response === null) return { kind: 'in-progress' };
       return { kind: 'replay', response: existing.response };
     }
-    const record: IdempotencyRecord = { fingerprint, at: now, response: null };
+    const record: IdempotencyRecord = { fingerprint: print, at: now, response: null };
     this.#idempotency.set(id, record);
     this.#budget.idempotencyKeys.admit(record, () => {
       if (this.#idempotency.get(id) === record) this.#idempotency.delete(id);
@@ -304,21 +304,4 @@ const FATE_STEPS: Record<
 function settleAmount(order: Order): boolean {
   order.capturedAmount = order.amount;
   return true;
-}
-
-/** Compares request bodies, not a security boundary: SHA-1 through the one-shot crypto.hash() is cheapest. */
-function fingerprintOf(body: unknown): string {
-  return hash('sha1', stableStringify(body), 'base64');
-}
-
-/** JSON with sorted keys, so `{a,b}` and `{b,a}` count as the same request. */
-export function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value as object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
