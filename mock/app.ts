@@ -4,6 +4,7 @@
 // Nothing here listens on a port or reads argv/env: that is the CLI's job.
 
 import { isUtf8 } from 'node:buffer';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import express, {
   type ErrorRequestHandler,
   type NextFunction,
@@ -159,6 +160,27 @@ export function createApp(options: MockOptions = {}): MockApp {
   return app;
 }
 
+/** Marks the prototypes of requests and responses born with an app's Express prototypes (see serverClasses). */
+const BORN_EXPRESS = Symbol('born with Express prototypes');
+
+/**
+ * The request and response classes for `http.createServer(options, app)`: instances start out as what Express would
+ * turn them into, so the hot path never changes a live object's prototype. One app per server.
+ */
+export function serverClasses(app: MockApp): {
+  IncomingMessage: typeof IncomingMessage;
+  ServerResponse: typeof ServerResponse;
+} {
+  const { request, response } = app as unknown as { request: object; response: object };
+  class Request extends IncomingMessage {}
+  class Response extends ServerResponse {}
+  Object.setPrototypeOf(Request.prototype, request);
+  Object.setPrototypeOf(Response.prototype, response);
+  Object.defineProperty(Request.prototype, BORN_EXPRESS, { value: true });
+  Object.defineProperty(Response.prototype, BORN_EXPRESS, { value: true });
+  return { IncomingMessage: Request, ServerResponse: Response as unknown as typeof ServerResponse };
+}
+
 /**
  * Requests for a path without parameters, spelled exactly as in the contract (POST /v1/evaluate, /v1/capture, the
  * token call…), go straight to their pipeline, with the session stage before it and the error handler after it, as
@@ -186,8 +208,10 @@ function dispatchExactPaths(
     // What Express's app.handle() and router set up, so req.get(), req.query and res.locals work as when routed.
     req.res = res;
     res.req = req;
-    Object.setPrototypeOf(req, routed.request);
-    Object.setPrototypeOf(res, routed.response);
+    // A server made with serverClasses() creates them with Express's prototypes already (a prototype change on a
+    // live object makes V8 treat it as a dictionary: every later property access is slower).
+    if (!(BORN_EXPRESS in req)) Object.setPrototypeOf(req, routed.request);
+    if (!(BORN_EXPRESS in res)) Object.setPrototypeOf(res, routed.response);
     res.locals ??= Object.create(null);
     req.originalUrl = url;
     req.baseUrl = '';

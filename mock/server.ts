@@ -1,10 +1,10 @@
 // Listening: bind an app to host:port and close it gracefully (in-flight requests finish, idle sockets close).
 
 import { randomBytes } from 'node:crypto';
-import { type IncomingMessage, type Server, ServerResponse, STATUS_CODES } from 'node:http';
+import { createServer, type IncomingMessage, type Server, ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { closeMock, type MockApp } from './app.js';
+import { closeMock, type MockApp, serverClasses } from './app.js';
 import { apiError, type ErrorCode } from './catalog.js';
 
 export interface RunningServer {
@@ -23,7 +23,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 export function listen(app: MockApp, options: { port?: number; host?: string } = {}): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
   return new Promise((resolve, reject) => {
-    const server = app.listen(options.port ?? DEFAULT_PORT, host);
+    const server = createServer(serverClasses(app), app).listen(options.port ?? DEFAULT_PORT, host);
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
