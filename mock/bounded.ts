@@ -10,13 +10,19 @@ export function evictOldest<K, V>(map: Map<K, V>, limit: number, onEvict?: (valu
   }
 }
 
+/** Where a budgeted entry lives: told to drop it when the budget evicts it. */
+export interface LedgerOwner<K> {
+  evict(key: K): void;
+}
+
 /**
  * A budget shared by many collections (every session's partitions): admitting an entry beyond `limit` evicts the
- * oldest admitted entry wherever it lives, through the callback given when it was admitted.
+ * oldest admitted entry wherever it lives, through the owner given when it was admitted (one owner object per
+ * collection, not a closure per entry: an entry costs the budget one map slot).
  */
 export class Ledger<K extends object> {
   readonly limit: number;
-  readonly #entries = new Map<K, () => void>();
+  readonly #entries = new Map<K, LedgerOwner<K>>();
 
   constructor(limit: number) {
     this.limit = limit;
@@ -26,10 +32,10 @@ export class Ledger<K extends object> {
     return this.#entries.size;
   }
 
-  admit(key: K, evict: () => void): void {
+  admit(key: K, owner: LedgerOwner<K>): void {
     this.#entries.delete(key);
-    evictOldest(this.#entries, this.limit, (remove) => remove());
-    this.#entries.set(key, evict);
+    evictOldest(this.#entries, this.limit, (from, oldest) => from.evict(oldest));
+    this.#entries.set(key, owner);
   }
 
   forget(key: K): void {

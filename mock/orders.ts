@@ -187,7 +187,9 @@ export function transition(
     at: new Date(at).toISOString(),
     reason: rule.reason,
   };
-  order.history.push(change);
+  // The first change gets an array of exactly one slot (push on an empty array reserves 17: most orders keep one).
+  if (order.history.length === 0) order.history = [change];
+  else order.history.push(change);
   listener?.(order, name, change);
   return change;
 }

@@ -1,7 +1,7 @@
 // In-memory state, partitioned by test session and merchant: orders, vaulted cards and idempotency records.
 // Two sessions (or two merchants) never see each other's data; resetting one session leaves the others alone.
 
-import { evictOldest, Ledger } from './bounded.js';
+import { evictOldest, Ledger, type LedgerOwner } from './bounded.js';
 import { DataSource } from './data.js';
 import { fingerprint } from './fingerprint.js';
 import type { Order, TransitionListener, TransitionName } from './orders.js';
@@ -27,6 +27,8 @@ export interface StoredResponse {
 }
 
 interface IdempotencyRecord {
+  scope: string;
+  key: string;
   fingerprint: string;
   at: number;
   /** null while the first request is still being handled. */
@@ -55,7 +57,25 @@ export class Partition {
   /** merchant orderId → FlexFactor order id */
   readonly byExternalId = new Map<string, string>();
   readonly cards = new Map<string, VaultedCard>();
-  readonly #idempotency = new Map<string, IdempotencyRecord>();
+  /** scope (operation) → idempotency key → record */
+  readonly #idempotency = new Map<string, Map<string, IdempotencyRecord>>();
+  // What the shared budgets call to forget an entry of this partition.
+  readonly #orderOwner: LedgerOwner<Order> = {
+    evict: (order) => {
+      this.orders.delete(order.id);
+      if (this.byExternalId.get(order.externalOrderId) === order.id)
+        this.byExternalId.delete(order.externalOrderId);
+      // A forgotten order has no future: nothing of it may stay reachable from the store's schedule.
+      order.schedule.length = 0;
+    },
+  };
+  readonly #cardOwner: LedgerOwner<VaultedCard> = { evict: (card) => this.cards.delete(card.token) };
+  readonly #keyOwner: LedgerOwner<IdempotencyRecord> = {
+    evict: (record) => {
+      const keys = this.#idempotency.get(record.scope);
+      if (keys?.get(record.key) === record) keys.delete(record.key);
+    },
+  };
 
   constructor(budget: StoreBudget) {
     this.#budget = budget;
@@ -64,13 +84,7 @@ export class Partition {
   addOrder(order: Order): void {
     this.orders.set(order.id, order);
     this.byExternalId.set(order.externalOrderId, order.id);
-    this.#budget.orders.admit(order, () => {
-      this.orders.delete(order.id);
-      if (this.byExternalId.get(order.externalOrderId) === order.id)
-        this.byExternalId.delete(order.externalOrderId);
-      // A forgotten order has no future: nothing of it may stay reachable from the store's schedule.
-      order.schedule.length = 0;
-    });
+    this.#budget.orders.admit(order, this.#orderOwner);
   }
 
   orderByExternalId(externalOrderId: string): Order | undefined {
@@ -80,7 +94,7 @@ export class Partition {
 
   addCard(card: VaultedCard): void {
     this.cards.set(card.token, card);
-    this.#budget.cards.admit(card, () => this.cards.delete(card.token));
+    this.#budget.cards.admit(card, this.#cardOwner);
   }
 
   /**
@@ -97,29 +111,31 @@ export class Partition {
     | { kind: 'replay'; response: StoredResponse }
     | { kind: 'conflict' }
     | { kind: 'in-progress' } {
-    const id = `${scope}\u0000${key}`;
+    let keys = this.#idempotency.get(scope);
+    if (!keys) {
+      keys = new Map();
+      this.#idempotency.set(scope, keys);
+    }
     const print = fingerprint(body);
-    const existing = this.#idempotency.get(id);
+    const existing = keys.get(key);
     if (existing && now - existing.at < IDEMPOTENCY_WINDOW_MS) {
       if (existing.fingerprint !== print) return { kind: 'conflict' };
       if (existing.response === null) return { kind: 'in-progress' };
       return { kind: 'replay', response: existing.response };
     }
-    const record: IdempotencyRecord = { fingerprint: print, at: now, response: null };
-    this.#idempotency.set(id, record);
-    this.#budget.idempotencyKeys.admit(record, () => {
-      if (this.#idempotency.get(id) === record) this.#idempotency.delete(id);
-    });
+    const record: IdempotencyRecord = { scope, key, fingerprint: print, at: now, response: null };
+    keys.set(key, record);
+    this.#budget.idempotencyKeys.admit(record, this.#keyOwner);
     return { kind: 'new' };
   }
 
   /** Record the response of a claimed key (or release the claim when the request failed before any effect). */
   completeIdempotencyKey(scope: string, key: string, response: StoredResponse | null): void {
-    const id = `${scope}\u0000${key}`;
-    const record = this.#idempotency.get(id);
-    if (!record) return;
+    const keys = this.#idempotency.get(scope);
+    const record = keys?.get(key);
+    if (!keys || !record) return;
     if (response === null) {
-      this.#idempotency.delete(id);
+      keys.delete(key);
       this.#budget.idempotencyKeys.forget(record);
     } else record.response = response;
   }
