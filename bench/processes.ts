@@ -200,7 +200,9 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Node flags the mock runs with under `npm start` (package.json): a 256 MB old-space cap makes V8 collect instead of
- * growing its heap, since the mock's retained state is bounded by its budgets (--max-orders, the journal ring).
+ * Node flags the mock runs with under `npm start` (package.json; a test keeps the two equal): a 256 MB old-space cap
+ * makes V8 collect instead of growing its heap, since the mock's retained state is bounded by its budgets
+ * (--max-orders, the journal ring); a 1 MB semi-space keeps the young generation at 3 MB instead of growing to 48 MB
+ * under load (~30 MB less RSS for ~2 % of evaluate throughput).
  */
-export const MOCK_NODE_FLAGS = ['--max-old-space-size=256'];
+export const MOCK_NODE_FLAGS = ['--max-old-space-size=256', '--max-semi-space-size=1'];

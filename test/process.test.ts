@@ -3,19 +3,27 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { MOCK_NODE_FLAGS } from '../bench/processes.js';
 import { DEFAULT_MERCHANT } from '../mock/credentials.js';
 
 const CLI = 'dist/mock/cli.js';
+/** The Node flags of `npm start` (package.json's start script), so these tests run the process as it does. */
+const START_FLAGS = (() => {
+  const script = String(JSON.parse(readFileSync('package.json', 'utf8')).scripts.start);
+  const flags = /\bnode((?: --[^\s]+)*) dist\/mock\/cli\.js/.exec(script)?.[1];
+  assert.ok(flags !== undefined, `the start script does not run node … ${CLI}: ${script}`);
+  return flags.trim().split(/\s+/).filter(Boolean);
+})();
 
 function startCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ child: ChildProcess; line: string; url: string }> {
   assert.ok(existsSync(CLI), `${CLI} is missing: run npm run build (npm test does)`);
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...START_FLAGS, CLI, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -94,4 +102,9 @@ test('a bad option is a clear error and exit code 1, not a stack trace', async (
   assert.equal((result as { code: number }).code, 1);
   assert.match((result as { stderr: string }).stderr, /--port must be an integer/);
   assert.doesNotMatch((result as { stderr: string }).stderr, /at .+\(/);
+});
+
+test('the benchmark runs the mock with the Node flags of npm start', () => {
+  assert.deepEqual(MOCK_NODE_FLAGS, START_FLAGS);
+  assert.ok(START_FLAGS.includes('--max-semi-space-size=1'), 'the young generation is capped');
 });
