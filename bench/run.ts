@@ -7,9 +7,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
 import { TEST_CARDS } from '../mock/outcomes.js';
-import { type Probe, send, sendExpecting, waitForFirst200 } from './http.js';
+import { type Probe, send, waitForFirst200 } from './http.js';
 import { type LoadResult, runLoad } from './load.js';
 import {
   freePort,
@@ -24,24 +23,29 @@ import {
   urlInLine,
 } from './processes.js';
 import { buildReport, type TargetResult } from './report.js';
+import {
+  evaluateBody,
+  evaluateHeaders,
+  freshOrderPath,
+  guid,
+  nextRequestNumber,
+  PLACEHOLDER_GUID,
+  type Prepared,
+  prepareMock,
+  session,
+  TOKEN_PROBE,
+} from './workload.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONTRACT = `${ROOT}contracts/openapi.yaml`;
 const MOCK_CLI = `${ROOT}dist/mock/cli.js`;
 const OUT_FILE = `${ROOT}bench/out/latest.md`;
 const STARTUP_RUNS = 5;
-const PLACEHOLDER_GUID = '00000000-0000-4000-8000-00000000beef';
 
 interface Launch {
   cmd: string;
   args: string[];
   readUrl: UrlReader | string;
-}
-
-/** What a target needs before its loads: headers for evaluate and the path of the order to GET. */
-interface Prepared {
-  headers: Record<string, string>;
-  orderPath: string;
 }
 
 interface Target {
@@ -51,60 +55,6 @@ interface Target {
   /** The request polled for spawn-to-first-200. */
   probe: Probe;
   prepare(origin: string, result: TargetResult): Promise<Prepared>;
-}
-
-/** Values the mock hands out (bearer token, vaulted card), reused for Prism's evaluate bodies. */
-const session = { bearer: `Bearer ${PLACEHOLDER_GUID}`, cardToken: PLACEHOLDER_GUID };
-
-let requestCounter = 0;
-
-function guid(prefix: string, n: number): string {
-  return `${prefix}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
-}
-
-/** A fresh evaluate body: unique orderId, idempotencyKey and transaction id on every call. */
-function evaluateBody(): string {
-  const n = ++requestCounter;
-  return JSON.stringify({
-    orderId: guid('0bde0000', n),
-    idempotencyKey: guid('1de70000', n),
-    isDeclined: true,
-    isMIT: false,
-    mid: DEFAULT_MERCHANT.mid,
-    transaction: {
-      id: `tx-${n}`,
-      amount: 1500,
-      currency: 'USD',
-      timestampUtc: '2026-06-12T14:30:00Z',
-      responseCode: '05',
-      responseCodeSource: 'NMI',
-      avsResultCode: 'M',
-      cvvResultCode: 'M',
-      cavvResultCode: 'NA',
-    },
-    payer: { email: 'bench@example.com' },
-    billingInformation: {
-      firstName: 'Bench',
-      lastName: 'Runner',
-      country: 'United States',
-      countryCode: 'US',
-      addressLine1: '1 Main St',
-      city: 'San Francisco',
-      state: 'CA',
-      zipCode: '94111',
-    },
-    paymentMethod: { cardNumber: session.cardToken, token: true },
-  });
-}
-
-const TOKEN_PROBE: Probe = {
-  method: 'POST',
-  path: '/v1/oauth2/token',
-  body: { AppKey: DEFAULT_MERCHANT.appKey, AppSecret: DEFAULT_MERCHANT.appSecret },
-};
-
-function evaluateHeaders(): Record<string, string> {
-  return { authorization: session.bearer, 'content-type': 'application/json', accept: 'application/json' };
 }
 
 const BARE: Target = {
@@ -153,53 +103,6 @@ const PRISM: Target = {
     return { headers: evaluateHeaders(), orderPath: `/v1/orders/${PLACEHOLDER_GUID}` };
   },
 };
-
-/** Token, vaulted card, one APPROVED evaluate (the order the GET load reads) — each must answer 200. */
-async function prepareMock(origin: string): Promise<Prepared> {
-  const token = (await sendExpecting(origin, TOKEN_PROBE)) as { accessToken?: string };
-  if (!token.accessToken) throw new Error(`oauth2/token answered no accessToken: ${JSON.stringify(token)}`);
-  session.bearer = `Bearer ${token.accessToken}`;
-
-  const tokenizePath = `/v1/tokenize?mid=${DEFAULT_MERCHANT.mid}&environment=${DEFAULT_MERCHANT.tokenizationKey}`;
-  const card = {
-    first_name: 'Bench',
-    last_name: 'Runner',
-    number: TEST_CARDS.approved,
-    verification_value: '123',
-    month: '12',
-    year: '2030',
-  };
-  const vaulted = (await sendExpecting(origin, {
-    method: 'POST',
-    path: tokenizePath,
-    body: { payment_method: { credit_card: card } },
-  })) as { transaction?: { payment_method?: { token?: string } } };
-  const cardToken = vaulted.transaction?.payment_method?.token;
-  if (!cardToken)
-    throw new Error(`tokenize answered no transaction.payment_method.token: ${JSON.stringify(vaulted)}`);
-  session.cardToken = cardToken;
-
-  return { headers: evaluateHeaders(), orderPath: await freshOrderPath(origin) };
-}
-
-/**
- * One APPROVED evaluate and the path to read it back. Called again right before the GET load: the evaluate load
- * creates more orders than the mock keeps (--max-orders), so an order made before it has been forgotten by then.
- */
-async function freshOrderPath(origin: string): Promise<string> {
-  const sample = (await sendExpecting(origin, {
-    method: 'POST',
-    path: '/v1/evaluate',
-    headers: { authorization: session.bearer },
-    body: JSON.parse(evaluateBody()),
-  })) as { status?: string; orderId?: string };
-  if (sample.status !== 'APPROVED' || !sample.orderId) {
-    throw new Error(`sample evaluate is not APPROVED with an orderId: ${JSON.stringify(sample)}`);
-  }
-  const orderPath = `/v1/orders/${sample.orderId}`;
-  await sendExpecting(origin, { method: 'GET', path: orderPath, headers: { authorization: session.bearer } });
-  return orderPath;
-}
 
 /** Spawn the target and wait for its first 200; resolves with the server and the milliseconds it took. */
 async function startTarget(target: Target): Promise<{ server: SpawnedServer; first200Ms: number }> {
@@ -280,7 +183,7 @@ function measureLifeCycle(origin: string, prepared: Prepared, durationSeconds: n
         setupRequest: (request, context) => ({
           ...request,
           body: JSON.stringify({
-            idempotencyKey: guid('cafe0000', ++requestCounter),
+            idempotencyKey: guid('cafe0000', nextRequestNumber()),
             orderId: orderOf(context),
             amount: 1500,
             currency: 'USD',
