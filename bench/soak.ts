@@ -26,6 +26,7 @@ import {
   stopServer,
   urlInLine,
 } from './processes.js';
+import { BILLING } from './workload.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = `${ROOT}dist/mock/cli.js`;
@@ -89,16 +90,7 @@ function evaluateJson(card: string, authorization = false): string {
     ...(authorization ? { transactionType: 'AUTHORIZATION' } : {}),
     transaction: { id: `tx-${n}`, amount: 1500, currency: 'USD', timestampUtc: '2026-06-12T14:30:00Z' },
     payer: { email: 'soak@example.com' },
-    billingInformation: {
-      firstName: 'Soak',
-      lastName: 'Runner',
-      country: 'United States',
-      countryCode: 'US',
-      addressLine1: '1 Main St',
-      city: 'San Francisco',
-      state: 'CA',
-      zipCode: '94111',
-    },
+    billingInformation: { ...BILLING, firstName: 'Soak' },
     paymentMethod: { cardNumber: card, token: true },
   });
 }

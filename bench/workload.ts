@@ -13,6 +13,18 @@ export interface Prepared {
   orderPath: string;
 }
 
+/** The billing address of every benchmark order. */
+export const BILLING = {
+  firstName: 'Bench',
+  lastName: 'Runner',
+  country: 'United States',
+  countryCode: 'US',
+  addressLine1: '1 Main St',
+  city: 'San Francisco',
+  state: 'CA',
+  zipCode: '94111',
+};
+
 /** Values the mock hands out (bearer token, vaulted card), reused for Prism's evaluate bodies. */
 export const session = { bearer: `Bearer ${PLACEHOLDER_GUID}`, cardToken: PLACEHOLDER_GUID };
 
@@ -49,16 +61,7 @@ export function evaluateBody(): string {
       cavvResultCode: 'NA',
     },
     payer: { email: 'bench@example.com' },
-    billingInformation: {
-      firstName: 'Bench',
-      lastName: 'Runner',
-      country: 'United States',
-      countryCode: 'US',
-      addressLine1: '1 Main St',
-      city: 'San Francisco',
-      state: 'CA',
-      zipCode: '94111',
-    },
+    billingInformation: BILLING,
     paymentMethod: { cardNumber: session.cardToken, token: true },
   });
 }
