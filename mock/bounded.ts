@@ -18,27 +18,84 @@ export interface LedgerOwner<K> {
 /**
  * A budget shared by many collections (every session's partitions): admitting an entry beyond `limit` evicts the
  * oldest admitted entry wherever it lives, through the owner given when it was admitted (one owner object per
- * collection, not a closure per entry: an entry costs the budget one map slot).
+ * collection, not a closure per entry).
+ *
+ * Admission order is kept in a queue of its own, not in a Map's insertion order: a Map that is always deleted from
+ * the front keeps the deleted slots until it rehashes, and finding its first live entry walks over all of them —
+ * at a full budget that walk was the single most expensive step of an evaluate.
  */
 export class Ledger<K extends object> {
   readonly limit: number;
-  readonly #entries = new Map<K, LedgerOwner<K>>();
+  /** Live entries and the admission number each was admitted with. */
+  readonly #live = new Map<K, number>();
+  // The queue, oldest first from #head, as parallel arrays. An entry whose number is no longer its key's in #live
+  // (forgotten, or admitted again later) is stale and skipped.
+  #keys: K[] = [];
+  #owners: LedgerOwner<K>[] = [];
+  #numbers: number[] = [];
+  #head = 0;
+  #admissions = 0;
 
   constructor(limit: number) {
     this.limit = limit;
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#live.size;
   }
 
   admit(key: K, owner: LedgerOwner<K>): void {
-    this.#entries.delete(key);
-    evictOldest(this.#entries, this.limit, (from, oldest) => from.evict(oldest));
-    this.#entries.set(key, owner);
+    this.#live.delete(key);
+    while (this.#live.size >= this.limit && this.#head < this.#keys.length) this.#evictOldest();
+    const number = ++this.#admissions;
+    this.#live.set(key, number);
+    this.#keys.push(key);
+    this.#owners.push(owner);
+    this.#numbers.push(number);
+    this.#compact();
   }
 
   forget(key: K): void {
-    this.#entries.delete(key);
+    this.#live.delete(key);
+    this.#compact();
+  }
+
+  #evictOldest(): void {
+    const at = this.#head++;
+    const key = this.#keys[at] as K;
+    const owner = this.#owners[at] as LedgerOwner<K>;
+    const live = this.#live.get(key) === this.#numbers[at];
+    // Release the slot now: the queue must not keep an evicted entry reachable until the next compaction.
+    this.#keys[at] = undefined as unknown as K;
+    this.#owners[at] = undefined as unknown as LedgerOwner<K>;
+    if (!live) return;
+    this.#live.delete(key);
+    owner.evict(key);
+  }
+
+  /** Drop the consumed head, and stale entries once they outnumber the live ones: the queue stays O(limit). */
+  #compact(): void {
+    const pending = this.#keys.length - this.#head;
+    if (pending > 2 * this.#live.size + 1024) {
+      const keys: K[] = [];
+      const owners: LedgerOwner<K>[] = [];
+      const numbers: number[] = [];
+      for (let i = this.#head; i < this.#keys.length; i++) {
+        const key = this.#keys[i] as K;
+        if (this.#live.get(key) !== this.#numbers[i]) continue;
+        keys.push(key);
+        owners.push(this.#owners[i] as LedgerOwner<K>);
+        numbers.push(this.#numbers[i] as number);
+      }
+      this.#keys = keys;
+      this.#owners = owners;
+      this.#numbers = numbers;
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#keys.length) {
+      this.#keys = this.#keys.slice(this.#head);
+      this.#owners = this.#owners.slice(this.#head);
+      this.#numbers = this.#numbers.slice(this.#head);
+      this.#head = 0;
+    }
   }
 }
