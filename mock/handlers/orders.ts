@@ -63,20 +63,18 @@ export function listOrders(ctx: Ctx): Reply {
       matches.push(order);
     }
   }
-  const key = SORT_KEYS[String(q.orderBy ?? 'createdOn')] ?? SORT_KEYS.createdOn;
+  const key = (SORT_KEYS[String(q.orderBy ?? 'createdOn')] ?? SORT_KEYS.createdOn) as (o: Order) => number;
   const direction = q.sort === 'asc' ? 1 : -1;
-  matches.sort(
-    (a, b) =>
-      direction * ((key as (o: Order) => number)(a) - (key as (o: Order) => number)(b)) ||
-      a.id.localeCompare(b.id),
-  );
+  // Ties (orders of the same millisecond) go by id, compared by code unit: ids are lower-case GUIDs.
+  const compare = (a: Order, b: Order) =>
+    direction * (key(a) - key(b)) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
   const pageSize = Number(q.pageSize ?? 10);
   const pageNumber = Number(q.pageNumber ?? 1);
   const total = matches.length;
   const pageCount = Math.ceil(total / pageSize);
   const first = (pageNumber - 1) * pageSize;
-  const items = matches.slice(first, first + pageSize);
+  const items = leading(matches, first + pageSize, compare).slice(first);
   return {
     body: {
       firstItemOnPage: items.length > 0 ? first + 1 : 0,
@@ -93,6 +91,30 @@ export function listOrders(ctx: Ctx): Reply {
       statusNames: Object.fromEntries(Object.entries(STATUS_NAMES)),
     },
   };
+}
+
+/**
+ * The first `count` items in `compare` order. A page near the start of a long list (the usual request) needs only
+ * those: keeping them in a small sorted array is O(n log count) instead of sorting every match (20,000 orders took
+ * ~10 ms per list call).
+ */
+export function leading<T>(items: T[], count: number, compare: (a: T, b: T) => number): T[] {
+  if (count <= 0) return [];
+  if (count * 8 >= items.length) return items.sort(compare).slice(0, count);
+  const top: T[] = [];
+  for (const item of items) {
+    if (top.length === count && compare(item, top[count - 1] as T) >= 0) continue;
+    let low = 0;
+    let high = top.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (compare(top[mid] as T, item) <= 0) low = mid + 1;
+      else high = mid;
+    }
+    top.splice(low, 0, item);
+    if (top.length > count) top.pop();
+  }
+  return top;
 }
 
 function searchable(order: Order): string {
