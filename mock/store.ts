@@ -129,6 +129,15 @@ export class Partition {
     return { kind: 'new' };
   }
 
+  /** Give this partition's entries back to the shared budgets (the partition is being dropped with its session). */
+  release(): void {
+    for (const order of this.orders.values()) this.#budget.orders.forget(order);
+    for (const card of this.cards.values()) this.#budget.cards.forget(card);
+    for (const keys of this.#idempotency.values()) {
+      for (const record of keys.values()) this.#budget.idempotencyKeys.forget(record);
+    }
+  }
+
   /** Record the response of a claimed key (or release the claim when the request failed before any effect). */
   completeIdempotencyKey(scope: string, key: string, response: StoredResponse | null): void {
     const keys = this.#idempotency.get(scope);
@@ -166,6 +175,11 @@ export class Session {
   partitions(): IterableIterator<[string, Partition]> {
     return this.#partitions.entries();
   }
+
+  /** Give everything back to the shared budgets, so a reset or evicted session's data is not kept alive by them. */
+  release(): void {
+    for (const partition of this.#partitions.values()) partition.release();
+  }
 }
 
 export const DEFAULT_SESSION = 'default';
@@ -198,7 +212,7 @@ export class Store {
       // session names evicts idle sessions, never the ones in use.
       this.#sessions.delete(name);
     } else {
-      evictOldest(this.#sessions, MAX_SESSIONS);
+      evictOldest(this.#sessions, MAX_SESSIONS, (evicted) => evicted.release());
       session = new Session(name, this.seed, this.budget);
     }
     this.#sessions.set(name, session);
@@ -211,10 +225,12 @@ export class Store {
 
   /** Forget everything of one session (orders, cards, keys); its fake-data stream restarts from the seed. */
   reset(name: string = DEFAULT_SESSION): void {
+    this.#sessions.get(name)?.release();
     this.#sessions.delete(name);
   }
 
   resetAll(): void {
+    for (const session of this.#sessions.values()) session.release();
     this.#sessions.clear();
   }
 

@@ -1,8 +1,10 @@
-// The shared budget (Ledger) and the Map helper that keep the store's memory flat.
+// The shared budget (Ledger), the Map helper and the store's use of them: what keeps memory flat.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { evictOldest, Ledger, type LedgerOwner } from '../mock/bounded.js';
+import type { Order } from '../mock/orders.js';
+import { Store, type VaultedCard } from '../mock/store.js';
 
 interface Item {
   id: number;
@@ -74,4 +76,31 @@ test('evictOldest trims a Map to make room for one more, oldest first', () => {
   evictOldest(map, 3, (value) => gone.push(value));
   assert.deepEqual([...map.keys()], [3, 4]);
   assert.deepEqual(gone, ['v1', 'v2']);
+});
+
+test('resetting or evicting a session gives its orders, cards and idempotency keys back to the budgets', () => {
+  const store = new Store(1, { orders: 100, idempotencyKeys: 100, cards: 100 });
+  const fill = (name: string, count: number) => {
+    const partition = store.session(name).partition('mid-1');
+    for (let i = 0; i < count; i++) {
+      partition.addOrder({
+        id: `${name}-${i}`,
+        externalOrderId: `ext-${i}`,
+        schedule: [],
+      } as unknown as Order);
+      partition.addCard({ token: `${name}-card-${i}` } as VaultedCard);
+      partition.claimIdempotencyKey('evaluate', `${name}-key-${i}`, { i }, 0);
+    }
+  };
+  const sizes = () => [store.budget.orders.size, store.budget.cards.size, store.budget.idempotencyKeys.size];
+  fill('a', 30);
+  fill('b', 20);
+  assert.deepEqual(sizes(), [50, 50, 50]);
+  store.reset('a');
+  assert.deepEqual(sizes(), [20, 20, 20]);
+  // The freed room is really free: 80 more fit without evicting anything of session b.
+  fill('c', 80);
+  assert.equal(store.session('b').partition('mid-1').orders.size, 20);
+  store.resetAll();
+  assert.deepEqual(sizes(), [0, 0, 0]);
 });
