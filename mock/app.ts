@@ -160,8 +160,9 @@ export function createApp(options: MockOptions = {}): MockApp {
   return app;
 }
 
-/** Marks the prototypes of requests and responses born with an app's Express prototypes (see serverClasses). */
+/** On the prototypes of requests and responses born with an app's Express prototypes: that app (see serverClasses). */
 const BORN_EXPRESS = Symbol('born with Express prototypes');
+type Born = { [BORN_EXPRESS]?: unknown };
 
 /**
  * The request and response classes for `http.createServer(options, app)`: instances start out as what Express would
@@ -176,8 +177,8 @@ export function serverClasses(app: MockApp): {
   class Response extends ServerResponse {}
   Object.setPrototypeOf(Request.prototype, request);
   Object.setPrototypeOf(Response.prototype, response);
-  Object.defineProperty(Request.prototype, BORN_EXPRESS, { value: true });
-  Object.defineProperty(Response.prototype, BORN_EXPRESS, { value: true });
+  Object.defineProperty(Request.prototype, BORN_EXPRESS, { value: app });
+  Object.defineProperty(Response.prototype, BORN_EXPRESS, { value: app });
   return { IncomingMessage: Request, ServerResponse: Response as unknown as typeof ServerResponse };
 }
 
@@ -208,7 +209,7 @@ function dispatchExactPaths(
     // A server made with serverClasses() creates them with Express's prototypes already: what app.handle() does,
     // but without its prototype swap (a prototype change on a live object makes V8 treat it as a dictionary, and
     // every later property access, in Node's http code and ours, is slower: it halved the throughput).
-    const born = BORN_EXPRESS in req && BORN_EXPRESS in res;
+    const born = (req as Born)[BORN_EXPRESS] === app && (res as Born)[BORN_EXPRESS] === app;
     if (!handle && !born) return viaExpress(req, res, callback);
     req.res = res;
     res.req = req;
