@@ -277,6 +277,9 @@ export class Store {
    * auto-void). Called before any read or action on the order, so time-driven changes need no background timer.
    */
   settle(order: Order, now: number): void {
+    // Only orders in the schedule index have changes to come; asking the index first spares a list call that walks
+    // 20,000 orders from touching 20,000 schedule arrays.
+    if (!this.#scheduled.has(order)) return;
     while (order.schedule.length > 0 && (order.schedule[0]?.at ?? Infinity) <= now) {
       const due = order.schedule.shift();
       if (!due) break;
