@@ -22,7 +22,7 @@ import { AccountBook, DEFAULT_ACCOUNTS, type MerchantAccount } from './credentia
 import { DataSource } from './data.js';
 import type { Ctx, Engine, Exchange, Logger, Profile, Reply, RequestHooks } from './engine.js';
 import { Journal } from './journal.js';
-import { readJsonBody } from './json-body.js';
+import { type BodyError, bodyError, declaresUtf8, readJsonBody } from './json-body.js';
 import { profileChecks } from './profile.js';
 import { redactingLogger } from './redact.js';
 import { PARTNER_OPERATIONS, ROUTES } from './routes.js';
@@ -319,12 +319,8 @@ function pipeline(
     // JSON is UTF-8 (RFC 8259) and the real API's reader refuses other bytes; body-parser would decode them to U+FFFD
     // and accept the body (hardening, issue 7). Declared UTF-16/32 charsets are left to body-parser.
     verify: (req, _res, buf) => {
-      const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(String(req.headers['content-type'] ?? ''))?.[1];
-      if ((charset === undefined || /^utf-?8$/i.test(charset)) && !isUtf8(buf)) {
-        throw Object.assign(new Error('The body is not valid UTF-8.'), {
-          status: 400,
-          type: 'encoding.invalid',
-        });
+      if (declaresUtf8(req.headers['content-type']) && !isUtf8(buf)) {
+        throw bodyError('encoding.invalid', 'The body is not valid UTF-8.');
       }
     },
   });
@@ -342,10 +338,15 @@ function pipeline(
   const parseBody = (req: Request, res: Response): Promise<void> => {
     const reading = readJsonBody(req, engine.settings.bodyLimit);
     if (reading) {
-      return reading.then((body) => {
-        req.body = body;
-        checkLimits(req);
-      });
+      return reading.then(
+        (body) => {
+          req.body = body;
+          checkLimits(req);
+        },
+        (error: BodyError) => {
+          throw fromParserError(error);
+        },
+      );
     }
     return new Promise((resolve, reject) => {
       jsonParser(req, res, (error?: unknown) => {

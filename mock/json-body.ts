@@ -6,7 +6,6 @@
 
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
-import { apiError } from './catalog.js';
 
 const DECIMAL = /^[0-9]{1,15}$/;
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
@@ -14,10 +13,20 @@ const UTF8 = /^utf-?8$/i;
 /** JSON's insignificant whitespace (RFC 8259); anything else first must open an object or an array. */
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
+/** A read failure typed as body-parser types its own, so one mapping (app.ts) turns both into catalog errors. */
+export type BodyError = Error & {
+  status: 400;
+  type: 'request.aborted' | 'encoding.invalid' | 'entity.parse.failed';
+};
+
+export function bodyError(type: BodyError['type'], message: string): BodyError {
+  return Object.assign(new Error(message), { status: 400 as const, type });
+}
+
 /**
  * Read and parse the body when this reader can (see the file comment); undefined when express.json() must.
- * Rejects with the catalog errors express.json()'s would map to: 400002 for bytes that are not UTF-8 or not JSON
- * (strict: the top level is an object or an array) and for a body cut short of its Content-Length.
+ * Rejects with a BodyError where express.json() would fail with the same type: bytes that are not UTF-8, text that is
+ * not JSON (strict: the top level is an object or an array), a body cut short of its Content-Length.
  */
 export function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> | undefined {
   const { headers } = req;
@@ -28,14 +37,12 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
   if (declared === undefined || !DECIMAL.test(declared)) return undefined;
   const length = Number(declared);
   if (length === 0 || length > limit) return undefined;
-  const charset = CHARSET.exec(headers['content-type'] ?? '')?.[1];
-  if (charset !== undefined && !UTF8.test(charset)) return undefined;
+  if (!declaresUtf8(headers['content-type'])) return undefined;
 
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
-    const cutShort = () =>
-      reject(apiError('400002', { detail: 'The body ended before its declared Content-Length.' }));
+    const cutShort = () => reject(bodyError('request.aborted', 'request aborted'));
     req.on('data', (chunk: Buffer) => {
       received += chunk.length;
       chunks.push(chunk);
@@ -45,14 +52,20 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
     req.once('end', () => {
       if (received !== length) return cutShort();
       const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
-      if (!isUtf8(bytes)) return reject(apiError('400002', { detail: 'The body is not valid UTF-8.' }));
+      if (!isUtf8(bytes)) return reject(bodyError('encoding.invalid', 'The body is not valid UTF-8.'));
       try {
         resolve(parseStrict(bytes));
-      } catch {
-        reject(apiError('400002'));
+      } catch (error) {
+        reject(bodyError('entity.parse.failed', (error as Error).message));
       }
     });
   });
+}
+
+/** A content type without a charset, or with UTF-8: JSON's own encoding (RFC 8259), whose bytes must be valid. */
+export function declaresUtf8(contentType: string | undefined): boolean {
+  const charset = CHARSET.exec(contentType ?? '')?.[1];
+  return charset === undefined || UTF8.test(charset);
 }
 
 /** JSON.parse of UTF-8 bytes (a leading byte order mark is dropped) whose first token opens an object or array. */
