@@ -172,7 +172,12 @@ export async function verifyPacts(options: VerifyOptions): Promise<VerificationR
           const m = await messages.message(event);
           // The body is JSON whatever Content-Type the delivery carries; the delivery's headers go along as metadata.
           return {
-            __pactMessageMetadata: { ...m.headers, contentType: 'application/json', event },
+            __pactMessageMetadata: {
+              ...signatureHeaders(m.headers),
+              deliveredContentType: m.headers['content-type'] ?? '',
+              contentType: 'application/json',
+              event,
+            },
             message: m.body,
           };
         } catch (error) {
@@ -243,6 +248,10 @@ export async function verifyPacts(options: VerifyOptions): Promise<VerificationR
       throw Object.assign(new CannotRunError(`cannot reach ${target}/v1: ${unreachable}`), { report });
     return report;
   }
+}
+
+function signatureHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => name.startsWith('x-fc-')));
 }
 
 /** Fetch a token before anything else: an unreachable provider or refused credentials end the run here. */
