@@ -106,6 +106,7 @@ async function writeShopPacts(): Promise<void> {
     .addInteraction()
     .given('an approved order exists', { amount: 2500 })
     .uponReceiving('an order request for an approved order')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Pact provider-state expression, not a template.
     .withRequest('GET', fromProviderState('/v1/orders/${orderId}', `/v1/orders/${ORDER_ID}`), (req) =>
       req.headers({ authorization: like('Bearer eyJ.shop.token') }),
     )
@@ -135,6 +136,7 @@ async function writeShopPacts(): Promise<void> {
     .addInteraction()
     .given('a captured order is completed', { amount: 1800 })
     .uponReceiving('an order request for a captured order')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Pact provider-state expression, not a template.
     .withRequest('GET', fromProviderState('/v1/orders/${orderId}', `/v1/orders/${ORDER_ID}`))
     .willRespondWith(200, (res) => res.jsonBody({ id: uuid(ORDER_ID), statusName: 'COMPLETED' }))
     .executeTest(async (server) => {
