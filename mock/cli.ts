@@ -6,6 +6,7 @@ import { relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { generateAdminToken, isLoopback } from './admin.js';
 import { createApp } from './app.js';
+import { registerContractCommand } from './cli/any-case.js';
 import { registerDriftCommand } from './cli/drift.js';
 import { registerRecordCommand } from './cli/record.js';
 import { parseDuration } from './clock.js';
@@ -294,6 +295,7 @@ function buildProgram(): Command {
     });
   registerRecordCommand(program);
   registerDriftCommand(program);
+  registerContractCommand(program);
   return program;
 }
 
