@@ -5,7 +5,7 @@
 // pact_verifier_cli) pointed at a `serve` process. An unreachable --base-url exits 2 with the cause.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,8 +145,41 @@ async function writeShopPacts(): Promise<void> {
     });
 }
 
+const customPacts = join(scratch, 'custom-pacts');
+const statesModule = join(scratch, 'states.mjs');
+
+/** A pact whose state only the shop's own states module knows. */
+async function writeCustomStatePact(): Promise<void> {
+  writeFileSync(
+    statesModule,
+    `export default {\n  'no order has this id': async () => ({ orderId: '0b0e6a4c-5d1f-4e8a-9c3b-2f7d6e5a4b3c' }),\n};\n`,
+  );
+  await new PactV4({
+    consumer: 'shop-backend-custom',
+    provider: 'flexfactor',
+    dir: customPacts,
+    logLevel: 'warn',
+  })
+    .addInteraction()
+    .given('no order has this id')
+    .uponReceiving('an order request for an id nobody issued')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Pact provider-state expression, not a template.
+    .withRequest('GET', fromProviderState('/v1/orders/${orderId}', `/v1/orders/${ORDER_ID}`), (req) =>
+      req.headers({ authorization: like('Bearer eyJ.shop.token') }),
+    )
+    .willRespondWith(404)
+    .executeTest(async (server) => {
+      const client = new ShopClient(server.url, 'k', 's');
+      client.useToken('eyJ.shop.token');
+      assert.equal((await client.order(ORDER_ID)).status, 404);
+    });
+}
+
 describe('the contract harness from an integrator project', { timeout: 180_000 }, () => {
-  before(writeShopPacts);
+  before(async () => {
+    await writeShopPacts();
+    await writeCustomStatePact();
+  });
   after(() => rmSync(scratch, { recursive: true, force: true }));
 
   test('verify: the shop pacts, negative interactions and the webhook message included, pass against the mock', async () => {
@@ -168,6 +201,15 @@ describe('the contract harness from an integrator project', { timeout: 180_000 }
     assert.equal(report.interactions.length, 5);
     const xml = readFileSync(junit, 'utf8');
     assert.match(xml, /<testsuite name="[^"]*shop-backend-flexfactor.json" tests="5" failures="0">/);
+  });
+
+  test('verify --states: the shop’s own provider states run next to the built-in ones', async () => {
+    const without = await runCli(['verify', '--pacts', customPacts, '--no-spec-check']);
+    assert.equal(without.code, 1, without.stdout + without.stderr);
+    assert.match(without.stdout, /Provider states with no handler[^\n]*\n {2}- no order has this id/);
+    const r = await runCli(['verify', '--pacts', customPacts, '--states', statesModule, '--no-spec-check']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /ok {3}an order request for an id nobody issued \(given "no order has this id"\)/);
   });
 
   test('verify: --provider leaves out other providers’ files; a name no file has is a usage error (exit 2)', async () => {
