@@ -225,7 +225,8 @@ export async function verifyPacts(options: VerifyOptions): Promise<VerificationR
     // A state nobody set up makes a pass meaningless (the example values may pass by chance): not verified.
     for (const i of interactions) {
       const missing = i.kind === 'http' ? i.states.filter((state) => !known.has(state)) : [];
-      for (const state of missing) i.problems.push(`provider state "${state}" has no handler (add it with --states)`);
+      for (const state of missing)
+        i.problems.push(`provider state "${state}" has no handler (add it with --states)`);
       if (missing.length > 0) i.ok = false;
     }
 
