@@ -54,9 +54,9 @@ test('the shell walkthroughs (README, then the admin API) run against a listenin
       .replaceAll('127.0.0.1:4848', `127.0.0.1:${running.port}`);
     assert.ok(script.includes('curl'), 'the README has a bash walkthrough');
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { timeout: 20_000 });
-    // The walkthrough's challenge (PROCESSING), then the admin example: the clock is running (not frozen), and an
-    // hour later the last thing in the journal is the challenge's transition to COMPLETED.
-    assert.deepEqual(stdout.trim().split('\n'), ['PROCESSING', 'false', 'transition']);
+    // The walkthrough's challenge (PROCESSING) and the replayed gateway timeout, then the admin example: the clock
+    // is running (not frozen), and an hour later the last thing in the journal is the challenge's transition.
+    assert.deepEqual(stdout.trim().split('\n'), ['PROCESSING', '504001', 'false', 'transition']);
   } finally {
     await running.close();
   }
@@ -68,10 +68,34 @@ test('every TypeScript example that is a test passes, importing the package by n
   mkdirSync('.readme-examples', { recursive: true });
   // A clean environment: inherited NODE_TEST_CONTEXT would make the child report to this runner instead.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-  for (const [index, example] of examples.entries()) {
+  const files = examples.map((example, index) => {
     assert.ok(example.code.includes("from 'flexfactor-mock'"), example.file);
     const file = `.readme-examples/example-${index}.test.ts`;
     writeFileSync(file, example.code);
+    return file;
+  });
+  // Type-checked as a user's strict project would compile them, against the built package's declarations.
+  await run(
+    process.execPath,
+    [
+      'node_modules/typescript/bin/tsc',
+      '--ignoreConfig',
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+      ...files,
+    ],
+    { timeout: 60_000 },
+  ).catch((e: { stdout?: string }) => assert.fail(`the examples do not compile:\n${e.stdout}`));
+  for (const [index, example] of examples.entries()) {
+    const file = files[index] ?? '';
     const { stdout } = await run(
       process.execPath,
       ['--import', 'tsx', '--test', '--test-reporter=tap', file],
@@ -205,8 +229,16 @@ const RUN_ELSEWHERE: { where: string; test: (b: CodeBlock) => boolean }[] = [
 // Blocks no test runs, each with the reason. Keep this list short; prefer running an example.
 const NOT_RUN: { why: string; test: (b: CodeBlock) => boolean }[] = [
   {
-    why: 'installs, starts and tests this repository: CI runs exactly these commands (.ci/run)',
-    test: (b) => b.file === 'README.md' && b.language === 'sh' && b.code.startsWith('npm install\n'),
+    why: "the repository's own commands: CI runs npm ci and npm test (.ci/run), test/process.test.ts starts the server as npm start does",
+    test: (b) => b.file === 'README.md' && b.code.startsWith('npm ci\nnpm start'),
+  },
+  {
+    why: 'installs the packed package into a project: the job of the pack-and-install test',
+    test: (b) => b.file === 'README.md' && b.code.includes('npm install --save-dev ./flexfactor-mock-'),
+  },
+  {
+    why: 'the CI-service lines need `serve --ready-file` and `wait` from the command-line work, whose test runs the recipe',
+    test: (b) => b.file === 'README.md' && b.code.includes('flexfactor-mock wait --url'),
   },
   {
     why: 'installs packages from the registry and verifies against the real sandbox with secrets',
