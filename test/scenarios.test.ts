@@ -294,6 +294,21 @@ describe('transport faults on real sockets', () => {
     assert.equal((await hung).status, null);
     await running.close(100);
   });
+
+  test('a hang that arrives after close() is dropped at once, not left open with nothing to end it', async () => {
+    const { app } = appWith();
+    const running = await listen(app, { port: 0 });
+    try {
+      const auth = { authorization: `Bearer ${await tokenFor(app)}` };
+      app.mock.scenarios?.close();
+      // The client's own 10 s timeout only turns a regression into a failure instead of a hung test.
+      const seen = await get(running.url, { ...auth, 'x-mock-scenario': 'client-timeout' }, 10_000);
+      assert.equal(seen.status, null);
+      assert.notEqual(seen.error, 'TIMEOUT');
+    } finally {
+      await running.close(100);
+    }
+  });
 });
 
 describe('applied, but the response was lost', () => {

@@ -406,6 +406,11 @@ export class ScenarioEngine {
       return 'handled';
     }
     if (fault?.type === 'hang') {
+      // A request that arrives after close() would hang with nothing left to end it: drop it at once.
+      if (this.#closed) {
+        res.req.socket.destroy();
+        return 'handled';
+      }
       // Never answer: the client's own timeout ends it, or close() / the server's closeAllConnections.
       this.#hung.add(res);
       res.once('close', () => this.#hung.delete(res));
