@@ -68,10 +68,12 @@ describe('the packed package in an empty project', { timeout: 600_000 }, () => {
     assert.ok(install.includes(NPM_FLAGS.join(' ')), 'the offline-friendly flags');
   });
 
-  test('the install brings no devDependency, runs no script, and ships the contracts and a LICENSE', () => {
+  test('the install brings no devDependency, runs no script, and ships the contracts and a LICENSE', (t) => {
+    const lock = JSON.parse(readFileSync(join(packed.project, 'node_modules/.package-lock.json'), 'utf8'));
+    t.diagnostic(`a user's install: ${Object.keys(lock.packages).length} packages`);
     const installed = readdirSync(join(packed.project, 'node_modules'));
     for (const dev of Object.keys(PKG.devDependencies)) {
-      if (dev === 'typescript' || dev === '@types/node') continue; // the consumer's own, installed on purpose
+      if (dev === '@types/node') continue; // a dependency of @types/express, which the public types need
       assert.ok(!existsSync(join(packed.project, 'node_modules', dev)), `${dev} is not installed`);
     }
     assert.ok(installed.includes('flexfactor-mock'));
@@ -162,6 +164,9 @@ try {
           skipLibCheck: false,
           noEmit: true,
           types: ['node'],
+          // The consumer's Node types: ours (a TypeScript project has its own); everything else resolves from
+          // the installed package and its dependencies only.
+          typeRoots: [join(REPO, 'node_modules/@types')],
         },
         include: ['consumer.ts', 'typo.ts'],
       }),
@@ -190,8 +195,8 @@ export async function typo(): Promise<unknown> {
 }
 `,
     );
-    const tsc = join(packed.project, 'node_modules/.bin/tsc');
-    const result = await exec(tsc, ['-p', 'tsconfig.json'], { cwd: packed.project });
+    const tsc = join(REPO, 'node_modules/typescript/bin/tsc');
+    const result = await exec(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: packed.project });
     const errors = result.stdout.split('\n').filter((line) => /error TS\d+/.test(line));
     assert.equal(errors.length, 2, `only the two typos fail:\n${result.stdout}`);
     assert.ok(
@@ -303,7 +308,66 @@ export async function typo(): Promise<unknown> {
       await stop(server.child);
     }
   });
+
+  // Last: it installs the optional peers that (d) must not find. Pact 17 declares Node >= 22 in its engines, yet its
+  // verifier runs here on Node 20; the peer range allows both majors, and 16.5 is what our own suite runs.
+  test('with the newest Pact major installed, verify replays a pact against the mock', async (t) => {
+    const install = await exec(
+      'npm',
+      [
+        'install',
+        '--save-dev',
+        ...NPM_FLAGS,
+        '@pact-foundation/pact@^17',
+        `${COMPARATOR}@${PKG.peerDependencies[COMPARATOR]}`,
+      ],
+      { cwd: packed.project, timeoutMs: 240_000 },
+    );
+    assert.equal(install.code, 0, install.stderr);
+    const pact = JSON.parse(
+      readFileSync(join(packed.project, 'node_modules/@pact-foundation/pact/package.json'), 'utf8'),
+    );
+    t.diagnostic(`@pact-foundation/pact ${pact.version} on Node ${process.versions.node}`);
+    assert.match(pact.version, /^17\./);
+    mkdirSync(join(packed.project, 'pacts'), { recursive: true });
+    writeFileSync(join(packed.project, 'pacts/consumer-flexfactor.json'), JSON.stringify(TOKEN_PACT));
+    const verify = await exec(bin, ['verify'], { cwd: packed.project, timeoutMs: 120_000 });
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, /1 of 1 interactions verified/);
+  });
 });
+
+const COMPARATOR = '@pactflow/openapi-pact-comparator';
+
+/** A consumer's pact with one interaction (a token request), in the V4 format pact-js 16 and 17 write. */
+const TOKEN_PACT = {
+  consumer: { name: 'pack-test-consumer' },
+  provider: { name: 'flexfactor-core-api' },
+  interactions: [
+    {
+      type: 'Synchronous/HTTP',
+      description: 'a request for an access token',
+      pending: false,
+      request: {
+        method: 'POST',
+        path: '/v1/oauth2/token',
+        headers: { 'Content-Type': ['application/json'] },
+        body: {
+          content: { AppKey: DEFAULT_MERCHANT.appKey, AppSecret: DEFAULT_MERCHANT.appSecret },
+          contentType: 'application/json',
+          encoded: false,
+        },
+      },
+      response: {
+        status: 200,
+        headers: { 'Content-Type': ['application/json'] },
+        body: { content: { accessToken: 'a.b.c' }, contentType: 'application/json', encoded: false },
+        matchingRules: { body: { '$.accessToken': { combine: 'AND', matchers: [{ match: 'type' }] } } },
+      },
+    },
+  ],
+  metadata: { pactSpecification: { version: '4.0' } },
+};
 
 /** The consumer project's own test: what its `npm test` runs in the recipes. */
 function writeClientTest(project: string): void {

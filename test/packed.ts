@@ -12,14 +12,6 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 export const REPO = resolve(import.meta.dirname, '..');
-const LOCK = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8'));
-
-/** The version of a package our lockfile pins, so the consumer's own tools come from the npm cache. */
-export function lockedVersion(name: string): string {
-  const version = LOCK.packages[`node_modules/${name}`]?.version;
-  assert.ok(version, `${name} is in package-lock.json`);
-  return version;
-}
 
 export interface Packed {
   dir: string;
@@ -36,8 +28,8 @@ export const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline'];
 
 /**
  * Pack the repository (already built by `npm test`: packing with --ignore-scripts skips the prepack rebuild, which
- * would delete dist/ under the test files running in parallel) and install the tarball into a new project, with
- * the consumer's own TypeScript and Node types next to it.
+ * would delete dist/ under the test files running in parallel) and install the tarball into a new project: exactly
+ * the documented install, nothing else, so the project's node_modules is what a user gets.
  */
 export async function packAndInstall(): Promise<Packed> {
   const dir = mkdtempSync(join(tmpdir(), 'flexfactor-pack-'));
@@ -61,18 +53,11 @@ export async function packAndInstall(): Promise<Packed> {
       scripts: { test: 'node client.test.mjs' },
     }),
   );
-  const install = await run(
-    'npm',
-    [
-      'install',
-      '--save-dev',
-      ...NPM_FLAGS,
-      `./${info.filename}`,
-      `typescript@${lockedVersion('typescript')}`,
-      `@types/node@${lockedVersion('@types/node')}`,
-    ],
-    { cwd: project, env: npmEnv(), maxBuffer: 16 * 1024 * 1024 },
-  );
+  const install = await run('npm', ['install', '--save-dev', ...NPM_FLAGS, `./${info.filename}`], {
+    cwd: project,
+    env: npmEnv(),
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return {
     dir,
     project,
