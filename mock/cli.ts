@@ -101,6 +101,8 @@ async function serve(options: ServeOptions): Promise<void> {
   if (adminToken && !options.adminToken) {
     process.stderr.write(`admin API token (non-loopback bind): ${adminToken}\n`);
   }
+  // The ready file first: whoever sees the start line may rely on the file being there.
+  if (options.readyFile) writeReadyFile(options.readyFile, `${running.url}/v1`);
   const m = DEFAULT_MERCHANT;
   // The default credentials are the mock's own published sandbox values (README), not secrets of anyone's.
   process.stdout.write(
@@ -109,7 +111,6 @@ async function serve(options: ServeOptions): Promise<void> {
       (options.merchants ? ` (+ merchants from ${options.merchants})` : '') +
       '\n',
   );
-  if (options.readyFile) writeReadyFile(options.readyFile, `${running.url}/v1`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -97,7 +97,14 @@ export function startServer(
   file: string,
   args: string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv },
-): Promise<{ child: ChildProcess; url: string; line: string; stderr: () => string }> {
+): Promise<{
+  child: ChildProcess;
+  url: string;
+  line: string;
+  stderr: () => string;
+  /** Resolves once stderr matches (stdout and stderr are separate pipes: one may arrive before the other). */
+  stderrMatching: (pattern: RegExp) => Promise<string>;
+}> {
   const child = spawn(file, args, {
     cwd: options.cwd,
     env: options.env ?? npmEnv(),
@@ -108,24 +115,39 @@ export function startServer(
   child.stderr?.on('data', (chunk: Buffer) => {
     err += chunk.toString();
   });
+  const stderrMatching = (pattern: RegExp) =>
+    new Promise<string>((found, missing) => {
+      const closed = () => missing(new Error(`stderr never matched ${pattern}: ${err}`));
+      const check = () => {
+        if (!pattern.test(err)) return false;
+        child.stderr?.off('data', check);
+        child.off('close', closed);
+        found(err);
+        return true;
+      };
+      if (check()) return;
+      child.stderr?.on('data', check);
+      child.once('close', closed);
+    });
   return new Promise((done, fail) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const line = out.split('\n').find((l) => l.includes('listening on'));
       const match = line && /listening on (http:\/\/[^\s/]+)\/v1/.exec(line);
-      if (match?.[1] && out.includes('\n'))
-        done({ child, url: match[1], line: line ?? '', stderr: () => err });
+      if (match?.[1] && out.includes('\n')) {
+        done({ child, url: match[1], line: line ?? '', stderr: () => err, stderrMatching });
+      }
     });
     child.once('exit', (code) => fail(new Error(`exited with ${code} before listening: ${out}${err}`)));
   });
 }
 
-/** SIGTERM a server this test started and wait for it to exit. */
+/** SIGTERM a server this test started and wait until it exited and its output was read to the end. */
 export async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await exited;
+  if (child.stdout?.closed !== false && child.exitCode !== null) return;
+  const closed = once(child, 'close');
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  await closed;
 }
 
 /** The fenced code blocks of a Markdown file with this info string (```sh, ```yaml …), in order. */
