@@ -9,6 +9,7 @@ import { apiError } from './catalog.js';
 import { parseDuration, toMs } from './clock.js';
 import { type CompiledOperation, Contract, checkRequest, defaultSpecPath } from './contract.js';
 import type { Engine } from './engine.js';
+import { packageInfo } from './package-info.js';
 import { changeProviderState } from './provider-states.js';
 
 export const ADMIN_PREFIX = '/__admin';
@@ -28,7 +29,6 @@ interface AdminCall {
 type AdminHandler = (call: AdminCall) => unknown | Promise<unknown>;
 
 const started = Date.now();
-const VERSION = '0.1.0';
 
 function clockView(engine: Engine) {
   const now = engine.clock.now();
@@ -74,7 +74,7 @@ export function resetSession(engine: Engine, session: string): void {
 const ADMIN_ROUTES: Record<string, AdminHandler> = {
   adminHealth: ({ engine }) => ({
     status: 'ok',
-    version: VERSION,
+    version: packageInfo().version,
     profile: engine.settings.profile,
     seed: engine.settings.seed,
     now: new Date(engine.clock.now()).toISOString(),
@@ -121,7 +121,7 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     const scenarios = scenariosOf(engine);
     return {
       scenarios: scenarios.list(),
-      problems: scenarios.problems().map((p) => JSON.stringify(p)),
+      problems: scenarios.problems(),
     };
   },
   adminSessionScenarios: ({ engine, session }) => ({
@@ -244,7 +244,11 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
     const allow = ops.map((op) => op.method.toUpperCase()).join(', ');
     router.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
   }
-  router.use((_req, _res, next) => next(apiError('404001', { detail: 'No such admin endpoint.' })));
+  // An unknown admin path lists the real ones: a typo under /__admin is the likely mistake, not a missing /v1/.
+  const known = [...contract.operations.values()]
+    .map((op) => `${op.method.toUpperCase()} ${op.path}`)
+    .join(', ');
+  router.use((_req, _res, next) => next(apiError('404100', { detail: `Admin paths: ${known}.` })));
   return router;
 }
 

@@ -28,6 +28,7 @@ import { registerProviderStates, type StateTable } from './provider-states.js';
 import { redactingLogger } from './redact.js';
 import { PARTNER_OPERATIONS, ROUTES } from './routes.js';
 import { ScenarioEngine } from './scenarios/engine.js';
+import { INDEX_PATHS, serviceIndex } from './service-index.js';
 import { DEFAULT_SESSION, type Session, Store } from './store.js';
 import { WebhookDispatcher, type WebhookOptions } from './webhooks/dispatcher.js';
 
@@ -159,6 +160,7 @@ export function createApp(options: MockOptions = {}): MockApp {
     const allow = ops.map((op) => op.method.toUpperCase()).join(', ');
     app.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
   }
+  app.get(INDEX_PATHS, serviceIndex(engine, { admin: options.admin !== false }));
   app.use((_req, _res, next) => next(apiError('404001')));
   app.use(handleError);
   return app;

@@ -119,6 +119,11 @@ export const ERROR_CATALOG = {
     title: 'No such endpoint.',
     fix: 'Check the path against contracts/openapi.yaml; every path starts with /v1/.',
   },
+  '404100': {
+    status: 404,
+    title: 'No such admin endpoint.',
+    fix: 'Use one of the admin paths listed in `detail`; contracts/admin.yaml describes each (the FlexFactor API itself is under /v1/).',
+  },
   '404002': {
     status: 404,
     title: 'Order not found.',

@@ -2,6 +2,7 @@
 // The command line: parse flags and environment, build the app, listen, print one line, shut down on signals.
 // `flexfactor-mock` (or `flexfactor-mock serve`) starts the server; `--help` lists every option.
 
+import { randomInt } from 'node:crypto';
 import { relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { generateAdminToken, isLoopback } from './admin.js';
@@ -10,7 +11,12 @@ import { registerContractCommand } from './cli/any-case.js';
 import { registerDriftCommand } from './cli/drift.js';
 import { registerRecordCommand } from './cli/record.js';
 import { parseDuration } from './clock.js';
+import { importWithPeers } from './commands/optional-import.js';
+import { checkScenarioDirs, writeReadyFile } from './commands/serve-support.js';
+import { addWaitCommand } from './commands/wait.js';
 import { DEFAULT_ACCOUNTS, DEFAULT_MERCHANT, loadAccountsFile } from './credentials.js';
+import { packageInfo } from './package-info.js';
+import { LOG_LEVELS, type LogLevel, serverLog } from './request-log.js';
 import { checkScenarioFolders } from './scenarios/index.js';
 import { DEFAULT_HOST, DEFAULT_PORT, listen } from './server.js';
 import { parseReceiverSpec } from './webhooks/dispatcher.js';
@@ -37,7 +43,9 @@ interface ServeOptions {
   port: number;
   host: string;
   profile: 'strict' | 'lenient';
-  seed: number;
+  seed?: number;
+  log: LogLevel;
+  readyFile?: string;
   merchants?: string;
   startTime?: string;
   freezeTime?: boolean;
@@ -63,13 +71,20 @@ async function loadStates(path: string) {
 async function serve(options: ServeOptions): Promise<void> {
   // Beyond loopback the admin API is guarded by a token: the given one, or a fresh one printed below.
   const adminToken = options.adminToken ?? (isLoopback(options.host) ? undefined : generateAdminToken());
+  // A long-running server draws a fresh seed per start, so its orderSessionKeys and GUIDs never repeat those of a
+  // previous run (they would collide in a developer's database); --seed reproduces a run. In-process, seed 1.
+  const seed = options.seed ?? randomInt(1, 2 ** 31 - 1);
+  checkScenarioDirs(options.scenarios);
+  const log = serverLog(options.log);
   const accounts = options.merchants
     ? [...DEFAULT_ACCOUNTS, ...loadAccountsFile(options.merchants)]
     : DEFAULT_ACCOUNTS;
   const app = createApp({
     profile: options.profile,
-    seed: options.seed,
+    seed,
     accounts,
+    logger: log.logger,
+    ...(log.hook ? { hooks: [log.hook] } : {}),
     clock: {
       ...(options.startTime ? { start: options.startTime } : {}),
       frozen: options.freezeTime ?? false,
@@ -91,14 +106,18 @@ async function serve(options: ServeOptions): Promise<void> {
     maxOrders: options.maxOrders,
     ...(options.states ? { stateHandlers: await loadStates(options.states) } : {}),
   });
+  // Scenario folders of the user are read now, so a bad file is reported at start (file:line), not at first use.
+  if (options.scenarios.length > 0) app.mock.scenarios?.problems();
   const running = await listen(app, { port: options.port, host: options.host });
   if (adminToken && !options.adminToken) {
     process.stderr.write(`admin API token (non-loopback bind): ${adminToken}\n`);
   }
+  // The ready file first: whoever sees the start line may rely on the file being there.
+  if (options.readyFile) writeReadyFile(options.readyFile, `${running.url}/v1`);
   const m = DEFAULT_MERCHANT;
   // The default credentials are the mock's own published sandbox values (README), not secrets of anyone's.
   process.stdout.write(
-    `FlexFactor mock listening on ${running.url}/v1 (profile ${options.profile}, seed ${options.seed}) — ` +
+    `FlexFactor mock listening on ${running.url}/v1 (profile ${options.profile}, seed ${seed}${options.seed === undefined ? `; --seed ${seed} reproduces this run` : ''}) — ` +
       `AppKey ${m.appKey} AppSecret ${m.appSecret} MID ${m.mid} tokenization key ${m.tokenizationKey}` +
       (options.merchants ? ` (+ merchants from ${options.merchants})` : '') +
       '\n',
@@ -113,6 +132,7 @@ async function serve(options: ServeOptions): Promise<void> {
       const pending = app.mock.webhooks?.deliveries({ status: 'pending' }).length ?? 0;
       if (pending > 0)
         process.stderr.write(`${pending} webhook deliveries were still pending and were not sent\n`);
+      log.flush();
       process.exit(0);
     });
   };
@@ -123,8 +143,9 @@ async function serve(options: ServeOptions): Promise<void> {
 function buildProgram(): Command {
   const program = new Command('flexfactor-mock')
     .description('A local, domain-true mock of the FlexFactor Core API v1')
+    .version(packageInfo().version, '-V, --version', 'print the version')
     .showHelpAfterError();
-  program
+  const serveCommand = program
     .command('serve', { isDefault: true })
     .description('start the mock server (the default command)')
     .addOption(
@@ -142,10 +163,20 @@ function buildProgram(): Command {
         .default('strict'),
     )
     .addOption(
-      new Option('--seed <n>', 'seed for GUIDs and fake data')
-        .default(1)
-        .argParser(integer('--seed', 0, 2 ** 31 - 1)),
+      new Option(
+        '--seed <n>',
+        'seed for GUIDs and fake data (default: a fresh one per start, printed)',
+      ).argParser(integer('--seed', 0, 2 ** 31 - 1)),
     )
+    .addOption(
+      new Option(
+        '--log <level>',
+        'info adds one line per request (method, path, status, ms, session, scenario)',
+      )
+        .choices(LOG_LEVELS)
+        .default('warn'),
+    )
+    .addOption(new Option('--ready-file <path>', 'once listening, write the base URL (…/v1) to this file'))
     .addOption(new Option('--merchants <file>', 'YAML/JSON file with more merchant and partner accounts'))
     .addOption(new Option('--start-time <iso>', 'start the virtual clock at this instant'))
     .addOption(
@@ -229,6 +260,13 @@ function buildProgram(): Command {
         process.exit(1);
       }
     });
+  // The default command's options belong in the top-level help too: most users never type `serve`.
+  program.addHelpText(
+    'after',
+    () =>
+      `\nOptions of serve (the default command):\n${serveCommand.helpInformation().split('Options:\n')[1] ?? ''}`,
+  );
+  addWaitCommand(program);
   program
     .command('scenarios:check')
     .description(
@@ -290,7 +328,10 @@ function buildProgram(): Command {
     .addOption(new Option('--junit <file>', 'also write the report as JUnit XML'))
     .action(async (options) => {
       // Loaded on demand: Pact is a development dependency, and serving must not pay for it.
-      const { runVerifyCommand } = await import('../contracts/pact/verify.js');
+      const { runVerifyCommand } = await importWithPeers(
+        () => import('../contracts/pact/verify.js'),
+        'verify',
+      );
       process.exitCode = await runVerifyCommand(options);
     });
   registerRecordCommand(program);

@@ -193,7 +193,7 @@ test('every command-line option in --help is in the docs, and the options block 
   );
   assert.ok(usage, 'docs/cli.md shows the usage');
   const helpOptions = new Set<string>();
-  for (const command of ['serve', 'verify', 'scenarios:check', 'record', 'drift', 'contract']) {
+  for (const command of ['serve', 'verify', 'scenarios:check', 'record', 'drift', 'contract', 'wait']) {
     const { stdout } = await run(process.execPath, ['dist/mock/cli.js', command, '--help']);
     for (const option of stdout.match(/--[a-z][a-z-]+/g) ?? []) {
       if (option === '--help') continue;
@@ -224,7 +224,28 @@ const RUN_ELSEWHERE: { where: string; test: (b: CodeBlock) => boolean }[] = [
     where: 'test/scenarios-library.test.ts runs the scenario file example',
     test: (b) => b.file === 'docs/scenarios.md' && b.code.includes('yaml-language-server'),
   },
+  {
+    where: 'test/cli.test.ts compares the request-log line of docs/cli.md with a real one',
+    test: (b) => b.file === 'docs/cli.md' && b.language === 'json' && b.code.includes('"msg":"request"'),
+  },
+  {
+    where:
+      'test/pack.test.ts runs the CI-service recipe of docs/ci-service.md verbatim; the README shows the same lines',
+    test: (b) => b.file === 'README.md' && b.code === CI_RECIPE,
+  },
 ];
+
+// The README's CI-service recipe is the tested one in docs/ci-service.md, character for character.
+const [ciRecipe] = codeBlocks('docs/ci-service.md', 'sh');
+const CI_RECIPE = ciRecipe?.code;
+
+test('the README shows the CI-service recipe that the pack test runs', () => {
+  assert.ok(CI_RECIPE, 'docs/ci-service.md has its sh recipe');
+  assert.ok(
+    codeBlocks('README.md', 'sh').some((b) => b.code === CI_RECIPE),
+    'README.md shows the recipe of docs/ci-service.md unchanged',
+  );
+});
 
 // Blocks no test runs, each with the reason. Keep this list short; prefer running an example.
 const NOT_RUN: { why: string; test: (b: CodeBlock) => boolean }[] = [
@@ -235,10 +256,6 @@ const NOT_RUN: { why: string; test: (b: CodeBlock) => boolean }[] = [
   {
     why: 'installs the packed package into a project: the job of the pack-and-install test',
     test: (b) => b.file === 'README.md' && b.code.includes('npm install --save-dev ./flexfactor-mock-'),
-  },
-  {
-    why: 'the CI-service lines need `serve --ready-file` and `wait` from the command-line work, whose test runs the recipe',
-    test: (b) => b.file === 'README.md' && b.code.includes('flexfactor-mock wait --url'),
   },
   {
     why: 'installs packages from the registry and verifies against the real sandbox with secrets',
