@@ -6,7 +6,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { apiError } from './catalog.js';
-import { parseDuration, toMs } from './clock.js';
+import { ClockRangeError, parseDuration, toMs } from './clock.js';
 import { type CompiledOperation, Contract, checkRequest, defaultSpecPath } from './contract.js';
 import type { Engine } from './engine.js';
 
@@ -32,6 +32,16 @@ function clockView(engine: Engine) {
   return { now: new Date(now).toISOString(), nowMs: now, frozen: engine.clock.isFrozen() };
 }
 
+/** Run a clock change; an input outside the clock's range is the client's mistake (400020), not a server error. */
+function moveClock(change: () => unknown): void {
+  try {
+    change();
+  } catch (error) {
+    if (error instanceof ClockRangeError) throw apiError('400020', { detail: error.message });
+    throw error;
+  }
+}
+
 /** Let due order fates and webhook deliveries run before answering a clock change. */
 async function settled(engine: Engine) {
   engine.store.settleDue(engine.clock.now());
@@ -41,7 +51,7 @@ async function settled(engine: Engine) {
 
 function instant(value: unknown, field: string): number {
   try {
-    return toMs(String(value));
+    return toMs(typeof value === 'number' ? value : String(value));
   } catch {
     throw apiError('400001', {
       errors: { [field]: ['Send an ISO 8601 instant, e.g. 2026-06-01T00:00:00Z.'] },
@@ -87,7 +97,8 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
   adminSessions: ({ engine }) => ({ sessions: engine.store.sessionNames() }),
   adminClock: ({ engine }) => clockView(engine),
   adminClockFreeze: ({ engine, body }) => {
-    engine.clock.freeze(body?.at === undefined ? undefined : instant(body.at, 'at'));
+    const at = body?.at === undefined ? undefined : instant(body.at, 'at');
+    moveClock(() => engine.clock.freeze(at));
     return settled(engine);
   },
   adminClockUnfreeze: ({ engine }) => {
@@ -101,7 +112,7 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     } catch (error) {
       throw apiError('400001', { errors: { by: [(error as Error).message] } });
     }
-    engine.clock.advance(ms);
+    moveClock(() => engine.clock.advance(ms));
     return settled(engine);
   },
   adminClockSet: ({ engine, body }) => {
@@ -111,7 +122,7 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
         errors: { to: ['The clock only moves forward: send an instant after now.'] },
       });
     }
-    engine.clock.set(to);
+    moveClock(() => engine.clock.set(to));
     return settled(engine);
   },
   adminScenarios: ({ engine }) => {

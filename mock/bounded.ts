@@ -99,3 +99,19 @@ export class Ledger<K extends object> {
     }
   }
 }
+
+/**
+ * A string that shares no memory with its source. V8 answers `s.slice()` and other substring operations with a view
+ * into the parent string, which then stays alive as long as the piece does: a stored 8 KB prefix of a 60 KB body kept
+ * all 60 KB. A JSON round trip always builds a new flat string (and keeps lone surrogates exactly).
+ */
+export function ownCopy(text: string): string {
+  // Below V8's minimum sliced length (13) a substring is always a fresh copy.
+  if (text.length < 13) return text;
+  return JSON.parse(JSON.stringify(text)) as string;
+}
+
+/** Rough bytes a string costs in the heap (two-byte strings cost twice; the header is small enough to ignore here). */
+export function stringBytes(text: string): number {
+  return text.length * 2 + 16;
+}

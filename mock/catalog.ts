@@ -79,6 +79,11 @@ export const ERROR_CATALOG = {
     title: 'Malformed HTTP request.',
     fix: 'The request line or headers could not be parsed (invalid characters, a bad Content-Length or Transfer-Encoding, a body shorter than its Content-Length). Send a well-formed HTTP/1.1 request.',
   },
+  '400020': {
+    status: 400,
+    title: 'Clock value out of range.',
+    fix: 'Keep the virtual clock within 100 years of the real current time: advance by a duration from 0 to 100 years (e.g. 30s, 10m, 2h, 3d) and set or freeze it at an ISO 8601 instant in that range.',
+  },
   '401001': {
     status: 401,
     title: 'Missing bearer token.',
