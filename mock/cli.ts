@@ -48,6 +48,10 @@ interface ServeOptions {
   webhookContentType?: string;
   adminToken?: string;
   maxOrders: number;
+  tokenKey?: string;
+  reproducibleTokens?: boolean;
+  journalBytes: number;
+  scenarioMaxBytes: number;
 }
 
 async function serve(options: ServeOptions): Promise<void> {
@@ -72,6 +76,7 @@ async function serve(options: ServeOptions): Promise<void> {
       defaults: options.scenario,
       strict: options.strictScenarios ?? false,
       watch: true,
+      maxFileBytes: options.scenarioMaxBytes,
     },
     webhooks: {
       receivers: options.webhookUrl ?? [],
@@ -79,6 +84,9 @@ async function serve(options: ServeOptions): Promise<void> {
     },
     ...(adminToken ? { adminToken } : {}),
     maxOrders: options.maxOrders,
+    journalBytes: options.journalBytes,
+    ...(options.tokenKey !== undefined ? { tokenKey: options.tokenKey } : {}),
+    reproducibleTokens: options.reproducibleTokens ?? false,
   });
   const running = await listen(app, { port: options.port, host: options.host });
   if (adminToken && !options.adminToken) {
@@ -204,6 +212,33 @@ function buildProgram(): Command {
         .default(20_000)
         .argParser(integer('--max-orders', 100, 10_000_000)),
     )
+    .addOption(
+      new Option(
+        '--token-key <secret>',
+        'sign tokens with this secret (tokens survive restarts; anyone who knows it can mint tokens)',
+      )
+        .env('FLEXFACTOR_MOCK_TOKEN_KEY')
+        .argParser((value: string) => {
+          if (value.length < 8) throw new InvalidArgumentError('--token-key must be at least 8 characters.');
+          return value;
+        }),
+    )
+    .addOption(
+      new Option(
+        '--reproducible-tokens',
+        'derive the token key from --seed: byte-identical tokens on every run (forgeable: tests only)',
+      ).conflicts('tokenKey'),
+    )
+    .addOption(
+      new Option('--journal-bytes <bytes>', 'byte budget of the request journal (oldest entries go first)')
+        .default(32 * 1024 * 1024, '32 MiB')
+        .argParser(integer('--journal-bytes', 64 * 1024, 2 ** 31)),
+    )
+    .addOption(
+      new Option('--scenario-max-bytes <bytes>', 'largest scenario file or bodyFile that is loaded')
+        .default(1024 * 1024, '1 MiB')
+        .argParser(integer('--scenario-max-bytes', 1024, 64 * 1024 * 1024)),
+    )
     .action(async (options: ServeOptions) => {
       try {
         await serve(options);
@@ -218,8 +253,15 @@ function buildProgram(): Command {
       'validate scenario files without starting the server (default: the built-in scenarios/ folder)',
     )
     .argument('[folders...]', 'folders of scenario files')
-    .action((folders: string[]) => {
-      const result = checkScenarioFolders(folders.length > 0 ? folders : undefined);
+    .addOption(
+      new Option('--scenario-max-bytes <bytes>', 'largest scenario file or bodyFile that is loaded')
+        .default(1024 * 1024, '1 MiB')
+        .argParser(integer('--scenario-max-bytes', 1024, 64 * 1024 * 1024)),
+    )
+    .action((folders: string[], options: { scenarioMaxBytes: number }) => {
+      const result = checkScenarioFolders(folders.length > 0 ? folders : undefined, {
+        maxFileBytes: options.scenarioMaxBytes,
+      });
       for (const p of result.problems) {
         const shown = relative(process.cwd(), p.file);
         process.stderr.write(
