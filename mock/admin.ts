@@ -225,7 +225,11 @@ export function isLoopback(host: string): boolean {
 export function adminRouter(engine: Engine, options: { token?: string } = {}): Router {
   const contract = loadAdminContract();
   const router = Router();
-  const json = express.json({ limit: 64 * 1024 });
+  const parseJson = express.json({ limit: 64 * 1024 });
+  // body-parser's typed errors (too large, not JSON…) are mapped by the app's error handler; an untyped 4xx is a body
+  // that could not be decoded (gzip or br bytes that do not inflate), which was a 500 here.
+  const json: RequestHandler = (req, res, next) =>
+    parseJson(req, res, (error?: unknown) => next(error === undefined ? undefined : adminBodyError(error)));
   const guard: RequestHandler = (req, _res, next) => {
     if (!options.token) return next();
     const given =
@@ -252,6 +256,15 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
   }
   router.use((_req, _res, next) => next(apiError('404001', { detail: 'No such admin endpoint.' })));
   return router;
+}
+
+function adminBodyError(error: unknown): unknown {
+  const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
+  if (type !== undefined || typeof status !== 'number' || status < 400 || status > 499) return error;
+  const message = String((error as Error).message ?? 'unreadable').replace(/[\r\n]/g, ' ');
+  return apiError('400002', {
+    detail: `The body could not be read (${message}); send it uncompressed or correctly encoded.`,
+  });
 }
 
 function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): RequestHandler {

@@ -271,6 +271,11 @@ function locals(res: Response): Locals {
 
 function resolveSession(engine: Engine): RequestHandler {
   return (req, res, next) => {
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); listen() turns off Node's own check so the answer is a catalog problem.
+    if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
+      next(apiError('400021'));
+      return;
+    }
     const name = req.get(SESSION_HEADER) ?? DEFAULT_SESSION;
     if (!SESSION_PATTERN.test(name)) {
       // No session: a request refused for its session name must not create (or evict) one (hardening, issue 7).
