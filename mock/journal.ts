@@ -282,8 +282,10 @@ export class Journal {
         durationMs: exchange.durationMs,
         scenarios: scenarioList(exchange.scenarios),
         operationId: exchange.operationId,
-        requestHeaders: copyHeaders(redactHeaders(exchange.requestHeaders)),
-        responseHeaders: copyHeaders(redactHeaders(exchange.responseHeaders)),
+        // Header values are strings of their own (Node's parser builds each from its buffer; response headers are
+        // ours): no copy needed on this per-request path.
+        requestHeaders: redactHeaders(exchange.requestHeaders),
+        responseHeaders: redactHeaders(exchange.responseHeaders),
         requestBody,
         responseBody,
         orderIds: orderIdsOf(exchange),
