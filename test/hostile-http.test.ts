@@ -137,3 +137,29 @@ describe('hostile request sizes: the order and idempotency stores stay within th
     assert.equal(health.status, 200);
   });
 });
+
+describe('hostile body shapes', { timeout: 60_000 }, () => {
+  let live: Live;
+  before(async () => {
+    live = await startLive();
+  });
+  after(() => live.close());
+
+  test('a body of 80,000 keys is refused before anything walks it', async () => {
+    const token = await live.token();
+    const keys: Record<string, number> = {};
+    for (let i = 0; i < 80_000; i++) keys[`k${i}`] = 1;
+    const res = await live.call('POST', '/v1/evaluate', {
+      headers: { authorization: `Bearer ${token}` },
+      body: { ...evaluateBody(), ...keys },
+    });
+    assert.equal(res.status, 400, res.text.slice(0, 300));
+    assert.equal(res.body.code, '400001');
+    assert.match(res.body.errors.$[0], /more than 10000 values/);
+    const ok = await live.call('POST', '/v1/evaluate', {
+      headers: { authorization: `Bearer ${token}` },
+      body: evaluateBody(),
+    });
+    assert.equal(ok.status, 200);
+  });
+});
