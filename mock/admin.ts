@@ -9,6 +9,7 @@ import { apiError } from './catalog.js';
 import { ClockRangeError, parseDuration, toMs } from './clock.js';
 import { type CompiledOperation, Contract, checkRequest, defaultSpecPath } from './contract.js';
 import type { Engine } from './engine.js';
+import { changeProviderState } from './provider-states.js';
 
 export const ADMIN_PREFIX = '/__admin';
 export const ADMIN_TOKEN_HEADER = 'x-mock-admin-token';
@@ -20,6 +21,8 @@ interface AdminCall {
   body: any;
   query: Record<string, unknown>;
   params: Record<string, string>;
+  /** This server's own origin, as the caller reached it over loopback (for set-ups that call the public API). */
+  origin: string;
 }
 
 type AdminHandler = (call: AdminCall) => unknown | Promise<unknown>;
@@ -195,6 +198,8 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     webhooksOf(engine).setFaults(session, body);
     return webhooksOf(engine).faults(session);
   },
+  adminProviderState: ({ engine, session, body, origin }) =>
+    changeProviderState(engine, session, origin, body),
   adminClearWebhookFaults: ({ engine, session }) => {
     webhooksOf(engine).clearFaults(session);
     return webhooksOf(engine).faults(session);
@@ -267,6 +272,12 @@ function adminBodyError(error: unknown): unknown {
   });
 }
 
+function ownOrigin(req: Request): string {
+  let address = req.socket.localAddress ?? '127.0.0.1';
+  if (address.startsWith('::ffff:')) address = address.slice(7);
+  return `http://${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort}`;
+}
+
 function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): RequestHandler {
   return async (req: Request, res: Response, next) => {
     try {
@@ -278,6 +289,7 @@ function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): Requ
         body,
         query,
         params: req.params as Record<string, string>,
+        origin: ownOrigin(req),
       });
       res
         .status(CREATED.has(op.id) ? 201 : 200)

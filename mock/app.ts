@@ -24,6 +24,7 @@ import type { Ctx, Engine, Exchange, Logger, Profile, Reply, RequestHooks } from
 import { Journal } from './journal.js';
 import { type BodyError, bodyError, declaresUtf8, readJsonBody } from './json-body.js';
 import { profileChecks } from './profile.js';
+import { registerProviderStates, type StateTable } from './provider-states.js';
 import { redactingLogger } from './redact.js';
 import { PARTNER_OPERATIONS, ROUTES } from './routes.js';
 import { ScenarioEngine } from './scenarios/engine.js';
@@ -72,6 +73,8 @@ export interface MockOptions {
   adminToken?: string;
   /** Keep at most this many orders, idempotency keys and vaulted cards across all sessions (default 20,000). */
   maxOrders?: number;
+  /** More Pact provider states for POST /__admin/provider-states (sentence → set-up); built-ins stay. */
+  stateHandlers?: StateTable;
 }
 
 export type MockApp = express.Express & { mock: Engine };
@@ -134,6 +137,7 @@ export function createApp(options: MockOptions = {}): MockApp {
   engine.log = redactingLogger(engine.log);
   engine.webhooks = new WebhookDispatcher(engine, options.webhooks);
   engine.hooks.push(...(options.hooks ?? []));
+  if (options.stateHandlers) registerProviderStates(engine, options.stateHandlers);
 
   const app = express() as MockApp;
   app.mock = engine;
