@@ -92,8 +92,9 @@ export class TokenService {
     return MAX_CACHED_BYTES;
   }
 
-  async issue(account: MerchantAccount, data: DataSource): Promise<IssuedToken> {
-    const nowMs = this.#clock.now();
+  /** A token for the account, issued now (or at `issuedAtMs`, e.g. an already expired one for a provider state). */
+  async issue(account: MerchantAccount, data: DataSource, issuedAtMs?: number): Promise<IssuedToken> {
+    const nowMs = issuedAtMs ?? this.#clock.now();
     const nowS = Math.floor(nowMs / 1000);
     const id = data.uuid();
     const claims: TokenClaims = {
