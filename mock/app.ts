@@ -23,7 +23,7 @@ import { DataSource } from './data.js';
 import type { Ctx, Engine, Exchange, Logger, Profile, Reply, RequestHooks } from './engine.js';
 import { Journal } from './journal.js';
 import { type BodyError, bodyError, declaresUtf8, readJsonBody } from './json-body.js';
-import { rateLimitedLogger } from './log-limit.js';
+import { type LogLimitOptions, rateLimitedLogger } from './log-limit.js';
 import { profileChecks } from './profile.js';
 import { hasCardData, redactingLogger, redactText } from './redact.js';
 import { PARTNER_OPERATIONS, ROUTES } from './routes.js';
@@ -71,6 +71,8 @@ export interface MockOptions {
    * (docs/security.md, "Admin API access and session isolation").
    */
   isolateSessions?: boolean;
+  /** Log rate limits (default: 5 lines of a kind and 50 in all per 10 s, then one "suppressed" line). */
+  logLimit?: LogLimitOptions;
 }
 
 export type MockApp = express.Express & { mock: Engine };
@@ -125,7 +127,7 @@ export function createApp(options: MockOptions = {}): MockApp {
   engine.scenarios = new ScenarioEngine(engine, options.scenarios); // x-mock-scenario, session and default choice
   engine.hooks.push(engine.scenarios.hooks);
   engine.journal.attach(engine); // records every exchange and every order transition
-  engine.log = rateLimitedLogger(redactingLogger(engine.log));
+  engine.log = rateLimitedLogger(redactingLogger(engine.log), options.logLimit);
   engine.webhooks = new WebhookDispatcher(engine, options.webhooks);
   if (options.isolateSessions) {
     const access = new SessionAccess(options.adminToken ?? '');

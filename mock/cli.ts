@@ -8,6 +8,7 @@ import { generateAdminToken, isLoopback } from './admin.js';
 import { createApp } from './app.js';
 import { parseDuration } from './clock.js';
 import { DEFAULT_ACCOUNTS, DEFAULT_MERCHANT, loadAccountsFile } from './credentials.js';
+import { exposureWarning } from './exposure.js';
 import { checkScenarioFolders } from './scenarios/index.js';
 import { DEFAULT_HOST, DEFAULT_PORT, listen } from './server.js';
 import { parseReceiverSpec } from './webhooks/dispatcher.js';
@@ -48,11 +49,15 @@ interface ServeOptions {
   webhookContentType?: string;
   adminToken?: string;
   maxOrders: number;
+  allowWebhookHost?: string[];
+  isolateSessions?: boolean;
 }
 
 async function serve(options: ServeOptions): Promise<void> {
   // Beyond loopback the admin API is guarded by a token: the given one, or a fresh one printed below.
-  const adminToken = options.adminToken ?? (isLoopback(options.host) ? undefined : generateAdminToken());
+  const adminToken =
+    options.adminToken ??
+    (isLoopback(options.host) && !options.isolateSessions ? undefined : generateAdminToken());
   const accounts = options.merchants
     ? [...DEFAULT_ACCOUNTS, ...loadAccountsFile(options.merchants)]
     : DEFAULT_ACCOUNTS;
@@ -76,14 +81,18 @@ async function serve(options: ServeOptions): Promise<void> {
     webhooks: {
       receivers: options.webhookUrl ?? [],
       ...(options.webhookContentType ? { contentType: options.webhookContentType } : {}),
+      allowHosts: options.allowWebhookHost ?? [],
     },
+    isolateSessions: options.isolateSessions ?? false,
     ...(adminToken ? { adminToken } : {}),
     maxOrders: options.maxOrders,
   });
   const running = await listen(app, { port: options.port, host: options.host });
   if (adminToken && !options.adminToken) {
-    process.stderr.write(`admin API token (non-loopback bind): ${adminToken}\n`);
+    process.stderr.write(`admin API token: ${adminToken}\n`);
   }
+  const exposed = exposureWarning(options.host, running.url, Boolean(options.merchants));
+  if (exposed) process.stderr.write(`${exposed}\n`);
   const m = DEFAULT_MERCHANT;
   // The default credentials are the mock's own published sandbox values (README), not secrets of anyone's.
   process.stdout.write(
@@ -197,6 +206,18 @@ function buildProgram(): Command {
       new Option(
         '--admin-token <token>',
         'token required on /__admin calls (generated when binding a non-loopback address)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--allow-webhook-host <host>',
+        'also send webhooks to this host name or address, * for any (repeatable; default loopback only)',
+      ).argParser((value: string, previous: string[] = []) => [...previous, value]),
+    )
+    .addOption(
+      new Option(
+        '--isolate-sessions',
+        'each session needs its own token (x-mock-session-token) or the admin token, for shared servers',
       ),
     )
     .addOption(

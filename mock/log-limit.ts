@@ -10,11 +10,13 @@ export interface LogLimitOptions {
   total?: number;
   /** The interval in real ms (default 10 s). */
   intervalMs?: number;
+  /** Real-time source in ms (default performance.now); tests pass their own. */
+  now?: () => number;
 }
 
 /** A line's kind: its level and first 24 characters with digits folded (ids and counts differ line to line). */
 function kindOf(level: string, message: string): string {
-  return `${level}:${message.slice(0, 24).replace(/\d+/g, '#')}`;
+  return `${level}:${message.slice(0, 64).replace(/\d+/g, '#').slice(0, 24)}`;
 }
 
 /** A logger that rate-limits `logger`; the summary line goes out at the end of an interval that suppressed any. */
@@ -22,7 +24,8 @@ export function rateLimitedLogger(logger: Logger, options: LogLimitOptions = {})
   const perKind = options.perKind ?? 5;
   const total = options.total ?? 50;
   const intervalMs = options.intervalMs ?? 10_000;
-  let windowStart = 0;
+  const clock = options.now ?? (() => performance.now());
+  let windowStart = Number.NEGATIVE_INFINITY;
   let printed = 0;
   const byKind = new Map<string, number>();
   let suppressed = 0;
@@ -39,7 +42,7 @@ export function rateLimitedLogger(logger: Logger, options: LogLimitOptions = {})
   };
 
   const emit = (level: 'info' | 'warn' | 'error', message: string): void => {
-    const now = performance.now();
+    const now = clock();
     if (now - windowStart >= intervalMs) {
       windowStart = now;
       printed = 0;
