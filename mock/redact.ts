@@ -64,9 +64,10 @@ export function maskPan(digits: string): string {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DIGIT_CHAIN = /\d(?:[ -]?\d){12,}/g;
 const HAS_CHAIN = /\d(?:[ -]?\d){12}/;
-const UUID_IN = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+/** GUIDs and W3C trace ids (`00-<32 hex>-<16 hex>-01`, the mock's traceId): ids, even when all digits. */
+const UUID_IN =
+  /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]\b/gi;
 const HEX_OR_DASH = /[0-9A-Fa-f-]/;
-const HEX_LETTER = /[A-Fa-f]/g;
 
 /**
  * Ids are not card data: a chain inside a GUID (all-digit ones included) or inside a long hex id (trace ids, hashes)
@@ -83,15 +84,19 @@ function insideId(text: string, start: number, end: number): boolean {
     const from = left + (m.index ?? 0);
     if (from <= start && from + m[0].length >= end) return true;
   }
-  // An undivided hex run of 24+ characters with letters in it (so not a plain digit string).
-  if (!/[ -]/.test(text.slice(start, end))) {
-    let l = start;
-    while (l > 0 && /[0-9A-Fa-f]/.test(text.charAt(l - 1))) l -= 1;
-    let r = end;
-    while (r < text.length && /[0-9A-Fa-f]/.test(text.charAt(r))) r += 1;
-    if (r - l >= 24 && (text.slice(l, r).match(HEX_LETTER)?.length ?? 0) >= 2) return true;
+  // A dashed hex id (trace ids, hashes): every group the chain touches has hex letters, or is a short group at
+  // either end (the `00` and `01` of a trace id). A card number in 4-4-4-4 groups next to hex is still found.
+  const groups = token.split('-');
+  let at = left;
+  for (let g = 0; g < groups.length; g += 1) {
+    const group = groups[g] as string;
+    const from = at;
+    at += group.length + 1;
+    if (at <= start || from >= end) continue;
+    const edge = g === 0 || g === groups.length - 1;
+    if (!/[A-Fa-f]/.test(group) && !(edge && group.length <= 4)) return false;
   }
-  return false;
+  return true;
 }
 
 /**
@@ -163,7 +168,7 @@ export const TEXT_RULES: readonly TextRule[] = [
     name: 'track 1 data',
     card: true,
     pre: (t) => t.includes('^'),
-    pattern: /\^[^^\r\n"]{0,40}\^\d{4,}[^\s"?]*\??/g,
+    pattern: /\^[^^\r\n"]{0,40}\^\d{4,}[^\s"?\\]*\??/g,
     replace: `^${REDACTED_TRACK}`,
   },
   {
@@ -171,7 +176,7 @@ export const TEXT_RULES: readonly TextRule[] = [
     name: 'track 2 data',
     card: true,
     pre: (t) => t.includes('='),
-    pattern: /(?<=[\d*]{12})=\d{7,}[^\s"?]*\??/g,
+    pattern: /(?<=[\d*]{12})=\d{7,}[^\s"?\\]*\??/g,
     replace: `=${REDACTED_TRACK}`,
   },
   {
@@ -179,7 +184,7 @@ export const TEXT_RULES: readonly TextRule[] = [
     card: true,
     pre: (t) => CVV_WORD.test(t),
     pattern:
-      /\b(cvv2?|cvc2?|cvn|cid|csc|security[ _-]?code|card[ _-]?code|verification[ _-]?(?:value|code))\b([^A-Za-z0-9]{0,4}(?:is[^A-Za-z0-9]{1,3})?)\d{3,4}\b/gi,
+      /\b(cvv2?|cvc2?|cvn|cid|csc|security[ _-]?code|card[ _-]?code|verification[ _-]?(?:value|code))\b([^A-Za-z0-9]{0,6}(?:is[^A-Za-z0-9]{1,3})?)\d{3,4}\b/gi,
     replace: `$1$2${REDACTED}`,
   },
   {
@@ -217,7 +222,7 @@ export const TEXT_RULES: readonly TextRule[] = [
     card: false,
     pre: (t) => SECRET_WORD.test(t),
     pattern:
-      /\b((?:app|client|api)?[-_]?secret|password|passwd|pwd|x-api-key|api[-_]?key|subscriber[-_]?key|access[-_]?token|refresh[-_]?token|x-mock-(?:admin|session)-token)(["']?\s*[:=]\s*["']?)(?!\[redacted)[^\s"'&,;}]+/gi,
+      /\b((?:app|client|api)?[-_]?secret|password|passwd|pwd|x-api-key|api[-_]?key|subscriber[-_]?key|access[-_]?token|refresh[-_]?token|x-mock-(?:admin|session)-token)(["']?\s*[:=]\s*["']?)(?![[{])[^\s"'&,;}\\]+/gi,
     replace: `$1$2${REDACTED}`,
   },
 ];
@@ -596,15 +601,26 @@ export function redactUrl(url: string, keys: Iterable<string> = []): string {
   }
 }
 
-/** A logger wrapper that passes every line through redactText. */
+/**
+ * One log line: redacted, and with control characters escaped, so text from a request (a field name, a header) can
+ * neither forge a line of its own with a newline nor rewrite the terminal.
+ */
+function logLine(message: unknown): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what is escaped.
+  return redactText(String(message)).replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** A logger wrapper: every line redacted (redactText) and its control characters escaped. */
 export function redactingLogger<
   L extends { info(m: string): void; warn(m: string): void; error(m: string): void },
 >(logger: L): L {
   return {
     ...logger,
-    info: (m: string) => logger.info(redactText(String(m))),
-    warn: (m: string) => logger.warn(redactText(String(m))),
-    error: (m: string) => logger.error(redactText(String(m))),
+    info: (m: string) => logger.info(logLine(m)),
+    warn: (m: string) => logger.warn(logLine(m)),
+    error: (m: string) => logger.error(logLine(m)),
   };
 }
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { redactingLogger, redactText } from '../mock/redact.js';
 import { type MockServer, startMock } from '../mock/start-mock.js';
 import { evaluateBody, guid } from './helpers.js';
 
@@ -168,5 +169,44 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
     } finally {
       await strict.close();
     }
+  });
+
+  test('ids stay ids: GUIDs and trace ids are kept, a card number in 4-4-4-4 groups beside hex is not', () => {
+    for (const id of [
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      '00-73849362514820a1b2c3d4e5f6a7b8c9-1234567890123abc-01',
+      '00000000-0000-4000-8000-000000000042',
+      'ORDER-00000000-0000-4000-8000-000000000042',
+    ]) {
+      assert.equal(redactText(id), id);
+    }
+    assert.equal(redactText('4242-4242-4242-4242-cafebabecafe'), '424242******4242-cafebabecafe');
+  });
+
+  test('redacting JSON text keeps it JSON, whatever the quoted input', () => {
+    for (const value of [
+      'appSecret=abc\\"x',
+      '%B4111111111111111^DOE/JOHN^2512101abc\\"',
+      ';4111111111111111=25121010000\\"?',
+      'cvv \\"739',
+      'Bearer abcdefghijk\\"',
+    ]) {
+      const text = redactText(JSON.stringify({ detail: value }));
+      assert.doesNotThrow(() => JSON.parse(text), text);
+      assert.deepEqual(leaks(text), [], text);
+    }
+  });
+
+  test('a log line cannot forge another line', () => {
+    const lines: string[] = [];
+    const log = redactingLogger({
+      info: (m) => lines.push(m),
+      warn: (m) => lines.push(m),
+      error: (m) => lines.push(m),
+    });
+    log.warn('fields ignored: payer.x\nerror: forged line\r\u001b[2J');
+    assert.equal(lines.length, 1);
+    assert.ok(!/[\r\n\u001b]/.test(lines[0] ?? ''), lines[0]);
+    assert.match(lines[0] ?? '', /payer\.x\\nerror: forged/);
   });
 });
