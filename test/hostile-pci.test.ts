@@ -206,7 +206,7 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
     });
     log.warn('fields ignored: payer.x\nerror: forged line\r\u001b[2J');
     assert.equal(lines.length, 1);
-    assert.ok(!/[\r\n\u001b]/.test(lines[0] ?? ''), lines[0]);
+    for (const c of ['\r', '\n', '\u001b']) assert.ok(!(lines[0] ?? '').includes(c), lines[0]);
     assert.match(lines[0] ?? '', /payer\.x\\nerror: forged/);
   });
 });
