@@ -98,19 +98,27 @@ function pascalPath(path: string): string {
     .join('.');
 }
 
-/** The fields allowed to carry card data: the card number of evaluate/transmit, tokenize's number and CVV. */
+/** The fields allowed to carry card data: the documented card number and CVV of evaluate/transmit and tokenize. */
 const CARD_FIELDS = new Set([
   'paymentMethod.cardNumber',
+  'paymentMethod.verificationValue',
   'payment_method.credit_card.number',
   'payment_method.credit_card.verification_value',
 ]);
+
+/** A bank account's number (onboarding) is named like a card's but is not card data. */
+const BANK_ACCOUNT = /(^|\.)bankaccount/i;
+
+function cardField(path: string): boolean {
+  return CARD_FIELDS.has(path) || BANK_ACCOUNT.test(path);
+}
 
 /**
  * Card numbers, CVVs or track data anywhere else (a phone, an orderId, a custom header, free text) are refused: the
  * merchant's systems would store them wherever that field goes. The error names the field, never the value.
  */
 function refuseStrayCardData(ctx: Ctx): void {
-  let where = cardDataPath(ctx.body, (path) => CARD_FIELDS.has(path));
+  let where = cardDataPath(ctx.body, cardField);
   where ??= cardDataPath(ctx.query, () => false);
   if (where === null) {
     const headers = ctx.req.headers;
