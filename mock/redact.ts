@@ -23,7 +23,8 @@ export interface TextRule {
   name: string;
   /** Card data (PAN, track, CVV), as opposed to credentials: the strict profile refuses these outside card fields. */
   card: boolean;
-  pre: (text: string) => boolean;
+  /** `lower` is `text` in lower case, made once for all rules. */
+  pre: (text: string, lower: string) => boolean;
   /** A global regular expression. */
   pattern: RegExp;
   replace: string | ((match: string, ...rest: never[]) => string);
@@ -152,8 +153,9 @@ function maskChain(chain: string, offset: number, text: string): string {
 // The text rules, in the order they run.
 // ---------------------------------------------------------------------------------------------------------------
 
-const CVV_WORD = /cv|cid|csc|code|verif/i;
-const SECRET_WORD = /secret|pass|pwd|key|token/i;
+const CVV_WORDS = ['cv', 'cid', 'csc', 'code', 'verif'];
+const SECRET_WORDS = ['secret', 'pass', 'pwd', 'key', 'token'];
+const anyOf = (lower: string, words: readonly string[]) => words.some((w) => lower.includes(w));
 
 export const TEXT_RULES: readonly TextRule[] = [
   {
@@ -182,7 +184,7 @@ export const TEXT_RULES: readonly TextRule[] = [
   {
     name: 'card verification value in text',
     card: true,
-    pre: (t) => CVV_WORD.test(t),
+    pre: (_t, lower) => anyOf(lower, CVV_WORDS),
     pattern:
       /\b(cvv2?|cvc2?|cvn|cid|csc|security[ _-]?code|card[ _-]?code|verification[ _-]?(?:value|code))\b([^A-Za-z0-9]{0,6}(?:is[^A-Za-z0-9]{1,3})?)\d{3,4}\b/gi,
     replace: `$1$2${REDACTED}`,
@@ -205,7 +207,7 @@ export const TEXT_RULES: readonly TextRule[] = [
   {
     name: 'bearer or basic credentials',
     card: false,
-    pre: (t) => /b(?:earer|asic)/i.test(t),
+    pre: (_t, lower) => lower.includes('bearer') || lower.includes('basic'),
     pattern: /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
     replace: `$1 ${REDACTED}`,
   },
@@ -220,7 +222,7 @@ export const TEXT_RULES: readonly TextRule[] = [
     // `AppSecret=…`, `"appSecret": "…"`, `x-api-key: …`, `password=…` written into free text.
     name: 'secret assignment',
     card: false,
-    pre: (t) => SECRET_WORD.test(t),
+    pre: (_t, lower) => anyOf(lower, SECRET_WORDS),
     pattern:
       /\b((?:app|client|api)?[-_]?secret|password|passwd|pwd|x-api-key|api[-_]?key|subscriber[-_]?key|access[-_]?token|refresh[-_]?token|x-mock-(?:admin|session)-token)(["']?\s*[:=]\s*["']?)(?![[{])[^\s"'&,;}\\]+/gi,
     replace: `$1$2${REDACTED}`,
@@ -231,10 +233,13 @@ const CARD_RULES = TEXT_RULES.filter((r) => r.card);
 
 function applyRules(text: string, rules: readonly TextRule[]): string {
   let out = text;
+  let lower = text.toLowerCase();
   for (const rule of rules) {
-    if (!rule.pre(out)) continue;
+    if (!rule.pre(out, lower)) continue;
+    const before = out;
     rule.pattern.lastIndex = 0;
     out = out.replace(rule.pattern, rule.replace as (m: string) => string);
+    if (out !== before) lower = out.toLowerCase();
   }
   return out;
 }
@@ -269,6 +274,8 @@ export function redactText(text: string): string {
 
 /** Whether a text carries card data (a card number, track data or a CVV) that redaction would remove. */
 export function hasCardData(text: string): boolean {
+  // The fast paths of redactText: a short string no rule changed before, a lone GUID.
+  if (text.length < 13 ? PLAIN_SHORT.has(text) : text.length === 36 && UUID.test(text)) return false;
   try {
     return applyRules(text, CARD_RULES) !== text;
   } catch {
@@ -566,13 +573,13 @@ export function redactHeaders(headers: unknown): Record<string, string> {
       const name = rawName.toLowerCase();
       if (DROPPED_HEADERS.has(name)) continue;
       const value = Array.isArray(rawValue) ? rawValue.map(String).join(', ') : String(rawValue);
-      const safeName = redactText(name);
+      const info = keyInfo(name);
+      const safeName = info.safe;
       if (name.endsWith('authorization')) {
         const scheme = AUTH_SCHEME.exec(value)?.[1];
         out[safeName] = scheme ? `${scheme} ${REDACTED}` : REDACTED;
         continue;
       }
-      const info = keyInfo(name);
       out[safeName] = info.rule !== null ? REDACTED : redactText(value);
     }
   } catch {
@@ -628,6 +635,11 @@ export function redactingLogger<
  * The first place in a parsed body where card data sits outside the fields allowed to carry it (a path like
  * `payer.phone`), or null. `allowed(path)` names the card fields of the operation. Used by the strict profile.
  */
+/** Whether a field or header name says it holds card data (a card number, CVV or track data: `x-cvv`). */
+export function isCardKey(name: string): boolean {
+  return keyInfo(name).rule?.card === true;
+}
+
 export function cardDataPath(
   value: unknown,
   allowed: (path: string) => boolean,
@@ -635,18 +647,24 @@ export function cardDataPath(
   depth = 0,
 ): string | null {
   if (depth > 64) return null;
-  if (typeof value === 'string') return !allowed(path) && hasCardData(value) ? path || '(body)' : null;
+  if (typeof value === 'string') return hasCardData(value) && !allowed(path) ? path || '(body)' : null;
   if (typeof value === 'number')
-    return !allowed(path) && redactNumber(value) !== value ? path || '(body)' : null;
+    return redactNumber(value) !== value && !allowed(path) ? path || '(body)' : null;
   if (value === null || typeof value !== 'object') return null;
-  const entries: [string, unknown][] = Array.isArray(value)
-    ? value.map((v, i) => [String(i), v])
-    : Object.entries(value as Record<string, unknown>);
-  for (const [k, v] of entries) {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) {
+      const found = cardDataPath(value[i], allowed, path === '' ? String(i) : `${path}.${i}`, depth + 1);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  const obj = value as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
     const at = path === '' ? k : `${path}.${k}`;
-    if (hasCardData(k)) return at;
-    const rule = Array.isArray(value) ? null : ruleFor(norm(k));
-    if (rule?.card && !allowed(at) && replaced(v) !== v) return at;
+    const info = keyInfo(k);
+    if (info.safe !== k && hasCardData(k)) return at;
+    const v = obj[k];
+    if (info.rule?.card && replaced(v) !== v && !allowed(at)) return at;
     const found = cardDataPath(v, allowed, at, depth + 1);
     if (found !== null) return found;
   }
