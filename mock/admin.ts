@@ -9,6 +9,7 @@ import { apiError } from './catalog.js';
 import { parseDuration, toMs } from './clock.js';
 import { type CompiledOperation, Contract, checkRequest, defaultSpecPath } from './contract.js';
 import type { Engine } from './engine.js';
+import { changeProviderState } from './provider-states.js';
 import { redactText } from './redact.js';
 import { SESSION_TOKEN_HEADER } from './session-access.js';
 
@@ -24,6 +25,8 @@ interface AdminCall {
   params: Record<string, string>;
   /** The caller proved the admin token (or no token is configured): it may act on every session. */
   admin: boolean;
+  /** This server's own origin, as the caller reached it over loopback (for set-ups that call the public API). */
+  origin: string;
 }
 
 type AdminHandler = (call: AdminCall) => unknown | Promise<unknown>;
@@ -209,6 +212,8 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     webhooksOf(engine).setFaults(session, body);
     return webhooksOf(engine).faults(session);
   },
+  adminProviderState: ({ engine, session, body, origin }) =>
+    changeProviderState(engine, session, origin, body),
   adminClearWebhookFaults: ({ engine, session }) => {
     webhooksOf(engine).clearFaults(session);
     return webhooksOf(engine).faults(session);
@@ -309,6 +314,12 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
   return router;
 }
 
+function ownOrigin(req: Request): string {
+  let address = req.socket.localAddress ?? '127.0.0.1';
+  if (address.startsWith('::ffff:')) address = address.slice(7);
+  return `http://${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort}`;
+}
+
 function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): RequestHandler {
   return async (req: Request, res: Response, next) => {
     try {
@@ -321,6 +332,7 @@ function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): Requ
         query,
         params: req.params as Record<string, string>,
         admin: (res.locals as { admin?: boolean }).admin === true,
+        origin: ownOrigin(req),
       });
       // Everything an admin answer shows passed redaction when it was stored; this pass covers what was not stored
       // (receiver URLs, session names) with the same rules. The session token is the one value meant to be shown.

@@ -25,6 +25,7 @@ import { Journal } from './journal.js';
 import { type BodyError, bodyError, declaresUtf8, readJsonBody } from './json-body.js';
 import { type LogLimitOptions, rateLimitedLogger } from './log-limit.js';
 import { profileChecks } from './profile.js';
+import { registerProviderStates, type StateTable } from './provider-states.js';
 import { hasCardData, redactingLogger, redactText } from './redact.js';
 import { PARTNER_OPERATIONS, ROUTES } from './routes.js';
 import { ScenarioEngine } from './scenarios/engine.js';
@@ -73,6 +74,8 @@ export interface MockOptions {
   isolateSessions?: boolean;
   /** Log rate limits (default: 5 lines of a kind and 50 in all per 10 s, then one "suppressed" line). */
   logLimit?: LogLimitOptions;
+  /** More Pact provider states for POST /__admin/provider-states (sentence → set-up); built-ins stay. */
+  stateHandlers?: StateTable;
 }
 
 export type MockApp = express.Express & { mock: Engine };
@@ -135,6 +138,7 @@ export function createApp(options: MockOptions = {}): MockApp {
     engine.sessionGuard = (req, name) => access.check(req, name);
   }
   engine.hooks.push(...(options.hooks ?? []));
+  if (options.stateHandlers) registerProviderStates(engine, options.stateHandlers);
 
   const app = express() as MockApp;
   app.mock = engine;

@@ -180,6 +180,16 @@ export const ERROR_CATALOG = {
     title: 'Request timeout.',
     fix: 'Send the whole request (headers and body) promptly; the server stops waiting for an incomplete request.',
   },
+  '400080': {
+    status: 400,
+    title: 'Unknown provider state.',
+    fix: 'Send a state the server knows (the error lists them), spelled exactly as in given(...), or add it with the --states module (serve) or the stateHandlers option (createApp/startMock).',
+  },
+  '409080': {
+    status: 409,
+    title: 'The provider state could not be set up.',
+    fix: 'Read the detail for the step that failed; a state built on a test card needs the default outcome table (no scenario overriding evaluate on this session).',
+  },
   '409001': {
     status: 409,
     title: 'Idempotency key reused with a different request.',

@@ -6,6 +6,9 @@ import { relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { generateAdminToken, isLoopback } from './admin.js';
 import { createApp } from './app.js';
+import { registerContractCommand } from './cli/any-case.js';
+import { registerDriftCommand } from './cli/drift.js';
+import { registerRecordCommand } from './cli/record.js';
 import { parseDuration } from './clock.js';
 import { DEFAULT_ACCOUNTS, DEFAULT_MERCHANT, loadAccountsFile } from './credentials.js';
 import { exposureWarning } from './exposure.js';
@@ -51,6 +54,13 @@ interface ServeOptions {
   maxOrders: number;
   allowWebhookHost?: string[];
   isolateSessions?: boolean;
+  states?: string;
+}
+
+/** A states module (default export: state sentence → set-up), loaded the way `verify --states` loads it. */
+async function loadStates(path: string) {
+  const { loadStatesModule } = await import('./cli/states-module.js');
+  return loadStatesModule(path);
 }
 
 async function serve(options: ServeOptions): Promise<void> {
@@ -86,6 +96,7 @@ async function serve(options: ServeOptions): Promise<void> {
     isolateSessions: options.isolateSessions ?? false,
     ...(adminToken ? { adminToken } : {}),
     maxOrders: options.maxOrders,
+    ...(options.states ? { stateHandlers: await loadStates(options.states) } : {}),
   });
   const running = await listen(app, { port: options.port, host: options.host });
   if (adminToken && !options.adminToken) {
@@ -225,6 +236,12 @@ function buildProgram(): Command {
         .default(20_000)
         .argParser(integer('--max-orders', 100, 10_000_000)),
     )
+    .addOption(
+      new Option(
+        '--states <module>',
+        'JS module with more Pact provider states for /__admin/provider-states',
+      ),
+    )
     .action(async (options: ServeOptions) => {
       try {
         await serve(options);
@@ -258,7 +275,7 @@ function buildProgram(): Command {
     .command('verify')
     .description(
       'verify pact files against the mock (started in-process) or against --base-url with credentials; ' +
-        'exit 1 when an interaction is not satisfied',
+        'exit 1 when an interaction is not satisfied, 2 when verification could not run',
     )
     .addOption(
       new Option('--base-url <url>', 'API root to verify, e.g. https://api-sandbox.flexfactor.io/v1'),
@@ -277,11 +294,29 @@ function buildProgram(): Command {
       ),
     )
     .addOption(new Option('--no-spec-check', 'skip comparing the pacts with contracts/openapi.yaml'))
+    .addOption(new Option('--provider <name>', 'only pact files for this provider'))
+    .addOption(new Option('--consumer <name>', 'only pact files from this consumer'))
+    .addOption(
+      new Option('--port <port>', 'port of the in-process mock (default: a free one)').argParser(
+        integer('--port', 0, 65535),
+      ),
+    )
+    .addOption(
+      new Option('--states <module>', 'JS module exporting more provider states (sentence → set-up)'),
+    )
+    .addOption(
+      new Option('--timeout <ms>', 'per-request timeout').argParser(integer('--timeout', 100, 600_000)),
+    )
+    .addOption(new Option('--json <file>', 'also write the report as JSON'))
+    .addOption(new Option('--junit <file>', 'also write the report as JUnit XML'))
     .action(async (options) => {
       // Loaded on demand: Pact is a development dependency, and serving must not pay for it.
       const { runVerifyCommand } = await import('../contracts/pact/verify.js');
       process.exitCode = await runVerifyCommand(options);
     });
+  registerRecordCommand(program);
+  registerDriftCommand(program);
+  registerContractCommand(program);
   return program;
 }
 
