@@ -222,6 +222,9 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
 
 const CREATED: ReadonlySet<string> = new Set(['adminAddWebhookReceiver']);
 
+/** Calls whose answer is a credential the mock issues (never input echoed back): not redacted. */
+const ISSUES_CREDENTIALS: ReadonlySet<string> = new Set(['adminSessionToken', 'adminProviderState']);
+
 /** With isolated sessions: calls anyone may make (nothing of a session in them). */
 const OPEN_CALLS: ReadonlySet<string> = new Set(['adminHealth', 'adminClock']);
 /** With isolated sessions: calls about the x-mock-session's own session, allowed with that session's token. */
@@ -335,12 +338,13 @@ function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): Requ
         origin: ownOrigin(req),
       });
       // Everything an admin answer shows passed redaction when it was stored; this pass covers what was not stored
-      // (receiver URLs, session names) with the same rules. The session token is the one value meant to be shown.
+      // (receiver URLs, session names) with the same rules. Credentials the mock itself issues to the caller (a
+      // session token, a provider state's bearer token) are the values meant to be shown.
       const text = JSON.stringify(result);
       res
         .status(CREATED.has(op.id) ? 201 : 200)
         .type('application/json; charset=utf-8')
-        .send(op.id === 'adminSessionToken' ? text : redactText(text));
+        .send(ISSUES_CREDENTIALS.has(op.id) ? text : redactText(text));
     } catch (error) {
       next(error);
     }
