@@ -10,7 +10,7 @@ import { parseDuration, toMs } from './clock.js';
 import { type CompiledOperation, Contract, checkRequest, defaultSpecPath } from './contract.js';
 import type { Engine } from './engine.js';
 import { changeProviderState } from './provider-states.js';
-import { redactText } from './redact.js';
+import { redactStringsJson } from './redact.js';
 import { SESSION_TOKEN_HEADER } from './session-access.js';
 
 export const ADMIN_PREFIX = '/__admin';
@@ -340,11 +340,10 @@ function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): Requ
       // Everything an admin answer shows passed redaction when it was stored; this pass covers what was not stored
       // (receiver URLs, session names) with the same rules. Credentials the mock itself issues to the caller (a
       // session token, a provider state's bearer token) are the values meant to be shown.
-      const text = JSON.stringify(result);
       res
         .status(CREATED.has(op.id) ? 201 : 200)
         .type('application/json; charset=utf-8')
-        .send(ISSUES_CREDENTIALS.has(op.id) ? text : redactText(text));
+        .send(ISSUES_CREDENTIALS.has(op.id) ? JSON.stringify(result) : redactStringsJson(result));
     } catch (error) {
       next(error);
     }

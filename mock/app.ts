@@ -26,7 +26,7 @@ import { type BodyError, bodyError, declaresUtf8, readJsonBody } from './json-bo
 import { type LogLimitOptions, rateLimitedLogger } from './log-limit.js';
 import { profileChecks } from './profile.js';
 import { registerProviderStates, type StateTable } from './provider-states.js';
-import { hasCardData, redactingLogger, redactText } from './redact.js';
+import { hasCardData, redactingLogger, redactStringsJson } from './redact.js';
 import { PARTNER_OPERATIONS, ROUTES } from './routes.js';
 import { ScenarioEngine } from './scenarios/engine.js';
 import { SessionAccess } from './session-access.js';
@@ -599,11 +599,6 @@ function errorHandler(engine: Engine): ErrorRequestHandler {
     for (const [name, value] of Object.entries(apiErr.headers ?? {})) res.setHeader(name, value);
     locals(res).responseBody = body;
     // Details may quote the request (a content type, a field): the same rules as every other sink.
-    writeJson(
-      res,
-      apiErr.status,
-      'application/problem+json; charset=utf-8',
-      redactText(JSON.stringify(body)),
-    );
+    writeJson(res, apiErr.status, 'application/problem+json; charset=utf-8', redactStringsJson(body));
   };
 }

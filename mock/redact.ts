@@ -551,6 +551,15 @@ export function redactJson(value: unknown, options: RedactOptions = {}): string 
   }
 }
 
+/**
+ * JSON text of an answer whose strings (not its numbers, not its keys) pass through the text rules: for answers built
+ * from already redacted or generated data (admin answers, error bodies that may quote the request). Numbers stay
+ * numbers (a millisecond timestamp can be Luhn-valid), and each string is redacted before it is escaped.
+ */
+export function redactStringsJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? redactText(v) : v));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Headers, URLs, loggers.
 // ---------------------------------------------------------------------------------------------------------------

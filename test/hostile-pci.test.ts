@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { redactingLogger, redactText } from '../mock/redact.js';
+import { redactingLogger, redactStringsJson, redactText } from '../mock/redact.js';
 import { type MockServer, startMock } from '../mock/start-mock.js';
 import { evaluateBody, guid } from './helpers.js';
 
@@ -181,6 +181,24 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
       assert.equal(redactText(id), id);
     }
     assert.equal(redactText('4242-4242-4242-4242-cafebabecafe'), '424242******4242-cafebabecafe');
+  });
+
+  test('admin answers and error bodies stay JSON: numbers are not card data, quoted input is redacted', async () => {
+    // A millisecond timestamp can be a Luhn-valid 13-digit run: as a number it must stay a number.
+    const text = redactStringsJson({ nowMs: 1796114306142, detail: 'cvv 739 for 4111111111111111' });
+    assert.deepEqual(JSON.parse(text), {
+      nowMs: 1796114306142,
+      detail: 'cvv [redacted] for 411111******1111',
+    });
+    for (let i = 0; i < 20; i += 1) {
+      const res = await fetch(`${mock.url}/__admin/clock/advance`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ by: 1_234_567 + i }),
+      });
+      const body = (await res.json()) as { nowMs: number };
+      assert.equal(typeof body.nowMs, 'number');
+    }
   });
 
   test('redacting JSON text keeps it JSON, whatever the quoted input', () => {
