@@ -185,9 +185,9 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
 
   test('admin answers and error bodies stay JSON: numbers are not card data, quoted input is redacted', async () => {
     // A millisecond timestamp can be a Luhn-valid 13-digit run: as a number it must stay a number.
-    const text = redactStringsJson({ nowMs: 1796114306142, detail: 'cvv 739 for 4111111111111111' });
+    const text = redactStringsJson({ nowMs: 1796114306147, detail: 'cvv 739 for 4111111111111111' });
     assert.deepEqual(JSON.parse(text), {
-      nowMs: 1796114306142,
+      nowMs: 1796114306147,
       detail: 'cvv [redacted] for 411111******1111',
     });
     for (let i = 0; i < 20; i += 1) {
