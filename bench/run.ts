@@ -278,6 +278,29 @@ async function main(): Promise<void> {
   if (!existsSync(MOCK_CLI))
     throw new Error('dist/mock/cli.js is missing: run `npm run build` (npm run bench does)');
   const bare = await benchTarget(BARE, durationSeconds);
+  // A/B mode: BENCH_BASELINE_CLI=<another build's dist/mock/cli.js> benches it right before this build, in the same
+  // run (ratios across runs on a shared machine mean little), and skips Prism.
+  const baselineCli = process.env.BENCH_BASELINE_CLI;
+  if (baselineCli) {
+    const baselineTarget: Target = {
+      ...MOCK,
+      name: 'mock (baseline)',
+      launch: async () => ({
+        cmd: process.execPath,
+        args: [...MOCK_NODE_FLAGS, baselineCli, '--port', '0', '--seed', '1'],
+        readUrl: urlInLine,
+      }),
+    };
+    const baseline = await benchTarget(baselineTarget, durationSeconds);
+    const mock = await benchTarget(MOCK, durationSeconds);
+    const ratio = (r: TargetResult) =>
+      r.evaluate && bare.evaluate ? (r.evaluate.rps / bare.evaluate.rps).toFixed(2) : '—';
+    process.stdout.write(
+      `A/B evaluate vs bare Express (${bare.evaluate?.rps ?? '—'} req/s): baseline ${ratio(baseline)}×, ` +
+        `this build ${ratio(mock)}×\n`,
+    );
+    return;
+  }
   const mock = await benchTarget(MOCK, durationSeconds);
   const prism = await benchTarget(PRISM, durationSeconds);
   const report = buildReport({ bare, mock, prism }, durationSeconds);

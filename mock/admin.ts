@@ -11,6 +11,8 @@ import { type CompiledOperation, Contract, checkRequest, defaultSpecPath } from 
 import type { Engine } from './engine.js';
 import { packageInfo } from './package-info.js';
 import { changeProviderState } from './provider-states.js';
+import { redactStringsJson } from './redact.js';
+import { SESSION_TOKEN_HEADER } from './session-access.js';
 
 export const ADMIN_PREFIX = '/__admin';
 export const ADMIN_TOKEN_HEADER = 'x-mock-admin-token';
@@ -22,6 +24,8 @@ interface AdminCall {
   body: any;
   query: Record<string, unknown>;
   params: Record<string, string>;
+  /** The caller proved the admin token (or no token is configured): it may act on every session. */
+  admin: boolean;
   /** This server's own origin, as the caller reached it over loopback (for set-ups that call the public API). */
   origin: string;
 }
@@ -45,10 +49,13 @@ function moveClock(change: () => unknown): void {
   }
 }
 
-/** Let due order fates and webhook deliveries run before answering a clock change. */
-async function settled(engine: Engine) {
+/**
+ * Settle due order fates before answering a clock change; the webhook deliveries they cause are started in the
+ * background (a hanging receiver must not hold the answer). POST /__admin/webhooks/flush waits for them.
+ */
+function settled(engine: Engine) {
   engine.store.settleDue(engine.clock.now());
-  await engine.webhooks?.flush();
+  engine.webhooks?.kick();
   return clockView(engine);
 }
 
@@ -163,13 +170,30 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     entries: engine.journal.timeline(session, params.id ?? ''),
   }),
   adminWebhookReceivers: ({ engine }) => ({ receivers: webhooksOf(engine).receivers() }),
-  adminAddWebhookReceiver: ({ engine, session, body }) => {
+  adminAddWebhookReceiver: ({ engine, session, body, admin }) => {
     const mid = typeof body.mid === 'string' ? body.mid : (engine.accounts.accounts[0]?.mid ?? '');
-    try {
-      return webhooksOf(engine).addReceiver({ mid, url: body.url, ...(body.sessionOnly ? { session } : {}) });
-    } catch (error) {
-      throw apiError('400001', { errors: { url: [(error as Error).message] } });
+    if (!admin && !body.sessionOnly) {
+      throw apiError('401005', {
+        detail:
+          "A receiver for every session gets every session's events: send sessionOnly: true, or the admin token.",
+      });
     }
+    try {
+      return webhooksOf(engine).addReceiver({
+        mid,
+        url: body.url,
+        ...(body.sessionOnly ? { session } : {}),
+        owner: session,
+      });
+    } catch (error) {
+      throw receiverError(error);
+    }
+  },
+  adminSessionToken: ({ engine, session }) => {
+    if (!engine.sessionAccess) {
+      throw apiError('404001', { detail: 'Sessions are not isolated on this server (--isolate-sessions).' });
+    }
+    return { session, token: engine.sessionAccess.tokenFor(session) };
   },
   adminRemoveWebhookReceiver: ({ engine, params }) => {
     if (!webhooksOf(engine).removeReceiver(params.id ?? '')) {
@@ -189,10 +213,11 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     if (!delivery) throw apiError('404001', { detail: `No webhook delivery ${params.id}.` });
     return delivery;
   },
-  adminFlushWebhooks: async ({ engine }) => {
+  adminFlushWebhooks: async ({ engine, query }) => {
     const webhooks = webhooksOf(engine);
-    await webhooks.flush();
-    return { pending: webhooks.deliveries({ status: 'pending' }).length };
+    const waitMs = typeof query.waitMs === 'number' ? query.waitMs : 30_000;
+    const idle = await webhooks.idle(waitMs);
+    return { pending: webhooks.deliveries({ status: 'pending' }).length, idle };
   },
   adminSetWebhookFaults: ({ engine, session, body }) => {
     webhooksOf(engine).setFaults(session, body);
@@ -207,6 +232,35 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
 };
 
 const CREATED: ReadonlySet<string> = new Set(['adminAddWebhookReceiver']);
+
+/** Calls whose answer is a credential the mock issues (never input echoed back): not redacted. */
+const ISSUES_CREDENTIALS: ReadonlySet<string> = new Set(['adminSessionToken', 'adminProviderState']);
+
+/** With isolated sessions: calls anyone may make (nothing of a session in them). */
+const OPEN_CALLS: ReadonlySet<string> = new Set(['adminHealth', 'adminClock']);
+/** With isolated sessions: calls about the x-mock-session's own session, allowed with that session's token. */
+const SESSION_CALLS: ReadonlySet<string> = new Set([
+  'adminReset',
+  'adminSessionScenarios',
+  'adminUseScenarios',
+  'adminClearScenarios',
+  'adminJournal',
+  'adminJournalHar',
+  'adminOrderTimeline',
+  'adminAddWebhookReceiver',
+  'adminWebhookDeliveries',
+  'adminSetWebhookFaults',
+  'adminClearWebhookFaults',
+]);
+
+/** A receiver refused by the network policy or the caps → its own catalog code; anything else → 400001. */
+function receiverError(error: unknown): unknown {
+  const code = (error as { code?: string }).code;
+  const message = (error as Error).message;
+  if (code === 'RECEIVER_REFUSED') return apiError('400042', { detail: message });
+  if (code === 'RECEIVER_LIMIT') return apiError('400043', { detail: message });
+  return apiError('400001', { errors: { url: [message] } });
+}
 
 let adminContract: Contract | undefined;
 
@@ -235,15 +289,30 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
   // that could not be decoded (gzip or br bytes that do not inflate), which was a 500 here.
   const json: RequestHandler = (req, res, next) =>
     parseJson(req, res, (error?: unknown) => next(error === undefined ? undefined : adminBodyError(error)));
-  const guard: RequestHandler = (req, _res, next) => {
-    if (!options.token) return next();
+  const isAdmin = (req: Request): boolean => {
+    if (!options.token) return true;
     const given =
       req.get(ADMIN_TOKEN_HEADER) ?? /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
     const a = Buffer.from(given);
     const b = Buffer.from(options.token);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) throw apiError('401005');
-    next();
+    return a.length === b.length && timingSafeEqual(a, b);
   };
+  // Records on res.locals whether the caller is admin; without isolation only the admin token counts.
+  const guard =
+    (op: CompiledOperation): RequestHandler =>
+    (req, res, next) => {
+      const admin = isAdmin(req);
+      (res.locals as { admin?: boolean }).admin = admin;
+      if (admin) return next();
+      const access = engine.sessionAccess;
+      if (access && OPEN_CALLS.has(op.id)) return next();
+      if (access && SESSION_CALLS.has(op.id)) {
+        const session = (res.locals as { session: { name: string } }).session.name;
+        if (access.allows(session, req.get(SESSION_TOKEN_HEADER))) return next();
+        throw apiError('401040', { detail: `No valid token for session "${session}".` });
+      }
+      throw apiError('401005');
+    };
   const byPath = new Map<string, CompiledOperation[]>();
   for (const op of contract.operations.values()) {
     byPath.set(op.expressPath, [...(byPath.get(op.expressPath) ?? []), op]);
@@ -254,7 +323,7 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
     for (const op of ops) {
       const handler = ADMIN_ROUTES[op.id];
       if (!handler) throw new Error(`no admin handler for ${op.id}`);
-      router[op.method](path, guard, json, run(engine, op, handler));
+      router[op.method](path, guard(op), json, run(engine, op, handler));
     }
     const allow = ops.map((op) => op.method.toUpperCase()).join(', ');
     router.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
@@ -293,12 +362,16 @@ function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): Requ
         body,
         query,
         params: req.params as Record<string, string>,
+        admin: (res.locals as { admin?: boolean }).admin === true,
         origin: ownOrigin(req),
       });
+      // Everything an admin answer shows passed redaction when it was stored; this pass covers what was not stored
+      // (receiver URLs, session names) with the same rules. Credentials the mock itself issues to the caller (a
+      // session token, a provider state's bearer token) are the values meant to be shown.
       res
         .status(CREATED.has(op.id) ? 201 : 200)
         .type('application/json; charset=utf-8')
-        .send(JSON.stringify(result));
+        .send(ISSUES_CREDENTIALS.has(op.id) ? JSON.stringify(result) : redactStringsJson(result));
     } catch (error) {
       next(error);
     }

@@ -23,12 +23,14 @@ import { DataSource } from './data.js';
 import type { Ctx, Engine, Exchange, Logger, Profile, Reply, RequestHooks } from './engine.js';
 import { Journal } from './journal.js';
 import { type BodyError, bodyError, declaresUtf8, readJsonBody } from './json-body.js';
+import { type LogLimitOptions, rateLimitedLogger } from './log-limit.js';
 import { profileChecks } from './profile.js';
 import { registerProviderStates, type StateTable } from './provider-states.js';
-import { redactingLogger } from './redact.js';
+import { hasCardData, redactingLogger, redactStringsJson } from './redact.js';
 import { PARTNER_OPERATIONS, ROUTES } from './routes.js';
 import { ScenarioEngine } from './scenarios/engine.js';
 import { INDEX_PATHS, serviceIndex } from './service-index.js';
+import { SessionAccess } from './session-access.js';
 import { DEFAULT_SESSION, type Session, Store } from './store.js';
 import { WebhookDispatcher, type WebhookOptions } from './webhooks/dispatcher.js';
 
@@ -74,6 +76,14 @@ export interface MockOptions {
   adminToken?: string;
   /** Keep at most this many orders, idempotency keys and vaulted cards across all sessions (default 20,000). */
   maxOrders?: number;
+  /**
+   * Isolate sessions on a shared server (needs `adminToken`): every /v1 and per-session admin call must carry its
+   * session's token (x-mock-session-token) or the admin token; listing sessions needs the admin token
+   * (docs/security.md, "Admin API access and session isolation").
+   */
+  isolateSessions?: boolean;
+  /** Log rate limits (default: 5 lines of a kind and 50 in all per 10 s, then one "suppressed" line). */
+  logLimit?: LogLimitOptions;
   /** More Pact provider states for POST /__admin/provider-states (sentence → set-up); built-ins stay. */
   stateHandlers?: StateTable;
 }
@@ -135,8 +145,13 @@ export function createApp(options: MockOptions = {}): MockApp {
   engine.scenarios = new ScenarioEngine(engine, options.scenarios); // x-mock-scenario, session and default choice
   engine.hooks.push(engine.scenarios.hooks);
   engine.journal.attach(engine); // records every exchange and every order transition
-  engine.log = redactingLogger(engine.log);
+  engine.log = rateLimitedLogger(redactingLogger(engine.log), options.logLimit);
   engine.webhooks = new WebhookDispatcher(engine, options.webhooks);
+  if (options.isolateSessions) {
+    const access = new SessionAccess(options.adminToken ?? '');
+    engine.sessionAccess = access;
+    engine.sessionGuard = (req, name) => access.check(req, name);
+  }
   engine.hooks.push(...(options.hooks ?? []));
   if (options.stateHandlers) registerProviderStates(engine, options.stateHandlers);
 
@@ -294,6 +309,13 @@ function resolveSession(engine: Engine): RequestHandler {
       );
       return;
     }
+    if (name !== DEFAULT_SESSION && hasCardData(name)) {
+      // Session names are stored, listed and logged: one shaped like a card number would put it everywhere.
+      next(apiError('400040'));
+      return;
+    }
+    const isolation = engine.sessionGuard?.(req, name);
+    if (isolation) return next(isolation);
     const session = engine.store.session(name);
     locals(res).session = session;
     watchExchange(engine, req, res, session);
@@ -597,6 +619,7 @@ function errorHandler(engine: Engine): ErrorRequestHandler {
     }
     for (const [name, value] of Object.entries(apiErr.headers ?? {})) res.setHeader(name, value);
     locals(res).responseBody = body;
-    writeJson(res, apiErr.status, 'application/problem+json; charset=utf-8', JSON.stringify(body));
+    // Details may quote the request (a content type, a field): the same rules as every other sink.
+    writeJson(res, apiErr.status, 'application/problem+json; charset=utf-8', redactStringsJson(body));
   };
 }

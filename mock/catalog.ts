@@ -89,6 +89,26 @@ export const ERROR_CATALOG = {
     title: 'Missing Host header.',
     fix: 'Send a Host header (HTTP/1.1 requires one), e.g. `Host: 127.0.0.1:4848`; HTTP clients add it themselves.',
   },
+  '400040': {
+    status: 400,
+    title: 'Session name looks like card data.',
+    fix: 'Name the x-mock-session after the test or worker (letters, digits, dots, colons, underscores, dashes), not after a card number: session names are stored and listed, card numbers never are.',
+  },
+  '400041': {
+    status: 400,
+    title: 'Card data outside the card fields (strict profile).',
+    fix: "Send card numbers only in paymentMethod.cardNumber (or tokenize's payment_method.credit_card.number) and CVVs only in verification_value; remove the card number, CVV or track data from the field named in detail. The real API would have accepted this request, but it would have stored the card data where nothing protects it (start with --profile lenient to allow it).",
+  },
+  '400042': {
+    status: 400,
+    title: 'Webhook receiver not allowed.',
+    fix: "Webhook receivers must be loopback http(s) URLs (127.0.0.0/8, ::1, localhost) on a port other than the mock's own and other than system ports below 1024 (80 and 443 excepted), without user:password@. To send webhooks elsewhere, start the mock with --allow-webhook-host <host> (createApp({ webhooks: { allowHosts } })).",
+  },
+  '400043': {
+    status: 400,
+    title: 'Too many webhook receivers.',
+    fix: 'Remove receivers you no longer need (DELETE /__admin/webhooks/receivers/{id}) before adding more; the limits per session and per server are in docs/security.md ("Webhook receivers").',
+  },
   '401001': {
     status: 401,
     title: 'Missing bearer token.',
@@ -113,6 +133,11 @@ export const ERROR_CATALOG = {
     status: 401,
     title: 'Admin token required.',
     fix: 'This server binds a non-loopback address, so /__admin calls need the admin token it printed at start-up, in x-mock-admin-token (or Authorization: Bearer).',
+  },
+  '401040': {
+    status: 401,
+    title: 'Session token required.',
+    fix: "This server isolates sessions (--isolate-sessions): send the session's token in x-mock-session-token (ask whoever holds the admin token for it: POST /__admin/session/token, or sessionToken() in-process), or the admin token for calls about every session.",
   },
   '403001': {
     status: 403,

@@ -15,6 +15,7 @@ import { importWithPeers } from './commands/optional-import.js';
 import { checkScenarioDirs, writeReadyFile } from './commands/serve-support.js';
 import { addWaitCommand } from './commands/wait.js';
 import { DEFAULT_ACCOUNTS, DEFAULT_MERCHANT, loadAccountsFile } from './credentials.js';
+import { exposureWarning } from './exposure.js';
 import { packageInfo } from './package-info.js';
 import { LOG_LEVELS, type LogLevel, serverLog } from './request-log.js';
 import { checkScenarioFolders } from './scenarios/index.js';
@@ -63,6 +64,8 @@ interface ServeOptions {
   reproducibleTokens?: boolean;
   journalBytes: number;
   scenarioMaxBytes: number;
+  allowWebhookHost?: string[];
+  isolateSessions?: boolean;
   states?: string;
 }
 
@@ -74,12 +77,14 @@ async function loadStates(path: string) {
 
 async function serve(options: ServeOptions): Promise<void> {
   // Beyond loopback the admin API is guarded by a token: the given one, or a fresh one printed below.
-  const adminToken = options.adminToken ?? (isLoopback(options.host) ? undefined : generateAdminToken());
   // A long-running server draws a fresh seed per start, so its orderSessionKeys and GUIDs never repeat those of a
   // previous run (they would collide in a developer's database); --seed reproduces a run. In-process, seed 1.
   const seed = options.seed ?? randomInt(1, 2 ** 31 - 1);
   checkScenarioDirs(options.scenarios);
   const log = serverLog(options.log);
+  const adminToken =
+    options.adminToken ??
+    (isLoopback(options.host) && !options.isolateSessions ? undefined : generateAdminToken());
   const accounts = options.merchants
     ? [...DEFAULT_ACCOUNTS, ...loadAccountsFile(options.merchants)]
     : DEFAULT_ACCOUNTS;
@@ -106,7 +111,9 @@ async function serve(options: ServeOptions): Promise<void> {
     webhooks: {
       receivers: options.webhookUrl ?? [],
       ...(options.webhookContentType ? { contentType: options.webhookContentType } : {}),
+      allowHosts: options.allowWebhookHost ?? [],
     },
+    isolateSessions: options.isolateSessions ?? false,
     ...(adminToken ? { adminToken } : {}),
     maxOrders: options.maxOrders,
     journalBytes: options.journalBytes,
@@ -118,8 +125,10 @@ async function serve(options: ServeOptions): Promise<void> {
   if (options.scenarios.length > 0) app.mock.scenarios?.problems();
   const running = await listen(app, { port: options.port, host: options.host });
   if (adminToken && !options.adminToken) {
-    process.stderr.write(`admin API token (non-loopback bind): ${adminToken}\n`);
+    process.stderr.write(`admin API token: ${adminToken}\n`);
   }
+  const exposed = exposureWarning(options.host, running.url, Boolean(options.merchants));
+  if (exposed) process.stderr.write(`${exposed}\n`);
   // The ready file first: whoever sees the start line may rely on the file being there.
   if (options.readyFile) writeReadyFile(options.readyFile, `${running.url}/v1`);
   const m = DEFAULT_MERCHANT;
@@ -247,6 +256,18 @@ function buildProgram(): Command {
       new Option(
         '--admin-token <token>',
         'token required on /__admin calls (generated when binding a non-loopback address)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--allow-webhook-host <host>',
+        'also send webhooks to this host name or address, * for any (repeatable; default loopback only)',
+      ).argParser((value: string, previous: string[] = []) => [...previous, value]),
+    )
+    .addOption(
+      new Option(
+        '--isolate-sessions',
+        'each session needs its own token (x-mock-session-token) or the admin token, for shared servers',
       ),
     )
     .addOption(

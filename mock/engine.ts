@@ -46,6 +46,10 @@ export interface Engine {
   journal: import('./journal.js').Journal;
   /** Signed webhook deliveries (mock/webhooks/dispatcher.ts); createApp always sets it. */
   webhooks?: WebhookDispatcher;
+  /** Per-session tokens when sessions are isolated (createApp({ isolateSessions })); absent otherwise. */
+  sessionAccess?: import('./session-access.js').SessionAccess;
+  /** Called for every request's session before it is used: an error to answer instead, or undefined. */
+  sessionGuard?: (req: import('express').Request, session: string) => unknown;
 }
 
 /**

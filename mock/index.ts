@@ -40,6 +40,7 @@ export {
   type ScenarioProblem,
 } from './scenarios/index.js';
 export { DEFAULT_HOST, DEFAULT_PORT, listen, type RunningServer } from './server.js';
+export { SESSION_TOKEN_HEADER, SessionAccess } from './session-access.js';
 export { type MockServer, type StartMockOptions, startMock } from './start-mock.js';
 export {
   DEFAULT_RETRY_SCHEDULE_MS,

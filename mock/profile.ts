@@ -4,6 +4,7 @@
 import { apiError } from './catalog.js';
 import type { Ctx } from './engine.js';
 import { findTestCard, looksLikePan } from './outcomes.js';
+import { cardDataPath, hasCardData, isCardKey } from './redact.js';
 
 /** Amount fields in integer cents, per operation (refund's amountToRefund is in dollars and exempt). */
 const CENT_FIELDS: Record<string, string[]> = {
@@ -72,6 +73,8 @@ export function profileChecks(ctx: Ctx): void {
     }
   }
 
+  refuseStrayCardData(ctx);
+
   const extra = ctx.op
     .unknownFields(body)
     .filter((path) => CARDHOLDER_OBJECTS.some((o) => path.startsWith(`${o}.`)));
@@ -93,4 +96,45 @@ function pascalPath(path: string): string {
     .split('.')
     .map((s) => s.charAt(0).toUpperCase() + s.slice(1))
     .join('.');
+}
+
+/** The fields allowed to carry card data: the documented card number and CVV of evaluate/transmit and tokenize. */
+const CARD_FIELDS = new Set([
+  'paymentMethod.cardNumber',
+  'paymentMethod.verificationValue',
+  'payment_method.credit_card.number',
+  'payment_method.credit_card.verification_value',
+]);
+
+/** A bank account's number (onboarding) is named like a card's but is not card data. */
+const BANK_ACCOUNT = /(^|\.)bankaccount/i;
+
+function cardField(path: string): boolean {
+  return CARD_FIELDS.has(path) || BANK_ACCOUNT.test(path);
+}
+
+/**
+ * Card numbers, CVVs or track data anywhere else (a phone, an orderId, a custom header, free text) are refused: the
+ * merchant's systems would store them wherever that field goes. The error names the field, never the value.
+ */
+function refuseStrayCardData(ctx: Ctx): void {
+  let where = cardDataPath(ctx.body, cardField);
+  where ??= cardDataPath(ctx.query, () => false);
+  if (where === null) {
+    const headers = ctx.req.headers;
+    for (const name of Object.keys(headers)) {
+      if (name === 'authorization' || name === 'cookie') continue;
+      const value = headers[name];
+      const text = Array.isArray(value) ? value.join(', ') : String(value ?? '');
+      if ((text !== '' && isCardKey(name)) || hasCardData(name) || hasCardData(text)) {
+        where = `header ${name}`;
+        break;
+      }
+    }
+  }
+  if (where === null) return;
+  throw apiError('400041', {
+    detail: `Card data found in ${where}. ${REAL_API_NOTE}`,
+    errors: { [where]: ['Remove the card number, CVV or track data from this field.'] },
+  });
 }

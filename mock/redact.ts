@@ -1,23 +1,13 @@
-// Redaction: the one function that removes card data, secrets and tokens from anything the mock keeps or prints
-// (the journal, HAR exports, log lines). redact() deep-copies, redactJson() writes the same copy straight as JSON
-// text (one walk, two sinks: they cannot disagree); the input is never modified. Nothing here throws.
-//
-// Rules (keys are compared case-insensitively, ignoring `-` and `_`):
-// - card-number keys (cardNumber, pan, and `number` inside a card/payment-method object): a digit string becomes
-//   BIN6 + asterisks + last4; a GUID-shaped vault token is kept (tokens are not card data); anything else is replaced;
-// - CVV keys (cvv, cvc, verification_value, …), secret keys (AppSecret, password, secret, accessToken,
-//   refreshToken, authorization, subscriberKey, x-fc-signature, api keys…) and the `value` of an API-key object:
-//   replaced by `[redacted]` (null and '' are kept, so "nothing was sent" stays visible);
-// - any other string: Luhn-valid 12–19 digit runs (spaces/dashes allowed) are masked to BIN6 + last4, JWTs become
-//   `[redacted-token]`, `Bearer <x>` becomes `Bearer [redacted]`, sk_/pk_/tk_ API-key values become `[redacted-key]`;
-// - numbers that look like a PAN (12–19 digits, first digit 2–6, Luhn-valid) become the masked string (the first-digit
-//   rule keeps millisecond timestamps intact);
-// - headers (redactHeaders): Authorization (and x-fc-authorization) keeps its scheme (`Bearer [redacted]`), cookies
-//   are dropped.
+// Redaction: the one place that decides what of a request, a response, a webhook or a log line may be kept (the
+// journal, HAR exports, webhook payloads and records, log lines, admin answers, error messages). Two small tables:
+// KEY_RULES (a field or header whose name says what it holds) and TEXT_RULES (a pattern found inside any string).
+// A new secret pattern is one row. redact() deep-copies, redactJson() serialises that copy; nothing here throws and
+// the input is never modified.
 
 export const REDACTED = '[redacted]';
 export const REDACTED_TOKEN = '[redacted-token]';
 export const REDACTED_KEY = '[redacted-key]';
+export const REDACTED_TRACK = '[redacted-track]';
 
 export interface RedactOptions {
   /** Extra keys whose values are always replaced (case-insensitive), e.g. `environment` for query strings. */
@@ -28,51 +18,26 @@ export interface RedactOptions {
   maxNodes?: number;
 }
 
-/** Normal form of a key: lower case without `-` and `_` (so `verification_value`, `verificationValue` match). */
-function norm(key: string): string {
-  return key.toLowerCase().replace(/[-_]/g, '');
+/** A rule for free text. `pre` is a cheap test that is true whenever `pattern` could match (else it is skipped). */
+export interface TextRule {
+  name: string;
+  /** Card data (PAN, track, CVV), as opposed to credentials: the strict profile refuses these outside card fields. */
+  card: boolean;
+  /** `lower` is `text` in lower case, made once for all rules. */
+  pre: (text: string, lower: string) => boolean;
+  /** A global regular expression. */
+  pattern: RegExp;
+  replace: string | ((match: string, ...rest: never[]) => string);
 }
 
-const CARD_NUMBER_KEYS = new Set(['cardnumber', 'pan', 'primaryaccountnumber', 'accountnumber', 'ccnumber']);
-const CVV_KEYS = new Set([
-  'cvv',
-  'cvv2',
-  'cvc',
-  'cvc2',
-  'cid',
-  'verificationvalue',
-  'securitycode',
-  'cardsecuritycode',
-  'cardcode',
-  'cardverificationvalue',
-]);
-const SECRET_KEYS = new Set([
-  'appsecret',
-  'clientsecret',
-  'secret',
-  'password',
-  'passwd',
-  'passphrase',
-  'accesstoken',
-  'refreshtoken',
-  'idtoken',
-  'authorization',
-  'proxyauthorization',
-  'subscriberkey',
-  'xfcsignature',
-  'xfcauthorization',
-  'signature',
-  'apikey',
-  'xapikey',
-  'secretkey',
-  'privatekey',
-  'tokenizationkey',
-]);
-/** Parent keys under which `number` is a card number. */
-const CARD_PARENT = /card|payment/i;
-const API_KEY_TYPES = new Set(['secret', 'public', 'tokenization']);
-const DROPPED_HEADERS = new Set(['cookie', 'set-cookie']);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Normal form of a key: lower case without `-`, `_`, spaces and dots (`verification_value` = `verificationValue`). */
+function norm(key: string): string {
+  return key.toLowerCase().replace(/[-_ .]/g, '');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Card numbers: Luhn-valid 13–19 digit windows inside any chain of digits (one space or dash allowed between two).
+// ---------------------------------------------------------------------------------------------------------------
 
 /** Luhn check of a digit string. */
 export function luhnValid(digits: string): boolean {
@@ -97,150 +62,239 @@ export function maskPan(digits: string): string {
   return `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`;
 }
 
-// A run of 12–19 digits with at most one space or dash between digits, not glued to more digits on either side
-// (so the all-digit GUIDs some clients use are left alone).
-const PAN_RUN = /(?<!\d[ -]?)\d(?:[ -]?\d){11,18}(?![ -]?\d)/g;
-const JWT = /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
-const JWT_WHOLE = /^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}$/;
-const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
-const API_KEY_VALUE = /\b(?:sk|pk|tk|rk)_(?:test|live)_[A-Za-z0-9]{8,}/g;
-const HAS_DIGITS = /\d{4}/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DIGIT_CHAIN = /\d(?:[ -]?\d){12,}/g;
+const HAS_CHAIN = /\d(?:[ -]?\d){12}/;
+/** GUIDs and W3C trace ids (`00-<32 hex>-<16 hex>-01`, the mock's traceId): ids, even when all digits. */
+const UUID_IN =
+  /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]\b/gi;
+const HEX_OR_DASH = /[0-9A-Fa-f-]/;
 
-// Bits of textRisk(): which rules of redactText could match a string, and whether JSON text must escape it.
-const RISK_PAN = 1;
-const RISK_JWT_WHOLE = 2;
-const RISK_JWT = 4;
-const RISK_AUTH = 8;
-const RISK_KEY = 16;
-const TEXT_RULES = RISK_PAN | RISK_JWT_WHOLE | RISK_JWT | RISK_AUTH | RISK_KEY;
-/** A character JSON.stringify escapes (`"`, `\`, controls) or a surrogate: quote with JSON.stringify. */
-const NEEDS_ESCAPE = 32;
-
-/** RISK_PAN for a finished digit chain that PAN_RUN masks: 12–19 digits, Luhn-valid (`even`/`odd`: the digit sums
- * with the digits at even/odd positions from the left doubled; which one is Luhn's depends on the length). */
-function panChain(length: number, even: number, odd: number): number {
-  return length >= 12 && length <= 19 && (length & 1 ? odd : even) % 10 === 0 ? RISK_PAN : 0;
+/**
+ * Ids are not card data: a chain inside a GUID (all-digit ones included) or inside a long hex id (trace ids, hashes)
+ * is left alone. The price: a card number dressed up as a GUID is not found (docs/security.md says so).
+ */
+function insideId(text: string, start: number, end: number): boolean {
+  let left = start;
+  while (left > 0 && HEX_OR_DASH.test(text.charAt(left - 1))) left -= 1;
+  let right = end;
+  while (right < text.length && HEX_OR_DASH.test(text.charAt(right))) right += 1;
+  if (right - left < 24) return false;
+  const token = text.slice(left, right);
+  for (const m of token.matchAll(UUID_IN)) {
+    const from = left + (m.index ?? 0);
+    if (from <= start && from + m[0].length >= end) return true;
+  }
+  // A dashed hex id (trace ids, hashes): every group the chain touches has hex letters, or is a short group at
+  // either end (the `00` and `01` of a trace id). A card number in 4-4-4-4 groups next to hex is still found.
+  const groups = token.split('-');
+  let at = left;
+  for (let g = 0; g < groups.length; g += 1) {
+    const group = groups[g] as string;
+    const from = at;
+    at += group.length + 1;
+    if (at <= start || from >= end) continue;
+    const edge = g === 0 || g === groups.length - 1;
+    if (!/[A-Fa-f]/.test(group) && !(edge && group.length <= 4)) return false;
+  }
+  return true;
 }
 
 /**
- * One cheap pass over the characters telling which rules of redactText could apply (none: the text is kept as is,
- * no regex runs). Conservative: a bit may be set for text the rule then leaves alone, never the reverse.
- * - PAN: PAN_RUN matches exactly the maximal chains of 12–19 digits with at most one space or dash between two
- *   digits (its look-arounds reject a match inside a longer chain) and masks those that pass Luhn: the bit is set
- *   for such a chain, so the regex runs only when there is a card number to mask;
- * - whole JWT: two dots, ≥ 32 characters, nothing outside [A-Za-z0-9_.-]; embedded JWT: `eyJ`;
- * - credentials: `b`/`B` followed by `e`/`a` (bearer, basic); API keys: `_t`/`_l` (`_test_`, `_live_`).
- * Masking a PAN only removes matches of the later rules and adds no character to escape, so the bits stay valid
- * for the masked text.
+ * Mask every card number in a chain of digits: the whole chain when it is one (13–19 digits, Luhn-valid), else any
+ * Luhn-valid 13–19 digit window that starts like a card (2–6: Mastercard 2-series to Discover), leftmost first.
+ * Prefix sums make each window's Luhn sum O(1), so a megabyte of digits stays linear.
  */
-function textRisk(text: string): number {
-  const n = text.length;
-  let risk = 0;
-  /** The current digit chain: its length and its two Luhn sums (see panChain). */
-  let run = 0;
-  let even = 0;
-  let odd = 0;
-  /** 2: the last character was a digit; 1: a separator right after a digit; 0: no chain under way. */
-  let link = 0;
-  let dots = 0;
-  let jwtChars = n >= 32;
+function maskChain(chain: string, offset: number, text: string): string {
+  if (insideId(text, offset, offset + chain.length)) return chain;
+  const digits = chain.replace(/[ -]/g, '');
+  const n = digits.length;
+  // A whole chain may start with any digit; one that touches a mask is the rest of a chain already handled.
+  const touchesMask = text.charAt(offset - 1) === '*' || text.charAt(offset + chain.length) === '*';
+  if (n <= 19 && !touchesMask && luhnValid(digits)) return maskPan(digits);
+  // even[i]/odd[i]: Luhn sums of digits[0, i) with the digits at even/odd positions doubled.
+  const even = new Int32Array(n + 1);
+  const odd = new Int32Array(n + 1);
   for (let i = 0; i < n; i += 1) {
-    const c = text.charCodeAt(i);
-    if (c >= 97 && c <= 122) {
-      // a–z, the most common case.
-      if (run !== 0) {
-        risk |= panChain(run, even, odd);
-        run = even = odd = link = 0;
-      }
-      if (c === 98) {
-        const next = text.charCodeAt(i + 1) | 32;
-        if (next === 101 || next === 97) risk |= RISK_AUTH;
-      }
-      continue;
-    }
-    if (c >= 48 && c <= 57) {
-      const d = c - 48;
-      const doubled = d > 4 ? d * 2 - 9 : d * 2;
-      if (run & 1) {
-        even += d;
-        odd += doubled;
-      } else {
-        even += doubled;
-        odd += d;
-      }
-      run += 1;
-      link = 2;
-      continue;
-    }
-    if (c === 45 || c === 32) {
-      if (link === 2) link = 1;
-      else if (run !== 0) {
-        risk |= panChain(run, even, odd);
-        run = even = odd = link = 0;
-      }
-      if (c === 32) jwtChars = false;
-      continue;
-    }
-    if (run !== 0) {
-      risk |= panChain(run, even, odd);
-      run = even = odd = link = 0;
-    }
-    if (c >= 65 && c <= 90) {
-      if (c === 74) {
-        if (i >= 2 && text.charCodeAt(i - 1) === 121 && text.charCodeAt(i - 2) === 101) risk |= RISK_JWT;
-      } else if (c === 66) {
-        const next = text.charCodeAt(i + 1) | 32;
-        if (next === 101 || next === 97) risk |= RISK_AUTH;
-      }
-    } else if (c === 46) dots += 1;
-    else if (c === 95) {
-      const next = text.charCodeAt(i + 1);
-      if (next === 116 || next === 108) risk |= RISK_KEY;
-    } else {
-      jwtChars = false;
-      if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) risk |= NEEDS_ESCAPE;
+    const d = digits.charCodeAt(i) - 48;
+    const doubled = d > 4 ? d * 2 - 9 : d * 2;
+    even[i + 1] = (even[i] as number) + (i % 2 === 0 ? doubled : d);
+    odd[i + 1] = (odd[i] as number) + (i % 2 === 0 ? d : doubled);
+  }
+  // Every valid window hides its middle digits (all but its first six and last four); the union of those is masked
+  // in place, separators kept. Checking every window (not only the leftmost) means no run of digits left visible
+  // can itself be a card number.
+  const hidden = new Uint8Array(n);
+  let any = false;
+  for (let s = 0; s + 13 <= n; s += 1) {
+    const first = digits.charCodeAt(s);
+    if (first < 50 || first > 54) continue;
+    for (let len = 13; len <= 19 && s + len <= n; len += 1) {
+      const e = s + len;
+      // The last digit of the window is not doubled, so the doubled ones have the other parity.
+      const sums = (e - 1) % 2 === 0 ? odd : even;
+      if (((sums[e] as number) - (sums[s] as number)) % 10 !== 0) continue;
+      hidden.fill(1, s + 6, e - 4);
+      any = true;
     }
   }
-  if (run !== 0) risk |= panChain(run, even, odd);
-  if (jwtChars && dots === 2) risk |= RISK_JWT_WHOLE;
-  return risk;
+  if (!any) return chain;
+  let out = '';
+  let d = 0;
+  for (let i = 0; i < chain.length; i += 1) {
+    const c = chain.charAt(i);
+    if (c === ' ' || c === '-') out += c;
+    else out += hidden[d++] === 1 ? '*' : c;
+  }
+  return out;
 }
 
-/** The rules of redactText, each run only when its textRisk bit is set (-1: all). */
-function redactRisky(text: string, risk: number): string {
+// ---------------------------------------------------------------------------------------------------------------
+// The text rules, in the order they run.
+// ---------------------------------------------------------------------------------------------------------------
+
+const CVV_WORDS = ['cv', 'cid', 'csc', 'code', 'verif'];
+const SECRET_WORDS = ['secret', 'pass', 'pwd', 'key', 'token'];
+const anyOf = (lower: string, words: readonly string[]) => words.some((w) => lower.includes(w));
+
+export const TEXT_RULES: readonly TextRule[] = [
+  {
+    name: 'card number',
+    card: true,
+    pre: (t) => t.length >= 13 && HAS_CHAIN.test(t),
+    pattern: DIGIT_CHAIN,
+    replace: maskChain as TextRule['replace'],
+  },
+  {
+    // Track 1 after the PAN: ^NAME^YYMM + service code + discretionary data.
+    name: 'track 1 data',
+    card: true,
+    pre: (t) => t.includes('^'),
+    pattern: /\^[^^\r\n"]{0,40}\^\d{4,}[^\s"?\\]*\??/g,
+    replace: `^${REDACTED_TRACK}`,
+  },
+  {
+    // Track 2 after the (masked) PAN: =YYMM + service code + discretionary data.
+    name: 'track 2 data',
+    card: true,
+    pre: (t) => t.includes('='),
+    pattern: /(?<=[\d*]{12})=\d{7,}[^\s"?\\]*\??/g,
+    replace: `=${REDACTED_TRACK}`,
+  },
+  {
+    name: 'card verification value in text',
+    card: true,
+    pre: (_t, lower) => anyOf(lower, CVV_WORDS),
+    pattern:
+      /\b(cvv2?|cvc2?|cvn|cid|csc|security[ _-]?code|card[ _-]?code|verification[ _-]?(?:value|code))\b([^A-Za-z0-9]{0,6}(?:is[^A-Za-z0-9]{1,3})?)\d{3,4}\b/gi,
+    replace: `$1$2${REDACTED}`,
+  },
+  {
+    name: 'JWT',
+    card: false,
+    pre: (t) => t.includes('eyJ'),
+    pattern: /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
+    replace: REDACTED_TOKEN,
+  },
+  {
+    // Any other three-part token on its own (a JWT without the usual header): the whole value.
+    name: 'bare token',
+    card: false,
+    pre: (t) => t.length >= 32 && t.indexOf('.') > 0,
+    pattern: /^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}$/g,
+    replace: REDACTED_TOKEN,
+  },
+  {
+    name: 'bearer or basic credentials',
+    card: false,
+    pre: (_t, lower) => lower.includes('bearer') || lower.includes('basic'),
+    pattern: /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+    replace: `$1 ${REDACTED}`,
+  },
+  {
+    name: 'API key value',
+    card: false,
+    pre: (t) => t.includes('_test_') || t.includes('_live_'),
+    pattern: /\b(?:sk|pk|tk|rk)_(?:test|live)_[A-Za-z0-9]{8,}/g,
+    replace: REDACTED_KEY,
+  },
+  {
+    // `AppSecret=…`, `"appSecret": "…"`, `x-api-key: …`, `password=…` written into free text.
+    name: 'secret assignment',
+    card: false,
+    pre: (_t, lower) => anyOf(lower, SECRET_WORDS),
+    pattern:
+      /\b((?:app|client|api)?[-_]?secret|password|passwd|pwd|x-api-key|api[-_]?key|subscriber[-_]?key|access[-_]?token|refresh[-_]?token|x-mock-(?:admin|session)-token)(["']?\s*[:=]\s*["']?)(?![[{])[^\s"'&,;}\\]+/gi,
+    replace: `$1$2${REDACTED}`,
+  },
+];
+
+const CARD_RULES = TEXT_RULES.filter((r) => r.card);
+
+function applyRules(text: string, rules: readonly TextRule[]): string {
+  let out = text;
+  let lower = text.toLowerCase();
+  for (const rule of rules) {
+    if (!rule.pre(out, lower)) continue;
+    const before = out;
+    rule.pattern.lastIndex = 0;
+    out = out.replace(rule.pattern, rule.replace as (m: string) => string);
+    if (out !== before) lower = out.toLowerCase();
+  }
+  return out;
+}
+
+/**
+ * Short strings that no rule changed ('USD', 'APPROVED', a first name…), so repeated values skip the table. Only
+ * strings under 13 characters: V8 never makes those slices of a larger string, so the cache keeps no request alive.
+ */
+const PLAIN_SHORT = new Set<string>();
+const PLAIN_SHORT_SIZE = 4096;
+
+/** Redact free text (a log line, a URL, one string value) with every TEXT_RULES row. */
+export function redactText(text: string): string {
   try {
-    let out = text;
-    if (risk & RISK_PAN && HAS_DIGITS.test(out)) {
-      out = out.replace(PAN_RUN, (run) => {
-        const digits = run.replace(/[ -]/g, '');
-        return luhnValid(digits) ? maskPan(digits) : run;
-      });
+    if (typeof text !== 'string') return applyRules(String(text), TEXT_RULES);
+    if (text.length < 13) {
+      if (PLAIN_SHORT.has(text)) return text;
+      const out = applyRules(text, TEXT_RULES);
+      if (out === text) {
+        if (PLAIN_SHORT.size >= PLAIN_SHORT_SIZE) PLAIN_SHORT.clear();
+        PLAIN_SHORT.add(text);
+      }
+      return out;
     }
-    if (risk & RISK_JWT_WHOLE && JWT_WHOLE.test(out)) return REDACTED_TOKEN;
-    if (risk & RISK_JWT && out.includes('eyJ')) out = out.replace(JWT, REDACTED_TOKEN);
-    if (risk & RISK_AUTH && /bearer|basic/i.test(out))
-      out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
-    if (risk & RISK_KEY && (out.includes('_test_') || out.includes('_live_')))
-      out = out.replace(API_KEY_VALUE, REDACTED_KEY);
-    return out;
+    // A lone GUID (the commonest long value) can match no rule: hex has no rule's trigger, and ids are exempt.
+    if (text.length === 36 && UUID.test(text)) return text;
+    return applyRules(text, TEXT_RULES);
   } catch {
     return REDACTED;
   }
 }
 
-/** Redact free text (a log line, a URL, one string value): PANs, JWTs, bearer credentials, API-key values. */
-export function redactText(text: string): string {
-  // Most strings (names, GUIDs, dates, codes) cannot match any rule: one scan, no regex.
-  if (typeof text !== 'string') return redactRisky(text, -1);
-  const risk = textRisk(text);
-  return risk & TEXT_RULES ? redactRisky(text, risk) : text;
+/** Whether a text carries card data (a card number, track data or a CVV) that redaction would remove. */
+export function hasCardData(text: string): boolean {
+  // The fast paths of redactText: a short string no rule changed before, a lone GUID.
+  if (text.length < 13 ? PLAIN_SHORT.has(text) : text.length === 36 && UUID.test(text)) return false;
+  try {
+    return applyRules(text, CARD_RULES) !== text;
+  } catch {
+    return true;
+  }
 }
 
-function redactNumber(value: number): number | string {
-  if (!Number.isInteger(value) || value < 1e11) return value;
-  const digits = String(value);
-  if (digits.length < 12 || digits.length > 19 || !/^[2-6]/.test(digits)) return value;
-  return luhnValid(digits) ? maskPan(digits) : value;
+// ---------------------------------------------------------------------------------------------------------------
+// Key rules: what a field or header name says about its value.
+// ---------------------------------------------------------------------------------------------------------------
+
+interface KeyRule {
+  name: string;
+  card: boolean;
+  /** Normalised names (see norm()). */
+  keys: readonly string[];
+  /** Normalised fragments: any key containing one matches. */
+  contains?: readonly string[];
+  replace: (value: unknown) => unknown;
 }
 
 /** A card-number field: mask digits, keep a GUID-shaped vault token, replace anything else. */
@@ -252,9 +306,76 @@ function redactCardNumber(value: unknown): unknown {
   return REDACTED;
 }
 
+/** null, '' and booleans stay visible (so "nothing was sent" and flags can still be read). */
 function replaced(value: unknown): unknown {
-  return value === null || value === undefined || value === '' ? value : REDACTED;
+  return value === null || value === undefined || value === '' || typeof value === 'boolean'
+    ? value
+    : REDACTED;
 }
+
+export const KEY_RULES: readonly KeyRule[] = [
+  {
+    name: 'card number',
+    card: true,
+    keys: ['cardnumber', 'pan', 'primaryaccountnumber', 'accountnumber', 'ccnumber', 'creditcardnumber'],
+    replace: redactCardNumber,
+  },
+  {
+    name: 'card verification value',
+    card: true,
+    keys: [
+      'cvv',
+      'cvv2',
+      'cvc',
+      'cvc2',
+      'cid',
+      'csc',
+      'cvn',
+      'verificationvalue',
+      'securitycode',
+      'cardsecuritycode',
+      'cardcode',
+      'cardverificationvalue',
+      'cardcvv',
+      'cardcvc',
+    ],
+    replace: replaced,
+  },
+  {
+    name: 'track data',
+    card: true,
+    keys: ['track1', 'track2', 'trackdata', 'magstripe', 'track1data', 'track2data'],
+    replace: replaced,
+  },
+  {
+    name: 'secret',
+    card: false,
+    keys: [
+      'appsecret',
+      'accesstoken',
+      'refreshtoken',
+      'idtoken',
+      'authorization',
+      'proxyauthorization',
+      'subscriberkey',
+      'fcsignature',
+      'fcauthorization',
+      'signature',
+      'apikey',
+      'privatekey',
+      'tokenizationkey',
+      'passphrase',
+      'mocksessiontoken',
+      'mockadmintoken',
+    ],
+    contains: ['secret', 'password', 'passwd', 'apikey'],
+    replace: replaced,
+  },
+];
+
+/** Parent keys under which `number` is a card number. */
+const CARD_PARENT = /card|payment/i;
+const API_KEY_TYPES = new Set(['secret', 'public', 'tokenization']);
 
 function isApiKeyObject(obj: Record<string, unknown>, parentKey: string | null): boolean {
   if (parentKey !== null && /api.?keys?$/i.test(parentKey)) return true;
@@ -262,507 +383,213 @@ function isApiKeyObject(obj: Record<string, unknown>, parentKey: string | null):
   return typeof obj.type === 'string' && API_KEY_TYPES.has(obj.type.toLowerCase());
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Keys: the rule a key triggers, computed once per distinct key (cached) instead of once per value.
-// ---------------------------------------------------------------------------------------------------------------
-
-const RULE_NONE = 0;
-const RULE_CARD = 1;
-const RULE_REPLACE = 2;
-/** `number`: a card number inside a card/payment container, an ordinary key elsewhere. */
-const RULE_NUMBER = 3;
-
 interface KeyInfo {
-  /** Normal form (see norm()), for the caller's extra keys. */
   norm: string;
-  rule: number;
-  /** The key as written to the copy (card numbers etc. inside a key redacted). */
+  rule: KeyRule | null;
+  /** `number`: a card number inside a card/payment container, an ordinary key elsewhere. */
+  number: boolean;
+  /** The key as written to the copy (card numbers inside a key redacted). */
   safe: string;
-  /** `safe` differs from the key. */
-  renamed: boolean;
-  /** `"safe":` and `,"safe":`, filled by the JSON writer. */
-  json?: string;
-  nextJson?: string;
 }
 
-/**
- * The rule of each distinct key. Only keys kept verbatim in any output are cached (never one that needed redaction),
- * so the cache holds nothing the journal does not; bounded by clearing it when full.
- */
 const KEY_CACHE = new Map<string, KeyInfo>();
 const KEY_CACHE_SIZE = 4096;
 const KEY_CACHE_LENGTH = 64;
 
+function ruleFor(k: string): KeyRule | null {
+  // `x-cvv`, `x-api-key`: custom headers keep their meaning without the x- prefix.
+  const bare = k.startsWith('x') ? k.slice(1) : k;
+  for (const rule of KEY_RULES) {
+    if (rule.keys.includes(k) || rule.keys.includes(bare)) return rule;
+    if (rule.contains?.some((part) => k.includes(part))) return rule;
+  }
+  return null;
+}
+
+/** The rule of each distinct key, cached (only keys kept verbatim are cached, so the cache holds no card data). */
 function keyInfo(key: string): KeyInfo {
   const cached = KEY_CACHE.get(key);
   if (cached !== undefined) return cached;
   const k = norm(key);
-  const rule = CARD_NUMBER_KEYS.has(k)
-    ? RULE_CARD
-    : k === 'number'
-      ? RULE_NUMBER
-      : CVV_KEYS.has(k) || SECRET_KEYS.has(k)
-        ? RULE_REPLACE
-        : RULE_NONE;
-  const safe = HAS_DIGITS.test(key) ? redactText(key) : key;
-  const info: KeyInfo = { norm: k, rule, safe, renamed: safe !== key };
-  if (!info.renamed && key.length <= KEY_CACHE_LENGTH) {
+  const safe = redactText(key);
+  const info: KeyInfo = { norm: k, rule: ruleFor(k), number: k === 'number', safe };
+  if (safe === key && key.length <= KEY_CACHE_LENGTH) {
     if (KEY_CACHE.size >= KEY_CACHE_SIZE) KEY_CACHE.clear();
     KEY_CACHE.set(key, info);
   }
   return info;
 }
 
+/** A card-like number (13–19 digits, first digit 2–6 so millisecond timestamps stay, Luhn-valid) → masked string. */
+function redactNumber(value: number): number | string {
+  if (!Number.isInteger(value) || value < 1e12) return value;
+  const digits = String(value);
+  if (digits.length < 13 || digits.length > 19 || !/^[2-6]/.test(digits)) return value;
+  return luhnValid(digits) ? maskPan(digits) : value;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
-// The walk: one traversal (rules, budget, depth, cycles, exotic values) feeding a sink that either builds the
-// redacted copy (redact) or writes it as JSON text (redactJson), so the two outputs cannot drift apart.
+// The walk.
 // ---------------------------------------------------------------------------------------------------------------
 
-const OBJECT = 0;
-const ARRAY = 1;
-/** An object built from a Map (its keys are in Map order, not object order). */
-const MAP_OBJECT = 2;
+interface Walk {
+  extra: ReadonlySet<string>;
+  maxDepth: number;
+  budget: number;
+  ancestors: object[];
+}
 
-interface Sink {
-  /** A final (already redacted) primitive other than a string: number, boolean, null or undefined. */
-  leaf(value: unknown): void;
-  /** A redacted string; `plain`: it has no character JSON text escapes. */
-  string(value: string, plain: boolean): void;
-  open(kind: number, size: number): void;
-  /** The next property's key (objects only; array items have none). */
-  key(info: KeyInfo): void;
-  /** A missing array item (a sparse array). */
-  hole(): void;
-  close(): void;
+function walkValue(
+  walk: Walk,
+  value: unknown,
+  info: KeyInfo | null,
+  parentKey: string | null,
+  depth: number,
+): unknown {
+  walk.budget -= 1;
+  if (walk.budget < 0) return '[truncated]';
+  if (info !== null) {
+    if (info.rule !== null) return info.rule.replace(value);
+    if (info.number && parentKey !== null && CARD_PARENT.test(parentKey)) return redactCardNumber(value);
+    if (walk.extra.size > 0 && walk.extra.has(info.norm)) return replaced(value);
+  }
+  switch (typeof value) {
+    case 'string':
+      return redactText(value);
+    case 'number':
+      return redactNumber(value);
+    case 'bigint':
+      return redactText(value.toString());
+    case 'boolean':
+    case 'undefined':
+      return value;
+    case 'function':
+    case 'symbol':
+      return undefined;
+  }
+  if (value === null) return null;
+  // Items of an array take the array's key as their container name (so `cards: [{ number }]` is a card).
+  return walkObject(walk, value as object, info === null ? parentKey : info.norm, depth);
+}
+
+function walkObject(walk: Walk, value: object, key: string | null, depth: number): unknown {
+  if (depth >= walk.maxDepth) return '[depth-limit]';
+  if (walk.ancestors.includes(value)) return '[circular]';
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `[binary ${value.byteLength} bytes]`;
+  if (value instanceof Error) return redactText(`${value.name}: ${value.message}`);
+  walk.ancestors.push(value);
+  try {
+    const next = depth + 1;
+    if (Array.isArray(value)) {
+      const out = new Array<unknown>(value.length);
+      for (let i = 0; i < value.length; i += 1)
+        if (i in value) out[i] = walkValue(walk, value[i], null, key, next);
+      return out;
+    }
+    if (value instanceof Set) return [...value].map((item) => walkValue(walk, item, null, key, next));
+    const out: Record<string, unknown> = {};
+    if (value instanceof Map) {
+      for (const [k, v] of value) {
+        const info = keyInfo(String(k));
+        out[info.safe] = walkValue(walk, v, info, key, next);
+      }
+      return out;
+    }
+    const obj = value as Record<string, unknown>;
+    const apiKey = 'value' in obj && isApiKeyObject(obj, key);
+    for (const k of Object.keys(obj)) {
+      let v: unknown;
+      try {
+        v = obj[k];
+      } catch {
+        v = '[unreadable]';
+      }
+      const info = keyInfo(k);
+      const copy = apiKey && k === 'value' ? replaced(v) : walkValue(walk, v, info, key, next);
+      if (info.safe === '__proto__')
+        Object.defineProperty(out, info.safe, {
+          value: copy,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else out[info.safe] = copy;
+    }
+    return out;
+  } finally {
+    walk.ancestors.pop();
+  }
 }
 
 const NO_KEYS: ReadonlySet<string> = new Set();
-const NO_OPTIONS: RedactOptions = Object.freeze({});
-
-/** One traversal with its budget; reusable (see redactJson) once a walk has ended. */
-class Walker {
-  #sink: Sink;
-  #extra: ReadonlySet<string> = NO_KEYS;
-  #maxDepth = 32;
-  #budget = 20_000;
-  /** The objects being walked, outermost first (a stack: depth is at most maxDepth). */
-  readonly #ancestors: object[] = [];
-  busy = false;
-
-  constructor(sink: Sink) {
-    this.#sink = sink;
-  }
-
-  reset(options: RedactOptions): this {
-    this.#extra = options.keys === undefined ? NO_KEYS : new Set([...options.keys].map(norm));
-    this.#maxDepth = options.maxDepth ?? 32;
-    this.#budget = options.maxNodes ?? 20_000;
-    this.#ancestors.length = 0;
-    return this;
-  }
-
-  value(
-    value: unknown,
-    key: string | null,
-    info: KeyInfo | null,
-    parentKey: string | null,
-    depth: number,
-  ): void {
-    const sink = this.#sink;
-    this.#budget -= 1;
-    if (this.#budget < 0) {
-      sink.string('[truncated]', true);
-      return;
-    }
-    if (info !== null) {
-      const rule = info.rule;
-      if (rule === RULE_CARD || (rule === RULE_NUMBER && parentKey !== null && CARD_PARENT.test(parentKey))) {
-        this.#primitive(redactCardNumber(value));
-        return;
-      }
-      if (rule === RULE_REPLACE || (this.#extra.size > 0 && this.#extra.has(info.norm))) {
-        this.#primitive(replaced(value));
-        return;
-      }
-    }
-    switch (typeof value) {
-      case 'string': {
-        const risk = textRisk(value);
-        sink.string(risk & TEXT_RULES ? redactRisky(value, risk) : value, (risk & NEEDS_ESCAPE) === 0);
-        return;
-      }
-      case 'number':
-        this.#primitive(redactNumber(value));
-        return;
-      case 'bigint':
-        this.#primitive(redactText(value.toString()));
-        return;
-      case 'boolean':
-      case 'undefined':
-        sink.leaf(value);
-        return;
-      case 'function':
-      case 'symbol':
-        sink.leaf(undefined);
-        return;
-    }
-    if (value === null) {
-      sink.leaf(null);
-      return;
-    }
-    // Items of an array take the array's key as their container name (so `cards: [{ number }]` is a card).
-    this.#object(value as object, key ?? parentKey, depth);
-  }
-
-  /** A value some rule produced (a primitive; strings may hold anything, so they are escaped). */
-  #primitive(value: unknown): void {
-    if (typeof value === 'string') this.#sink.string(value, false);
-    else this.#sink.leaf(value);
-  }
-
-  #object(value: object, key: string | null, depth: number): void {
-    const sink = this.#sink;
-    const ancestors = this.#ancestors;
-    if (depth >= this.#maxDepth) {
-      sink.string('[depth-limit]', true);
-      return;
-    }
-    if (ancestors.includes(value)) {
-      sink.string('[circular]', true);
-      return;
-    }
-    // Parsed JSON is plain objects and arrays: skip the checks for exotic values (none can have these prototypes).
-    const proto = Object.getPrototypeOf(value);
-    if (proto === Object.prototype && !ArrayBuffer.isView(value) && !Array.isArray(value)) {
-      this.#entries(value as Record<string, unknown>, key, depth);
-      return;
-    }
-    if (value instanceof Date) {
-      this.#primitive(Number.isNaN(value.getTime()) ? null : value.toISOString());
-      return;
-    }
-    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
-      sink.string(`[binary ${value.byteLength} bytes]`, true);
-      return;
-    }
-    if (value instanceof Error) {
-      this.#primitive(redactText(`${value.name}: ${value.message}`));
-      return;
-    }
-    const array = Array.isArray(value);
-    if (!array && !(value instanceof Map) && !(value instanceof Set)) {
-      this.#entries(value as Record<string, unknown>, key, depth);
-      return;
-    }
-    ancestors.push(value);
-    try {
-      const next = depth + 1;
-      if (array) {
-        const items = value as unknown[];
-        const length = items.length;
-        sink.open(ARRAY, length);
-        for (let i = 0; i < length; i += 1) {
-          if (i in items) this.value(items[i], null, null, key, next);
-          else sink.hole();
-        }
-      } else if (value instanceof Map) {
-        sink.open(MAP_OBJECT, value.size);
-        for (const [k, v] of value) {
-          const name = String(k);
-          const safe = redactText(name);
-          sink.key({ norm: '', rule: RULE_NONE, safe, renamed: safe !== name });
-          this.value(v, name, keyInfo(name), key, next);
-        }
-      } else {
-        const set = value as Set<unknown>;
-        sink.open(ARRAY, set.size);
-        for (const item of set) this.value(item, null, null, key, next);
-      }
-      sink.close();
-    } finally {
-      ancestors.pop();
-    }
-  }
-
-  /** An object's own enumerable properties (for any object that is not one of the types above). */
-  #entries(obj: Record<string, unknown>, key: string | null, depth: number): void {
-    const sink = this.#sink;
-    this.#ancestors.push(obj);
-    try {
-      const next = depth + 1;
-      const apiKey = 'value' in obj && isApiKeyObject(obj, key);
-      const keys = Object.keys(obj);
-      sink.open(OBJECT, keys.length);
-      for (let i = 0; i < keys.length; i += 1) {
-        const k = keys[i] as string;
-        let v: unknown;
-        try {
-          v = obj[k];
-        } catch {
-          v = '[unreadable]';
-        }
-        const info = keyInfo(k);
-        sink.key(info);
-        if (apiKey && k === 'value') this.#primitive(replaced(v));
-        else this.value(v, k, info, key, next);
-      }
-      sink.close();
-    } finally {
-      this.#ancestors.pop();
-    }
-  }
-}
-
-interface CopyFrame {
-  target: Record<string, unknown> | unknown[];
-  array: boolean;
-  index: number;
-  key: string;
-}
-
-/** Builds the redacted deep copy. */
-class CopySink implements Sink {
-  result: unknown = undefined;
-  readonly #frames: CopyFrame[] = [];
-
-  leaf(value: unknown): void {
-    const frame = this.#frames[this.#frames.length - 1];
-    if (frame === undefined) this.result = value;
-    else if (frame.array) {
-      (frame.target as unknown[])[frame.index] = value;
-      frame.index += 1;
-    } else (frame.target as Record<string, unknown>)[frame.key] = value;
-  }
-
-  string(value: string): void {
-    this.leaf(value);
-  }
-
-  open(kind: number, size: number): void {
-    const array = kind === ARRAY;
-    const target = array ? new Array<unknown>(size) : {};
-    this.leaf(target);
-    this.#frames.push({ target, array, index: 0, key: '' });
-  }
-
-  key(info: KeyInfo): void {
-    (this.#frames[this.#frames.length - 1] as CopyFrame).key = info.safe;
-  }
-
-  hole(): void {
-    (this.#frames[this.#frames.length - 1] as CopyFrame).index += 1;
-  }
-
-  close(): void {
-    this.#frames.pop();
-  }
-}
-
-/** Thrown by JsonSink for what JSON text cannot mirror cheaply; redactJson then serialises the copy instead. */
-const FALLBACK = new Error('redactJson: fall back to the copy');
-
-/**
- * Writes the text JSON.stringify would make of the copy. Leaves that JSON omits (undefined) are skipped in objects
- * and written as null in arrays. Where the copy's own key order or assignment rules would matter (keys renamed by
- * redaction, which may collide; `__proto__`; objects built from a Map), it throws FALLBACK.
- */
-class JsonSink implements Sink {
-  #out = '';
-  /** False: the whole value is one that JSON omits (JSON.stringify gives undefined). */
-  #any = false;
-  #depth = 0;
-  /** Per open container: is it an array, and how many items were written (reused between walks). */
-  readonly #arrays: boolean[] = [];
-  readonly #counts: number[] = [];
-  #key: KeyInfo | null = null;
-
-  reset(): this {
-    this.#out = '';
-    this.#any = false;
-    this.#depth = 0;
-    this.#key = null;
-    return this;
-  }
-
-  /** The separator and key before the next item of the current container. */
-  #prefix(): string {
-    const d = this.#depth - 1;
-    const count = this.#counts[d] as number;
-    this.#counts[d] = count + 1;
-    if (this.#arrays[d]) return count === 0 ? '' : ',';
-    const info = this.#key as KeyInfo;
-    if (info.json === undefined) {
-      info.json = `${JSON.stringify(info.safe)}:`;
-      info.nextJson = `,${info.json}`;
-    }
-    return count === 0 ? info.json : (info.nextJson as string);
-  }
-
-  #write(json: string): void {
-    if (this.#depth === 0) {
-      this.#out = json;
-      this.#any = true;
-    } else this.#out += this.#prefix() + json;
-  }
-
-  leaf(value: unknown): void {
-    if (value === undefined) {
-      if (this.#depth > 0 && this.#arrays[this.#depth - 1]) this.#write('null');
-      return;
-    }
-    // Numbers, booleans and null: what JSON.stringify writes for them (non-finite numbers become null).
-    this.#write(
-      typeof value === 'number' ? (Number.isFinite(value) ? String(value) : 'null') : String(value),
-    );
-  }
-
-  string(value: string, plain: boolean): void {
-    this.#write(plain ? `"${value}"` : JSON.stringify(value));
-  }
-
-  open(kind: number): void {
-    if (kind === MAP_OBJECT) throw FALLBACK;
-    const array = kind === ARRAY;
-    const bracket = array ? '[' : '{';
-    if (this.#depth > 0) this.#out += this.#prefix() + bracket;
-    else {
-      this.#out = bracket;
-      this.#any = true;
-    }
-    this.#arrays[this.#depth] = array;
-    this.#counts[this.#depth] = 0;
-    this.#depth += 1;
-  }
-
-  key(info: KeyInfo): void {
-    if (info.renamed || info.safe === '__proto__') throw FALLBACK;
-    this.#key = info;
-  }
-
-  hole(): void {
-    this.#out += `${this.#prefix()}null`;
-  }
-
-  close(): void {
-    this.#depth -= 1;
-    this.#out += this.#arrays[this.#depth] ? ']' : '}';
-  }
-
-  text(): string | undefined {
-    if (!this.#any) return undefined;
-    const out = this.#out;
-    // `+=` builds a rope of every piece; reading a character flattens it into one string, so what the caller keeps
-    // (the journal holds thousands of bodies) is that string, not hundreds of small pieces (3× the memory, and GC).
-    out.charCodeAt(0);
-    return out;
-  }
-}
-
-/** A walker writing JSON, reused by successive redactJson calls (a fresh one when a walk is under way). */
-let jsonWalker: { walker: Walker; sink: JsonSink } | null = null;
 
 /**
  * A redacted deep copy of `value` (JSON-like: Maps become objects, Sets arrays, Dates ISO strings, binary data a
  * size marker, functions dropped). Never throws: anything it cannot read becomes a placeholder.
  */
-export function redact<T = unknown>(value: T, options: RedactOptions = NO_OPTIONS): unknown {
+export function redact<T = unknown>(value: T, options: RedactOptions = {}): unknown {
   try {
-    const sink = new CopySink();
-    new Walker(sink).reset(options).value(value, null, null, null, 0);
-    return sink.result;
+    const walk: Walk = {
+      extra: options.keys === undefined ? NO_KEYS : new Set([...options.keys].map(norm)),
+      maxDepth: options.maxDepth ?? 32,
+      budget: options.maxNodes ?? 20_000,
+      ancestors: [],
+    };
+    return walkValue(walk, value, null, null, 0);
   } catch {
     return REDACTED;
   }
 }
 
-/**
- * `JSON.stringify(redact(value, options))` in one pass, without building the copy: the same walk and rules, the
- * same text. Rare shapes (keys that themselves needed redaction, `__proto__` keys, Maps, anything that throws) take
- * the copy path.
- */
-export function redactJson(value: unknown, options: RedactOptions = NO_OPTIONS): string | undefined {
-  // A getter may call redactJson again mid-walk: the shared walker is then busy and that call gets its own.
-  let pair = jsonWalker;
-  if (pair === null || pair.walker.busy) {
-    const sink = new JsonSink();
-    pair = { walker: new Walker(sink), sink };
-    if (jsonWalker === null) jsonWalker = pair;
-  }
-  const { walker, sink } = pair;
-  walker.busy = true;
+/** `JSON.stringify(redact(value, options))`. */
+export function redactJson(value: unknown, options: RedactOptions = {}): string | undefined {
   try {
-    walker.reset(options).value(value, null, null, null, 0);
-    return sink.text();
-  } catch {
     return JSON.stringify(redact(value, options));
-  } finally {
-    sink.reset();
-    walker.busy = false;
+  } catch {
+    return JSON.stringify(REDACTED);
   }
 }
 
-const HEADER_DROP = 0;
-const HEADER_AUTH = 1;
-const HEADER_SECRET = 2;
-const HEADER_TEXT = 3;
-
-interface HeaderInfo {
-  name: string;
-  action: number;
+/**
+ * JSON text of an answer whose strings (not its numbers, not its keys) pass through the text rules: for answers built
+ * from already redacted or generated data (admin answers, error bodies that may quote the request). Numbers stay
+ * numbers (a millisecond timestamp can be Luhn-valid), and each string is redacted before it is escaped.
+ */
+export function redactStringsJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? redactText(v) : v));
 }
 
-/** Header name → what to do with its value, computed once per distinct name (names are kept verbatim anyway). */
-const HEADER_CACHE = new Map<string, HeaderInfo>();
-const HEADER_CACHE_SIZE = 512;
+// ---------------------------------------------------------------------------------------------------------------
+// Headers, URLs, loggers.
+// ---------------------------------------------------------------------------------------------------------------
 
-function headerInfo(rawName: string): HeaderInfo {
-  const cached = HEADER_CACHE.get(rawName);
-  if (cached !== undefined) return cached;
-  const name = rawName.toLowerCase();
-  let action = HEADER_TEXT;
-  if (DROPPED_HEADERS.has(name)) action = HEADER_DROP;
-  else if (name.endsWith('authorization')) action = HEADER_AUTH;
-  else {
-    const k = norm(name);
-    if (SECRET_KEYS.has(k) || CVV_KEYS.has(k) || CARD_NUMBER_KEYS.has(k)) action = HEADER_SECRET;
-  }
-  const info: HeaderInfo = { name, action };
-  if (rawName.length <= KEY_CACHE_LENGTH) {
-    if (HEADER_CACHE.size >= HEADER_CACHE_SIZE) HEADER_CACHE.clear();
-    HEADER_CACHE.set(rawName, info);
-  }
-  return info;
-}
-
+const DROPPED_HEADERS = new Set(['cookie', 'set-cookie']);
 const AUTH_SCHEME = /^\s*([A-Za-z][\w-]*)\s+\S/;
 
 /**
  * Redacted headers as a flat `name → value` map (names lower-cased): Authorization keeps only its scheme
- * (`Bearer [redacted]`), cookies are dropped, other secret headers replaced, the rest passed through redactText.
+ * (`Bearer [redacted]`), cookies are dropped, headers named like a KEY_RULES row replaced, the rest redactText'ed.
  */
 export function redactHeaders(headers: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (headers === null || typeof headers !== 'object') return out;
   try {
-    // Each value read by its own name (no Object.entries pair arrays): a name can never get another's value.
     const record = headers as Record<string, unknown>;
-    const names = Object.keys(record);
-    for (let i = 0; i < names.length; i += 1) {
-      const rawName = names[i] as string;
+    for (const rawName of Object.keys(record)) {
       const rawValue = record[rawName];
       if (rawValue === undefined || rawValue === null) continue;
-      const { name, action } = headerInfo(rawName);
-      if (action === HEADER_DROP) continue;
-      const value =
-        typeof rawValue === 'string'
-          ? rawValue
-          : Array.isArray(rawValue)
-            ? rawValue.map(String).join(', ')
-            : String(rawValue);
-      if (action === HEADER_AUTH) {
+      const name = rawName.toLowerCase();
+      if (DROPPED_HEADERS.has(name)) continue;
+      const value = Array.isArray(rawValue) ? rawValue.map(String).join(', ') : String(rawValue);
+      const info = keyInfo(name);
+      const safeName = info.safe;
+      if (name.endsWith('authorization')) {
         const scheme = AUTH_SCHEME.exec(value)?.[1];
-        out[name] = scheme ? `${scheme} ${REDACTED}` : REDACTED;
-      } else out[name] = action === HEADER_SECRET ? REDACTED : redactText(value);
+        out[safeName] = scheme ? `${scheme} ${REDACTED}` : REDACTED;
+        continue;
+      }
+      out[safeName] = info.rule !== null ? REDACTED : redactText(value);
     }
   } catch {
     // Whatever was copied so far is already redacted.
@@ -782,8 +609,7 @@ export function redactUrl(url: string, keys: Iterable<string> = []): string {
     const extra = new Set([...keys].map(norm));
     for (const name of [...parsed.searchParams.keys()]) {
       const k = norm(name);
-      if (SECRET_KEYS.has(k) || CVV_KEYS.has(k) || CARD_NUMBER_KEYS.has(k) || extra.has(k) || k === 'token')
-        parsed.searchParams.set(name, REDACTED);
+      if (ruleFor(k) !== null || extra.has(k) || k === 'token') parsed.searchParams.set(name, REDACTED);
     }
     return redactText(parsed.toString());
   } catch {
@@ -791,14 +617,65 @@ export function redactUrl(url: string, keys: Iterable<string> = []): string {
   }
 }
 
-/** A logger wrapper that passes every line through redactText (card numbers, JWTs, bearer credentials). */
+/**
+ * One log line: redacted, and with control characters escaped, so text from a request (a field name, a header) can
+ * neither forge a line of its own with a newline nor rewrite the terminal.
+ */
+function logLine(message: unknown): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what is escaped.
+  return redactText(String(message)).replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** A logger wrapper: every line redacted (redactText) and its control characters escaped. */
 export function redactingLogger<
   L extends { info(m: string): void; warn(m: string): void; error(m: string): void },
 >(logger: L): L {
   return {
     ...logger,
-    info: (m: string) => logger.info(redactText(String(m))),
-    warn: (m: string) => logger.warn(redactText(String(m))),
-    error: (m: string) => logger.error(redactText(String(m))),
+    info: (m: string) => logger.info(logLine(m)),
+    warn: (m: string) => logger.warn(logLine(m)),
+    error: (m: string) => logger.error(logLine(m)),
   };
+}
+
+/**
+ * The first place in a parsed body where card data sits outside the fields allowed to carry it (a path like
+ * `payer.phone`), or null. `allowed(path)` names the card fields of the operation. Used by the strict profile.
+ */
+/** Whether a field or header name says it holds card data (a card number, CVV or track data: `x-cvv`). */
+export function isCardKey(name: string): boolean {
+  return keyInfo(name).rule?.card === true;
+}
+
+export function cardDataPath(
+  value: unknown,
+  allowed: (path: string) => boolean,
+  path = '',
+  depth = 0,
+): string | null {
+  if (depth > 64) return null;
+  if (typeof value === 'string') return hasCardData(value) && !allowed(path) ? path || '(body)' : null;
+  if (typeof value === 'number')
+    return redactNumber(value) !== value && !allowed(path) ? path || '(body)' : null;
+  if (value === null || typeof value !== 'object') return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) {
+      const found = cardDataPath(value[i], allowed, path === '' ? String(i) : `${path}.${i}`, depth + 1);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  const obj = value as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    const at = path === '' ? k : `${path}.${k}`;
+    const info = keyInfo(k);
+    if (info.safe !== k && hasCardData(k)) return at;
+    const v = obj[k];
+    if (info.rule?.card && replaced(v) !== v && !allowed(at)) return at;
+    const found = cardDataPath(v, allowed, at, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
 }

@@ -36,6 +36,8 @@ export function listen(app: MockApp, options: { port?: number; host?: string } =
       answerTransportErrors(server, app);
       const closing = closeConnectionsWhenDone(server);
       const { port } = server.address() as AddressInfo;
+      // Webhook receivers on the mock's own address would let a session drive the admin API through deliveries.
+      app.mock.webhooks?.setSelf({ host, port });
       const shownHost = host.includes(':') ? `[${host}]` : host;
       resolve({
         server,

@@ -1,6 +1,6 @@
 // startMock(): the mock for a test, in-process on port 0, with handles on everything a test drives or inspects.
 
-import { resetSession } from './admin.js';
+import { generateAdminToken, resetSession } from './admin.js';
 import { createApp, type MockApp, type MockOptions } from './app.js';
 import type { VirtualClock } from './clock.js';
 import { DEFAULT_MERCHANT, type MerchantAccount } from './credentials.js';
@@ -8,6 +8,7 @@ import type { Engine } from './engine.js';
 import type { Journal } from './journal.js';
 import type { ScenarioEngine } from './scenarios/engine.js';
 import { listen } from './server.js';
+import { SESSION_TOKEN_HEADER } from './session-access.js';
 import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 
 export interface StartMockOptions extends MockOptions {
@@ -42,6 +43,10 @@ export interface MockServer {
   useScenario(names: string | readonly string[], session?: string): void;
   /** Forget a session's orders, cards, keys, journal, scenario choice and webhook faults. */
   reset(session?: string): void;
+  /** The admin token (set when `adminToken` or `isolateSessions` was given; generated for the latter). */
+  adminToken?: string;
+  /** With `isolateSessions`: the token of a session, for its x-mock-session-token header. */
+  sessionToken(session?: string): string;
   /** A bearer token for an account (default: the default merchant). */
   token(account?: MerchantAccount, session?: string): Promise<string>;
   /** Stop listening (in-flight requests finish) and stop background work. */
@@ -62,6 +67,7 @@ export interface MockServer {
  */
 export async function startMock(options: StartMockOptions = {}): Promise<MockServer> {
   const { port = 0, host = '127.0.0.1', ...appOptions } = options;
+  if (appOptions.isolateSessions && !appOptions.adminToken) appOptions.adminToken = generateAdminToken();
   const app = createApp({ logger: { info() {}, warn() {}, error() {} }, ...appOptions });
   const running = await listen(app, { port, host });
   const engine = app.mock;
@@ -94,13 +100,25 @@ export async function startMock(options: StartMockOptions = {}): Promise<MockSer
         typeof names === 'string' ? [names] : names,
       );
     },
+    ...(appOptions.adminToken ? { adminToken: appOptions.adminToken } : {}),
+    sessionToken(session = 'default') {
+      const access = engine.sessionAccess;
+      if (!access) throw new Error('startMock: sessions are not isolated (isolateSessions)');
+      return access.tokenFor(session);
+    },
     reset(session = 'default') {
       resetSession(engine, session);
     },
     async token(account = merchant, session) {
       const res = await fetch(`${running.url}/v1/oauth2/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(session ? { 'x-mock-session': session } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(session ? { 'x-mock-session': session } : {}),
+          ...(engine.sessionAccess
+            ? { [SESSION_TOKEN_HEADER]: engine.sessionAccess.tokenFor(session ?? 'default') }
+            : {}),
+        },
         body: JSON.stringify({ AppKey: account.appKey, AppSecret: account.appSecret }),
       });
       const body = (await res.json()) as { accessToken?: string };

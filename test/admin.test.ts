@@ -164,7 +164,7 @@ test('webhook receivers, faults, deliveries and flush through the admin API', as
   const { app } = makeApp();
   const added = await request(app)
     .post('/__admin/webhooks/receivers')
-    .send({ url: 'http://127.0.0.1:9/hook' });
+    .send({ url: 'http://127.0.0.1:9999/hook' });
   assert.equal(added.status, 201);
   conforms('adminAddWebhookReceiver', added);
   const list = await request(app).get('/__admin/webhooks/receivers');

@@ -7,7 +7,9 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Engine, WebhookFaults } from '../engine.js';
 import type { Order, StatusChange, TransitionName } from '../orders.js';
+import { redact } from '../redact.js';
 import { buildPayload, eventsFor, type WebhookEventName, type WebhookPayload } from './events.js';
+import { ReceiverPolicy, ReceiverRefused, type SelfAddress } from './receiver-policy.js';
 import { signWebhook } from './signature.js';
 
 /** Options of createApp({ webhooks }). */
@@ -22,6 +24,17 @@ export interface WebhookOptions {
   retrySchedule?: number[];
   /** Deliveries kept in memory, oldest finished ones dropped first (default 5000). */
   maxDeliveries?: number;
+  /**
+   * Hosts (names or addresses, `*` for any) receivers may use besides loopback (default none: loopback only;
+   * docs/security.md, "Webhook receivers").
+   */
+  allowHosts?: readonly string[];
+  /** Receivers one session may register through the admin API (default 20). */
+  maxReceiversPerSession?: number;
+  /** Receivers in all (default 200). */
+  maxReceivers?: number;
+  /** Delivery attempts in flight at once, across every receiver (default 8). */
+  maxConcurrent?: number;
 }
 
 /** Invented backoff: retries 1 min, 5 min, 30 min, 2 h, 6 h and 24 h after each failed attempt (7 attempts). */
@@ -46,6 +59,8 @@ export interface WebhookReceiver {
   /** Only this test session's events; null = every session. */
   session: string | null;
   source: 'options' | 'accounts' | 'api';
+  /** The session that registered it through the admin API (counts against that session's cap). */
+  owner?: string;
 }
 
 export interface WebhookAttempt {
@@ -138,6 +153,13 @@ export class WebhookDispatcher {
   readonly timeoutMs: number;
   readonly retrySchedule: readonly number[];
   readonly maxDeliveries: number;
+  readonly maxReceiversPerSession: number;
+  readonly maxReceivers: number;
+  readonly maxConcurrent: number;
+  readonly #policy: ReceiverPolicy;
+  /** Attempts holding a connection slot, and attempts waiting for one. */
+  #active = 0;
+  readonly #waiting: (() => void)[] = [];
   readonly #engine: Engine;
   readonly #receivers = new Map<string, WebhookReceiver>();
   readonly #deliveries = new Map<string, WebhookDelivery>();
@@ -166,6 +188,10 @@ export class WebhookDispatcher {
     this.contentType = options.contentType ?? DEFAULT_WEBHOOK_CONTENT_TYPE;
     this.timeoutMs = positive(options.timeoutMs, DEFAULT_WEBHOOK_TIMEOUT_MS, 'timeoutMs');
     this.maxDeliveries = positive(options.maxDeliveries, DEFAULT_MAX_DELIVERIES, 'maxDeliveries');
+    this.maxReceiversPerSession = positive(options.maxReceiversPerSession, 20, 'maxReceiversPerSession');
+    this.maxReceivers = positive(options.maxReceivers, 200, 'maxReceivers');
+    this.maxConcurrent = positive(options.maxConcurrent, 8, 'maxConcurrent');
+    this.#policy = new ReceiverPolicy(options.allowHosts ?? []);
     const schedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS;
     if (!schedule.every((ms) => Number.isFinite(ms) && ms >= 0)) {
       throw new RangeError('webhooks.retrySchedule must list non-negative numbers of ms');
@@ -192,7 +218,7 @@ export class WebhookDispatcher {
    * Register a receiver URL (http or https) for a merchant, optionally only for one test session. Registering the
    * same mid, URL and session again returns the existing receiver. Throws for an unknown mid or a bad URL.
    */
-  addReceiver(input: { mid: string; url: string; session?: string }): WebhookReceiver {
+  addReceiver(input: { mid: string; url: string; session?: string; owner?: string }): WebhookReceiver {
     return { ...this.#add(input, 'api') };
   }
 
@@ -265,6 +291,32 @@ export class WebhookDispatcher {
 
   // ---- driving ---------------------------------------------------------------------------------------------------
 
+  /** The mock's own address, once it listens: receivers there are refused. */
+  setSelf(self: SelfAddress): void {
+    this.#policy.setSelf(self);
+  }
+
+  /** Start whatever is due now, in the background (never waits for a receiver). */
+  kick(): void {
+    this.#pump(this.#engine.clock.now());
+  }
+
+  /**
+   * flush(), but waiting at most `waitMs` of real time: true when everything due has been attempted, false when
+   * attempts were still in flight (they go on in the background).
+   */
+  async idle(waitMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), waitMs);
+    });
+    try {
+      return await Promise.race([this.flush().then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /**
    * Resolve once nothing is in flight and nothing is due at the current virtual time (fates included). Tests await
    * it after advancing the clock instead of sleeping.
@@ -290,6 +342,7 @@ export class WebhookDispatcher {
     this.#ticker = null;
     for (const off of this.#unsubscribe) off();
     for (const controller of this.#aborts) controller.abort(new Error('dispatcher closed'));
+    for (const wake of this.#waiting.splice(0)) wake();
     await Promise.allSettled([...this.#inFlight]);
     this.#httpAgent.destroy();
     this.#httpsAgent.destroy();
@@ -298,16 +351,29 @@ export class WebhookDispatcher {
   // ---- internals -------------------------------------------------------------------------------------------------
 
   #add(
-    input: { mid: string; url: string; session?: string },
+    input: { mid: string; url: string; session?: string; owner?: string },
     source: WebhookReceiver['source'],
   ): WebhookReceiver {
     const account = this.#engine.accounts.byMid(String(input.mid ?? ''));
     if (!account) throw new Error(`webhook receiver for unknown merchant ${String(input.mid)}`);
     const url = checkReceiverUrl(input.url);
+    this.#policy.check(new URL(url));
     const session = input.session ?? null;
+    let owned = 0;
     for (const existing of this.#receivers.values()) {
       if (existing.mid === account.mid && existing.url === url && existing.session === session)
         return existing;
+      if (input.owner !== undefined && existing.owner === input.owner) owned += 1;
+    }
+    if (input.owner !== undefined && owned >= this.maxReceiversPerSession) {
+      throw limitError(
+        `session ${JSON.stringify(input.owner)} already has ${owned} webhook receivers (at most ${this.maxReceiversPerSession})`,
+      );
+    }
+    if (this.#receivers.size >= this.maxReceivers) {
+      throw limitError(
+        `this server already has ${this.#receivers.size} webhook receivers (at most ${this.maxReceivers})`,
+      );
     }
     this.#receiverCount += 1;
     const receiver: WebhookReceiver = {
@@ -316,6 +382,7 @@ export class WebhookDispatcher {
       url,
       session,
       source,
+      ...(input.owner !== undefined ? { owner: input.owner } : {}),
     };
     this.#receivers.set(receiver.id, receiver);
     this.#startTicker();
@@ -339,14 +406,16 @@ export class WebhookDispatcher {
         captureWindowMs: this.#engine.settings.captureWindowMs,
       };
       events.forEach((event, index) => {
-        const payload = buildPayload(event, order, change, index, context);
+        // Redacted once, here: what is kept, listed, journaled and sent is the same safe payload (an orderId can carry
+        // a card number into ExternalOrderId).
+        const payload = redact(buildPayload(event, order, change, index, context)) as WebhookPayload;
         for (const receiver of targets) {
           const base = {
             session: order.session,
             mid: order.mid,
             event,
             orderId: order.id,
-            externalOrderId: order.externalOrderId,
+            externalOrderId: payload.ExternalOrderId ?? '',
             receiverId: receiver.id,
             url: receiver.url,
             payload,
@@ -495,10 +564,11 @@ export class WebhookDispatcher {
         error = 'fault: failTimes';
       } else {
         try {
+          this.#policy.check(new URL(delivery.url));
           headers = this.#headers(delivery, body, at);
-          statusCode = await this.#post(delivery.url, headers, body);
+          statusCode = await this.#slot(() => this.#post(delivery.url, headers, body));
         } catch (e) {
-          error = describeError(e, this.timeoutMs);
+          error = e instanceof ReceiverRefused ? `refused: ${e.message}` : describeError(e, this.timeoutMs);
         }
       }
       if (this.#closed) error = error ?? 'dispatcher closed';
@@ -574,6 +644,19 @@ export class WebhookDispatcher {
       .slice(0, 32);
   }
 
+  /** Run an attempt when one of the maxConcurrent connection slots is free. */
+  async #slot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#active >= this.maxConcurrent) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    if (this.#closed) throw new Error('dispatcher closed');
+    this.#active += 1;
+    try {
+      return await work();
+    } finally {
+      this.#active -= 1;
+      this.#waiting.shift()?.();
+    }
+  }
+
   #post(url: string, headers: Record<string, string>, body: string): Promise<number> {
     const target = new URL(url);
     const https = target.protocol === 'https:';
@@ -589,6 +672,7 @@ export class WebhookDispatcher {
         headers,
         agent: https ? this.#httpsAgent : this.#httpAgent,
         signal: controller.signal,
+        lookup: this.#policy.lookup as never,
       });
       req.on('response', (res) => {
         res.on('data', () => {});
@@ -625,6 +709,10 @@ export class WebhookDispatcher {
 }
 
 class TimeoutError extends Error {}
+
+function limitError(message: string): Error {
+  return Object.assign(new Error(message), { code: 'RECEIVER_LIMIT' });
+}
 
 function describeError(error: unknown, timeoutMs: number): string {
   if (error instanceof TimeoutError) return error.message;

@@ -1,0 +1,230 @@
+// Card data and secrets never reach a sink, whatever field carries them: the journal, the HAR export, webhook
+// deliveries (as kept and as received), admin answers, error messages and log lines. Against a real socket server.
+
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { redactingLogger, redactStringsJson, redactText } from '../mock/redact.js';
+import { type MockServer, startMock } from '../mock/start-mock.js';
+import { evaluateBody, guid } from './helpers.js';
+
+const PANS = ['4242424242424242', '5555555555554444', '4111111111111111'];
+/** Anything of these in a sink is a leak. */
+const FORBIDDEN = [
+  ...PANS,
+  'cvv 739',
+  '"739"',
+  'DOE/JOHN^2512101',
+  '2512101000',
+  'sk_test_51Habcdefghijklmnop',
+  'hunter2-app-secret',
+  'my-secret-api-key',
+];
+
+function leaks(text: string): string[] {
+  return FORBIDDEN.filter((f) => text.includes(f));
+}
+
+describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => {
+  let mock: MockServer;
+  let receiver: Server;
+  const received: string[] = [];
+  const logs: string[] = [];
+
+  before(async () => {
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        received.push(`${JSON.stringify(req.headers)}\n${body}`);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const logger = {
+      info: (m: string) => logs.push(m),
+      warn: (m: string) => logs.push(m),
+      error: (m: string) => logs.push(m),
+    };
+    mock = await startMock({ profile: 'lenient', clock: { frozen: true }, logger });
+    const { port } = receiver.address() as AddressInfo;
+    mock.webhooks.addReceiver({ mid: mock.credentials.mid, url: `http://127.0.0.1:${port}/hooks` });
+  });
+
+  after(async () => {
+    await mock.close();
+    await new Promise((r) => receiver.close(r));
+  });
+
+  async function evaluate(session: string, overrides: Record<string, unknown>, headers = {}) {
+    const token = await mock.token(undefined, session);
+    return fetch(`${mock.baseUrl}/evaluate?api_key=my-secret-api-key`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'x-mock-session': session,
+        ...headers,
+      },
+      body: JSON.stringify(evaluateBody(overrides)),
+    });
+  }
+
+  test('PANs touching other digits, CVVs by header and text, track data and secrets are redacted', async () => {
+    const session = 'pci-lenient';
+    const res = await evaluate(
+      session,
+      {
+        orderId: 'O-4242424242424242-1',
+        payer: { email: 'john@example.com', phone: '+1 5555555555554444' },
+        billingInformation: {
+          addressLine2: 'cvv 739; %B4111111111111111^DOE/JOHN^25121010000000000000?',
+          city: 'AppSecret=hunter2-app-secret',
+        },
+        transaction: { id: 'sk_test_51Habcdefghijklmnop' },
+      },
+      { 'x-cvv': '739', 'x-api-key': 'my-secret-api-key' },
+    );
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.arrayBuffer();
+    await mock.webhooks.flush();
+    const admin = { 'x-mock-session': session };
+    const journal = await (await fetch(`${mock.url}/__admin/journal`, { headers: admin })).text();
+    const har = await (await fetch(`${mock.url}/__admin/journal/har`, { headers: admin })).text();
+    const deliveries = await (
+      await fetch(`${mock.url}/__admin/webhooks/deliveries`, { headers: admin })
+    ).text();
+    assert.ok(journal.includes('424242******4242'), 'the masked orderId is still recognisable');
+    assert.ok(received.length > 0, 'a webhook was delivered');
+    assert.ok(deliveries.includes('ExternalOrderId'), 'the delivery list has the payload');
+    for (const [sink, text] of [
+      ['journal', journal],
+      ['HAR', har],
+      ['deliveries', deliveries],
+      ['received webhooks', received.join('\n')],
+      ['logs', logs.join('\n')],
+    ] as const) {
+      assert.deepEqual(leaks(text), [], `${sink} leaks`);
+    }
+  });
+
+  test('a session named like a card number is refused, not stored', async () => {
+    const res = await fetch(`${mock.baseUrl}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mock-session': 'w-4242424242424242' },
+      body: JSON.stringify({ AppKey: mock.credentials.appKey, AppSecret: mock.credentials.appSecret }),
+    });
+    const body = await res.text();
+    assert.equal(res.status, 400);
+    assert.equal(JSON.parse(body).code, '400040');
+    assert.deepEqual(leaks(body), []);
+    const sessions = await (await fetch(`${mock.url}/__admin/sessions`)).text();
+    assert.deepEqual(leaks(sessions), []);
+  });
+
+  test('error messages that echo input are redacted', async () => {
+    const token = await mock.token();
+    const res = await fetch(`${mock.baseUrl}/evaluate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/x-4242424242424242' },
+      body: '{}',
+    });
+    const body = await res.text();
+    assert.equal(res.status, 415);
+    assert.deepEqual(leaks(body), []);
+    assert.match(body, /424242\*+4242/);
+  });
+
+  test('strict profile: card data outside the card fields is a 400 that names the field', async () => {
+    const strict = await startMock({ clock: { frozen: true } });
+    try {
+      const token = await strict.token();
+      const send = (overrides: Record<string, unknown>, headers = {}) =>
+        fetch(`${strict.baseUrl}/evaluate`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(evaluateBody(overrides)),
+        });
+      const cases: [Record<string, unknown>, Record<string, string>, string][] = [
+        [{ payer: { email: 'a@example.com', phone: '+1 5555555555554444' } }, {}, 'payer.phone'],
+        [{ orderId: 'O-4242424242424242-1' }, {}, 'orderId'],
+        [{ billingInformation: { addressLine2: 'cvv 739' } }, {}, 'billingInformation.addressLine2'],
+        [{}, { 'x-cvv': '739' }, 'x-cvv'],
+      ];
+      for (const [overrides, headers, field] of cases) {
+        const res = await send(overrides, headers);
+        const body = await res.text();
+        assert.equal(res.status, 400, `${field}: ${body}`);
+        const problem = JSON.parse(body);
+        assert.equal(problem.code, '400041', field);
+        assert.ok(problem.detail.includes(field), `${field} named in ${problem.detail}`);
+        assert.deepEqual(leaks(body), [], field);
+      }
+      // The card field itself still takes a test card, and GUID-shaped ids are not card data.
+      const ok = await send({ orderId: `ORDER-${guid()}` });
+      assert.equal(ok.status, 200, await ok.text());
+    } finally {
+      await strict.close();
+    }
+  });
+
+  test('ids stay ids: GUIDs and trace ids are kept, a card number in 4-4-4-4 groups beside hex is not', () => {
+    for (const id of [
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      '00-73849362514820a1b2c3d4e5f6a7b8c9-1234567890123abc-01',
+      '00000000-0000-4000-8000-000000000042',
+      'ORDER-00000000-0000-4000-8000-000000000042',
+    ]) {
+      assert.equal(redactText(id), id);
+    }
+    assert.equal(redactText('4242-4242-4242-4242-cafebabecafe'), '424242******4242-cafebabecafe');
+  });
+
+  test('admin answers and error bodies stay JSON: numbers are not card data, quoted input is redacted', async () => {
+    // A millisecond timestamp can be a Luhn-valid 13-digit run: as a number it must stay a number.
+    const text = redactStringsJson({ nowMs: 1796114306147, detail: 'cvv 739 for 4111111111111111' });
+    assert.deepEqual(JSON.parse(text), {
+      nowMs: 1796114306147,
+      detail: 'cvv [redacted] for 411111******1111',
+    });
+    for (let i = 0; i < 20; i += 1) {
+      const res = await fetch(`${mock.url}/__admin/clock/advance`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ by: 1_234_567 + i }),
+      });
+      const body = (await res.json()) as { nowMs: number };
+      assert.equal(typeof body.nowMs, 'number');
+    }
+  });
+
+  test('redacting JSON text keeps it JSON, whatever the quoted input', () => {
+    for (const value of [
+      'appSecret=abc\\"x',
+      '%B4111111111111111^DOE/JOHN^2512101abc\\"',
+      ';4111111111111111=25121010000\\"?',
+      'cvv \\"739',
+      'Bearer abcdefghijk\\"',
+    ]) {
+      const text = redactText(JSON.stringify({ detail: value }));
+      assert.doesNotThrow(() => JSON.parse(text), text);
+      assert.deepEqual(leaks(text), [], text);
+    }
+  });
+
+  test('a log line cannot forge another line', () => {
+    const lines: string[] = [];
+    const log = redactingLogger({
+      info: (m) => lines.push(m),
+      warn: (m) => lines.push(m),
+      error: (m) => lines.push(m),
+    });
+    log.warn('fields ignored: payer.x\nerror: forged line\r\u001b[2J');
+    assert.equal(lines.length, 1);
+    for (const c of ['\r', '\n', '\u001b']) assert.ok(!(lines[0] ?? '').includes(c), lines[0]);
+    assert.match(lines[0] ?? '', /payer\.x\\nerror: forged/);
+  });
+});
