@@ -29,7 +29,7 @@ function startCli(
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`no start-up line within 10 s: ${out}`)), 10_000);
+    const timer = setTimeout(() => reject(new Error(`no start-up line within 120 s: ${out}`)), 120_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const line = out.split('\n')[0] ?? '';
