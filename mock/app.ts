@@ -24,9 +24,11 @@ import type { Ctx, Engine, Exchange, Logger, Profile, Reply, RequestHooks } from
 import { Journal } from './journal.js';
 import { type BodyError, bodyError, declaresUtf8, readJsonBody } from './json-body.js';
 import { profileChecks } from './profile.js';
+import { registerProviderStates, type StateTable } from './provider-states.js';
 import { redactingLogger } from './redact.js';
 import { PARTNER_OPERATIONS, ROUTES } from './routes.js';
 import { ScenarioEngine } from './scenarios/engine.js';
+import { INDEX_PATHS, serviceIndex } from './service-index.js';
 import { DEFAULT_SESSION, type Session, Store } from './store.js';
 import { WebhookDispatcher, type WebhookOptions } from './webhooks/dispatcher.js';
 
@@ -63,6 +65,8 @@ export interface MockOptions {
   adminToken?: string;
   /** Keep at most this many orders, idempotency keys and vaulted cards across all sessions (default 20,000). */
   maxOrders?: number;
+  /** More Pact provider states for POST /__admin/provider-states (sentence → set-up); built-ins stay. */
+  stateHandlers?: StateTable;
 }
 
 export type MockApp = express.Express & { mock: Engine };
@@ -120,6 +124,7 @@ export function createApp(options: MockOptions = {}): MockApp {
   engine.log = redactingLogger(engine.log);
   engine.webhooks = new WebhookDispatcher(engine, options.webhooks);
   engine.hooks.push(...(options.hooks ?? []));
+  if (options.stateHandlers) registerProviderStates(engine, options.stateHandlers);
 
   const app = express() as MockApp;
   app.mock = engine;
@@ -155,6 +160,7 @@ export function createApp(options: MockOptions = {}): MockApp {
     const allow = ops.map((op) => op.method.toUpperCase()).join(', ');
     app.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
   }
+  app.get(INDEX_PATHS, serviceIndex(engine, { admin: options.admin !== false }));
   app.use((_req, _res, next) => next(apiError('404001')));
   app.use(handleError);
   return app;
