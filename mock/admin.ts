@@ -6,7 +6,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { apiError } from './catalog.js';
-import { parseDuration, toMs } from './clock.js';
+import { ClockRangeError, parseDuration, toMs } from './clock.js';
 import { type CompiledOperation, Contract, checkRequest, defaultSpecPath } from './contract.js';
 import type { Engine } from './engine.js';
 import { packageInfo } from './package-info.js';
@@ -35,6 +35,16 @@ function clockView(engine: Engine) {
   return { now: new Date(now).toISOString(), nowMs: now, frozen: engine.clock.isFrozen() };
 }
 
+/** Run a clock change; an input outside the clock's range is the client's mistake (400020), not a server error. */
+function moveClock(change: () => unknown): void {
+  try {
+    change();
+  } catch (error) {
+    if (error instanceof ClockRangeError) throw apiError('400020', { detail: error.message });
+    throw error;
+  }
+}
+
 /** Let due order fates and webhook deliveries run before answering a clock change. */
 async function settled(engine: Engine) {
   engine.store.settleDue(engine.clock.now());
@@ -44,7 +54,7 @@ async function settled(engine: Engine) {
 
 function instant(value: unknown, field: string): number {
   try {
-    return toMs(String(value));
+    return toMs(typeof value === 'number' ? value : String(value));
   } catch {
     throw apiError('400001', {
       errors: { [field]: ['Send an ISO 8601 instant, e.g. 2026-06-01T00:00:00Z.'] },
@@ -90,7 +100,8 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
   adminSessions: ({ engine }) => ({ sessions: engine.store.sessionNames() }),
   adminClock: ({ engine }) => clockView(engine),
   adminClockFreeze: ({ engine, body }) => {
-    engine.clock.freeze(body?.at === undefined ? undefined : instant(body.at, 'at'));
+    const at = body?.at === undefined ? undefined : instant(body.at, 'at');
+    moveClock(() => engine.clock.freeze(at));
     return settled(engine);
   },
   adminClockUnfreeze: ({ engine }) => {
@@ -104,7 +115,7 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     } catch (error) {
       throw apiError('400001', { errors: { by: [(error as Error).message] } });
     }
-    engine.clock.advance(ms);
+    moveClock(() => engine.clock.advance(ms));
     return settled(engine);
   },
   adminClockSet: ({ engine, body }) => {
@@ -114,7 +125,7 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
         errors: { to: ['The clock only moves forward: send an instant after now.'] },
       });
     }
-    engine.clock.set(to);
+    moveClock(() => engine.clock.set(to));
     return settled(engine);
   },
   adminScenarios: ({ engine }) => {
@@ -219,7 +230,11 @@ export function isLoopback(host: string): boolean {
 export function adminRouter(engine: Engine, options: { token?: string } = {}): Router {
   const contract = loadAdminContract();
   const router = Router();
-  const json = express.json({ limit: 64 * 1024 });
+  const parseJson = express.json({ limit: 64 * 1024 });
+  // body-parser's typed errors (too large, not JSON…) are mapped by the app's error handler; an untyped 4xx is a body
+  // that could not be decoded (gzip or br bytes that do not inflate), which was a 500 here.
+  const json: RequestHandler = (req, res, next) =>
+    parseJson(req, res, (error?: unknown) => next(error === undefined ? undefined : adminBodyError(error)));
   const guard: RequestHandler = (req, _res, next) => {
     if (!options.token) return next();
     const given =
@@ -250,6 +265,15 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
     .join(', ');
   router.use((_req, _res, next) => next(apiError('404100', { detail: `Admin paths: ${known}.` })));
   return router;
+}
+
+function adminBodyError(error: unknown): unknown {
+  const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
+  if (type !== undefined || typeof status !== 'number' || status < 400 || status > 499) return error;
+  const message = String((error as Error).message ?? 'unreadable').replace(/[\r\n]/g, ' ');
+  return apiError('400002', {
+    detail: `The body could not be read (${message}); send it uncompressed or correctly encoded.`,
+  });
 }
 
 function ownOrigin(req: Request): string {

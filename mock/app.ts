@@ -37,6 +37,13 @@ export interface MockOptions {
   profile?: Profile;
   /** Seed for GUIDs and fake data (default 1). The same seed and requests give the same answers. */
   seed?: number;
+  /**
+   * Sign tokens with this secret (HS256, key = SHA-256 of it) instead of a random per-process key: tokens then
+   * survive a restart and are the same on every run. Anyone who knows it can mint tokens: keep it private.
+   */
+  tokenKey?: string;
+  /** Derive the token key from the seed, so tokens are byte-identical across runs (test use; forgeable). */
+  reproducibleTokens?: boolean;
   /** A clock to share with the caller, or options for a new one (default: real time). */
   clock?: VirtualClock | ClockOptions;
   /** Accounts the mock accepts (default: the shipped sandbox merchant, a second merchant and a partner). */
@@ -57,6 +64,8 @@ export interface MockOptions {
   scenarios?: import('./scenarios/engine.js').ScenarioOptions;
   /** Journal capacity: the newest entries kept in the ring buffer (default 5,000). */
   journalSize?: number;
+  /** Journal byte budget: the oldest entries are dropped to keep what it holds under this (default 32 MiB). */
+  journalBytes?: number;
   /** Webhook receivers, content type, timeout and retry schedule (README "Webhooks"). */
   webhooks?: WebhookOptions;
   /** Serve the admin API under /__admin (default true). */
@@ -109,13 +118,18 @@ export function createApp(options: MockOptions = {}): MockApp {
         ? { orders: options.maxOrders, idempotencyKeys: options.maxOrders, cards: options.maxOrders }
         : {},
     ),
-    tokens: new TokenService({ seed, clock }),
+    tokens: new TokenService({
+      seed,
+      clock,
+      ...(options.tokenKey !== undefined ? { key: options.tokenKey } : {}),
+      reproducible: options.reproducibleTokens ?? false,
+    }),
     accounts: new AccountBook(options.accounts ?? DEFAULT_ACCOUNTS),
     clock,
     log: options.logger ?? STDERR_LOGGER,
     violations: [],
     hooks: [],
-    journal: new Journal({ capacity: options.journalSize, clock }),
+    journal: new Journal({ capacity: options.journalSize, maxBytes: options.journalBytes, clock }),
   };
   // Built-in extensions, in pipeline order. Each registers its hooks on engine.hooks and its API on the engine.
   engine.scenarios = new ScenarioEngine(engine, options.scenarios); // x-mock-scenario, session and default choice
@@ -263,6 +277,11 @@ function locals(res: Response): Locals {
 
 function resolveSession(engine: Engine): RequestHandler {
   return (req, res, next) => {
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); listen() turns off Node's own check so the answer is a catalog problem.
+    if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
+      next(apiError('400021'));
+      return;
+    }
     const name = req.get(SESSION_HEADER) ?? DEFAULT_SESSION;
     if (!SESSION_PATTERN.test(name)) {
       // No session: a request refused for its session name must not create (or evict) one (hardening, issue 7).

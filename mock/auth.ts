@@ -1,9 +1,13 @@
 // Bearer tokens: real HS256 JWTs with the claims observed on the sandbox, living exactly 600 s of virtual time.
 // Signature checking is jose's; the claim checks (exp/nbf against the virtual clock) are ours, because the real
 // tokens carry `iat` as a string of milliseconds, which generic JWT validators reject.
+//
+// The signing key is random per process unless the user asks for reproducible tokens: a key derived from something a
+// client can read (the seed is in /__admin/health) would let anyone mint a token for any account with any expiry.
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { CompactSign, compactVerify } from 'jose';
+import { ownCopy } from './bounded.js';
 import { apiError } from './catalog.js';
 import type { VirtualClock } from './clock.js';
 import type { MerchantAccount } from './credentials.js';
@@ -41,21 +45,56 @@ export interface IssuedToken {
 }
 
 const MAX_CACHED = 10_000;
+/** Byte budget of the verified-token cache (tokens and their claims). */
+export const MAX_CACHED_BYTES = 4 * 1024 * 1024;
+/** Issued tokens are about 700 characters; anything far longer is not one of ours and is refused unread. */
+export const MAX_TOKEN_CHARS = 4096;
+/** What a cache entry costs besides the token's characters: the claims object and the map slot. */
+const CACHE_ENTRY_OVERHEAD = 1024;
+
+export interface TokenServiceOptions {
+  seed: number;
+  clock: VirtualClock;
+  /**
+   * A secret for the signing key (HS256 with SHA-256 of it): servers given the same key accept each other's tokens,
+   * and a token is the same on every run with the same seed and clock. Default: a random key per process.
+   */
+  key?: string;
+  /** Derive the key from the seed (tokens reproducible, and forgeable by anyone who knows the seed). */
+  reproducible?: boolean;
+}
 
 export class TokenService {
   readonly #key: Uint8Array;
   readonly #clock: VirtualClock;
   /** Verified tokens → claims; the signature is checked once per token, expiry on every use. */
   readonly #verified = new Map<string, TokenClaims>();
+  #cachedBytes = 0;
 
-  constructor(options: { seed: number; clock: VirtualClock; signingKey?: string }) {
-    const secret = options.signingKey ?? `flexfactor-mock-signing-key:${options.seed}`;
-    this.#key = createHash('sha256').update(secret).digest();
+  constructor(options: TokenServiceOptions) {
+    if (options.key !== undefined && options.key.length < 8)
+      throw new RangeError('a token key must be at least 8 characters');
+    this.#key =
+      options.key !== undefined
+        ? createHash('sha256').update(options.key).digest()
+        : options.reproducible
+          ? createHash('sha256').update(`flexfactor-mock-signing-key:${options.seed}`).digest()
+          : randomBytes(32);
     this.#clock = options.clock;
   }
 
-  async issue(account: MerchantAccount, data: DataSource): Promise<IssuedToken> {
-    const nowMs = this.#clock.now();
+  /** Estimated bytes held by the verified-token cache (at most maxCachedBytes). */
+  get cachedBytes(): number {
+    return this.#cachedBytes;
+  }
+
+  get maxCachedBytes(): number {
+    return MAX_CACHED_BYTES;
+  }
+
+  /** A token for the account, issued now (or at `issuedAtMs`, e.g. an already expired one for a provider state). */
+  async issue(account: MerchantAccount, data: DataSource, issuedAtMs?: number): Promise<IssuedToken> {
+    const nowMs = issuedAtMs ?? this.#clock.now();
     const nowS = Math.floor(nowMs / 1000);
     const id = data.uuid();
     const claims: TokenClaims = {
@@ -87,13 +126,34 @@ export class TokenService {
       throw apiError('401002', { detail: 'The Authorization header must be "Bearer <accessToken>".' });
     }
     const token = match[1];
+    if (token.length > MAX_TOKEN_CHARS) {
+      throw apiError('401002', {
+        detail: `The token is ${token.length} bytes; tokens from /v1/oauth2/token are under ${MAX_TOKEN_CHARS}.`,
+      });
+    }
     const cached = this.#verified.get(token);
     if (cached) return this.#checkTimes(cached);
     return this.#verifySignature(token).then((claims) => {
-      if (this.#verified.size >= MAX_CACHED) this.#verified.clear();
-      this.#verified.set(token, claims);
+      this.#remember(token, claims);
       return this.#checkTimes(claims);
     });
+  }
+
+  /** Cache a verified token, evicting the oldest beyond the count or byte budget. */
+  #remember(token: string, claims: TokenClaims): void {
+    // The token is a slice of the Authorization header: keep a copy of its own, not the header behind it.
+    const key = ownCopy(token);
+    const cost = entryCost(key);
+    while (
+      this.#verified.size > 0 &&
+      (this.#verified.size >= MAX_CACHED || this.#cachedBytes + cost > MAX_CACHED_BYTES)
+    ) {
+      const oldest = this.#verified.keys().next().value as string;
+      this.#verified.delete(oldest);
+      this.#cachedBytes -= entryCost(oldest);
+    }
+    this.#verified.set(key, claims);
+    this.#cachedBytes += cost;
   }
 
   #checkTimes(claims: TokenClaims): TokenClaims {
@@ -133,6 +193,34 @@ export class TokenService {
     ) {
       throw apiError('401003', { detail: 'The token lacks the exp, nbf or custom:mid claim.' });
     }
-    return claims as TokenClaims;
+    // Only this server issues valid tokens, and it issues them for exactly 600 s: a signed token claiming anything
+    // else (a key shared with --token-key, or a reproducible one, lets a client mint them) is refused.
+    if (
+      !Number.isFinite(claims.exp) ||
+      !Number.isFinite(claims.nbf) ||
+      claims.exp <= claims.nbf ||
+      claims.exp - claims.nbf > TOKEN_LIFETIME_SECONDS
+    ) {
+      throw apiError('401003', {
+        detail: `The token's lifetime (exp − nbf) is not the ${TOKEN_LIFETIME_SECONDS} s this server issues.`,
+      });
+    }
+    // Keep only the claims we read: a token padded with large claims must not make the cache hold them.
+    return {
+      sub: String(claims.sub ?? ''),
+      unique_name: String(claims.unique_name ?? ''),
+      jti: String(claims.jti ?? ''),
+      iat: String(claims.iat ?? ''),
+      aud: TOKEN_AUDIENCE,
+      'custom:mid': claims['custom:mid'],
+      nbf: claims.nbf,
+      exp: claims.exp,
+      iss: TOKEN_ISSUER,
+    };
   }
+}
+
+function entryCost(token: string): number {
+  // The token's characters, plus its decoded claims (at most three quarters of them) and the entry itself.
+  return token.length * 3 + CACHE_ENTRY_OVERHEAD;
 }

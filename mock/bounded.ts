@@ -26,6 +26,11 @@ export interface LedgerOwner<K> {
  */
 export class Ledger<K extends object> {
   readonly limit: number;
+  /** Byte budget over the sizes given to admit() (entries admitted without a size count 0). */
+  readonly maxBytes: number;
+  #bytes = 0;
+  /** Sizes of live entries admitted with one. */
+  readonly #sizes = new Map<K, number>();
   /** Live entries and the admission number each was admitted with. */
   readonly #live = new Map<K, number>();
   // The queue, oldest first from #head, as parallel arrays. An entry whose number is no longer its key's in #live
@@ -36,19 +41,34 @@ export class Ledger<K extends object> {
   #head = 0;
   #admissions = 0;
 
-  constructor(limit: number) {
+  constructor(limit: number, maxBytes = Number.POSITIVE_INFINITY) {
     this.limit = limit;
+    this.maxBytes = maxBytes;
   }
 
   get size(): number {
     return this.#live.size;
   }
 
-  admit(key: K, owner: LedgerOwner<K>): void {
+  /** Estimated bytes of the live entries (at most maxBytes). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  admit(key: K, owner: LedgerOwner<K>, bytes = 0): void {
     this.#live.delete(key);
-    while (this.#live.size >= this.limit && this.#head < this.#keys.length) this.#evictOldest();
+    this.#release(key);
+    while (
+      (this.#live.size >= this.limit || (this.#live.size > 0 && this.#bytes + bytes > this.maxBytes)) &&
+      this.#head < this.#keys.length
+    )
+      this.#evictOldest();
     const number = ++this.#admissions;
     this.#live.set(key, number);
+    if (bytes > 0) {
+      this.#sizes.set(key, bytes);
+      this.#bytes += bytes;
+    }
     this.#keys.push(key);
     this.#owners.push(owner);
     this.#numbers.push(number);
@@ -57,7 +77,15 @@ export class Ledger<K extends object> {
 
   forget(key: K): void {
     this.#live.delete(key);
+    this.#release(key);
     this.#compact();
+  }
+
+  #release(key: K): void {
+    const bytes = this.#sizes.get(key);
+    if (bytes === undefined) return;
+    this.#sizes.delete(key);
+    this.#bytes -= bytes;
   }
 
   #evictOldest(): void {
@@ -70,6 +98,7 @@ export class Ledger<K extends object> {
     this.#owners[at] = undefined as unknown as LedgerOwner<K>;
     if (!live) return;
     this.#live.delete(key);
+    this.#release(key);
     owner.evict(key);
   }
 
@@ -98,4 +127,20 @@ export class Ledger<K extends object> {
       this.#head = 0;
     }
   }
+}
+
+/**
+ * A string that shares no memory with its source. V8 answers `s.slice()` and other substring operations with a view
+ * into the parent string, which then stays alive as long as the piece does: a stored 8 KB prefix of a 60 KB body kept
+ * all 60 KB. A JSON round trip always builds a new flat string (and keeps lone surrogates exactly).
+ */
+export function ownCopy(text: string): string {
+  // Below V8's minimum sliced length (13) a substring is always a fresh copy.
+  if (text.length < 13) return text;
+  return JSON.parse(JSON.stringify(text)) as string;
+}
+
+/** Rough bytes a string costs in the heap (two-byte strings cost twice; the header is small enough to ignore here). */
+export function stringBytes(text: string): number {
+  return text.length * 2 + 16;
 }

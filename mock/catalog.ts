@@ -79,6 +79,16 @@ export const ERROR_CATALOG = {
     title: 'Malformed HTTP request.',
     fix: 'The request line or headers could not be parsed (invalid characters, a bad Content-Length or Transfer-Encoding, a body shorter than its Content-Length). Send a well-formed HTTP/1.1 request.',
   },
+  '400020': {
+    status: 400,
+    title: 'Clock value out of range.',
+    fix: 'Keep the virtual clock within 100 years of the real current time: advance by a duration from 0 to 100 years (e.g. 30s, 10m, 2h, 3d) and set or freeze it at an ISO 8601 instant in that range.',
+  },
+  '400021': {
+    status: 400,
+    title: 'Missing Host header.',
+    fix: 'Send a Host header (HTTP/1.1 requires one), e.g. `Host: 127.0.0.1:4848`; HTTP clients add it themselves.',
+  },
   '401001': {
     status: 401,
     title: 'Missing bearer token.',
@@ -199,6 +209,11 @@ export const ERROR_CATALOG = {
     status: 415,
     title: 'Unsupported content type.',
     fix: 'Send the body in the content type the endpoint takes: JSON (`application/json` or `application/*+json`) everywhere, except the onboarding document upload, which takes `multipart/form-data`.',
+  },
+  '417001': {
+    status: 417,
+    title: 'Expectation not supported.',
+    fix: 'Send no Expect header, or `Expect: 100-continue` (the only expectation HTTP/1.1 defines).',
   },
   '429001': {
     status: 429,

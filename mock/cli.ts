@@ -59,6 +59,10 @@ interface ServeOptions {
   webhookContentType?: string;
   adminToken?: string;
   maxOrders: number;
+  tokenKey?: string;
+  reproducibleTokens?: boolean;
+  journalBytes: number;
+  scenarioMaxBytes: number;
   states?: string;
 }
 
@@ -97,6 +101,7 @@ async function serve(options: ServeOptions): Promise<void> {
       defaults: options.scenario,
       strict: options.strictScenarios ?? false,
       watch: true,
+      maxFileBytes: options.scenarioMaxBytes,
     },
     webhooks: {
       receivers: options.webhookUrl ?? [],
@@ -104,6 +109,9 @@ async function serve(options: ServeOptions): Promise<void> {
     },
     ...(adminToken ? { adminToken } : {}),
     maxOrders: options.maxOrders,
+    journalBytes: options.journalBytes,
+    ...(options.tokenKey !== undefined ? { tokenKey: options.tokenKey } : {}),
+    reproducibleTokens: options.reproducibleTokens ?? false,
     ...(options.states ? { stateHandlers: await loadStates(options.states) } : {}),
   });
   // Scenario folders of the user are read now, so a bad file is reported at start (file:line), not at first use.
@@ -248,6 +256,33 @@ function buildProgram(): Command {
     )
     .addOption(
       new Option(
+        '--token-key <secret>',
+        'sign tokens with this secret (tokens survive restarts; anyone who knows it can mint tokens)',
+      )
+        .env('FLEXFACTOR_MOCK_TOKEN_KEY')
+        .argParser((value: string) => {
+          if (value.length < 8) throw new InvalidArgumentError('--token-key must be at least 8 characters.');
+          return value;
+        }),
+    )
+    .addOption(
+      new Option(
+        '--reproducible-tokens',
+        'derive the token key from --seed: byte-identical tokens on every run (forgeable: tests only)',
+      ).conflicts('tokenKey'),
+    )
+    .addOption(
+      new Option('--journal-bytes <bytes>', 'byte budget of the request journal (oldest entries go first)')
+        .default(32 * 1024 * 1024, '32 MiB')
+        .argParser(integer('--journal-bytes', 64 * 1024, 2 ** 31)),
+    )
+    .addOption(
+      new Option('--scenario-max-bytes <bytes>', 'largest scenario file or bodyFile that is loaded')
+        .default(1024 * 1024, '1 MiB')
+        .argParser(integer('--scenario-max-bytes', 1024, 64 * 1024 * 1024)),
+    )
+    .addOption(
+      new Option(
         '--states <module>',
         'JS module with more Pact provider states for /__admin/provider-states',
       ),
@@ -273,8 +308,15 @@ function buildProgram(): Command {
       'validate scenario files without starting the server (default: the built-in scenarios/ folder)',
     )
     .argument('[folders...]', 'folders of scenario files')
-    .action((folders: string[]) => {
-      const result = checkScenarioFolders(folders.length > 0 ? folders : undefined);
+    .addOption(
+      new Option('--scenario-max-bytes <bytes>', 'largest scenario file or bodyFile that is loaded')
+        .default(1024 * 1024, '1 MiB')
+        .argParser(integer('--scenario-max-bytes', 1024, 64 * 1024 * 1024)),
+    )
+    .action((folders: string[], options: { scenarioMaxBytes: number }) => {
+      const result = checkScenarioFolders(folders.length > 0 ? folders : undefined, {
+        maxFileBytes: options.scenarioMaxBytes,
+      });
       for (const p of result.problems) {
         const shown = relative(process.cwd(), p.file);
         process.stderr.write(

@@ -10,6 +10,39 @@ export interface ClockOptions {
 
 export type ClockListener = (now: number) => void;
 
+/** How far the virtual clock may move from the real current time, either way: 100 years (of 365.25 days). */
+export const MAX_CLOCK_SKEW_MS = 100 * 365.25 * 86_400_000;
+
+/**
+ * A clock input outside the range the virtual clock keeps to. Every later request reads the clock (token expiry,
+ * dates in responses), so an instant JavaScript cannot represent, or one so far out that adding a token's lifetime
+ * leaves the Date range, would break all of them: such inputs are refused, never clamped silently.
+ */
+export class ClockRangeError extends RangeError {
+  constructor(what: string) {
+    const now = Date.now();
+    super(
+      `${what} The virtual clock stays within 100 years of the real current time: between ` +
+        `${new Date(now - MAX_CLOCK_SKEW_MS).toISOString()} and ${new Date(now + MAX_CLOCK_SKEW_MS).toISOString()}; ` +
+        'advance by a duration from 0 to 100 years (e.g. 30s, 10m, 2h, 3d).',
+    );
+    this.name = 'ClockRangeError';
+  }
+}
+
+/** Refuse an instant outside the allowed range (see MAX_CLOCK_SKEW_MS). */
+function checkInstant(ms: number): number {
+  const now = Date.now();
+  if (!Number.isFinite(ms) || Math.abs(ms - now) > MAX_CLOCK_SKEW_MS) {
+    throw new ClockRangeError(
+      Number.isFinite(ms) && Math.abs(ms) <= 8.64e15
+        ? `${new Date(ms).toISOString()} is out of range.`
+        : `${String(ms)} is not a usable instant.`,
+    );
+  }
+  return ms;
+}
+
 export class VirtualClock {
   #offsetMs = 0;
   #frozenAt: number | null = null;
@@ -36,7 +69,7 @@ export class VirtualClock {
 
   /** Stop time at the current instant (or at `at`). */
   freeze(at?: string | number | Date): number {
-    this.#frozenAt = at === undefined ? this.now() : toMs(at);
+    this.#frozenAt = at === undefined ? this.now() : checkInstant(toMs(at));
     this.#notify();
     return this.now();
   }
@@ -52,7 +85,7 @@ export class VirtualClock {
 
   /** Jump to an instant (frozen stays frozen; running keeps running from there). */
   set(at: string | number | Date): number {
-    const target = toMs(at);
+    const target = checkInstant(toMs(at));
     if (this.#frozenAt !== null) this.#frozenAt = target;
     else this.#offsetMs = target - Date.now();
     this.#notify();
@@ -61,8 +94,8 @@ export class VirtualClock {
 
   /** Move time forward by `ms` (negative values are refused: time in a payment system does not run backwards). */
   advance(ms: number): number {
-    if (!Number.isFinite(ms) || ms < 0)
-      throw new RangeError('advance() takes a non-negative number of milliseconds');
+    if (!Number.isFinite(ms) || ms < 0 || ms > MAX_CLOCK_SKEW_MS)
+      throw new ClockRangeError(`Cannot advance by ${String(ms)} ms.`);
     return this.set(this.now() + ms);
   }
 

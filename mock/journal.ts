@@ -1,9 +1,11 @@
 // The request journal: every request/response, order transition and webhook attempt, per test session, in one
-// fixed-capacity ring buffer (oldest entries are overwritten, so memory stays flat in long runs). Everything is
-// redacted on the way in (mock/redact.ts) and bodies are kept as capped JSON text. Per-session and per-order views
+// ring buffer bounded twice: by entries and by bytes (the oldest entries go first, so memory stays flat in long runs).
+// Everything is redacted on the way in (mock/redact.ts), every stored string is a copy that shares no memory with the
+// request (see ownCopy), and bodies are kept as capped JSON text. Per-session and per-order views
 // are derived by scanning the ring: there is no other per-session state to grow.
 
 import { STATUS_CODES } from 'node:http';
+import { ownCopy, stringBytes } from './bounded.js';
 import type { Engine, Exchange, RequestHooks } from './engine.js';
 import type {
   Order,
@@ -16,6 +18,10 @@ import type {
 import { redact, redactHeaders, redactJson, redactText, redactUrl } from './redact.js';
 
 export const DEFAULT_JOURNAL_SIZE = 5_000;
+/** Default byte budget of everything the journal keeps (estimated as the heap cost of its strings). */
+export const DEFAULT_JOURNAL_BYTES = 32 * 1024 * 1024;
+/** What an entry costs besides its strings: the objects and arrays that hold them. */
+const ENTRY_OVERHEAD = 512;
 /** Bodies longer than this (characters of JSON text) are cut, with a marker saying how long they were. */
 export const MAX_BODY_CHARS = 8 * 1024;
 /** Query parameters that carry credentials (the tokenization key of /v1/tokenize). */
@@ -130,6 +136,8 @@ export interface JournalOptions {
   clock?: { now(): number };
   /** Body cap in characters of JSON text (default 8 KB). */
   maxBodyChars?: number;
+  /** Byte budget of the entries kept (default 32 MiB); the oldest entries are dropped to stay within it. */
+  maxBytes?: number;
 }
 
 /** A body as stored: redacted JSON text, possibly cut. */
@@ -193,9 +201,13 @@ export const HAR_CREATOR = { name: 'flexfactor-mock', version: '0.1.0' };
 
 export class Journal {
   readonly capacity: number;
+  readonly maxBytes: number;
   readonly #clock: { now(): number };
   readonly #maxBodyChars: number;
   #ring: (Stored | undefined)[];
+  /** The estimated bytes of each ring slot's entry. */
+  #sizes: number[];
+  #bytes = 0;
   #start = 0;
   #count = 0;
   #seq = 0;
@@ -210,6 +222,16 @@ export class Journal {
     this.#clock = options.clock ?? { now: () => Date.now() };
     this.#maxBodyChars = options.maxBodyChars ?? MAX_BODY_CHARS;
     this.#ring = new Array(capacity);
+    this.#sizes = new Array(capacity).fill(0);
+    const maxBytes = Math.floor(options.maxBytes ?? DEFAULT_JOURNAL_BYTES);
+    if (!Number.isFinite(maxBytes) || maxBytes < 64 * 1024)
+      throw new RangeError('the journal byte budget must be at least 64 KiB');
+    this.maxBytes = maxBytes;
+  }
+
+  /** Estimated bytes held by the entries now (at most `maxBytes`). */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /** Entries held now (at most `capacity`). */
@@ -245,21 +267,23 @@ export class Journal {
       this.#arrivals.delete(exchange.requestHeaders);
       const query = isEmptyPlain(exchange.query ?? {})
         ? {}
-        : (redact(exchange.query ?? {}, { keys: SECRET_QUERY_KEYS }) as Record<string, unknown>);
+        : (copyDeep(redact(exchange.query ?? {}, { keys: SECRET_QUERY_KEYS })) as Record<string, unknown>);
       const requestBody = this.#body(exchange.requestBody);
       const responseBody = this.#body(exchange.responseBody);
       this.#push({
         seq,
         kind: 'request',
-        session: exchange.session,
+        session: ownCopy(exchange.session),
         at: exchange.at,
-        method: exchange.method,
-        path: redactText(exchange.path),
+        method: ownCopy(exchange.method),
+        path: ownCopy(redactText(exchange.path)),
         query,
         status: exchange.status,
         durationMs: exchange.durationMs,
         scenarios: scenarioList(exchange.scenarios),
         operationId: exchange.operationId,
+        // Header values are strings of their own (Node's parser builds each from its buffer; response headers are
+        // ours): no copy needed on this per-request path.
         requestHeaders: redactHeaders(exchange.requestHeaders),
         responseHeaders: redactHeaders(exchange.responseHeaders),
         requestBody,
@@ -277,10 +301,10 @@ export class Journal {
     this.#push({
       seq: this.#nextSeq(),
       kind: 'transition',
-      session: order.session,
+      session: ownCopy(order.session),
       at: Number.isNaN(at) ? this.#clock.now() : at,
-      orderId: order.id,
-      externalOrderId: redactText(order.externalOrderId),
+      orderId: ownCopy(order.id),
+      externalOrderId: ownCopy(redactText(order.externalOrderId)),
       transition: name,
       status: change.status,
       statusName: change.statusName,
@@ -294,19 +318,22 @@ export class Journal {
       this.#push({
         seq: this.#nextSeq(),
         kind: 'webhook',
-        session: record.session,
+        session: ownCopy(record.session),
         at: record.at ?? this.#clock.now(),
-        orderId: record.orderId ?? null,
-        event: redactText(String(record.event)),
-        url: redactUrl(String(record.url)),
+        orderId: record.orderId === null || record.orderId === undefined ? null : ownCopy(record.orderId),
+        event: ownCopy(redactText(String(record.event))),
+        url: ownCopy(redactUrl(String(record.url))),
         attempt: record.attempt,
         statusCode: record.statusCode ?? null,
-        error: record.error === undefined || record.error === null ? null : redactText(String(record.error)),
+        error:
+          record.error === undefined || record.error === null
+            ? null
+            : ownCopy(redactText(String(record.error))),
         durationMs: record.durationMs ?? 0,
         isResent: record.isResent ?? false,
-        deliveryId: record.deliveryId ?? null,
-        deliveryStatus: record.status ?? null,
-        requestHeaders: redactHeaders(record.requestHeaders ?? {}),
+        deliveryId: record.deliveryId === undefined ? null : ownCopy(record.deliveryId),
+        deliveryStatus: record.status === undefined ? null : ownCopy(record.status),
+        requestHeaders: copyHeaders(redactHeaders(record.requestHeaders ?? {})),
         payload: this.#body(record.payload),
       });
     } catch {
@@ -382,6 +409,8 @@ export class Journal {
     const before = this.#count;
     const kept = session === undefined ? [] : [...this.#iterate()].filter((e) => e.session !== session);
     this.#ring = new Array(this.capacity);
+    this.#sizes = new Array(this.capacity).fill(0);
+    this.#bytes = 0;
     this.#start = 0;
     this.#count = 0;
     for (const entry of kept) this.#push(entry);
@@ -394,13 +423,24 @@ export class Journal {
   }
 
   #push(entry: Stored): void {
-    if (this.#count < this.capacity) {
-      this.#ring[(this.#start + this.#count) % this.capacity] = entry;
-      this.#count += 1;
-    } else {
-      this.#ring[this.#start] = entry;
-      this.#start = (this.#start + 1) % this.capacity;
-    }
+    const size = entryBytes(entry);
+    // Room by count, then by bytes: the oldest entries go first. One entry alone never exceeds the budget by much
+    // (bodies are capped), and it is always kept, so the newest exchange can be inspected.
+    if (this.#count === this.capacity) this.#dropOldest();
+    while (this.#count > 0 && this.#bytes + size > this.maxBytes) this.#dropOldest();
+    const at = (this.#start + this.#count) % this.capacity;
+    this.#ring[at] = entry;
+    this.#sizes[at] = size;
+    this.#bytes += size;
+    this.#count += 1;
+  }
+
+  #dropOldest(): void {
+    this.#bytes -= this.#sizes[this.#start] ?? 0;
+    this.#ring[this.#start] = undefined;
+    this.#sizes[this.#start] = 0;
+    this.#start = (this.#start + 1) % this.capacity;
+    this.#count -= 1;
   }
 
   *#iterate(): Generator<Stored> {
@@ -422,9 +462,11 @@ export class Journal {
     } catch {
       text = JSON.stringify('[unserialisable body]');
     }
+    // redactJson builds a new string, so a body within the cap is already a copy of its own; a cut one is a slice
+    // of the whole text and must be copied, or the whole text stays alive behind it.
     if (text.length <= this.#maxBodyChars) return { text, truncated: false };
     return {
-      text: `${text.slice(0, this.#maxBodyChars)}…[truncated: ${text.length} characters]`,
+      text: ownCopy(`${text.slice(0, this.#maxBodyChars)}…[truncated: ${text.length} characters]`),
       truncated: true,
     };
   }
@@ -437,6 +479,60 @@ function isEmptyPlain(value: unknown): boolean {
   if (proto !== Object.prototype && proto !== null) return false;
   for (const _ in value) return false;
   return true;
+}
+
+/** A deep copy of a redacted JSON-like value whose strings share no memory with the request. */
+function copyDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return ownCopy(value);
+  if (value === null || typeof value !== 'object' || depth > 64) return value;
+  if (Array.isArray(value)) return value.map((v) => copyDeep(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[ownCopy(key)] = copyDeep(v, depth + 1);
+  return out;
+}
+
+function copyHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[ownCopy(name)] = ownCopy(value);
+  return out;
+}
+
+/** Estimated heap bytes of a stored entry: its strings plus a fixed overhead for the objects around them. */
+function entryBytes(entry: Stored): number {
+  let bytes = ENTRY_OVERHEAD + stringBytes(entry.session);
+  switch (entry.kind) {
+    case 'request':
+      bytes += stringBytes(entry.path) + stringBytes(entry.method);
+      bytes += recordBytes(entry.requestHeaders) + recordBytes(entry.responseHeaders);
+      bytes += bodyBytes(entry.requestBody) + bodyBytes(entry.responseBody);
+      for (const id of entry.orderIds) bytes += stringBytes(id);
+      bytes += valueBytes(entry.query, 0);
+      return bytes;
+    case 'webhook':
+      bytes +=
+        stringBytes(entry.event) + stringBytes(entry.url) + (entry.error ? stringBytes(entry.error) : 0);
+      return bytes + recordBytes(entry.requestHeaders) + bodyBytes(entry.payload);
+    default:
+      return bytes + stringBytes(entry.orderId) + stringBytes(entry.externalOrderId);
+  }
+}
+
+function bodyBytes(body: StoredBody): number {
+  return body.text === null ? 0 : stringBytes(body.text);
+}
+
+function recordBytes(record: Record<string, string>): number {
+  let bytes = 0;
+  for (const name in record) bytes += stringBytes(name) + stringBytes(record[name] ?? '') + 16;
+  return bytes;
+}
+
+function valueBytes(value: unknown, depth: number): number {
+  if (typeof value === 'string') return stringBytes(value);
+  if (value === null || typeof value !== 'object' || depth > 64) return 16;
+  let bytes = 32;
+  for (const [key, v] of Object.entries(value)) bytes += stringBytes(key) + valueBytes(v, depth + 1);
+  return bytes;
 }
 
 function scenarioList(scenarios: readonly unknown[] | undefined): string[] {
@@ -494,7 +590,7 @@ function pushId(ids: string[], value: unknown): void {
   if (typeof value !== 'string' && typeof value !== 'number') return;
   const id = redactText(String(value));
   if (id === '' || id.length > 200 || ids.includes(id) || ids.length >= MAX_ORDER_IDS) return;
-  ids.push(id);
+  ids.push(ownCopy(id));
 }
 
 function idsFrom(ids: string[], source: unknown): void {

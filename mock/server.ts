@@ -23,7 +23,11 @@ export const DEFAULT_HOST = '127.0.0.1';
 export function listen(app: MockApp, options: { port?: number; host?: string } = {}): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
   return new Promise((resolve, reject) => {
-    const server = createServer(serverClasses(app), app).listen(options.port ?? DEFAULT_PORT, host);
+    // Node answers a missing Host header itself, with an empty 400; the app answers it with a catalog problem.
+    const server = createServer({ ...serverClasses(app), requireHostHeader: false }, app).listen(
+      options.port ?? DEFAULT_PORT,
+      host,
+    );
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
@@ -95,6 +99,16 @@ function answerTransportErrors(server: Server, app: MockApp): void {
           ? 'The limit for chunk extensions is 16 KiB.'
           : undefined;
     writeProblem(socket, code, detail);
+  });
+  // An Expect header other than 100-continue: Node's default is an empty 417.
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    const problem = apiError('417001').toBody(transportTraceId());
+    const body = JSON.stringify(problem);
+    res.writeHead(417, {
+      'Content-Type': 'application/problem+json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    res.end(body);
   });
   // CONNECT is not a request Express sees: hand it to the app with a response bound to the socket (→ 405001 with
   // Allow); an authority-form target (`CONNECT host:443`) has no path to route, so it is answered 404001 here.

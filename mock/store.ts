@@ -40,6 +40,14 @@ interface IdempotencyRecord {
  * entries are forgotten (invented; an order is about 2 KB). Override with createApp({ maxOrders }).
  */
 export const STORE_LIMITS = { orders: 20_000, idempotencyKeys: 20_000, cards: 20_000 };
+/**
+ * Byte budgets besides the counts: an order's strings come from the request (names, addresses, ids), so without one a
+ * client sending long strings could make 20,000 orders take gigabytes. Estimated from the strings each entry keeps.
+ */
+export const STORE_BYTE_LIMITS = { orders: 48 * 1024 * 1024, idempotencyKeys: 16 * 1024 * 1024 };
+/** What an order or idempotency record costs besides its request strings (objects, history, the response kept). */
+const ORDER_OVERHEAD = 2048;
+const KEY_OVERHEAD = 1024;
 
 /** The shared budgets of one store. */
 export interface StoreBudget {
@@ -84,7 +92,7 @@ export class Partition {
   addOrder(order: Order): void {
     this.orders.set(order.id, order);
     this.byExternalId.set(order.externalOrderId, order.id);
-    this.#budget.orders.admit(order, this.#orderOwner);
+    this.#budget.orders.admit(order, this.#orderOwner, orderBytes(order));
   }
 
   orderByExternalId(externalOrderId: string): Order | undefined {
@@ -125,7 +133,8 @@ export class Partition {
     }
     const record: IdempotencyRecord = { scope, key, fingerprint: print, at: now, response: null };
     keys.set(key, record);
-    this.#budget.idempotencyKeys.admit(record, this.#keyOwner);
+    // The key is held twice (map key and record) and the response kept later may echo it: three copies, two bytes each.
+    this.#budget.idempotencyKeys.admit(record, this.#keyOwner, KEY_OVERHEAD + key.length * 6);
     return { kind: 'new' };
   }
 
@@ -199,8 +208,8 @@ export class Store {
     this.seed = seed;
     const l = { ...STORE_LIMITS, ...limits };
     this.budget = {
-      orders: new Ledger(l.orders),
-      idempotencyKeys: new Ledger(l.idempotencyKeys),
+      orders: new Ledger(l.orders, STORE_BYTE_LIMITS.orders),
+      idempotencyKeys: new Ledger(l.idempotencyKeys, STORE_BYTE_LIMITS.idempotencyKeys),
       cards: new Ledger(l.cards),
     };
   }
@@ -339,4 +348,18 @@ const FATE_STEPS: Record<
 function settleAmount(order: Order): boolean {
   order.capturedAmount = order.amount;
   return true;
+}
+
+/** Estimated heap bytes of an order: the strings it took from the request, twice each (one- or two-byte), and more. */
+function orderBytes(order: Order): number {
+  let chars = order.externalOrderId.length + (order.correlationId?.length ?? 0);
+  for (const text of [order.firstName, order.lastName, order.email, order.phone]) chars += text?.length ?? 0;
+  for (const address of [order.billingAddress, order.shippingAddress]) {
+    if (!address) continue;
+    for (const key in address) {
+      const value = (address as unknown as Record<string, unknown>)[key];
+      if (typeof value === 'string') chars += value.length;
+    }
+  }
+  return ORDER_OVERHEAD + chars * 2;
 }

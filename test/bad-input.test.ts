@@ -49,7 +49,9 @@ const FUZZ_SEED = 20260601;
 const STACK_TRACE =
   /\bat (?:async )?[\w.$<>[\]]+ \(|\bat [\w./\\:-]+:\d+:\d+|node_modules|node:internal|\.[cm]?[jt]s:\d+/;
 
-const { app, logs } = makeApp();
+// A shared token key: the expired token below comes from a second app whose clock runs an hour earlier.
+const TOKEN_KEY = 'bad-input-token-key';
+const { app, logs } = makeApp({ tokenKey: TOKEN_KEY });
 const doc = app.mock.contract.document as Node;
 const ops = operationsOf(doc, PARTNER_OPERATIONS);
 let server: RunningServer;
@@ -121,6 +123,7 @@ before(async () => {
   // by another server.
   const earlier = createApp({
     clock: { start: new Date(Date.parse(T0) - 3_600_000).toISOString(), frozen: true },
+    tokenKey: TOKEN_KEY,
   });
   expiredToken = await tokenFor(earlier);
   foreignToken = await tokenFor(createApp({ seed: 999, clock: { start: T0, frozen: true } }));

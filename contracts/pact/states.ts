@@ -8,8 +8,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonMap } from '@pact-foundation/pact/src/common/jsonTypes.js';
 import type { StateHandlers } from '@pact-foundation/pact/src/dsl/verifier/proxy/types.js';
-import { TokenService } from '../../mock/auth.js';
-import { VirtualClock } from '../../mock/clock.js';
 import type { Engine } from '../../mock/engine.js';
 import { TEST_CARDS } from '../../mock/outcomes.js';
 import type { EvaluateInput, FlexFactorClient } from '../client/index.js';
@@ -131,10 +129,12 @@ export const BUILT_IN_STATES: StateTable = {
     const mock = needMock(target, MORE_STATES.expiredToken);
     const account = mock.engine.accounts.accounts.find((a) => a.mid === mock.mid);
     if (!account) throw new Error(`no account with MID ${mock.mid}`);
-    // Signed like the mock's own tokens (same seed, same key), issued eleven minutes ago: valid, but expired.
-    const clock = new VirtualClock({ start: mock.engine.clock.now() - 11 * 60_000, frozen: true });
-    const tokens = new TokenService({ seed: mock.engine.settings.seed, clock });
-    const issued = await tokens.issue(account, mock.engine.store.session(mock.session).data);
+    // Signed by the mock's own token service (its key is private to it), issued eleven minutes ago: valid, but expired.
+    const issued = await mock.engine.tokens.issue(
+      account,
+      mock.engine.store.session(mock.session).data,
+      mock.engine.clock.now() - 11 * 60_000,
+    );
     return { accessToken: issued.accessToken, authorization: `Bearer ${issued.accessToken}` };
   },
   [MORE_STATES.invalidCredentials]: () => ({

@@ -21,6 +21,7 @@ import {
   writeSlow,
   writeTruncated,
 } from './faults.js';
+import { safeHeaderValue } from './limits.js';
 import {
   builtInScenarioDir,
   type CompiledScenario,
@@ -54,6 +55,8 @@ export interface ScenarioOptions {
   strict?: boolean;
   /** Reload the folders when a file changes (default false; the CLI turns it on). Call close() to stop watching. */
   watch?: boolean;
+  /** Largest scenario file, and largest bodyFile, in bytes (default 1 MiB); bigger files are reported and skipped. */
+  maxFileBytes?: number;
 }
 
 /** The part of the webhook dispatcher scenarios use (mock/webhooks). */
@@ -99,6 +102,7 @@ export class ScenarioEngine {
   #library: Library | null = null;
   #watcher: FolderWatcher | null = null;
   readonly #watch: boolean;
+  readonly #maxFileBytes: number | undefined;
   readonly #selections = new Map<string, string[]>();
   readonly #counters = new Map<string, Map<CompiledScenario, number>>();
   readonly #tokenErrors = new Map<string, { code: ErrorCode; left: number; scenario: string }>();
@@ -129,6 +133,7 @@ export class ScenarioEngine {
     // strict mode or a default needs it at start. Watching begins with the first load: before it, there is nothing
     // to refresh, and the first load reads the files as they are then.
     this.#watch = options.watch ?? false;
+    this.#maxFileBytes = options.maxFileBytes;
     if (options.strict || this.defaults.length > 0) {
       const library = this.#load();
       if (options.strict && library.problems.length > 0) {
@@ -243,7 +248,12 @@ export class ScenarioEngine {
       method: op.method,
       path: op.path,
     }));
-    const result = loadScenarioFolders(this.#dirs, operations, this.#library?.cache);
+    const result = loadScenarioFolders(
+      this.#dirs,
+      operations,
+      this.#library?.cache,
+      this.#maxFileBytes === undefined ? {} : { maxFileBytes: this.#maxFileBytes },
+    );
     const library: Library = { scenarios: result.scenarios, problems: result.problems, cache: result.cache };
     this.#library = library;
     if (this.#watch && !this.#watcher && !this.#closed)
@@ -449,7 +459,9 @@ export class ScenarioEngine {
       if (s.templated) {
         const scope = this.#scope(ctx, handled, s.readsOrder);
         if (hasBody) body = render(body, scope);
-        headers = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(render(v, scope))]));
+        headers = Object.fromEntries(
+          Object.entries(headers).map(([k, v]) => [k, safeHeaderValue(String(render(v, scope)))]),
+        );
       }
       if (handled?.headers) headers = { ...handled.headers, ...headers };
       out = outgoing(respond.status, body, headers);

@@ -18,7 +18,7 @@ export type { ScenarioFile, ScenarioInfo, ScenarioProblem } from './types.js';
  */
 export function checkScenarioFolders(
   dirs: readonly string[] = [builtInScenarioDir()],
-  options: { specPath?: string } = {},
+  options: { specPath?: string; maxFileBytes?: number } = {},
 ): { files: number; valid: number; problems: ScenarioProblem[] } {
   const contract = new Contract(options.specPath ? { specPath: options.specPath } : {});
   const operations = [...contract.operations.values()].map((op) => ({
@@ -26,7 +26,12 @@ export function checkScenarioFolders(
     method: op.method,
     path: op.path,
   }));
-  const result = loadScenarioFolders(dirs, operations);
+  const result = loadScenarioFolders(
+    dirs,
+    operations,
+    new Map(),
+    options.maxFileBytes === undefined ? {} : { maxFileBytes: options.maxFileBytes },
+  );
   const valid = [...result.cache.values()].filter((entry) => entry.scenario !== null).length;
   return { files: result.files, valid, problems: result.problems };
 }

@@ -10,6 +10,14 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Document, LineCounter } from 'yaml';
 import { ERROR_CATALOG } from '../catalog.js';
 import { parseDuration } from '../clock.js';
+import {
+  confinedPath,
+  DEFAULT_SCENARIO_MAX_BYTES,
+  headerProblem,
+  MAX_SCENARIO_FILES,
+  MAX_YAML_ALIASES,
+  readCapped,
+} from './limits.js';
 import { type CompiledMatch, compileMatch, type OperationRef, type SpecError } from './matcher.js';
 import { hasTemplates, readsOrder } from './responder.js';
 import type { ExampleRequest, FaultObject, ScenarioFile, ScenarioInfo, ScenarioProblem } from './types.js';
@@ -104,7 +112,9 @@ export function loadScenarioFolders(
   dirs: readonly string[],
   operations: readonly OperationRef[],
   previous: LoadCache = new Map(),
+  limits: LoadLimits = {},
 ): LoadResult {
+  const maxBytes = limits.maxFileBytes ?? DEFAULT_SCENARIO_MAX_BYTES;
   const scenarios = new Map<string, CompiledScenario>();
   const problems: ScenarioProblem[] = [];
   const cache: LoadCache = new Map();
@@ -122,6 +132,15 @@ export function loadScenarioFolders(
       continue;
     }
     for (const name of names) {
+      if (files >= MAX_SCENARIO_FILES) {
+        problems.push({
+          file: folder,
+          line: 0,
+          column: 0,
+          message: `more than ${MAX_SCENARIO_FILES} scenario files in all folders: ${name} and the files after it are skipped`,
+        });
+        break;
+      }
       files += 1;
       const file = join(folder, name);
       const stamp = stampOf(file);
@@ -130,13 +149,19 @@ export function loadScenarioFolders(
       const entry =
         old && old.stamp === stamp && old.deps.every((d) => stampOf(d.path) === d.stamp)
           ? old
-          : compileFile(file, stamp, operations);
+          : compileFile(file, stamp, operations, maxBytes);
       cache.set(file, entry);
       problems.push(...entry.problems);
       if (entry.scenario) scenarios.set(entry.scenario.name, entry.scenario);
     }
   }
   return { scenarios, problems, files, cache };
+}
+
+/** Bounds on what loading may read. */
+export interface LoadLimits {
+  /** Largest scenario file, and largest side file, in bytes (default 1 MiB). */
+  maxFileBytes?: number;
 }
 
 export function scenarioInfo(s: CompiledScenario): ScenarioInfo {
@@ -183,7 +208,12 @@ class Locator {
   }
 }
 
-function compileFile(file: string, stamp: string, operations: readonly OperationRef[]): CacheEntry {
+function compileFile(
+  file: string,
+  stamp: string,
+  operations: readonly OperationRef[],
+  maxBytes: number,
+): CacheEntry {
   const entry: CacheEntry = { stamp, deps: [], scenario: null, problems: [] };
   const name = basename(file, extname(file));
   const fail = (line: number, column: number, message: string) => {
@@ -199,9 +229,9 @@ function compileFile(file: string, stamp: string, operations: readonly Operation
   }
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readCapped(file, maxBytes);
   } catch (error) {
-    return fail(0, 0, `cannot read the file: ${(error as Error).message}`);
+    return fail(1, 1, `cannot read the file: ${(error as Error).message}`);
   }
   const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
@@ -216,7 +246,7 @@ function compileFile(file: string, stamp: string, operations: readonly Operation
   const locate = new Locator(file, doc, lines);
   let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: 100 });
+    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (error) {
     return fail(1, 1, (error as Error).message);
   }
@@ -247,9 +277,11 @@ function compileFile(file: string, stamp: string, operations: readonly Operation
     fateAfterMs: null,
   };
   checkSemantics(scenario, specErrors, (path) => {
-    const full = resolve(dirname(file), path);
-    entry.deps.push({ path: full, stamp: stampOf(full) ?? 'missing' });
-    return full;
+    // Recorded before the checks, so fixing a missing side file triggers a reload.
+    const named = resolve(dirname(file), path);
+    entry.deps.push({ path: named, stamp: stampOf(named) ?? 'missing' });
+    const full = confinedPath(file, path);
+    return { path: full, read: () => readCapped(full, maxBytes) };
   });
   if (specErrors.length > 0) {
     entry.problems.push(...specErrors.map((e) => locate.problem(e.at, e.message)));
@@ -260,7 +292,10 @@ function compileFile(file: string, stamp: string, operations: readonly Operation
 }
 
 /** Rules the schema cannot say (or cannot say clearly): combinations, side files, durations, the contract. */
-function checkSemantics(s: CompiledScenario, errors: SpecError[], sideFile: (path: string) => string): void {
+/** A side file named in a scenario, confined to the scenario's folder (throws when it is not). */
+type SideFile = (path: string) => { path: string; read(): string };
+
+function checkSemantics(s: CompiledScenario, errors: SpecError[], sideFile: SideFile): void {
   const d = s.definition;
   const respond = d.respond;
   const fault = s.fault;
@@ -290,10 +325,10 @@ function checkSemantics(s: CompiledScenario, errors: SpecError[], sideFile: (pat
         errors.push({ at: ['respond', 'bodyFile'], message: 'give body or bodyFile, not both' });
       }
       if (respond.bodyFile !== undefined) {
-        const path = sideFile(respond.bodyFile);
         try {
-          const text = readFileSync(path, 'utf8');
-          s.literalBody = /\.json$/i.test(path) ? JSON.parse(text) : text;
+          const side = sideFile(respond.bodyFile);
+          const text = side.read();
+          s.literalBody = /\.json$/i.test(side.path) ? JSON.parse(text) : text;
         } catch (error) {
           errors.push({
             at: ['respond', 'bodyFile'],
@@ -305,6 +340,11 @@ function checkSemantics(s: CompiledScenario, errors: SpecError[], sideFile: (pat
       }
       s.templated = hasTemplates(s.literalBody) || hasTemplates(respond.headers ?? {});
       s.readsOrder = readsOrder(s.literalBody) || readsOrder(respond.headers ?? {});
+    }
+    // Static values are checked here; templated ones are made safe when rendered (safeHeaderValue).
+    for (const [name, value] of Object.entries(respond.headers ?? {})) {
+      const problem = headerProblem(name, String(value));
+      if (problem) errors.push({ at: ['respond', 'headers', name], message: problem });
     }
   }
   if (fault && (fault.type === 'reset' || fault.type === 'hang') && respond) {
@@ -380,9 +420,14 @@ function checkSemantics(s: CompiledScenario, errors: SpecError[], sideFile: (pat
     ];
     for (const [at, request] of requests) {
       if (request?.bodyFile === undefined) continue;
-      const path = sideFile(request.bodyFile);
-      if (!existsSync(path))
-        errors.push({ at: [...at, 'bodyFile'], message: `no such file: ${request.bodyFile}` });
+      try {
+        sideFile(request.bodyFile);
+      } catch (error) {
+        errors.push({
+          at: [...at, 'bodyFile'],
+          message: `cannot use ${request.bodyFile}: ${(error as Error).message}`,
+        });
+      }
     }
     for (const [i, step] of [...(example.before ?? []), ...(example.then ?? [])].entries()) {
       if (!step.request && !step.repeat) {

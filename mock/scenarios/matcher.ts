@@ -1,6 +1,7 @@
 // Matching: a scenario's `match` block compiled once, at load, into the set of operations it can apply to (the
 // index) and a predicate over the request's path, headers, query and JSON body (checked only for those operations).
 
+import { compilePattern, type SafePattern } from './limits.js';
 import type { MatchSpec, PredicateObject, PredicateSpec } from './types.js';
 
 /** An operation of the contract, as the matcher needs it. */
@@ -156,14 +157,11 @@ function compilePredicate(
     conditions.push((value) => options.some((option) => same(value, option)));
   }
   if (p.matches !== undefined) {
-    let regex: RegExp | null = null;
+    let regex: SafePattern | null = null;
     try {
-      regex = new RegExp(p.matches);
+      regex = compilePattern(p.matches);
     } catch (error) {
-      errors.push({
-        at: [...at, 'matches'],
-        message: `not a regular expression: ${(error as Error).message}`,
-      });
+      errors.push({ at: [...at, 'matches'], message: (error as Error).message });
     }
     const pattern = regex;
     if (pattern) {

@@ -1,0 +1,143 @@
+// What a scenario file may cost: its size, the side files it reads (inside its own folder, regular files, capped),
+// the regular expressions it runs on requests (a linear-time engine) and the header values it sends. Scenario files
+// are data a user drops in a folder, sometimes copied from elsewhere: none of them may stall or take down the server.
+
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+
+/** Default cap on a scenario file and on each side file it reads. */
+export const DEFAULT_SCENARIO_MAX_BYTES = 1024 * 1024;
+/** At most this many scenario files are read per load (all folders together); the rest are reported and skipped. */
+export const MAX_SCENARIO_FILES = 1_000;
+/** YAML aliases a scenario file may expand (a billion-laughs file expands a few aliases into millions of nodes). */
+export const MAX_YAML_ALIASES = 100;
+
+export function describeBytes(bytes: number): string {
+  return bytes % (1024 * 1024) === 0
+    ? `${bytes / (1024 * 1024)} MiB`
+    : bytes % 1024 === 0
+      ? `${bytes / 1024} KiB`
+      : `${bytes} bytes`;
+}
+
+/**
+ * Read a regular file of at most `maxBytes`, without ever blocking: the open is non-blocking (a FIFO would wait for
+ * a writer forever), the type and size are checked on the open descriptor (no swap between check and read), and the
+ * read stops at the cap even if the file grows meanwhile. Throws an Error whose message says what is wrong.
+ */
+export function readCapped(path: string, maxBytes: number): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new Error('not a regular file (devices, pipes and folders are refused)');
+    if (stat.size > maxBytes) {
+      throw new Error(`the file is ${stat.size} bytes; the limit is ${describeBytes(maxBytes)}`);
+    }
+    const buffer = Buffer.alloc(Math.min(stat.size, maxBytes) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+    }
+    if (length > maxBytes) throw new Error(`the file grew past the limit of ${describeBytes(maxBytes)}`);
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The real path of a side file named in a scenario, which must lie inside the scenario file's own folder (or below
+ * it) once symbolic links are resolved. Throws an Error that says why not.
+ */
+export function confinedPath(scenarioFile: string, name: string): string {
+  if (isAbsolute(name)) throw new Error('give a path relative to the scenario file, not an absolute one');
+  const folder = realpathSync(dirname(scenarioFile));
+  let real: string;
+  try {
+    real = realpathSync(resolve(dirname(scenarioFile), name));
+  } catch {
+    throw new Error('no such file');
+  }
+  const rel = relative(folder, real);
+  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
+    throw new Error(
+      "it is outside the scenario file's folder (after resolving links); keep side files next to it",
+    );
+  }
+  return real;
+}
+
+/** A compiled user pattern: `test` runs in time linear in the input, whatever the pattern. */
+export interface SafePattern {
+  test(text: string): boolean;
+}
+
+interface Re2Module {
+  RE2JS: { compile(source: string): { matcher(input: string): { find(): boolean } } };
+}
+let re2: Re2Module | null = null;
+
+const UNSUPPORTED: [RegExp, string][] = [
+  [/\\[1-9]|\\k</, 'backreferences (\\1, \\k<name>) are not supported'],
+  [/\(\?<?[=!]/, 'lookahead and lookbehind ((?=…), (?!…), (?<=…), (?<!…)) are not supported'],
+];
+
+/**
+ * Compile a pattern from a scenario file with RE2 semantics (re2js: pure JavaScript, no native build). Patterns run
+ * on request data, so a backtracking engine would let one request stall the server for minutes with a pattern like
+ * `^(a+)+$`; RE2 matches in linear time and refuses the constructs that need backtracking. Throws an Error that
+ * explains what to change.
+ */
+export function compilePattern(source: string): SafePattern {
+  for (const [construct, message] of UNSUPPORTED) {
+    if (construct.test(source)) {
+      throw new Error(`${message}: patterns run on a linear-time engine (RE2 syntax); rewrite without them`);
+    }
+  }
+  re2 ??= createRequire(import.meta.url)('re2js') as Re2Module;
+  let compiled: ReturnType<Re2Module['RE2JS']['compile']>;
+  try {
+    compiled = re2.RE2JS.compile(source);
+  } catch (error) {
+    throw new Error(`not a regular expression RE2 accepts: ${(error as Error).message}`);
+  }
+  return { test: (text) => compiled.matcher(text).find() };
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+
+/** Why a header written in a scenario file cannot be sent, or null when it can. */
+export function headerProblem(name: string, value: string): string | null {
+  if (!HEADER_NAME.test(name))
+    return `header name "${name}" is not an HTTP token (letters, digits, - and the like)`;
+  if (!HEADER_VALUE.test(value)) {
+    return `header ${name}: the value has control characters (CR, LF…) or non-ASCII characters; use printable ASCII`;
+  }
+  return null;
+}
+
+/**
+ * A rendered header value that is safe to send: control characters (CR/LF would split the header) become spaces,
+ * and non-ASCII characters are percent-encoded as UTF-8, so a template fed any request data never fails the write.
+ */
+export function safeHeaderValue(value: string): string {
+  if (HEADER_VALUE.test(value)) return value;
+  let out = '';
+  for (const char of value) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code === 0x09 || (code >= 0x20 && code <= 0x7e)) out += char;
+    else if (code < 0x20 || code === 0x7f) out += ' ';
+    else {
+      try {
+        out += encodeURIComponent(char);
+      } catch {
+        out += '%EF%BF%BD'; // a lone surrogate: U+FFFD
+      }
+    }
+  }
+  return out;
+}
