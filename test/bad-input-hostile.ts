@@ -1,7 +1,19 @@
 // The bad-input battery's hostile families (run by test/bad-input.test.ts, one test per family): what an attacker
 // who read the README and the source would send, beyond malformed shapes — the admin API, raw header bytes Node's own
 // client would never write, clock moves, forged tokens, card data in the wrong fields, receivers aimed elsewhere.
+import { createHash, createHmac } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { DEFAULT_MERCHANT, SECOND_MERCHANT } from '../mock/credentials.js';
 import type { BadCase, Fixtures, Method, RawCase } from './bad-input-cases.js';
+
+type Json = Record<string, unknown>;
+
+/** A bearer token shaped like ours: HS256 over `claims` with `key` (a forgery when the key can be guessed). */
+export function signedToken(key: Buffer, claims: Record<string, unknown>): string {
+  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${head}.${createHmac('sha256', key).update(head).digest('base64url')}`;
+}
 
 const admin = (
   group: string,
@@ -19,6 +31,146 @@ const admin = (
   ...(body !== undefined ? { body } : {}),
   ...extra,
 });
+
+/** Clock inputs outside any sane range: refused with a 400, the clock left where it was. */
+export function clockCases(): BadCase[] {
+  const advance = (name: string, by: unknown) =>
+    admin('clock inputs', `advance by ${name}`, 'post', '/__admin/clock/advance', { by } as Json, {
+      status: 400,
+    });
+  const set = (name: string, to: unknown) =>
+    admin('clock inputs', `set to ${name}`, 'post', '/__admin/clock/set', { to } as Json, { status: 400 });
+  return [
+    advance('1e308', 1e308),
+    admin(
+      'clock inputs',
+      'advance by 2^53 + 1 (as JSON text)',
+      'post',
+      '/__admin/clock/advance',
+      {
+        raw: '{"by":9007199254740993}',
+        type: 'application/json',
+      },
+      { status: 400 },
+    ),
+    advance('"100000000d"', '100000000d'),
+    advance('"1000000000000h"', '1000000000000h'),
+    advance('101 years in ms', 101 * 366 * 86_400_000),
+    advance('-1e308', -1e308),
+    advance('"1e400ms"', '1e400ms'),
+    advance('an object', { ms: 1 }),
+    set('+275760-09-13T00:00:00.001Z', '+275760-09-13T00:00:00.001Z'),
+    set('+275760-09-13T00:00:00Z (the last Date)', '+275760-09-13T00:00:00Z'),
+    set('year 9999', '9999-12-31T23:59:59Z'),
+    set('8.64e15 ms', 8.64e15),
+    set('1e308 ms', 1e308),
+  ];
+}
+
+/** Tokens that are huge, forged with the seed-derived key, or oddly signed: always a 401, never cached as valid. */
+export function tokenCases(seed: number, nowMs: number): BadCase[] {
+  const now = Math.floor(nowMs / 1000);
+  const claims = (extra: Record<string, unknown>) => ({
+    sub: 'x',
+    'custom:mid': DEFAULT_MERCHANT.mid,
+    nbf: now - 60,
+    exp: now + 3_600,
+    ...extra,
+  });
+  const seedKey = createHash('sha256').update(`flexfactor-mock-signing-key:${seed}`).digest();
+  const other = createHash('sha256').update('someone else').digest();
+  const get = (name: string, token: string, code?: string): BadCase => ({
+    group: 'hostile tokens',
+    name,
+    method: 'get',
+    path: '/v1/orders?pageSize=1',
+    auth: { header: `Bearer ${token}` },
+    status: 401,
+    ...(code ? { code } : {}),
+  });
+  const forged = (name: string, extra: Record<string, unknown>) =>
+    get(`forged with the seed's key: ${name}`, signedToken(seedKey, claims(extra)));
+  return [
+    get('15 KB, signed by someone else', signedToken(other, claims({ pad: 'x'.repeat(11_000) }))),
+    get(
+      '15 KB of base64url in three parts',
+      `${'a'.repeat(5_000)}.${'b'.repeat(5_000)}.${'c'.repeat(5_000)}`,
+    ),
+    get(
+      'a JWT header with jku and kid',
+      `${Buffer.from('{"alg":"HS256","jku":"http://127.0.0.1:1/k","kid":"../../x"}').toString('base64url')}.e30.x`,
+    ),
+    get('alg HS512', `${Buffer.from('{"alg":"HS512"}').toString('base64url')}.e30.${'A'.repeat(86)}`),
+    forged('a plain token', {}),
+    forged('15 KB', { pad: 'x'.repeat(11_000) }),
+    forged('expiring in the year 275760', { exp: 8.64e12 }),
+    forged('for a merchant that does not exist', { 'custom:mid': 'ffffffff-ffff-4fff-8fff-ffffffffffff' }),
+    forged('for the second merchant', { 'custom:mid': SECOND_MERCHANT.mid }),
+  ];
+}
+
+/** Bodies on the admin routes that do not decode: the same 4xx as on /v1, never a 500. */
+export function adminEncodingCases(): BadCase[] {
+  const garbage = Buffer.from('this is not compressed at all');
+  const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20));
+  const cases: BadCase[] = [];
+  for (const [path, method] of [
+    ['/__admin/clock/advance', 'post'],
+    ['/__admin/webhooks/receivers', 'post'],
+    ['/__admin/session/scenarios', 'put'],
+    ['/__admin/session/webhook-faults', 'put'],
+  ] as const) {
+    for (const encoding of ['gzip', 'br', 'deflate']) {
+      cases.push(
+        admin(
+          'admin body encodings',
+          `${method.toUpperCase()} ${path}: ${encoding} that is not`,
+          method,
+          path,
+          {
+            raw: garbage,
+            type: 'application/json',
+          },
+          { headers: { 'content-encoding': encoding }, status: 400 },
+        ),
+      );
+    }
+    cases.push(
+      admin(
+        'admin body encodings',
+        `${method.toUpperCase()} ${path}: a gzip bomb (64 MiB of spaces)`,
+        method,
+        path,
+        {
+          raw: bomb,
+          type: 'application/json',
+        },
+        { headers: { 'content-encoding': 'gzip' } },
+      ),
+      admin(
+        'admin body encodings',
+        `${method.toUpperCase()} ${path}: Content-Encoding zstd`,
+        method,
+        path,
+        {
+          raw: garbage,
+          type: 'application/json',
+        },
+        { headers: { 'content-encoding': 'zstd' }, status: 415 },
+      ),
+    );
+  }
+  cases.push({
+    group: 'admin body encodings',
+    name: 'POST /v1/evaluate: a gzip bomb (64 MiB of spaces)',
+    method: 'post',
+    path: '/v1/evaluate',
+    auth: 'merchant',
+    headers: { 'content-encoding': 'gzip' },
+    body: { raw: bomb, type: 'application/json' },
+  });
+  return cases;
+}
 
 /** The admin API attacked like any other: path tricks, prototype keys, huge lists, absurd numbers. */
 export function adminAbuseCases(): BadCase[] {
@@ -142,6 +294,25 @@ export function rawHeaderCases(f: Fixtures): RawCase[] {
       withHeader('X-A', Buffer.from('a\r\n b', 'latin1')),
       400,
       '400013',
+    ),
+  ];
+}
+
+/** Raw requests Node's client will not send: HTTP/1.1 without Host, an Expect the server cannot meet. */
+export function rawHostExpectCases(f: Fixtures): RawCase[] {
+  const orders = `/v1/orders/${f.approvedOrder}`;
+  return [
+    rawCase(
+      'missing Host',
+      'HTTP/1.1 without Host',
+      `GET ${orders} HTTP/1.1\r\n${rawAuth(f)}Connection: close\r\n\r\n`,
+      400,
+    ),
+    rawCase(
+      'odd Expect',
+      'Expect: weird',
+      `GET ${orders} HTTP/1.1\r\nHost: x\r\n${rawAuth(f)}Expect: weird\r\nConnection: close\r\n\r\n`,
+      417,
     ),
   ];
 }

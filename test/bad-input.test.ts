@@ -37,7 +37,14 @@ import {
   validBody,
   wrongTypeCases,
 } from './bad-input-cases.js';
-import { adminAbuseCases, rawHeaderCases } from './bad-input-hostile.js';
+import {
+  adminAbuseCases,
+  adminEncodingCases,
+  clockCases,
+  rawHeaderCases,
+  rawHostExpectCases,
+  tokenCases,
+} from './bad-input-hostile.js';
 import { evaluate, evaluateBody, guid, makeApp, T0, tokenFor } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: walking an arbitrary OpenAPI document.
@@ -718,6 +725,14 @@ function mutate(body: unknown, mutations: Mutation[]): unknown {
 }
 
 describe('bad input: hostile families', () => {
+  test('tokens: 15 KB, forged with the seed-derived key, odd algorithms', async () => {
+    await runCases(tokenCases(app.mock.settings.seed, app.mock.clock.now()), send, checkCase);
+  });
+
+  test('admin bodies that do not decode (gzip, br, deflate, a gzip bomb, an unknown encoding)', async () => {
+    await runCases(adminEncodingCases(), send, checkCase);
+  });
+
   test('the admin API: path tricks, prototype keys, huge lists, absurd numbers', async () => {
     await runCases(adminAbuseCases(), send, checkCase);
   });
@@ -728,6 +743,26 @@ describe('bad input: hostile families', () => {
       (c) => rawExchange(c.bytes, c.end),
       (c, answer) => problemsWith(c, answer),
     );
+  });
+
+  test('raw requests: no Host, an Expect the server cannot meet', async () => {
+    await runCases(
+      rawHostExpectCases(f),
+      (c) => rawExchange(c.bytes, c.end),
+      (c, answer) => problemsWith(c, answer),
+    );
+  });
+
+  // Last: a clock input that got through would move time for every later case.
+  test('clock inputs beyond any sane range leave the clock and health intact', async () => {
+    const clock = app.mock.clock.now();
+    await runCases(clockCases(), send, (c, answer) => {
+      const problems = checkCase(c, answer);
+      if (app.mock.clock.now() !== clock) problems.push(`the clock moved to ${app.mock.clock.now()}`);
+      return problems;
+    });
+    const health = await request(app).get('/__admin/health');
+    assert.equal(health.status, 200, health.text);
   });
 });
 
