@@ -5,6 +5,7 @@
 #
 #   bash scripts/test-busy.sh            # 3 runs, one hog per core
 #   RUNS=1 HOGS=4 bash scripts/test-busy.sh
+#   TEST_CMD='node --import tsx --test test/paging.test.ts' RUNS=1 bash scripts/test-busy.sh   # one file
 #
 # The hog is stress-ng when installed, else one busy Node loop per core. Each hog also ends itself after
 # HOG_LIMIT_S seconds, so even a `kill -9` of this script cannot leave the machine loaded for long.
@@ -17,17 +18,27 @@ HOGS="${HOGS:-$(nproc)}"
 RUN_LIMIT_S="${RUN_LIMIT_S:-2400}"
 HOG_LIMIT_S="${HOG_LIMIT_S:-$((RUNS * RUN_LIMIT_S + 600))}"
 LOGS="$(mktemp -d "${TMPDIR:-/tmp}/ffmock-busy-XXXXXX")"
+TEST_CMD="${TEST_CMD:-npm run test:unit}"
 HOG_PIDS=()
+RUN_PID=""
 
-stop_hogs() {
+# Stop the run in progress (its own process group: `timeout` makes one) and the hogs.
+stop_all() {
+  if [ -n "$RUN_PID" ]; then
+    kill -TERM -- "-$RUN_PID" 2>/dev/null
+    wait "$RUN_PID" 2>/dev/null
+    RUN_PID=""
+  fi
   for pid in "${HOG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${HOG_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
   HOG_PIDS=()
 }
-trap stop_hogs EXIT
-trap 'echo "interrupted: stopping the hogs" >&2; exit 130' INT TERM
+trap stop_all EXIT
+trap 'echo "interrupted: stopping the run and the hogs" >&2; exit 130' INT TERM
 
-if ! npm run build --silent >"$LOGS/build.log" 2>&1 || ! npm run typecheck --silent >>"$LOGS/build.log" 2>&1 ||
+if [ "${BUILD:-1}" = 0 ]; then
+  : # the caller built, typechecked and linted already
+elif ! npm run build --silent >"$LOGS/build.log" 2>&1 || ! npm run typecheck --silent >>"$LOGS/build.log" 2>&1 ||
   ! npm run lint --silent >>"$LOGS/build.log" 2>&1; then
   echo "build, typecheck or lint failed (before any hog started): $LOGS/build.log" >&2
   tail -20 "$LOGS/build.log" >&2
@@ -45,14 +56,18 @@ else
   done
   hog="$HOGS busy Node loops"
 fi
-echo "hog: $hog (pids ${HOG_PIDS[*]}); $RUNS runs of npm run test:unit; logs in $LOGS"
+echo "hog: $hog (pids ${HOG_PIDS[*]}); $RUNS runs of $TEST_CMD; logs in $LOGS"
 
 failed=0
 summary=()
 for run in $(seq "$RUNS"); do
   started=$(date +%s.%N)
-  timeout --kill-after=30 "$RUN_LIMIT_S" npm run test:unit >"$LOGS/run-$run.log" 2>&1
+  # In the background and waited for, so a signal to this script is handled at once, not after the run.
+  timeout --kill-after=30 "$RUN_LIMIT_S" $TEST_CMD >"$LOGS/run-$run.log" 2>&1 &
+  RUN_PID=$!
+  wait "$RUN_PID"
   code=$?
+  RUN_PID=""
   took=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
   pass=$(grep -E '^(ℹ|#) pass ' "$LOGS/run-$run.log" | tail -1 | awk '{print $3}')
   fail=$(grep -E '^(ℹ|#) fail ' "$LOGS/run-$run.log" | tail -1 | awk '{print $3}')
@@ -69,7 +84,7 @@ for run in $(seq "$RUNS"); do
   fi
 done
 
-stop_hogs
+stop_all
 echo
 echo "summary ($hog, $(nproc) cores):"
 printf '  %s\n' "${summary[@]}"

@@ -37,6 +37,14 @@ import {
   validBody,
   wrongTypeCases,
 } from './bad-input-cases.js';
+import {
+  adminAbuseCases,
+  adminEncodingCases,
+  clockCases,
+  rawHeaderCases,
+  rawHostExpectCases,
+  tokenCases,
+} from './bad-input-hostile.js';
 import { evaluate, evaluateBody, guid, makeApp, T0, tokenFor } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: walking an arbitrary OpenAPI document.
@@ -59,6 +67,15 @@ let expiredToken = '';
 let foreignToken = '';
 let totalCases = 0;
 let refusedCases = 0;
+/** Every answer of the battery by status, and the error answers that were not JSON (both are reported at the end). */
+const byStatus = new Map<number, number>();
+let nonJsonErrors = 0;
+
+function tally(answer: Answer): Answer {
+  byStatus.set(answer.status, (byStatus.get(answer.status) ?? 0) + 1);
+  if (answer.status >= 400 && !/json/.test(String(answer.headers['content-type']))) nonJsonErrors += 1;
+  return answer;
+}
 
 before(async () => {
   server = await listen(app, { port: 0 });
@@ -243,7 +260,7 @@ async function runCases<T extends { group: string; name: string }>(
     const before = snapshot();
     let problems: string[];
     try {
-      problems = check(c, await exchange(c));
+      problems = check(c, tally(await exchange(c)));
     } catch (error) {
       problems = [`threw ${(error as Error).message}`];
     }
@@ -567,7 +584,7 @@ describe('bad input: generated requests (fixed seed)', () => {
         body === undefined
           ? await req
           : await req.set('content-type', 'application/json').send(JSON.stringify(body));
-      const answer = { status: res.status, headers: res.headers, text: res.text ?? '' };
+      const answer = tally({ status: res.status, headers: res.headers, text: res.text ?? '' });
       const problems = fuzzProblems(answer, method);
       // The fuzzer's own expectations that are exact here: unknown paths and undeclared methods.
       if (spec.name === 'PATH' && res.status !== 404) problems.push(`status ${res.status}, wanted 404`);
@@ -648,7 +665,7 @@ describe('bad input: generated requests (fixed seed)', () => {
         } else res = await req;
         count += 1;
         const problems = fuzzProblems(
-          { status: res.status, headers: res.headers, text: res.text ?? '' },
+          tally({ status: res.status, headers: res.headers, text: res.text ?? '' }),
           op.method,
         );
         if (problems.length > 0)
@@ -707,10 +724,58 @@ function mutate(body: unknown, mutations: Mutation[]): unknown {
   return body;
 }
 
+describe('bad input: hostile families', () => {
+  test('tokens: 15 KB, forged with the seed-derived key, odd algorithms', async () => {
+    await runCases(tokenCases(app.mock.settings.seed, app.mock.clock.now()), send, checkCase);
+  });
+
+  test('admin bodies that do not decode (gzip, br, deflate, a gzip bomb, an unknown encoding)', async () => {
+    await runCases(adminEncodingCases(), send, checkCase);
+  });
+
+  test('the admin API: path tricks, prototype keys, huge lists, absurd numbers', async () => {
+    await runCases(adminAbuseCases(), send, checkCase);
+  });
+
+  test('raw requests: non-ASCII, bare CR and folded lines in headers', async () => {
+    await runCases(
+      rawHeaderCases(f),
+      (c) => rawExchange(c.bytes, c.end),
+      (c, answer) => problemsWith(c, answer),
+    );
+  });
+
+  test('raw requests: no Host, an Expect the server cannot meet', async () => {
+    await runCases(
+      rawHostExpectCases(f),
+      (c) => rawExchange(c.bytes, c.end),
+      (c, answer) => problemsWith(c, answer),
+    );
+  });
+
+  // Last: a clock input that got through would move time for every later case.
+  test('clock inputs beyond any sane range leave the clock and health intact', async () => {
+    const clock = app.mock.clock.now();
+    await runCases(clockCases(), send, (c, answer) => {
+      const problems = checkCase(c, answer);
+      if (app.mock.clock.now() !== clock) problems.push(`the clock moved to ${app.mock.clock.now()}`);
+      return problems;
+    });
+    const health = await request(app).get('/__admin/health');
+    assert.equal(health.status, 200, health.text);
+  });
+});
+
 test('nothing was polluted, logged as unexpected, or sent against the contract; at least 200 cases ran', (t) => {
   t.diagnostic(
     `${refusedCases} refused cases (state checked), ${totalCases - refusedCases} generated requests`,
   );
+  const statuses = [...byStatus].sort((a, b) => a[0] - b[0]);
+  t.diagnostic(`answers by status: ${statuses.map(([status, n]) => `${status}×${n}`).join(', ')}`);
+  const fiveHundreds = statuses.filter(([status]) => status >= 500).reduce((sum, [, n]) => sum + n, 0);
+  t.diagnostic(`5xx: ${fiveHundreds}; error answers that are not JSON: ${nonJsonErrors}`);
+  assert.equal(fiveHundreds, 0, 'no 5xx');
+  assert.equal(nonJsonErrors, 0, 'every error answer is JSON');
   assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype is untouched');
   assert.equal(Object.hasOwn(Object.prototype, 'polluted'), false);
   assert.deepEqual(

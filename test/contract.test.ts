@@ -108,7 +108,7 @@ test('Prism loads the contract and mocks from it without complaint', async () =>
     output += c.toString();
   });
   try {
-    const deadline = Date.now() + 45_000;
+    const deadline = Date.now() + 120_000;
     while (!output.includes('Prism is listening') && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
     assert.ok(output.includes('Prism is listening'), output);

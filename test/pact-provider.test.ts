@@ -53,7 +53,10 @@ async function startMockProcess(): Promise<{ child: ChildProcess; url: string }>
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`the mock did not start within 15 s: ${out}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the mock did not start within 120 s: ${out}`));
+    }, 120_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(out);

@@ -83,7 +83,7 @@ before(async () => {
   proxy = `http://127.0.0.1:${port}`;
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`Prism did not start within 20 s:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`Prism did not start within 120 s:\n${out}`)), 120_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('Prism is listening')) {

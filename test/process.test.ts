@@ -29,7 +29,11 @@ function startCli(
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`no start-up line within 10 s: ${out}`)), 10_000);
+    // A child that never printed its line must not outlive the test: its open pipes would keep this file running.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no start-up line within 120 s: ${out}`));
+    }, 120_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const line = out.split('\n')[0] ?? '';

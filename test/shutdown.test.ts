@@ -34,7 +34,10 @@ function startCli(args: string[]): Promise<Cli> {
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`no start-up line within 10 s: ${out} ${err}`)), 10_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no start-up line within 120 s: ${out} ${err}`));
+    }, 120_000);
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
       const match = /listening on http:\/\/127\.0\.0\.1:(\d+)\/v1/.exec(out);
