@@ -246,7 +246,9 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
 function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): RequestHandler {
   return async (req: Request, res: Response, next) => {
     try {
-      const { query, body } = checkRequest(op, req.query as Record<string, unknown>, req.body);
+      const { query, body } = checkRequest(op, req.query as Record<string, unknown>, req.body, {
+        numericStrings: false,
+      });
       const session = (res.locals as { session: { name: string } }).session.name;
       const result = await handler({
         engine,

@@ -17,10 +17,12 @@ import { type TokenClaims, TokenService } from './auth.js';
 import { evictOldest } from './bounded.js';
 import { ApiError, apiError } from './catalog.js';
 import { type ClockOptions, VirtualClock } from './clock.js';
+import { COMPAT_HEADER, type Compat, compatErrors, compatOf } from './compat.js';
 import { type CompiledOperation, Contract, checkRequest, jsonLimitErrors } from './contract.js';
 import { AccountBook, DEFAULT_ACCOUNTS, type MerchantAccount } from './credentials.js';
 import { DataSource } from './data.js';
 import type { Ctx, Engine, Exchange, Logger, Profile, Reply, RequestHooks } from './engine.js';
+import { ERROR_CODE_HEADER, errorResponse } from './error-shape.js';
 import { Journal } from './journal.js';
 import { type BodyError, bodyError, declaresUtf8, readJsonBody } from './json-body.js';
 import { profileChecks } from './profile.js';
@@ -63,6 +65,11 @@ export interface MockOptions {
   adminToken?: string;
   /** Keep at most this many orders, idempotency keys and vaulted cards across all sessions (default 20,000). */
   maxOrders?: number;
+  /**
+   * Request rules: `docs` (default) as the current docs; `sandbox-2024` as the sandbox enforced them in 2024 (the
+   * five transaction result codes required). A request may choose with the x-mock-compat header.
+   */
+  compat?: Compat;
 }
 
 export type MockApp = express.Express & { mock: Engine };
@@ -97,6 +104,7 @@ export function createApp(options: MockOptions = {}): MockApp {
       bodyLimit: options.bodyLimit ?? 1024 * 1024,
       captureWindowMs: options.captureWindowMs ?? 24 * 60 * 60 * 1000,
       validateResponses: options.validateResponses ?? false,
+      compat: options.compat ?? 'docs',
     },
     contract: new Contract(options.specPath ? { specPath: options.specPath } : {}),
     store: new Store(
@@ -155,9 +163,22 @@ export function createApp(options: MockOptions = {}): MockApp {
     const allow = ops.map((op) => op.method.toUpperCase()).join(', ');
     app.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
   }
-  app.use((_req, _res, next) => next(apiError('404001')));
+  app.use((req, _res, next) => next(notFound(req.path)));
   app.use(handleError);
   return app;
+}
+
+/**
+ * The 404 for a path no route serves. The official sample client joins a base URL ending in `/` with `/outcome` and
+ * `/orders/{id}/refund`, sending `/v1//outcome`; what the real API answers is unknown, the mock's 404 (invented, like
+ * ASP.NET routing, which does not merge empty segments) names the double slash so the bug is found at once.
+ */
+function notFound(path: string): ApiError {
+  if (!path.includes('//')) return apiError('404001');
+  return apiError('404001', {
+    detail:
+      'The path contains a double slash (//): remove one. A base URL ending in / joined with a path starting with / does this (e.g. …/v1//outcome).',
+  });
 }
 
 /** On the prototypes of requests and responses born with an app's Express prototypes: that app (see serverClasses). */
@@ -256,7 +277,10 @@ function locals(res: Response): Locals {
 }
 
 function resolveSession(engine: Engine): RequestHandler {
+  const date = httpDate(engine);
   return (req, res, next) => {
+    // The Date header follows the virtual clock, as tokens and webhooks do: one clock for everything a client sees.
+    res.setHeader('Date', date());
     const name = req.get(SESSION_HEADER) ?? DEFAULT_SESSION;
     if (!SESSION_PATTERN.test(name)) {
       // No session: a request refused for its session name must not create (or evict) one (hardening, issue 7).
@@ -278,6 +302,20 @@ function resolveSession(engine: Engine): RequestHandler {
       return next(error);
     }
     next();
+  };
+}
+
+/** The virtual clock's time as an HTTP date, formatted once per virtual second. */
+function httpDate(engine: Engine): () => string {
+  let second = Number.NaN;
+  let text = '';
+  return () => {
+    const now = Math.floor(engine.clock.now() / 1000);
+    if (now !== second) {
+      second = now;
+      text = new Date(now * 1000).toUTCString();
+    }
+    return text;
   };
 }
 
@@ -371,7 +409,8 @@ function pipeline(
   };
   // Synchronous for a token seen before (the usual case); a promise only while a new token's signature is checked.
   const authenticate = (req: Request, res: Response): void | Promise<void> => {
-    if (op.security !== 'bearer') return;
+    if (op.security === 'bearer-or-tokenization' && req.headers.authorization === undefined) return;
+    if (op.security !== 'bearer' && op.security !== 'bearer-or-tokenization') return;
     const checked = engine.tokens.authenticate(req.get('authorization'));
     if (checked instanceof Promise) return checked.then((claims) => admit(claims, res));
     admit(checked, res);
@@ -410,7 +449,12 @@ function pipeline(
         if (early === 'handled') return;
         if (early) return send(engine, res, op.id, early);
       }
-      ({ query: ctx.query, body: ctx.body } = checkRequest(op, ctx.query, ctx.body));
+      const compat = compatOf(req.get(COMPAT_HEADER), engine.settings.compat);
+      const checked = checkRequest(op, ctx.query, ctx.body, {
+        extraErrors: (body) => compatErrors(compat, op.id, body),
+      });
+      ({ query: ctx.query, body: ctx.body } = checked);
+      ctx.locals.coerced = checked.coerced;
       authorizeMerchant(ctx);
       profileChecks(ctx);
       let reply = await handler(ctx);
@@ -479,6 +523,7 @@ function send(
       engine.violations.push({ operationId, status, problems });
       const error = apiError('500002', { errors: { response: problems } });
       res.status(500).type('application/problem+json');
+      res.setHeader(ERROR_CODE_HEADER, error.code);
       res.send(JSON.stringify(error.toBody(locals(res).session.data.traceId(), res.req.path)));
       return;
     }
@@ -561,17 +606,16 @@ function errorHandler(engine: Engine): ErrorRequestHandler {
       res.end();
       return;
     }
-    const body = apiErr.toBody(
-      ((locals(res) as Partial<Locals>).session?.data ?? sessionless).traceId(),
-      req.path,
-    );
+    const traceId = ((locals(res) as Partial<Locals>).session?.data ?? sessionless).traceId();
+    const { body, contentType } = errorResponse(apiErr, traceId, req.path, req.headers.accept);
     const operationId = locals(res).operationId;
     if (engine.settings.validateResponses && operationId) {
       const problems = engine.contract.checkResponse(operationId, apiErr.status, body);
       if (problems.length > 0) engine.violations.push({ operationId, status: apiErr.status, problems });
     }
     for (const [name, value] of Object.entries(apiErr.headers ?? {})) res.setHeader(name, value);
+    res.setHeader(ERROR_CODE_HEADER, apiErr.code);
     locals(res).responseBody = body;
-    writeJson(res, apiErr.status, 'application/problem+json; charset=utf-8', JSON.stringify(body));
+    writeJson(res, apiErr.status, contentType, JSON.stringify(body));
   };
 }

@@ -79,6 +79,13 @@ export const ERROR_CATALOG = {
     title: 'Malformed HTTP request.',
     fix: 'The request line or headers could not be parsed (invalid characters, a bad Content-Length or Transfer-Encoding, a body shorter than its Content-Length). Send a well-formed HTTP/1.1 request.',
   },
+  // Strict profile: the real API reads numbers from JSON strings (ASP.NET's web defaults), but a quoted amount is the
+  // usual sign of money formatted as text ("15.00"), the unit bug the integration prerequisites warn about.
+  '400060': {
+    status: 400,
+    title: 'Amount sent as a string (strict profile).',
+    fix: 'Send amounts as JSON numbers: integer cents for transaction.amount and capture amount (1999, not "1999"), dollars for amountToRefund (12.5, not "12.50"). The real API would have accepted the string, but a quoted amount is usually money formatted as text, in the wrong unit.',
+  },
   '401001': {
     status: 401,
     title: 'Missing bearer token.',

@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { generateAdminToken, isLoopback } from './admin.js';
 import { createApp } from './app.js';
 import { parseDuration } from './clock.js';
+import { COMPAT_PROFILES, type Compat } from './compat.js';
 import { DEFAULT_ACCOUNTS, DEFAULT_MERCHANT, loadAccountsFile } from './credentials.js';
 import { checkScenarioFolders } from './scenarios/index.js';
 import { DEFAULT_HOST, DEFAULT_PORT, listen } from './server.js';
@@ -48,6 +49,7 @@ interface ServeOptions {
   webhookContentType?: string;
   adminToken?: string;
   maxOrders: number;
+  compat: Compat;
 }
 
 async function serve(options: ServeOptions): Promise<void> {
@@ -79,6 +81,7 @@ async function serve(options: ServeOptions): Promise<void> {
     },
     ...(adminToken ? { adminToken } : {}),
     maxOrders: options.maxOrders,
+    compat: options.compat,
   });
   const running = await listen(app, { port: options.port, host: options.host });
   if (adminToken && !options.adminToken) {
@@ -88,7 +91,9 @@ async function serve(options: ServeOptions): Promise<void> {
   // The default credentials are the mock's own published sandbox values (README), not secrets of anyone's.
   process.stdout.write(
     `FlexFactor mock listening on ${running.url}/v1 (profile ${options.profile}, seed ${options.seed}) — ` +
-      `AppKey ${m.appKey} AppSecret ${m.appSecret} MID ${m.mid} tokenization key ${m.tokenizationKey}` +
+      `AppKey ${m.appKey} AppSecret ${m.appSecret} MID ${m.mid} tokenization key ${m.tokenizationKey} ` +
+      `webhook subscriberKey ${m.subscriberKey}` +
+      (options.compat !== 'docs' ? ` (compat ${options.compat})` : '') +
       (options.merchants ? ` (+ merchants from ${options.merchants})` : '') +
       '\n',
   );
@@ -129,6 +134,14 @@ function buildProgram(): Command {
       new Option('--profile <profile>', 'strict also enforces the integration prerequisites')
         .choices(['strict', 'lenient'])
         .default('strict'),
+    )
+    .addOption(
+      new Option(
+        '--compat <rules>',
+        'request rules: docs (current docs) or sandbox-2024 (the transaction result codes the 2024 sandbox required)',
+      )
+        .choices([...COMPAT_PROFILES])
+        .default('docs'),
     )
     .addOption(
       new Option('--seed <n>', 'seed for GUIDs and fake data')
