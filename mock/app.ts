@@ -607,7 +607,9 @@ function errorHandler(engine: Engine): ErrorRequestHandler {
       return;
     }
     const traceId = ((locals(res) as Partial<Locals>).session?.data ?? sessionless).traceId();
-    const { body, contentType } = errorResponse(apiErr, traceId, req.path, req.headers.accept);
+    // The admin API is the mock's own, not FlexFactor traffic: its errors are always problem bodies.
+    const accept = req.path.startsWith(ADMIN_PREFIX) ? 'application/problem+json' : req.headers.accept;
+    const { body, contentType } = errorResponse(apiErr, traceId, req.path, accept);
     const operationId = locals(res).operationId;
     if (engine.settings.validateResponses && operationId) {
       const problems = engine.contract.checkResponse(operationId, apiErr.status, body);

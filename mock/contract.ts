@@ -284,7 +284,7 @@ export class Contract {
     );
     if (!response) return null;
     const content = (response.content ?? {}) as Record<string, Schema>;
-    // A 400 is either the flat ModelState (application/json) or a Problem (application/problem+json): either fits.
+    // A 400 is the flat ModelState (application/json) or a Problem (application/problem+json): either fits.
     const schemas = Object.keys(content)
       .filter((t) => /json/i.test(t))
       .map((t) => content[t]?.schema as Schema | undefined)

@@ -17,14 +17,21 @@ export interface ErrorResponse {
   body: Record<string, unknown>;
 }
 
+/**
+ * The errors ASP.NET's model binding itself would produce (schema validation, unreadable JSON, bad query or path
+ * values): these take the sandbox's flat shape. The mock's own rules (the strict profile, the invented sandbox
+ * checks) keep the problem body, whose `detail` explains them (a strict error must say the real API would accept).
+ */
+const MODEL_BINDING_CODES: ReadonlySet<string> = new Set(['400001', '400002', '400012']);
+
 /** Whether the request asked for RFC 7807 bodies by naming `application/problem+json` in Accept. */
 export function wantsProblem(accept: string | undefined): boolean {
   return accept !== undefined && /application\/problem\+json/i.test(accept);
 }
 
 /**
- * The body of an error response. A 400 carrying field errors (what ASP.NET's model binding produces) is the flat
- * ModelState dictionary, `TraceId` first, unless the client asked for problem details; everything else is a Problem.
+ * The body of an error response. A model-binding error carrying field errors is the flat ModelState dictionary,
+ * `TraceId` first, unless the client asked for problem details; everything else is a Problem.
  */
 export function errorResponse(
   error: ApiError,
@@ -32,7 +39,8 @@ export function errorResponse(
   instance: string | undefined,
   accept: string | undefined,
 ): ErrorResponse {
-  if (error.status === 400 && error.errors && Object.keys(error.errors).length > 0 && !wantsProblem(accept)) {
+  const fields = error.errors !== undefined && Object.keys(error.errors).length > 0;
+  if (fields && MODEL_BINDING_CODES.has(error.code) && !wantsProblem(accept)) {
     return { contentType: 'application/json; charset=utf-8', body: modelState(traceId, error.errors) };
   }
   return {
