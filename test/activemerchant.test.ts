@@ -470,6 +470,43 @@ describe('ActiveMerchant flex_charge gateway against the mock', { timeout: 60_00
     assert.equal(next.message, 'CHALLENGE');
   });
 
+  test('one clock: the Date header, the token times and expiry move together after clock/advance', async () => {
+    const before = await raw(
+      server.url,
+      'POST',
+      '/v1/oauth2/token',
+      gw.headers(),
+      JSON.stringify({
+        AppKey: DEFAULT_MERCHANT.appKey,
+        AppSecret: DEFAULT_MERCHANT.appSecret,
+      }),
+    );
+    assert.equal(before.headers.date, new Date(T0).toUTCString());
+    const advanced = await raw(
+      server.url,
+      'POST',
+      '/__admin/clock/advance',
+      { 'Content-Type': 'application/json' },
+      JSON.stringify({ by: '2h' }),
+    );
+    assert.equal(advanced.status, 200);
+    const after2h = await raw(
+      server.url,
+      'POST',
+      '/v1/oauth2/token',
+      gw.headers(),
+      JSON.stringify({
+        AppKey: DEFAULT_MERCHANT.appKey,
+        AppSecret: DEFAULT_MERCHANT.appSecret,
+      }),
+    );
+    const later = Date.parse(T0) + 2 * 3_600_000;
+    assert.equal(after2h.headers.date, new Date(later).toUTCString());
+    const token = JSON.parse(after2h.text) as { accessToken: string; expires: number };
+    assert.equal(Number(jwtPayload(token.accessToken).iat), later);
+    assert.equal(token.expires, later + 600_000);
+  });
+
   test('every answer conformed to contracts/openapi.yaml', () => {
     assert.deepEqual(violations(), []);
   });
