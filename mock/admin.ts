@@ -9,6 +9,8 @@ import { apiError } from './catalog.js';
 import { parseDuration, toMs } from './clock.js';
 import { type CompiledOperation, Contract, checkRequest, defaultSpecPath } from './contract.js';
 import type { Engine } from './engine.js';
+import { packageInfo } from './package-info.js';
+import { changeProviderState } from './provider-states.js';
 
 export const ADMIN_PREFIX = '/__admin';
 export const ADMIN_TOKEN_HEADER = 'x-mock-admin-token';
@@ -20,12 +22,13 @@ interface AdminCall {
   body: any;
   query: Record<string, unknown>;
   params: Record<string, string>;
+  /** This server's own origin, as the caller reached it over loopback (for set-ups that call the public API). */
+  origin: string;
 }
 
 type AdminHandler = (call: AdminCall) => unknown | Promise<unknown>;
 
 const started = Date.now();
-const VERSION = '0.1.0';
 
 function clockView(engine: Engine) {
   const now = engine.clock.now();
@@ -71,7 +74,7 @@ export function resetSession(engine: Engine, session: string): void {
 const ADMIN_ROUTES: Record<string, AdminHandler> = {
   adminHealth: ({ engine }) => ({
     status: 'ok',
-    version: VERSION,
+    version: packageInfo().version,
     profile: engine.settings.profile,
     seed: engine.settings.seed,
     now: new Date(engine.clock.now()).toISOString(),
@@ -118,7 +121,7 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     const scenarios = scenariosOf(engine);
     return {
       scenarios: scenarios.list(),
-      problems: scenarios.problems().map((p) => JSON.stringify(p)),
+      problems: scenarios.problems(),
     };
   },
   adminSessionScenarios: ({ engine, session }) => ({
@@ -184,6 +187,8 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     webhooksOf(engine).setFaults(session, body);
     return webhooksOf(engine).faults(session);
   },
+  adminProviderState: ({ engine, session, body, origin }) =>
+    changeProviderState(engine, session, origin, body),
   adminClearWebhookFaults: ({ engine, session }) => {
     webhooksOf(engine).clearFaults(session);
     return webhooksOf(engine).faults(session);
@@ -239,8 +244,18 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
     const allow = ops.map((op) => op.method.toUpperCase()).join(', ');
     router.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
   }
-  router.use((_req, _res, next) => next(apiError('404001', { detail: 'No such admin endpoint.' })));
+  // An unknown admin path lists the real ones: a typo under /__admin is the likely mistake, not a missing /v1/.
+  const known = [...contract.operations.values()]
+    .map((op) => `${op.method.toUpperCase()} ${op.path}`)
+    .join(', ');
+  router.use((_req, _res, next) => next(apiError('404100', { detail: `Admin paths: ${known}.` })));
   return router;
+}
+
+function ownOrigin(req: Request): string {
+  let address = req.socket.localAddress ?? '127.0.0.1';
+  if (address.startsWith('::ffff:')) address = address.slice(7);
+  return `http://${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort}`;
 }
 
 function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): RequestHandler {
@@ -256,6 +271,7 @@ function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): Requ
         body,
         query,
         params: req.params as Record<string, string>,
+        origin: ownOrigin(req),
       });
       res
         .status(CREATED.has(op.id) ? 201 : 200)

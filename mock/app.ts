@@ -26,9 +26,11 @@ import { ERROR_CODE_HEADER, errorResponse } from './error-shape.js';
 import { Journal } from './journal.js';
 import { type BodyError, bodyError, declaresUtf8, readJsonBody } from './json-body.js';
 import { profileChecks } from './profile.js';
+import { registerProviderStates, type StateTable } from './provider-states.js';
 import { redactingLogger } from './redact.js';
 import { PARTNER_OPERATIONS, ROUTES } from './routes.js';
 import { ScenarioEngine } from './scenarios/engine.js';
+import { INDEX_PATHS, serviceIndex } from './service-index.js';
 import { DEFAULT_SESSION, type Session, Store } from './store.js';
 import { WebhookDispatcher, type WebhookOptions } from './webhooks/dispatcher.js';
 
@@ -70,6 +72,8 @@ export interface MockOptions {
    * five transaction result codes required). A request may choose with the x-mock-compat header.
    */
   compat?: Compat;
+  /** More Pact provider states for POST /__admin/provider-states (sentence → set-up); built-ins stay. */
+  stateHandlers?: StateTable;
 }
 
 export type MockApp = express.Express & { mock: Engine };
@@ -128,6 +132,7 @@ export function createApp(options: MockOptions = {}): MockApp {
   engine.log = redactingLogger(engine.log);
   engine.webhooks = new WebhookDispatcher(engine, options.webhooks);
   engine.hooks.push(...(options.hooks ?? []));
+  if (options.stateHandlers) registerProviderStates(engine, options.stateHandlers);
 
   const app = express() as MockApp;
   app.mock = engine;
@@ -163,6 +168,7 @@ export function createApp(options: MockOptions = {}): MockApp {
     const allow = ops.map((op) => op.method.toUpperCase()).join(', ');
     app.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
   }
+  app.get(INDEX_PATHS, serviceIndex(engine, { admin: options.admin !== false }));
   app.use((req, _res, next) => next(notFound(req.path)));
   app.use(handleError);
   return app;

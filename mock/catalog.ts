@@ -126,6 +126,11 @@ export const ERROR_CATALOG = {
     title: 'No such endpoint.',
     fix: 'Check the path against contracts/openapi.yaml; every path starts with /v1/.',
   },
+  '404100': {
+    status: 404,
+    title: 'No such admin endpoint.',
+    fix: 'Use one of the admin paths listed in `detail`; contracts/admin.yaml describes each (the FlexFactor API itself is under /v1/).',
+  },
   '404002': {
     status: 404,
     title: 'Order not found.',
@@ -161,6 +166,16 @@ export const ERROR_CATALOG = {
     status: 408,
     title: 'Request timeout.',
     fix: 'Send the whole request (headers and body) promptly; the server stops waiting for an incomplete request.',
+  },
+  '400080': {
+    status: 400,
+    title: 'Unknown provider state.',
+    fix: 'Send a state the server knows (the error lists them), spelled exactly as in given(...), or add it with the --states module (serve) or the stateHandlers option (createApp/startMock).',
+  },
+  '409080': {
+    status: 409,
+    title: 'The provider state could not be set up.',
+    fix: 'Read the detail for the step that failed; a state built on a test card needs the default outcome table (no scenario overriding evaluate on this session).',
   },
   '409001': {
     status: 409,

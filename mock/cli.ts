@@ -2,13 +2,22 @@
 // The command line: parse flags and environment, build the app, listen, print one line, shut down on signals.
 // `flexfactor-mock` (or `flexfactor-mock serve`) starts the server; `--help` lists every option.
 
+import { randomInt } from 'node:crypto';
 import { relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { generateAdminToken, isLoopback } from './admin.js';
 import { createApp } from './app.js';
+import { registerContractCommand } from './cli/any-case.js';
+import { registerDriftCommand } from './cli/drift.js';
+import { registerRecordCommand } from './cli/record.js';
 import { parseDuration } from './clock.js';
+import { importWithPeers } from './commands/optional-import.js';
+import { checkScenarioDirs, writeReadyFile } from './commands/serve-support.js';
+import { addWaitCommand } from './commands/wait.js';
 import { COMPAT_PROFILES, type Compat } from './compat.js';
 import { DEFAULT_ACCOUNTS, DEFAULT_MERCHANT, loadAccountsFile } from './credentials.js';
+import { packageInfo } from './package-info.js';
+import { LOG_LEVELS, type LogLevel, serverLog } from './request-log.js';
 import { checkScenarioFolders } from './scenarios/index.js';
 import { DEFAULT_HOST, DEFAULT_PORT, listen } from './server.js';
 import { parseReceiverSpec } from './webhooks/dispatcher.js';
@@ -35,7 +44,9 @@ interface ServeOptions {
   port: number;
   host: string;
   profile: 'strict' | 'lenient';
-  seed: number;
+  seed?: number;
+  log: LogLevel;
+  readyFile?: string;
   merchants?: string;
   startTime?: string;
   freezeTime?: boolean;
@@ -50,18 +61,32 @@ interface ServeOptions {
   adminToken?: string;
   maxOrders: number;
   compat: Compat;
+  states?: string;
+}
+
+/** A states module (default export: state sentence → set-up), loaded the way `verify --states` loads it. */
+async function loadStates(path: string) {
+  const { loadStatesModule } = await import('./cli/states-module.js');
+  return loadStatesModule(path);
 }
 
 async function serve(options: ServeOptions): Promise<void> {
   // Beyond loopback the admin API is guarded by a token: the given one, or a fresh one printed below.
   const adminToken = options.adminToken ?? (isLoopback(options.host) ? undefined : generateAdminToken());
+  // A long-running server draws a fresh seed per start, so its orderSessionKeys and GUIDs never repeat those of a
+  // previous run (they would collide in a developer's database); --seed reproduces a run. In-process, seed 1.
+  const seed = options.seed ?? randomInt(1, 2 ** 31 - 1);
+  checkScenarioDirs(options.scenarios);
+  const log = serverLog(options.log);
   const accounts = options.merchants
     ? [...DEFAULT_ACCOUNTS, ...loadAccountsFile(options.merchants)]
     : DEFAULT_ACCOUNTS;
   const app = createApp({
     profile: options.profile,
-    seed: options.seed,
+    seed,
     accounts,
+    logger: log.logger,
+    ...(log.hook ? { hooks: [log.hook] } : {}),
     clock: {
       ...(options.startTime ? { start: options.startTime } : {}),
       frozen: options.freezeTime ?? false,
@@ -82,15 +107,20 @@ async function serve(options: ServeOptions): Promise<void> {
     ...(adminToken ? { adminToken } : {}),
     maxOrders: options.maxOrders,
     compat: options.compat,
+    ...(options.states ? { stateHandlers: await loadStates(options.states) } : {}),
   });
+  // Scenario folders of the user are read now, so a bad file is reported at start (file:line), not at first use.
+  if (options.scenarios.length > 0) app.mock.scenarios?.problems();
   const running = await listen(app, { port: options.port, host: options.host });
   if (adminToken && !options.adminToken) {
     process.stderr.write(`admin API token (non-loopback bind): ${adminToken}\n`);
   }
+  // The ready file first: whoever sees the start line may rely on the file being there.
+  if (options.readyFile) writeReadyFile(options.readyFile, `${running.url}/v1`);
   const m = DEFAULT_MERCHANT;
   // The default credentials are the mock's own published sandbox values (README), not secrets of anyone's.
   process.stdout.write(
-    `FlexFactor mock listening on ${running.url}/v1 (profile ${options.profile}, seed ${options.seed}) — ` +
+    `FlexFactor mock listening on ${running.url}/v1 (profile ${options.profile}, seed ${seed}${options.seed === undefined ? `; --seed ${seed} reproduces this run` : ''}) — ` +
       `AppKey ${m.appKey} AppSecret ${m.appSecret} MID ${m.mid} tokenization key ${m.tokenizationKey} ` +
       `webhook subscriberKey ${m.subscriberKey}` +
       (options.compat !== 'docs' ? ` (compat ${options.compat})` : '') +
@@ -107,6 +137,7 @@ async function serve(options: ServeOptions): Promise<void> {
       const pending = app.mock.webhooks?.deliveries({ status: 'pending' }).length ?? 0;
       if (pending > 0)
         process.stderr.write(`${pending} webhook deliveries were still pending and were not sent\n`);
+      log.flush();
       process.exit(0);
     });
   };
@@ -117,8 +148,9 @@ async function serve(options: ServeOptions): Promise<void> {
 function buildProgram(): Command {
   const program = new Command('flexfactor-mock')
     .description('A local, domain-true mock of the FlexFactor Core API v1')
+    .version(packageInfo().version, '-V, --version', 'print the version')
     .showHelpAfterError();
-  program
+  const serveCommand = program
     .command('serve', { isDefault: true })
     .description('start the mock server (the default command)')
     .addOption(
@@ -144,10 +176,20 @@ function buildProgram(): Command {
         .default('docs'),
     )
     .addOption(
-      new Option('--seed <n>', 'seed for GUIDs and fake data')
-        .default(1)
-        .argParser(integer('--seed', 0, 2 ** 31 - 1)),
+      new Option(
+        '--seed <n>',
+        'seed for GUIDs and fake data (default: a fresh one per start, printed)',
+      ).argParser(integer('--seed', 0, 2 ** 31 - 1)),
     )
+    .addOption(
+      new Option(
+        '--log <level>',
+        'info adds one line per request (method, path, status, ms, session, scenario)',
+      )
+        .choices(LOG_LEVELS)
+        .default('warn'),
+    )
+    .addOption(new Option('--ready-file <path>', 'once listening, write the base URL (…/v1) to this file'))
     .addOption(new Option('--merchants <file>', 'YAML/JSON file with more merchant and partner accounts'))
     .addOption(new Option('--start-time <iso>', 'start the virtual clock at this instant'))
     .addOption(
@@ -217,6 +259,12 @@ function buildProgram(): Command {
         .default(20_000)
         .argParser(integer('--max-orders', 100, 10_000_000)),
     )
+    .addOption(
+      new Option(
+        '--states <module>',
+        'JS module with more Pact provider states for /__admin/provider-states',
+      ),
+    )
     .action(async (options: ServeOptions) => {
       try {
         await serve(options);
@@ -225,6 +273,13 @@ function buildProgram(): Command {
         process.exit(1);
       }
     });
+  // The default command's options belong in the top-level help too: most users never type `serve`.
+  program.addHelpText(
+    'after',
+    () =>
+      `\nOptions of serve (the default command):\n${serveCommand.helpInformation().split('Options:\n')[1] ?? ''}`,
+  );
+  addWaitCommand(program);
   program
     .command('scenarios:check')
     .description(
@@ -250,7 +305,7 @@ function buildProgram(): Command {
     .command('verify')
     .description(
       'verify pact files against the mock (started in-process) or against --base-url with credentials; ' +
-        'exit 1 when an interaction is not satisfied',
+        'exit 1 when an interaction is not satisfied, 2 when verification could not run',
     )
     .addOption(
       new Option('--base-url <url>', 'API root to verify, e.g. https://api-sandbox.flexfactor.io/v1'),
@@ -269,11 +324,32 @@ function buildProgram(): Command {
       ),
     )
     .addOption(new Option('--no-spec-check', 'skip comparing the pacts with contracts/openapi.yaml'))
+    .addOption(new Option('--provider <name>', 'only pact files for this provider'))
+    .addOption(new Option('--consumer <name>', 'only pact files from this consumer'))
+    .addOption(
+      new Option('--port <port>', 'port of the in-process mock (default: a free one)').argParser(
+        integer('--port', 0, 65535),
+      ),
+    )
+    .addOption(
+      new Option('--states <module>', 'JS module exporting more provider states (sentence → set-up)'),
+    )
+    .addOption(
+      new Option('--timeout <ms>', 'per-request timeout').argParser(integer('--timeout', 100, 600_000)),
+    )
+    .addOption(new Option('--json <file>', 'also write the report as JSON'))
+    .addOption(new Option('--junit <file>', 'also write the report as JUnit XML'))
     .action(async (options) => {
       // Loaded on demand: Pact is a development dependency, and serving must not pay for it.
-      const { runVerifyCommand } = await import('../contracts/pact/verify.js');
+      const { runVerifyCommand } = await importWithPeers(
+        () => import('../contracts/pact/verify.js'),
+        'verify',
+      );
       process.exitCode = await runVerifyCommand(options);
     });
+  registerRecordCommand(program);
+  registerDriftCommand(program);
+  registerContractCommand(program);
   return program;
 }
 

@@ -23,6 +23,13 @@ export {
 } from './journal.js';
 export { ORDER_STATUS, STATUS_NAMES } from './orders.js';
 export { OUTCOME_RULES, TEST_CARD_DETAILS, TEST_CARDS, type TestCardName } from './outcomes.js';
+export {
+  BUILT_IN_STATES,
+  changeProviderState,
+  registerProviderStates,
+  type StateSetup,
+  type StateTable,
+} from './provider-states.js';
 export { redact, redactHeaders, redactText } from './redact.js';
 export {
   checkScenarioFolders,

@@ -1,5 +1,6 @@
-// Generated README sections: the error catalog and the test cards/outcome table, rendered from the same tables
-// the mock runs on. `npm run docs` rewrites them in README.md; a test fails when README.md is out of date.
+// Generated documentation sections: the error catalog, the test cards and outcome table, and the scenario
+// library, rendered from the same tables and files the mock runs on. `npm run docs` rewrites every marked section in
+// README.md and docs/*.md; a test fails when one of them is out of date.
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,28 +80,60 @@ export function renderScenarios(): string {
   return ['| scenario | what it does | the client sees | source |', '|---|---|---|---|', ...rows].join('\n');
 }
 
+/** The five cards a new user reaches for first: one per evaluate answer a client must handle. */
+const TOP_CARDS = ['approved', 'declined', 'challenge', 'submitted', 'captureRequired'] as const;
+
+export function renderTopCards(): string {
+  const rows = TOP_CARDS.map((name) => {
+    const c = TEST_CARD_DETAILS[name];
+    return `| \`${c.number}\` | \`TEST_CARDS.${name}\` | ${cell(c.summary)} |`;
+  });
+  return ['| number | name | behaviour |', '|---|---|---|', ...rows].join('\n');
+}
+
+/** Each generated section by marker name; the markers may sit in README.md or any file under docs/. */
 export const SECTIONS: Record<string, () => string> = {
   catalog: renderCatalog,
   'test-cards': renderTestCards,
   scenarios: renderScenarios,
+  'top-cards': renderTopCards,
 };
 
-/** README text with every generated section replaced by its current rendering. */
-export function renderReadme(readme: string): string {
-  let out = readme;
-  for (const [name, render] of Object.entries(SECTIONS)) {
+/** The files that may hold generated sections. */
+export function documentFiles(): string[] {
+  const docs = readdirSync('docs')
+    .filter((file) => file.endsWith('.md'))
+    .sort()
+    .map((file) => `docs/${file}`);
+  return ['README.md', ...docs];
+}
+
+/** The section names whose markers appear in `text`. */
+export function markedSections(text: string): string[] {
+  return Object.keys(SECTIONS).filter((name) => text.includes(`<!-- generated:${name}:start -->`));
+}
+
+/** `text` with every generated section it marks replaced by its current rendering. */
+export function renderGenerated(text: string): string {
+  let out = text;
+  for (const name of markedSections(out)) {
     const start = `<!-- generated:${name}:start -->`;
     const end = `<!-- generated:${name}:end -->`;
     const from = out.indexOf(start);
     const to = out.indexOf(end);
-    if (from === -1 || to === -1) throw new Error(`README.md lacks the ${start} … ${end} markers`);
-    out = `${out.slice(0, from + start.length)}\n${render()}\n${out.slice(to)}`;
+    if (to < from) throw new Error(`${start} has no ${end} after it`);
+    out = `${out.slice(0, from + start.length)}\n${SECTIONS[name]?.()}\n${out.slice(to)}`;
   }
   return out;
 }
 
 if (process.argv[1]?.endsWith('readme-tables.ts')) {
-  const current = readFileSync('README.md', 'utf8');
-  writeFileSync('README.md', renderReadme(current));
-  process.stdout.write('README.md generated sections updated\n');
+  for (const file of documentFiles()) {
+    const current = readFileSync(file, 'utf8');
+    const next = renderGenerated(current);
+    if (next !== current) {
+      writeFileSync(file, next);
+      process.stdout.write(`${file}: generated sections updated\n`);
+    }
+  }
 }

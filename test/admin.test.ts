@@ -191,7 +191,7 @@ test('admin errors use the catalog: unknown admin path, wrong method', async () 
   const { app } = makeApp();
   const unknown = await request(app).get('/__admin/nope');
   assert.equal(unknown.status, 404);
-  assert.equal(unknown.body.code, '404001');
+  assert.equal(unknown.body.code, '404100');
   const method = await request(app).delete('/__admin/clock');
   assert.equal(method.status, 405);
   assert.equal(method.headers.allow, 'GET');

@@ -519,7 +519,9 @@ const rows: Row[] = [
   },
   // Unknown paths
   { name: 'unknown path → JSON 404', method: 'get', path: () => '/v1/nope', status: 404, code: '404001' },
-  { name: 'root → JSON 404', method: 'get', path: () => '/', status: 404, code: '404001' },
+  { name: 'outside /v1 → JSON 404', method: 'get', path: () => '/nope', status: 404, code: '404001' },
+  { name: 'root → the JSON index', method: 'get', path: () => '/', status: 200 },
+  { name: '/v1 → the JSON index', method: 'get', path: () => '/v1', status: 200 },
   {
     name: 'bad session header',
     method: 'get',

@@ -778,7 +778,11 @@ describe('journal', () => {
     await get(app, s, token, '/v1/orders?pageSize=2&pageNumber=1');
     await request(app).get('/v1/orders').set(SESSION, 'elsewhere');
     await assert.rejects(get(app, s, token, '/v1/orders').set('x-test-drop', '1'));
-    for (let i = 0; i < 100 && app.mock.journal.entries({ session: s, kind: 'request' }).length < 4; i += 1) {
+    for (
+      let i = 0;
+      i < 2_000 && app.mock.journal.entries({ session: s, kind: 'request' }).length < 4;
+      i += 1
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
 

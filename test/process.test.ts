@@ -104,16 +104,19 @@ test('a bad option is a clear error and exit code 1, not a stack trace', async (
   assert.doesNotMatch((result as { stderr: string }).stderr, /at .+\(/);
 });
 
-test('the benchmark and the README run the mock with the Node flags of npm start', () => {
+test('the benchmark and the docs run the mock with the Node flags of npm start', () => {
   assert.deepEqual(MOCK_NODE_FLAGS, START_FLAGS);
   assert.ok(START_FLAGS.includes('--max-semi-space-size=1'), 'the young generation is capped');
-  // README, Performance: what npm start runs, and the NODE_OPTIONS that give `npx flexfactor-mock` the same.
-  const readme = readFileSync('README.md', 'utf8').replace(/\s+/g, ' ');
+  // docs/performance.md: what npm start runs, and the NODE_OPTIONS that give `npx flexfactor-mock` the same.
+  const readme = readFileSync('docs/performance.md', 'utf8').replace(/\s+/g, ' ');
   assert.ok(
     readme.includes(`\`npm start\` runs Node with \`${START_FLAGS.join(' ')}\``),
-    'README: npm start flags',
+    'docs/performance.md: npm start flags',
   );
-  assert.ok(readme.includes(`NODE_OPTIONS="${START_FLAGS.join(' ')}"`), 'README: NODE_OPTIONS for the bin');
+  assert.ok(
+    readme.includes(`NODE_OPTIONS="${START_FLAGS.join(' ')}"`),
+    'docs/performance.md: NODE_OPTIONS for the bin',
+  );
 });
 
 test("the bin starts and serves with the README's NODE_OPTIONS (Node accepts both flags there)", async () => {

@@ -382,12 +382,12 @@ describe('the library covers what the README promises', () => {
     assert.deepEqual(SCHEMA.definitions.testCard.enum, Object.keys(TEST_CARD_DETAILS));
   });
 
-  test("the README's example file is a valid scenario that answers as it says", async () => {
-    const readme = readFileSync('README.md', 'utf8');
+  test("the docs' example file (docs/scenarios.md) is a valid scenario that answers as it says", async () => {
+    const readme = readFileSync('docs/scenarios.md', 'utf8');
     const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
       .map((m) => String(m[1]))
       .find((b) => b.includes('yaml-language-server'));
-    assert.ok(block, 'README.md shows a scenario file');
+    assert.ok(block, 'docs/scenarios.md shows a scenario file');
     const dir = mkdtempSync(join(tmpdir(), 'ffmock-readme-'));
     try {
       writeFileSync(join(dir, 'readme-example.yaml'), block);

@@ -276,8 +276,9 @@ describe('transport faults on real sockets', () => {
     assert.ok(performance.now() - started >= 140);
 
     // A client that never gives up: closing the server still ends the hung request after its grace.
+    const held = app.mock.scenarios?.whenHung();
     const hung = get(running.url, { ...auth, 'x-mock-scenario': 'client-timeout' });
-    await sleep(50);
+    await held;
     const closing = performance.now();
     await running.close(100);
     assert.ok(performance.now() - closing < 2_000);
@@ -288,10 +289,17 @@ describe('transport faults on real sockets', () => {
     const { app } = appWith();
     const running = await listen(app, { port: 0 });
     const auth = { authorization: `Bearer ${await tokenFor(app)}` };
+    const held = app.mock.scenarios?.whenHung();
     const hung = get(running.url, { ...auth, 'x-mock-scenario': 'client-timeout' });
-    await sleep(50);
+    await held;
+    assert.equal(app.mock.scenarios?.hungCount, 1);
     app.mock.scenarios?.close();
     assert.equal((await hung).status, null);
+    assert.equal(app.mock.scenarios?.hungCount, 0);
+    // A request that reaches its hang fault only after close() (the library loads lazily) is ended at once.
+    const late = get(running.url, { ...auth, 'x-mock-scenario': 'client-timeout' });
+    assert.equal((await late).status, null);
+    assert.equal(app.mock.scenarios?.hungCount, 0);
     await running.close(100);
   });
 });

@@ -247,6 +247,7 @@ export interface TokenizedPaymentMethod {
   company: string | null;
   full_name: string | null;
   payment_method_type: string | null;
+  /** Empty or null in every observed sample; the item shape is not known. */
   errors: unknown[] | null;
   fingerprint: string | null;
   /** Never echoed. */

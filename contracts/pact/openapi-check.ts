@@ -62,15 +62,44 @@ export async function checkPactsAgainstSpec(
   for (const file of pactFiles) {
     const pact = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     for await (const result of comparator.compare(pact)) {
+      const caseOnly = differsOnlyInCase(pact, result);
       findings.push({
+        ...(caseOnly
+          ? {
+              type: 'warning' as const,
+              message: `${result.message} — sent as "${caseOnly}": the API binds body keys case-insensitively (x-flexfactor-case-insensitive-keys), so this is accepted`,
+            }
+          : { type: result.type, message: result.message }),
         pact: file,
         interaction: result.mockDetails?.interactionDescription ?? '(the pact file)',
-        type: result.type,
         code: result.code,
-        message: result.message,
         location: result.mockDetails?.location ?? '',
       });
     }
   }
   return findings;
+}
+
+/**
+ * The key a "required property" finding misses, when the pact's request body has it in another casing (the real API,
+ * like ASP.NET, binds JSON keys case-insensitively; the schema names one casing). Null otherwise.
+ */
+function differsOnlyInCase(pact: unknown, result: ComparatorResult): string | null {
+  if (result.code !== 'request.body.incompatible') return null;
+  const missing = /must have required property '([^']+)'/.exec(result.message)?.[1];
+  const index = /interactions\[(\d+)\]/.exec(result.mockDetails?.location ?? '')?.[1];
+  if (!missing || index === undefined) return null;
+  const interaction = (pact as { interactions?: { request?: { body?: unknown } }[] }).interactions?.[
+    Number(index)
+  ];
+  let body = interaction?.request?.body;
+  if (body && typeof body === 'object' && 'content' in body) body = (body as { content: unknown }).content;
+  const found = keysOf(body).find((k) => k !== missing && k.toLowerCase() === missing.toLowerCase());
+  return found ?? null;
+}
+
+function keysOf(value: unknown, depth = 0): string[] {
+  if (!value || typeof value !== 'object' || depth > 8) return [];
+  const entries = Array.isArray(value) ? value.map((v) => ['', v] as const) : Object.entries(value);
+  return entries.flatMap(([k, v]) => [...(k ? [k] : []), ...keysOf(v, depth + 1)]);
 }

@@ -1,21 +1,34 @@
 // Provider verification: replay pact files (the reference client's, or your own) against the mock started in
-// process on a free loopback port, or against any base URL with credentials (another mock, the real sandbox), and
-// report which interactions the provider does not satisfy. Provider states come from the table in states.ts; a
-// request filter swaps in what the recorded requests cannot know: a fresh bearer token, fresh idempotency keys, and
-// the credentials (and MID / tokenization key) of the target.
+// process on a loopback port, or against any base URL with credentials (another mock, the real sandbox), and report
+// which interactions the provider does not satisfy. Exit codes of the command: 0 verified, 1 not satisfied, 2 could
+// not run (no pacts, no token, provider unreachable).
+//
+// Before anything is replayed, a token is fetched: an unreachable provider or wrong credentials stop the run within
+// seconds with the cause. Requests are forwarded by us (forward.ts), so a provider that goes away mid-run answers a
+// 502 at once instead of crashing pact-js's proxy. The request filter swaps in what recorded requests cannot know
+// (a fresh bearer token, fresh idempotency keys, the target's credentials), except where the recorded value is the
+// point of the interaction: credentials a pact expects to be refused, a token it expects to get a 401 for.
 
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Verifier, type VerifierOptions } from '@pact-foundation/pact';
-import type { StateFunc, StateHandlers } from '@pact-foundation/pact/src/dsl/verifier/proxy/types.js';
-import type { RequestHandler } from 'express';
+import type { StateHandlers } from '@pact-foundation/pact/src/dsl/verifier/proxy/types.js';
+import type { Request, RequestHandler } from 'express';
 import { createApp } from '../../mock/app.js';
+import { loadStatesModule } from '../../mock/cli/states-module.js';
 import { DEFAULT_MERCHANT } from '../../mock/credentials.js';
 import { listen } from '../../mock/server.js';
-import { FlexFactorClient } from '../client/index.js';
+import { FlexFactorClient, FlexFactorError } from '../client/index.js';
+import { describeNetworkError, forward, UNREACHABLE } from './forward.js';
+import { eventOf, WebhookMessageSource } from './messages.js';
 import { checkPactsAgainstSpec, loadComparator, type SpecFinding } from './openapi-check.js';
-import { stateHandlers } from './states.js';
+import { type PactDocument, type PactInteraction, pactFilesOf, readPact, UsageError } from './pact-files.js';
+import { formatReport, junitReport, outcomes, parseResult, type VerificationReport } from './report.js';
+import { BUILT_IN_STATES, type StateTable, type StateTarget, stateHandlers } from './states.js';
+
+export { formatReport, type InteractionOutcome, junitReport, type VerificationReport } from './report.js';
+export { UsageError };
 
 // Pact must never phone home (its usage analytics).
 process.env.PACT_DO_NOT_TRACK = 'true';
@@ -31,225 +44,281 @@ export interface VerifyOptions {
   mid?: string;
   /** Replaces the recorded tokenize `environment` query parameter. */
   tokenizationKey?: string;
+  /** Only pact files for this provider / from this consumer. */
+  provider?: string;
+  consumer?: string;
+  /** Port of the in-process mock (default 0: a free one). */
+  port?: number;
+  /** More provider states, or replacements of built-in ones (sentence → set-up). */
+  stateHandlers?: StateTable;
   /** Also compare the pacts with contracts/openapi.yaml (default true; skipped when the comparator is missing). */
   checkSpec?: boolean;
-  /** Per-request timeout of the verifier in ms (default 30 000). */
+  /** Per-request timeout in ms (default 30 000). */
   timeoutMs?: number;
 }
 
-export interface InteractionOutcome {
-  pact: string;
-  description: string;
-  states: string[];
-  ok: boolean;
-  /** What did not match, one line each. */
-  problems: string[];
-}
-
-export interface VerificationReport {
-  /** The provider's API root, e.g. http://127.0.0.1:43817/v1. */
-  target: string;
-  inProcess: boolean;
-  pactFiles: string[];
-  interactions: InteractionOutcome[];
-  /** States the pacts use that the state-handler table does not know (their set-up did not run). */
-  unknownStates: string[];
-  /** Set-up steps that failed (a provider state, fetching a token), once per step and message. */
-  setupErrors: { step: string; message: string; times: number }[];
-  /** Findings against contracts/openapi.yaml; null when the check was skipped. */
-  spec: SpecFinding[] | null;
-  specSkipped?: string;
-  ok: boolean;
-}
-
-interface PactInteraction {
-  description: string;
-  states: string[];
-}
-
-interface PactDocument {
-  consumer: string;
-  provider: string;
-  interactions: PactInteraction[];
-}
+/** Verification could not run (provider unreachable, no token): the command exits 2. */
+export class CannotRunError extends Error {}
 
 /** Verify the pacts; resolves with the report whether or not they pass (rejects only when nothing could run). */
 export async function verifyPacts(options: VerifyOptions): Promise<VerificationReport> {
-  const files = pactFilesOf(options.pacts);
-  const documents = new Map(files.map((file) => [file, readPact(file)]));
-
-  const mock = options.baseUrl
-    ? null
-    : await listen(createApp({ validateResponses: true, logger: QUIET }), { port: 0 });
-  const root = mock ? mock.url : apiRoot(options.baseUrl ?? '');
-  const appKey = options.appKey ?? (mock ? DEFAULT_MERCHANT.appKey : undefined);
-  const appSecret = options.appSecret ?? (mock ? DEFAULT_MERCHANT.appSecret : undefined);
-  if (!appKey || !appSecret) {
-    await mock?.close(0);
-    throw new UsageError('verifying against a base URL needs --app-key and --app-secret');
+  const all = pactFilesOf(options.pacts).map(readPact);
+  const wanted = (d: PactDocument) =>
+    (!options.provider || d.provider === options.provider) &&
+    (!options.consumer || d.consumer === options.consumer);
+  const documents = all.filter(wanted);
+  if (documents.length === 0) {
+    const found = all.map((d) => `${d.consumer} → ${d.provider}`).join(', ');
+    throw new UsageError(`no pact file matches --provider/--consumer (the files are: ${found})`);
   }
+  const files = documents.map((d) => d.file);
+  const httpCount = documents.flatMap((d) => d.interactions).filter((i) => i.kind === 'http').length;
+
+  const root = options.baseUrl ? apiRoot(options.baseUrl) : null;
+  const appKey = options.appKey ?? (root ? undefined : DEFAULT_MERCHANT.appKey);
+  const appSecret = options.appSecret ?? (root ? undefined : DEFAULT_MERCHANT.appSecret);
+  if (!appKey || !appSecret)
+    throw new UsageError('verifying against a base URL needs --app-key and --app-secret');
+
+  const app = root ? null : createApp({ validateResponses: true, logger: QUIET });
+  const mock = app ? await listen(app, { port: options.port ?? 0 }) : null;
+  const target = mock ? mock.url : (root as string);
   const client = new FlexFactorClient({
-    baseUrl: `${root}/v1`,
+    baseUrl: `${target}/v1`,
     appKey,
     appSecret,
     ...(options.mid ? { mid: options.mid } : {}),
-    maxRetries: 1,
+    maxRetries: 0,
+    timeoutMs: Math.min(options.timeoutMs ?? 30_000, 8_000),
   });
-  let keepAuthorization = false;
-  const setupErrors: VerificationReport['setupErrors'] = [];
-  const recordError = (step: string, message: string) => {
-    const seen = setupErrors.find((e) => e.step === step && e.message === message);
-    if (seen) seen.times += 1;
-    else setupErrors.push({ step, message, times: 1 });
-  };
-  const handlers = recordFailures(
-    stateHandlers({ client, keepNextAuthorization: () => (keepAuthorization = true) }),
-    (state, message) => recordError(`provider state "${state}"`, message),
-  );
-
-  const requestFilter: RequestHandler = (req, _res, next) => {
-    if (req.path.startsWith('/_pactSetup') || req.path.startsWith('/_messages')) return next();
-    const keep = keepAuthorization;
-    keepAuthorization = false;
-    renewRequest(req, { appKey, appSecret, mid: options.mid, tokenizationKey: options.tokenizationKey });
-    if (req.headers.authorization === undefined || keep) return next();
-    client
-      .accessToken()
-      .then((token) => {
-        req.headers.authorization = `Bearer ${token}`;
-      })
-      // Without a token the recorded one goes through, and the provider's answer (a 401) is what gets reported.
-      .catch((error: Error) => recordError('a fresh bearer token', error.message))
-      .finally(next);
-  };
-
-  let raw: string;
+  const messages = new WebhookMessageSource();
   try {
-    raw = await new Verifier({
-      providerBaseUrl: root,
-      pactUrls: files,
-      // pact-js types this option as HTTP and message state handlers at once; ours are HTTP ones.
-      stateHandlers: handlers as VerifierOptions['stateHandlers'],
-      requestFilter,
-      logLevel: 'error',
-      timeout: options.timeoutMs ?? 30_000,
-    })
-      .verifyProvider()
-      .catch((error: unknown) => {
-        // A failed verification rejects with the verifier's JSON result as the message.
-        const message = (error as Error)?.message ?? '';
-        if (message.trimStart().startsWith('{')) return message;
-        throw error;
-      });
+    if (httpCount > 0) await preflight(client, `${target}/v1`);
+    return await run();
   } finally {
+    await messages.close();
     await mock?.close(1_000);
   }
 
-  const interactions = outcomes(documents, parseResult(raw));
-  const known = new Set(Object.keys(handlers));
-  const unknownStates = [
-    ...new Set(interactions.flatMap((i) => i.states).filter((state) => !known.has(state))),
-  ].sort();
-
-  let spec: SpecFinding[] | null = null;
-  let specSkipped: string | undefined;
-  if (options.checkSpec === false) specSkipped = 'turned off';
-  else if (!(await loadComparator())) specSkipped = 'install @pactflow/openapi-pact-comparator to run it';
-  else spec = await checkPactsAgainstSpec(files);
-
-  return {
-    target: `${root}/v1`,
-    inProcess: mock !== null,
-    pactFiles: files,
-    interactions,
-    unknownStates,
-    setupErrors,
-    spec,
-    ...(specSkipped ? { specSkipped } : {}),
-    ok: interactions.every((i) => i.ok) && !(spec ?? []).some((f) => f.type === 'error'),
-  };
-}
-
-/** The report as people read it: one line per interaction, what did not match under each failure. */
-export function formatReport(report: VerificationReport, cwd = process.cwd()): string {
-  const where = report.inProcess ? `the in-process mock (${report.target})` : report.target;
-  const files = report.pactFiles.map((f) => (relative(cwd, f).startsWith('..') ? f : relative(cwd, f)));
-  const lines = [
-    `Pact verification against ${where}: ${report.interactions.length} interactions from ${files.join(', ')}`,
-  ];
-  for (const i of report.interactions) {
-    const given = i.states.length > 0 ? ` (given ${i.states.map((s) => `"${s}"`).join(', ')})` : '';
-    lines.push(`  ${i.ok ? 'ok  ' : 'FAIL'} ${i.description}${given}`);
-    for (const problem of i.problems) lines.push(`         ${problem}`);
-  }
-  if (report.unknownStates.length > 0) {
-    lines.push(
-      'Provider states with no handler (their set-up did not run; see contracts/pact/states.ts):',
-      ...report.unknownStates.map((s) => `  - ${s}`),
+  async function run(): Promise<VerificationReport> {
+    const setupErrors: VerificationReport['setupErrors'] = [];
+    const recordError = (step: string, message: string) => {
+      const seen = setupErrors.find((e) => e.step === step && e.message === message);
+      if (seen) seen.times += 1;
+      else setupErrors.push({ step, message, times: 1 });
+    };
+    let keepAuthorization = false;
+    let stateValues: Record<string, unknown> = {};
+    let unreachable: string | null = null;
+    const stateTarget: StateTarget = {
+      client,
+      keepNextAuthorization: () => {
+        keepAuthorization = true;
+      },
+      ...(app ? { mock: { engine: app.mock, session: 'default', mid: DEFAULT_MERCHANT.mid } } : {}),
+    };
+    const table: StateTable = { ...BUILT_IN_STATES, ...options.stateHandlers };
+    const handlers = recordFailures(
+      stateHandlers(stateTarget, table),
+      (state, message) => recordError(`provider state "${state}"`, message),
+      (values) => {
+        stateValues = { ...stateValues, ...values };
+      },
     );
-  }
-  if (report.setupErrors.length > 0) {
-    lines.push(
-      'Set-up that failed (the interactions depending on it could not pass):',
-      ...report.setupErrors.map((e) => `  - ${e.step}${e.times > 1 ? ` (${e.times}×)` : ''}: ${e.message}`),
-    );
-  }
-  if (report.spec === null)
-    lines.push(`Check against contracts/openapi.yaml: skipped (${report.specSkipped})`);
-  else {
-    const errors = report.spec.filter((f) => f.type === 'error');
-    lines.push(
-      `Check against contracts/openapi.yaml: ${errors.length === 0 ? 'every interaction is allowed' : `${errors.length} problem(s)`}`,
-    );
-    for (const f of errors) {
-      lines.push(`  FAIL ${f.interaction}: ${f.message} (${f.location})`);
+    const http = documents.flatMap((d) => d.interactions).filter((i) => i.kind === 'http');
+
+    const requestFilter: RequestHandler = (req, res, next) => {
+      if (req.path.startsWith('/_pactSetup') || req.path.startsWith('/_messages')) return next();
+      const keepToken = keepAuthorization || recordedTokenIsThePoint(req, http, stateValues);
+      keepAuthorization = false;
+      const keepCredentials = recordedCredentialsAreThePoint(req, http, stateValues);
+      stateValues = {};
+      renewRequest(req, {
+        appKey: keepCredentials ? null : (appKey as string),
+        appSecret: keepCredentials ? null : (appSecret as string),
+        mid: options.mid,
+        tokenizationKey: options.tokenizationKey,
+      });
+      const send = () =>
+        forward(req, res, target, {
+          timeoutMs: options.timeoutMs ?? 30_000,
+          onError: (error) => {
+            if (UNREACHABLE.has(error.code ?? '')) unreachable = describeNetworkError(error);
+            recordError(`reaching ${target}`, describeNetworkError(error));
+          },
+        });
+      if (req.headers.authorization === undefined || keepToken) return send();
+      client
+        .accessToken()
+        .then((token) => {
+          req.headers.authorization = `Bearer ${token}`;
+        })
+        // Without a token the recorded one goes through, and the provider's answer (a 401) is what gets reported.
+        .catch((error: Error) => recordError('a fresh bearer token', error.message))
+        .finally(send);
+    };
+
+    const messageProviders: Record<string, () => Promise<unknown>> = {};
+    for (const i of documents.flatMap((d) => d.interactions).filter((i) => i.kind === 'message')) {
+      messageProviders[i.description] = async () => {
+        const event = eventOf(i.description, i.states, i.metadata);
+        if (!event) {
+          const message =
+            'name the webhook event (e.g. order.completed) in the description, a state or metadata.event';
+          recordError(`message "${i.description}"`, message);
+          throw new Error(message);
+        }
+        try {
+          const m = await messages.message(event);
+          // The body is JSON whatever Content-Type the delivery carries; the delivery's headers go along as metadata.
+          return {
+            __pactMessageMetadata: {
+              ...signatureHeaders(m.headers),
+              deliveredContentType: m.headers['content-type'] ?? '',
+              contentType: 'application/json',
+              event,
+            },
+            message: m.body,
+          };
+        } catch (error) {
+          recordError(`message "${i.description}"`, (error as Error).message);
+          throw error;
+        }
+      };
     }
+
+    let raw: string;
+    try {
+      raw = await new Verifier({
+        providerBaseUrl: target,
+        pactUrls: files,
+        // pact-js types this option as HTTP and message state handlers at once; ours are HTTP ones.
+        stateHandlers: handlers as VerifierOptions['stateHandlers'],
+        messageProviders,
+        requestFilter,
+        logLevel: 'error',
+        timeout: options.timeoutMs ?? 30_000,
+      })
+        .verifyProvider()
+        .catch((error: unknown) => {
+          // A failed verification rejects with the verifier's JSON result as the message.
+          const message = (error as Error)?.message ?? String(error);
+          if (message.trimStart().startsWith('{')) return message;
+          recordError('the Pact verifier', message);
+          return '{}';
+        });
+    } catch (error) {
+      recordError('the Pact verifier', (error as Error).message);
+      raw = '{}';
+    }
+
+    const interactions = outcomes(documents, parseResult(raw));
+    const known = new Set(Object.keys(table));
+    const unknownStates = [
+      ...new Set(
+        interactions
+          .filter((i) => i.kind === 'http')
+          .flatMap((i) => i.states)
+          .filter((state) => !known.has(state)),
+      ),
+    ].sort();
+    // A state nobody set up makes a pass meaningless (the example values may pass by chance): not verified.
+    for (const i of interactions) {
+      const missing = i.kind === 'http' ? i.states.filter((state) => !known.has(state)) : [];
+      for (const state of missing)
+        i.problems.push(`provider state "${state}" has no handler (add it with --states)`);
+      if (missing.length > 0) i.ok = false;
+    }
+
+    let spec: SpecFinding[] | null = null;
+    let specSkipped: string | undefined;
+    const httpFiles = documents
+      .filter((d) => d.interactions.some((i) => i.kind === 'http'))
+      .map((d) => d.file);
+    if (options.checkSpec === false) specSkipped = 'turned off';
+    else if (!(await loadComparator())) specSkipped = 'install @pactflow/openapi-pact-comparator to run it';
+    else spec = await checkPactsAgainstSpec(httpFiles);
+
+    const report: VerificationReport = {
+      target: `${target}/v1`,
+      inProcess: mock !== null,
+      pactFiles: files,
+      skippedFiles: all.filter((d) => !wanted(d)).map((d) => d.file),
+      interactions,
+      unknownStates,
+      setupErrors,
+      spec,
+      ...(specSkipped ? { specSkipped } : {}),
+      ok: interactions.every((i) => i.ok) && !(spec ?? []).some((f) => f.type === 'error'),
+    };
+    if (unreachable)
+      throw Object.assign(new CannotRunError(`cannot reach ${target}/v1: ${unreachable}`), { report });
+    return report;
   }
-  const failed = report.interactions.filter((i) => !i.ok).length;
-  lines.push(
-    `${report.ok ? 'OK' : 'NOT OK'}: ${report.interactions.length - failed} of ${report.interactions.length} interactions verified` +
-      (failed > 0 ? `, ${failed} not satisfied` : ''),
-  );
-  return `${lines.join('\n')}\n`;
 }
 
-export interface VerifyCommandOptions {
-  baseUrl?: string;
-  appKey?: string;
-  appSecret?: string;
-  mid?: string;
-  tokenizationKey?: string;
-  pacts?: string[];
-  specCheck?: boolean;
+function signatureHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => name.startsWith('x-fc-')));
 }
 
-/** `flexfactor-mock verify`: prints the report; resolves with the exit code (0 ok, 1 not satisfied, 2 unusable). */
-export async function runVerifyCommand(options: VerifyCommandOptions): Promise<number> {
-  const pacts = options.pacts && options.pacts.length > 0 ? options.pacts : [resolve('pacts')];
+/** Fetch a token before anything else: an unreachable provider or refused credentials end the run here. */
+async function preflight(client: FlexFactorClient, base: string): Promise<void> {
   try {
-    const report = await verifyPacts({
-      pacts,
-      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-      ...(options.appKey ? { appKey: options.appKey } : {}),
-      ...(options.appSecret ? { appSecret: options.appSecret } : {}),
-      ...(options.mid ? { mid: options.mid } : {}),
-      ...(options.tokenizationKey ? { tokenizationKey: options.tokenizationKey } : {}),
-      checkSpec: options.specCheck !== false,
-    });
-    process.stdout.write(formatReport(report));
-    return report.ok ? 0 : 1;
+    await client.accessToken();
   } catch (error) {
-    process.stderr.write(`flexfactor-mock verify: ${(error as Error).message}\n`);
-    return 2;
+    if (error instanceof FlexFactorError) {
+      throw new CannotRunError(
+        `${base} refused the credentials (POST /oauth2/token answered ${error.status}${error.code ? ` ${error.code}` : ''}: ${error.detail ?? error.title ?? error.message}); check --app-key and --app-secret`,
+      );
+    }
+    const cause = (error as { cause?: unknown }).cause ?? error;
+    throw new CannotRunError(`cannot reach ${base}: ${describeNetworkError(cause)}`);
   }
 }
 
-class UsageError extends Error {}
+/** A recorded Authorization header stays when every interaction sent with it expects to be refused. */
+function recordedTokenIsThePoint(
+  req: Request,
+  http: PactInteraction[],
+  stateValues: Record<string, unknown>,
+) {
+  const given = req.headers.authorization;
+  if (given === undefined) return false;
+  if (given === stateValues.authorization || given === `Bearer ${String(stateValues.accessToken ?? '')}`)
+    return true;
+  const same = http.filter((i) => i.authorization === given);
+  return same.length > 0 && same.every((i) => i.status === 401 || i.status === 403);
+}
 
-/** Wrap each set-up so a failure is remembered for the report (the verifier itself only logs it). */
+/** Recorded token credentials stay when every token interaction sent with them expects a refusal (4xx). */
+function recordedCredentialsAreThePoint(
+  req: Request,
+  http: PactInteraction[],
+  stateValues: Record<string, unknown>,
+) {
+  if (req.method !== 'POST' || !/\/oauth2\/token$/.test(req.path)) return false;
+  const key = credential(req.body, 'appkey');
+  if (key !== undefined && key === stateValues.appKey) return true;
+  const same = http.filter(
+    (i) =>
+      i.method === 'POST' &&
+      /\/oauth2\/token$/.test(i.path ?? '') &&
+      credential(i.body, 'appkey') === key &&
+      credential(i.body, 'appsecret') === credential(req.body, 'appsecret'),
+  );
+  return same.length > 0 && same.every((i) => (i.status ?? 200) >= 400);
+}
+
+function credential(body: unknown, lowerName: string): unknown {
+  if (!body || typeof body !== 'object' || Buffer.isBuffer(body)) return undefined;
+  return Object.entries(body).find(([k]) => k.toLowerCase() === lowerName)?.[1];
+}
+
+/** Wrap each set-up so a failure is remembered for the report, and the values it returns are known. */
 function recordFailures(
   handlers: StateHandlers,
   record: (state: string, message: string) => void,
+  remember: (values: Record<string, unknown>) => void,
 ): StateHandlers {
   const wrapped: StateHandlers = {};
   for (const [state, handler] of Object.entries(handlers)) {
@@ -257,10 +326,11 @@ function recordFailures(
       wrapped[state] = handler;
       continue;
     }
-    const setup: StateFunc = handler;
     wrapped[state] = async (params) => {
       try {
-        return await setup(params);
+        const values = await handler(params);
+        if (values) remember(values as Record<string, unknown>);
+        return values;
       } catch (error) {
         record(state, (error as Error).message);
         throw error;
@@ -283,140 +353,15 @@ function apiRoot(baseUrl: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}`;
 }
 
-/** Files as given, folders expanded to their *.json files; every one must parse as a pact. */
-function pactFilesOf(paths: string[]): string[] {
-  const files: string[] = [];
-  for (const path of paths.map((p) => resolve(p))) {
-    let isDirectory: boolean;
-    try {
-      isDirectory = statSync(path).isDirectory();
-    } catch {
-      throw new UsageError(`${path}: no such pact file or folder`);
-    }
-    if (!isDirectory) files.push(path);
-    else {
-      files.push(
-        ...readdirSync(path)
-          .filter((name) => name.endsWith('.json'))
-          .sort()
-          .map((name) => join(path, name)),
-      );
-    }
-  }
-  if (files.length === 0) {
-    throw new UsageError(`no pact files in ${paths.join(', ')} (run the consumer tests first: npm test)`);
-  }
-  return files;
-}
-
-function readPact(file: string): PactDocument {
-  let doc: {
-    consumer?: { name?: string };
-    provider?: { name?: string };
-    interactions?: { description?: string; providerState?: string; providerStates?: { name?: string }[] }[];
-  };
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`${file}: not a JSON pact file (${(error as Error).message})`);
-  }
-  if (!Array.isArray(doc.interactions)) throw new UsageError(`${file}: not a pact file (no "interactions")`);
-  return {
-    consumer: doc.consumer?.name ?? '',
-    provider: doc.provider?.name ?? '',
-    interactions: doc.interactions.map((i) => ({
-      description: String(i.description ?? ''),
-      states: i.providerStates
-        ? i.providerStates.map((s) => String(s.name ?? ''))
-        : i.providerState
-          ? [i.providerState]
-          : [],
-    })),
-  };
-}
-
-interface VerifierMismatch {
-  type?: string;
-  mismatch?: string;
-  message?: string;
-  path?: string;
-  key?: string;
-}
-
-interface VerifierResult {
-  errors?: {
-    interaction?: string;
-    mismatch?: { type?: string; message?: string; mismatches?: VerifierMismatch[] };
-  }[];
-  interactionResults?: { description?: string; result?: string }[];
-}
-
-function parseResult(raw: string): VerifierResult {
-  try {
-    return JSON.parse(raw) as VerifierResult;
-  } catch {
-    throw new Error(`the Pact verifier returned no readable result: ${raw.slice(0, 200)}`);
-  }
-}
-
-function outcomes(documents: Map<string, PactDocument>, result: VerifierResult): InteractionOutcome[] {
-  const out: InteractionOutcome[] = [];
-  for (const [file, doc] of documents) {
-    for (const interaction of doc.interactions) {
-      // The verifier names a failure "Verifying a pact between C and P[ Given S] - <description>".
-      const errors = (result.errors ?? []).filter(
-        (e) =>
-          e.interaction?.endsWith(` - ${interaction.description}`) &&
-          e.interaction.includes(`between ${doc.consumer} and ${doc.provider}`),
-      );
-      const problems = errors.flatMap((e) => describeMismatch(e.mismatch));
-      const ran = (result.interactionResults ?? []).some((r) => r.description === interaction.description);
-      if (!ran && problems.length === 0) problems.push('not verified (the verifier skipped it)');
-      out.push({
-        pact: file,
-        description: interaction.description,
-        states: interaction.states,
-        ok: problems.length === 0,
-        problems,
-      });
-    }
-  }
-  return out;
-}
-
-/** Status first, then headers, then the body: the order in which a reader makes sense of a failure. */
-const MISMATCH_ORDER = ['StatusMismatch', 'HeaderMismatch'];
-
-function describeMismatch(
-  mismatch: { type?: string; message?: string; mismatches?: VerifierMismatch[] } = {},
-) {
-  if (!mismatch.mismatches)
-    return [mismatch.message ?? `the request failed (${mismatch.type ?? 'unknown error'})`];
-  const rank = (m: VerifierMismatch) => {
-    const i = MISMATCH_ORDER.indexOf(m.type ?? '');
-    return i === -1 ? MISMATCH_ORDER.length : i;
-  };
-  return [...mismatch.mismatches]
-    .sort((a, b) => rank(a) - rank(b))
-    .map((m) => {
-      const text = (m.mismatch ?? m.message ?? m.type ?? 'mismatch').replace(/\s+/g, ' ').trim();
-      switch (m.type) {
-        case 'StatusMismatch':
-          return `status: ${text}`;
-        case 'BodyMismatch':
-          return `body ${m.path ?? ''}: ${text}`;
-        case 'HeaderMismatch':
-          return `header ${m.key ?? ''}: ${text}`;
-        default:
-          return text;
-      }
-    });
-}
-
 /** Make a recorded request valid for the target: credentials, MID, tokenization key, fresh idempotency keys. */
 function renewRequest(
-  req: Parameters<RequestHandler>[0],
-  target: { appKey: string; appSecret: string; mid: string | undefined; tokenizationKey: string | undefined },
+  req: Request,
+  target: {
+    appKey: string | null;
+    appSecret: string | null;
+    mid: string | undefined;
+    tokenizationKey: string | undefined;
+  },
 ): void {
   const isToken = req.method === 'POST' && /\/oauth2\/token$/.test(req.path);
   const isTokenize = /\/tokenize$/.test(req.path);
@@ -432,18 +377,71 @@ function renewRequest(
   const body = req.body as unknown;
   if (!body || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body)) return;
   const renewed: Record<string, unknown> = { ...(body as Record<string, unknown>) };
-  let changed = false;
   for (const key of Object.keys(renewed)) {
     const lower = key.toLowerCase();
     if (lower === 'idempotencykey' && typeof renewed[key] === 'string') renewed[key] = randomUUID();
-    else if (isToken && lower === 'appkey') renewed[key] = target.appKey;
-    else if (isToken && lower === 'appsecret') renewed[key] = target.appSecret;
+    else if (isToken && lower === 'appkey' && target.appKey !== null) renewed[key] = target.appKey;
+    else if (isToken && lower === 'appsecret' && target.appSecret !== null) renewed[key] = target.appSecret;
     else if (lower === 'mid' && target.mid && typeof renewed[key] === 'string') renewed[key] = target.mid;
-    else continue;
-    changed = true;
   }
-  if (!changed) return;
   req.body = renewed;
-  // The verifier's proxy re-serialises the parsed body: the length must follow.
-  req.headers['content-length'] = String(Buffer.byteLength(JSON.stringify(renewed)));
+}
+
+async function loadStates(path: string): Promise<StateTable> {
+  try {
+    return await loadStatesModule(path);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+export interface VerifyCommandOptions {
+  baseUrl?: string;
+  appKey?: string;
+  appSecret?: string;
+  mid?: string;
+  tokenizationKey?: string;
+  pacts?: string[];
+  specCheck?: boolean;
+  provider?: string;
+  consumer?: string;
+  port?: number;
+  states?: string;
+  timeout?: number;
+  json?: string;
+  junit?: string;
+}
+
+/** `flexfactor-mock verify`: prints the report; resolves with the exit code (0 ok, 1 not satisfied, 2 could not run). */
+export async function runVerifyCommand(options: VerifyCommandOptions): Promise<number> {
+  const pacts = options.pacts && options.pacts.length > 0 ? options.pacts : [resolve('pacts')];
+  let report: VerificationReport | undefined;
+  let code: number;
+  try {
+    report = await verifyPacts({
+      pacts,
+      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+      ...(options.appKey ? { appKey: options.appKey } : {}),
+      ...(options.appSecret ? { appSecret: options.appSecret } : {}),
+      ...(options.mid ? { mid: options.mid } : {}),
+      ...(options.tokenizationKey ? { tokenizationKey: options.tokenizationKey } : {}),
+      ...(options.provider ? { provider: options.provider } : {}),
+      ...(options.consumer ? { consumer: options.consumer } : {}),
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
+      ...(options.states ? { stateHandlers: await loadStates(options.states) } : {}),
+      checkSpec: options.specCheck !== false,
+    });
+    code = report.ok ? 0 : 1;
+  } catch (error) {
+    report = (error as { report?: VerificationReport }).report;
+    if (report) process.stdout.write(formatReport(report));
+    process.stderr.write(`flexfactor-mock verify: ${(error as Error).message}\n`);
+    code = 2;
+  }
+  if (report && code !== 2) process.stdout.write(formatReport(report));
+  if (report && options.json)
+    writeFileSync(options.json, `${JSON.stringify({ ...report, exitCode: code }, null, 2)}\n`);
+  if (report && options.junit) writeFileSync(options.junit, junitReport(report));
+  return code;
 }

@@ -108,6 +108,7 @@ export class ScenarioEngine {
   readonly #random: () => number;
   #declared: Map<string, Set<number>> | null = null;
   #closed = false;
+  readonly #hungWaiters: (() => void)[] = [];
 
   constructor(engine: Engine, options: ScenarioOptions = {}) {
     this.#engine = engine;
@@ -202,7 +203,20 @@ export class ScenarioEngine {
     return [...library.problems];
   }
 
-  /** Stop watching, stop pending delays and slow bodies, and end hung connections. */
+  /** How many requests are held open by a `hang` fault right now. */
+  get hungCount(): number {
+    return this.#hung.size;
+  }
+
+  /**
+   * Resolves when the next request is held by a `hang` fault. Call it before that request can arrive (in the same
+   * tick as sending it): tests wait on this, not on a sleep that a busy machine outlasts.
+   */
+  whenHung(): Promise<void> {
+    return new Promise((resolve) => this.#hungWaiters.push(resolve));
+  }
+
+  /** Stop watching, stop pending delays and slow bodies, and end hung connections (now and any that arrive later). */
   close(): void {
     this.#closed = true;
     this.#watcher?.close();
@@ -407,9 +421,15 @@ export class ScenarioEngine {
       return 'handled';
     }
     if (fault?.type === 'hang') {
+      // A request can reach its fault after close() (the library loads lazily): nothing would end it then.
+      if (this.#closed) {
+        res.req.socket.destroy();
+        return 'handled';
+      }
       // Never answer: the client's own timeout ends it, or close() / the server's closeAllConnections.
       this.#hung.add(res);
       res.once('close', () => this.#hung.delete(res));
+      for (const resolve of this.#hungWaiters.splice(0)) resolve();
       return 'handled';
     }
     const respond = s.definition.respond;

@@ -113,6 +113,8 @@ export interface ScenarioFile {
   $schema?: string;
   description: string;
   source: Provenance;
+  /** Where and when an observed behaviour was recorded. */
+  observed?: { at: string; from?: string };
   match?: MatchSpec;
   times?: number;
   delay?: DelaySpec;

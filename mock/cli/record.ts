@@ -1,0 +1,341 @@
+// `flexfactor-mock record --target <base-url>`: a recording proxy. Point a client at it instead of the real sandbox;
+// every exchange is forwarded, answered as the target answered, and written as a scenario file that replays it
+// offline (`x-mock-scenario: <name>`), with card data, secrets, tokens and personal data redacted by the journal's
+// rules and `source: observed` plus the date. `--har` also writes the exchanges as a HAR file.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { stringify } from 'yaml';
+import { Contract } from '../contract.js';
+import type { Har, HarEntry } from '../journal.js';
+import { HAR_CREATOR } from '../journal.js';
+import { redact, redactHeaders, redactText, redactUrl } from '../redact.js';
+
+/** Personal data the journal keeps but a recording shared in a repository must not (names, contacts, addresses). */
+export const PERSONAL_KEYS = [
+  'email',
+  'phone',
+  'firstName',
+  'lastName',
+  'addressLine1',
+  'addressLine2',
+  'zipCode',
+  'ipAddress',
+  'appKey',
+  'subscriberKey',
+  'environment',
+];
+
+/** Response headers worth replaying (the rest describe the hop or the real server's infrastructure). */
+const KEPT_HEADERS = /^(content-type|retry-after|www-authenticate|x-correlation-id|location)$/i;
+
+const MAX_BODY = 1024 * 1024;
+
+export interface RecorderOptions {
+  /** The base URL to forward to, e.g. https://api-sandbox.flexfactor.io/v1 (a trailing /v1 is dropped). */
+  target: string;
+  /** Folder for the scenario files (created). */
+  out: string;
+  /** Also write every exchange to this HAR file (rewritten after each exchange). */
+  har?: string;
+  port?: number;
+  host?: string;
+  /** Prefix of scenario names (default `recorded`). */
+  prefix?: string;
+  /** Told about each file written, one line. */
+  log?: (line: string) => void;
+  /** The recording date (default: now); tests pass a fixed one. */
+  now?: () => Date;
+}
+
+export interface Recorder {
+  url: string;
+  /** Scenario files written so far. */
+  files: string[];
+  close(): Promise<void>;
+}
+
+/** Start the recording proxy on loopback (port 0 picks a free port). */
+export async function startRecorder(options: RecorderOptions): Promise<Recorder> {
+  const target = new URL(options.target);
+  const origin = `${target.origin}${target.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}`;
+  const contract = new Contract();
+  const operations = [...contract.operations.values()];
+  const out = resolve(options.out);
+  mkdirSync(out, { recursive: true });
+  const now = options.now ?? (() => new Date());
+  const log = options.log ?? (() => {});
+  const prefix = options.prefix ?? 'recorded';
+  const files: string[] = [];
+  const har: Har = { log: { version: '1.2', creator: HAR_CREATOR, pages: [], entries: [] } };
+  let seq = 0;
+
+  const server: Server = createServer((req, res) => {
+    const started = Date.now();
+    readBody(req)
+      .then(async (body) => {
+        const answer = await send(`${origin}${req.url ?? '/'}`, req, body);
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(answer.headers)) {
+          if (
+            value !== undefined &&
+            !/^(connection|keep-alive|transfer-encoding|content-length)$/i.test(name)
+          )
+            headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        }
+        res.writeHead(answer.status, headers).end(answer.body);
+        seq += 1;
+        const path = new URL(req.url ?? '/', 'http://x').pathname;
+        const op = operations.find(
+          (o) => o.method.toUpperCase() === req.method && templateRegex(o.path).test(path),
+        );
+        const at = now();
+        const name = `${prefix}-${String(seq).padStart(3, '0')}-${op?.id ?? 'unknown'}-${answer.status}`;
+        if (op) {
+          const file = join(out, `${name}.yaml`);
+          writeFileSync(
+            file,
+            scenarioYaml({ req, path, status: answer.status, headers, body: answer.body, at, origin }),
+          );
+          files.push(file);
+          log(`${req.method} ${path} → ${answer.status}: ${file}`);
+        } else {
+          log(`${req.method} ${path} → ${answer.status}: not in contracts/openapi.yaml, no scenario written`);
+        }
+        if (options.har) {
+          har.log.entries.push(
+            harEntry(req, body, answer, headers, started, at, op?.id ?? null, `${origin}${req.url}`),
+          );
+          writeFileSync(options.har, `${JSON.stringify(har, null, 2)}\n`);
+        }
+      })
+      .catch((error: NodeJS.ErrnoException) => {
+        const cause = error.code ? `${error.code} ${error.message}` : error.message;
+        log(`${req.method} ${req.url}: cannot reach ${origin}: ${cause}`);
+        if (!res.headersSent)
+          res.writeHead(502, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              title: 'Bad Gateway',
+              detail: `the recorder cannot reach ${origin}: ${cause}`,
+            }),
+          );
+      });
+  });
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', done);
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
+    files,
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function templateRegex(template: string): RegExp {
+  const source = template
+    .split(/\{[^}]+\}/)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[^/]+');
+  return new RegExp(`^${source}/?$`, 'i');
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        req.destroy();
+        fail(Object.assign(new Error('request body over 1 MiB'), { code: 'E2BIG' }));
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => done(Buffer.concat(chunks)));
+    req.on('error', fail);
+  });
+}
+
+interface Answer {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+
+function send(url: string, req: IncomingMessage, body: Buffer): Promise<Answer> {
+  const target = new URL(url);
+  const headers = { ...req.headers, host: target.host };
+  delete headers.connection;
+  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((done, fail) => {
+    const outgoing = request(target, { method: req.method, headers, timeout: 30_000 }, (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (c: Buffer) => chunks.push(c));
+      answer.on('end', () =>
+        done({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) }),
+      );
+      answer.on('error', fail);
+    });
+    outgoing.on('timeout', () =>
+      outgoing.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
+    );
+    outgoing.on('error', fail);
+    outgoing.end(body);
+  });
+}
+
+/** A body as the recording keeps it: parsed JSON redacted by key and by content, or redacted text. */
+export function redactBody(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  if (text === '') return undefined;
+  try {
+    return redact(JSON.parse(text), { keys: PERSONAL_KEYS });
+  } catch {
+    return redactText(text);
+  }
+}
+
+function scenarioYaml(input: {
+  req: IncomingMessage;
+  path: string;
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  at: Date;
+  origin: string;
+}): string {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(redactHeaders(input.headers))) {
+    if (KEPT_HEADERS.test(name)) kept[name] = value;
+  }
+  const body = redactBody(input.body);
+  const host = new URL(input.origin).host;
+  const scenario = {
+    description: `${input.req.method} ${input.path} answered ${input.status}, recorded from ${host} on ${input.at.toISOString().slice(0, 10)}.`,
+    source: 'observed',
+    observed: { at: input.at.toISOString(), from: redactUrl(input.origin) },
+    match: { method: input.req.method, path: input.path },
+    respond: {
+      status: input.status,
+      ...(Object.keys(kept).length > 0 ? { headers: kept } : {}),
+      ...(body === undefined ? {} : { body }),
+    },
+  };
+  return `# yaml-language-server: $schema=https://unpkg.com/flexfactor-mock/scenarios/scenario.schema.json\n${stringify(scenario)}`;
+}
+
+function harEntry(
+  req: IncomingMessage,
+  body: Buffer,
+  answer: Answer,
+  headers: Record<string, string>,
+  started: number,
+  at: Date,
+  operationId: string | null,
+  url: string,
+): HarEntry {
+  const pairs = (h: Record<string, string>) => Object.entries(h).map(([name, value]) => ({ name, value }));
+  const reqBody = redactBody(body);
+  const resBody = redactBody(answer.body);
+  const parsed = new URL(redactUrl(url, PERSONAL_KEYS));
+  return {
+    startedDateTime: at.toISOString(),
+    time: Date.now() - started,
+    request: {
+      method: req.method ?? 'GET',
+      url: parsed.toString(),
+      httpVersion: 'HTTP/1.1',
+      cookies: [],
+      headers: pairs(redactHeaders(req.headers)),
+      queryString: [...parsed.searchParams].map(([name, value]) => ({ name, value })),
+      ...(reqBody === undefined
+        ? {}
+        : {
+            postData: {
+              mimeType: String(req.headers['content-type'] ?? 'application/json'),
+              text: typeof reqBody === 'string' ? reqBody : JSON.stringify(reqBody),
+            },
+          }),
+      headersSize: -1,
+      bodySize: body.length,
+    },
+    response: {
+      status: answer.status,
+      statusText: '',
+      httpVersion: 'HTTP/1.1',
+      cookies: [],
+      headers: pairs(redactHeaders(headers)),
+      content: {
+        size: answer.body.length,
+        mimeType: headers['content-type'] ?? '',
+        ...(resBody === undefined
+          ? {}
+          : { text: typeof resBody === 'string' ? resBody : JSON.stringify(resBody) }),
+      },
+      redirectURL: '',
+      headersSize: -1,
+      bodySize: answer.body.length,
+    },
+    cache: {},
+    timings: { send: 0, wait: Date.now() - started, receive: 0 },
+    _session: 'recorded',
+    _operationId: operationId,
+    _scenarios: [],
+    _orderIds: [],
+  };
+}
+
+/** `flexfactor-mock record`. */
+export function registerRecordCommand(program: Command): void {
+  program
+    .command('record')
+    .description('proxy to --target and write every exchange as a replayable scenario file (redacted)')
+    .requiredOption('--target <base-url>', 'where to forward, e.g. https://api-sandbox.flexfactor.io/v1')
+    .addOption(new Option('--out <dir>', 'folder for the scenario files').default('recorded'))
+    .addOption(new Option('--har <file>', 'also write the exchanges as HAR'))
+    .addOption(
+      new Option('-p, --port <port>', 'port to listen on (0 picks a free one)')
+        .default(4849)
+        .argParser((v: string) => {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 0 || n > 65535)
+            throw new InvalidArgumentError('--port must be 0-65535.');
+          return n;
+        }),
+    )
+    .addOption(new Option('--prefix <name>', 'scenario name prefix').default('recorded'))
+    .action(async (options: { target: string; out: string; har?: string; port: number; prefix: string }) => {
+      try {
+        new URL(options.target);
+      } catch {
+        process.stderr.write(`flexfactor-mock record: --target ${options.target} is not a URL\n`);
+        process.exit(2);
+      }
+      const recorder = await startRecorder({
+        ...options,
+        log: (line) => process.stdout.write(`${line}\n`),
+      });
+      process.stdout.write(
+        `Recording ${options.target} through ${recorder.url}/v1 into ${resolve(options.out)}` +
+          (options.har ? ` (HAR: ${options.har})` : '') +
+          '\n',
+      );
+      const stop = () => {
+        recorder.close().then(() => {
+          process.stderr.write(`${recorder.files.length} scenario file(s) written\n`);
+          process.exit(0);
+        });
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+}

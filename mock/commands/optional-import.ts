@@ -1,0 +1,27 @@
+// Commands that need an optional peer (Pact, the OpenAPI comparator) load it on demand; when it is missing the user
+// gets one line naming what to install, not Node's ERR_MODULE_NOT_FOUND stack.
+
+import { packageInfo } from '../package-info.js';
+
+/** The install command for the optional package a failed import is missing, or null for any other failure. */
+export function missingPeerMessage(error: unknown, command: string): string | null {
+  if ((error as { code?: string })?.code !== 'ERR_MODULE_NOT_FOUND') return null;
+  const message = String((error as Error).message);
+  const peers = packageInfo().peerDependencies;
+  const missing = Object.keys(peers).filter((name) => message.includes(`'${name}'`));
+  if (missing.length === 0) return null;
+  const specs = missing.map((name) => `'${name}@${peers[name]}'`).join(' ');
+  return `flexfactor-mock ${command}: needs the optional package ${missing.join(', ')}; install it with: npm install --save-dev ${specs}`;
+}
+
+/** Import a module that needs an optional peer; on a missing peer print the one-line hint and exit 1. */
+export async function importWithPeers<T>(load: () => Promise<T>, command: string): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const hint = missingPeerMessage(error, command);
+    if (!hint) throw error;
+    process.stderr.write(`${hint}\n`);
+    process.exit(1);
+  }
+}

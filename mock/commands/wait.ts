@@ -1,0 +1,118 @@
+// `flexfactor-mock wait`: block until a running mock answers, so a CI job or a container HEALTHCHECK needs no curl
+// loop. Healthy means a 2xx from the URL (the server's root and /v1 answer a small JSON index without credentials).
+
+import { readFileSync } from 'node:fs';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../clock.js';
+
+export interface WaitOptions {
+  /** The URL to poll, or a function giving it once known (null: not yet). */
+  url: string | (() => string | null);
+  /** Give up after this many ms. */
+  timeoutMs: number;
+  /** Pause between attempts, in ms. */
+  intervalMs?: number;
+}
+
+export type WaitResult = { ok: true; ms: number } | { ok: false; reason: string };
+
+/** Poll `url` until it answers 2xx or the timeout passes; the reason names the last failure. */
+export async function waitForUrl({ url, timeoutMs, intervalMs = 200 }: WaitOptions): Promise<WaitResult> {
+  const started = Date.now();
+  let reason = 'no attempt finished';
+  for (;;) {
+    const left = timeoutMs - (Date.now() - started);
+    if (left <= 0) return { ok: false, reason };
+    try {
+      const target = typeof url === 'string' ? url : url();
+      if (target === null) throw new Error('the ready file is not written yet');
+      const res = await fetch(target, { signal: AbortSignal.timeout(Math.min(left, 5_000)) });
+      await res.body?.cancel();
+      if (res.status >= 200 && res.status < 300) return { ok: true, ms: Date.now() - started };
+      reason = `answered ${res.status}`;
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      reason = cause ?? ((error as Error).name === 'TimeoutError' ? 'no answer' : (error as Error).message);
+    }
+    const pause = Math.min(intervalMs, timeoutMs - (Date.now() - started));
+    if (pause > 0) await new Promise((done) => setTimeout(done, pause));
+  }
+}
+
+function duration(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function httpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('give an absolute URL, e.g. http://127.0.0.1:4848');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError('give an http:// or https:// URL');
+  }
+  return url.href;
+}
+
+export function addWaitCommand(program: Command): Command {
+  return program
+    .command('wait')
+    .description('wait until a running mock answers (exit 0), or print why not and exit 1 after --timeout')
+    .addOption(
+      new Option(
+        '--url <url>',
+        'the server to wait for (its root or /v1; default: 127.0.0.1 on $PORT or 4848)',
+      )
+        .conflicts('readyFile')
+        .argParser(httpUrl),
+    )
+    .addOption(
+      new Option(
+        '--ready-file <path>',
+        'wait for the URL that `serve --ready-file` writes to this file, then for it',
+      ),
+    )
+    .addOption(
+      new Option('--timeout <duration>', 'give up after this long, e.g. 30s, 2m')
+        .default(30_000, '30s')
+        .argParser(duration),
+    )
+    .addOption(
+      new Option('--interval <duration>', 'pause between attempts').default(200, '200ms').argParser(duration),
+    )
+    .action(async (options: { url?: string; readyFile?: string; timeout: number; interval: number }) => {
+      const { readyFile } = options;
+      const url = readyFile
+        ? () => readUrl(readyFile)
+        : (options.url ?? `http://127.0.0.1:${process.env.PORT || '4848'}/v1`);
+      const shown = readyFile ? `the server of ${readyFile}` : String(url);
+      const result = await waitForUrl({
+        url,
+        timeoutMs: options.timeout,
+        intervalMs: options.interval,
+      });
+      if (result.ok) {
+        process.stdout.write(`${shown} is up (after ${result.ms} ms)\n`);
+        return;
+      }
+      process.stderr.write(
+        `flexfactor-mock wait: ${shown} did not answer within ${options.timeout / 1000}s (last attempt: ${result.reason})\n`,
+      );
+      process.exitCode = 1;
+    });
+}
+
+/** The URL in a ready file, or null while the file does not exist yet. */
+function readUrl(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}

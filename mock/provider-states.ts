@@ -1,0 +1,68 @@
+// The Pact provider-state endpoint (POST /__admin/provider-states), so any Pact verifier — pact_verifier_cli,
+// pact-jvm, pact-python, pact-go — can verify against a running mock. It follows the verifiers' state-change
+// convention: `{ "state": "...", "params": {...}, "action": "setup" | "teardown" }`, one state per call, and answers
+// the values the state made (a JSON object) for the verifier to inject into requests. Set-ups go through the mock's
+// own public API over loopback, in the caller's x-mock-session, with the default merchant's credentials.
+
+import { FlexFactorClient } from '../contracts/client/index.js';
+import { BUILT_IN_STATES, type StateSetup, type StateTable } from '../contracts/pact/states.js';
+import { ApiError, apiError } from './catalog.js';
+import type { Engine } from './engine.js';
+
+export type { StateSetup, StateTable };
+export { BUILT_IN_STATES };
+
+const REGISTERED = new WeakMap<Engine, StateTable>();
+
+/** Give an engine more provider states (createApp's `stateHandlers`, serve's `--states`). */
+export function registerProviderStates(engine: Engine, table: StateTable): void {
+  REGISTERED.set(engine, { ...REGISTERED.get(engine), ...table });
+}
+
+export interface ProviderStateCall {
+  state: string;
+  params?: Record<string, unknown>;
+  action?: 'setup' | 'teardown';
+}
+
+/** Run one state change against the mock behind `origin` (e.g. http://127.0.0.1:4848). */
+export async function changeProviderState(
+  engine: Engine,
+  session: string,
+  origin: string,
+  call: ProviderStateCall,
+): Promise<Record<string, unknown>> {
+  const table: StateTable = { ...BUILT_IN_STATES, ...REGISTERED.get(engine) };
+  const entry = table[call.state];
+  if (!entry) {
+    throw apiError('400080', {
+      detail: `No provider state "${call.state}". Known states: ${Object.keys(table)
+        .map((s) => `"${s}"`)
+        .join(', ')}.`,
+    });
+  }
+  const setup =
+    typeof entry === 'function'
+      ? call.action === 'teardown'
+        ? undefined
+        : entry
+      : entry[call.action ?? 'setup'];
+  if (!setup) return {};
+  const account = engine.accounts.accounts[0];
+  if (!account) throw apiError('409080', { detail: 'The server has no merchant account.' });
+  const client = new FlexFactorClient({
+    baseUrl: `${origin}/v1`,
+    appKey: account.appKey,
+    appSecret: account.appSecret,
+    mid: account.mid,
+    headers: { 'x-mock-session': session },
+    maxRetries: 0,
+    timeoutMs: 10_000,
+  });
+  try {
+    return (await setup(call.params ?? {}, { client, mock: { engine, session, mid: account.mid } })) ?? {};
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw apiError('409080', { detail: `"${call.state}": ${(error as Error).message}.` });
+  }
+}
