@@ -170,7 +170,7 @@ function buildProgram(): Command {
     .addOption(
       new Option(
         '--compat <rules>',
-        'request rules: docs (current docs) or sandbox-2024 (the transaction result codes the 2024 sandbox required)',
+        'request rules: docs = the current docs; sandbox-2024 = also the transaction result codes the 2024 sandbox required',
       )
         .choices([...COMPAT_PROFILES])
         .default('docs'),

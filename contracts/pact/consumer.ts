@@ -109,7 +109,8 @@ const PROBLEM = {
  * inside (without it, the sandbox's flat ModelState body, the code in the x-mock-error-code header).
  */
 const ASKS_FOR_PROBLEMS = {
-  Accept: regex('application/problem\\+json', 'application/json, application/problem+json'),
+  // Pact splits Accept at commas and matches each value.
+  Accept: regex('^application/(problem\\+)?json$', 'application/json, application/problem+json'),
 };
 
 /** `${name}`: an expression the verifier replaces with the value the provider state returned. */
