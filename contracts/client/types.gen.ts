@@ -43,6 +43,13 @@ export interface BaseEnvelope {
 export type PartnerErrors = string[];
 
 /**
+ * A 400 body: the flat `ModelState` (model-binding errors, by default) or a `Problem` (the mock's own rules, or
+ * a request accepting `application/problem+json`). Both media types allow both, so a validator that picks a
+ * media type by the request's Accept header judges the body by what it is.
+ */
+export type BadRequestBody = ModelState | Problem;
+
+/**
  * The sandbox's answer to a model-binding failure (observed in ActiveMerchant's recorded fixtures and remote
  * suite): a flat ASP.NET ModelState dictionary. `TraceId` is a W3C traceparent in a one-element array; every
  * other key is a PascalCase dotted field path (`OrderId`, `Transaction.Id`, `$` for the body as a whole)
