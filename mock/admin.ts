@@ -354,7 +354,9 @@ function ownOrigin(req: Request): string {
 function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): RequestHandler {
   return async (req: Request, res: Response, next) => {
     try {
-      const { query, body } = checkRequest(op, req.query as Record<string, unknown>, req.body);
+      const { query, body } = checkRequest(op, req.query as Record<string, unknown>, req.body, {
+        numericStrings: false,
+      });
       const session = (res.locals as { session: { name: string } }).session.name;
       const result = await handler({
         engine,

@@ -17,10 +17,12 @@ import { type TokenClaims, TokenService } from './auth.js';
 import { evictOldest } from './bounded.js';
 import { ApiError, apiError } from './catalog.js';
 import { type ClockOptions, VirtualClock } from './clock.js';
+import { COMPAT_HEADER, type Compat, compatErrors, compatOf } from './compat.js';
 import { type CompiledOperation, Contract, checkRequest, jsonLimitErrors } from './contract.js';
 import { AccountBook, DEFAULT_ACCOUNTS, type MerchantAccount } from './credentials.js';
 import { DataSource } from './data.js';
 import type { Ctx, Engine, Exchange, Logger, Profile, Reply, RequestHooks } from './engine.js';
+import { ERROR_CODE_HEADER, errorResponse } from './error-shape.js';
 import { Journal } from './journal.js';
 import { type BodyError, bodyError, declaresUtf8, readJsonBody } from './json-body.js';
 import { type LogLimitOptions, rateLimitedLogger } from './log-limit.js';
@@ -84,6 +86,11 @@ export interface MockOptions {
   isolateSessions?: boolean;
   /** Log rate limits (default: 5 lines of a kind and 50 in all per 10 s, then one "suppressed" line). */
   logLimit?: LogLimitOptions;
+  /**
+   * Request rules: `docs` (default) as the current docs; `sandbox-2024` as the sandbox enforced them in 2024 (the
+   * five transaction result codes required). A request may choose with the x-mock-compat header.
+   */
+  compat?: Compat;
   /** More Pact provider states for POST /__admin/provider-states (sentence → set-up); built-ins stay. */
   stateHandlers?: StateTable;
 }
@@ -120,6 +127,7 @@ export function createApp(options: MockOptions = {}): MockApp {
       bodyLimit: options.bodyLimit ?? 1024 * 1024,
       captureWindowMs: options.captureWindowMs ?? 24 * 60 * 60 * 1000,
       validateResponses: options.validateResponses ?? false,
+      compat: options.compat ?? 'docs',
     },
     contract: new Contract(options.specPath ? { specPath: options.specPath } : {}),
     store: new Store(
@@ -190,9 +198,22 @@ export function createApp(options: MockOptions = {}): MockApp {
     app.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
   }
   app.get(INDEX_PATHS, serviceIndex(engine, { admin: options.admin !== false }));
-  app.use((_req, _res, next) => next(apiError('404001')));
+  app.use((req, _res, next) => next(notFound(req.path)));
   app.use(handleError);
   return app;
+}
+
+/**
+ * The 404 for a path no route serves. The official sample client joins a base URL ending in `/` with `/outcome` and
+ * `/orders/{id}/refund`, sending `/v1//outcome`; what the real API answers is unknown, the mock's 404 (invented, like
+ * ASP.NET routing, which does not merge empty segments) names the double slash so the bug is found at once.
+ */
+function notFound(path: string): ApiError {
+  if (!path.includes('//')) return apiError('404001');
+  return apiError('404001', {
+    detail:
+      'The path contains a double slash (//): remove one. A base URL ending in / joined with a path starting with / does this (e.g. …/v1//outcome).',
+  });
 }
 
 /** On the prototypes of requests and responses born with an app's Express prototypes: that app (see serverClasses). */
@@ -291,12 +312,15 @@ function locals(res: Response): Locals {
 }
 
 function resolveSession(engine: Engine): RequestHandler {
+  const date = httpDate(engine);
   return (req, res, next) => {
     // HTTP/1.1 requires Host (RFC 9112 §3.2); listen() turns off Node's own check so the answer is a catalog problem.
     if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
       next(apiError('400021'));
       return;
     }
+    // The Date header follows the virtual clock, as tokens and webhooks do: one clock for everything a client sees.
+    res.setHeader('Date', date());
     const name = req.get(SESSION_HEADER) ?? DEFAULT_SESSION;
     if (!SESSION_PATTERN.test(name)) {
       // No session: a request refused for its session name must not create (or evict) one (hardening, issue 7).
@@ -325,6 +349,20 @@ function resolveSession(engine: Engine): RequestHandler {
       return next(error);
     }
     next();
+  };
+}
+
+/** The virtual clock's time as an HTTP date, formatted once per virtual second. */
+function httpDate(engine: Engine): () => string {
+  let second = Number.NaN;
+  let text = '';
+  return () => {
+    const now = Math.floor(engine.clock.now() / 1000);
+    if (now !== second) {
+      second = now;
+      text = new Date(now * 1000).toUTCString();
+    }
+    return text;
   };
 }
 
@@ -418,7 +456,8 @@ function pipeline(
   };
   // Synchronous for a token seen before (the usual case); a promise only while a new token's signature is checked.
   const authenticate = (req: Request, res: Response): void | Promise<void> => {
-    if (op.security !== 'bearer') return;
+    if (op.security === 'bearer-or-tokenization' && req.headers.authorization === undefined) return;
+    if (op.security !== 'bearer' && op.security !== 'bearer-or-tokenization') return;
     const checked = engine.tokens.authenticate(req.get('authorization'));
     if (checked instanceof Promise) return checked.then((claims) => admit(claims, res));
     admit(checked, res);
@@ -457,7 +496,12 @@ function pipeline(
         if (early === 'handled') return;
         if (early) return send(engine, res, op.id, early);
       }
-      ({ query: ctx.query, body: ctx.body } = checkRequest(op, ctx.query, ctx.body));
+      const compat = compatOf(req.get(COMPAT_HEADER), engine.settings.compat);
+      const checked = checkRequest(op, ctx.query, ctx.body, {
+        extraErrors: (body) => compatErrors(compat, op.id, body),
+      });
+      ({ query: ctx.query, body: ctx.body } = checked);
+      ctx.locals.coerced = checked.coerced;
       authorizeMerchant(ctx);
       profileChecks(ctx);
       let reply = await handler(ctx);
@@ -526,6 +570,7 @@ function send(
       engine.violations.push({ operationId, status, problems });
       const error = apiError('500002', { errors: { response: problems } });
       res.status(500).type('application/problem+json');
+      res.setHeader(ERROR_CODE_HEADER, error.code);
       res.send(JSON.stringify(error.toBody(locals(res).session.data.traceId(), res.req.path)));
       return;
     }
@@ -608,18 +653,19 @@ function errorHandler(engine: Engine): ErrorRequestHandler {
       res.end();
       return;
     }
-    const body = apiErr.toBody(
-      ((locals(res) as Partial<Locals>).session?.data ?? sessionless).traceId(),
-      req.path,
-    );
+    const traceId = ((locals(res) as Partial<Locals>).session?.data ?? sessionless).traceId();
+    // The admin API is the mock's own, not FlexFactor traffic: its errors are always problem bodies.
+    const accept = req.path.startsWith(ADMIN_PREFIX) ? 'application/problem+json' : req.headers.accept;
+    const { body, contentType } = errorResponse(apiErr, traceId, req.path, accept);
     const operationId = locals(res).operationId;
     if (engine.settings.validateResponses && operationId) {
       const problems = engine.contract.checkResponse(operationId, apiErr.status, body);
       if (problems.length > 0) engine.violations.push({ operationId, status: apiErr.status, problems });
     }
     for (const [name, value] of Object.entries(apiErr.headers ?? {})) res.setHeader(name, value);
+    res.setHeader(ERROR_CODE_HEADER, apiErr.code);
     locals(res).responseBody = body;
     // Details may quote the request (a content type, a field): the same rules as every other sink.
-    writeJson(res, apiErr.status, 'application/problem+json; charset=utf-8', redactStringsJson(body));
+    writeJson(res, apiErr.status, contentType, redactStringsJson(body));
   };
 }

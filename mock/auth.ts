@@ -112,7 +112,8 @@ export class TokenService {
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .sign(this.#key);
     const refreshToken = `AQAAAAEAACcQAAAAE${Buffer.from(data.hex(64), 'hex').toString('base64')}`;
-    return { accessToken, refreshToken, expires: (nowS + TOKEN_LIFETIME_SECONDS) * 1000, id };
+    // Observed: `expires` keeps the millisecond of `iat` (1712237348565 → 1712237948565), while `exp` is in seconds.
+    return { accessToken, refreshToken, expires: nowMs + TOKEN_LIFETIME_SECONDS * 1000, id };
   }
 
   /**

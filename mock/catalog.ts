@@ -109,6 +109,13 @@ export const ERROR_CATALOG = {
     title: 'Too many webhook receivers.',
     fix: 'Remove receivers you no longer need (DELETE /__admin/webhooks/receivers/{id}) before adding more; the limits per session and per server are in docs/security.md ("Webhook receivers").',
   },
+  // Strict profile: the real API reads numbers from JSON strings (ASP.NET's web defaults), but a quoted amount is the
+  // usual sign of money formatted as text ("15.00"), the unit bug the integration prerequisites warn about.
+  '400060': {
+    status: 400,
+    title: 'Amount sent as a string (strict profile).',
+    fix: 'Send amounts as JSON numbers: integer cents for transaction.amount and capture amount (1999, not "1999"), dollars for amountToRefund (12.5, not "12.50"). The real API would have accepted the string, but a quoted amount is usually money formatted as text, in the wrong unit.',
+  },
   '401001': {
     status: 401,
     title: 'Missing bearer token.',

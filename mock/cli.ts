@@ -14,6 +14,7 @@ import { parseDuration } from './clock.js';
 import { importWithPeers } from './commands/optional-import.js';
 import { checkScenarioDirs, writeReadyFile } from './commands/serve-support.js';
 import { addWaitCommand } from './commands/wait.js';
+import { COMPAT_PROFILES, type Compat } from './compat.js';
 import { DEFAULT_ACCOUNTS, DEFAULT_MERCHANT, loadAccountsFile } from './credentials.js';
 import { exposureWarning } from './exposure.js';
 import { packageInfo } from './package-info.js';
@@ -66,6 +67,7 @@ interface ServeOptions {
   scenarioMaxBytes: number;
   allowWebhookHost?: string[];
   isolateSessions?: boolean;
+  compat: Compat;
   states?: string;
 }
 
@@ -119,6 +121,7 @@ async function serve(options: ServeOptions): Promise<void> {
     journalBytes: options.journalBytes,
     ...(options.tokenKey !== undefined ? { tokenKey: options.tokenKey } : {}),
     reproducibleTokens: options.reproducibleTokens ?? false,
+    compat: options.compat,
     ...(options.states ? { stateHandlers: await loadStates(options.states) } : {}),
   });
   // Scenario folders of the user are read now, so a bad file is reported at start (file:line), not at first use.
@@ -135,7 +138,9 @@ async function serve(options: ServeOptions): Promise<void> {
   // The default credentials are the mock's own published sandbox values (README), not secrets of anyone's.
   process.stdout.write(
     `FlexFactor mock listening on ${running.url}/v1 (profile ${options.profile}, seed ${seed}${options.seed === undefined ? `; --seed ${seed} reproduces this run` : ''}) — ` +
-      `AppKey ${m.appKey} AppSecret ${m.appSecret} MID ${m.mid} tokenization key ${m.tokenizationKey}` +
+      `AppKey ${m.appKey} AppSecret ${m.appSecret} MID ${m.mid} tokenization key ${m.tokenizationKey} ` +
+      `webhook subscriberKey ${m.subscriberKey}` +
+      (options.compat !== 'docs' ? ` (compat ${options.compat})` : '') +
       (options.merchants ? ` (+ merchants from ${options.merchants})` : '') +
       '\n',
   );
@@ -178,6 +183,14 @@ function buildProgram(): Command {
       new Option('--profile <profile>', 'strict also enforces the integration prerequisites')
         .choices(['strict', 'lenient'])
         .default('strict'),
+    )
+    .addOption(
+      new Option(
+        '--compat <rules>',
+        'request rules: docs = the current docs; sandbox-2024 = also the transaction result codes the 2024 sandbox required',
+      )
+        .choices([...COMPAT_PROFILES])
+        .default('docs'),
     )
     .addOption(
       new Option(

@@ -1,6 +1,8 @@
 // The virtual clock: real time by default, frozen and advanced by tests. Everything time-dependent (token expiry,
 // managed-MIT fates, capture windows, idempotency windows) reads this clock, never Date.now().
 
+import { parseInstant } from './dates.js';
+
 export interface ClockOptions {
   /** Start the clock at this instant (ISO 8601 string, Date or ms epoch). Default: the real current time. */
   start?: string | number | Date;
@@ -112,7 +114,7 @@ export class VirtualClock {
 }
 
 export function toMs(at: string | number | Date): number {
-  const ms = typeof at === 'number' ? at : at instanceof Date ? at.getTime() : Date.parse(at);
+  const ms = typeof at === 'number' ? at : at instanceof Date ? at.getTime() : parseInstant(at);
   if (!Number.isFinite(ms)) throw new RangeError(`Not a valid instant: ${String(at)}`);
   return ms;
 }

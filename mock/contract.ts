@@ -14,7 +14,8 @@ type Schema = Record<string, unknown>;
 type HttpMethod = 'get' | 'post' | 'put' | 'delete' | 'patch';
 const METHODS: HttpMethod[] = ['get', 'post', 'put', 'delete', 'patch'];
 
-export type SecurityKind = 'bearer' | 'tokenization' | 'none';
+/** `bearer-or-tokenization`: either scheme may authenticate (tokenize: the docs' query key, or ActiveMerchant's Bearer). */
+export type SecurityKind = 'bearer' | 'tokenization' | 'bearer-or-tokenization' | 'none';
 
 /** Field path → messages, keyed the way the real API names fields (`Transaction.Amount`). */
 export type FieldErrors = Record<string, string[]>;
@@ -30,8 +31,15 @@ export interface CompiledOperation {
   /** Media type of the request body, when the operation takes one. */
   bodyType: 'json' | 'multipart' | null;
   bodyRequired: boolean;
-  /** Rename keys case-insensitively to the spelling the schema declares, then validate. */
-  checkBody(body: unknown): { value: unknown; errors: FieldErrors | null };
+  /**
+   * Bind the body as ASP.NET does, then validate: keys renamed case-insensitively to the declared spelling, a
+   * required field sent as null (or a blank string) treated as missing, and (unless `numericStrings` is false)
+   * numeric strings read into number fields. `coerced` lists the dotted paths whose string became a number.
+   */
+  checkBody(
+    body: unknown,
+    options?: { numericStrings?: boolean },
+  ): { value: unknown; errors: FieldErrors | null; coerced: string[] };
   /** Coerce and validate query parameters (numbers, arrays); returns the coerced object. */
   checkQuery(query: Record<string, unknown>): { value: Record<string, unknown>; errors: FieldErrors | null };
   /** Dotted paths of body fields the schema does not declare (the real API ignores them silently). */
@@ -46,19 +54,23 @@ export function checkRequest(
   op: CompiledOperation,
   query: Record<string, unknown>,
   body: unknown,
-): { query: Record<string, unknown>; body: unknown } {
+  options: { numericStrings?: boolean; extraErrors?: (body: unknown) => FieldErrors | null } = {},
+): { query: Record<string, unknown>; body: unknown; coerced: string[] } {
   const q = op.checkQuery(query);
   if (q.errors) throw apiError('400012', { errors: q.errors });
-  if (op.bodyType !== 'json') return { query: q.value, body };
+  if (op.bodyType !== 'json') return { query: q.value, body, coerced: [] };
   if (body === undefined) {
     if (op.bodyRequired) {
       throw apiError('400001', { errors: { $: ['A request body is required: send a JSON object.'] } });
     }
-    return { query: q.value, body: {} };
+    return { query: q.value, body: {}, coerced: [] };
   }
-  const checked = op.checkBody(body);
-  if (checked.errors) throw apiError('400001', { errors: checked.errors });
-  return { query: q.value, body: checked.value };
+  const checked = op.checkBody(body, options);
+  // Checks beyond the schema (a compatibility profile's required fields) join the schema's errors in one answer,
+  // as ASP.NET reports every model error of a request together.
+  const extra = options.extraErrors?.(checked.value) ?? null;
+  if (checked.errors || extra) throw apiError('400001', { errors: { ...checked.errors, ...extra } });
+  return { query: q.value, body: checked.value, coerced: checked.coerced };
 }
 
 /** Key map tree: lower-cased key → declared key, and the map for each declared key's value. */
@@ -66,6 +78,10 @@ interface KeyMap {
   names: Map<string, string>;
   children: Map<string, KeyMap>;
   items: KeyMap | null;
+  /** Declared names the schema requires: null or a blank string there counts as missing ([Required]). */
+  required: Set<string>;
+  /** Declared names typed number/integer only: a numeric string there is read as a number. */
+  numeric: Set<string>;
 }
 
 export interface ContractOptions {
@@ -225,11 +241,12 @@ export class Contract {
       security,
       bodyType: jsonType ? 'json' : multipartType ? 'multipart' : null,
       bodyRequired: Boolean(requestBody?.required),
-      checkBody(body) {
-        if (!bodyValidator || !keyMap) return { value: body, errors: null };
-        const value = canonicalize(body, keyMap);
-        if (bodyValidator(value)) return { value, errors: null };
-        return { value, errors: fieldErrors(bodyValidator.errors ?? []) };
+      checkBody(body, options = {}) {
+        if (!bodyValidator || !keyMap) return { value: body, errors: null, coerced: [] };
+        const binding: Binding = { numericStrings: options.numericStrings !== false, trail: [], coerced: [] };
+        const value = canonicalize(body, keyMap, binding);
+        if (bodyValidator(value)) return { value, errors: null, coerced: binding.coerced };
+        return { value, errors: fieldErrors(bodyValidator.errors ?? []), coerced: binding.coerced };
       },
       unknownFields(body) {
         return keyMap ? undeclared(body, keyMap, '') : [];
@@ -267,8 +284,12 @@ export class Contract {
     );
     if (!response) return null;
     const content = (response.content ?? {}) as Record<string, Schema>;
-    const media = Object.keys(content).find((t) => /json/i.test(t));
-    const schema = media ? (content[media]?.schema as Schema | undefined) : undefined;
+    // A 400 is the flat ModelState (application/json) or a Problem (application/problem+json): either fits.
+    const schemas = Object.keys(content)
+      .filter((t) => /json/i.test(t))
+      .map((t) => content[t]?.schema as Schema | undefined)
+      .filter((x): x is Schema => x !== undefined);
+    const schema = schemas.length > 1 ? { anyOf: schemas } : schemas[0];
     // A response without a JSON body (e.g. an empty 200) accepts only an empty object or nothing.
     return this.#ajv().compile(schema ?? { type: ['object', 'null'], maxProperties: 0 });
   }
@@ -292,11 +313,19 @@ export class Contract {
   }
 
   #keyMap(node: Schema, depth: number): KeyMap {
-    const map: KeyMap = { names: new Map(), children: new Map(), items: null };
+    const map: KeyMap = {
+      names: new Map(),
+      children: new Map(),
+      items: null,
+      required: new Set(),
+      numeric: new Set(),
+    };
     if (depth > 12) return map;
     const schema = this.#deref(node) ?? {};
+    for (const name of (schema.required as string[] | undefined) ?? []) map.required.add(name);
     for (const [name, propSchema] of Object.entries((schema.properties ?? {}) as Record<string, Schema>)) {
       map.names.set(name.toLowerCase(), name);
+      if (numericOnly(this.#deref(propSchema))) map.numeric.add(name);
       const child = this.#keyMap(propSchema, depth + 1);
       if (child.names.size > 0 || child.items) map.children.set(name, child);
     }
@@ -304,6 +333,7 @@ export class Contract {
       const nested = this.#keyMap(sub, depth + 1);
       for (const [k, v] of nested.names) map.names.set(k, v);
       for (const [k, v] of nested.children) map.children.set(k, v);
+      for (const n of nested.numeric) map.numeric.add(n);
       map.items ??= nested.items;
     }
     if (schema.items) {
@@ -453,17 +483,49 @@ function securityKind(op: Schema, document: Schema): SecurityKind {
     string,
     Schema
   >;
-  return names.some((n) => schemes[n]?.type === 'http') ? 'bearer' : 'tokenization';
+  const bearer = names.filter((n) => schemes[n]?.type === 'http').length;
+  if (bearer === 0) return 'tokenization';
+  return bearer === names.length ? 'bearer' : 'bearer-or-tokenization';
 }
 
-/** Copy `value`, renaming object keys to the declared spelling (case-insensitive); `__proto__` keys are dropped. */
-function canonicalize(value: unknown, map: KeyMap): unknown {
+/** State of one body's binding: whether numeric strings bind, where we are, and which paths were coerced. */
+interface Binding {
+  numericStrings: boolean;
+  trail: string[];
+  coerced: string[];
+}
+
+/** A JSON number as System.Text.Json reads it from a string (AllowReadingFromString, ASP.NET's web default). */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** Typed number/integer (possibly nullable) and nothing else: a string there would be a type error. */
+function numericOnly(schema: Schema | undefined): boolean {
+  const types = ([] as unknown[]).concat(schema?.type ?? []);
+  return (
+    types.some((t) => t === 'number' || t === 'integer') &&
+    types.every((t) => t !== 'string' && t !== 'object')
+  );
+}
+
+/** [Required] semantics: absent, null, or (for strings) empty or whitespace only. */
+function missing(value: unknown): boolean {
+  return value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+/**
+ * Copy `value` as ASP.NET's model binding sees it: object keys renamed to the declared spelling (case-insensitive;
+ * `__proto__` keys dropped), required fields sent as null or blank dropped (so they are reported as missing, e.g.
+ * "Merchant's orderId is required" for `"orderId": null`), and numeric strings in number fields read as numbers.
+ */
+function canonicalize(value: unknown, map: KeyMap, binding: Binding): unknown {
   if (Array.isArray(value)) {
     if (!map.items) return value;
     const items = map.items;
     let changed = false;
-    const out = value.map((v) => {
-      const c = canonicalize(v, items);
+    const out = value.map((v, i) => {
+      binding.trail.push(`[${i}]`);
+      const c = canonicalize(v, items, binding);
+      binding.trail.pop();
       if (c !== v) changed = true;
       return c;
     });
@@ -476,13 +538,29 @@ function canonicalize(value: unknown, map: KeyMap): unknown {
   for (let i = 0; i < entries.length; i++) {
     const [key, v] = entries[i] as [string, unknown];
     const name = key === '__proto__' ? null : (map.names.get(key.toLowerCase()) ?? key);
-    const child = name === null ? undefined : map.children.get(name);
-    const bound = child ? canonicalize(v, child) : v;
-    if (out === null && (name !== key || bound !== v)) {
+    let bound: unknown = v;
+    if (name !== null) {
+      binding.trail.push(name);
+      const child = map.children.get(name);
+      if (child) bound = canonicalize(v, child, binding);
+      else if (
+        binding.numericStrings &&
+        typeof v === 'string' &&
+        map.numeric.has(name) &&
+        JSON_NUMBER.test(v) &&
+        Number.isFinite(Number(v))
+      ) {
+        bound = Number(v);
+        binding.coerced.push(binding.trail.join('.').replaceAll('.[', '['));
+      }
+      binding.trail.pop();
+    }
+    const drop = name !== null && map.required.has(name) && missing(bound);
+    if (out === null && (name !== key || bound !== v || drop)) {
       out = {};
       for (const [k, earlier] of entries.slice(0, i)) out[k] = earlier;
     }
-    if (out !== null && name !== null) out[name] = bound;
+    if (out !== null && name !== null && !drop) out[name] = bound;
   }
   return out ?? value;
 }
@@ -655,6 +733,9 @@ function describe(error: ErrorObject, name: string): string {
     case 'enum':
       return `The ${name} field must be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}.`;
     case 'format':
+      // A GUID field fails ASP.NET's model binding, not validation: say what the binder wanted.
+      if (p.format === 'uuid')
+        return `The value of ${name} could not be converted to a GUID: send the id as returned by the API, e.g. e97b1ff1-4449-46da-bc6c-a76d23f16353.`;
       return `The field ${name} is invalid: expected ${article(String(p.format))} ${String(p.format)} value.`;
     case 'pattern':
       return `The field ${name} is invalid: it must match ${String(p.pattern)}.`;

@@ -20,6 +20,8 @@ export interface EngineSettings {
   captureWindowMs: number;
   /** Check every response against contracts/openapi.yaml; a violation becomes a 500002 error. */
   validateResponses: boolean;
+  /** Which generation of the real API's request rules applies by default (mock/compat.ts). */
+  compat: import('./compat.js').Compat;
 }
 
 export interface Logger {

@@ -199,26 +199,33 @@ export function refundable(order: Order): number {
   return Math.max(0, order.capturedAmount - order.refundedAmount);
 }
 
-/** /v1/outcome's vocabulary for an order's current state. */
-export function outcomeStatus(order: Order): string {
+/**
+ * /v1/outcome's documented vocabulary for an order's current state: APPROVED, DECLINED, EXPIRED, CANCELLED, SUBMITTED,
+ * NOTFOUND, and PROCESSING for MIT only. The mapping of the states the docs do not name is invented:
+ * - CAPTUREREQUIRED → APPROVED: the rescue is authorized; capturing it is the merchant's next step.
+ * - a CIT order still waiting (a CHALLENGE not yet answered) → SUBMITTED: "CIT only ever resolves to APPROVED or
+ *   DECLINED", and PROCESSING is documented for MIT only.
+ */
+export function outcomeStatus(order: Order): OutcomeStatus {
   switch (order.status) {
     case ORDER_STATUS.COMPLETED:
     case ORDER_STATUS.RETURNED:
-      return 'APPROVED';
     case ORDER_STATUS.CAPTUREREQUIRED:
-      return 'CAPTUREREQUIRED';
+      return 'APPROVED';
     case ORDER_STATUS.DRAFT:
       return 'SUBMITTED';
     case ORDER_STATUS.PROCESSING:
     case ORDER_STATUS.ONHOLD:
     case ORDER_STATUS.PROBLEM:
-      return 'PROCESSING';
+      return order.isMIT ? 'PROCESSING' : 'SUBMITTED';
     case ORDER_STATUS.CANCELLED:
       if (order.reason === 'expired') return 'EXPIRED';
       if (order.reason === 'declined' || order.reason === 'challenge-failed') return 'DECLINED';
       return 'CANCELLED';
   }
 }
+
+export type OutcomeStatus = 'APPROVED' | 'DECLINED' | 'EXPIRED' | 'CANCELLED' | 'SUBMITTED' | 'PROCESSING';
 
 const CURRENCY_SYMBOLS: Record<string, string> = {
   USD: '$',

@@ -13,6 +13,12 @@ const CENT_FIELDS: Record<string, string[]> = {
   captureOrder: ['amount'],
 };
 
+/** Money fields, per operation: strict refuses them as JSON strings (the real API reads them). */
+const MONEY_FIELDS: Record<string, string[]> = {
+  ...CENT_FIELDS,
+  refundOrder: ['amountToRefund'],
+};
+
 /** Objects that hold cardholder data: fields beyond the documented ones there draw a warning. */
 const CARDHOLDER_OBJECTS = ['payer', 'paymentMethod', 'billingInformation', 'shippingInformation'];
 
@@ -26,6 +32,21 @@ const REAL_API_NOTE =
 export function profileChecks(ctx: Ctx): void {
   if (ctx.engine.settings.profile !== 'strict' || ctx.op.bodyType !== 'json') return;
   const body = ctx.body as Record<string, unknown>;
+
+  const quoted = ((ctx.locals.coerced as string[] | undefined) ?? []).filter((path) =>
+    (MONEY_FIELDS[ctx.op.id] ?? []).includes(path),
+  );
+  if (quoted.length > 0) {
+    throw apiError('400060', {
+      detail: REAL_API_NOTE,
+      errors: Object.fromEntries(
+        quoted.map((path) => [
+          pascalPath(path),
+          [`The ${pascalPath(path).split('.').pop()} field must be a JSON number, not a string.`],
+        ]),
+      ),
+    });
+  }
 
   for (const path of CENT_FIELDS[ctx.op.id] ?? []) {
     const value = read(body, path);

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { closeMock, type MockApp, serverClasses } from './app.js';
 import { apiError, type ErrorCode } from './catalog.js';
+import { ERROR_CODE_HEADER } from './error-shape.js';
 
 export interface RunningServer {
   server: Server;
@@ -134,6 +135,7 @@ function writeProblem(socket: Duplex, code: ErrorCode, detail?: string): void {
   socket.end(
     `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ''}\r\n` +
       'Content-Type: application/problem+json; charset=utf-8\r\n' +
+      `${ERROR_CODE_HEADER}: ${code}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
   // A client that never closes its side must not keep the socket.

@@ -202,7 +202,9 @@ function problemsWith(
   }
   if (status < 400 || status > 499) problems.push(`status ${status}, not a 4xx`);
   if (c.status !== undefined && status !== c.status) problems.push(`status ${status}, wanted ${c.status}`);
-  if (!/^application\/problem\+json/.test(String(answer.headers['content-type']))) {
+  // A model-binding 400 with field errors is the sandbox's flat ModelState (application/json); others problem bodies.
+  const flat = status === 400 && /^application\/json/.test(String(answer.headers['content-type']));
+  if (!flat && !/^application\/problem\+json/.test(String(answer.headers['content-type']))) {
     problems.push(`content-type ${answer.headers['content-type']}`);
   }
   if (STACK_TRACE.test(answer.text)) problems.push('a stack trace in the body');
@@ -216,11 +218,23 @@ function problemsWith(
   } catch {
     return [...problems, `body is not JSON: ${answer.text.slice(0, 120)}`];
   }
-  const code = String(body.code);
+  const code = String(answer.headers['x-mock-error-code']);
+  if (!flat && String(body.code) !== code) problems.push(`body code ${String(body.code)}, header ${code}`);
+  if (flat) {
+    if (!Array.isArray(body.TraceId) || !/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/.test(String(body.TraceId[0])))
+      problems.push('no TraceId');
+    const fields = Object.entries(body).filter(([k]) => k !== 'TraceId');
+    if (fields.length === 0) problems.push('a flat body without field errors');
+    for (const [k, v] of fields) {
+      if (!Array.isArray(v) || v.length === 0 || v.some((m) => typeof m !== 'string' || m.length < 10))
+        problems.push(`field ${k} without messages`);
+    }
+  }
   if (!/^\d{6}$/.test(code)) problems.push(`code ${code} is not six digits`);
   if (code.slice(0, 3) !== String(status)) problems.push(`code ${code} does not start with ${status}`);
   if (!(code in ERROR_CATALOG)) problems.push(`code ${code} is not in the catalog`);
   if (c.code !== undefined && code !== c.code) problems.push(`code ${code}, wanted ${c.code}`);
+  if (flat) return problems;
   if (body.status !== status) problems.push(`body.status ${String(body.status)}`);
   if (body.type !== `urn:flexfactor-mock:error:${code}`) problems.push(`type ${String(body.type)}`);
   if (typeof body.detail !== 'string' || body.detail.length < 20) problems.push('no detail');

@@ -233,7 +233,8 @@ test('a validation error carries the six-digit code and the field errors, and is
   );
   assert.equal(error.status, 400);
   assert.equal(error.code, '400001');
-  assert.deepEqual(error.errors.OrderId, ['The OrderId field must not be empty.']);
+  // An empty string counts as missing, as ASP.NET's [Required] has it (the sandbox's observed message).
+  assert.deepEqual(error.errors.OrderId, ["Merchant's orderId is required"]);
   assert.match(String(error.traceId), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   assert.equal(error.attempts, 1);
 });

@@ -260,18 +260,19 @@ const rows: Row[] = [
     status: 400,
     code: '400001',
     check: (r) => {
-      assert.deepEqual(r.body.errors.OrderId, ["Merchant's orderId is required"]);
-      assert.deepEqual(r.body.errors['Transaction.Id'], ['The Id field is required.']);
-      assert.deepEqual(r.body.errors['Transaction.Currency'], ['The Currency field is required.']);
+      // The sandbox's flat ModelState: field arrays at the top level, next to TraceId.
+      assert.deepEqual(r.body.OrderId, ["Merchant's orderId is required"]);
+      assert.deepEqual(r.body['Transaction.Id'], ['The Id field is required.']);
+      assert.deepEqual(r.body['Transaction.Currency'], ['The Currency field is required.']);
     },
   },
   {
-    name: 'evaluate: amount as a string',
+    name: 'evaluate: amount as a string (strict: the real API would read it)',
     method: 'post',
     path: () => '/v1/evaluate',
     body: () => evaluateBody({ transaction: { amount: '1500' } }),
     status: 400,
-    code: '400001',
+    code: '400060',
     check: (r) => assert.ok(r.body.errors['Transaction.Amount']),
   },
   {
@@ -553,11 +554,20 @@ describe('HTTP table', () => {
       else res = await req.send(body as object);
       assert.equal(res.status, row.status, JSON.stringify(res.body));
       if (row.status >= 400) {
-        assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
-        assert.equal(res.body.code, row.code);
-        assert.equal(res.body.status, row.status);
-        assert.ok(res.body.detail.length > 20, 'detail says how to fix the request');
-        assert.match(res.body.traceId, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+        // Every error carries its code in x-mock-error-code; a 400 with field errors is the sandbox's flat
+        // ModelState (application/json), every other error a problem body with the code inside too.
+        assert.equal(res.headers['x-mock-error-code'], row.code);
+        if (/^application\/json/.test(String(res.headers['content-type']))) {
+          assert.equal(row.status, 400);
+          assert.match(String(res.body.TraceId?.[0]), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+          assert.ok(Object.keys(res.body).length > 1, 'field errors next to TraceId');
+        } else {
+          assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+          assert.equal(res.body.code, row.code);
+          assert.equal(res.body.status, row.status);
+          assert.ok(res.body.detail.length > 20, 'detail says how to fix the request');
+          assert.match(res.body.traceId, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+        }
         assert.doesNotMatch(res.text, /at [\w.]+ \(|node_modules|\.ts:\d+/, 'no stack trace');
       } else {
         assert.match(String(res.headers['content-type']), /^application\/json/);

@@ -96,7 +96,12 @@ test('a pact asking for what contracts/openapi.yaml does not allow is caught bef
             method: 'POST',
             path: '/v1/capture',
             headers: { Authorization: ['Bearer x'], 'Content-Type': ['application/json'] },
-            body: json({ idempotencyKey: 'k', orderId: 'o-1', amount: '15.00', currency: 'USD' }),
+            body: json({
+              idempotencyKey: 'k',
+              orderId: 'e97b1ff1-4449-46da-bc6c-a76d23f16353',
+              amount: '15.00',
+              currency: 'USD',
+            }),
           },
           { status: 200, body: json({ status: 'SUCCESS' }) },
         ),

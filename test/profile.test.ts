@@ -60,7 +60,9 @@ test('an empty expiryDateUtc gets the observed 400 in both profiles', async () =
     const { app } = makeApp({ profile });
     const res = await evaluate(app, await tokenFor(app), evaluateBody({ isMIT: true, expiryDateUtc: '' }));
     assert.equal(res.status, 400, profile);
-    assert.deepEqual(res.body.errors.ExpiryDateUtc, ['The field ExpiryDateUtc is invalid.']);
+    // The sandbox's flat ModelState (observed in ActiveMerchant's fixture invalid_expiry_date_utc).
+    assert.deepEqual(res.body.ExpiryDateUtc, ['The field ExpiryDateUtc is invalid.']);
+    assert.equal(res.headers['x-mock-error-code'], '400001');
   }
 });
 

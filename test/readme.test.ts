@@ -158,6 +158,8 @@ test('the error example is what the mock answers to that request', async () => {
   const res = await request(app)
     .post('/v1/evaluate')
     .set('authorization', `Bearer ${token.body.accessToken}`)
+    // The example is the problem body: what a request accepting application/problem+json gets (docs/errors.md).
+    .set('accept', 'application/problem+json')
     .send({ ...body, orderId: undefined, transaction: { id: '1', currency: 'USD' } });
   assert.deepEqual(Object.keys(res.body), Object.keys(example));
   for (const key of ['type', 'title', 'status', 'code', 'instance', 'errors'])

@@ -307,8 +307,9 @@ export class FlexFactorClient {
       let status: number;
       let text: string;
       let retryAfter: string | null;
+      let errorCode: string | null;
       try {
-        ({ status, text, retryAfter } = await this.#attempt(call.method, url, payload, token));
+        ({ status, text, retryAfter, errorCode } = await this.#attempt(call.method, url, payload, token));
       } catch (error) {
         const kind = isTimeout(error) ? 'timeout' : 'network';
         if (retrySafe && retries < maxRetries) {
@@ -331,13 +332,15 @@ export class FlexFactorClient {
         continue;
       }
       const body = parseBody(text);
-      const inProgress = status === 409 && (body as { code?: unknown } | null)?.code === IN_PROGRESS_CODE;
+      const code = errorCode ?? (body as { code?: unknown } | null)?.code;
+      const inProgress = status === 409 && code === IN_PROGRESS_CODE;
       if ((RETRY_STATUSES.has(status) || inProgress) && retrySafe && retries < maxRetries) {
         retries += 1;
         await this.#backoff(call.operation, attempts + 1, `HTTP ${status}`, retries, retryAfter);
         continue;
       }
-      if (status < 200 || status > 299) throw new FlexFactorError(call.operation, status, body, attempts);
+      if (status < 200 || status > 299)
+        throw new FlexFactorError(call.operation, status, body, attempts, errorCode);
       return body as T;
     }
   }
@@ -348,8 +351,13 @@ export class FlexFactorClient {
     url: string,
     payload: string | undefined,
     token: string | undefined,
-  ): Promise<{ status: number; text: string; retryAfter: string | null }> {
-    const headers: Record<string, string> = { accept: 'application/json', ...this.#options.headers };
+  ): Promise<{ status: number; text: string; retryAfter: string | null; errorCode: string | null }> {
+    // Asking for problem details gets the six-digit code inside error bodies; a server that ignores the request (the
+    // real sandbox's flat ModelState) is read too, and the mock's x-mock-error-code header gives the code there.
+    const headers: Record<string, string> = {
+      accept: 'application/json, application/problem+json',
+      ...this.#options.headers,
+    };
     if (payload !== undefined) headers['content-type'] = 'application/json';
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     const response = await this.#fetch(url, {
@@ -359,7 +367,12 @@ export class FlexFactorClient {
       signal: AbortSignal.timeout(this.#options.timeoutMs ?? 30_000),
     });
     const text = await response.text();
-    return { status: response.status, text, retryAfter: response.headers.get('retry-after') };
+    return {
+      status: response.status,
+      text,
+      retryAfter: response.headers.get('retry-after'),
+      errorCode: response.headers.get('x-mock-error-code'),
+    };
   }
 
   async #backoff(

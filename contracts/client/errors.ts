@@ -13,8 +13,8 @@ export class FlexFactorError extends Error {
   readonly operation: string;
   readonly status: number;
   /**
-   * The six-digit error code (first three digits = the HTTP status), e.g. `400001`; null when the body carried none
-   * (the real API has also been seen to answer with a flat ModelState dictionary).
+   * The six-digit error code (first three digits = the HTTP status), e.g. `400001`: from a problem body, or from the
+   * mock's x-mock-error-code header when the body is a flat ModelState dictionary; null when neither carried one.
    */
   readonly code: string | null;
   readonly title: string | null;
@@ -27,9 +27,16 @@ export class FlexFactorError extends Error {
   /** How many attempts were made (retries and the single retry after a 401 included). */
   readonly attempts: number;
 
-  constructor(operation: string, status: number, body: unknown, attempts: number) {
+  constructor(
+    operation: string,
+    status: number,
+    body: unknown,
+    attempts: number,
+    headerCode?: string | null,
+  ) {
     const problem = (body && typeof body === 'object' ? body : {}) as Partial<Problem>;
-    const code = typeof problem.code === 'string' && SIX_DIGITS.test(problem.code) ? problem.code : null;
+    const given = typeof problem.code === 'string' ? problem.code : (headerCode ?? null);
+    const code = given !== null && SIX_DIGITS.test(given) ? given : null;
     super(
       `${operation} failed: HTTP ${status}${code ? ` ${code}` : ''}${problem.title ? ` ${problem.title}` : ''}` +
         (problem.detail ? ` — ${problem.detail}` : ''),
@@ -39,7 +46,7 @@ export class FlexFactorError extends Error {
     this.code = code;
     this.title = typeof problem.title === 'string' ? problem.title : null;
     this.detail = typeof problem.detail === 'string' ? problem.detail : null;
-    this.traceId = typeof problem.traceId === 'string' ? problem.traceId : null;
+    this.traceId = typeof problem.traceId === 'string' ? problem.traceId : flatTraceId(body);
     this.errors = fieldErrors(body);
     this.body = body;
     this.attempts = attempts;
@@ -69,6 +76,12 @@ export class FlexFactorTransportError extends Error {
 function causeMessage(error: Error): string {
   const inner = (error as { cause?: unknown }).cause;
   return inner instanceof Error ? inner.message : error.message;
+}
+
+/** The `TraceId` of a flat ModelState body (`{"TraceId": ["00-…-01"], …}`), or null. */
+function flatTraceId(body: unknown): string | null {
+  const value = (body as { TraceId?: unknown } | null)?.TraceId;
+  return Array.isArray(value) && typeof value[0] === 'string' ? value[0] : null;
 }
 
 /** `errors` of a problem body, or a flat ModelState dictionary (`{"OrderId": ["…"], "TraceId": ["…"]}`). */

@@ -43,13 +43,33 @@ export interface BaseEnvelope {
 export type PartnerErrors = string[];
 
 /**
- * The body of **every non-2xx response** (`application/problem+json`). The shape follows the RFC 7807
+ * A 400 body: the flat `ModelState` (model-binding errors, by default) or a `Problem` (the mock's own rules, or
+ * a request accepting `application/problem+json`). Both media types allow both, so a validator that picks a
+ * media type by the request's Accept header judges the body by what it is.
+ */
+export type BadRequestBody = ModelState | Problem;
+
+/**
+ * The sandbox's answer to a model-binding failure (observed in ActiveMerchant's recorded fixtures and remote
+ * suite): a flat ASP.NET ModelState dictionary. `TraceId` is a W3C traceparent in a one-element array; every
+ * other key is a PascalCase dotted field path (`OrderId`, `Transaction.Id`, `$` for the body as a whole)
+ * with its messages. Clients build their messages from it (ActiveMerchant: every key but `TraceId`,
+ * serialised back to JSON), so it carries nothing else; the six-digit code is in `x-mock-error-code`.
+ * (observed: see contracts/openapi.yaml)
+ */
+export interface ModelState {
+  TraceId: string[];
+  [key: string]: unknown;
+}
+
+/**
+ * The body of every non-2xx response except a default-shaped validation error (`application/problem+json`). The shape follows the RFC 7807
  * ProblemDetails variant documented on the FlexFactor errors page (`status`, `title`, `traceId`,
  * `errors` keyed by field), extended with the six-digit `code` the docs describe (first three digits = the
  * HTTP status, last three = the error) and a `detail` telling the caller how to fix the request. The code
  * list itself is not public: every code, `type` and `detail` is invented by the mock (see the README's
- * error catalog). The real sandbox was also observed to answer validation errors with a flat ModelState
- * dictionary; the mock always uses this shape.
+ * error catalog). A validation error (400 with field errors) is sent in this shape only to a request that
+ * asks for `application/problem+json`; by default it is the sandbox's flat `ModelState` (observed).
  */
 export interface Problem {
   /**
@@ -105,7 +125,10 @@ export interface TokenResponse {
   accessToken: string;
   /** Opaque refresh token (starts `AQAAAAEAACcQ`); no refresh endpoint is documented. */
   refreshToken: string;
-  /** Expiry of the access token in **milliseconds** since the epoch (now + 600 000). */
+  /**
+   * Expiry of the access token in **milliseconds** since the epoch: exactly the JWT's `iat` (ms) + 600 000
+   * (observed: 1712237348565 → 1712237948565), while `exp` is in seconds.
+   */
   expires: number;
   /** Equals the JWT `sub` claim. */
   id: string;
@@ -594,16 +617,11 @@ export interface OutcomeRequest {
 
 /** Decision of a (deprecated) outcome poll. */
 export interface OutcomeResponse {
-  /** `CAPTUREREQUIRED` is an invented addition; the others are documented. */
-  status:
-    | 'APPROVED'
-    | 'DECLINED'
-    | 'EXPIRED'
-    | 'CANCELLED'
-    | 'SUBMITTED'
-    | 'NOTFOUND'
-    | 'PROCESSING'
-    | 'CAPTUREREQUIRED';
+  /**
+   * The documented vocabulary (PROCESSING for MIT only). An order waiting for capture answers APPROVED and
+   * a CIT order waiting for its challenge SUBMITTED (mapping invented).
+   */
+  status: 'APPROVED' | 'DECLINED' | 'EXPIRED' | 'CANCELLED' | 'SUBMITTED' | 'NOTFOUND' | 'PROCESSING';
   /** Short upper-case hex confirmation code (e.g. `382AB3`) once approved. */
   confirmationId: string | null;
   success: boolean;
@@ -795,7 +813,10 @@ export interface OrderList {
 export interface CaptureRequest {
   /** A new GUID per capture request. */
   idempotencyKey: string;
-  /** FlexFactor order id returned by evaluate (not the merchant's orderId). */
+  /**
+   * FlexFactor order id returned by evaluate (not the merchant's orderId). The service binds it to a GUID,
+   * so anything else is a 400 model-binding error, not an unknown order (inferred from ASP.NET Core).
+   */
   orderId: string;
   /**
    * Integer **cents**, equal to the authorized amount; the real API does not check the unit on each
@@ -1296,13 +1317,16 @@ export interface WebhookEvent {
 
 /** Query parameters of the tokenize operation. */
 export interface TokenizeQuery {
-  /** Merchant id (a GUID in practice; not format-checked here). */
-  mid: string;
+  /**
+   * Merchant id (a GUID in practice; not format-checked here). Required with the tokenization key; with a
+   * bearer token the token's merchant is used (a partner may name one of its merchants here).
+   */
+  mid?: string;
   /**
    * The merchant's tokenization key (portal: Developers > Tokenization). Also declared as the
-   * `tokenizationKey` security scheme.
+   * `tokenizationKey` security scheme. Not needed with a bearer token.
    */
-  environment: string;
+  environment?: string;
 }
 
 /** Query parameters of the listOrders operation. */

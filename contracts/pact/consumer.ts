@@ -104,6 +104,15 @@ const PROBLEM = {
   'Content-Type': regex('^application/(problem\\+)?json(;.*)?$', 'application/problem+json'),
 };
 
+/**
+ * The reference client asks for problem details: the mock then answers validation errors as a Problem with the code
+ * inside (without it, the sandbox's flat ModelState body, the code in the x-mock-error-code header).
+ */
+const ASKS_FOR_PROBLEMS = {
+  // Pact splits Accept at commas and matches each value.
+  Accept: regex('^application/(problem\\+)?json$', 'application/json, application/problem+json'),
+};
+
 /** `${name}`: an expression the verifier replaces with the value the provider state returned. */
 function injected(name: string): string {
   return `\${${name}}`;
@@ -246,20 +255,20 @@ export const CONSUMER_CASES: ConsumerCase[] = [
         .uponReceiving('a request to evaluate a transaction with an empty merchant order id')
         .withRequest('POST', '/v1/evaluate', (req) =>
           req
-            .headers(BEARER)
+            .headers({ ...BEARER, ...ASKS_FOR_PROBLEMS })
             .jsonBody({ ...EVALUATE, orderId: '', idempotencyKey: uuid(EXAMPLE.idempotencyKey) }),
         )
         .willRespondWith(400, (res) =>
           res.headers(PROBLEM).jsonBody({
             code: regex('^400\\d{3}$', '400001'),
-            errors: { OrderId: eachLike('The OrderId field must not be empty.') },
+            errors: { OrderId: eachLike("Merchant's orderId is required") },
           }),
         )
         .executeTest(async (server) => {
           const error = await expectError(clientFor(server).evaluate({ ...EVALUATE, orderId: '' }));
           assert.equal(error.status, 400);
           assert.equal(error.code, '400001');
-          assert.deepEqual(error.errors.OrderId, ['The OrderId field must not be empty.']);
+          assert.deepEqual(error.errors.OrderId, ["Merchant's orderId is required"]);
         }),
   },
   {

@@ -2,6 +2,7 @@
 // store's named transitions (mock/orders.ts); this file only decides which transition a request asks for.
 
 import { apiError } from '../catalog.js';
+import { parseInstant } from '../dates.js';
 import type { Ctx, Reply } from '../engine.js';
 import { envelope, merchantOf } from '../engine.js';
 import { canTransition, ORDER_STATUS, type Order, orderView, refundable, STATUS_NAMES } from '../orders.js';
@@ -43,8 +44,8 @@ export function listOrders(ctx: Ctx): Reply {
   const now = ctx.engine.clock.now();
   const mids = typeof q.mid === 'string' && q.mid !== '' ? [q.mid] : visibleMids(ctx);
   const statuses = Array.isArray(q.status) ? new Set(q.status.map(Number)) : null;
-  const from = typeof q.from === 'string' ? Date.parse(q.from) : Number.NEGATIVE_INFINITY;
-  const to = typeof q.to === 'string' ? Date.parse(q.to) : Number.POSITIVE_INFINITY;
+  const from = typeof q.from === 'string' ? parseInstant(q.from) : Number.NEGATIVE_INFINITY;
+  const to = typeof q.to === 'string' ? parseInstant(q.to) : Number.POSITIVE_INFINITY;
   if (Number.isNaN(from) || Number.isNaN(to)) {
     throw apiError('400012', {
       errors: { [Number.isNaN(from) ? 'from' : 'to']: ['Send an ISO 8601 date-time.'] },

@@ -7,6 +7,7 @@ import type { Request } from 'express';
 import { apiError } from '../catalog.js';
 import type { MerchantAccount } from '../credentials.js';
 import { DataSource } from '../data.js';
+import { parseInstant } from '../dates.js';
 import type { Ctx, Engine, Reply } from '../engine.js';
 import {
   APPLICATION_RULES,
@@ -178,9 +179,18 @@ export function getApiKey(ctx: Ctx): Reply {
   };
 }
 
-/** deleteApiKey: revoke a key (HTTP 200 with the documented body; an unknown key is 404003). */
+/**
+ * deleteApiKey: revoke a key. HTTP 200 with the documented body, and for a failure the documented FAILED body with
+ * its documented messages (an unknown key, or one of a merchant the partner does not act for).
+ */
 export function deleteApiKey(ctx: Ctx): Reply {
-  const key = findApiKey(ctx, ctx.params.id ?? '');
+  const key = partnerState(ctx.session).apiKeys.get(ctx.params.id ?? '');
+  const failed = (message: string): Reply => ({
+    body: { status: 'FAILED', success: false, result: null, errors: [message] },
+  });
+  if (!key) return failed('API key not found.');
+  if (!ctx.engine.accounts.mayActFor(partnerOf(ctx), key.mid))
+    return failed('You do not have permission to delete this key.');
   partnerState(ctx.session).apiKeys.delete(key.id);
   return { body: { status: 'SUCCESS', success: true, result: 'API key deleted successfully.', errors: [] } };
 }
@@ -541,10 +551,10 @@ const SORTERS: Record<SortKey, (a: ApplicationRecord, b: ApplicationRecord) => n
   dba: (a, b) => (str(a.fields.Dba) ?? '').localeCompare(str(b.fields.Dba) ?? ''),
 };
 
-function parseInstant(query: Record<string, unknown>, name: string, fallback: number): number {
+function queryInstant(query: Record<string, unknown>, name: string, fallback: number): number {
   const value = query[name];
   if (value === undefined || value === '') return fallback;
-  const ms = Date.parse(String(value));
+  const ms = parseInstant(String(value));
   if (Number.isNaN(ms)) throw apiError('400012', { errors: { [name]: ['Send an ISO 8601 date-time.'] } });
   return ms;
 }
@@ -554,8 +564,8 @@ export function listApplications(ctx: Ctx): Reply {
   const q = ctx.query;
   const owner = partnerOf(ctx).mid;
   const now = ctx.engine.clock.now();
-  const from = parseInstant(q, 'createdFrom', Number.NEGATIVE_INFINITY);
-  const to = parseInstant(q, 'createdTo', Number.POSITIVE_INFINITY);
+  const from = queryInstant(q, 'createdFrom', Number.NEGATIVE_INFINITY);
+  const to = queryInstant(q, 'createdTo', Number.POSITIVE_INFINITY);
   const status = typeof q.status === 'string' ? (q.status as ApplicationStatus) : null;
 
   const matches: ApplicationRecord[] = [];

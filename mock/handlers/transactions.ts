@@ -2,6 +2,7 @@
 // poll a decision. What evaluate answers is decided by the outcome table (mock/outcomes.ts), not here.
 
 import { apiError } from '../catalog.js';
+import { parseInstant } from '../dates.js';
 import type { Ctx, Reply } from '../engine.js';
 import { envelope, merchantOf } from '../engine.js';
 import { ORDER_STATUS, type Order, outcomeStatus } from '../orders.js';
@@ -65,7 +66,7 @@ function evaluateOnce(ctx: Ctx, mid: string, partition: Partition): Reply {
 
   let expiry: number | null = null;
   if (body.expiryDateUtc !== undefined && body.expiryDateUtc !== null) {
-    expiry = Date.parse(String(body.expiryDateUtc));
+    expiry = parseInstant(String(body.expiryDateUtc));
     if (body.expiryDateUtc === '' || !Number.isFinite(expiry)) {
       // Observed wording for an empty or unparsable value.
       throw apiError('400001', { errors: { ExpiryDateUtc: ['The field ExpiryDateUtc is invalid.'] } });

@@ -8,6 +8,7 @@ import { evictOldest } from '../bounded.js';
 import { apiError, type ErrorCode } from '../catalog.js';
 import type { Ctx, Engine, HookResult, Reply, RequestHooks, WebhookFaults } from '../engine.js';
 import { merchantOf } from '../engine.js';
+import { ERROR_CODE_HEADER, errorResponse } from '../error-shape.js';
 import { type Order, orderView } from '../orders.js';
 import { TEST_CARDS } from '../outcomes.js';
 import type { Session } from '../store.js';
@@ -450,8 +451,9 @@ export class ScenarioEngine {
         ...(respond.headers !== undefined ? { headers: stringHeaders(respond.headers) } : {}),
       });
       if (!fault) throw error;
-      const body = error.toBody(ctx.session.data.traceId(), ctx.req.path);
-      out = outgoing(error.status, body, error.headers ?? {}, 'application/problem+json; charset=utf-8');
+      const shaped = errorResponse(error, ctx.session.data.traceId(), ctx.req.path, ctx.req.headers.accept);
+      const headers = { ...(error.headers ?? {}), [ERROR_CODE_HEADER]: error.code };
+      out = outgoing(error.status, shaped.body, headers, shaped.contentType);
     } else if (respond?.status !== undefined) {
       const hasBody = respond.body !== undefined || respond.bodyFile !== undefined;
       let body: unknown = hasBody ? s.literalBody : (handled?.body ?? undefined);
