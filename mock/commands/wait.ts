@@ -28,7 +28,7 @@ export async function waitForUrl({ url, timeoutMs, intervalMs = 200 }: WaitOptio
     try {
       const target = typeof url === 'string' ? url : url();
       if (target === null) throw new Error('the ready file is not written yet');
-      const status = await statusOf(target, Math.min(left, 5_000));
+      const status = await probeStatus(target, Math.min(left, 5_000));
       if (status >= 200 && status < 300) return { ok: true, ms: Date.now() - started };
       reason = `answered ${status}`;
     } catch (error) {
@@ -44,7 +44,7 @@ export async function waitForUrl({ url, timeoutMs, intervalMs = 200 }: WaitOptio
  * One GET with Node's HTTP client. Not fetch: fetch refuses the WHATWG "bad ports" (6000, 5060, 10080, …) without
  * connecting, and `serve` listens on those like on any other port.
  */
-function statusOf(url: string, timeoutMs: number): Promise<number> {
+export function probeStatus(url: string, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const send = url.startsWith('https:') ? httpsRequest : httpRequest;
     const req = send(url, { signal: AbortSignal.timeout(timeoutMs) }, (res) => {
