@@ -413,6 +413,13 @@ function buildProgram(): Command {
   registerRecordCommand(program);
   registerDriftCommand(program);
   registerContractCommand(program);
+  // verify and drift exit 1 for a broken contract and 2 when they could not run; a usage error (unknown option,
+  // bad value, missing required option) could not run, and must not read as a broken contract in CI.
+  for (const command of program.commands) {
+    if (command.name() === 'verify' || command.name() === 'drift') {
+      command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+    }
+  }
   return program;
 }
 

@@ -6,13 +6,21 @@
 // takes (`fromProviderState('${orderId}')`).
 
 import { randomUUID } from 'node:crypto';
-import type { JsonMap } from '@pact-foundation/pact/src/common/jsonTypes.js';
-import type { StateHandlers } from '@pact-foundation/pact/src/dsl/verifier/proxy/types.js';
 import type { Engine } from '../../mock/engine.js';
 import { TEST_CARDS } from '../../mock/outcomes.js';
 import type { EvaluateInput, FlexFactorClient } from '../client/index.js';
 
-export type { StateHandlers };
+// pact-js's own shapes for `stateHandlers`, declared here rather than imported: the main entry re-exports this
+// module's types, and a TypeScript consumer without the optional Pact package (skipLibCheck false) must still
+// compile them. verify.ts hands these handlers to pact-js, so the compiler keeps both shapes in step.
+type JsonValue = boolean | number | string | null | JsonValue[] | JsonMap;
+interface JsonMap {
+  [key: string]: JsonValue;
+}
+type StateFunc = (parameters?: JsonValue) => Promise<JsonMap | undefined>;
+export interface StateHandlers {
+  [name: string]: StateFunc | { setup?: StateFunc; teardown?: StateFunc };
+}
 
 /** The sentences, as the consumer tests write them in `given(...)`. */
 export const STATES = {

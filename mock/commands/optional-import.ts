@@ -14,7 +14,7 @@ export function missingPeerMessage(error: unknown, command: string): string | nu
   return `flexfactor-mock ${command}: needs the optional package ${missing.join(', ')}; install it with: npm install --save-dev ${specs}`;
 }
 
-/** Import a module that needs an optional peer; on a missing peer print the one-line hint and exit 1. */
+/** Import a module that needs an optional peer; on a missing peer print the one-line hint and exit 2 (could not run). */
 export async function importWithPeers<T>(load: () => Promise<T>, command: string): Promise<T> {
   try {
     return await load();
@@ -22,6 +22,6 @@ export async function importWithPeers<T>(load: () => Promise<T>, command: string
     const hint = missingPeerMessage(error, command);
     if (!hint) throw error;
     process.stderr.write(`${hint}\n`);
-    process.exit(1);
+    process.exit(2);
   }
 }

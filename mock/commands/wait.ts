@@ -2,6 +2,8 @@
 // loop. Healthy means a 2xx from the URL (the server's root and /v1 answer a small JSON index without credentials).
 
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../clock.js';
 
@@ -26,17 +28,35 @@ export async function waitForUrl({ url, timeoutMs, intervalMs = 200 }: WaitOptio
     try {
       const target = typeof url === 'string' ? url : url();
       if (target === null) throw new Error('the ready file is not written yet');
-      const res = await fetch(target, { signal: AbortSignal.timeout(Math.min(left, 5_000)) });
-      await res.body?.cancel();
-      if (res.status >= 200 && res.status < 300) return { ok: true, ms: Date.now() - started };
-      reason = `answered ${res.status}`;
+      const status = await probeStatus(target, Math.min(left, 5_000));
+      if (status >= 200 && status < 300) return { ok: true, ms: Date.now() - started };
+      reason = `answered ${status}`;
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      reason = cause ?? ((error as Error).name === 'TimeoutError' ? 'no answer' : (error as Error).message);
+      const code = (error as { code?: string }).code;
+      reason = (error as Error).name === 'TimeoutError' ? 'no answer' : (code ?? (error as Error).message);
     }
     const pause = Math.min(intervalMs, timeoutMs - (Date.now() - started));
     if (pause > 0) await new Promise((done) => setTimeout(done, pause));
   }
+}
+
+/**
+ * One GET with Node's HTTP client. Not fetch: fetch refuses the WHATWG "bad ports" (6000, 5060, 10080, …) without
+ * connecting, and `serve` listens on those like on any other port.
+ */
+export function probeStatus(url: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+    const req = send(url, { signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', (error) => {
+      const aborted = (error as Error).name === 'AbortError';
+      reject(aborted ? Object.assign(new Error('no answer'), { name: 'TimeoutError' }) : error);
+    });
+    req.end();
+  });
 }
 
 function duration(value: string): number {

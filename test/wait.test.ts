@@ -1,0 +1,52 @@
+// `wait` polls with Node's own HTTP client, not fetch: fetch refuses the ports on the WHATWG "bad ports" list
+// (6000, 5060, 10080, …) before any connection, so a mock served on one of them was never seen as up.
+
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, test } from 'node:test';
+import { probeStatus, waitForUrl } from '../mock/commands/wait.js';
+
+describe('wait', { timeout: 60_000 }, () => {
+  const server = createServer((req, res) => {
+    res.statusCode = req.url === '/v1' ? 200 : 503;
+    res.end('{}');
+  });
+  after(() => server.close());
+  const origin = async () => {
+    if (!server.listening) {
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+    }
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+
+  test('a port fetch refuses is really tried: the attempt fails with the socket error, not "fetch failed"', async () => {
+    // Port 1 is on fetch's bad-port list; nothing listens on it on loopback, so a real attempt is refused.
+    await assert.rejects(probeStatus('http://127.0.0.1:1/v1', 30_000), { code: 'ECONNREFUSED' });
+  });
+
+  test('an attempt reports the status the server answered', async () => {
+    assert.equal(await probeStatus(`${await origin()}/v1`, 30_000), 200);
+    assert.equal(await probeStatus(`${await origin()}/`, 30_000), 503);
+  });
+
+  test('a 2xx is up', async () => {
+    const up = await waitForUrl({ url: `${await origin()}/v1`, timeoutMs: 30_000 });
+    assert.equal(up.ok, true);
+  });
+
+  test('a server that accepts and never answers: "no answer" once the timeout has passed', async (t) => {
+    const silent = createServer(() => {});
+    t.after(() => {
+      silent.closeAllConnections();
+      silent.close();
+    });
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const { port } = silent.address() as AddressInfo;
+    const result = await waitForUrl({ url: `http://127.0.0.1:${port}/v1`, timeoutMs: 300, intervalMs: 50 });
+    assert.deepEqual(result, { ok: false, reason: 'no answer' });
+  });
+});
