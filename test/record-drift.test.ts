@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { DEFAULT_MERCHANT } from '../mock/credentials.js';
@@ -123,6 +123,24 @@ describe('record and drift against a deliberately different local server', { tim
     assert.match(r.stderr, /cannot reach http:\/\/127\.0\.0\.1:\d+\/v1: ECONNREFUSED/);
   });
 
+  test('record answers a catalog 502001 problem when the target cannot be reached', async () => {
+    const port = await freePort();
+    const rec = await startCli(
+      ['record', '--target', `http://127.0.0.1:${port}/v1`, '--port', '0', '--out', join(scratch, 'nowhere')],
+      /through (http:\/\/127\.0\.0\.1:\d+)\/v1/,
+    );
+    try {
+      const res = await fetch(`${rec.match}/v1/oauth2/token`, json({ AppKey: 'k', AppSecret: 's' }));
+      assert.equal(res.status, 502);
+      assert.equal(res.headers.get('x-mock-error-code'), '502001');
+      const body = (await res.json()) as { code: string; detail: string };
+      assert.equal(body.code, '502001');
+      assert.match(body.detail, /cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+    } finally {
+      await stopCli(rec.child);
+    }
+  });
+
   test('record writes redacted, replayable scenario files (and HAR) for every exchange', async () => {
     const dir = join(scratch, 'recorded');
     const har = join(scratch, 'recorded.har');
@@ -183,6 +201,13 @@ describe('record and drift against a deliberately different local server', { tim
       };
       assert.equal(scenario.source, 'observed');
       assert.match(scenario.observed.at, /^\d{4}-\d\d-\d\dT/);
+      // Editors find the schema from the recorded file's own folder: the installed package's copy.
+      const schemaLine = /^# yaml-language-server: \$schema=(.+)$/m.exec(
+        readFileSync(join(dir, captureFile), 'utf8'),
+      );
+      assert.ok(schemaLine?.[1], 'the recorded file names its schema');
+      const schemaFile = resolve(dirname(join(dir, captureFile)), schemaLine[1]);
+      assert.equal(JSON.parse(readFileSync(schemaFile, 'utf8')).title !== undefined, true, schemaFile);
 
       // Replayed offline: a plain mock with the recorded folder answers the recorded capture on request.
       replay = await startMock({ scenarios: { dirs: [dir] } });

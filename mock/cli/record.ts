@@ -3,17 +3,21 @@
 // offline (`x-mock-scenario: <name>`), with card data, secrets, tokens and personal data redacted by the journal's
 // rules and `source: observed` plus the date. `--har` also writes the exchanges as a HAR file.
 
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'yaml';
+import { apiError } from '../catalog.js';
 import { Contract } from '../contract.js';
+import { ERROR_CODE_HEADER } from '../error-shape.js';
 import type { Har, HarEntry } from '../journal.js';
 import { HAR_CREATOR } from '../journal.js';
 import { redact, redactHeaders, redactText, redactUrl } from '../redact.js';
+import { builtInScenarioDir } from '../scenarios/loader.js';
 
 /** Personal data the journal keeps but a recording shared in a repository must not (names, contacts, addresses). */
 export const PERSONAL_KEYS = [
@@ -67,6 +71,8 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   const operations = [...contract.operations.values()];
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });
+  // Editors find the schema of the installed package from the recorded files' own folder.
+  const schema = relative(out, join(builtInScenarioDir(), 'scenario.schema.json')).split('\\').join('/');
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
   const prefix = options.prefix ?? 'recorded';
@@ -99,7 +105,16 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
           const file = join(out, `${name}.yaml`);
           writeFileSync(
             file,
-            scenarioYaml({ req, path, status: answer.status, headers, body: answer.body, at, origin }),
+            scenarioYaml({
+              req,
+              path,
+              status: answer.status,
+              headers,
+              body: answer.body,
+              at,
+              origin,
+              schema,
+            }),
           );
           files.push(file);
           log(`${req.method} ${path} → ${answer.status}: ${file}`);
@@ -116,13 +131,17 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       .catch((error: NodeJS.ErrnoException) => {
         const cause = error.code ? `${error.code} ${error.message}` : error.message;
         log(`${req.method} ${req.url}: cannot reach ${origin}: ${cause}`);
-        if (!res.headersSent)
-          res.writeHead(502, { 'content-type': 'application/json' }).end(
-            JSON.stringify({
-              title: 'Bad Gateway',
-              detail: `the recorder cannot reach ${origin}: ${cause}`,
-            }),
-          );
+        if (!res.headersSent) {
+          // The client under test gets the catalog's gateway error, as from any other FlexFactor answer.
+          const traceId = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+          const problem = apiError('502001', { detail: `The recorder cannot reach ${origin}: ${cause}` });
+          res
+            .writeHead(502, {
+              'content-type': 'application/problem+json; charset=utf-8',
+              [ERROR_CODE_HEADER]: '502001',
+            })
+            .end(JSON.stringify(problem.toBody(traceId)));
+        }
       });
   });
   await new Promise<void>((done, fail) => {
@@ -212,6 +231,7 @@ function scenarioYaml(input: {
   body: Buffer;
   at: Date;
   origin: string;
+  schema: string;
 }): string {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(redactHeaders(input.headers))) {
@@ -230,7 +250,7 @@ function scenarioYaml(input: {
       ...(body === undefined ? {} : { body }),
     },
   };
-  return `# yaml-language-server: $schema=https://unpkg.com/flexfactor-mock/scenarios/scenario.schema.json\n${stringify(scenario)}`;
+  return `# yaml-language-server: $schema=${input.schema}\n${stringify(scenario)}`;
 }
 
 function harEntry(
