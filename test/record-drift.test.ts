@@ -172,6 +172,9 @@ describe('record and drift against a deliberately different local server', { tim
         headers: { authorization: 'Bearer x.y.z' },
       });
       assert.equal(refused.status, 401);
+      // A card number in a path reaches the target as sent, but never the recording.
+      const byPan = await fetch(`${base}/orders/4111111111111111`, { headers: auth });
+      assert.equal(byPan.status, 404);
     } finally {
       await stopCli(rec.child);
     }
@@ -179,13 +182,20 @@ describe('record and drift against a deliberately different local server', { tim
       const files = readdirSync(dir).sort();
       assert.deepEqual(
         files.map((f) => f.replace(/^recorded-\d+-/, '')),
-        ['createToken-200.yaml', 'evaluate-200.yaml', 'captureOrder-202.yaml', 'getOrder-401.yaml'],
+        [
+          'createToken-200.yaml',
+          'evaluate-200.yaml',
+          'captureOrder-202.yaml',
+          'getOrder-401.yaml',
+          'getOrder-404.yaml',
+        ],
       );
       const checked = checkScenarioFolders([dir]);
       assert.deepEqual(checked.problems, [], 'every recorded file is a valid scenario');
       const all = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n') + readFileSync(har, 'utf8');
       for (const secret of [
         '4000002760003184',
+        '4111111111111111',
         DEFAULT_MERCHANT.appSecret,
         'jane.doe@example.com',
         '5551234567',
@@ -226,6 +236,12 @@ describe('record and drift against a deliberately different local server', { tim
       );
       assert.equal(res.status, 202);
       assert.deepEqual(await res.json(), { Status: 'SUCCESS', ok: true });
+      // Recorded files match by operation, like the library: the recorded 401 answers a read of any order.
+      const notFound = files.find((f) => f.endsWith('getOrder-401.yaml')) as string;
+      const read = await fetch(`${replay.baseUrl}/orders/${crypto.randomUUID()}`, {
+        headers: { authorization: `Bearer ${token}`, 'x-mock-scenario': notFound.replace(/\.yaml$/, '') },
+      });
+      assert.equal(read.status, 401);
     } finally {
       await replay?.close();
     }

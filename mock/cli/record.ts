@@ -108,6 +108,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
             scenarioYaml({
               req,
               path,
+              operation: op.id,
               status: answer.status,
               headers,
               body: answer.body,
@@ -117,9 +118,11 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
             }),
           );
           files.push(file);
-          log(`${req.method} ${path} → ${answer.status}: ${file}`);
+          log(`${req.method} ${redactText(path)} → ${answer.status}: ${file}`);
         } else {
-          log(`${req.method} ${path} → ${answer.status}: not in contracts/openapi.yaml, no scenario written`);
+          log(
+            `${req.method} ${redactText(path)} → ${answer.status}: not in contracts/openapi.yaml, no scenario written`,
+          );
         }
         if (options.har) {
           har.log.entries.push(
@@ -232,6 +235,7 @@ function scenarioYaml(input: {
   at: Date;
   origin: string;
   schema: string;
+  operation: string;
 }): string {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(redactHeaders(input.headers))) {
@@ -240,10 +244,11 @@ function scenarioYaml(input: {
   const body = redactBody(input.body);
   const host = new URL(input.origin).host;
   const scenario = {
-    description: `${input.req.method} ${input.path} answered ${input.status}, recorded from ${host} on ${input.at.toISOString().slice(0, 10)}.`,
+    description: `${input.req.method} ${redactText(input.path)} answered ${input.status}, recorded from ${host} on ${input.at.toISOString().slice(0, 10)}.`,
     source: 'observed',
     observed: { at: input.at.toISOString(), from: redactUrl(input.origin) },
-    match: { method: input.req.method, path: input.path },
+    // By operation, like the built-in library: named in x-mock-scenario, it answers that call for any order id.
+    match: { operation: input.operation },
     respond: {
       status: input.status,
       ...(Object.keys(kept).length > 0 ? { headers: kept } : {}),
