@@ -1,4 +1,4 @@
-// Soak run (issue 7), by hand, never part of the tests:
+// Soak run, by hand, never part of the tests:
 //   npm run build && node --import tsx bench/soak.ts --requests 500000 [--phases 10] [--connections 10]
 //     [--max-orders N]   (passed to the CLI: the store's order/key/card budget)
 // Starts the compiled CLI (dist/mock/cli.js --port 0) as a child and drives a bounded mixed workload with autocannon

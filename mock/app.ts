@@ -323,7 +323,7 @@ function resolveSession(engine: Engine): RequestHandler {
     res.setHeader('Date', date());
     const name = req.get(SESSION_HEADER) ?? DEFAULT_SESSION;
     if (!SESSION_PATTERN.test(name)) {
-      // No session: a request refused for its session name must not create (or evict) one (hardening, issue 7).
+      // No session: a request refused for its session name must not create (or evict) one.
       next(
         apiError('400012', {
           errors: {
@@ -402,7 +402,7 @@ function pipeline(
     limit: engine.settings.bodyLimit,
     type: (req) => JSON_TYPE.test(String(req.headers['content-type'] ?? '')),
     // JSON is UTF-8 (RFC 8259) and the real API's reader refuses other bytes; body-parser would decode them to U+FFFD
-    // and accept the body (hardening, issue 7). Declared UTF-16/32 charsets are left to body-parser.
+    // and accept the body. Declared UTF-16/32 charsets are left to body-parser.
     verify: (req, _res, buf) => {
       if (declaresUtf8(req.headers['content-type']) && !isUtf8(buf)) {
         throw bodyError('encoding.invalid', 'The body is not valid UTF-8.');
@@ -411,7 +411,7 @@ function pipeline(
   });
   // The body stage: express.json, then the reader limits JSON.parse lacks (depth 64, finite numbers), checked before
   // anything walks the body recursively. A deep body overflowed the stack (500) and an undecodable Content-Encoding
-  // body (zlib error) was a 500 before (hardening, issue 7). A rejected body is dropped so no later stage sees it.
+  // body (zlib error) was a 500 before. A rejected body is dropped so no later stage sees it.
   const checkLimits = (req: Request): void => {
     if (req.body === undefined) return;
     const errors = jsonLimitErrors(req.body);
@@ -633,7 +633,7 @@ function unreadableBody(error: unknown): unknown {
 
 function errorHandler(engine: Engine): ErrorRequestHandler {
   // Trace ids for requests that belong to no session (an invalid x-mock-session): a stream of their own, so answering
-  // them neither creates the default session nor moves its seeded ids (hardening, issue 7).
+  // them neither creates the default session nor moves its seeded ids.
   const sessionless = new DataSource(engine.settings.seed, '\u0000sessionless');
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     let apiErr: ApiError;

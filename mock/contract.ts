@@ -260,7 +260,7 @@ export class Contract {
         }
         if (!queryValidator(value)) return { value, errors: fieldErrors(queryValidator.errors ?? [], false) };
         // ajv's coercion turns "Infinity" into a number without its strictNumbers check: `?pageNumber=Infinity` was
-        // accepted and answered `pageNumber: null` (hardening, issue 7).
+        // accepted and answered `pageNumber: null`.
         const infinite = Object.keys(value).filter((name) =>
           [value[name]].flat().some((v) => typeof v === 'number' && !Number.isFinite(v)),
         );
@@ -586,7 +586,7 @@ const OBSERVED_REQUIRED_MESSAGES: Record<string, string> = {
 
 /**
  * ASP.NET stops collecting model errors at 200 (MvcOptions.MaxModelValidationErrors). Without a cap, a 1 MiB array of
- * wrong items drew a ~10 MB error body (hardening, issue 7); the rest is summarized under `$`.
+ * wrong items drew a ~10 MB error body; the rest is summarized under `$`.
  */
 export const MAX_FIELD_ERRORS = 200;
 
@@ -596,7 +596,7 @@ export function fieldErrors(errors: ErrorObject[], pascal = true): FieldErrors {
   let fields = 0;
   let truncated = false;
   const add = (field: string, message: string) => {
-    // Own keys only: a field named `constructor` must not read Object.prototype (hardening, issue 7).
+    // Own keys only: a field named `constructor` must not read Object.prototype.
     const list = Object.hasOwn(out, field) ? (out[field] as string[]) : [];
     if (list.length === 0) {
       if (fields >= MAX_FIELD_ERRORS) {
@@ -636,7 +636,7 @@ export const JSON_MAX_DEPTH = 64;
 /**
  * Limits of the real API's JSON reader that JSON.parse does not apply, checked right after parsing and before anything
  * walks the body recursively (key binding, idempotency fingerprints, the journal): nesting deeper than JSON_MAX_DEPTH
- * (a 100 000-deep array overflowed the stack → 500 before; hardening, issue 7) and numbers too large for a double,
+ * (a 100 000-deep array overflowed the stack → 500 before) and numbers too large for a double,
  * which JSON.parse turns into ±Infinity (`1e400`; System.Text.Json rejects them). Iterative on purpose. Returns the
  * field errors (ModelState shape), or null when the body is within the limits.
  */

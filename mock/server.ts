@@ -63,7 +63,7 @@ export function listen(app: MockApp, options: { port?: number; host?: string } =
 }
 
 /**
- * Graceful shutdown (issue 7): once closing, every answer not yet started — the in-flight ones included — says
+ * Graceful shutdown: once closing, every answer not yet started — the in-flight ones included — says
  * `Connection: close`, so its socket ends with the answer. Before, an in-flight request finished with `keep-alive` and
  * its socket kept the server open until the grace timer cut it (SIGTERM took the whole 4 s). Returns `closing()`.
  */
@@ -82,7 +82,7 @@ function closeConnectionsWhenDone(server: Server): () => void {
 }
 
 /**
- * Requests that never reach Express still get a catalog problem body (hardening, issue 7). Without this, Node's HTTP
+ * Requests that never reach Express still get a catalog problem body. Without this, Node's HTTP
  * parser answered a bare `400 Bad Request` / `431` / `408` with no body (malformed request lines or headers, a body
  * shorter than its Content-Length, headers over 16 KiB), and a CONNECT request got no answer at all.
  */
@@ -110,6 +110,7 @@ function answerTransportErrors(server: Server, app: MockApp): void {
     res.writeHead(417, {
       'Content-Type': 'application/problem+json; charset=utf-8',
       'Content-Length': Buffer.byteLength(body),
+      [ERROR_CODE_HEADER]: '417001',
     });
     res.end(body);
   });

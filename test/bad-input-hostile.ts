@@ -5,6 +5,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { DEFAULT_MERCHANT, SECOND_MERCHANT } from '../mock/credentials.js';
 import type { BadCase, Fixtures, Method, RawCase } from './bad-input-cases.js';
+import { evaluateBody } from './helpers.js';
 
 type Json = Record<string, unknown>;
 
@@ -170,6 +171,87 @@ export function adminEncodingCases(): BadCase[] {
     body: { raw: bomb, type: 'application/json' },
   });
   return cases;
+}
+
+/** Card data outside the card fields, refused by the strict profile (the default) before anything is stored. */
+export function cardDataCases(): BadCase[] {
+  const evaluate = (name: string, patch: Json): BadCase => ({
+    group: 'card data in other fields',
+    name,
+    method: 'post',
+    path: '/v1/evaluate',
+    auth: 'merchant',
+    body: evaluateBody(patch) as Json,
+    status: 400,
+  });
+  return [
+    evaluate('a PAN inside payer.phone', { payer: { email: 'a@example.com', phone: '+1 5555555555554444' } }),
+    evaluate('a PAN inside orderId', { orderId: 'O-4242424242424242-1' }),
+    evaluate('a PAN with dashes in orderId', { orderId: '4242-4242-4242-4242' }),
+    evaluate('a PAN inside billingInformation.addressLine1', {
+      billingInformation: { ...BILLING_SAMPLE, addressLine1: '4111 1111 1111 1111 Main St' },
+    }),
+    evaluate('track data in payer.email', { payer: { email: '%B4242424242424242^DOE/JOHN^2512101?@x.com' } }),
+    evaluate('"cvv 739" in a free-text field', { orderId: 'cvv 739' }),
+  ];
+}
+
+const BILLING_SAMPLE = {
+  firstName: 'Bad',
+  lastName: 'Input',
+  country: 'United States',
+  countryCode: 'US',
+  addressLine1: '1 Main St',
+  city: 'San Francisco',
+  state: 'CA',
+  zipCode: '94111',
+};
+
+/** Webhook receivers an attacker would register: other hosts, the mock itself, credentials, odd schemes. */
+export function receiverUrlCases(mockOrigin: string): BadCase[] {
+  const receiver = (name: string, url: unknown) =>
+    admin(
+      'hostile receiver URLs',
+      name,
+      'post',
+      '/__admin/webhooks/receivers',
+      { url, mid: DEFAULT_MERCHANT.mid } as Json,
+      {
+        status: 400,
+      },
+    );
+  return [
+    receiver('cloud metadata 169.254.169.254', 'http://169.254.169.254/latest/meta-data/'),
+    receiver('a private range 10.0.0.1', 'http://10.0.0.1/hook'),
+    receiver('a private range 192.168.1.1', 'http://192.168.1.1/hook'),
+    receiver('an IPv4-mapped IPv6 metadata address', 'http://[::ffff:169.254.169.254]/'),
+    receiver('a decimal IP for 169.254.169.254', 'http://2852039166/'),
+    receiver('the mock’s own reset', `${mockOrigin}/__admin/reset`),
+    receiver(
+      'the mock’s own admin API through localhost',
+      `${mockOrigin.replace('127.0.0.1', 'localhost')}/__admin/clock/advance`,
+    ),
+    receiver('userinfo in the URL', 'http://user:secret@127.0.0.1:9/hook'),
+    receiver('file:', 'file:///etc/passwd'),
+    receiver('gopher:', 'gopher://127.0.0.1:6379/_FLUSHALL'),
+    receiver('javascript:', 'javascript:alert(1)'),
+    receiver('a CRLF in the URL', 'http://127.0.0.1:9/a\r\nX-Injected: 1'),
+    receiver('not a string', ['http://127.0.0.1:9/']),
+  ];
+}
+
+/** Session names that smuggle card data or aim at object internals. */
+export function hostileSessionCases(f: Fixtures): BadCase[] {
+  const names = ['4242424242424242', '4242-4242-4242-4242', 'session-5555555555554444', 'cvv-739'];
+  return names.map((session) => ({
+    group: 'hostile session names',
+    name: `x-mock-session ${JSON.stringify(session)}`,
+    method: 'get',
+    path: `/v1/orders/${f.approvedOrder}`,
+    auth: 'merchant',
+    headers: { 'x-mock-session': session },
+    status: 400,
+  }));
 }
 
 /** The admin API attacked like any other: path tricks, prototype keys, huge lists, absurd numbers. */

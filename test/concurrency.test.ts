@@ -1,4 +1,4 @@
-// Concurrency invariants over real sockets (issue 7): hundreds of clients at once on the same orders, through a
+// Concurrency invariants over real sockets: hundreds of clients at once on the same orders, through a
 // keep-alive agent on loopback, mixing partial refunds (some replayed), duplicate captures (same key and different
 // keys), cancels and external-cancels racing captures, and idempotent evaluate replays with Sync-MIT retries and
 // conflicting bodies. After each bounded round the money adds up to the cent, no order exists twice, no refund

@@ -150,7 +150,7 @@ describe('hostile body shapes', { timeout: 60_000 }, () => {
     const keys: Record<string, number> = {};
     for (let i = 0; i < 80_000; i++) keys[`k${i}`] = 1;
     const res = await live.call('POST', '/v1/evaluate', {
-      headers: { authorization: `Bearer ${token}` },
+      headers: { authorization: `Bearer ${token}`, accept: 'application/problem+json' },
       body: { ...evaluateBody(), ...keys },
     });
     assert.equal(res.status, 400, res.text.slice(0, 300));

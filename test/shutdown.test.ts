@@ -1,4 +1,4 @@
-// Graceful shutdown (issue 7): the compiled CLI (dist/mock/cli.js, built by `npm run build`; `npm test` builds
+// Graceful shutdown: the compiled CLI (dist/mock/cli.js, built by `npm run build`; `npm test` builds
 // first), a request held open mid-body, a webhook delivery hanging on a receiver that never answers, then SIGTERM.
 // The in-flight request completes, new connections are refused, and the process exits 0 within 5 s. What the
 // dispatcher records for a delivery cut by shutdown is checked in-process (closeMock), where the record can be read.
