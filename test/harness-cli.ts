@@ -17,7 +17,7 @@ export interface CliResult {
 /** Run the CLI to completion; `timeoutMs` kills it (the result then has code null). */
 export function runCli(
   args: string[],
-  options: { cwd?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
@@ -25,7 +25,7 @@ export function runCli(
       [CLI_PATH, ...args],
       {
         cwd: options.cwd ?? ROOT,
-        env: { ...process.env, PACT_DO_NOT_TRACK: 'true' },
+        env: { ...process.env, PACT_DO_NOT_TRACK: 'true', ...options.env },
         timeout: options.timeoutMs ?? 120_000,
         maxBuffer: 10 * 1024 * 1024,
       },

@@ -1,6 +1,7 @@
 // `record` and `drift` end to end against a second local server that differs from the mock on purpose: a mock
 // started with a scenario pack whose capture answers 202, spells `status` as `Status`, renames `success` to `ok` and
-// drops the other fields. No test here reaches beyond 127.0.0.1.
+// drops the other fields, and whose tokenize answers 201 with a thinner transaction that echoes the card number (as
+// a value and as a key, which only redaction keeps out of the report). No test here reaches beyond 127.0.0.1.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { runDrift } from '../mock/cli/drift.js';
 import { DEFAULT_MERCHANT } from '../mock/credentials.js';
 import { checkScenarioFolders } from '../mock/scenarios/index.js';
 import { type MockServer, startMock } from '../mock/start-mock.js';
@@ -25,6 +27,22 @@ respond:
   body:
     Status: SUCCESS
     ok: true
+`;
+
+const CARD = '4111111111111111';
+const DIFFERENT_TOKENIZE = `description: A provider that answers tokenize differently (drift test).
+source: invented
+match:
+  operation: tokenize
+respond:
+  status: 201
+  body:
+    transaction:
+      token: 00000000-0000-4000-8000-000000000001
+      succeeded: true
+      "${CARD}": echoed
+      payment_method:
+        number: "${CARD}"
 `;
 
 async function freePort(): Promise<number> {
@@ -79,8 +97,19 @@ describe('record and drift against a deliberately different local server', { tim
   before(async () => {
     mkdirSync(pack);
     writeFileSync(join(pack, 'different-capture.yaml'), DIFFERENT_CAPTURE);
+    writeFileSync(join(pack, 'different-tokenize.yaml'), DIFFERENT_TOKENIZE);
     different = await startCli(
-      ['serve', '--port', '0', '--scenarios', pack, '--scenario', 'different-capture'],
+      [
+        'serve',
+        '--port',
+        '0',
+        '--scenarios',
+        pack,
+        '--scenario',
+        'different-capture',
+        '--scenario',
+        'different-tokenize',
+      ],
       /listening on (http:\/\/127\.0\.0\.1:\d+)\/v1/,
     );
     url = different.match;
@@ -93,7 +122,9 @@ describe('record and drift against a deliberately different local server', { tim
   test('drift reports the changed status, the casing, the renamed and dropped fields, and exits 1', async () => {
     const out = join(scratch, 'drift.json');
     const md = join(scratch, 'drift.md');
-    const r = await runCli(['drift', '--base-url', `${url}/v1`, '--json', out, '--markdown', md]);
+    const r = await runCli(['drift', '--base-url', `${url}/v1`, '--json', out, '--markdown', md], {
+      env: { FLEXFACTOR_TOKENIZATION_KEY: DEFAULT_MERCHANT.tokenizationKey },
+    });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const report = JSON.parse(readFileSync(out, 'utf8')) as {
       drift: boolean;
@@ -111,9 +142,62 @@ describe('record and drift against a deliberately different local server', { tim
       capture.some((d) => d.kind === 'contract'),
       'the live answer is checked against the contract too',
     );
-    // Only the capture differs: every other step of the walk matches the mock.
-    assert.deepEqual([...new Set(report.differences.map((d) => d.step))], ['capture']);
-    assert.match(readFileSync(md, 'utf8'), /\| capture \| status \| \(status\) \| 200 \| 202 \|/);
+    const tokenize = report.differences.filter((d) => d.step === 'tokenize');
+    const inTokenize = (kind: string, path: string) =>
+      tokenize.some((d) => d.kind === kind && d.path === path);
+    assert.ok(inTokenize('status', '(status)'), JSON.stringify(tokenize));
+    assert.ok(inTokenize('missing', '$.transaction.created_at'), JSON.stringify(tokenize));
+    assert.ok(
+      tokenize.some((d) => d.kind === 'extra' && d.path.startsWith('$.transaction.')),
+      'the echoed key is reported as an extra field (redacted)',
+    );
+    // Only capture and tokenize differ: every other step of the walk (transmit included) matches the mock.
+    assert.deepEqual([...new Set(report.differences.map((d) => d.step))].sort(), ['capture', 'tokenize']);
+    assert.ok(
+      (report as unknown as { steps: { name: string }[] }).steps.some((s) => s.name === 'transmit'),
+      'the walk includes transmit',
+    );
+    const markdown = readFileSync(md, 'utf8');
+    assert.match(markdown, /\| capture \| status \| \(status\) \| 200 \| 202 \|/);
+    assert.match(markdown, /\| tokenize \| status \| \(status\) \| 200 \| 201 \|/);
+    // Reports go through the journal's redaction: no card number, secret, tokenization key or token in them.
+    const written = readFileSync(out, 'utf8') + markdown + r.stdout + r.stderr;
+    for (const secret of [CARD, DEFAULT_MERCHANT.appSecret, DEFAULT_MERCHANT.tokenizationKey]) {
+      assert.ok(!written.includes(secret), `the drift report leaks ${secret}`);
+    }
+    assert.doesNotMatch(written, /eyJ[\w-]+\.[\w-]+\.[\w-]+/, 'no bearer token in the report');
+  });
+
+  test('drift matches a plain mock with tokenize on the Bearer token and on the query key', async () => {
+    const plain = await startMock({});
+    try {
+      for (const tokenizationKey of [undefined, DEFAULT_MERCHANT.tokenizationKey]) {
+        const report = await runDrift({
+          baseUrl: plain.baseUrl,
+          appKey: DEFAULT_MERCHANT.appKey,
+          appSecret: DEFAULT_MERCHANT.appSecret,
+          ...(tokenizationKey ? { tokenizationKey } : {}),
+        });
+        assert.deepEqual(report.differences, [], `tokenization key ${tokenizationKey ? 'given' : 'absent'}`);
+        const statuses = report.steps
+          .filter((s) => s.name === 'tokenize' || s.name === 'transmit')
+          .map((s) => `${s.name} ${s.mockStatus} ${s.targetStatus}`);
+        assert.deepEqual(statuses, ['tokenize 200 200', 'transmit 200 200']);
+      }
+      // A wrong key is refused by the target while the mock, given its own key, tokenizes: that is drift.
+      const wrong = await runDrift({
+        baseUrl: plain.baseUrl,
+        appKey: DEFAULT_MERCHANT.appKey,
+        appSecret: DEFAULT_MERCHANT.appSecret,
+        tokenizationKey: 'drift-wrong-tokenization-key',
+      });
+      assert.ok(
+        wrong.differences.some((d) => d.step === 'tokenize' && d.kind === 'status' && d.target === '400'),
+        JSON.stringify(wrong.differences),
+      );
+    } finally {
+      await plain.close();
+    }
   });
 
   test('drift against a URL where nothing listens exits 2 and names the cause', async () => {

@@ -1,8 +1,9 @@
 // `flexfactor-mock drift --base-url <url>`: keep the mock honest about the real API. A fixed walk of the reference
-// client's flows (token, evaluate per outcome with the sandbox's observed cards, capture, order, refund, cancel,
-// errors) runs against the target and against an in-process mock with the same inputs; every answer is compared
+// client's flows (token, tokenize, evaluate per outcome with the sandbox's observed cards, transmit, capture, order,
+// refund, cancel, errors) runs against the target and against an in-process mock with the same inputs; every answer is compared
 // field by field (status, missing and extra fields, key casing, JSON types, error shapes), and the target's answers
-// are validated against contracts/openapi.yaml. Exit 0: no drift, 1: drift, 2: the target cannot be reached.
+// are validated against contracts/openapi.yaml. Only shapes and statuses reach the report, and every string of it
+// goes through the journal's redactor, so a target that echoes card data cannot leak it into a report. Exit 0: no drift, 1: drift, 2: the target cannot be reached.
 
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { createApp } from '../app.js';
 import { Contract } from '../contract.js';
 import { DEFAULT_MERCHANT } from '../credentials.js';
 import { TEST_CARDS } from '../outcomes.js';
+import { redactText, redactUrl } from '../redact.js';
 import { listen } from '../server.js';
 
 export interface DriftOptions {
@@ -18,6 +20,12 @@ export interface DriftOptions {
   appKey: string;
   appSecret: string;
   mid?: string;
+  /**
+   * The target's tokenization key: tokenize then sends the documented `mid` + `environment` query credentials
+   * (the in-process mock gets its own key the same way). Without it, tokenize authenticates with the Bearer token,
+   * as ActiveMerchant does and the sandbox accepted.
+   */
+  tokenizationKey?: string;
   /** Per-request timeout in ms (default 15 000). */
   timeoutMs?: number;
 }
@@ -51,13 +59,21 @@ interface Context {
   orders: Record<string, string>;
 }
 
+interface Creds {
+  appKey: string;
+  appSecret: string;
+  mid: string;
+  tokenizationKey?: string;
+}
+
 interface Step {
   name: string;
   operationId: string;
   method: 'GET' | 'POST';
-  path: (c: Context) => string;
-  body?: (c: Context, creds: { appKey: string; appSecret: string; mid: string }) => unknown;
-  auth?: boolean;
+  path: (c: Context, creds: Creds) => string;
+  body?: (c: Context, creds: Creds) => unknown;
+  /** `true`: the Bearer token; `'tokenization'`: the query key when there is one, else the Bearer token. */
+  auth?: boolean | 'tokenization';
   /** Remember something of the answer for later steps. */
   keep?: (c: Context, body: unknown) => void;
 }
@@ -102,6 +118,12 @@ const orderIdOf = (body: unknown) => String((body as { orderId?: unknown })?.ord
 const VISA = TEST_CARDS.visa;
 const VISA_AUTH = TEST_CARDS.visaAuthorization;
 
+/** Tokenize's query credentials, or nothing when it authenticates with the Bearer token. */
+const tokenizeQuery = (k: Creds) =>
+  k.tokenizationKey
+    ? `?${new URLSearchParams({ mid: k.mid, environment: k.tokenizationKey }).toString()}`
+    : '';
+
 export const WALK: Step[] = [
   {
     name: 'token',
@@ -119,6 +141,25 @@ export const WALK: Step[] = [
     method: 'POST',
     path: () => '/v1/oauth2/token',
     body: (_c, k) => ({ AppKey: k.appKey, AppSecret: 'drift-wrong-secret' }),
+  },
+  {
+    name: 'tokenize',
+    operationId: 'tokenize',
+    method: 'POST',
+    path: (_c, k) => `/v1/tokenize${tokenizeQuery(k)}`,
+    body: () => ({
+      payment_method: {
+        credit_card: {
+          first_name: 'Drift',
+          last_name: 'Check',
+          number: VISA,
+          verification_value: '123',
+          month: '09',
+          year: '2030',
+        },
+      },
+    }),
+    auth: 'tokenization',
   },
   ...(
     [
@@ -147,6 +188,31 @@ export const WALK: Step[] = [
       },
     }),
   ),
+  {
+    name: 'transmit',
+    operationId: 'transmit',
+    method: 'POST',
+    path: () => '/v1/transmit',
+    body: (_c, k) => {
+      const {
+        paymentMethod: _card,
+        idempotencyKey: _key,
+        ...rest
+      } = evaluateBody(k.mid, VISA, { isMIT: false });
+      return {
+        ...rest,
+        isDeclined: false,
+        transaction: { ...rest.transaction, responseCode: '00', responseStatus: 'APPROVED' },
+        paymentMethod: {
+          cardBinNumber: '411111',
+          cardLast4Digits: '1111',
+          expirationMonth: 9,
+          expirationYear: 2030,
+        },
+      };
+    },
+    auth: true,
+  },
   {
     name: 'capture',
     operationId: 'captureOrder',
@@ -209,20 +275,15 @@ export const WALK: Step[] = [
   },
 ];
 
-async function call(
-  root: string,
-  step: Step,
-  c: Context,
-  creds: Parameters<NonNullable<Step['body']>>[1],
-  timeoutMs: number,
-): Promise<Answer> {
+async function call(root: string, step: Step, c: Context, creds: Creds, timeoutMs: number): Promise<Answer> {
   const body = step.body?.(c, creds);
-  const res = await fetch(`${root}${step.path(c)}`, {
+  const bearer = step.auth === true || (step.auth === 'tokenization' && !creds.tokenizationKey);
+  const res = await fetch(`${root}${step.path(c, creds)}`, {
     method: step.method,
     headers: {
       accept: 'application/json',
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(step.auth && c.token ? { authorization: `Bearer ${c.token}` } : {}),
+      ...(bearer && c.token ? { authorization: `Bearer ${c.token}` } : {}),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(timeoutMs),
@@ -294,15 +355,18 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
   try {
     const cm: Context = { orders: {} };
     const ct: Context = { orders: {} };
-    const mockCreds = {
+    // Same inputs on both sides: the mock tokenizes with its own key exactly when the target gets one.
+    const mockCreds: Creds = {
       appKey: DEFAULT_MERCHANT.appKey,
       appSecret: DEFAULT_MERCHANT.appSecret,
       mid: DEFAULT_MERCHANT.mid,
+      ...(options.tokenizationKey ? { tokenizationKey: DEFAULT_MERCHANT.tokenizationKey } : {}),
     };
-    const targetCreds = {
+    const targetCreds: Creds = {
       appKey: options.appKey,
       appSecret: options.appSecret,
       mid: options.mid ?? DEFAULT_MERCHANT.mid,
+      ...(options.tokenizationKey ? { tokenizationKey: options.tokenizationKey } : {}),
     };
     for (const step of WALK) {
       const m = await call(mock.url, step, cm, mockCreds, timeoutMs);
@@ -345,7 +409,24 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
     await mock.close(1_000);
   }
   report.drift = report.differences.length > 0;
-  return report;
+  return redactReport(report);
+}
+
+/**
+ * Field names and contract messages come from the target's answers, so a report could carry what the target echoed
+ * (a card number as a key, a token in a message): the journal's rules apply to every string before it is written.
+ */
+function redactReport(report: DriftReport): DriftReport {
+  return {
+    ...report,
+    target: redactUrl(report.target),
+    differences: report.differences.map((d) => ({
+      ...d,
+      path: redactText(d.path),
+      mock: redactText(d.mock),
+      target: redactText(d.target),
+    })),
+  };
 }
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -380,6 +461,12 @@ export function registerDriftCommand(program: Command): void {
     .addOption(new Option('--app-key <key>', 'API key for --base-url').env('FLEXFACTOR_APP_KEY'))
     .addOption(new Option('--app-secret <secret>', 'API secret for --base-url').env('FLEXFACTOR_APP_SECRET'))
     .addOption(new Option('--mid <mid>', 'MID for evaluate').env('FLEXFACTOR_MID'))
+    .addOption(
+      new Option(
+        '--tokenization-key <key>',
+        "the target's tokenization key for tokenize (default: tokenize with the Bearer token)",
+      ).env('FLEXFACTOR_TOKENIZATION_KEY'),
+    )
     .addOption(new Option('--json <file>', 'write the report as JSON'))
     .addOption(new Option('--markdown <file>', 'write the report as Markdown (default: printed)'))
     .action(
@@ -388,6 +475,7 @@ export function registerDriftCommand(program: Command): void {
         appKey?: string;
         appSecret?: string;
         mid?: string;
+        tokenizationKey?: string;
         json?: string;
         markdown?: string;
       }) => {
@@ -401,6 +489,7 @@ async function driftCommand(options: {
   appKey?: string;
   appSecret?: string;
   mid?: string;
+  tokenizationKey?: string;
   json?: string;
   markdown?: string;
 }): Promise<number> {
@@ -416,6 +505,7 @@ async function driftCommand(options: {
       appKey: options.appKey ?? DEFAULT_MERCHANT.appKey,
       appSecret: options.appSecret ?? DEFAULT_MERCHANT.appSecret,
       ...(options.mid ? { mid: options.mid } : {}),
+      ...(options.tokenizationKey ? { tokenizationKey: options.tokenizationKey } : {}),
     });
     const markdown = driftMarkdown(report);
     if (options.markdown) writeFileSync(options.markdown, markdown);
