@@ -5,26 +5,15 @@
 // request must reach the mock (a Prism-generated 422/401/405 means the walk itself was wrong) and come back clean.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { apiError, type ErrorCode } from '../mock/catalog.js';
 import { DEFAULT_MERCHANT, DEFAULT_PARTNER, SECOND_MERCHANT } from '../mock/credentials.js';
 import type { RequestHooks } from '../mock/engine.js';
 import { TEST_CARDS } from '../mock/outcomes.js';
 import { listen, type RunningServer } from '../mock/server.js';
 import { BILLING, makeApp, PAYER, type TestApp } from './helpers.js';
+import { startPrismProxy } from './prism.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PRISM = join(
-  dirname(createRequire(import.meta.url).resolve('@stoplight/prism-cli/package.json')),
-  'dist',
-  'index.js',
-);
 const FAULT_HEADER = 'x-walk-fault';
 const BREAK_HEADER = 'x-walk-break';
 const FAULTS: ErrorCode[] = ['429001', '500001', '502001', '503001', '504001'];
@@ -47,59 +36,19 @@ const walkHook: RequestHooks = {
 
 let mock: TestApp;
 let upstream: RunningServer;
-let prism: ChildProcess;
 let proxy: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+let stopPrism: (() => Promise<void>) | undefined;
 
 before(async () => {
   mock = makeApp({ hooks: [walkHook], validateResponses: false });
   upstream = await listen(mock.app, { port: 0 });
-  const port = await freePort();
-  prism = spawn(
-    process.execPath,
-    [
-      PRISM,
-      'proxy',
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      'contracts/openapi.yaml',
-      upstream.url,
-      '--errors',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  proxy = `http://127.0.0.1:${port}`;
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`Prism did not start within 120 s:\n${out}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Prism is listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    prism.stdout?.on('data', onData);
-    prism.stderr?.on('data', onData);
-    prism.once('exit', (code) => reject(new Error(`Prism exited with ${code}:\n${out}`)));
-  });
+  const started = await startPrismProxy('contracts/openapi.yaml', upstream.url);
+  proxy = started.url;
+  stopPrism = started.stop;
 });
 
 after(async () => {
-  prism?.kill('SIGTERM');
-  if (prism && prism.exitCode === null) await once(prism, 'exit');
+  await stopPrism?.();
   await upstream?.close(1_000);
 });
 
