@@ -6,7 +6,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { type Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import type { SpawnedServer } from './processes.js';
 import { evaluateBody, prepareMock, session, TOKEN_PROBE } from './workload.js';
 

@@ -6,12 +6,12 @@
 // A second part records 200,000 synthetic exchanges straight into a Journal, without HTTP or store.
 
 import http from 'node:http';
-import { createApp } from '../mock/app.js';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import type { Exchange } from '../mock/engine.js';
-import { Journal } from '../mock/journal.js';
-import { TEST_CARDS } from '../mock/outcomes.js';
-import { listen } from '../mock/server.js';
+import { createApp } from '../mock/http/app.js';
+import { listen } from '../mock/http/server.js';
+import { Journal } from '../mock/journal/journal.js';
 
 const TOTAL = Number(process.env.BENCH_REQUESTS ?? 200_000);
 const WARMUP = 10_000;

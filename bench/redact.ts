@@ -1,10 +1,10 @@
-// Redaction cost per evaluate exchange, run by hand: compares mock/redact.ts with another version of the module, in
+// Redaction cost per evaluate exchange, run by hand: compares mock/support/redact.ts with another version of the module, in
 // one process, interleaved rounds (a busy machine slows both alike). Never part of the tests.
-//   git show <commit>:mock/redact.ts > /tmp/redact-before.ts
+//   git show <commit>:mock/support/redact.ts > /tmp/redact-before.ts
 //   node --import tsx bench/redact.ts /tmp/redact-before.ts
 
 import { pathToFileURL } from 'node:url';
-import * as current from '../mock/redact.js';
+import * as current from '../mock/support/redact.js';
 
 type Module = Pick<typeof current, 'redactJson' | 'redactHeaders'>;
 

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { TEST_CARDS } from '../mock/outcomes.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { type Probe, send, waitForFirst200 } from './http.js';
 import { type LoadResult, runLoad } from './load.js';
 import {

@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { createApp } from '../mock/app.js';
-import { Contract } from '../mock/contract.js';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
+import { Contract } from '../mock/contract/contract.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { createApp } from '../mock/http/app.js';
+import { listen } from '../mock/http/server.js';
 import { loadScenarioFolders } from '../mock/scenarios/loader.js';
-import { listen } from '../mock/server.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT_FILE = join(ROOT, 'bench', 'out', 'scenarios.md');

@@ -15,8 +15,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
-import { TEST_CARDS } from '../mock/outcomes.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { type Probe, send, sendExpecting } from './http.js';
 import {
   installCleanup,

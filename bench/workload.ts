@@ -1,8 +1,8 @@
 // The mock's side of the benchmark workload, shared by bench/run.ts and bench/memory.ts: credentials, a vaulted card,
 // and a fresh evaluate body per request (unique orderId, idempotencyKey and transaction id).
 
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
-import { TEST_CARDS } from '../mock/outcomes.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { type Probe, sendExpecting } from './http.js';
 
 export const PLACEHOLDER_GUID = '00000000-0000-4000-8000-00000000beef';

@@ -5,22 +5,22 @@
 import { randomInt } from 'node:crypto';
 import { relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { generateAdminToken, isLoopback } from './admin.js';
-import { createApp } from './app.js';
+import { generateAdminToken, isLoopback } from './admin/admin-api.js';
 import { registerContractCommand } from './cli/any-case.js';
 import { registerDriftCommand } from './cli/drift.js';
+import { importWithPeers } from './cli/optional-import.js';
 import { registerRecordCommand } from './cli/record.js';
-import { parseDuration } from './clock.js';
-import { importWithPeers } from './commands/optional-import.js';
-import { checkScenarioDirs, writeReadyFile } from './commands/serve-support.js';
-import { addWaitCommand } from './commands/wait.js';
-import { COMPAT_PROFILES, type Compat } from './compat.js';
-import { DEFAULT_ACCOUNTS, DEFAULT_MERCHANT, loadAccountsFile } from './credentials.js';
-import { exposureWarning } from './exposure.js';
-import { packageInfo } from './package-info.js';
-import { LOG_LEVELS, type LogLevel, serverLog } from './request-log.js';
+import { checkScenarioDirs, writeReadyFile } from './cli/serve-support.js';
+import { addWaitCommand } from './cli/wait.js';
+import { DEFAULT_ACCOUNTS, DEFAULT_MERCHANT, loadAccountsFile } from './domain/accounts.js';
+import { parseDuration } from './domain/clock.js';
+import { COMPAT_PROFILES, type Compat } from './domain/compat.js';
+import { createApp } from './http/app.js';
+import { exposureWarning } from './http/exposure.js';
+import { LOG_LEVELS, type LogLevel, serverLog } from './http/request-log.js';
+import { DEFAULT_HOST, DEFAULT_PORT, listen } from './http/server.js';
 import { checkScenarioFolders } from './scenarios/index.js';
-import { DEFAULT_HOST, DEFAULT_PORT, listen } from './server.js';
+import { packageInfo } from './support/package-info.js';
 import { parseReceiverSpec } from './webhooks/dispatcher.js';
 
 function integer(name: string, min: number, max: number) {

@@ -2,11 +2,11 @@
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
-import type { TokenService } from './auth.js';
-import type { VirtualClock } from './clock.js';
-import type { CompiledOperation, Contract } from './contract.js';
-import type { AccountBook, MerchantAccount } from './credentials.js';
-import type { Session, Store } from './store.js';
+import type { CompiledOperation, Contract } from './contract/contract.js';
+import type { AccountBook, MerchantAccount } from './domain/accounts.js';
+import type { VirtualClock } from './domain/clock.js';
+import type { Session, Store } from './domain/store.js';
+import type { TokenService } from './domain/tokens.js';
 import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 
 export type Profile = 'strict' | 'lenient';
@@ -20,8 +20,8 @@ export interface EngineSettings {
   captureWindowMs: number;
   /** Check every response against contracts/openapi.yaml; a violation becomes a 500002 error. */
   validateResponses: boolean;
-  /** Which generation of the real API's request rules applies by default (mock/compat.ts). */
-  compat: import('./compat.js').Compat;
+  /** Which generation of the real API's request rules applies by default (mock/domain/compat.ts). */
+  compat: import('./domain/compat.js').Compat;
 }
 
 export interface Logger {
@@ -45,11 +45,11 @@ export interface Engine {
   /** Scenario files and their per-session selection (mock/scenarios); createApp always sets it. */
   scenarios?: import('./scenarios/engine.js').ScenarioEngine;
   /** Requests, transitions and webhook attempts of every session, redacted, in a bounded ring buffer. */
-  journal: import('./journal.js').Journal;
+  journal: import('./journal/journal.js').Journal;
   /** Signed webhook deliveries (mock/webhooks/dispatcher.ts); createApp always sets it. */
   webhooks?: WebhookDispatcher;
   /** Per-session tokens when sessions are isolated (createApp({ isolateSessions })); absent otherwise. */
-  sessionAccess?: import('./session-access.js').SessionAccess;
+  sessionAccess?: import('./http/session-access.js').SessionAccess;
   /** Called for every request's session before it is used: an error to answer instead, or undefined. */
   sessionGuard?: (req: import('express').Request, session: string) => unknown;
 }

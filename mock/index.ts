@@ -1,16 +1,28 @@
 // The package's public API: build the mock in-process, listen, the test cards, and webhook signature helpers.
 
-export { ADMIN_PREFIX } from './admin.js';
-export { createApp, type MockApp, type MockOptions, SESSION_HEADER, WARNING_HEADER } from './app.js';
-export { ERROR_CATALOG, type ErrorCode, type ProblemBody } from './catalog.js';
-export { type ClockOptions, VirtualClock } from './clock.js';
+export { ADMIN_PREFIX } from './admin/admin-api.js';
+export {
+  BUILT_IN_STATES,
+  changeProviderState,
+  registerProviderStates,
+  type StateSetup,
+  type StateTable,
+} from './admin/provider-states.js';
 export {
   DEFAULT_ACCOUNTS,
   DEFAULT_MERCHANT,
   DEFAULT_PARTNER,
   type MerchantAccount,
   SECOND_MERCHANT,
-} from './credentials.js';
+} from './domain/accounts.js';
+export { type ClockOptions, VirtualClock } from './domain/clock.js';
+export { ORDER_STATUS, STATUS_NAMES } from './domain/order-states.js';
+export { OUTCOME_RULES, TEST_CARD_DETAILS, TEST_CARDS, type TestCardName } from './domain/outcomes.js';
+export { ERROR_CATALOG, type ErrorCode, type ProblemBody } from './errors/catalog.js';
+export { createApp, type MockApp, type MockOptions, SESSION_HEADER, WARNING_HEADER } from './http/app.js';
+export { DEFAULT_HOST, DEFAULT_PORT, listen, type RunningServer } from './http/server.js';
+export { SESSION_TOKEN_HEADER, SessionAccess } from './http/session-access.js';
+export { type MockServer, type StartMockOptions, startMock } from './http/start-mock.js';
 export {
   type EntryQuery,
   type Har,
@@ -20,17 +32,7 @@ export {
   type TransitionEntry,
   type WebhookEntry,
   type WebhookRecord,
-} from './journal.js';
-export { ORDER_STATUS, STATUS_NAMES } from './orders.js';
-export { OUTCOME_RULES, TEST_CARD_DETAILS, TEST_CARDS, type TestCardName } from './outcomes.js';
-export {
-  BUILT_IN_STATES,
-  changeProviderState,
-  registerProviderStates,
-  type StateSetup,
-  type StateTable,
-} from './provider-states.js';
-export { redact, redactHeaders, redactText } from './redact.js';
+} from './journal/journal.js';
 export {
   checkScenarioFolders,
   SCENARIO_HEADER,
@@ -39,9 +41,7 @@ export {
   type ScenarioOptions,
   type ScenarioProblem,
 } from './scenarios/index.js';
-export { DEFAULT_HOST, DEFAULT_PORT, listen, type RunningServer } from './server.js';
-export { SESSION_TOKEN_HEADER, SessionAccess } from './session-access.js';
-export { type MockServer, type StartMockOptions, startMock } from './start-mock.js';
+export { redact, redactHeaders, redactText } from './support/redact.js';
 export {
   DEFAULT_RETRY_SCHEDULE_MS,
   DEFAULT_WEBHOOK_CONTENT_TYPE,

@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ERROR_CATALOG } from '../mock/catalog.js';
-import { OUTCOME_RULES, TEST_CARD_DETAILS } from '../mock/outcomes.js';
+import { OUTCOME_RULES, TEST_CARD_DETAILS } from '../mock/domain/outcomes.js';
+import { ERROR_CATALOG } from '../mock/errors/catalog.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
@@ -50,7 +50,7 @@ export function renderTestCards(): string {
     '|---|---|---|---|---|',
     ...cards,
     '',
-    'The outcome table, first matching row wins (`mock/outcomes.ts`):',
+    'The outcome table, first matching row wins (`mock/domain/outcomes.ts`):',
     '',
     '| card | when | evaluate answers | then (virtual clock) | source |',
     '|---|---|---|---|---|',

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
-import type { RunningServer } from '../mock/server.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import type { RunningServer } from '../mock/http/server.js';
 import { jwtPayload, raw, startServer } from './real-client.js';
 
 const T0 = '2026-06-01T12:00:00.000Z';

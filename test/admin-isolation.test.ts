@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type MockServer, startMock } from '../mock/start-mock.js';
+import { type MockServer, startMock } from '../mock/http/start-mock.js';
 import { evaluateBody } from './helpers.js';
 
 describe('admin API isolation', { timeout: 60_000 }, () => {

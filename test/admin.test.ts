@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import request from 'supertest';
-import { loadAdminContract } from '../mock/admin.js';
-import { TEST_CARDS } from '../mock/outcomes.js';
-import { type MockServer, startMock } from '../mock/start-mock.js';
+import { loadAdminContract } from '../mock/admin/admin-api.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
+import { type MockServer, startMock } from '../mock/http/start-mock.js';
 import { evaluate, evaluateBody, makeApp, T0, tokenFor } from './helpers.js';
 
 const admin = loadAdminContract();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { type MockServer, startMock } from '../mock/start-mock.js';
+import { type MockServer, startMock } from '../mock/http/start-mock.js';
 import { ROOT, runCli } from './harness-cli.js';
 import { type PrismProxy, startPrismProxy } from './prism.js';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import request from 'supertest';
-import { DEFAULT_MERCHANT, DEFAULT_PARTNER, SECOND_MERCHANT } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT, DEFAULT_PARTNER, SECOND_MERCHANT } from '../mock/domain/accounts.js';
 import { evaluate, evaluateBody, makeApp, T0, tokenFor } from './helpers.js';
 
 function claimsOf(jwt: string): Record<string, unknown> {

@@ -2,8 +2,8 @@
 // contracts/openapi.yaml (every operation, every declared field). Every case here must be refused with a 4xx catalog
 // problem and must leave the server's state as it was.
 
-import { DEFAULT_MERCHANT, DEFAULT_PARTNER, SECOND_MERCHANT } from '../mock/credentials.js';
-import { TEST_CARDS } from '../mock/outcomes.js';
+import { DEFAULT_MERCHANT, DEFAULT_PARTNER, SECOND_MERCHANT } from '../mock/domain/accounts.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { evaluateBody, guid } from './helpers.js';
 
 type Json = Record<string, unknown>;

@@ -3,7 +3,7 @@
 // client would never write, clock moves, forged tokens, card data in the wrong fields, receivers aimed elsewhere.
 import { createHash, createHmac } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { DEFAULT_MERCHANT, SECOND_MERCHANT } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT, SECOND_MERCHANT } from '../mock/domain/accounts.js';
 import type { BadCase, Fixtures, Method, RawCase } from './bad-input-cases.js';
 import { evaluateBody } from './helpers.js';
 

@@ -9,13 +9,13 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import request from 'supertest';
-import { createApp } from '../mock/app.js';
-import { ERROR_CATALOG } from '../mock/catalog.js';
-import { DEFAULT_MERCHANT, DEFAULT_PARTNER } from '../mock/credentials.js';
-import { TEST_CARDS } from '../mock/outcomes.js';
-import { partnerState } from '../mock/partner-store.js';
-import { PARTNER_OPERATIONS } from '../mock/routes.js';
-import { listen, type RunningServer } from '../mock/server.js';
+import { DEFAULT_MERCHANT, DEFAULT_PARTNER } from '../mock/domain/accounts.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
+import { partnerState } from '../mock/domain/partner-store.js';
+import { ERROR_CATALOG } from '../mock/errors/catalog.js';
+import { createApp } from '../mock/http/app.js';
+import { PARTNER_OPERATIONS } from '../mock/http/routes.js';
+import { listen, type RunningServer } from '../mock/http/server.js';
 import {
   type Auth,
   authCases,

@@ -2,9 +2,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { evictOldest, Ledger, type LedgerOwner } from '../mock/bounded.js';
-import type { Order } from '../mock/orders.js';
-import { Store, type VaultedCard } from '../mock/store.js';
+import type { Order } from '../mock/domain/order-states.js';
+import { Store, type VaultedCard } from '../mock/domain/store.js';
+import { evictOldest, Ledger, type LedgerOwner } from '../mock/support/bounded.js';
 
 interface Item {
   id: number;

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { createApp } from '../mock/app.js';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
-import { listen } from '../mock/server.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { createApp } from '../mock/http/app.js';
+import { listen } from '../mock/http/server.js';
 import { exec, REPO, startServer, stop } from './packed.js';
 
 const CLI = join(REPO, 'dist/mock/cli.js');

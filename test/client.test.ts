@@ -14,11 +14,11 @@ import {
   memoryTokenCache,
   type RetryInfo,
 } from '../contracts/client/index.js';
-import { apiError, type ErrorCode } from '../mock/catalog.js';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import type { RequestHooks } from '../mock/engine.js';
-import { TEST_CARDS } from '../mock/outcomes.js';
-import { listen, type RunningServer } from '../mock/server.js';
+import { apiError, type ErrorCode } from '../mock/errors/catalog.js';
+import { listen, type RunningServer } from '../mock/http/server.js';
 import { generateClientTypes, OUTPUT_PATH } from '../scripts/generate-client-types.js';
 import { BILLING, makeApp, PAYER, type TestApp } from './helpers.js';
 

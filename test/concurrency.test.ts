@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import { Agent, request as httpRequest } from 'node:http';
 import { after, before, test } from 'node:test';
-import { createApp } from '../mock/app.js';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
-import { TEST_CARDS } from '../mock/outcomes.js';
-import { listen, type RunningServer } from '../mock/server.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
+import { createApp } from '../mock/http/app.js';
+import { listen, type RunningServer } from '../mock/http/server.js';
 import { evaluateBody, guid, T0 } from './helpers.js';
 
 const SESSION = 'concurrency';

@@ -7,9 +7,9 @@ import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { ERROR_CATALOG } from '../mock/catalog.js';
-import { Contract } from '../mock/contract.js';
-import { ROUTES } from '../mock/routes.js';
+import { Contract } from '../mock/contract/contract.js';
+import { ERROR_CATALOG } from '../mock/errors/catalog.js';
+import { ROUTES } from '../mock/http/routes.js';
 
 const contract = new Contract();
 

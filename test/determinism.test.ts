@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import request from 'supertest';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
-import { DataSource } from '../mock/data.js';
-import { TEST_CARDS } from '../mock/outcomes.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { DataSource } from '../mock/domain/fake-data.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { makeApp } from './helpers.js';
 
 async function script(seed: number): Promise<string[]> {

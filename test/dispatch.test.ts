@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 import request from 'supertest';
-import { createApp, serverClasses } from '../mock/app.js';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
-import { listen, type RunningServer } from '../mock/server.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { createApp, serverClasses } from '../mock/http/app.js';
+import { listen, type RunningServer } from '../mock/http/server.js';
 import { evaluateBody } from './helpers.js';
 
 const quiet = { info() {}, warn() {}, error() {} };

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { fingerprint } from '../mock/fingerprint.js';
+import { fingerprint } from '../mock/support/fingerprint.js';
 
 /** A copy of a JSON value with every object's keys in reverse order. */
 function reversedKeys(value: unknown): unknown {

@@ -1,10 +1,10 @@
 // Shared test fixtures: an app with response validation on and a frozen clock, tokens, and request builders.
 
 import request from 'supertest';
-import { createApp, type MockApp, type MockOptions } from '../mock/app.js';
-import { DEFAULT_MERCHANT, type MerchantAccount } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT, type MerchantAccount } from '../mock/domain/accounts.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import type { Logger } from '../mock/engine.js';
-import { TEST_CARDS } from '../mock/outcomes.js';
+import { createApp, type MockApp, type MockOptions } from '../mock/http/app.js';
 
 export const T0 = '2026-06-01T12:00:00.000Z';
 

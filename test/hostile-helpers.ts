@@ -2,10 +2,10 @@
 // status, headers and the parsed body, so every reproduction goes through a socket as an attacker's would.
 
 import { connect } from 'node:net';
-import { createApp, type MockApp, type MockOptions } from '../mock/app.js';
-import { DEFAULT_MERCHANT, type MerchantAccount } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT, type MerchantAccount } from '../mock/domain/accounts.js';
 import type { Logger } from '../mock/engine.js';
-import { listen, type RunningServer } from '../mock/server.js';
+import { createApp, type MockApp, type MockOptions } from '../mock/http/app.js';
+import { listen, type RunningServer } from '../mock/http/server.js';
 import { T0 } from './helpers.js';
 
 export interface Live {

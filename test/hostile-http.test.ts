@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import { evaluateBody } from './helpers.js';
 import { type Live, rawBody, rawExchange, startLive } from './hostile-helpers.js';
 

@@ -2,9 +2,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { exposureWarning } from '../mock/exposure.js';
-import { rateLimitedLogger } from '../mock/log-limit.js';
-import { startMock } from '../mock/start-mock.js';
+import { exposureWarning } from '../mock/http/exposure.js';
+import { startMock } from '../mock/http/start-mock.js';
+import { rateLimitedLogger } from '../mock/support/log-limit.js';
 import { evaluateBody } from './helpers.js';
 
 describe('log volume and exposure warning', { timeout: 60_000 }, () => {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CompactSign } from 'jose';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import { evaluateBody } from './helpers.js';
 import { type Live, startLive } from './hostile-helpers.js';
 

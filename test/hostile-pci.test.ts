@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { redactingLogger, redactStringsJson, redactText } from '../mock/redact.js';
-import { type MockServer, startMock } from '../mock/start-mock.js';
+import { type MockServer, startMock } from '../mock/http/start-mock.js';
+import { redactingLogger, redactStringsJson, redactText } from '../mock/support/redact.js';
 import { evaluateBody, guid } from './helpers.js';
 
 const PANS = ['4242424242424242', '5555555555554444', '4111111111111111'];

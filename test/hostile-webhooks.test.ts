@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { type MockServer, startMock } from '../mock/start-mock.js';
+import { type MockServer, startMock } from '../mock/http/start-mock.js';
 import { ReceiverPolicy } from '../mock/webhooks/receiver-policy.js';
 import { evaluateBody } from './helpers.js';
 

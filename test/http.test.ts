@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import request from 'supertest';
-import { DEFAULT_MERCHANT, DEFAULT_PARTNER, SECOND_MERCHANT } from '../mock/credentials.js';
-import { TEST_CARDS } from '../mock/outcomes.js';
+import { DEFAULT_MERCHANT, DEFAULT_PARTNER, SECOND_MERCHANT } from '../mock/domain/accounts.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { evaluate, evaluateBody, guid, makeApp, tokenFor } from './helpers.js';
 
 const { app } = makeApp();

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import request from 'supertest';
-import type { MockApp } from '../mock/app.js';
-import { DEFAULT_MERCHANT, DEFAULT_PARTNER, type MerchantAccount } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT, DEFAULT_PARTNER, type MerchantAccount } from '../mock/domain/accounts.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import type { RequestHooks } from '../mock/engine.js';
-import { Journal, type RequestEntry } from '../mock/journal.js';
-import { TEST_CARDS } from '../mock/outcomes.js';
+import type { MockApp } from '../mock/http/app.js';
+import { Journal, type RequestEntry } from '../mock/journal/journal.js';
 import {
   luhnValid,
   maskPan,
@@ -21,7 +21,7 @@ import {
   redactJson,
   redactText,
   redactUrl,
-} from '../mock/redact.js';
+} from '../mock/support/redact.js';
 import { evaluateBody, guid, makeApp, T0, tokenFor, tokenizeBody } from './helpers.js';
 
 const SESSION = 'x-mock-session';

@@ -1,13 +1,13 @@
-// The two body readers agree: plain UTF-8 JSON with a declared length takes the direct reader (mock/json-body.ts),
+// The two body readers agree: plain UTF-8 JSON with a declared length takes the direct reader (mock/http/json-body.ts),
 // everything else express.json(); the same JSON text must give the same answer either way, and the same errors.
 
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { createApp } from '../mock/app.js';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
-import { listen, type RunningServer } from '../mock/server.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { createApp } from '../mock/http/app.js';
+import { listen, type RunningServer } from '../mock/http/server.js';
 import { rawRequest } from './bad-input-cases.js';
 
 let server: RunningServer;

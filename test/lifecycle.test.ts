@@ -5,14 +5,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import request from 'supertest';
-import type { MockApp } from '../mock/app.js';
 import {
   DEFAULT_MERCHANT,
   DEFAULT_PARTNER,
   type MerchantAccount,
   SECOND_MERCHANT,
-} from '../mock/credentials.js';
-import { TEST_CARDS, type TestCardName } from '../mock/outcomes.js';
+} from '../mock/domain/accounts.js';
+import { TEST_CARDS, type TestCardName } from '../mock/domain/outcomes.js';
+import type { MockApp } from '../mock/http/app.js';
 import { evaluateBody, guid, makeApp, tokenizeBody } from './helpers.js';
 
 const MINUTE = 60_000;

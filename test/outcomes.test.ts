@@ -4,15 +4,15 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import request from 'supertest';
-import type { MockApp } from '../mock/app.js';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import {
   type EvaluateStatus,
   OUTCOME_RULES,
   type OutcomeRule,
   TEST_CARDS,
   type TestCardName,
-} from '../mock/outcomes.js';
+} from '../mock/domain/outcomes.js';
+import type { MockApp } from '../mock/http/app.js';
 import { evaluate, evaluateBody, guid, makeApp, T0, tokenFor } from './helpers.js';
 
 const strict = makeApp();

@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { writeConsumerPacts } from '../contracts/pact/consumer.js';
 import { STATES } from '../contracts/pact/states.js';
 import { formatReport, verifyPacts } from '../contracts/pact/verify.js';
-import { DEFAULT_MERCHANT, SECOND_MERCHANT } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT, SECOND_MERCHANT } from '../mock/domain/accounts.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = [process.execPath, '--import', 'tsx', 'mock/cli.ts'] as const;

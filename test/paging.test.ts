@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { leading } from '../mock/handlers/orders.js';
+import { leading } from '../mock/http/handlers/orders.js';
 
 interface Row {
   key: number;

@@ -4,14 +4,14 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import request from 'supertest';
-import { createApp, type MockApp } from '../mock/app.js';
 import {
   DEFAULT_MERCHANT,
   DEFAULT_PARTNER,
   type MerchantAccount,
   SECOND_MERCHANT,
-} from '../mock/credentials.js';
+} from '../mock/domain/accounts.js';
 import type { Logger } from '../mock/engine.js';
+import { createApp, type MockApp } from '../mock/http/app.js';
 
 const silent: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 const HOUR = 3_600_000;

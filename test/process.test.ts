@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { MOCK_NODE_FLAGS } from '../bench/processes.js';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 
 const CLI = 'dist/mock/cli.js';
 /** The Node flags of `npm start` (package.json's start script), so these tests run the process as it does. */

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TEST_CARDS } from '../mock/outcomes.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { evaluate, evaluateBody, makeApp, tokenFor } from './helpers.js';
 
 const REAL_LOOKING_CARD = '4532015112830366'; // Luhn-valid, not a test card

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MORE_STATES, STATES } from '../contracts/pact/states.js';
-import { BUILT_IN_STATES } from '../mock/provider-states.js';
-import { type MockServer, startMock } from '../mock/start-mock.js';
+import { BUILT_IN_STATES } from '../mock/admin/provider-states.js';
+import { type MockServer, startMock } from '../mock/http/start-mock.js';
 
 describe('provider states for any Pact verifier', { timeout: 60_000 }, () => {
   let mock: MockServer;

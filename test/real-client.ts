@@ -2,8 +2,8 @@
 // mock listening on a real loopback socket, and JWT payload decoding.
 
 import { request as httpRequest } from 'node:http';
-import { createApp, type MockOptions } from '../mock/app.js';
-import { listen, type RunningServer } from '../mock/server.js';
+import { createApp, type MockOptions } from '../mock/http/app.js';
+import { listen, type RunningServer } from '../mock/http/server.js';
 
 export interface RawReply {
   status: number;

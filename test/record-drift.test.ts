@@ -11,9 +11,9 @@ import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { runDrift } from '../mock/cli/drift.js';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { type MockServer, startMock } from '../mock/http/start-mock.js';
 import { checkScenarioFolders } from '../mock/scenarios/index.js';
-import { type MockServer, startMock } from '../mock/start-mock.js';
 import { runCli, startCli, stopCli } from './harness-cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'ff-record-drift-'));

@@ -10,8 +10,8 @@ import { spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
-import type { RunningServer } from '../mock/server.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import type { RunningServer } from '../mock/http/server.js';
 import { raw, startServer } from './real-client.js';
 
 const T0 = '2026-06-01T12:00:00.000Z';

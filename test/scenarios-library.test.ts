@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { createApp, type MockApp } from '../mock/app.js';
-import { ERROR_CATALOG } from '../mock/catalog.js';
-import { parseDuration } from '../mock/clock.js';
-import { DEFAULT_MERCHANT, DEFAULT_PARTNER } from '../mock/credentials.js';
-import { TEST_CARD_DETAILS, TEST_CARDS, type TestCardName } from '../mock/outcomes.js';
+import { DEFAULT_MERCHANT, DEFAULT_PARTNER } from '../mock/domain/accounts.js';
+import { parseDuration } from '../mock/domain/clock.js';
+import { TEST_CARD_DETAILS, TEST_CARDS, type TestCardName } from '../mock/domain/outcomes.js';
+import { ERROR_CATALOG } from '../mock/errors/catalog.js';
+import { createApp, type MockApp } from '../mock/http/app.js';
+import { listen, type RunningServer } from '../mock/http/server.js';
 import { checkScenarioFolders } from '../mock/scenarios/index.js';
 import type { ExampleExpect, ExampleRequest, ScenarioFile } from '../mock/scenarios/types.js';
-import { listen, type RunningServer } from '../mock/server.js';
 
 const DIR = 'scenarios';
 const FILES = readdirSync(DIR)

@@ -12,11 +12,11 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import type { MockOptions } from '../mock/app.js';
-import { ApiError } from '../mock/catalog.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import type { Exchange, WebhookFaults } from '../mock/engine.js';
-import { TEST_CARDS } from '../mock/outcomes.js';
-import { listen } from '../mock/server.js';
+import { ApiError } from '../mock/errors/catalog.js';
+import type { MockOptions } from '../mock/http/app.js';
+import { listen } from '../mock/http/server.js';
 import { evaluateBody, makeApp, tokenFor } from './helpers.js';
 
 const run = promisify(execFile);

@@ -10,10 +10,10 @@ import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { closeMock, createApp } from '../mock/app.js';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
-import { TEST_CARDS } from '../mock/outcomes.js';
-import { listen } from '../mock/server.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
+import { closeMock, createApp } from '../mock/http/app.js';
+import { listen } from '../mock/http/server.js';
 import { evaluateBody, T0 } from './helpers.js';
 
 const CLI = 'dist/mock/cli.js';

@@ -2,8 +2,8 @@
 // the mock (evaluate's expiryDateUtc, GET /v1/orders from/to, the clock's start) and prints what it stored as JSON.
 
 import request from 'supertest';
-import { createApp } from '../mock/app.js';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { createApp } from '../mock/http/app.js';
 import { evaluateBody } from './helpers.js';
 
 const app = createApp({ profile: 'lenient', clock: { start: '2026-06-01T12:00:00', frozen: true } });

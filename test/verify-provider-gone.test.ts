@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createApp } from '../mock/app.js';
-import { DEFAULT_MERCHANT } from '../mock/credentials.js';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { createApp } from '../mock/http/app.js';
 import { runCli } from './harness-cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'ff-verify-gone-'));

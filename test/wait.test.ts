@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { probeStatus, waitForUrl } from '../mock/commands/wait.js';
+import { probeStatus, waitForUrl } from '../mock/cli/wait.js';
 
 describe('wait', { timeout: 60_000 }, () => {
   const server = createServer((req, res) => {

@@ -11,15 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import request from 'supertest';
-import type { MockApp, MockOptions } from '../mock/app.js';
 import {
   DEFAULT_ACCOUNTS,
   DEFAULT_MERCHANT,
   loadAccountsFile,
   type MerchantAccount,
   SECOND_MERCHANT,
-} from '../mock/credentials.js';
-import { TEST_CARDS, type TestCardName } from '../mock/outcomes.js';
+} from '../mock/domain/accounts.js';
+import { TEST_CARDS, type TestCardName } from '../mock/domain/outcomes.js';
+import type { MockApp, MockOptions } from '../mock/http/app.js';
 import {
   DEFAULT_RETRY_SCHEDULE_MS,
   parseReceiverSpec,

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { MatchersV3, PactV4, type V3MockServer } from '@pact-foundation/pact';
-import { DEFAULT_MERCHANT } from '../../mock/credentials.js';
+import { DEFAULT_MERCHANT } from '../../mock/domain/accounts.js';
 import {
   type EvaluateInput,
   FlexFactorClient,

@@ -5,8 +5,8 @@
 
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TEST_CARDS, type TestCardName } from '../../mock/outcomes.js';
-import { type MockServer, startMock } from '../../mock/start-mock.js';
+import { TEST_CARDS, type TestCardName } from '../../mock/domain/outcomes.js';
+import { type MockServer, startMock } from '../../mock/http/start-mock.js';
 import { WEBHOOK_EVENTS, type WebhookEventName } from '../../mock/webhooks/events.js';
 import { FlexFactorClient } from '../client/index.js';
 

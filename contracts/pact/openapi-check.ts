@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { defaultSpecPath } from '../../mock/contract.js';
+import { defaultSpecPath } from '../../mock/contract/contract.js';
 
 export const COMPARATOR_PACKAGE = '@pactflow/openapi-pact-comparator';
 /** The newest version that runs on Node 20 (2.x declares Node >= 22). */

@@ -6,8 +6,8 @@
 // takes (`fromProviderState('${orderId}')`).
 
 import { randomUUID } from 'node:crypto';
+import { TEST_CARDS } from '../../mock/domain/outcomes.js';
 import type { Engine } from '../../mock/engine.js';
-import { TEST_CARDS } from '../../mock/outcomes.js';
 import type { EvaluateInput, FlexFactorClient } from '../client/index.js';
 
 // pact-js's own shapes for `stateHandlers`, declared here rather than imported: the main entry re-exports this

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { parse, stringify } from 'yaml';
-import { defaultSpecPath } from '../contract.js';
+import { defaultSpecPath } from '../contract/contract.js';
 
 type Json = Record<string, unknown>;
 

@@ -8,12 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { createApp } from '../app.js';
-import { Contract } from '../contract.js';
-import { DEFAULT_MERCHANT } from '../credentials.js';
-import { TEST_CARDS } from '../outcomes.js';
-import { redactText, redactUrl } from '../redact.js';
-import { listen } from '../server.js';
+import { Contract } from '../contract/contract.js';
+import { DEFAULT_MERCHANT } from '../domain/accounts.js';
+import { TEST_CARDS } from '../domain/outcomes.js';
+import { createApp } from '../http/app.js';
+import { listen } from '../http/server.js';
+import { redactText, redactUrl } from '../support/redact.js';
 
 export interface DriftOptions {
   baseUrl: string;

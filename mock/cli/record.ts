@@ -11,13 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'yaml';
-import { apiError } from '../catalog.js';
-import { Contract } from '../contract.js';
-import { ERROR_CODE_HEADER } from '../error-shape.js';
-import type { Har, HarEntry } from '../journal.js';
-import { HAR_CREATOR } from '../journal.js';
-import { redact, redactHeaders, redactText, redactUrl } from '../redact.js';
+import { Contract } from '../contract/contract.js';
+import { apiError } from '../errors/catalog.js';
+import { ERROR_CODE_HEADER } from '../errors/shape.js';
+import type { Har, HarEntry } from '../journal/journal.js';
+import { HAR_CREATOR } from '../journal/journal.js';
 import { builtInScenarioDir } from '../scenarios/loader.js';
+import { redact, redactHeaders, redactText, redactUrl } from '../support/redact.js';
 
 /** Personal data the journal keeps but a recording shared in a repository must not (names, contacts, addresses). */
 export const PERSONAL_KEYS = [

@@ -3,7 +3,7 @@
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { StateTable } from '../provider-states.js';
+import type { StateTable } from '../admin/provider-states.js';
 
 export async function loadStatesModule(path: string): Promise<StateTable> {
   let module: { default?: unknown; states?: unknown };

@@ -4,14 +4,14 @@
 // Nothing is global: a session's choice and its "first N requests" counters belong to that session only.
 
 import type { Request, Response } from 'express';
-import { evictOldest } from '../bounded.js';
-import { apiError, type ErrorCode } from '../catalog.js';
+import { type Order, orderView } from '../domain/order-states.js';
+import { TEST_CARDS } from '../domain/outcomes.js';
+import type { Session } from '../domain/store.js';
 import type { Ctx, Engine, HookResult, Reply, RequestHooks, WebhookFaults } from '../engine.js';
 import { merchantOf } from '../engine.js';
-import { ERROR_CODE_HEADER, errorResponse } from '../error-shape.js';
-import { type Order, orderView } from '../orders.js';
-import { TEST_CARDS } from '../outcomes.js';
-import type { Session } from '../store.js';
+import { apiError, type ErrorCode } from '../errors/catalog.js';
+import { ERROR_CODE_HEADER, errorResponse } from '../errors/shape.js';
+import { evictOldest } from '../support/bounded.js';
 import {
   faultObject,
   resetConnection,

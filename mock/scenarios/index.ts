@@ -1,7 +1,7 @@
 // Scenario files and fault injection: the public surface (the engine createApp() builds, and the folder check the
 // CLI's `scenarios:check` runs).
 
-import { Contract } from '../contract.js';
+import { Contract } from '../contract/contract.js';
 import { builtInScenarioDir, loadScenarioFolders } from './loader.js';
 import type { ScenarioProblem } from './types.js';
 

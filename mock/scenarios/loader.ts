@@ -8,8 +8,8 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Document, LineCounter } from 'yaml';
-import { ERROR_CATALOG } from '../catalog.js';
-import { parseDuration } from '../clock.js';
+import { parseDuration } from '../domain/clock.js';
+import { ERROR_CATALOG } from '../errors/catalog.js';
 import {
   confinedPath,
   DEFAULT_SCENARIO_MAX_BYTES,

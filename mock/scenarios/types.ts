@@ -1,9 +1,9 @@
 // The shape of a scenario file (scenarios/scenario.schema.json is the authority; these types mirror it) and of a
 // loaded, compiled scenario.
 
-import type { ErrorCode } from '../catalog.js';
+import type { Provenance, TestCardName } from '../domain/outcomes.js';
 import type { WebhookFaults } from '../engine.js';
-import type { Provenance, TestCardName } from '../outcomes.js';
+import type { ErrorCode } from '../errors/catalog.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 export type Scalar = string | number | boolean | null;

@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Order, StatusChange, TransitionName } from '../domain/order-states.js';
 import type { Engine, WebhookFaults } from '../engine.js';
-import type { Order, StatusChange, TransitionName } from '../orders.js';
-import { redact } from '../redact.js';
+import { redact } from '../support/redact.js';
 import { buildPayload, eventsFor, type WebhookEventName, type WebhookPayload } from './events.js';
 import { ReceiverPolicy, ReceiverRefused, type SelfAddress } from './receiver-policy.js';
 import { signWebhook } from './signature.js';

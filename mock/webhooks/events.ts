@@ -2,7 +2,7 @@
 // The event names and the payload fields are documented; the mapping details, EventData and sub-ms digits are invented.
 
 import { createHash } from 'node:crypto';
-import type { Order, OrderReason, StatusChange, TransitionName } from '../orders.js';
+import type { Order, OrderReason, StatusChange, TransitionName } from '../domain/order-states.js';
 
 /** Every event name of the fact sheet's list (§3.2). The mock does not model payouts: `payout.*` never fires. */
 export const WEBHOOK_EVENTS = [
@@ -47,7 +47,7 @@ export interface TransitionEventRule {
 }
 
 /**
- * The whole mapping, one row per state-machine transition (mock/orders.ts TRANSITIONS); `satisfies` makes a new
+ * The whole mapping, one row per state-machine transition (mock/domain/order-states.ts TRANSITIONS); `satisfies` makes a new
  * transition without a row a type error. Events of one row are emitted in the listed order.
  */
 export const TRANSITION_EVENTS = {

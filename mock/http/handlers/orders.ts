@@ -1,11 +1,18 @@
 // The order endpoints: read, list, capture, refund, cancel and external-cancel. Status changes go through the
-// store's named transitions (mock/orders.ts); this file only decides which transition a request asks for.
+// store's named transitions (mock/domain/order-states.ts); this file only decides which transition a request asks for.
 
-import { apiError } from '../catalog.js';
-import { parseInstant } from '../dates.js';
-import type { Ctx, Reply } from '../engine.js';
-import { envelope, merchantOf } from '../engine.js';
-import { canTransition, ORDER_STATUS, type Order, orderView, refundable, STATUS_NAMES } from '../orders.js';
+import { parseInstant } from '../../domain/dates.js';
+import {
+  canTransition,
+  ORDER_STATUS,
+  type Order,
+  orderView,
+  refundable,
+  STATUS_NAMES,
+} from '../../domain/order-states.js';
+import type { Ctx, Reply } from '../../engine.js';
+import { envelope, merchantOf } from '../../engine.js';
+import { apiError } from '../../errors/catalog.js';
 import { withIdempotency } from './idempotency.js';
 
 /** Merchants whose orders the caller may see: its own and, for a partner, those it acts for. */

@@ -1,12 +1,10 @@
 // The request journal: every request/response, order transition and webhook attempt, per test session, in one
 // ring buffer bounded twice: by entries and by bytes (the oldest entries go first, so memory stays flat in long runs).
-// Everything is redacted on the way in (mock/redact.ts), every stored string is a copy that shares no memory with the
+// Everything is redacted on the way in (mock/support/redact.ts), every stored string is a copy that shares no memory with the
 // request (see ownCopy), and bodies are kept as capped JSON text. Per-session and per-order views
 // are derived by scanning the ring: there is no other per-session state to grow.
 
 import { STATUS_CODES } from 'node:http';
-import { ownCopy, stringBytes } from './bounded.js';
-import type { Engine, Exchange, RequestHooks } from './engine.js';
 import type {
   Order,
   OrderReason,
@@ -14,8 +12,10 @@ import type {
   OrderStatusName,
   StatusChange,
   TransitionName,
-} from './orders.js';
-import { redact, redactHeaders, redactJson, redactText, redactUrl } from './redact.js';
+} from '../domain/order-states.js';
+import type { Engine, Exchange, RequestHooks } from '../engine.js';
+import { ownCopy, stringBytes } from '../support/bounded.js';
+import { redact, redactHeaders, redactJson, redactText, redactUrl } from '../support/redact.js';
 
 export const DEFAULT_JOURNAL_SIZE = 5_000;
 /** Default byte budget of everything the journal keeps (estimated as the heap cost of its strings). */

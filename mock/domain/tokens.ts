@@ -7,11 +7,11 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { CompactSign, compactVerify } from 'jose';
-import { ownCopy } from './bounded.js';
-import { apiError } from './catalog.js';
+import { apiError } from '../errors/catalog.js';
+import { ownCopy } from '../support/bounded.js';
+import type { MerchantAccount } from './accounts.js';
 import type { VirtualClock } from './clock.js';
-import type { MerchantAccount } from './credentials.js';
-import type { DataSource } from './data.js';
+import type { DataSource } from './fake-data.js';
 
 export const TOKEN_LIFETIME_SECONDS = 600;
 export const TOKEN_ISSUER = 'Api-Client-Service';

@@ -2,7 +2,7 @@
 // keyed by the Session object, so resetting a session (the store drops the Session) drops its partner state too.
 // Uploaded file bytes are never kept: only name, type, size, documentType and description.
 
-import { evictOldest } from './bounded.js';
+import { evictOldest } from '../support/bounded.js';
 import type { Session } from './store.js';
 
 export type ApiKeyType = 'secret' | 'public' | 'tokenization';

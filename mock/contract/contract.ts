@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { apiError } from './catalog.js';
+import { apiError } from '../errors/catalog.js';
 
 type Schema = Record<string, unknown>;
 type HttpMethod = 'get' | 'post' | 'put' | 'delete' | 'patch';

@@ -1,14 +1,12 @@
 // Partner endpoints: merchant API keys, merchant details, onboarding applications and their documents.
 // Only partner accounts get here (the pipeline answers 403002 to plain merchants). State lives per test session in
-// mock/partner-store.ts; this file decides what each request does and shapes the responses.
+// mock/domain/partner-store.ts; this file decides what each request does and shapes the responses.
 
 import busboy from 'busboy';
 import type { Request } from 'express';
-import { apiError } from '../catalog.js';
-import type { MerchantAccount } from '../credentials.js';
-import { DataSource } from '../data.js';
-import { parseInstant } from '../dates.js';
-import type { Ctx, Engine, Reply } from '../engine.js';
+import type { MerchantAccount } from '../../domain/accounts.js';
+import { parseInstant } from '../../domain/dates.js';
+import { DataSource } from '../../domain/fake-data.js';
 import {
   APPLICATION_RULES,
   APPLICATION_STATUSES,
@@ -20,7 +18,9 @@ import {
   type PartnerState,
   partnerState,
   settleApplication,
-} from '../partner-store.js';
+} from '../../domain/partner-store.js';
+import type { Ctx, Engine, Reply } from '../../engine.js';
+import { apiError } from '../../errors/catalog.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared helpers
@@ -494,7 +494,7 @@ function alreadyMessage(a: ApplicationRecord): string {
 
 /**
  * submitApplication: DRAFT → SUBMITTED (documented bodies). The review decision then follows the invented
- * 1-hour rule of settleApplication() in mock/partner-store.ts.
+ * 1-hour rule of settleApplication() in mock/domain/partner-store.ts.
  */
 export function submitApplication(ctx: Ctx): Reply {
   const a = findApplication(ctx, ctx.params.id ?? '');

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { parseDuration } from '../clock.js';
+import { parseDuration } from '../domain/clock.js';
 
 export interface WaitOptions {
   /** The URL to poll, or a function giving it once known (null: not yet). */

@@ -4,10 +4,10 @@
 // the values the state made (a JSON object) for the verifier to inject into requests. Set-ups go through the mock's
 // own public API over loopback, in the caller's x-mock-session, with the default merchant's credentials.
 
-import { FlexFactorClient } from '../contracts/client/index.js';
-import { BUILT_IN_STATES, type StateSetup, type StateTable } from '../contracts/pact/states.js';
-import { ApiError, apiError } from './catalog.js';
-import type { Engine } from './engine.js';
+import { FlexFactorClient } from '../../contracts/client/index.js';
+import { BUILT_IN_STATES, type StateSetup, type StateTable } from '../../contracts/pact/states.js';
+import type { Engine } from '../engine.js';
+import { ApiError, apiError } from '../errors/catalog.js';
 
 export type { StateSetup, StateTable };
 export { BUILT_IN_STATES };

@@ -1,11 +1,11 @@
 // In-memory state, partitioned by test session and merchant: orders, vaulted cards and idempotency records.
 // Two sessions (or two merchants) never see each other's data; resetting one session leaves the others alone.
 
-import { evictOldest, Ledger, type LedgerOwner } from './bounded.js';
-import { DataSource } from './data.js';
-import { fingerprint } from './fingerprint.js';
-import type { Order, TransitionListener, TransitionName } from './orders.js';
-import { canTransition, refundable, transition } from './orders.js';
+import { evictOldest, Ledger, type LedgerOwner } from '../support/bounded.js';
+import { fingerprint } from '../support/fingerprint.js';
+import { DataSource } from './fake-data.js';
+import type { Order, TransitionListener, TransitionName } from './order-states.js';
+import { canTransition, refundable, transition } from './order-states.js';
 import type { TestCardName } from './outcomes.js';
 
 /** A vaulted card: only what survives tokenization. The PAN and CVV are never stored. */

@@ -4,8 +4,8 @@
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
-import { evictOldest } from './bounded.js';
-import { apiError } from './catalog.js';
+import { apiError } from '../errors/catalog.js';
+import { evictOldest } from '../support/bounded.js';
 
 export const SESSION_TOKEN_HEADER = 'x-mock-session-token';
 

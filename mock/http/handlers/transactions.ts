@@ -1,11 +1,8 @@
 // POST /v1/evaluate, /v1/transmit and /v1/outcome: hand a declined transaction over, copy an approved one, and
-// poll a decision. What evaluate answers is decided by the outcome table (mock/outcomes.ts), not here.
+// poll a decision. What evaluate answers is decided by the outcome table (mock/domain/outcomes.ts), not here.
 
-import { apiError } from '../catalog.js';
-import { parseInstant } from '../dates.js';
-import type { Ctx, Reply } from '../engine.js';
-import { envelope, merchantOf } from '../engine.js';
-import { ORDER_STATUS, type Order, outcomeStatus } from '../orders.js';
+import { parseInstant } from '../../domain/dates.js';
+import { ORDER_STATUS, type Order, outcomeStatus } from '../../domain/order-states.js';
 import {
   cardBrand,
   decideOutcome,
@@ -13,8 +10,11 @@ import {
   FATE_TIMING,
   findTestCard,
   type TestCardName,
-} from '../outcomes.js';
-import type { Partition } from '../store.js';
+} from '../../domain/outcomes.js';
+import type { Partition } from '../../domain/store.js';
+import type { Ctx, Reply } from '../../engine.js';
+import { envelope, merchantOf } from '../../engine.js';
+import { apiError } from '../../errors/catalog.js';
 import { withIdempotency } from './idempotency.js';
 import { findOrder } from './orders.js';
 

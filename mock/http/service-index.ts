@@ -2,9 +2,9 @@
 // here and where to go next. Pointers only: no credential values (the defaults are printed at start and documented).
 
 import type { RequestHandler } from 'express';
-import { ADMIN_PREFIX } from './admin.js';
-import type { Engine } from './engine.js';
-import { packageInfo } from './package-info.js';
+import { ADMIN_PREFIX } from '../admin/admin-api.js';
+import type { Engine } from '../engine.js';
+import { packageInfo } from '../support/package-info.js';
 
 export const INDEX_PATHS = ['/', '/v1', '/v1/'];
 

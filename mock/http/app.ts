@@ -12,29 +12,29 @@ import express, {
   type RequestHandler,
   type Response,
 } from 'express';
-import { ADMIN_PREFIX, adminRouter } from './admin.js';
-import { type TokenClaims, TokenService } from './auth.js';
-import { evictOldest } from './bounded.js';
-import { ApiError, apiError } from './catalog.js';
-import { type ClockOptions, VirtualClock } from './clock.js';
-import { COMPAT_HEADER, type Compat, compatErrors, compatOf } from './compat.js';
-import { type CompiledOperation, Contract, checkRequest, jsonLimitErrors } from './contract.js';
-import { AccountBook, DEFAULT_ACCOUNTS, type MerchantAccount } from './credentials.js';
-import { DataSource } from './data.js';
-import type { Ctx, Engine, Exchange, Logger, Profile, Reply, RequestHooks } from './engine.js';
-import { ERROR_CODE_HEADER, errorResponse } from './error-shape.js';
-import { Journal } from './journal.js';
+import { ADMIN_PREFIX, adminRouter } from '../admin/admin-api.js';
+import { registerProviderStates, type StateTable } from '../admin/provider-states.js';
+import { type CompiledOperation, Contract, checkRequest, jsonLimitErrors } from '../contract/contract.js';
+import { AccountBook, DEFAULT_ACCOUNTS, type MerchantAccount } from '../domain/accounts.js';
+import { type ClockOptions, VirtualClock } from '../domain/clock.js';
+import { COMPAT_HEADER, type Compat, compatErrors, compatOf } from '../domain/compat.js';
+import { DataSource } from '../domain/fake-data.js';
+import { DEFAULT_SESSION, type Session, Store } from '../domain/store.js';
+import { profileChecks } from '../domain/strict-profile.js';
+import { type TokenClaims, TokenService } from '../domain/tokens.js';
+import type { Ctx, Engine, Exchange, Logger, Profile, Reply, RequestHooks } from '../engine.js';
+import { ApiError, apiError } from '../errors/catalog.js';
+import { ERROR_CODE_HEADER, errorResponse } from '../errors/shape.js';
+import { Journal } from '../journal/journal.js';
+import { ScenarioEngine } from '../scenarios/engine.js';
+import { evictOldest } from '../support/bounded.js';
+import { type LogLimitOptions, rateLimitedLogger } from '../support/log-limit.js';
+import { hasCardData, redactingLogger, redactStringsJson } from '../support/redact.js';
+import { WebhookDispatcher, type WebhookOptions } from '../webhooks/dispatcher.js';
 import { type BodyError, bodyError, declaresUtf8, readJsonBody } from './json-body.js';
-import { type LogLimitOptions, rateLimitedLogger } from './log-limit.js';
-import { profileChecks } from './profile.js';
-import { registerProviderStates, type StateTable } from './provider-states.js';
-import { hasCardData, redactingLogger, redactStringsJson } from './redact.js';
 import { PARTNER_OPERATIONS, ROUTES } from './routes.js';
-import { ScenarioEngine } from './scenarios/engine.js';
 import { INDEX_PATHS, serviceIndex } from './service-index.js';
 import { SessionAccess } from './session-access.js';
-import { DEFAULT_SESSION, type Session, Store } from './store.js';
-import { WebhookDispatcher, type WebhookOptions } from './webhooks/dispatcher.js';
 
 export interface MockOptions {
   /** `strict` (default) also enforces the integration prerequisites; `lenient` accepts what the real API accepts. */
@@ -65,7 +65,7 @@ export interface MockOptions {
   /** Extra pipeline extensions, run after the built-in ones. */
   hooks?: RequestHooks[];
   /** Scenario files: extra folders, a server-wide default, strict loading, hot reload (README "Scenarios"). */
-  scenarios?: import('./scenarios/engine.js').ScenarioOptions;
+  scenarios?: import('../scenarios/engine.js').ScenarioOptions;
   /** Journal capacity: the newest entries kept in the ring buffer (default 5,000). */
   journalSize?: number;
   /** Journal byte budget: the oldest entries are dropped to keep what it holds under this (default 32 MiB). */
@@ -189,7 +189,7 @@ export function createApp(options: MockOptions = {}): MockApp {
     const ops = byPath.get(path) ?? [];
     for (const op of ops) {
       const handler = ROUTES[op.id];
-      if (!handler) throw new Error(`no handler for operation ${op.id} (mock/routes.ts)`);
+      if (!handler) throw new Error(`no handler for operation ${op.id} (mock/http/routes.ts)`);
       const handle = pipeline(engine, op, handler);
       app[op.method](path, handle);
       if (paramCount(path) === 0) exact.set(`${op.method.toUpperCase()} ${path}`, handle);

@@ -1,9 +1,9 @@
 // Idempotent execution: the same key with the same body replays the first response; with a different body → 409.
 // The claim is taken before the action runs, so duplicates in flight together never apply the action twice.
 
-import { apiError } from '../catalog.js';
-import type { Ctx, Reply } from '../engine.js';
-import type { Partition } from '../store.js';
+import type { Partition } from '../../domain/store.js';
+import type { Ctx, Reply } from '../../engine.js';
+import { apiError } from '../../errors/catalog.js';
 
 export async function withIdempotency(
   ctx: Ctx,

@@ -73,7 +73,7 @@ export const ERROR_CATALOG = {
     title: 'Invalid query or path parameter.',
     fix: 'Correct the parameters listed in `errors` and resend.',
   },
-  // Requests Node's HTTP parser rejects before Express sees them (mock/server.ts).
+  // Requests Node's HTTP parser rejects before Express sees them (mock/http/server.ts).
   '400013': {
     status: 400,
     title: 'Malformed HTTP request.',
@@ -196,7 +196,7 @@ export const ERROR_CATALOG = {
     title: 'Method not allowed.',
     fix: 'Use one of the methods in the Allow header for this path.',
   },
-  // The request did not arrive in time (Node's headersTimeout/requestTimeout; mock/server.ts).
+  // The request did not arrive in time (Node's headersTimeout/requestTimeout; mock/http/server.ts).
   '408001': {
     status: 408,
     title: 'Request timeout.',
@@ -252,7 +252,7 @@ export const ERROR_CATALOG = {
     title: 'Too many requests.',
     fix: 'Wait for the number of seconds in the Retry-After header, then retry.',
   },
-  // Node's HTTP parser refuses header sections over its limit (16 KiB by default; mock/server.ts).
+  // Node's HTTP parser refuses header sections over its limit (16 KiB by default; mock/http/server.ts).
   '431001': {
     status: 431,
     title: 'Request header fields too large.',

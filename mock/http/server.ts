@@ -4,9 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { apiError, type ErrorCode } from '../errors/catalog.js';
+import { ERROR_CODE_HEADER } from '../errors/shape.js';
 import { closeMock, type MockApp, serverClasses } from './app.js';
-import { apiError, type ErrorCode } from './catalog.js';
-import { ERROR_CODE_HEADER } from './error-shape.js';
 
 export interface RunningServer {
   server: Server;

@@ -1,7 +1,7 @@
 // The route table: operationId (from contracts/openapi.yaml, which also gives method and path) → handler.
 // createApp() refuses to start if an operation in the contract has no handler here.
 
-import type { Handler } from './engine.js';
+import type { Handler } from '../engine.js';
 import { createToken, tokenize } from './handlers/auth.js';
 import {
   cancelOrder,

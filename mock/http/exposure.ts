@@ -1,7 +1,7 @@
 // The start-up warning for a bind beyond loopback: what the network can now reach, and how to close it. Containers
 // bind 0.0.0.0 on purpose, so this warns and never refuses.
 
-import { isLoopback } from './admin.js';
+import { isLoopback } from '../admin/admin-api.js';
 
 /** The warning to print for `host`, or null on loopback. */
 export function exposureWarning(host: string, url: string, privateAccounts: boolean): string | null {

@@ -1,15 +1,15 @@
 // startMock(): the mock for a test, in-process on port 0, with handles on everything a test drives or inspects.
 
-import { generateAdminToken, resetSession } from './admin.js';
+import { generateAdminToken, resetSession } from '../admin/admin-api.js';
+import { DEFAULT_MERCHANT, type MerchantAccount } from '../domain/accounts.js';
+import type { VirtualClock } from '../domain/clock.js';
+import type { Engine } from '../engine.js';
+import type { Journal } from '../journal/journal.js';
+import type { ScenarioEngine } from '../scenarios/engine.js';
+import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { createApp, type MockApp, type MockOptions } from './app.js';
-import type { VirtualClock } from './clock.js';
-import { DEFAULT_MERCHANT, type MerchantAccount } from './credentials.js';
-import type { Engine } from './engine.js';
-import type { Journal } from './journal.js';
-import type { ScenarioEngine } from './scenarios/engine.js';
 import { listen } from './server.js';
 import { SESSION_TOKEN_HEADER } from './session-access.js';
-import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 
 export interface StartMockOptions extends MockOptions {
   /** Port to listen on (default 0: a free one). */

@@ -5,8 +5,8 @@
 // `transaction.*Code` fields of /v1/evaluate are required, and an empty string counts as missing. Chosen per server
 // (`compat` option, `--compat`) and per request (the x-mock-compat header), so one test can check either.
 
-import { apiError } from './catalog.js';
-import type { FieldErrors } from './contract.js';
+import type { FieldErrors } from '../contract/contract.js';
+import { apiError } from '../errors/catalog.js';
 
 export const COMPAT_PROFILES = ['docs', 'sandbox-2024'] as const;
 export type Compat = (typeof COMPAT_PROFILES)[number];

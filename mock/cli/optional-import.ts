@@ -1,7 +1,7 @@
 // Commands that need an optional peer (Pact, the OpenAPI comparator) load it on demand; when it is missing the user
 // gets one line naming what to install, not Node's ERR_MODULE_NOT_FOUND stack.
 
-import { packageInfo } from '../package-info.js';
+import { packageInfo } from '../support/package-info.js';
 
 /** The install command for the optional package a failed import is missing, or null for any other failure. */
 export function missingPeerMessage(error: unknown, command: string): string | null {

@@ -5,14 +5,14 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
-import { apiError } from './catalog.js';
-import { ClockRangeError, parseDuration, toMs } from './clock.js';
-import { type CompiledOperation, Contract, checkRequest, defaultSpecPath } from './contract.js';
-import type { Engine } from './engine.js';
-import { packageInfo } from './package-info.js';
+import { type CompiledOperation, Contract, checkRequest, defaultSpecPath } from '../contract/contract.js';
+import { ClockRangeError, parseDuration, toMs } from '../domain/clock.js';
+import type { Engine } from '../engine.js';
+import { apiError } from '../errors/catalog.js';
+import { SESSION_TOKEN_HEADER } from '../http/session-access.js';
+import { packageInfo } from '../support/package-info.js';
+import { redactStringsJson } from '../support/redact.js';
 import { changeProviderState } from './provider-states.js';
-import { redactStringsJson } from './redact.js';
-import { SESSION_TOKEN_HEADER } from './session-access.js';
 
 export const ADMIN_PREFIX = '/__admin';
 export const ADMIN_TOKEN_HEADER = 'x-mock-admin-token';

@@ -1,10 +1,10 @@
 // The strict profile: integration prerequisites the real API does not check on each request (fact sheet: intro
 // page), enforced as errors or warnings. Every strict error says that the real API would have accepted the request.
 
-import { apiError } from './catalog.js';
-import type { Ctx } from './engine.js';
+import type { Ctx } from '../engine.js';
+import { apiError } from '../errors/catalog.js';
+import { cardDataPath, hasCardData, isCardKey } from '../support/redact.js';
 import { findTestCard, looksLikePan } from './outcomes.js';
-import { cardDataPath, hasCardData, isCardKey } from './redact.js';
 
 /** Amount fields in integer cents, per operation (refund's amountToRefund is in dollars and exempt). */
 const CENT_FIELDS: Record<string, string[]> = {

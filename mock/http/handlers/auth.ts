@@ -1,11 +1,11 @@
 // POST /v1/oauth2/token and POST /v1/tokenize: the two calls that do not take a bearer token.
 
 import { timingSafeEqual } from 'node:crypto';
-import { apiError } from '../catalog.js';
-import type { MerchantAccount } from '../credentials.js';
-import type { Ctx, Reply } from '../engine.js';
-import { envelope } from '../engine.js';
-import { cardBrand, findTestCard } from '../outcomes.js';
+import type { MerchantAccount } from '../../domain/accounts.js';
+import { cardBrand, findTestCard } from '../../domain/outcomes.js';
+import type { Ctx, Reply } from '../../engine.js';
+import { envelope } from '../../engine.js';
+import { apiError } from '../../errors/catalog.js';
 
 /** createToken: exchange AppKey/AppSecret for a 600-second JWT (observed shape). */
 export async function createToken(ctx: Ctx): Promise<Reply> {
