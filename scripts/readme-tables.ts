@@ -1,5 +1,5 @@
-// Generated documentation sections: the error catalog, the test cards and outcome table, and the scenario
-// library, rendered from the same tables and files the mock runs on. `npm run docs` rewrites every marked section in
+// Generated documentation sections: the error catalog, the test cards and outcome table, the transport faults and
+// the scenario library, rendered from the same tables and files the mock runs on. `npm run docs` rewrites every marked section in
 // README.md and docs/*.md; a test fails when one of them is out of date.
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { OUTCOME_RULES, TEST_CARD_DETAILS } from '../mock/domain/outcomes.js';
 import { ERROR_CATALOG } from '../mock/errors/catalog.js';
+import { FAULTS } from '../mock/scenarios/faults.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
@@ -80,6 +81,20 @@ export function renderScenarios(): string {
   return ['| scenario | what it does | the client sees | source |', '|---|---|---|---|', ...rows].join('\n');
 }
 
+/** The transport faults a scenario can inject (mock/scenarios/faults.ts), their options and what a client sees. */
+export function renderFaults(): string {
+  const rows = Object.entries(FAULTS).map(([name, row]) => {
+    const options = Object.entries(row.options).map(([key, option]) => `\`${key}\`: ${option.description}`);
+    const seen = `\`${row.clientSees}\``;
+    return `| \`${name}\` | ${cell(row.does)} | ${cell(options.join(' ') || '—')} | ${seen} |`;
+  });
+  return [
+    '| fault | what it does | options | the client sees (`expect.fault`) |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
 /** The five cards a new user reaches for first: one per evaluate answer a client must handle. */
 const TOP_CARDS = ['approved', 'declined', 'challenge', 'submitted', 'captureRequired'] as const;
 
@@ -96,6 +111,7 @@ export const SECTIONS: Record<string, () => string> = {
   catalog: renderCatalog,
   'test-cards': renderTestCards,
   scenarios: renderScenarios,
+  faults: renderFaults,
   'top-cards': renderTopCards,
 };
 

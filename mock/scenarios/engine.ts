@@ -12,16 +12,7 @@ import { merchantOf } from '../engine.js';
 import { apiError, type ErrorCode } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER, errorResponse } from '../errors/shape.js';
 import { evictOldest } from '../support/bounded.js';
-import {
-  faultObject,
-  resetConnection,
-  sampleDelay,
-  seededRandom,
-  Timers,
-  writeMalformed,
-  writeSlow,
-  writeTruncated,
-} from './faults.js';
+import { faultObject, faultRow, sampleDelay, seededRandom, Timers } from './faults.js';
 import { safeHeaderValue } from './limits.js';
 import {
   builtInScenarioDir,
@@ -34,7 +25,8 @@ import {
   scenarioInfo,
 } from './loader.js';
 import { readPath } from './matcher.js';
-import { type Outgoing, outgoing, render, type TemplateScope, writeOutgoing } from './responder.js';
+import { type Outgoing, outgoing, writeOutgoing } from './outgoing.js';
+import { render, type TemplateScope } from './responder.js';
 import type { ScenarioInfo, ScenarioProblem } from './types.js';
 import { type FolderWatcher, watchFolders } from './watcher.js';
 
@@ -426,8 +418,9 @@ export class ScenarioEngine {
     handled: Reply | null,
   ): Reply | 'handled' | undefined {
     const fault = s.fault ? faultObject(s.fault) : null;
-    if (fault?.type === 'reset') {
-      resetConnection(res);
+    const row = fault ? faultRow(fault.type) : null;
+    if (fault && row?.write && !row.sendsResponse) {
+      row.write(res, null, fault, this.#timers);
       return 'handled';
     }
     if (fault?.type === 'hang') {
@@ -480,17 +473,7 @@ export class ScenarioEngine {
       out = outgoing(handled?.status ?? 200, handled?.body ?? {}, handled?.headers ?? {});
     }
     if (!fault) return undefined;
-    switch (fault.type) {
-      case 'truncate':
-        writeTruncated(res, out, fault.bytes);
-        break;
-      case 'malformed-json':
-        writeMalformed(res, out, fault.text);
-        break;
-      case 'slow-body':
-        writeSlow(res, out, this.#timers, fault.chunkBytes, fault.intervalMs);
-        break;
-    }
+    row?.write?.(res, out, fault, this.#timers);
     return 'handled';
   }
 
