@@ -6,11 +6,13 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { Contract } from '../mock/contract/contract.js';
 import { TEST_CARD_DETAILS } from '../mock/domain/outcomes.js';
 import { ERROR_CATALOG } from '../mock/errors/catalog.js';
 import { FAULTS } from '../mock/scenarios/faults.js';
 import type { ScenarioFile } from '../mock/scenarios/types.js';
 import { contractOperationIds, renderSchema, SCHEMA_FILE } from '../scripts/scenario-schema.js';
+import { contractRequestExamples } from './request-examples.js';
 
 const LIBRARY = readdirSync('scenarios')
   .filter((file) => file.endsWith('.yaml'))
@@ -38,6 +40,15 @@ describe('generated lists', { timeout: 60_000 }, () => {
         assert.ok(schema.definitions.fault.properties[option], `the schema has no fault option ${option}`);
       }
     }
+  });
+
+  test('every operation with a JSON request body has a request example in the contract (the tests send it)', () => {
+    const examples = contractRequestExamples();
+    const missing = [...new Contract().operations.values()]
+      .filter((op) => op.bodyType === 'json' && !examples.has(op.id))
+      .map((op) => op.id);
+    assert.deepEqual(missing, [], 'add a non-empty request example under requestBody.content.*.examples');
+    assert.ok(examples.size >= 13);
   });
 
   test('every fault is shown by a library scenario whose example expects what a client sees', () => {
