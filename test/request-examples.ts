@@ -16,6 +16,10 @@ type Node = any;
 export const EXAMPLE_IDS = {
   mid: 'a8a0a74d-2509-4cbc-9eb5-879c7a34eb45',
   order: 'e97b1ff1-4449-46da-bc6c-a76d23f16353',
+  externalOrder: 'ORDER-100045',
+  application: 'f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b',
+  apiKey: 'c0a8012e-5b6f-4c7d-8e9f-a0b1c2d3e4f5',
+  document: 'document_789012',
 } as const;
 
 function resolve(doc: Node, node: Node): Node {
@@ -57,11 +61,15 @@ export function contractRequestExamples(): Map<string, Json> {
   return cached;
 }
 
-/** What a test binds: the order the example's order id stands for, its amount (cents), and the card to send. */
+/**
+ * What a test binds: the order the example's order id stands for, its amount (cents), the card to send, and any
+ * other example id (an application, a key, a document…) → the live object's id.
+ */
 export interface Live {
-  order: string;
+  order?: string;
   amount?: number;
   card?: string;
+  ids?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -72,7 +80,8 @@ export interface Live {
 export function bindExample(example: Json, live: Live): Json {
   const bind = (key: string, value: unknown): unknown => {
     if (value === EXAMPLE_IDS.mid) return DEFAULT_MERCHANT.mid;
-    if (value === EXAMPLE_IDS.order) return live.order;
+    if (value === EXAMPLE_IDS.order) return live.order ?? value;
+    if (typeof value === 'string' && live.ids?.[value] !== undefined) return live.ids[value];
     switch (key) {
       case 'idempotencyKey':
         return guid();
@@ -101,4 +110,22 @@ export function bindExample(example: Json, live: Live): Json {
     return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, walk(bind(key, value))]));
   };
   return walk(example) as Json;
+}
+
+/**
+ * The concrete path of an operation: each path parameter is its contract example, bound like a body value (the
+ * example order id becomes `live.order`, other example ids their entry in `live.ids`).
+ */
+export function examplePath(doc: Node, template: string, method: string, live: Live): string {
+  const op = doc.paths?.[template]?.[method.toLowerCase()];
+  const params = [...(doc.paths?.[template]?.parameters ?? []), ...(op?.parameters ?? [])].map((p: Node) =>
+    resolve(doc, p),
+  );
+  return template.replace(/\{([^}]+)\}/g, (_m, name: string) => {
+    const param = params.find((p: Node) => p?.in === 'path' && p.name === name);
+    const value = param?.example ?? param?.schema?.example;
+    if (value === undefined) throw new Error(`${method} ${template}: give path parameter ${name} an example`);
+    const bound = (bindExample({ [name]: value }, live) as Record<string, unknown>)[name];
+    return encodeURIComponent(String(bound));
+  });
 }
