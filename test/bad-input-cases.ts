@@ -4,7 +4,7 @@
 
 import { DEFAULT_MERCHANT, DEFAULT_PARTNER, SECOND_MERCHANT } from '../mock/domain/accounts.js';
 import { evaluateBody, guid } from './helpers.js';
-import { bindExample, contractRequestExamples } from './request-examples.js';
+import { bindExample, contractRequestExamples, resolve } from './request-examples.js';
 
 type Json = Record<string, unknown>;
 // biome-ignore lint/suspicious/noExplicitAny: walking an arbitrary OpenAPI document.
@@ -105,17 +105,8 @@ export function operationsOf(doc: Node, partnerOps: ReadonlySet<string>): Operat
   return out;
 }
 
-/** Follow local `$ref`s. */
-export function resolve(doc: Node, node: Node): Node {
-  let current = node;
-  for (let i = 0; current?.$ref && i < 20; i++) {
-    current = String(current.$ref)
-      .slice(2)
-      .split('/')
-      .reduce((acc: Node, key: string) => acc?.[key], doc);
-  }
-  return current;
-}
+/** Follow local `$ref`s (shared with the request examples). */
+export { resolve };
 
 /** The concrete path of an operation with every parameter filled from the fixtures (or `override`). */
 export function concretePath(op: Operation, f: Fixtures, override?: Record<string, string>): string {

@@ -22,7 +22,8 @@ export const EXAMPLE_IDS = {
   document: 'document_789012',
 } as const;
 
-function resolve(doc: Node, node: Node): Node {
+/** Follow local `$ref`s. */
+export function resolve(doc: Node, node: Node): Node {
   let current = node;
   for (let i = 0; current?.$ref && i < 20; i++) {
     current = String(current.$ref)
