@@ -1,6 +1,6 @@
 // The lists in scenarios/scenario.schema.json that the code already holds: operationIds (contracts/openapi.yaml), the
-// error codes (mock/errors/catalog.ts), the test cards (mock/domain/outcomes.ts) and the transport faults
-// (mock/scenarios/faults.ts). The rest of the schema is written by hand; `npm run docs` rewrites only these values
+// error codes (mock/errors/catalog.ts), the test cards and fate kinds (mock/domain/outcomes.ts) and the transport
+// faults (mock/scenarios/faults.ts). The rest of the schema is written by hand; `npm run docs` rewrites only these values
 // in place, so a new endpoint, error code, card or fault never means editing the schema. A test fails when the
 // file is out of date.
 
@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseDocument, parse as parseYaml } from 'yaml';
-import { TEST_CARD_DETAILS } from '../mock/domain/outcomes.js';
+import { FATE_KINDS, TEST_CARD_DETAILS } from '../mock/domain/outcomes.js';
 import { ERROR_CATALOG } from '../mock/errors/catalog.js';
 import { FAULTS } from '../mock/scenarios/faults.js';
 
@@ -48,6 +48,7 @@ export function generatedValues(): [path: string[], value: unknown][] {
     [['definitions', 'operationId', 'enum'], contractOperationIds()],
     [['definitions', 'errorCode', 'enum'], Object.keys(ERROR_CATALOG)],
     [['definitions', 'testCard', 'enum'], Object.keys(TEST_CARD_DETAILS)],
+    [['definitions', 'state', 'properties', 'fate', 'properties', 'kind', 'enum'], [...FATE_KINDS]],
     [
       ['definitions', 'fault', 'description'],
       `A transport fault: ${orList(names)} (or an object with type and options).`,

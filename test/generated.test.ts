@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { Contract } from '../mock/contract/contract.js';
-import { TEST_CARD_DETAILS } from '../mock/domain/outcomes.js';
+import { FATE_KINDS, TEST_CARD_DETAILS } from '../mock/domain/outcomes.js';
 import { ERROR_CATALOG } from '../mock/errors/catalog.js';
 import { FAULTS } from '../mock/scenarios/faults.js';
 import type { ScenarioFile } from '../mock/scenarios/types.js';
@@ -24,11 +24,12 @@ describe('generated lists', { timeout: 60_000 }, () => {
     assert.equal(text, renderSchema(text), `${SCHEMA_FILE} is stale: run npm run docs`);
   });
 
-  test('the schema lists every operation, error code, test card and fault of the code', () => {
+  test('the schema lists every operation, error code, test card, fate and fault of the code', () => {
     const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8'));
     assert.deepEqual(schema.definitions.operationId.enum, contractOperationIds());
     assert.deepEqual(schema.definitions.errorCode.enum, Object.keys(ERROR_CATALOG));
     assert.deepEqual(schema.definitions.testCard.enum, Object.keys(TEST_CARD_DETAILS));
+    assert.deepEqual(schema.definitions.state.properties.fate.properties.kind.enum, FATE_KINDS);
     assert.deepEqual(schema.definitions.fault.then.enum, Object.keys(FAULTS));
     assert.deepEqual(schema.definitions.fault.properties.type.enum, Object.keys(FAULTS));
     assert.deepEqual(

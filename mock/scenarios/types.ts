@@ -1,7 +1,7 @@
 // The shape of a scenario file (scenarios/scenario.schema.json is the authority; these types mirror it) and of a
 // loaded, compiled scenario.
 
-import type { Provenance, TestCardName } from '../domain/outcomes.js';
+import type { FateKind, Provenance, TestCardName } from '../domain/outcomes.js';
 import type { WebhookFaults } from '../engine.js';
 import type { ErrorCode } from '../errors/catalog.js';
 import type { DelaySpec, FaultSeen, FaultSpec } from './faults.js';
@@ -38,18 +38,9 @@ export interface RespondSpec {
   bodyFile?: string;
 }
 
-export type FateKindName =
-  | 'complete'
-  | 'expire'
-  | 'cancel'
-  | 'refund'
-  | 'chargeback'
-  | 'challengePass'
-  | 'challengeFail';
-
 export interface StateSpec {
   evaluateAs?: TestCardName;
-  fate?: { kind: FateKindName; after: number | string };
+  fate?: { kind: FateKind; after: number | string };
   nextToken?: { error: ErrorCode; times?: number };
 }
 
