@@ -11,7 +11,7 @@ import {
   listOrders,
   refundOrder,
 } from './handlers/orders.js';
-import * as partner from './handlers/partner.js';
+import * as partner from './handlers/partner/index.js';
 import { evaluate, getOutcome, transmit } from './handlers/transactions.js';
 
 export const ROUTES: Record<string, Handler> = {
