@@ -1,6 +1,6 @@
 // Test cards and the outcome table: the one place that decides what /v1/evaluate answers and what later happens to
 // the order. Data, not ifs: the first row whose conditions match wins. The README section on test cards is
-// generated from these tables (npm run docs:generate), and the package exports TEST_CARDS for users' tests.
+// generated from these tables (npm run docs), and the package exports TEST_CARDS for users' tests.
 
 export type Provenance = 'documented' | 'observed' | 'invented';
 export type EvaluateStatus = 'APPROVED' | 'DECLINED' | 'CHALLENGE' | 'SUBMITTED' | 'CAPTUREREQUIRED';
@@ -364,22 +364,6 @@ const BY_NUMBER = new Map<string, TestCardName>(
 /** The test card a card number stands for (spaces and dashes ignored), or null. */
 export function findTestCard(number: string): TestCardName | null {
   return BY_NUMBER.get(number.replace(/[\s-]/g, '')) ?? null;
-}
-
-/** Luhn check: true for numbers that could be real cards. */
-export function luhnValid(number: string): boolean {
-  const digits = number.replace(/[\s-]/g, '');
-  if (!/^\d{12,19}$/.test(digits)) return false;
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
 }
 
 /** Looks like a raw card number (as opposed to a vault token): 12–19 digits, spaces or dashes allowed. */
