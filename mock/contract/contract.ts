@@ -246,8 +246,8 @@ export class Contract {
           value[queryNames.get(name.toLowerCase()) ?? name] = v;
         }
         if (!queryValidator(value)) return { value, errors: fieldErrors(queryValidator.errors ?? [], false) };
-        // ajv's coercion turns "Infinity" into a number without its strictNumbers check: `?pageNumber=Infinity` was
-        // accepted and answered `pageNumber: null`.
+        // ajv's coercion turns "Infinity" into a number without its strictNumbers check, so `?pageNumber=Infinity`
+        // would pass and be answered as `pageNumber: null`.
         const infinite = Object.keys(value).filter((name) =>
           [value[name]].flat().some((v) => typeof v === 'number' && !Number.isFinite(v)),
         );

@@ -13,7 +13,7 @@ const OBSERVED_REQUIRED_MESSAGES: Record<string, string> = {
 
 /**
  * ASP.NET stops collecting model errors at 200 (MvcOptions.MaxModelValidationErrors). Without a cap, a 1 MiB array of
- * wrong items drew a ~10 MB error body; the rest is summarized under `$`.
+ * wrong items would draw an error body ten times its size; the rest is summarized under `$`.
  */
 export const MAX_FIELD_ERRORS = 200;
 

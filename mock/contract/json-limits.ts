@@ -9,7 +9,7 @@ export const JSON_MAX_DEPTH = 64;
 /**
  * Limits of the real API's JSON reader that JSON.parse does not apply, checked right after parsing and before anything
  * walks the body recursively (key binding, idempotency fingerprints, the journal): nesting deeper than JSON_MAX_DEPTH
- * (a 100 000-deep array overflowed the stack → 500 before) and numbers too large for a double,
+ * (a deep enough array would overflow the stack of any recursive walk) and numbers too large for a double,
  * which JSON.parse turns into ±Infinity (`1e400`; System.Text.Json rejects them). Iterative on purpose. Returns the
  * field errors (ModelState shape), or null when the body is within the limits.
  */
@@ -30,7 +30,7 @@ export function jsonLimitErrors(body: unknown): FieldErrors | null {
 
 /**
  * Values a body may hold. Every later stage (schema validation, redaction for the journal, idempotency fingerprints)
- * walks the whole body, so a 1 MiB body of 80,000 keys held the event loop for over a second per request; real
+ * walks the whole body, so a 1 MiB body of tens of thousands of keys would hold the event loop for a long time; real
  * requests have a few dozen values. An invented limit.
  */
 export const JSON_MAX_VALUES = 10_000;

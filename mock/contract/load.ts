@@ -17,7 +17,7 @@ export function exportName(operationId: string, kind: 'body' | 'query'): string 
 }
 
 /**
- * Parse an OpenAPI document. YAML parsing costs ~130 ms, so the build leaves a JSON copy in dist/contracts/ keyed by
+ * Parse an OpenAPI document. YAML parsing is the slowest step of start-up, so the build leaves a JSON copy in dist/contracts/ keyed by
  * the YAML's SHA-256; the copy is used only while it matches the YAML byte for byte.
  */
 export function loadDocument(specPath: string): { document: Schema; sha256: string } {
@@ -38,7 +38,7 @@ export function loadDocument(specPath: string): { document: Schema; sha256: stri
   return { document: parseYaml(text) as Schema, sha256 };
 }
 
-/** yaml is loaded only when needed (~15 ms of start-up otherwise): on a cache miss, and by the build. */
+/** yaml is loaded only when needed, to keep it out of start-up: on a cache miss, and by the build. */
 export function parseYaml(text: string): unknown {
   return (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 }

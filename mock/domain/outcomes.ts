@@ -373,22 +373,6 @@ export function findTestCard(number: string): TestCardName | null {
   return BY_NUMBER.get(number.replace(/[\s-]/g, '')) ?? null;
 }
 
-/** Luhn check: true for numbers that could be real cards. */
-export function luhnValid(number: string): boolean {
-  const digits = number.replace(/[\s-]/g, '');
-  if (!/^\d{12,19}$/.test(digits)) return false;
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
 /** Looks like a raw card number (as opposed to a vault token): 12–19 digits, spaces or dashes allowed. */
 export function looksLikePan(value: string): boolean {
   return /^[\d\s-]{12,23}$/.test(value) && /^\d{12,19}$/.test(value.replace(/[\s-]/g, ''));
