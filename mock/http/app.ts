@@ -4,7 +4,6 @@
 // Nothing here listens on a port or reads argv/env: that is the CLI's job.
 
 import { isUtf8 } from 'node:buffer';
-import { IncomingMessage, ServerResponse } from 'node:http';
 import express, {
   type ErrorRequestHandler,
   type NextFunction,
@@ -31,6 +30,7 @@ import { evictOldest } from '../support/bounded.js';
 import { type LogLimitOptions, rateLimitedLogger } from '../support/log-limit.js';
 import { hasCardData, redactingLogger, redactStringsJson } from '../support/redact.js';
 import { WebhookDispatcher, type WebhookOptions } from '../webhooks/dispatcher.js';
+import { offerFastLane } from './fast-lane.js';
 import { type BodyError, bodyError, declaresUtf8, readJsonBody } from './json-body.js';
 import { PARTNER_OPERATIONS, ROUTES } from './routes.js';
 import { INDEX_PATHS, serviceIndex } from './service-index.js';
@@ -181,10 +181,10 @@ export function createApp(options: MockOptions = {}): MockApp {
     byPath.set(op.expressPath, [...(byPath.get(op.expressPath) ?? []), op]);
   }
   const paths = [...byPath.keys()].sort((a, b) => paramCount(a) - paramCount(b));
-  // Paths without parameters (evaluate, capture, token…) are dispatched by one map lookup instead of a walk
-  // through every route's regular expression; the router below still serves them too (HEAD, 405s).
+  // Paths without parameters (evaluate, capture, token…) also go in the fast lane's table (mock/http/fast-lane.ts,
+  // used once listen() serves the app); the router below serves them in any case (HEAD, 405s, supertest).
   const exact = new Map<string, RequestHandler>();
-  dispatchExactPaths(app, exact, sessionStage, handleError);
+  offerFastLane(app, { exact, before: sessionStage, fail: handleError });
   for (const path of paths) {
     const ops = byPath.get(path) ?? [];
     for (const op of ops) {
@@ -214,78 +214,6 @@ function notFound(path: string): ApiError {
     detail:
       'The path contains a double slash (//): remove one. A base URL ending in / joined with a path starting with / does this (e.g. …/v1//outcome).',
   });
-}
-
-/** On the prototypes of requests and responses born with an app's Express prototypes: that app (see serverClasses). */
-const BORN_EXPRESS = Symbol('born with Express prototypes');
-type Born = { [BORN_EXPRESS]?: unknown };
-
-/**
- * The request and response classes for `http.createServer(options, app)`: instances start out as what Express would
- * turn them into, so the hot path never changes a live object's prototype. One app per server.
- */
-export function serverClasses(app: MockApp): {
-  IncomingMessage: typeof IncomingMessage;
-  ServerResponse: typeof ServerResponse;
-} {
-  const { request, response } = app as unknown as { request: object; response: object };
-  class Request extends IncomingMessage {}
-  class Response extends ServerResponse {}
-  Object.setPrototypeOf(Request.prototype, request);
-  Object.setPrototypeOf(Response.prototype, response);
-  Object.defineProperty(Request.prototype, BORN_EXPRESS, { value: app });
-  Object.defineProperty(Response.prototype, BORN_EXPRESS, { value: app });
-  return { IncomingMessage: Request, ServerResponse: Response as unknown as typeof ServerResponse };
-}
-
-/**
- * Requests for a path without parameters, spelled exactly as in the contract (POST /v1/evaluate, /v1/capture, the
- * token call…), go straight to their pipeline, with the session stage before it and the error handler after it, as
- * the router would: one map lookup instead of the router's walk over every layer, which cost more than the whole
- * schema validation of an evaluate. Everything else (other spellings, HEAD, parameters, 404/405, /__admin) takes
- * Express's router as before.
- */
-function dispatchExactPaths(
-  app: MockApp,
-  exact: Map<string, RequestHandler>,
-  sessionStage: RequestHandler,
-  handleError: ErrorRequestHandler,
-): void {
-  const routed = app as unknown as {
-    handle(req: Request, res: Response, callback?: NextFunction): void;
-    router: { handle(req: Request, res: Response, done: NextFunction): void };
-    request: object;
-    response: object;
-  };
-  const viaExpress = routed.handle.bind(app);
-  routed.handle = (req, res, callback) => {
-    const { url } = req;
-    const query = url.indexOf('?');
-    const handle = exact.get(`${req.method} ${query === -1 ? url : url.slice(0, query)}`);
-    // A server made with serverClasses() creates them with Express's prototypes already: what app.handle() does,
-    // but without its prototype swap (a prototype change on a live object makes V8 treat it as a dictionary, and
-    // every later property access, in Node's http code and ours, is slower: it halved the throughput).
-    const born = (req as Born)[BORN_EXPRESS] === app && (res as Born)[BORN_EXPRESS] === app;
-    if (!handle && !born) return viaExpress(req, res, callback);
-    req.res = res;
-    res.req = req;
-    if (!born) {
-      Object.setPrototypeOf(req, routed.request);
-      Object.setPrototypeOf(res, routed.response);
-    }
-    res.locals ??= Object.create(null);
-    const fail = (error: unknown) => handleError(error, req, res, () => {});
-    if (!handle)
-      return routed.router.handle(
-        req,
-        res,
-        callback ?? ((error?: unknown) => fail(error ?? apiError('404001'))),
-      );
-    req.originalUrl = url;
-    req.baseUrl = '';
-    req.params = {};
-    sessionStage(req, res, (error?: unknown) => (error ? fail(error) : handle(req, res, fail)));
-  };
 }
 
 /** Stop what the engine runs in the background: scenario file watchers and webhook timers. */
