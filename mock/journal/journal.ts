@@ -13,7 +13,8 @@ import type {
   StatusChange,
   TransitionName,
 } from '../domain/order-states.js';
-import type { Engine, Exchange, RequestHooks } from '../engine.js';
+import type { Store } from '../domain/store.js';
+import type { Exchange, RequestHooks } from '../http/types.js';
 import { ownCopy, stringBytes } from '../support/bounded.js';
 import { redact, redactHeaders, redactJson, redactText, redactUrl } from '../support/redact.js';
 
@@ -256,7 +257,7 @@ export class Journal {
   }
 
   /** Wire the journal into an engine: the request hook and the store's transition events. */
-  attach(engine: Pick<Engine, 'hooks' | 'store'>): void {
+  attach(engine: { hooks: RequestHooks[]; store: Pick<Store, 'onTransition'> }): void {
     engine.hooks.push(this.requestHooks());
     engine.store.onTransition(this.recordTransition);
   }

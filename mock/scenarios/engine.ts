@@ -4,14 +4,18 @@
 // Nothing is global: a session's choice and its "first N requests" counters belong to that session only.
 
 import type { Request, Response } from 'express';
+import type { Contract } from '../contract/contract.js';
+import type { VirtualClock } from '../domain/clock.js';
 import { type Order, orderView } from '../domain/order-states.js';
 import { TEST_CARDS } from '../domain/outcomes.js';
-import type { Session } from '../domain/store.js';
-import type { Ctx, Engine, HookResult, Reply, RequestHooks, WebhookFaults } from '../engine.js';
-import { merchantOf } from '../engine.js';
+import type { Session, Store } from '../domain/store.js';
 import { apiError, type ErrorCode } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER, errorResponse } from '../errors/shape.js';
+import type { Ctx, HookResult, Reply, RequestHooks } from '../http/types.js';
+import { merchantOf } from '../http/types.js';
 import { evictOldest } from '../support/bounded.js';
+import type { Logger } from '../support/logger.js';
+import type { WebhookFaults } from '../webhooks/faults.js';
 import {
   faultObject,
   resetConnection,
@@ -61,8 +65,23 @@ export interface ScenarioOptions {
 }
 
 /** The part of the webhook dispatcher scenarios use (mock/webhooks). */
-interface WebhookFaultSink {
-  setFaults?(session: string, faults: WebhookFaults): void;
+export interface WebhookFaultSink {
+  setFaults(session: string, faults: WebhookFaults): void;
+}
+
+/** What the scenario engine works with, all built before it. */
+export interface ScenarioDeps {
+  /** Seeds the random delays. */
+  seed: number;
+  /** Operations a match block may name, and the responses each declares. */
+  contract: Pick<Contract, 'operations' | 'document'>;
+  /** Scenario fates are scheduled on orders; templates read an order settled to now. */
+  store: Pick<Store, 'schedule' | 'settle'>;
+  clock: Pick<VirtualClock, 'now'>;
+  /** Where a scenario's webhook faults go. */
+  webhooks: WebhookFaultSink;
+  /** Problems with scenario files (already redacting). */
+  log: Logger;
 }
 
 interface Library {
@@ -94,11 +113,11 @@ interface Locals {
  * app.mock.scenarios?.clearSession('worker-1');
  */
 export class ScenarioEngine {
-  /** The pipeline extension to register on engine.hooks. */
+  /** The pipeline extension createApp() registers. */
   readonly hooks: RequestHooks;
   /** Server-wide default scenarios (fixed at start). */
   readonly defaults: readonly string[];
-  readonly #engine: Engine;
+  readonly #deps: ScenarioDeps;
   readonly #dirs: string[];
   #library: Library | null = null;
   #watcher: FolderWatcher | null = null;
@@ -114,11 +133,11 @@ export class ScenarioEngine {
   #closed = false;
   readonly #hungWaiters: (() => void)[] = [];
 
-  constructor(engine: Engine, options: ScenarioOptions = {}) {
-    this.#engine = engine;
+  constructor(deps: ScenarioDeps, options: ScenarioOptions = {}) {
+    this.#deps = deps;
     this.#dirs = [...(options.builtIn === false ? [] : [builtInScenarioDir()]), ...(options.dirs ?? [])];
     this.defaults = Object.freeze([...(options.defaults ?? [])]);
-    this.#random = seededRandom(engine.settings.seed ^ 0x5ce7a1);
+    this.#random = seededRandom(deps.seed ^ 0x5ce7a1);
     this.hooks = {
       name: 'scenarios',
       onRequest: (req, res, session) => this.#onRequest(req, res, session),
@@ -203,7 +222,7 @@ export class ScenarioEngine {
     const library = this.#load();
     for (const problem of library.problems) {
       const text = formatProblem(problem);
-      if (!before.has(text)) this.#engine.log.warn(`scenario file skipped: ${text}`);
+      if (!before.has(text)) this.#deps.log.warn(`scenario file skipped: ${text}`);
     }
     return [...library.problems];
   }
@@ -238,13 +257,13 @@ export class ScenarioEngine {
   /** A bad file never takes the server down: it is reported (here) and skipped. */
   #report(library: Library): Library {
     for (const problem of library.problems)
-      this.#engine.log.warn(`scenario file skipped: ${formatProblem(problem)}`);
+      this.#deps.log.warn(`scenario file skipped: ${formatProblem(problem)}`);
     return library;
   }
 
   /** Load (or reload) every folder and swap the whole set in one assignment: requests in flight keep theirs. */
   #load(): Library {
-    const operations = [...this.#engine.contract.operations.values()].map((op) => ({
+    const operations = [...this.#deps.contract.operations.values()].map((op) => ({
       id: op.id,
       method: op.method,
       path: op.path,
@@ -378,7 +397,7 @@ export class ScenarioEngine {
     const d = s.definition;
     const session = ctx.session.name;
     if (d.webhooks) {
-      (this.#engine as unknown as { webhooks?: WebhookFaultSink }).webhooks?.setFaults?.(session, {
+      this.#deps.webhooks.setFaults(session, {
         ...d.webhooks,
       });
     }
@@ -415,7 +434,7 @@ export class ScenarioEngine {
     const order = ctx.session.partition(merchantOf(ctx)).orders.get(id);
     if (!order) return;
     order.schedule = order.schedule.filter((e) => e.fate === 'pickUp' || e.fate === 'autoVoid');
-    this.#engine.store.schedule(ctx.session, order, this.#engine.clock.now() + s.fateAfterMs, fate.kind);
+    this.#deps.store.schedule(ctx.session, order, this.#deps.clock.now() + s.fateAfterMs, fate.kind);
   }
 
   /** The scenario's answer: a fault on the socket, a catalog error, or a literal (or the handler's) response. */
@@ -509,13 +528,13 @@ export class ScenarioEngine {
         if (!needsOrder) return null;
         if (order === undefined) {
           const found = findOrderFor(ctx, handled);
-          if (found) this.#engine.store.settle(found, this.#engine.clock.now());
+          if (found) this.#deps.store.settle(found, this.#deps.clock.now());
           order = found ? orderView(found) : null;
         }
         return order;
       },
       uuid: () => ctx.session.data.uuid(),
-      now: () => new Date(this.#engine.clock.now()).toISOString(),
+      now: () => new Date(this.#deps.clock.now()).toISOString(),
     };
   }
 
@@ -523,7 +542,7 @@ export class ScenarioEngine {
   #declares(operationId: string, status: number): boolean {
     if (!this.#declared) {
       const declared = new Map<string, Set<number>>();
-      const paths = (this.#engine.contract.document.paths ?? {}) as Record<string, Record<string, unknown>>;
+      const paths = (this.#deps.contract.document.paths ?? {}) as Record<string, Record<string, unknown>>;
       for (const item of Object.values(paths)) {
         for (const op of Object.values(item)) {
           const o = op as { operationId?: string; responses?: Record<string, unknown> };

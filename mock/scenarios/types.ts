@@ -2,8 +2,8 @@
 // loaded, compiled scenario.
 
 import type { Provenance, TestCardName } from '../domain/outcomes.js';
-import type { WebhookFaults } from '../engine.js';
 import type { ErrorCode } from '../errors/catalog.js';
+import type { WebhookFaults } from '../webhooks/faults.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 export type Scalar = string | number | boolean | null;

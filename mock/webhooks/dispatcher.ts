@@ -5,10 +5,15 @@
 import { createHash } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { AccountBook } from '../domain/accounts.js';
+import type { VirtualClock } from '../domain/clock.js';
 import type { Order, StatusChange, TransitionName } from '../domain/order-states.js';
-import type { Engine, WebhookFaults } from '../engine.js';
+import type { OrderScheduler } from '../domain/scheduler.js';
+import type { Store } from '../domain/store.js';
+import type { Logger } from '../support/logger.js';
 import { redact } from '../support/redact.js';
 import { buildPayload, eventsFor, type WebhookEventName, type WebhookPayload } from './events.js';
+import type { WebhookFaults } from './faults.js';
 import { ReceiverPolicy, ReceiverRefused, type SelfAddress } from './receiver-policy.js';
 import { signWebhook } from './signature.js';
 
@@ -49,8 +54,6 @@ export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [
 export const DEFAULT_WEBHOOK_CONTENT_TYPE = 'text/plain; charset=utf-8';
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_DELIVERIES = 5_000;
-/** How often a running (unfrozen) clock is checked for due fates and retries, in real ms. */
-const TICK_MS = 1_000;
 
 export interface WebhookReceiver {
   id: string;
@@ -101,7 +104,7 @@ export interface WebhookDelivery {
   redeliveryOf: string | null;
 }
 
-/** What the journal gets for every attempt (engine.journal.recordWebhook, when a journal exists). */
+/** What the journal gets for every attempt. */
 export interface WebhookAttemptRecord extends WebhookAttempt {
   deliveryId: string;
   session: string;
@@ -119,9 +122,24 @@ export interface WebhookAttemptRecord extends WebhookAttempt {
   requestHeaders: Record<string, string>;
 }
 
-/** The part of a journal this dispatcher uses (built by another module; absent when there is no journal). */
-interface WebhookJournalSink {
-  recordWebhook?(record: WebhookAttemptRecord): void;
+/** Where each attempt is recorded (the journal). */
+export interface WebhookJournalSink {
+  recordWebhook(record: WebhookAttemptRecord): void;
+}
+
+/** What a dispatcher works with, all built before it. */
+export interface WebhookDeps {
+  /** Merchants, their subscriber keys (signatures) and the receivers their accounts declare. */
+  accounts: AccountBook;
+  clock: VirtualClock;
+  /** Order transitions, the events delivered. */
+  store: Pick<Store, 'onTransition'>;
+  /** Settles due fates as time moves; the dispatcher queues what they caused after each tick. */
+  scheduler: OrderScheduler;
+  journal: WebhookJournalSink;
+  log: Logger;
+  /** Payload fields and nonces follow the seed and the capture window. */
+  settings: { readonly seed: number; readonly captureWindowMs: number };
 }
 
 export interface DeliveryFilter {
@@ -140,13 +158,13 @@ interface Internal {
 }
 
 /**
- * Delivers every order event to the receivers of the order's merchant. Create one per engine (createApp does).
+ * Delivers every order event to the receivers of the order's merchant. createApp() makes one per app.
  *
  * @example
  * const app = createApp({ clock: { frozen: true }, webhooks: { receivers: [{ mid, url }] } });
  * // …drive orders over HTTP…
  * app.mock.clock.advance(60 * 60_000);
- * await app.mock.webhooks?.flush(); // every delivery due now has been attempted
+ * await app.mock.webhooks.flush(); // every delivery due now has been attempted
  */
 export class WebhookDispatcher {
   readonly contentType: string;
@@ -160,7 +178,12 @@ export class WebhookDispatcher {
   /** Attempts holding a connection slot, and attempts waiting for one. */
   #active = 0;
   readonly #waiting: (() => void)[] = [];
-  readonly #engine: Engine;
+  readonly #accounts: AccountBook;
+  readonly #clock: VirtualClock;
+  readonly #scheduler: OrderScheduler;
+  readonly #journalSink: WebhookJournalSink;
+  readonly #log: Logger;
+  readonly #settings: WebhookDeps['settings'];
   readonly #receivers = new Map<string, WebhookReceiver>();
   readonly #deliveries = new Map<string, WebhookDelivery>();
   readonly #internal = new WeakMap<WebhookDelivery, Internal>();
@@ -176,15 +199,19 @@ export class WebhookDispatcher {
   readonly #unsubscribe: (() => void)[] = [];
   readonly #httpAgent = new HttpAgent({ keepAlive: false });
   readonly #httpsAgent = new HttpsAgent({ keepAlive: false });
-  #ticker: NodeJS.Timeout | null = null;
   #pumpScheduled = false;
   #closed = false;
   #receiverCount = 0;
   #deliveryCount = 0;
   #nonceCount = 0;
 
-  constructor(engine: Engine, options: WebhookOptions = {}) {
-    this.#engine = engine;
+  constructor(deps: WebhookDeps, options: WebhookOptions = {}) {
+    this.#accounts = deps.accounts;
+    this.#clock = deps.clock;
+    this.#scheduler = deps.scheduler;
+    this.#journalSink = deps.journal;
+    this.#log = deps.log;
+    this.#settings = deps.settings;
     this.contentType = options.contentType ?? DEFAULT_WEBHOOK_CONTENT_TYPE;
     this.timeoutMs = positive(options.timeoutMs, DEFAULT_WEBHOOK_TIMEOUT_MS, 'timeoutMs');
     this.maxDeliveries = positive(options.maxDeliveries, DEFAULT_MAX_DELIVERIES, 'maxDeliveries');
@@ -198,17 +225,14 @@ export class WebhookDispatcher {
     }
     this.retrySchedule = [...schedule];
 
-    for (const account of engine.accounts.accounts) {
+    for (const account of deps.accounts.accounts) {
       for (const url of account.webhookUrls ?? []) this.#add({ mid: account.mid, url }, 'accounts');
     }
     for (const receiver of options.receivers ?? []) this.#add(receiver, 'options');
 
     this.#unsubscribe.push(
-      engine.store.onTransition((order, name, change) => this.#onTransition(order, name, change)),
-      engine.clock.onChange((now) => {
-        engine.store.settleDue(now);
-        this.#pump(now);
-      }),
+      deps.store.onTransition((order, name, change) => this.#onTransition(order, name, change)),
+      deps.scheduler.onTick((now) => this.#pump(now)),
     );
   }
 
@@ -261,7 +285,7 @@ export class WebhookDispatcher {
   redeliver(id: string): WebhookDelivery | undefined {
     const original = this.#deliveries.get(id);
     if (!original) return undefined;
-    const now = this.#engine.clock.now();
+    const now = this.#clock.now();
     const again = this.#record({
       ...original,
       payload: { ...original.payload, IsResent: true },
@@ -298,7 +322,7 @@ export class WebhookDispatcher {
 
   /** Start whatever is due now, in the background (never waits for a receiver). */
   kick(): void {
-    this.#pump(this.#engine.clock.now());
+    this.#pump(this.#clock.now());
   }
 
   /**
@@ -323,8 +347,8 @@ export class WebhookDispatcher {
    */
   async flush(): Promise<void> {
     for (let round = 0; round < 10_000; round++) {
-      const now = this.#engine.clock.now();
-      this.#engine.store.settleDue(now);
+      const now = this.#clock.now();
+      this.#scheduler.tick(now);
       this.#pump(now);
       if (this.#inFlight.size === 0) return;
       await Promise.allSettled([...this.#inFlight]);
@@ -338,8 +362,6 @@ export class WebhookDispatcher {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#ticker) clearInterval(this.#ticker);
-    this.#ticker = null;
     for (const off of this.#unsubscribe) off();
     for (const controller of this.#aborts) controller.abort(new Error('dispatcher closed'));
     for (const wake of this.#waiting.splice(0)) wake();
@@ -354,7 +376,7 @@ export class WebhookDispatcher {
     input: { mid: string; url: string; session?: string; owner?: string },
     source: WebhookReceiver['source'],
   ): WebhookReceiver {
-    const account = this.#engine.accounts.byMid(String(input.mid ?? ''));
+    const account = this.#accounts.byMid(String(input.mid ?? ''));
     if (!account) throw new Error(`webhook receiver for unknown merchant ${String(input.mid)}`);
     const url = checkReceiverUrl(input.url);
     this.#policy.check(new URL(url));
@@ -400,10 +422,10 @@ export class WebhookDispatcher {
       );
       if (targets.length === 0) return;
       const faults = this.#faults.get(order.session) ?? {};
-      const now = this.#engine.clock.now();
+      const now = this.#clock.now();
       const context = {
-        seed: this.#engine.settings.seed,
-        captureWindowMs: this.#engine.settings.captureWindowMs,
+        seed: this.#settings.seed,
+        captureWindowMs: this.#settings.captureWindowMs,
       };
       events.forEach((event, index) => {
         // Redacted once, here: what is kept, listed, journaled and sent is the same safe payload (an orderId can carry
@@ -429,9 +451,7 @@ export class WebhookDispatcher {
       this.#schedulePump();
     } catch (error) {
       // Never let a webhook problem break the request or clock move that caused the transition.
-      this.#engine.log.error(
-        `webhooks: cannot queue events of order ${order.id}: ${(error as Error).message}`,
-      );
+      this.#log.error(`webhooks: cannot queue events of order ${order.id}: ${(error as Error).message}`);
     }
   }
 
@@ -452,7 +472,7 @@ export class WebhookDispatcher {
       status: 'pending',
       attempts: [],
       nextAttemptAt: fields.nextAttemptAt,
-      createdAt: this.#engine.clock.now(),
+      createdAt: this.#clock.now(),
       duplicateOf: fields.duplicateOf,
       redeliveryOf: fields.redeliveryOf,
     };
@@ -478,9 +498,7 @@ export class WebhookDispatcher {
       if (!victim) {
         victim = this.#deliveries.values().next().value;
         if (!victim) return;
-        this.#engine.log.warn(
-          `webhooks: more than ${this.maxDeliveries} pending deliveries; dropping ${victim.id}`,
-        );
+        this.#log.warn(`webhooks: more than ${this.maxDeliveries} pending deliveries; dropping ${victim.id}`);
         victim.nextAttemptAt = null;
       }
       this.#deliveries.delete(victim.id);
@@ -493,7 +511,7 @@ export class WebhookDispatcher {
     this.#pumpScheduled = true;
     queueMicrotask(() => {
       this.#pumpScheduled = false;
-      this.#pump(this.#engine.clock.now());
+      this.#pump(this.#clock.now());
     });
   }
 
@@ -541,7 +559,7 @@ export class WebhookDispatcher {
       this.#inFlight.delete(run);
       if (this.#chains.get(delivery.url) === run) this.#chains.delete(delivery.url);
       // A retry may already be due (zero delay, or the clock moved on while this attempt ran).
-      this.#pump(this.#engine.clock.now());
+      this.#pump(this.#clock.now());
     });
   }
 
@@ -549,7 +567,7 @@ export class WebhookDispatcher {
     const info = this.#info(delivery);
     try {
       if (this.#closed || delivery.status !== 'pending') return;
-      const at = this.#engine.clock.now();
+      const at = this.#clock.now();
       const isResent = delivery.attempts.length > 0 || delivery.payload.IsResent;
       const payload: WebhookPayload = { ...delivery.payload, IsResent: isResent };
       const body = JSON.stringify(payload);
@@ -591,11 +609,11 @@ export class WebhookDispatcher {
           delivery.status = 'failed';
           delivery.nextAttemptAt = null;
           this.#pending.delete(delivery);
-          this.#engine.log.warn(
+          this.#log.warn(
             `webhooks: ${delivery.event} of order ${delivery.orderId} to ${delivery.url} failed after ${delivery.attempts.length} attempts`,
           );
         } else {
-          delivery.nextAttemptAt = this.#engine.clock.now() + wait;
+          delivery.nextAttemptAt = this.#clock.now() + wait;
         }
       }
       this.#journal({
@@ -612,14 +630,14 @@ export class WebhookDispatcher {
         requestHeaders: headers,
       });
     } catch (error) {
-      this.#engine.log.error(`webhooks: delivery ${delivery.id} crashed: ${(error as Error).message}`);
+      this.#log.error(`webhooks: delivery ${delivery.id} crashed: ${(error as Error).message}`);
     } finally {
       info.queued = false;
     }
   }
 
   #headers(delivery: WebhookDelivery, body: string, at: number): Record<string, string> {
-    const account = this.#engine.accounts.byMid(delivery.mid);
+    const account = this.#accounts.byMid(delivery.mid);
     if (!account) throw new Error(`no account for merchant ${delivery.mid}`);
     const signed = signWebhook({
       body,
@@ -639,7 +657,7 @@ export class WebhookDispatcher {
   #nonce(): string {
     this.#nonceCount += 1;
     return createHash('sha256')
-      .update(`${this.#engine.settings.seed}:nonce:${this.#nonceCount}`)
+      .update(`${this.#settings.seed}:nonce:${this.#nonceCount}`)
       .digest('hex')
       .slice(0, 32);
   }
@@ -689,22 +707,15 @@ export class WebhookDispatcher {
 
   #journal(record: WebhookAttemptRecord): void {
     try {
-      (this.#engine as unknown as { journal?: WebhookJournalSink }).journal?.recordWebhook?.(record);
+      this.#journalSink.recordWebhook(record);
     } catch (error) {
-      this.#engine.log.error(`webhooks: journal refused an attempt: ${(error as Error).message}`);
+      this.#log.error(`webhooks: journal refused an attempt: ${(error as Error).message}`);
     }
   }
 
-  /** A running clock needs polling for due fates and retries; a frozen one moves only through onChange. */
+  /** A running clock needs polling for due fates and retries; a frozen one moves only through its own calls. */
   #startTicker(): void {
-    if (this.#ticker || this.#closed) return;
-    this.#ticker = setInterval(() => {
-      if (this.#engine.clock.isFrozen()) return;
-      const now = this.#engine.clock.now();
-      this.#engine.store.settleDue(now);
-      this.#pump(now);
-    }, TICK_MS);
-    this.#ticker.unref();
+    if (!this.#closed) this.#scheduler.keepTicking();
   }
 }
 

@@ -10,9 +10,9 @@ import {
   refundable,
   STATUS_NAMES,
 } from '../../domain/order-states.js';
-import type { Ctx, Reply } from '../../engine.js';
-import { envelope, merchantOf } from '../../engine.js';
 import { apiError } from '../../errors/catalog.js';
+import type { Ctx, Reply } from '../types.js';
+import { envelope, merchantOf } from '../types.js';
 import { withIdempotency } from './idempotency.js';
 
 /** Merchants whose orders the caller may see: its own and, for a partner, those it acts for. */

@@ -19,8 +19,8 @@ import {
   partnerState,
   settleApplication,
 } from '../../domain/partner-store.js';
-import type { Ctx, Engine, Reply } from '../../engine.js';
 import { apiError } from '../../errors/catalog.js';
+import type { Ctx, HandlerServices as Engine, Reply } from '../types.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared helpers

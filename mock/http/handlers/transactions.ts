@@ -12,9 +12,9 @@ import {
   type TestCardName,
 } from '../../domain/outcomes.js';
 import type { Partition } from '../../domain/store.js';
-import type { Ctx, Reply } from '../../engine.js';
-import { envelope, merchantOf } from '../../engine.js';
 import { apiError } from '../../errors/catalog.js';
+import type { Ctx, Reply } from '../types.js';
+import { envelope, merchantOf } from '../types.js';
 import { withIdempotency } from './idempotency.js';
 import { findOrder } from './orders.js';
 
