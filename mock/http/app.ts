@@ -9,6 +9,7 @@ import { registerProviderStates } from '../admin/provider-states.js';
 import { type CompiledOperation, Contract } from '../contract/contract.js';
 import { AccountBook, DEFAULT_ACCOUNTS } from '../domain/accounts.js';
 import { VirtualClock } from '../domain/clock.js';
+import { SCENARIO_EFFECTS } from '../domain/scenario-effects.js';
 import { OrderScheduler } from '../domain/scheduler.js';
 import { Store } from '../domain/store.js';
 import { TokenService } from '../domain/tokens.js';
@@ -84,7 +85,7 @@ export function createApp(options: MockOptions = {}): MockApp {
   let scenarios: ScenarioEngine;
   try {
     scenarios = new ScenarioEngine(
-      { seed: settings.seed, contract, store, clock, webhooks, log },
+      { seed: settings.seed, contract, store, clock, webhooks, log, effects: SCENARIO_EFFECTS },
       options.scenarios,
     );
   } catch (error) {

@@ -8,6 +8,7 @@ import type { Contract } from '../contract/contract.js';
 import type { VirtualClock } from '../domain/clock.js';
 import { type Order, orderView } from '../domain/order-states.js';
 import { TEST_CARDS } from '../domain/outcomes.js';
+import type { OperationEffects } from '../domain/scenario-effects.js';
 import type { Session, Store } from '../domain/store.js';
 import { apiError, type ErrorCode } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER, errorResponse } from '../errors/shape.js';
@@ -82,6 +83,8 @@ export interface ScenarioDeps {
   webhooks: WebhookFaultSink;
   /** Problems with scenario files (already redacting). */
   log: Logger;
+  /** Which operations a scenario's `state` block acts on, as the domain registers them. */
+  effects: Readonly<Record<string, OperationEffects>>;
 }
 
 interface Library {
@@ -143,7 +146,7 @@ export class ScenarioEngine {
       onRequest: (req, res, session) => this.#onRequest(req, res, session),
       // Without a chosen scenario (the common case) the hooks answer synchronously: no promise per request.
       beforeHandler: (ctx, res) =>
-        (res.locals as Locals).scenarioRun || (this.#tokenErrors.size > 0 && ctx.op.id === 'createToken')
+        (res.locals as Locals).scenarioRun || (this.#tokenErrors.size > 0 && this.#issuesTokens(ctx.op.id))
           ? this.#beforeHandler(ctx, res)
           : undefined,
       afterHandler: (ctx, reply, res) =>
@@ -339,7 +342,7 @@ export class ScenarioEngine {
 
   async #beforeHandler(ctx: Ctx, res: Response): Promise<HookResult> {
     const locals = res.locals as Locals;
-    if (this.#tokenErrors.size > 0 && ctx.op.id === 'createToken') this.#failToken(ctx, locals);
+    if (this.#tokenErrors.size > 0 && this.#issuesTokens(ctx.op.id)) this.#failToken(ctx, locals);
     const run = locals.scenarioRun;
     if (!run) return undefined;
     const input = { path: ctx.req.path, headers: ctx.req.headers, query: ctx.query, body: ctx.body };
@@ -411,9 +414,14 @@ export class ScenarioEngine {
         scenario: s.name,
       });
     }
-    if (ctx.op.id !== 'evaluate') return;
-    if (state.evaluateAs) run.swappedToken = swapCard(ctx, TEST_CARDS[state.evaluateAs]);
+    const creates = this.#deps.effects[ctx.op.id]?.createsOrder;
+    if (!creates) return;
+    if (state.evaluateAs) run.swappedToken = creates.useCard(ctx, TEST_CARDS[state.evaluateAs]);
     if (state.fate) run.fate = s;
+  }
+
+  #issuesTokens(operationId: string): boolean {
+    return this.#deps.effects[operationId]?.issuesToken === true;
   }
 
   #failToken(ctx: Ctx, locals: Locals): void {
@@ -428,7 +436,7 @@ export class ScenarioEngine {
   /** After evaluate: the new order's later fate becomes the scenario's (pick-up and auto-void stay). */
   #replaceFate(s: CompiledScenario, ctx: Ctx, reply: Reply): void {
     const fate = s.definition.state?.fate;
-    const id = (reply.body as { orderSessionKey?: unknown } | undefined)?.orderSessionKey;
+    const id = this.#deps.effects[ctx.op.id]?.createsOrder?.createdOrderId(reply);
     if (!fate || s.fateAfterMs === null || typeof id !== 'string') return;
     if (reply.headers?.['x-mock-idempotent-replay']) return;
     const order = ctx.session.partition(merchantOf(ctx)).orders.get(id);
@@ -588,24 +596,6 @@ function unknownMessage(unknown: readonly string[], library: Library): string {
 
 export function formatProblem(p: ScenarioProblem): string {
   return `${p.file}:${p.line}: ${p.message}`;
-}
-
-/** Evaluate as if paid with a test card: a copy of the body with the card replaced (the journal keeps what was sent). */
-function swapCard(ctx: Ctx, number: string): boolean {
-  const body = ctx.body;
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
-  const keyOf = (o: Record<string, unknown>, name: string) =>
-    Object.keys(o).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
-  const pmKey = keyOf(body, 'paymentMethod');
-  const current = body[pmKey];
-  const method: Record<string, unknown> =
-    current !== null && typeof current === 'object' ? { ...(current as Record<string, unknown>) } : {};
-  const tokenKey = keyOf(method, 'token');
-  const wasToken = method[tokenKey] === true;
-  method[keyOf(method, 'cardNumber')] = number;
-  method[tokenKey] = false;
-  ctx.body = { ...body, [pmKey]: method };
-  return wasToken;
 }
 
 /** The order a request is about: path id, body orderId / orderSessionKey, merchant orderId, or the one just created. */
