@@ -3,8 +3,6 @@
 // semantics (retry schedule, timeout, ordering): everything here except the signature and payload is invented.
 
 import { createHash } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AccountBook } from '../domain/accounts.js';
 import type { VirtualClock } from '../domain/clock.js';
 import type { Order, StatusChange, TransitionName } from '../domain/order-states.js';
@@ -12,115 +10,41 @@ import type { OrderScheduler } from '../domain/scheduler.js';
 import type { Store } from '../domain/store.js';
 import type { Logger } from '../support/logger.js';
 import { redact } from '../support/redact.js';
-import { buildPayload, eventsFor, type WebhookEventName, type WebhookPayload } from './events.js';
+import { buildPayload, eventsFor, type WebhookPayload } from './events.js';
 import type { WebhookFaults } from './faults.js';
 import { ReceiverPolicy, ReceiverRefused, type SelfAddress } from './receiver-policy.js';
+import { ReceiverBook } from './receivers.js';
+import { describeError, ReceiverClient } from './sender.js';
 import { signWebhook } from './signature.js';
+import {
+  DEFAULT_MAX_DELIVERIES,
+  DEFAULT_RETRY_SCHEDULE_MS,
+  DEFAULT_WEBHOOK_CONTENT_TYPE,
+  DEFAULT_WEBHOOK_TIMEOUT_MS,
+  type DeliveryFilter,
+  type WebhookAttempt,
+  type WebhookAttemptRecord,
+  type WebhookDelivery,
+  type WebhookOptions,
+  type WebhookReceiver,
+} from './types.js';
 
-/** Options of createApp({ webhooks }). */
-export interface WebhookOptions {
-  /** Receivers registered at start-up (for every session). */
-  receivers?: { mid: string; url: string; session?: string }[];
-  /** Content-Type of deliveries (default `text/plain; charset=utf-8`: the docs say the body is not application/json). */
-  contentType?: string;
-  /** Real-time ms a receiver has to answer with a 2xx (default 5000). */
-  timeoutMs?: number;
-  /** Virtual-time ms to wait before each retry (default {@link DEFAULT_RETRY_SCHEDULE_MS}). */
-  retrySchedule?: number[];
-  /** Deliveries kept in memory, oldest finished ones dropped first (default 5000). */
-  maxDeliveries?: number;
-  /**
-   * Hosts (names or addresses, `*` for any) receivers may use besides loopback (default none: loopback only;
-   * docs/security.md, "Webhook receivers").
-   */
-  allowHosts?: readonly string[];
-  /** Receivers one session may register through the admin API (default 20). */
-  maxReceiversPerSession?: number;
-  /** Receivers in all (default 200). */
-  maxReceivers?: number;
-  /** Delivery attempts in flight at once, across every receiver (default 8). */
-  maxConcurrent?: number;
-}
-
-/** Invented backoff: retries 1 min, 5 min, 30 min, 2 h, 6 h and 24 h after each failed attempt (7 attempts). */
-export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [
-  60_000,
-  5 * 60_000,
-  30 * 60_000,
-  2 * 3_600_000,
-  6 * 3_600_000,
-  24 * 3_600_000,
-];
-export const DEFAULT_WEBHOOK_CONTENT_TYPE = 'text/plain; charset=utf-8';
-export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
-export const DEFAULT_MAX_DELIVERIES = 5_000;
-
-export interface WebhookReceiver {
-  id: string;
-  mid: string;
-  url: string;
-  /** Only this test session's events; null = every session. */
-  session: string | null;
-  source: 'options' | 'accounts' | 'api';
-  /** The session that registered it through the admin API (counts against that session's cap). */
-  owner?: string;
-}
-
-export interface WebhookAttempt {
-  /** Virtual time of the attempt (ms since the epoch). */
-  at: number;
-  /** Whether the body said `IsResent: true`. */
-  isResent: boolean;
-  /** HTTP status the receiver answered, or null when there was no answer. */
-  statusCode: number | null;
-  /** Transport failure (`ECONNREFUSED`, `timeout after 5000 ms`, `fault: failTimes`), or null. */
-  error: string | null;
-  /** Wall-clock duration in ms. */
-  durationMs: number;
-}
-
-export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
-
-/** One event on its way to one receiver URL. */
-export interface WebhookDelivery {
-  id: string;
-  session: string;
-  mid: string;
-  event: WebhookEventName;
-  orderId: string;
-  externalOrderId: string;
-  receiverId: string;
-  url: string;
-  /** The payload of the first attempt (retries send it with `IsResent: true`). */
-  payload: WebhookPayload;
-  status: WebhookDeliveryStatus;
-  attempts: WebhookAttempt[];
-  /** Virtual time of the next attempt; null once delivered or failed. */
-  nextAttemptAt: number | null;
-  createdAt: number;
-  /** Set on the copy a `duplicate` fault adds. */
-  duplicateOf: string | null;
-  /** Set on a delivery made by redeliver(). */
-  redeliveryOf: string | null;
-}
-
-/** What the journal gets for every attempt. */
-export interface WebhookAttemptRecord extends WebhookAttempt {
-  deliveryId: string;
-  session: string;
-  mid: string;
-  event: WebhookEventName;
-  orderId: string;
-  url: string;
-  /** 1-based attempt number. */
-  attempt: number;
-  /** The delivery's status after this attempt. */
-  status: WebhookDeliveryStatus;
-  /** The body sent (as an object). */
-  payload: WebhookPayload;
-  /** Content type and x-fc-* signature headers sent (empty when the attempt never reached the network). */
-  requestHeaders: Record<string, string>;
-}
+export { checkReceiverUrl, parseReceiverSpec } from './receivers.js';
+export type {
+  DeliveryFilter,
+  WebhookAttempt,
+  WebhookAttemptRecord,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookOptions,
+  WebhookReceiver,
+} from './types.js';
+export {
+  DEFAULT_MAX_DELIVERIES,
+  DEFAULT_RETRY_SCHEDULE_MS,
+  DEFAULT_WEBHOOK_CONTENT_TYPE,
+  DEFAULT_WEBHOOK_TIMEOUT_MS,
+} from './types.js';
 
 /** Where each attempt is recorded (the journal). */
 export interface WebhookJournalSink {
@@ -140,14 +64,6 @@ export interface WebhookDeps {
   log: Logger;
   /** Payload fields and nonces follow the seed and the capture window. */
   settings: { readonly seed: number; readonly captureWindowMs: number };
-}
-
-export interface DeliveryFilter {
-  session?: string;
-  orderId?: string;
-  status?: WebhookDeliveryStatus;
-  event?: string;
-  mid?: string;
 }
 
 interface Internal {
@@ -184,7 +100,7 @@ export class WebhookDispatcher {
   readonly #journalSink: WebhookJournalSink;
   readonly #log: Logger;
   readonly #settings: WebhookDeps['settings'];
-  readonly #receivers = new Map<string, WebhookReceiver>();
+  readonly #book: ReceiverBook;
   readonly #deliveries = new Map<string, WebhookDelivery>();
   readonly #internal = new WeakMap<WebhookDelivery, Internal>();
   /** Deliveries still pending, so pumping does not scan the finished ones. */
@@ -195,13 +111,10 @@ export class WebhookDispatcher {
   /** One promise chain per URL, so a receiver gets its deliveries one at a time, in order. */
   readonly #chains = new Map<string, Promise<void>>();
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #aborts = new Set<AbortController>();
   readonly #unsubscribe: (() => void)[] = [];
-  readonly #httpAgent = new HttpAgent({ keepAlive: false });
-  readonly #httpsAgent = new HttpsAgent({ keepAlive: false });
+  readonly #client: ReceiverClient;
   #pumpScheduled = false;
   #closed = false;
-  #receiverCount = 0;
   #deliveryCount = 0;
   #nonceCount = 0;
 
@@ -219,6 +132,11 @@ export class WebhookDispatcher {
     this.maxReceivers = positive(options.maxReceivers, 200, 'maxReceivers');
     this.maxConcurrent = positive(options.maxConcurrent, 8, 'maxConcurrent');
     this.#policy = new ReceiverPolicy(options.allowHosts ?? []);
+    this.#client = new ReceiverClient(this.#policy, this.timeoutMs);
+    this.#book = new ReceiverBook(deps.accounts, this.#policy, {
+      perSession: this.maxReceiversPerSession,
+      total: this.maxReceivers,
+    });
     const schedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS;
     if (!schedule.every((ms) => Number.isFinite(ms) && ms >= 0)) {
       throw new RangeError('webhooks.retrySchedule must list non-negative numbers of ms');
@@ -248,15 +166,12 @@ export class WebhookDispatcher {
 
   /** Remove a receiver; deliveries already made for it keep going. Returns false for an unknown id. */
   removeReceiver(id: string): boolean {
-    return this.#receivers.delete(id);
+    return this.#book.remove(id);
   }
 
   /** The registered receivers, all or one merchant's. */
   receivers(mid?: string): WebhookReceiver[] {
-    const wanted = mid?.toLowerCase();
-    return [...this.#receivers.values()]
-      .filter((r) => wanted === undefined || r.mid.toLowerCase() === wanted)
-      .map((r) => ({ ...r }));
+    return this.#book.list(mid);
   }
 
   // ---- deliveries ------------------------------------------------------------------------------------------------
@@ -363,11 +278,9 @@ export class WebhookDispatcher {
     if (this.#closed) return;
     this.#closed = true;
     for (const off of this.#unsubscribe) off();
-    for (const controller of this.#aborts) controller.abort(new Error('dispatcher closed'));
+    this.#client.close();
     for (const wake of this.#waiting.splice(0)) wake();
     await Promise.allSettled([...this.#inFlight]);
-    this.#httpAgent.destroy();
-    this.#httpsAgent.destroy();
   }
 
   // ---- internals -------------------------------------------------------------------------------------------------
@@ -376,37 +289,7 @@ export class WebhookDispatcher {
     input: { mid: string; url: string; session?: string; owner?: string },
     source: WebhookReceiver['source'],
   ): WebhookReceiver {
-    const account = this.#accounts.byMid(String(input.mid ?? ''));
-    if (!account) throw new Error(`webhook receiver for unknown merchant ${String(input.mid)}`);
-    const url = checkReceiverUrl(input.url);
-    this.#policy.check(new URL(url));
-    const session = input.session ?? null;
-    let owned = 0;
-    for (const existing of this.#receivers.values()) {
-      if (existing.mid === account.mid && existing.url === url && existing.session === session)
-        return existing;
-      if (input.owner !== undefined && existing.owner === input.owner) owned += 1;
-    }
-    if (input.owner !== undefined && owned >= this.maxReceiversPerSession) {
-      throw limitError(
-        `session ${JSON.stringify(input.owner)} already has ${owned} webhook receivers (at most ${this.maxReceiversPerSession})`,
-      );
-    }
-    if (this.#receivers.size >= this.maxReceivers) {
-      throw limitError(
-        `this server already has ${this.#receivers.size} webhook receivers (at most ${this.maxReceivers})`,
-      );
-    }
-    this.#receiverCount += 1;
-    const receiver: WebhookReceiver = {
-      id: `whr_${this.#receiverCount}`,
-      mid: account.mid,
-      url,
-      session,
-      source,
-      ...(input.owner !== undefined ? { owner: input.owner } : {}),
-    };
-    this.#receivers.set(receiver.id, receiver);
+    const receiver = this.#book.add(input, source);
     this.#startTicker();
     return receiver;
   }
@@ -416,10 +299,7 @@ export class WebhookDispatcher {
       if (this.#closed) return;
       const events = eventsFor(order, name);
       if (events.length === 0) return;
-      const mid = order.mid.toLowerCase();
-      const targets = [...this.#receivers.values()].filter(
-        (r) => r.mid.toLowerCase() === mid && (r.session === null || r.session === order.session),
-      );
+      const targets = this.#book.targets(order.mid, order.session);
       if (targets.length === 0) return;
       const faults = this.#faults.get(order.session) ?? {};
       const now = this.#clock.now();
@@ -584,7 +464,7 @@ export class WebhookDispatcher {
         try {
           this.#policy.check(new URL(delivery.url));
           headers = this.#headers(delivery, body, at);
-          statusCode = await this.#slot(() => this.#post(delivery.url, headers, body));
+          statusCode = await this.#slot(() => this.#client.post(delivery.url, headers, body));
         } catch (e) {
           error = e instanceof ReceiverRefused ? `refused: ${e.message}` : describeError(e, this.timeoutMs);
         }
@@ -675,36 +555,6 @@ export class WebhookDispatcher {
     }
   }
 
-  #post(url: string, headers: Record<string, string>, body: string): Promise<number> {
-    const target = new URL(url);
-    const https = target.protocol === 'https:';
-    const controller = new AbortController();
-    this.#aborts.add(controller);
-    const timer = setTimeout(
-      () => controller.abort(new TimeoutError(`timeout after ${this.timeoutMs} ms`)),
-      this.timeoutMs,
-    );
-    return new Promise<number>((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(target, {
-        method: 'POST',
-        headers,
-        agent: https ? this.#httpsAgent : this.#httpAgent,
-        signal: controller.signal,
-        lookup: this.#policy.lookup as never,
-      });
-      req.on('response', (res) => {
-        res.on('data', () => {});
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      });
-      req.on('error', (error) => reject(controller.signal.aborted ? controller.signal.reason : error));
-      req.end(body);
-    }).finally(() => {
-      clearTimeout(timer);
-      this.#aborts.delete(controller);
-    });
-  }
-
   #journal(record: WebhookAttemptRecord): void {
     try {
       this.#journalSink.recordWebhook(record);
@@ -719,19 +569,6 @@ export class WebhookDispatcher {
   }
 }
 
-class TimeoutError extends Error {}
-
-function limitError(message: string): Error {
-  return Object.assign(new Error(message), { code: 'RECEIVER_LIMIT' });
-}
-
-function describeError(error: unknown, timeoutMs: number): string {
-  if (error instanceof TimeoutError) return error.message;
-  const e = error as { code?: string; message?: string; name?: string };
-  if (e?.name === 'AbortError') return `timeout after ${timeoutMs} ms`;
-  return e?.code ?? e?.message ?? String(error);
-}
-
 function copy(d: WebhookDelivery): WebhookDelivery {
   return { ...d, payload: { ...d.payload }, attempts: d.attempts.map((a) => ({ ...a })) };
 }
@@ -741,28 +578,4 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   if (!Number.isFinite(value) || value <= 0)
     throw new RangeError(`webhooks.${name} must be a positive number`);
   return value;
-}
-
-/** Accept an absolute http(s) URL; returns it normalised. Throws a TypeError naming the problem. */
-export function checkReceiverUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(String(url));
-  } catch {
-    throw new TypeError(`webhook URL ${JSON.stringify(url)} is not an absolute URL`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new TypeError(`webhook URL ${JSON.stringify(url)} must use http or https`);
-  }
-  return parsed.href;
-}
-
-/**
- * Parse a `--webhook-url` value: `<url>` (for `defaultMid`) or `<mid>=<url>`. Throws a TypeError for a bad URL.
- */
-export function parseReceiverSpec(spec: string, defaultMid: string): { mid: string; url: string } {
-  const match = /^([^:/=]+)=(.+)$/.exec(spec.trim());
-  const mid = match?.[1] ?? defaultMid;
-  const url = checkReceiverUrl(match?.[2] ?? spec.trim());
-  return { mid, url };
 }
