@@ -27,26 +27,16 @@ import {
   writeSlow,
   writeTruncated,
 } from './faults.js';
+import { ScenarioLibrary } from './library.js';
 import { safeHeaderValue } from './limits.js';
-import {
-  builtInScenarioDir,
-  type CompiledScenario,
-  closeMatches,
-  type LoadCache,
-  loadScenarioFolders,
-  NO_SCENARIO,
-  SCENARIO_NAME,
-  scenarioInfo,
-} from './loader.js';
+import { builtInScenarioDir, type CompiledScenario, NO_SCENARIO, SCENARIO_NAME } from './loader.js';
 import { readPath } from './matcher.js';
 import { type Outgoing, outgoing, render, type TemplateScope, writeOutgoing } from './responder.js';
 import type { ScenarioInfo, ScenarioProblem } from './types.js';
-import { type FolderWatcher, watchFolders } from './watcher.js';
 
+export { formatProblem, MAX_SELECTED } from './library.js';
 export const SCENARIO_HEADER = 'x-mock-scenario';
 const ADMIN_PREFIX = '/__admin';
-/** At most this many scenarios per request or session (invented bound). */
-export const MAX_SELECTED = 20;
 /** Sessions whose choice and counters are remembered; the oldest is forgotten beyond it (as the store does). */
 const MAX_SESSIONS = 1000;
 
@@ -87,12 +77,6 @@ export interface ScenarioDeps {
   effects: Readonly<Record<string, OperationEffects>>;
 }
 
-interface Library {
-  scenarios: Map<string, CompiledScenario>;
-  problems: ScenarioProblem[];
-  cache: LoadCache;
-}
-
 /** Per request: the scenarios chosen, those that applied, and what is left for afterHandler. */
 interface Run {
   chosen: CompiledScenario[];
@@ -121,11 +105,7 @@ export class ScenarioEngine {
   /** Server-wide default scenarios (fixed at start). */
   readonly defaults: readonly string[];
   readonly #deps: ScenarioDeps;
-  readonly #dirs: string[];
-  #library: Library | null = null;
-  #watcher: FolderWatcher | null = null;
-  readonly #watch: boolean;
-  readonly #maxFileBytes: number | undefined;
+  readonly #library: ScenarioLibrary;
   readonly #selections = new Map<string, string[]>();
   readonly #counters = new Map<string, Map<CompiledScenario, number>>();
   readonly #tokenErrors = new Map<string, { code: ErrorCode; left: number; scenario: string }>();
@@ -138,7 +118,6 @@ export class ScenarioEngine {
 
   constructor(deps: ScenarioDeps, options: ScenarioOptions = {}) {
     this.#deps = deps;
-    this.#dirs = [...(options.builtIn === false ? [] : [builtInScenarioDir()]), ...(options.dirs ?? [])];
     this.defaults = Object.freeze([...(options.defaults ?? [])]);
     this.#random = seededRandom(deps.seed ^ 0x5ce7a1);
     this.hooks = {
@@ -152,42 +131,35 @@ export class ScenarioEngine {
       afterHandler: (ctx, reply, res) =>
         (res.locals as Locals).scenarioRun ? this.#afterHandler(ctx, reply, res) : reply,
     };
-    // Loading is lazy (an app that never uses a scenario never reads a file, and starts ~200 ms sooner) unless
-    // strict mode or a default needs it at start. Watching begins with the first load: before it, there is nothing
-    // to refresh, and the first load reads the files as they are then.
-    this.#watch = options.watch ?? false;
-    this.#maxFileBytes = options.maxFileBytes;
-    if (options.strict || this.defaults.length > 0) {
-      const library = this.#load();
-      if (options.strict && library.problems.length > 0) {
-        throw new Error(
-          `invalid scenario files (--strict-scenarios):\n${library.problems.map(formatProblem).join('\n')}`,
-        );
-      }
-      this.#report(library);
-      const unknown = this.defaults.filter((name) => !library.scenarios.has(name));
-      if (unknown.length > 0) throw new Error(unknownMessage(unknown, library));
-    }
+    this.#library = new ScenarioLibrary(
+      {
+        dirs: [...(options.builtIn === false ? [] : [builtInScenarioDir()]), ...(options.dirs ?? [])],
+        operations: deps.contract.operations,
+        log: deps.log,
+      },
+      options,
+    );
+    if (options.strict || this.defaults.length > 0)
+      this.#library.loadAtStart(options.strict ?? false, this.defaults);
   }
 
   /** Every loaded scenario, by name. */
   list(): ScenarioInfo[] {
-    return [...this.#lib().scenarios.values()].map(scenarioInfo).sort((a, b) => a.name.localeCompare(b.name));
+    return this.#library.list();
   }
 
   get(name: string): ScenarioInfo | undefined {
-    const s = this.#lib().scenarios.get(name);
-    return s ? scenarioInfo(s) : undefined;
+    return this.#library.get(name);
   }
 
   /** Files that failed to load (and were skipped), with file, line and message. */
   problems(): ScenarioProblem[] {
-    return [...this.#lib().problems];
+    return this.#library.problems();
   }
 
   /** The folders scenarios are loaded from, in order (built-in first). */
   folders(): string[] {
-    return [...this.#dirs];
+    return this.#library.folders();
   }
 
   /**
@@ -199,7 +171,7 @@ export class ScenarioEngine {
       this.clearSession(session);
       return;
     }
-    this.#resolve(names, 'scenarios');
+    this.#library.resolve(names, 'scenarios');
     this.#selections.delete(session);
     evictOldest(this.#selections, MAX_SESSIONS);
     this.#selections.set(session, [...names]);
@@ -220,14 +192,7 @@ export class ScenarioEngine {
 
   /** Re-read the folders now (unchanged files are reused); returns the current problems. The watcher calls this. */
   reload(): ScenarioProblem[] {
-    if (this.#closed) return [];
-    const before = new Set((this.#library?.problems ?? []).map(formatProblem));
-    const library = this.#load();
-    for (const problem of library.problems) {
-      const text = formatProblem(problem);
-      if (!before.has(text)) this.#deps.log.warn(`scenario file skipped: ${text}`);
-    }
-    return [...library.problems];
+    return this.#library.reload();
   }
 
   /** How many requests are held open by a `hang` fault right now. */
@@ -246,74 +211,10 @@ export class ScenarioEngine {
   /** Stop watching, stop pending delays and slow bodies, and end hung connections (now and any that arrive later). */
   close(): void {
     this.#closed = true;
-    this.#watcher?.close();
-    this.#watcher = null;
+    this.#library.close();
     this.#timers.clear();
     for (const res of this.#hung) res.req.socket.destroy();
     this.#hung.clear();
-  }
-
-  #lib(): Library {
-    return this.#library ?? this.#report(this.#load());
-  }
-
-  /** A bad file never takes the server down: it is reported (here) and skipped. */
-  #report(library: Library): Library {
-    for (const problem of library.problems)
-      this.#deps.log.warn(`scenario file skipped: ${formatProblem(problem)}`);
-    return library;
-  }
-
-  /** Load (or reload) every folder and swap the whole set in one assignment: requests in flight keep theirs. */
-  #load(): Library {
-    const operations = [...this.#deps.contract.operations.values()].map((op) => ({
-      id: op.id,
-      method: op.method,
-      path: op.path,
-    }));
-    const result = loadScenarioFolders(
-      this.#dirs,
-      operations,
-      this.#library?.cache,
-      this.#maxFileBytes === undefined ? {} : { maxFileBytes: this.#maxFileBytes },
-    );
-    const library: Library = { scenarios: result.scenarios, problems: result.problems, cache: result.cache };
-    this.#library = library;
-    if (this.#watch && !this.#watcher && !this.#closed)
-      this.#watcher = watchFolders(this.#dirs, () => this.reload());
-    return library;
-  }
-
-  /** Names → loaded scenarios, or a 400011 listing the close matches of every unknown name. */
-  #resolve(names: readonly string[], field: string): CompiledScenario[] {
-    if (names.length > MAX_SELECTED) {
-      throw apiError('400011', {
-        detail: `At most ${MAX_SELECTED} scenarios at once; got ${names.length}.`,
-        errors: { [field]: [`Name at most ${MAX_SELECTED} scenarios.`] },
-      });
-    }
-    const library = this.#lib();
-    const found: CompiledScenario[] = [];
-    const unknown: string[] = [];
-    for (const name of names) {
-      const s = library.scenarios.get(name);
-      if (s) found.push(s);
-      else unknown.push(name);
-    }
-    if (unknown.length > 0) {
-      throw apiError('400011', {
-        detail: unknownMessage(unknown, library),
-        errors: {
-          [field]: unknown.map((name) => {
-            const close = closeMatches(name, [...library.scenarios.keys()]);
-            return close.length > 0
-              ? `"${name}" is not a loaded scenario; close matches: ${close.join(', ')}.`
-              : `"${name}" is not a loaded scenario.`;
-          }),
-        },
-      });
-    }
-    return found;
   }
 
   #onRequest(req: Request, res: Response, session: Session): void {
@@ -337,7 +238,10 @@ export class ScenarioEngine {
       names = this.#selections.get(session.name) ?? this.defaults;
     }
     if (names.length === 0) return;
-    (res.locals as Locals).scenarioRun = { chosen: this.#resolve(names, SCENARIO_HEADER), applied: [] };
+    (res.locals as Locals).scenarioRun = {
+      chosen: this.#library.resolve(names, SCENARIO_HEADER),
+      applied: [],
+    };
   }
 
   async #beforeHandler(ctx: Ctx, res: Response): Promise<HookResult> {
@@ -583,22 +487,6 @@ function stringHeaders(headers: Record<string, string | number>): Record<string,
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
 }
 
-function unknownMessage(unknown: readonly string[], library: Library): string {
-  const names = [...library.scenarios.keys()];
-  const parts = unknown.map((name) => {
-    const close = closeMatches(name, names);
-    return close.length > 0
-      ? `Unknown scenario "${name}"; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`
-      : `Unknown scenario "${name}".`;
-  });
-  return parts.join(' ');
-}
-
-export function formatProblem(p: ScenarioProblem): string {
-  return `${p.file}:${p.line}: ${p.message}`;
-}
-
-/** The order a request is about: path id, body orderId / orderSessionKey, merchant orderId, or the one just created. */
 function findOrderFor(ctx: Ctx, handled: Reply | null): Order | undefined {
   const account = ctx.account;
   if (!account) return undefined;
