@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DEFAULT_MERCHANT, DEFAULT_PARTNER, SECOND_MERCHANT } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
-import type { RequestHooks } from '../mock/engine.js';
 import { apiError, type ErrorCode } from '../mock/errors/catalog.js';
 import { PARTNER_OPERATIONS } from '../mock/http/routes.js';
 import { listen, type RunningServer } from '../mock/http/server.js';
+import type { RequestHooks } from '../mock/http/types.js';
 import { BILLING, makeApp, PAYER, type TestApp } from './helpers.js';
 import { startPrismProxy } from './prism.js';
 import {

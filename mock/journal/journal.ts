@@ -5,7 +5,8 @@
 // are derived by scanning the ring: there is no other per-session state to grow.
 
 import type { Order, StatusChange, TransitionName } from '../domain/order-states.js';
-import type { Engine, Exchange, RequestHooks } from '../engine.js';
+import type { Store } from '../domain/store.js';
+import type { Exchange, RequestHooks } from '../http/types.js';
 import { ownCopy } from '../support/bounded.js';
 import { redact, redactHeaders, redactJson, redactText, redactUrl } from '../support/redact.js';
 import {
@@ -112,7 +113,7 @@ export class Journal {
   }
 
   /** Wire the journal into an engine: the request hook and the store's transition events. */
-  attach(engine: Pick<Engine, 'hooks' | 'store'>): void {
+  attach(engine: { hooks: RequestHooks[]; store: Pick<Store, 'onTransition'> }): void {
     engine.hooks.push(this.requestHooks());
     engine.store.onTransition(this.recordTransition);
   }

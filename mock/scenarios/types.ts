@@ -2,8 +2,8 @@
 // loaded, compiled scenario.
 
 import type { FateKind, Provenance, TestCardName } from '../domain/outcomes.js';
-import type { WebhookFaults } from '../engine.js';
 import type { ErrorCode } from '../errors/catalog.js';
+import type { WebhookFaults } from '../webhooks/faults.js';
 import type { DelaySpec, FaultSeen, FaultSpec } from './faults.js';
 
 export type { DelaySpec, FaultObject, FaultSpec, FaultType } from './faults.js';

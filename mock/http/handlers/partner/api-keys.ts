@@ -1,8 +1,8 @@
 // Partner API keys: create a merchant's key (its full value shown once), read one key or a merchant's keys, revoke.
 
 import { type ApiKeyRecord, type ApiKeyType, partnerState } from '../../../domain/partner-store.js';
-import type { Ctx, Reply } from '../../../engine.js';
 import { apiError } from '../../../errors/catalog.js';
+import type { Ctx, Reply } from '../../types.js';
 import { iso, partnerOf } from './shared.js';
 
 /** Key value prefixes (sandbox flavour; the docs' example is `sk_test_4eC39HqLyjWDarjtT1zdp7dc`). */

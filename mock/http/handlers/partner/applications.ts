@@ -12,8 +12,8 @@ import {
   settleApplication,
   transitionApplication,
 } from '../../../domain/partner-store.js';
-import type { Ctx, Reply } from '../../../engine.js';
 import { apiError } from '../../../errors/catalog.js';
+import type { Ctx, Reply } from '../../types.js';
 import { actionFailure, actionSuccess, iso, obj, paging, partnerOf, str } from './shared.js';
 
 /** `123456789` → `*****6789`: everything but the last four characters masked. */

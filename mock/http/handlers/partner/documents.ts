@@ -1,9 +1,9 @@
 // Onboarding documents: upload (multipart; only metadata is kept), list, read and delete an application's documents.
 
 import { type DocumentRecord, type PartnerState, partnerState } from '../../../domain/partner-store.js';
-import type { Ctx, Reply } from '../../../engine.js';
 import { apiError } from '../../../errors/catalog.js';
 import { readMultipart } from '../../multipart.js';
+import type { Ctx, Reply } from '../../types.js';
 import { findApplication } from './applications.js';
 import { actionSuccess, iso } from './shared.js';
 

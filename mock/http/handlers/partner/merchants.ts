@@ -1,8 +1,8 @@
 // Partner merchants: the merchants a partner acts for, each with a stable fake profile.
 
 import { DataSource } from '../../../domain/fake-data.js';
-import type { Ctx, Engine, Reply } from '../../../engine.js';
 import { apiError } from '../../../errors/catalog.js';
+import type { Ctx, HandlerServices as Engine, Reply } from '../../types.js';
 import { paging, partnerOf } from './shared.js';
 
 const BUSINESS_TYPES = ['Limited Liability Company', 'Corporation', 'Sole Proprietorship', 'Partnership'];

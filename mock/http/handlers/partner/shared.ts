@@ -1,7 +1,7 @@
 // What every partner resource module shares: the calling partner, value coercions and the partner action envelope.
 
 import type { MerchantAccount } from '../../../domain/accounts.js';
-import type { Ctx, Reply } from '../../../engine.js';
+import type { Ctx, Reply } from '../../types.js';
 
 /** The authenticated partner (the pipeline guarantees one on every partner operation). */
 export function partnerOf(ctx: Ctx): MerchantAccount {
