@@ -134,6 +134,23 @@ export function treeRssMb(pid: number): number {
   return total / 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in ms (0 if it is gone); clock ticks are 10 ms. */
+function cpuMs(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time of a process and all its live descendants, in ms: less sensitive to a busy machine than wall time. */
+export function treeCpuMs(pid: number): number {
+  return [pid, ...descendants(pid)].reduce((sum, p) => sum + cpuMs(p), 0);
+}
+
 function signalPids(pids: number[], signal: NodeJS.Signals): void {
   for (const pid of pids) {
     try {
