@@ -117,17 +117,7 @@ function wiremockRoot(): string {
   const root = `${ROOT}.scratch/wiremock-root`;
   mkdirSync(`${root}/mappings`, { recursive: true });
   // The same reply raw node:http sends.
-  const body = {
-    orderSessionKey: '00000000-0000-4000-8000-000000000001',
-    senseKey: null,
-    orderId: '00000000-0000-4000-8000-000000000001',
-    success: true,
-    result: 'Success',
-    status: 'APPROVED',
-    statusCode: null,
-    errors: [],
-    customProperties: {},
-  };
+  const body: unknown = JSON.parse(readFileSync(`${ROOT}bench/evaluate-reply.json`, 'utf8'));
   writeFileSync(
     `${root}/mappings/evaluate.json`,
     JSON.stringify({

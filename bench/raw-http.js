@@ -1,21 +1,11 @@
 // The floor for bench/peers.ts: plain node:http answering every request with one constant JSON body, after reading
 // the request body (as any server must). Listens on 127.0.0.1, port 0 unless PORT is set, and prints its URL.
 
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
-const BODY = Buffer.from(
-  JSON.stringify({
-    orderSessionKey: '00000000-0000-4000-8000-000000000001',
-    senseKey: null,
-    orderId: '00000000-0000-4000-8000-000000000001',
-    success: true,
-    result: 'Success',
-    status: 'APPROVED',
-    statusCode: null,
-    errors: [],
-    customProperties: {},
-  }),
-);
+// The same reply the bare Express stub and WireMock's stub send.
+const BODY = readFileSync(new URL('./evaluate-reply.json', import.meta.url));
 
 const server = createServer((req, res) => {
   req.on('data', () => {});
