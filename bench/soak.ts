@@ -10,7 +10,7 @@
 // p50/p99/max latency of the phase, and 25 sequential probes each of list, GET and evaluate (their p50 shows whether
 // a request gets slower as the store fills). Prints a markdown table and writes bench/out/soak.md.
 
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -57,14 +57,9 @@ async function snapshotOf(server: SpawnedServer): Promise<string> {
   for (let waited = 0; waited < 120_000; waited += 500) {
     await sleep(500);
     const file = readdirSync(SNAPSHOT_DIR).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
-    // The file appears at the start of writing; it is complete once its size stops changing.
+    // The preload writes under another name and renames the file when it is complete.
     if (file) {
       const path = `${SNAPSHOT_DIR}/${file}`;
-      let size = -1;
-      while (size !== statSync(path).size) {
-        size = statSync(path).size;
-        await sleep(1000);
-      }
       process.stderr.write(`[soak] heap snapshot ${path}\n`);
       return heapSummary(path, 25);
     }
@@ -495,9 +490,8 @@ async function main(): Promise<void> {
     process.execPath,
     [
       ...MOCK_NODE_FLAGS,
-      ...(values['heap-snapshot']
-        ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${SNAPSHOT_DIR}`]
-        : []),
+      // A preload, not Node's --heapsnapshot-signal: that one ended the server on SIGUSR2 on this machine.
+      ...(values['heap-snapshot'] ? ['--import', `${ROOT}bench/heap-on-signal.js`] : []),
       CLI,
       '--port',
       '0',
