@@ -24,6 +24,7 @@ import {
   freePort,
   installCleanup,
   MOCK_NODE_FLAGS,
+  prismLaunch,
   type SpawnedServer,
   spawnServer,
   stopAllServers,
@@ -133,14 +134,7 @@ const PEERS: Target[] = [
     key: 'prism',
     name: 'Prism mock',
     strict: false,
-    launch: async () => {
-      const port = await freePort();
-      return {
-        cmd: `${ROOT}node_modules/.bin/prism`,
-        args: ['mock', '-h', '127.0.0.1', '-p', String(port), CONTRACT],
-        readUrl: `http://127.0.0.1:${port}`,
-      };
-    },
+    launch: () => prismLaunch(ROOT, CONTRACT),
     probe: EVALUATE_PROBE,
     prepare: staticPrepare,
   },

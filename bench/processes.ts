@@ -203,6 +203,19 @@ export function installCleanup(): void {
   }
 }
 
+/** How to start `prism mock` on a contract, on a free loopback port (Prism prints no URL worth reading). */
+export async function prismLaunch(
+  root: string,
+  contract: string,
+): Promise<{ cmd: string; args: string[]; readUrl: string }> {
+  const port = await freePort();
+  return {
+    cmd: `${root}node_modules/.bin/prism`,
+    args: ['mock', '-h', '127.0.0.1', '-p', String(port), contract],
+    readUrl: `http://127.0.0.1:${port}`,
+  };
+}
+
 /** A port that was free a moment ago (for servers that cannot listen on port 0 themselves). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
