@@ -1,19 +1,10 @@
 // The baseline for bench/run.ts: the smallest Express 5 app with the same two routes the benchmark loads.
 // Listens on 127.0.0.1, port 0 unless PORT is set, and prints its URL on stdout.
 
+import { readFileSync } from 'node:fs';
 import express from 'express';
 
-const EVALUATE_REPLY = {
-  orderSessionKey: '00000000-0000-4000-8000-000000000001',
-  senseKey: null,
-  orderId: '00000000-0000-4000-8000-000000000001',
-  success: true,
-  result: 'Success',
-  status: 'APPROVED',
-  statusCode: null,
-  errors: [],
-  customProperties: {},
-};
+const EVALUATE_REPLY = JSON.parse(readFileSync(new URL('./evaluate-reply.json', import.meta.url), 'utf8'));
 
 const ORDER_REPLY = {
   id: '00000000-0000-4000-8000-000000000001',

@@ -134,6 +134,23 @@ export function treeRssMb(pid: number): number {
   return total / 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in ms (0 if it is gone); clock ticks are 10 ms. */
+function cpuMs(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time of a process and all its live descendants, in ms: less sensitive to a busy machine than wall time. */
+export function treeCpuMs(pid: number): number {
+  return [pid, ...descendants(pid)].reduce((sum, p) => sum + cpuMs(p), 0);
+}
+
 function signalPids(pids: number[], signal: NodeJS.Signals): void {
   for (const pid of pids) {
     try {
@@ -184,6 +201,19 @@ export function installCleanup(): void {
       void stopAllServers().finally(() => process.exit(130));
     });
   }
+}
+
+/** How to start `prism mock` on a contract, on a free loopback port (Prism prints no URL worth reading). */
+export async function prismLaunch(
+  root: string,
+  contract: string,
+): Promise<{ cmd: string; args: string[]; readUrl: string }> {
+  const port = await freePort();
+  return {
+    cmd: `${root}node_modules/.bin/prism`,
+    args: ['mock', '-h', '127.0.0.1', '-p', String(port), contract],
+    readUrl: `http://127.0.0.1:${port}`,
+  };
 }
 
 /** A port that was free a moment ago (for servers that cannot listen on port 0 themselves). */

@@ -11,9 +11,9 @@ import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { type Probe, send, waitForFirst200 } from './http.js';
 import { type LoadResult, runLoad } from './load.js';
 import {
-  freePort,
   installCleanup,
   MOCK_NODE_FLAGS,
+  prismLaunch,
   type SpawnedServer,
   spawnServer,
   stopAllServers,
@@ -80,14 +80,7 @@ const MOCK: Target = {
 const PRISM: Target = {
   name: 'Prism',
   strict: false,
-  launch: async () => {
-    const port = await freePort();
-    return {
-      cmd: `${ROOT}node_modules/.bin/prism`,
-      args: ['mock', '-h', '127.0.0.1', '-p', String(port), CONTRACT],
-      readUrl: `http://127.0.0.1:${port}`,
-    };
-  },
+  launch: () => prismLaunch(ROOT, CONTRACT),
   probe: TOKEN_PROBE,
   prepare: async (origin, result) => {
     // Prism answers from examples; note what it says to one evaluate, but never fail on it.

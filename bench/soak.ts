@@ -10,13 +10,15 @@
 // p50/p99/max latency of the phase, and 25 sequential probes each of list, GET and evaluate (their p50 shows whether
 // a request gets slower as the store fills). Prints a markdown table and writes bench/out/soak.md.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
+import { heapSummary } from './heap-summary.js';
 import { type Probe, send, sendExpecting } from './http.js';
 import {
   installCleanup,
@@ -34,6 +36,7 @@ const OUT = `${ROOT}bench/out/soak.md`;
 const SESSION = 'soak';
 const SAMPLE_EVERY_MS = 500;
 const PROBES = 25;
+const SNAPSHOT_DIR = `${ROOT}.scratch/heap`;
 
 // --- the child process ---------------------------------------------------------------------------------------
 
@@ -44,6 +47,24 @@ function rssMb(pid: number): number {
 
 function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** Ask the server for a heap snapshot (SIGUSR2), wait until V8 has written it, and summarize it. */
+async function snapshotOf(server: SpawnedServer): Promise<string> {
+  mkdirSync(SNAPSHOT_DIR, { recursive: true });
+  const before = new Set(readdirSync(SNAPSHOT_DIR));
+  process.kill(server.pid, 'SIGUSR2');
+  for (let waited = 0; waited < 120_000; waited += 500) {
+    await sleep(500);
+    const file = readdirSync(SNAPSHOT_DIR).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    // The preload writes under another name and renames the file when it is complete.
+    if (file) {
+      const path = `${SNAPSHOT_DIR}/${file}`;
+      process.stderr.write(`[soak] heap snapshot ${path}\n`);
+      return heapSummary(path, 25);
+    }
+  }
+  return 'no heap snapshot was written within 120 s\n';
 }
 
 // --- the workload --------------------------------------------------------------------------------------------
@@ -445,6 +466,8 @@ async function main(): Promise<void> {
       phases: { type: 'string', default: '10' },
       connections: { type: 'string', default: '10' },
       'max-orders': { type: 'string' },
+      // Write a heap snapshot of the server after the last phase (to .scratch/) and summarize it by constructor.
+      'heap-snapshot': { type: 'boolean', default: false },
     },
   });
   const total = Number(values.requests);
@@ -461,10 +484,21 @@ async function main(): Promise<void> {
     throw new Error('dist/mock/cli.js is missing: run `npm run build` first');
   }
   installCleanup();
+  process.env.HEAP_SNAPSHOT_DIR = SNAPSHOT_DIR;
   const limits = values['max-orders'] ? ['--max-orders', String(values['max-orders'])] : [];
   const server = await spawnServer(
     process.execPath,
-    [...MOCK_NODE_FLAGS, CLI, '--port', '0', '--seed', '1', ...limits],
+    [
+      ...MOCK_NODE_FLAGS,
+      // A preload, not Node's --heapsnapshot-signal: that one ended the server on SIGUSR2 on this machine.
+      ...(values['heap-snapshot'] ? ['--import', `${ROOT}bench/heap-on-signal.js`] : []),
+      CLI,
+      '--port',
+      '0',
+      '--seed',
+      '1',
+      ...limits,
+    ],
     urlInLine,
   );
   try {
@@ -503,6 +537,7 @@ async function main(): Promise<void> {
         `[soak] phase ${phase}: ${row.requests} req, ${Math.round(row.rps)} req/s, p99 ${row.p99.toFixed(2)} ms, RSS ${row.rssEnd.toFixed(1)} MB, fds ${row.fdsEnd}, orders ${row.ordersListed}\n`,
       );
     }
+    const heap = values['heap-snapshot'] ? await snapshotOf(server) : '';
     const stopStarted = performance.now();
     await stopServer(server);
     const stopMs = performance.now() - stopStarted;
@@ -518,6 +553,7 @@ async function main(): Promise<void> {
       ...verdict(rows, baseline),
       `- SIGTERM to exit: ${stopMs.toFixed(0)} ms`,
       '',
+      heap,
     ].join('\n');
     process.stdout.write(`\n${markdown}`);
     await mkdir(new URL('./out/', import.meta.url), { recursive: true });

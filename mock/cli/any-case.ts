@@ -7,8 +7,8 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { parse, stringify } from 'yaml';
 import { defaultSpecPath } from '../contract/contract.js';
+import { yaml } from '../support/yaml.js';
 
 type Json = Record<string, unknown>;
 
@@ -68,7 +68,7 @@ export function registerContractCommand(program: Command): void {
     .action((options: { anyCase?: boolean; out?: string }) => {
       const text = readFileSync(defaultSpecPath(), 'utf8');
       const out = options.anyCase
-        ? stringify(anyCaseContract(parse(text) as Json), { aliasDuplicateObjects: false })
+        ? yaml().stringify(anyCaseContract(yaml().parse(text) as Json), { aliasDuplicateObjects: false })
         : text;
       if (options.out) writeFileSync(options.out, out);
       else process.stdout.write(out);

@@ -10,7 +10,6 @@ import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { stringify } from 'yaml';
 import { Contract } from '../contract/contract.js';
 import { apiError } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER } from '../errors/shape.js';
@@ -18,6 +17,7 @@ import type { Har, HarEntry } from '../journal/har.js';
 import { HAR_CREATOR } from '../journal/har.js';
 import { builtInScenarioDir } from '../scenarios/loader.js';
 import { redact, redactHeaders, redactText, redactUrl } from '../support/redact.js';
+import { yaml } from '../support/yaml.js';
 
 /** Personal data the journal keeps but a recording shared in a repository must not (names, contacts, addresses). */
 export const PERSONAL_KEYS = [
@@ -255,7 +255,7 @@ function scenarioYaml(input: {
       ...(body === undefined ? {} : { body }),
     },
   };
-  return `# yaml-language-server: $schema=${input.schema}\n${stringify(scenario)}`;
+  return `# yaml-language-server: $schema=${input.schema}\n${yaml().stringify(scenario)}`;
 }
 
 function harEntry(

@@ -6,7 +6,8 @@
 // client can read (the seed is in /__admin/health) would let anyone mint a token for any account with any expiry.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { CompactSign, compactVerify } from 'jose';
+import { CompactSign } from 'jose/jws/compact/sign';
+import { compactVerify } from 'jose/jws/compact/verify';
 import { apiError } from '../errors/catalog.js';
 import { ownCopy } from '../support/bounded.js';
 import type { MerchantAccount } from './accounts.js';

@@ -3,7 +3,7 @@
 // headers, query strings or bodies, so card data, secrets and tokens cannot reach it; the path and the session
 // name (both chosen by the client) go through the same redaction as the journal.
 
-import { pino } from 'pino';
+import { createRequire } from 'node:module';
 import type { Logger } from '../support/logger.js';
 import { redactText } from '../support/redact.js';
 import type { Exchange, RequestHooks } from './types.js';
@@ -55,6 +55,9 @@ export function serverLog(level: LogLevel, destination = 2): ServerLog {
     error: write('error: ', RANK.error),
   };
   if (rank < RANK.info) return { logger, hook: null, flush() {} };
+  // Loaded here, not at the top: at the default level (warn) no request line is written, and pino with its
+  // dependencies (~30 files) would only delay the first answer.
+  const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
   const stream = pino.destination({ dest: destination, sync: false });
   const log = pino({ level: 'info', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, stream);
   return {

@@ -1,0 +1,182 @@
+// CPU profile of the mock, run by hand: `npm run bench:profile -- startup` or `-- evaluate [--duration 10]`.
+// Spawns the compiled mock (as `npm start` runs it) under --cpu-prof, does the work (startup: the first answer;
+// evaluate: the benchmark's evaluate load), stops it with SIGTERM so V8 writes the profile, then prints where the
+// self time went: by module (a package, a file of ours, node's internals, GC) and by function. `--cli` profiles
+// another build; `--profile file.cpuprofile` only summarizes an existing profile; `--top n` sets the rows shown.
+
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { waitForFirst200 } from './http.js';
+import { runLoad } from './load.js';
+import {
+  installCleanup,
+  MOCK_NODE_FLAGS,
+  spawnServer,
+  stopAllServers,
+  stopServer,
+  urlInLine,
+} from './processes.js';
+import { evaluateBody, prepareMock, TOKEN_PROBE } from './workload.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+export interface Row {
+  name: string;
+  ms: number;
+  share: number;
+}
+
+/** Where a script URL belongs: an npm package, a file of ours (under dist/), node's own code, or V8 itself. */
+export function moduleOf(url: string, functionName: string): string {
+  if (url === '') {
+    // V8 names its own work in parentheses: (garbage collector), (program), (idle).
+    return functionName.startsWith('(') ? functionName : '(native)';
+  }
+  if (url.startsWith('node:')) return 'node: internals';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1] as string;
+  const ours = /\/dist\/(.+)$/.exec(url);
+  if (ours) return ours[1] as string;
+  return url.replace(/^file:\/\//, '');
+}
+
+/** Self time per node, from the sample stream (each sample's time delta is charged to the node it hit). */
+function selfTimes(profile: CpuProfile): Map<number, number> {
+  const self = new Map<number, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i] as number;
+    // The delta before the next sample is the time this one stood for.
+    const us = profile.timeDeltas[i + 1] ?? 0;
+    self.set(id, (self.get(id) ?? 0) + us);
+  }
+  return self;
+}
+
+function top(totals: Map<string, number>, allUs: number, n: number): Row[] {
+  return [...totals.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, us]) => ({ name, ms: us / 1000, share: us / allUs }));
+}
+
+/** Self time by module and by function, largest first; `(idle)` is left out of the shares. */
+export function summarize(
+  profile: CpuProfile,
+  n: number,
+): { busyMs: number; modules: Row[]; functions: Row[] } {
+  const self = selfTimes(profile);
+  const byModule = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let busy = 0;
+  for (const node of profile.nodes) {
+    const us = self.get(node.id) ?? 0;
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (us === 0 || functionName === '(idle)') continue;
+    busy += us;
+    const module = moduleOf(url, functionName);
+    byModule.set(module, (byModule.get(module) ?? 0) + us);
+    const fn = `${functionName || '(anonymous)'} ${module}${url ? `:${lineNumber + 1}` : ''}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+  }
+  return { busyMs: busy / 1000, modules: top(byModule, busy, n), functions: top(byFunction, busy, n) };
+}
+
+function table(title: string, rows: Row[]): string {
+  const lines = rows.map((r) => `| ${r.name} | ${r.ms.toFixed(1)} | ${(r.share * 100).toFixed(1)} % |`);
+  return [`| ${title} | self ms | share of busy |`, '| --- | ---: | ---: |', ...lines].join('\n');
+}
+
+export function report(profile: CpuProfile, n: number): string {
+  const { busyMs, modules, functions } = summarize(profile, n);
+  const wallMs = (profile.endTime - profile.startTime) / 1000;
+  return [
+    `profiled ${wallMs.toFixed(0)} ms wall, ${busyMs.toFixed(0)} ms busy (not idle)`,
+    '',
+    table('module', modules),
+    '',
+    table('function', functions),
+    '',
+  ].join('\n');
+}
+
+async function profileRun(mode: 'startup' | 'evaluate', cli: string, durationSeconds: number) {
+  const dir = `${ROOT}.scratch/profiles/${mode}-${process.pid}`;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const server = await spawnServer(
+    process.execPath,
+    [...MOCK_NODE_FLAGS, '--cpu-prof', '--cpu-prof-dir', dir, cli, '--port', '0', '--seed', '1'],
+    urlInLine,
+  );
+  try {
+    const ms = await waitForFirst200(server, TOKEN_PROBE);
+    process.stderr.write(`[profile] first answer after ${ms.toFixed(0)} ms\n`);
+    if (mode === 'evaluate') {
+      const prepared = await prepareMock(server.origin);
+      const load = await runLoad({
+        origin: server.origin,
+        method: 'POST',
+        path: '/v1/evaluate',
+        headers: prepared.headers,
+        makeBody: evaluateBody,
+        durationSeconds,
+      });
+      process.stderr.write(`[profile] evaluate ${load.rps.toFixed(0)} req/s, ${load.non2xx} non-2xx\n`);
+    }
+  } finally {
+    await stopServer(server);
+  }
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no .cpuprofile in ${dir}: did the mock exit cleanly on SIGTERM?`);
+  process.stderr.write(`[profile] ${dir}/${file}\n`);
+  return JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as CpuProfile;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      cli: { type: 'string', default: `${ROOT}dist/mock/cli.js` },
+      duration: { type: 'string', default: '10' },
+      profile: { type: 'string' },
+      top: { type: 'string', default: '25' },
+    },
+  });
+  const n = Number(values.top);
+  if (values.profile) {
+    const profile = JSON.parse(readFileSync(values.profile, 'utf8')) as CpuProfile;
+    process.stdout.write(report(profile, n));
+    return;
+  }
+  const mode = positionals[0];
+  if (mode !== 'startup' && mode !== 'evaluate') throw new Error('say `startup` or `evaluate`');
+  installCleanup();
+  const profile = await profileRun(mode, values.cli, Number(values.duration));
+  process.stdout.write(report(profile, n));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    await main();
+  } catch (error) {
+    process.stderr.write(`[profile] ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await stopAllServers();
+  }
+}
