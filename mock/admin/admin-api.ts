@@ -168,7 +168,11 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
   },
   adminJournalHar: ({ engine, session }) => engine.journal.toHar(session),
   adminPrerequisites: ({ engine, session }) =>
-    prerequisitesReport(session, engine.settings.profile, engine.journal.entries({ session, kind: 'request' })),
+    prerequisitesReport(
+      session,
+      engine.settings.profile,
+      engine.journal.entries({ session, kind: 'request' }),
+    ),
   adminCredentials: ({ engine }) => credentialsView(engine.accounts.accounts),
   adminOrderTimeline: ({ engine, session, params }) => ({
     orderId: params.id,
