@@ -55,7 +55,13 @@ async function axe(page: Page): Promise<string[]> {
 
 /** Everything the page shows and holds: its text, its markup and the values of its inputs. */
 async function pageText(page: Page): Promise<string> {
-  return (await page.content()) + (await page.evaluate(() => document.body.textContent));
+  return (
+    (await page.content()) +
+    (await page.evaluate(
+      () =>
+        (globalThis as unknown as { document: { body: { textContent: string } } }).document.body.textContent,
+    ))
+  );
 }
 
 describe('the inspector in a browser', { timeout: 300_000 }, () => {
