@@ -8,9 +8,9 @@
 import http from 'node:http';
 import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
-import type { Exchange } from '../mock/engine.js';
 import { createApp } from '../mock/http/app.js';
 import { listen } from '../mock/http/server.js';
+import type { Exchange } from '../mock/http/types.js';
 import { Journal } from '../mock/journal/journal.js';
 
 const TOTAL = Number(process.env.BENCH_REQUESTS ?? 200_000);

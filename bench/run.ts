@@ -293,12 +293,20 @@ async function main(): Promise<void> {
     };
     const baseline = await benchTarget(baselineTarget, durationSeconds);
     const mock = await benchTarget(MOCK, durationSeconds);
-    const ratio = (r: TargetResult) =>
-      r.evaluate && bare.evaluate ? (r.evaluate.rps / bare.evaluate.rps).toFixed(2) : '—';
-    process.stdout.write(
-      `A/B evaluate vs bare Express (${bare.evaluate?.rps ?? '—'} req/s): baseline ${ratio(baseline)}×, ` +
-        `this build ${ratio(mock)}×\n`,
-    );
+    const ratio = (r: TargetResult, load: 'evaluate' | 'getOrder') => {
+      const mine = r[load];
+      const anchor = bare[load];
+      return mine && anchor ? (mine.rps / anchor.rps).toFixed(2) : '—';
+    };
+    for (const [load, label] of [
+      ['evaluate', 'evaluate'],
+      ['getOrder', 'GET order'],
+    ] as const) {
+      process.stdout.write(
+        `A/B ${label} vs bare Express (${bare[load]?.rps ?? '—'} req/s): baseline ${ratio(baseline, load)}× ` +
+          `(${baseline[load]?.rps ?? '—'} req/s), this build ${ratio(mock, load)}× (${mock[load]?.rps ?? '—'} req/s)\n`,
+      );
+    }
     return;
   }
   const mock = await benchTarget(MOCK, durationSeconds);

@@ -1,12 +1,14 @@
-// Generated documentation sections: the error catalog, the test cards and outcome table, and the scenario
-// library, rendered from the same tables and files the mock runs on. `npm run docs` rewrites every marked section in
+// Generated documentation sections: the error catalog, the test cards and outcome table, the transport faults, the
+// scenario library and the sandbox credentials, rendered from the same tables and files the mock runs on. `npm run docs` rewrites every marked section in
 // README.md and docs/*.md; a test fails when one of them is out of date.
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { DEFAULT_MERCHANT, DEFAULT_PARTNER, SECOND_MERCHANT } from '../mock/domain/accounts.js';
 import { OUTCOME_RULES, TEST_CARD_DETAILS } from '../mock/domain/outcomes.js';
 import { ERROR_CATALOG } from '../mock/errors/catalog.js';
+import { FAULTS } from '../mock/scenarios/faults.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
@@ -80,6 +82,36 @@ export function renderScenarios(): string {
   return ['| scenario | what it does | the client sees | source |', '|---|---|---|---|', ...rows].join('\n');
 }
 
+/** The transport faults a scenario can inject (mock/scenarios/faults.ts), their options and what a client sees. */
+export function renderFaults(): string {
+  const rows = Object.entries(FAULTS).map(([name, row]) => {
+    const options = Object.entries(row.options).map(([key, option]) => `\`${key}\`: ${option.description}`);
+    const seen = `\`${row.clientSees}\``;
+    return `| \`${name}\` | ${cell(row.does)} | ${cell(options.join(' ') || '—')} | ${seen} |`;
+  });
+  return [
+    '| fault | what it does | options | the client sees (`expect.fault`) |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+/** The built-in sandbox accounts (mock/domain/accounts.ts). */
+export function renderCredentials(): string {
+  const accounts = [
+    ['merchant (default)', DEFAULT_MERCHANT],
+    ['second merchant', SECOND_MERCHANT],
+    ['partner (acts for both)', DEFAULT_PARTNER],
+  ] as const;
+  const rows = accounts.map(
+    ([label, a]) =>
+      `| ${label} | \`${a.appKey}\` | \`${a.appSecret}\` | \`${a.mid}\` | \`${a.tokenizationKey}\` |`,
+  );
+  return ['| account | AppKey | AppSecret | MID | tokenization key |', '|---|---|---|---|---|', ...rows].join(
+    '\n',
+  );
+}
+
 /** The five cards a new user reaches for first: one per evaluate answer a client must handle. */
 const TOP_CARDS = ['approved', 'declined', 'challenge', 'submitted', 'captureRequired'] as const;
 
@@ -96,6 +128,8 @@ export const SECTIONS: Record<string, () => string> = {
   catalog: renderCatalog,
   'test-cards': renderTestCards,
   scenarios: renderScenarios,
+  faults: renderFaults,
+  credentials: renderCredentials,
   'top-cards': renderTopCards,
 };
 

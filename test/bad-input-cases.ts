@@ -3,8 +3,8 @@
 // problem and must leave the server's state as it was.
 
 import { DEFAULT_MERCHANT, DEFAULT_PARTNER, SECOND_MERCHANT } from '../mock/domain/accounts.js';
-import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { evaluateBody, guid } from './helpers.js';
+import { bindExample, contractRequestExamples, resolve } from './request-examples.js';
 
 type Json = Record<string, unknown>;
 // biome-ignore lint/suspicious/noExplicitAny: walking an arbitrary OpenAPI document.
@@ -105,17 +105,8 @@ export function operationsOf(doc: Node, partnerOps: ReadonlySet<string>): Operat
   return out;
 }
 
-/** Follow local `$ref`s. */
-export function resolve(doc: Node, node: Node): Node {
-  let current = node;
-  for (let i = 0; current?.$ref && i < 20; i++) {
-    current = String(current.$ref)
-      .slice(2)
-      .split('/')
-      .reduce((acc: Node, key: string) => acc?.[key], doc);
-  }
-  return current;
-}
+/** Follow local `$ref`s (shared with the request examples). */
+export { resolve };
 
 /** The concrete path of an operation with every parameter filled from the fixtures (or `override`). */
 export function concretePath(op: Operation, f: Fixtures, override?: Record<string, string>): string {
@@ -132,61 +123,26 @@ export function concretePath(op: Operation, f: Fixtures, override?: Record<strin
 
 export const TOKENIZE_QUERY = `mid=${DEFAULT_MERCHANT.mid}&environment=${DEFAULT_MERCHANT.tokenizationKey}`;
 
-/** A valid body for each JSON operation (fresh keys and ids on every call). */
+/** The amount (cents) of the battery's orders (evaluateBody's default), so a bound capture matches its order. */
+const FIXTURE_AMOUNT = 1500;
+
+/**
+ * A valid body for each JSON operation: the contract's request example bound to the battery's objects (fresh keys
+ * and ids on every call). A capture needs the authorized order; every other body names the approved one.
+ */
 export function validBody(operationId: string, f: Fixtures): Json | undefined {
-  switch (operationId) {
-    case 'createToken':
-      return { AppKey: DEFAULT_MERCHANT.appKey, AppSecret: DEFAULT_MERCHANT.appSecret };
-    case 'tokenize':
-      return {
-        payment_method: {
-          credit_card: {
-            first_name: 'Ann',
-            last_name: 'Lee',
-            number: TEST_CARDS.approved,
-            verification_value: '123',
-            month: '12',
-            year: '2030',
-          },
-        },
-      };
-    case 'evaluate':
-      return evaluateBody();
-    case 'transmit':
-      return {
-        isDeclined: false,
-        orderId: `T-${guid()}`,
-        transaction: { id: '1', amount: 1500, currency: 'USD' },
-        payer: { email: 'a@b.c' },
-        paymentMethod: { cardLast4Digits: '1111' },
-      };
-    case 'getOutcome':
-      return { orderSessionKey: f.approvedOrder };
-    case 'captureOrder':
-      return { idempotencyKey: guid(), orderId: f.captureOrder, amount: 1500, currency: 'USD' };
-    case 'refundOrder':
-      return { amountToRefund: 1.0, refundMessage: 'Customer request' };
-    case 'cancelOrder':
-    case 'externalCancelOrder':
-      return { idempotencyKey: guid() };
-    case 'createApiKey':
-      return { mid: DEFAULT_MERCHANT.mid, name: 'battery', type: 'secret', scopes: ['orders'] };
-    case 'createApplication':
-      return { LegalEntityName: 'Battery LLC', Dba: 'Battery' };
-    case 'inviteApplicant':
-      return { LegalEntityName: 'Battery LLC', Dba: 'Battery', PrimaryContact: { Email: 'a@b.c' } };
-    case 'updateApplication':
-      return { Dba: 'Battery Two' };
-    default:
-      return undefined;
-  }
+  const example = contractRequestExamples().get(operationId);
+  if (!example) return undefined;
+  const order = operationId === 'captureOrder' ? f.captureOrder : f.approvedOrder;
+  return bindExample(example, { order, amount: FIXTURE_AMOUNT });
 }
 
 export function validRequest(op: Operation, f: Fixtures): ValidRequest {
   const auth: Auth = op.security === 'bearer' ? (op.partner ? 'partner' : 'merchant') : 'none';
   const path = concretePath(op, f) + (op.id === 'tokenize' ? `?${TOKENIZE_QUERY}` : '');
   const body = op.bodyType === 'json' ? validBody(op.id, f) : undefined;
-  if (op.bodyType === 'json' && !body) throw new Error(`no valid body for ${op.id}: add one to validBody()`);
+  if (op.bodyType === 'json' && !body)
+    throw new Error(`no valid body for ${op.id}: add a request example to contracts/openapi.yaml`);
   return body ? { path, auth, body } : { path, auth };
 }
 

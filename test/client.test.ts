@@ -16,9 +16,9 @@ import {
 } from '../contracts/client/index.js';
 import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
-import type { RequestHooks } from '../mock/engine.js';
 import { apiError, type ErrorCode } from '../mock/errors/catalog.js';
 import { listen, type RunningServer } from '../mock/http/server.js';
+import type { RequestHooks } from '../mock/http/types.js';
 import { generateClientTypes, OUTPUT_PATH } from '../scripts/generate-client-types.js';
 import { BILLING, makeApp, PAYER, type TestApp } from './helpers.js';
 

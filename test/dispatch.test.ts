@@ -7,7 +7,8 @@ import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 import request from 'supertest';
 import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
-import { createApp, serverClasses } from '../mock/http/app.js';
+import { createApp } from '../mock/http/app.js';
+import { serverClasses } from '../mock/http/fast-lane.js';
 import { listen, type RunningServer } from '../mock/http/server.js';
 import { evaluateBody } from './helpers.js';
 

@@ -3,8 +3,8 @@
 import request from 'supertest';
 import { DEFAULT_MERCHANT, type MerchantAccount } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
-import type { Logger } from '../mock/engine.js';
 import { createApp, type MockApp, type MockOptions } from '../mock/http/app.js';
+import type { Logger } from '../mock/support/logger.js';
 
 export const T0 = '2026-06-01T12:00:00.000Z';
 

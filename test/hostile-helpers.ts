@@ -3,9 +3,9 @@
 
 import { connect } from 'node:net';
 import { DEFAULT_MERCHANT, type MerchantAccount } from '../mock/domain/accounts.js';
-import type { Logger } from '../mock/engine.js';
 import { createApp, type MockApp, type MockOptions } from '../mock/http/app.js';
 import { listen, type RunningServer } from '../mock/http/server.js';
+import type { Logger } from '../mock/support/logger.js';
 import { T0 } from './helpers.js';
 
 export interface Live {

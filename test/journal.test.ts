@@ -6,8 +6,8 @@ import { describe, test } from 'node:test';
 import request from 'supertest';
 import { DEFAULT_MERCHANT, DEFAULT_PARTNER, type MerchantAccount } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
-import type { RequestHooks } from '../mock/engine.js';
 import type { MockApp } from '../mock/http/app.js';
+import type { RequestHooks } from '../mock/http/types.js';
 import { Journal, type RequestEntry } from '../mock/journal/journal.js';
 import {
   luhnValid,

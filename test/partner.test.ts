@@ -10,8 +10,8 @@ import {
   type MerchantAccount,
   SECOND_MERCHANT,
 } from '../mock/domain/accounts.js';
-import type { Logger } from '../mock/engine.js';
 import { createApp, type MockApp } from '../mock/http/app.js';
+import type { Logger } from '../mock/support/logger.js';
 
 const silent: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 const HOUR = 3_600_000;

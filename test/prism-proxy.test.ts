@@ -8,11 +8,19 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DEFAULT_MERCHANT, DEFAULT_PARTNER, SECOND_MERCHANT } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
-import type { RequestHooks } from '../mock/engine.js';
 import { apiError, type ErrorCode } from '../mock/errors/catalog.js';
+import { PARTNER_OPERATIONS } from '../mock/http/routes.js';
 import { listen, type RunningServer } from '../mock/http/server.js';
+import type { RequestHooks } from '../mock/http/types.js';
 import { BILLING, makeApp, PAYER, type TestApp } from './helpers.js';
 import { startPrismProxy } from './prism.js';
+import {
+  bindExample,
+  contractRequestExamples,
+  EXAMPLE_IDS,
+  examplePath,
+  type Live,
+} from './request-examples.js';
 
 const FAULT_HEADER = 'x-walk-fault';
 const BREAK_HEADER = 'x-walk-break';
@@ -150,18 +158,12 @@ function evaluateBody(card: string, extra: Record<string, unknown> = {}) {
   };
 }
 
-const APPLICATION = {
-  LegalEntityName: 'Acme Widgets LLC',
-  Dba: 'Acme Widgets',
-  PrimaryContact: {
-    FirstName: 'Ada',
-    LastName: 'Lovelace',
-    Email: 'ada@acme.example',
-    Phone: '+1 415 555 0100',
-  },
-  TaxId: '12-3456789',
-  WebsiteUrl: 'https://acme.example',
-};
+/** The contract's request example of an operation, bound to the walk's objects. */
+function example(op: string, live: Live = {}): Record<string, unknown> {
+  const found = contractRequestExamples().get(op);
+  assert.ok(found, `contracts/openapi.yaml has no request example for ${op}`);
+  return bindExample(found, live);
+}
 
 function pdf(): FormData {
   const form = new FormData();
@@ -179,17 +181,7 @@ async function happyWalk(): Promise<void> {
     method: 'POST',
     path: `/v1/tokenize?mid=${DEFAULT_MERCHANT.mid}&environment=${DEFAULT_MERCHANT.tokenizationKey}`,
     who: 'none',
-    body: {
-      payment_method: {
-        credit_card: {
-          first_name: 'Cure',
-          last_name: 'Tester',
-          number: TEST_CARDS.visa,
-          month: '09',
-          year: '2030',
-        },
-      },
-    },
+    body: example('tokenize', { card: TEST_CARDS.visa }),
     expect: 200,
   });
   const cardToken = tokenized.body?.transaction?.payment_method?.token;
@@ -244,7 +236,7 @@ async function happyWalk(): Promise<void> {
     method: 'POST',
     path: '/v1/transmit',
     who: 'merchant',
-    body: { isDeclined: false, orderId: 'COPY-1', transaction: { id: 'c-1', amount: 4500, currency: 'USD' } },
+    body: example('transmit'),
     expect: 200,
   });
   await send({
@@ -261,13 +253,6 @@ async function happyWalk(): Promise<void> {
     path: '/v1/outcome',
     who: 'merchant',
     body: { orderSessionKey: 'nope' },
-    expect: 200,
-  });
-  await send({
-    op: 'getOrder',
-    method: 'GET',
-    path: `/v1/orders/${authorizedId}`,
-    who: 'merchant',
     expect: 200,
   });
   await send({
@@ -326,7 +311,7 @@ async function happyWalk(): Promise<void> {
     method: 'POST',
     path: '/v1/api-keys',
     who: 'partner',
-    body: { mid: DEFAULT_MERCHANT.mid, name: 'Walk key', type: 'secret', scopes: ['charges:read'] },
+    body: example('createApiKey'),
     expect: 200,
   });
   await send({
@@ -357,19 +342,12 @@ async function happyWalk(): Promise<void> {
     who: 'partner',
     expect: 200,
   });
-  await send({
-    op: 'getMerchant',
-    method: 'GET',
-    path: `/v1/merchants/${DEFAULT_MERCHANT.mid}`,
-    who: 'partner',
-    expect: 200,
-  });
   const application = await send({
     op: 'createApplication',
     method: 'POST',
     path: '/v1/onboarding/application',
     who: 'partner',
-    body: APPLICATION,
+    body: example('createApplication'),
     expect: 200,
   });
   const appId: string = application.body?.id;
@@ -378,11 +356,7 @@ async function happyWalk(): Promise<void> {
     method: 'POST',
     path: '/v1/onboarding/application/invite',
     who: 'partner',
-    body: {
-      LegalEntityName: 'Invited Co',
-      Dba: 'Invited',
-      PrimaryContact: { Email: 'owner@invited.example' },
-    },
+    body: example('inviteApplicant'),
     expect: 200,
   });
   await send({
@@ -390,7 +364,7 @@ async function happyWalk(): Promise<void> {
     method: 'PUT',
     path: `/v1/onboarding/application/${appId}`,
     who: 'partner',
-    body: { Dba: 'Acme' },
+    body: example('updateApplication'),
     expect: 200,
   });
   const upload = await send({
@@ -460,6 +434,30 @@ async function happyWalk(): Promise<void> {
     who: 'partner',
     expect: 200,
   });
+
+  // Every operation the steps above did not reach (getOrder and getMerchant, and any new endpoint): the contract's
+  // examples of its path and body, bound to the walk's objects.
+  const live: Live = {
+    order: authorizedId,
+    ids: {
+      [EXAMPLE_IDS.externalOrder]: third.orderId,
+      [EXAMPLE_IDS.application]: appId,
+      [EXAMPLE_IDS.apiKey]: DEFAULT_MERCHANT.mid,
+      [EXAMPLE_IDS.document]: documentId,
+    },
+  };
+  const doc = mock.app.mock.contract.document;
+  for (const op of mock.app.mock.contract.operations.values()) {
+    if (valid.has(op.id)) continue;
+    await send({
+      op: op.id,
+      method: op.method as Call['method'],
+      path: examplePath(doc, op.path, op.method, live),
+      who: PARTNER_OPERATIONS.has(op.id) ? 'partner' : op.security === 'bearer' ? 'merchant' : 'none',
+      ...(op.bodyType === 'json' ? { body: example(op.id, live) } : {}),
+      expect: 200,
+    });
+  }
 
   // Error statuses a request can trigger, each answered by the mock (schema-valid requests only).
   const unknown = '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9';

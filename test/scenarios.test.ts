@@ -13,10 +13,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
-import type { Exchange, WebhookFaults } from '../mock/engine.js';
 import { ApiError } from '../mock/errors/catalog.js';
 import type { MockOptions } from '../mock/http/app.js';
 import { listen } from '../mock/http/server.js';
+import type { Exchange } from '../mock/http/types.js';
+import type { WebhookFaults } from '../mock/webhooks/faults.js';
 import { evaluateBody, makeApp, tokenFor } from './helpers.js';
 
 const run = promisify(execFile);
@@ -131,8 +132,8 @@ describe('choosing scenarios', () => {
   test('webhooks: a scenario sets the session’s delivery faults', async () => {
     const { app } = appWith();
     const calls: [string, WebhookFaults][] = [];
-    (app.mock as { webhooks?: unknown }).webhooks = {
-      setFaults: (session: string, faults: WebhookFaults) => calls.push([session, faults]),
+    app.mock.webhooks.setFaults = (session: string, faults: WebhookFaults) => {
+      calls.push([session, faults]);
     };
     const res = await evaluateWith(app, { 'x-mock-session': 'hooks', 'x-mock-scenario': 'webhooks-failing' });
     assert.equal(res.status, 200);

@@ -7,7 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { TEST_CARDS } from '../../mock/domain/outcomes.js';
-import type { Engine } from '../../mock/engine.js';
+import type { MockParts } from '../../mock/http/mock-parts.js';
 import type { EvaluateInput, FlexFactorClient } from '../client/index.js';
 
 // pact-js's own shapes for `stateHandlers`, declared here rather than imported: the main entry re-exports this
@@ -56,7 +56,7 @@ export interface StateTarget {
   /** Let the next provider request keep the Authorization header the pact recorded (an expired token). */
   keepNextAuthorization?(): void;
   /** The mock behind the client, when the provider is one (absent for another base URL). */
-  mock?: { engine: Engine; session: string; mid: string };
+  mock?: { engine: MockParts; session: string; mid: string };
 }
 
 /** A state's set-up: receives the state's params, returns values for the interaction (or nothing). */

@@ -7,16 +7,16 @@ import { dirname, join } from 'node:path';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { type CompiledOperation, Contract, checkRequest, defaultSpecPath } from '../contract/contract.js';
 import { ClockRangeError, parseDuration, toMs } from '../domain/clock.js';
-import type { Engine } from '../engine.js';
 import { apiError } from '../errors/catalog.js';
+import type { MockParts as Engine } from '../http/mock-parts.js';
 import { SESSION_TOKEN_HEADER } from '../http/session-access.js';
 import { packageInfo } from '../support/package-info.js';
 import { redactStringsJson } from '../support/redact.js';
 import { credentialsView, inspectorFiles, journalStream, prerequisitesReport } from './inspector/index.js';
+import { ADMIN_PREFIX, ADMIN_TOKEN_HEADER } from './mount.js';
 import { changeProviderState } from './provider-states.js';
 
-export const ADMIN_PREFIX = '/__admin';
-export const ADMIN_TOKEN_HEADER = 'x-mock-admin-token';
+export { ADMIN_PREFIX, ADMIN_TOKEN_HEADER } from './mount.js';
 
 interface AdminCall {
   engine: Engine;
@@ -303,7 +303,7 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
   const router = Router();
   const parseJson = express.json({ limit: 64 * 1024 });
   // body-parser's typed errors (too large, not JSON…) are mapped by the app's error handler; an untyped 4xx is a body
-  // that could not be decoded (gzip or br bytes that do not inflate), which was a 500 here.
+  // that could not be decoded (gzip or br bytes that do not inflate), and must answer 400, not 500.
   const json: RequestHandler = (req, res, next) =>
     parseJson(req, res, (error?: unknown) => next(error === undefined ? undefined : adminBodyError(error)));
   const isAdmin = (req: Request): boolean => {

@@ -6,16 +6,16 @@
 
 import { FlexFactorClient } from '../../contracts/client/index.js';
 import { BUILT_IN_STATES, type StateSetup, type StateTable } from '../../contracts/pact/states.js';
-import type { Engine } from '../engine.js';
 import { ApiError, apiError } from '../errors/catalog.js';
+import type { MockParts } from '../http/mock-parts.js';
 
 export type { StateSetup, StateTable };
 export { BUILT_IN_STATES };
 
-const REGISTERED = new WeakMap<Engine, StateTable>();
+const REGISTERED = new WeakMap<MockParts, StateTable>();
 
-/** Give an engine more provider states (createApp's `stateHandlers`, serve's `--states`). */
-export function registerProviderStates(engine: Engine, table: StateTable): void {
+/** Give a mock more provider states (createApp's `stateHandlers`, serve's `--states`). */
+export function registerProviderStates(engine: MockParts, table: StateTable): void {
   REGISTERED.set(engine, { ...REGISTERED.get(engine), ...table });
 }
 
@@ -27,7 +27,7 @@ export interface ProviderStateCall {
 
 /** Run one state change against the mock behind `origin` (e.g. http://127.0.0.1:4848). */
 export async function changeProviderState(
-  engine: Engine,
+  engine: MockParts,
   session: string,
   origin: string,
   call: ProviderStateCall,

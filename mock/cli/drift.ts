@@ -5,15 +5,16 @@
 // are validated against contracts/openapi.yaml. Only shapes and statuses reach the report, and every string of it
 // goes through the journal's redactor, so a target that echoes card data cannot leak it into a report. Exit 0: no drift, 1: drift, 2: the target cannot be reached.
 
-import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { Contract } from '../contract/contract.js';
 import { DEFAULT_MERCHANT } from '../domain/accounts.js';
-import { TEST_CARDS } from '../domain/outcomes.js';
 import { createApp } from '../http/app.js';
 import { listen } from '../http/server.js';
-import { redactText, redactUrl } from '../support/redact.js';
+import { compareShapes, type DriftReport, driftMarkdown, redactReport } from './drift-report.js';
+import { type Context, type Creds, type Step, WALK } from './drift-walk.js';
+
+export type { Difference, DriftReport } from './drift-report.js';
 
 export interface DriftOptions {
   baseUrl: string;
@@ -30,22 +31,6 @@ export interface DriftOptions {
   timeoutMs?: number;
 }
 
-export interface Difference {
-  step: string;
-  kind: 'status' | 'missing' | 'extra' | 'casing' | 'type' | 'contract' | 'unreachable';
-  path: string;
-  mock: string;
-  target: string;
-}
-
-export interface DriftReport {
-  target: string;
-  date: string;
-  steps: { name: string; operationId: string; mockStatus: number; targetStatus: number }[];
-  differences: Difference[];
-  drift: boolean;
-}
-
 /** The target cannot be reached: exit 2. */
 export class UnreachableError extends Error {}
 
@@ -53,227 +38,6 @@ interface Answer {
   status: number;
   body: unknown;
 }
-
-interface Context {
-  token?: string;
-  orders: Record<string, string>;
-}
-
-interface Creds {
-  appKey: string;
-  appSecret: string;
-  mid: string;
-  tokenizationKey?: string;
-}
-
-interface Step {
-  name: string;
-  operationId: string;
-  method: 'GET' | 'POST';
-  path: (c: Context, creds: Creds) => string;
-  body?: (c: Context, creds: Creds) => unknown;
-  /** `true`: the Bearer token; `'tokenization'`: the query key when there is one, else the Bearer token. */
-  auth?: boolean | 'tokenization';
-  /** Remember something of the answer for later steps. */
-  keep?: (c: Context, body: unknown) => void;
-}
-
-const evaluateBody = (
-  mid: string,
-  card: string,
-  flow: { isMIT: boolean; authorization?: boolean; phone?: boolean },
-) => ({
-  idempotencyKey: randomUUID(),
-  mid,
-  orderId: `DRIFT-${randomUUID()}`,
-  isDeclined: true,
-  isMIT: flow.isMIT,
-  isRecurring: false,
-  transactionType: flow.authorization ? 'AUTHORIZATION' : 'PURCHASE',
-  transaction: {
-    id: randomUUID(),
-    amount: 1500,
-    currency: 'USD',
-    timestampUtc: new Date().toISOString(),
-    responseCode: '05',
-    responseCodeSource: 'NMI',
-  },
-  payer: { email: 'drift@example.com', ...(flow.phone ? { phone: '998888' } : {}) },
-  billingInformation: {
-    firstName: 'Drift',
-    lastName: 'Check',
-    country: 'United States',
-    countryCode: 'US',
-    addressLine1: '123 Main St.',
-    city: 'San Francisco',
-    state: 'CA',
-    zipCode: '94111',
-  },
-  paymentMethod: { cardNumber: card, token: false, expirationMonth: 9, expirationYear: 2030 },
-});
-
-const orderIdOf = (body: unknown) => String((body as { orderId?: unknown })?.orderId ?? '');
-
-/** Only the sandbox's observed cards: the invented test cards mean nothing to the real API. */
-const VISA = TEST_CARDS.visa;
-const VISA_AUTH = TEST_CARDS.visaAuthorization;
-
-/** Tokenize's query credentials, or nothing when it authenticates with the Bearer token. */
-const tokenizeQuery = (k: Creds) =>
-  k.tokenizationKey
-    ? `?${new URLSearchParams({ mid: k.mid, environment: k.tokenizationKey }).toString()}`
-    : '';
-
-export const WALK: Step[] = [
-  {
-    name: 'token',
-    operationId: 'createToken',
-    method: 'POST',
-    path: () => '/v1/oauth2/token',
-    body: (_c, k) => ({ AppKey: k.appKey, AppSecret: k.appSecret }),
-    keep: (c, b) => {
-      c.token = String((b as { accessToken?: unknown })?.accessToken ?? '');
-    },
-  },
-  {
-    name: 'token with a wrong secret',
-    operationId: 'createToken',
-    method: 'POST',
-    path: () => '/v1/oauth2/token',
-    body: (_c, k) => ({ AppKey: k.appKey, AppSecret: 'drift-wrong-secret' }),
-  },
-  {
-    name: 'tokenize',
-    operationId: 'tokenize',
-    method: 'POST',
-    path: (_c, k) => `/v1/tokenize${tokenizeQuery(k)}`,
-    body: () => ({
-      payment_method: {
-        credit_card: {
-          first_name: 'Drift',
-          last_name: 'Check',
-          number: VISA,
-          verification_value: '123',
-          month: '09',
-          year: '2030',
-        },
-      },
-    }),
-    auth: 'tokenization',
-  },
-  ...(
-    [
-      ['evaluate → CAPTUREREQUIRED', VISA_AUTH, { isMIT: false, authorization: true }, 'authorized'],
-      ['evaluate → APPROVED', VISA_AUTH, { isMIT: true }, 'approved'],
-      ['evaluate → CHALLENGE', VISA, { isMIT: false, phone: true }, 'challenge'],
-      ['evaluate → DECLINED', VISA, { isMIT: false }, 'declined'],
-      ['evaluate → SUBMITTED', VISA, { isMIT: true }, 'submitted'],
-      [
-        'evaluate → CAPTUREREQUIRED (to cancel)',
-        VISA_AUTH,
-        { isMIT: false, authorization: true },
-        'toCancel',
-      ],
-    ] as const
-  ).map(
-    ([name, card, flow, key]): Step => ({
-      name,
-      operationId: 'evaluate',
-      method: 'POST',
-      path: () => '/v1/evaluate',
-      body: (_c, k) => evaluateBody(k.mid, card, flow),
-      auth: true,
-      keep: (c, b) => {
-        c.orders[key] = orderIdOf(b);
-      },
-    }),
-  ),
-  {
-    name: 'transmit',
-    operationId: 'transmit',
-    method: 'POST',
-    path: () => '/v1/transmit',
-    body: (_c, k) => {
-      const {
-        paymentMethod: _card,
-        idempotencyKey: _key,
-        ...rest
-      } = evaluateBody(k.mid, VISA, { isMIT: false });
-      return {
-        ...rest,
-        isDeclined: false,
-        transaction: { ...rest.transaction, responseCode: '00', responseStatus: 'APPROVED' },
-        paymentMethod: {
-          cardBinNumber: '411111',
-          cardLast4Digits: '1111',
-          expirationMonth: 9,
-          expirationYear: 2030,
-        },
-      };
-    },
-    auth: true,
-  },
-  {
-    name: 'capture',
-    operationId: 'captureOrder',
-    method: 'POST',
-    path: () => '/v1/capture',
-    body: (c) => ({
-      idempotencyKey: randomUUID(),
-      orderId: c.orders.authorized,
-      amount: 1500,
-      currency: 'USD',
-    }),
-    auth: true,
-  },
-  {
-    name: 'get order',
-    operationId: 'getOrder',
-    method: 'GET',
-    path: (c) => `/v1/orders/${c.orders.approved}`,
-    auth: true,
-  },
-  {
-    name: 'refund part',
-    operationId: 'refundOrder',
-    method: 'POST',
-    path: (c) => `/v1/orders/${c.orders.approved}/refund`,
-    body: () => ({ amountToRefund: 5, refundMessage: 'drift check' }),
-    auth: true,
-  },
-  {
-    name: 'cancel',
-    operationId: 'cancelOrder',
-    method: 'POST',
-    path: (c) => `/v1/orders/${c.orders.toCancel}/cancel`,
-    body: () => ({ idempotencyKey: randomUUID() }),
-    auth: true,
-  },
-  {
-    name: 'evaluate with a missing field (400)',
-    operationId: 'evaluate',
-    method: 'POST',
-    path: () => '/v1/evaluate',
-    body: (_c, k) => {
-      const { transaction: _dropped, ...rest } = evaluateBody(k.mid, VISA, { isMIT: false });
-      return rest;
-    },
-    auth: true,
-  },
-  {
-    name: 'unknown order (404)',
-    operationId: 'getOrder',
-    method: 'GET',
-    path: () => '/v1/orders/00000000-0000-4000-8000-000000000000',
-    auth: true,
-  },
-  {
-    name: 'no token (401)',
-    operationId: 'getOrder',
-    method: 'GET',
-    path: (c) => `/v1/orders/${c.orders.approved}`,
-  },
-];
 
 async function call(root: string, step: Step, c: Context, creds: Creds, timeoutMs: number): Promise<Answer> {
   const body = step.body?.(c, creds);
@@ -297,45 +61,6 @@ async function call(root: string, step: Step, c: Context, creds: Creds, timeoutM
   }
   step.keep?.(c, parsed);
   return { status: res.status, body: parsed };
-}
-
-const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
-
-/** Field-by-field comparison of two JSON values (shapes, not values). */
-export function compareShapes(step: string, mock: unknown, target: unknown, path = '$'): Difference[] {
-  const out: Difference[] = [];
-  const tm = typeOf(mock);
-  const tt = typeOf(target);
-  if (tm !== tt) {
-    // A null on one side is a value, not a shape: optional fields are often null.
-    if (tm !== 'null' && tt !== 'null') out.push({ step, kind: 'type', path, mock: tm, target: tt });
-    return out;
-  }
-  if (tm === 'array') {
-    const [a] = mock as unknown[];
-    const [b] = target as unknown[];
-    if (a !== undefined && b !== undefined) out.push(...compareShapes(step, a, b, `${path}[0]`));
-    return out;
-  }
-  if (tm !== 'object') return out;
-  const m = mock as Record<string, unknown>;
-  const t = target as Record<string, unknown>;
-  const targetKeys = new Map(Object.keys(t).map((k) => [k.toLowerCase(), k]));
-  const mockKeys = new Set(Object.keys(m).map((k) => k.toLowerCase()));
-  for (const key of Object.keys(m)) {
-    const match = targetKeys.get(key.toLowerCase());
-    if (match === undefined)
-      out.push({ step, kind: 'missing', path: `${path}.${key}`, mock: typeOf(m[key]), target: '(absent)' });
-    else {
-      if (match !== key) out.push({ step, kind: 'casing', path: `${path}.${key}`, mock: key, target: match });
-      out.push(...compareShapes(step, m[key], t[match], `${path}.${key}`));
-    }
-  }
-  for (const key of Object.keys(t)) {
-    if (!mockKeys.has(key.toLowerCase()))
-      out.push({ step, kind: 'extra', path: `${path}.${key}`, mock: '(absent)', target: typeOf(t[key]) });
-  }
-  return out;
 }
 
 /** Run the walk against the target and a fresh in-process mock; compare. Throws UnreachableError. */
@@ -410,44 +135,6 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
   }
   report.drift = report.differences.length > 0;
   return redactReport(report);
-}
-
-/**
- * Field names and contract messages come from the target's answers, so a report could carry what the target echoed
- * (a card number as a key, a token in a message): the journal's rules apply to every string before it is written.
- */
-function redactReport(report: DriftReport): DriftReport {
-  return {
-    ...report,
-    target: redactUrl(report.target),
-    differences: report.differences.map((d) => ({
-      ...d,
-      path: redactText(d.path),
-      mock: redactText(d.mock),
-      target: redactText(d.target),
-    })),
-  };
-}
-
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-
-export function driftMarkdown(report: DriftReport): string {
-  const lines = [
-    `# Drift report: ${report.target}`,
-    '',
-    `${report.date} — ${report.steps.length} requests, ${report.differences.length} difference(s) from the mock.`,
-    '',
-    '| step | mock | target |',
-    '|---|---|---|',
-    ...report.steps.map((s) => `| ${cell(s.name)} | ${s.mockStatus} | ${s.targetStatus} |`),
-    '',
-  ];
-  if (report.differences.length > 0) {
-    lines.push('| step | kind | field | mock | target |', '|---|---|---|---|---|');
-    for (const d of report.differences)
-      lines.push(`| ${cell(d.step)} | ${d.kind} | ${cell(d.path)} | ${cell(d.mock)} | ${cell(d.target)} |`);
-  } else lines.push('No drift.');
-  return `${lines.join('\n')}\n`;
 }
 
 /** `flexfactor-mock drift`. */

@@ -14,8 +14,8 @@ import { stringify } from 'yaml';
 import { Contract } from '../contract/contract.js';
 import { apiError } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER } from '../errors/shape.js';
-import type { Har, HarEntry } from '../journal/journal.js';
-import { HAR_CREATOR } from '../journal/journal.js';
+import type { Har, HarEntry } from '../journal/har.js';
+import { HAR_CREATOR } from '../journal/har.js';
 import { builtInScenarioDir } from '../scenarios/loader.js';
 import { redact, redactHeaders, redactText, redactUrl } from '../support/redact.js';
 

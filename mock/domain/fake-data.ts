@@ -10,8 +10,8 @@ type FakerConstructor = new (options: { locale: Faker['rawDefinitions'] }) => Fa
 let english: { FakerClass: FakerConstructor; definitions: Faker['rawDefinitions'] } | undefined;
 
 /**
- * Faker's English locale, loaded on first use: only partner calls need fake names, and loading it costs ~2.5 MB of
- * heap and ~20 ms (the package root would load every locale: ~80 ms, ~25 MB). Synchronous through require(), which
+ * Faker's English locale, loaded on first use: only partner calls need fake names, and loading it costs heap and
+ * start-up time (the package root would load every locale, several times more of both). Synchronous through require(), which
  * loads ES modules on Node ≥ 20.19.
  */
 function englishFaker(): NonNullable<typeof english> {

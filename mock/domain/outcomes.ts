@@ -1,19 +1,26 @@
 // Test cards and the outcome table: the one place that decides what /v1/evaluate answers and what later happens to
 // the order. Data, not ifs: the first row whose conditions match wins. The README section on test cards is
-// generated from these tables (npm run docs:generate), and the package exports TEST_CARDS for users' tests.
+// generated from these tables (npm run docs), and the package exports TEST_CARDS for users' tests.
 
 export type Provenance = 'documented' | 'observed' | 'invented';
 export type EvaluateStatus = 'APPROVED' | 'DECLINED' | 'CHALLENGE' | 'SUBMITTED' | 'CAPTUREREQUIRED';
 
-/** What happens to an order after evaluate, driven by the virtual clock. */
-export type FateKind =
-  | 'complete' // approved: order.completed
-  | 'expire' // managed MIT not rescued by expiryDateUtc: order.expired
-  | 'cancel' // cancelled by FlexFactor: order.cancelled
-  | 'refund' // refunded (e.g. through the portal): order.refunded
-  | 'chargeback' // issuer chargeback: payment.chargeback.received
-  | 'challengePass' // shopper passes the challenge, then the order completes
-  | 'challengeFail'; // shopper fails the challenge, the order is declined
+/**
+ * What can happen to an order after evaluate, driven by the virtual clock (a scenario's `state.fate.kind` too):
+ * complete (order.completed), expire (a managed MIT not rescued by expiryDateUtc), cancel (by FlexFactor), refund
+ * (e.g. through the portal), chargeback (payment.chargeback.received), challengePass (the shopper passes, then the
+ * order completes), challengeFail (the shopper fails, the order is declined).
+ */
+export const FATE_KINDS = [
+  'complete',
+  'expire',
+  'cancel',
+  'refund',
+  'chargeback',
+  'challengePass',
+  'challengeFail',
+] as const;
+export type FateKind = (typeof FATE_KINDS)[number];
 
 export interface Fate {
   kind: FateKind;
@@ -364,22 +371,6 @@ const BY_NUMBER = new Map<string, TestCardName>(
 /** The test card a card number stands for (spaces and dashes ignored), or null. */
 export function findTestCard(number: string): TestCardName | null {
   return BY_NUMBER.get(number.replace(/[\s-]/g, '')) ?? null;
-}
-
-/** Luhn check: true for numbers that could be real cards. */
-export function luhnValid(number: string): boolean {
-  const digits = number.replace(/[\s-]/g, '');
-  if (!/^\d{12,19}$/.test(digits)) return false;
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
 }
 
 /** Looks like a raw card number (as opposed to a vault token): 12–19 digits, spaces or dashes allowed. */

@@ -47,16 +47,46 @@ export interface ApplicationRecord {
   fields: Record<string, unknown>;
 }
 
-/** The actions an application's status allows, as data (the one place these rules live). */
-export const APPLICATION_RULES: Record<
-  'update' | 'submit' | 'cancel' | 'convert',
-  readonly ApplicationStatus[]
-> = {
-  update: ['DRAFT'],
-  submit: ['DRAFT'],
-  cancel: ['DRAFT', 'SUBMITTED', 'APPROVED', 'DECLINED'],
-  convert: ['APPROVED'],
-};
+/** The statuses in which an application's fields may still be edited. */
+export const EDITABLE_STATUSES: readonly ApplicationStatus[] = ['DRAFT'];
+
+/**
+ * Every application transition: the statuses it may start from and where it goes. `null` in `to` keeps the status
+ * (convert turns an APPROVED application into a merchant without changing its status). Handlers and the review rule
+ * never set `status` themselves; they call transitionApplication(). This is the whole state machine.
+ */
+export const APPLICATION_TRANSITIONS = {
+  submit: { from: ['DRAFT'], to: 'SUBMITTED' },
+  approve: { from: ['SUBMITTED'], to: 'APPROVED' },
+  decline: { from: ['SUBMITTED'], to: 'DECLINED' },
+  cancel: { from: ['DRAFT', 'SUBMITTED', 'APPROVED', 'DECLINED'], to: 'CANCELLED' },
+  convert: { from: ['APPROVED'], to: null },
+} as const satisfies Record<string, { from: readonly ApplicationStatus[]; to: ApplicationStatus | null }>;
+
+export type ApplicationTransition = keyof typeof APPLICATION_TRANSITIONS;
+
+/** Whether `name` may start from the application's current status. */
+export function mayTransition(application: ApplicationRecord, name: ApplicationTransition): boolean {
+  return (APPLICATION_TRANSITIONS[name].from as readonly ApplicationStatus[]).includes(application.status);
+}
+
+/**
+ * Apply a transition at `at` (virtual ms): set the status (unless the row keeps it) and the update time. A
+ * transition the status does not allow is a programming error: callers check mayTransition() and answer first.
+ */
+export function transitionApplication(
+  application: ApplicationRecord,
+  name: ApplicationTransition,
+  at: number,
+): void {
+  if (!mayTransition(application, name)) {
+    throw new Error(`application transition ${name} is not allowed from ${application.status}`);
+  }
+  const to = APPLICATION_TRANSITIONS[name].to;
+  if (to !== null) application.status = to;
+  if (name === 'submit') application.submittedOn = at;
+  application.lastUpdatedOn = at;
+}
 
 /** Virtual time a SUBMITTED application waits before its (invented) review decision. */
 export const REVIEW_DELAY_MS = 60 * 60 * 1000;
@@ -79,8 +109,8 @@ export function settleApplication(application: ApplicationRecord, now: number): 
   const decidedOn = application.submittedOn + REVIEW_DELAY_MS;
   if (now < decidedOn) return;
   const dba = application.fields.Dba;
-  application.status = typeof dba === 'string' && DECLINE_PATTERN.test(dba) ? 'DECLINED' : 'APPROVED';
-  application.lastUpdatedOn = decidedOn;
+  const decision = typeof dba === 'string' && DECLINE_PATTERN.test(dba) ? 'decline' : 'approve';
+  transitionApplication(application, decision, decidedOn);
 }
 
 /** What is kept of an uploaded document: metadata only, never the bytes. */

@@ -1,8 +1,8 @@
 // The strict profile: integration prerequisites the real API does not check on each request (fact sheet: intro
 // page), enforced as errors or warnings. Every strict error says that the real API would have accepted the request.
 
-import type { Ctx } from '../engine.js';
 import { apiError } from '../errors/catalog.js';
+import type { Ctx } from '../http/types.js';
 import { cardDataPath, hasCardData, isCardKey } from '../support/redact.js';
 import { findTestCard, looksLikePan } from './outcomes.js';
 

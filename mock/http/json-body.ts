@@ -1,6 +1,6 @@
 // The request body reader for the common case: a JSON body in UTF-8, not compressed, with a declared length within
 // the limit. It does what express.json() would do for such a body — same errors, same result — without its per-request
-// machinery (content-type and charset parsing, iconv decoding, stream helpers), which was a tenth of the cost of an
+// machinery (content-type and charset parsing, iconv decoding, stream helpers), a visible share of the cost of an
 // evaluate. Anything else (compressed or chunked bodies, declared charsets other than UTF-8, over the limit, empty)
 // is left to express.json(), which the caller falls back to when readJsonBody() answers undefined.
 

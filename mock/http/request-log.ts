@@ -4,8 +4,9 @@
 // name (both chosen by the client) go through the same redaction as the journal.
 
 import { pino } from 'pino';
-import type { Exchange, Logger, RequestHooks } from '../engine.js';
+import type { Logger } from '../support/logger.js';
 import { redactText } from '../support/redact.js';
+import type { Exchange, RequestHooks } from './types.js';
 
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'info'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -1,7 +1,6 @@
 // The route table: operationId (from contracts/openapi.yaml, which also gives method and path) → handler.
 // createApp() refuses to start if an operation in the contract has no handler here.
 
-import type { Handler } from '../engine.js';
 import { createToken, tokenize } from './handlers/auth.js';
 import {
   cancelOrder,
@@ -11,8 +10,9 @@ import {
   listOrders,
   refundOrder,
 } from './handlers/orders.js';
-import * as partner from './handlers/partner.js';
+import * as partner from './handlers/partner/index.js';
 import { evaluate, getOutcome, transmit } from './handlers/transactions.js';
+import type { Handler } from './types.js';
 
 export const ROUTES: Record<string, Handler> = {
   createToken,

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { apiError, type ErrorCode } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER } from '../errors/shape.js';
-import { closeMock, type MockApp, serverClasses } from './app.js';
+import { closeMock, type MockApp } from './app.js';
+import { installFastLane } from './fast-lane.js';
 
 export interface RunningServer {
   server: Server;
@@ -25,7 +26,7 @@ export function listen(app: MockApp, options: { port?: number; host?: string } =
   const host = options.host ?? DEFAULT_HOST;
   return new Promise((resolve, reject) => {
     // Node answers a missing Host header itself, with an empty 400; the app answers it with a catalog problem.
-    const server = createServer({ ...serverClasses(app), requireHostHeader: false }, app).listen(
+    const server = createServer({ ...installFastLane(app), requireHostHeader: false }, app).listen(
       options.port ?? DEFAULT_PORT,
       host,
     );

@@ -3,19 +3,19 @@
 
 import type { RequestHandler } from 'express';
 import { ADMIN_PREFIX } from '../admin/admin-api.js';
-import type { Engine } from '../engine.js';
 import { packageInfo } from '../support/package-info.js';
+import type { Profile } from '../support/settings.js';
 
 export const INDEX_PATHS = ['/', '/v1', '/v1/'];
 
-export function serviceIndex(engine: Engine, options: { admin: boolean }): RequestHandler {
+export function serviceIndex(options: { profile: Profile; admin: boolean }): RequestHandler {
   return (_req, res) => {
     res.type('application/json; charset=utf-8').send(
       JSON.stringify({
         name: 'flexfactor-mock',
         description: 'A local mock of the FlexFactor Core API v1',
         version: packageInfo().version,
-        profile: engine.settings.profile,
+        profile: options.profile,
         api: { base: '/v1', token: 'POST /v1/oauth2/token', contract: 'contracts/openapi.yaml' },
         admin: options.admin
           ? { base: ADMIN_PREFIX, health: `GET ${ADMIN_PREFIX}/health`, contract: 'contracts/admin.yaml' }

@@ -4,6 +4,7 @@
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
+import { ADMIN_PREFIX, ADMIN_TOKEN_HEADER } from '../admin/mount.js';
 import { apiError } from '../errors/catalog.js';
 import { evictOldest } from '../support/bounded.js';
 
@@ -50,8 +51,8 @@ export class SessionAccess {
 
   /** The /v1 check: the session's own token or the admin token, else a 401040 error (returned, not thrown). */
   check(req: Request, session: string): unknown {
-    if (req.path.startsWith('/__admin')) return undefined; // the admin router decides per call
-    if (this.allows(session, req.get(SESSION_TOKEN_HEADER)) || this.isAdmin(req.get('x-mock-admin-token')))
+    if (req.path.startsWith(ADMIN_PREFIX)) return undefined; // the admin router decides per call
+    if (this.allows(session, req.get(SESSION_TOKEN_HEADER)) || this.isAdmin(req.get(ADMIN_TOKEN_HEADER)))
       return undefined;
     return apiError('401040', { detail: `No valid token for session "${session}".` });
   }

@@ -3,11 +3,11 @@
 import { generateAdminToken, resetSession } from '../admin/admin-api.js';
 import { DEFAULT_MERCHANT, type MerchantAccount } from '../domain/accounts.js';
 import type { VirtualClock } from '../domain/clock.js';
-import type { Engine } from '../engine.js';
 import type { Journal } from '../journal/journal.js';
 import type { ScenarioEngine } from '../scenarios/engine.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { createApp, type MockApp, type MockOptions } from './app.js';
+import type { MockParts } from './mock-parts.js';
 import { listen } from './server.js';
 import { SESSION_TOKEN_HEADER } from './session-access.js';
 
@@ -34,7 +34,8 @@ export interface MockServer {
   };
   accounts: readonly MerchantAccount[];
   app: MockApp;
-  engine: Engine;
+  /** The parts the mock is built of (the same object as `app.mock`). */
+  engine: MockParts;
   clock: VirtualClock;
   journal: Journal;
   webhooks: WebhookDispatcher;
@@ -72,10 +73,6 @@ export async function startMock(options: StartMockOptions = {}): Promise<MockSer
   const running = await listen(app, { port, host });
   const engine = app.mock;
   const merchant = engine.accounts.accounts[0] ?? DEFAULT_MERCHANT;
-  const required = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`startMock: the ${what} module is not enabled`);
-    return value;
-  };
   return {
     url: running.url,
     baseUrl: `${running.url}/v1`,
@@ -92,13 +89,10 @@ export async function startMock(options: StartMockOptions = {}): Promise<MockSer
     engine,
     clock: engine.clock,
     journal: engine.journal,
-    webhooks: required(engine.webhooks, 'webhooks'),
-    scenarios: required(engine.scenarios, 'scenarios'),
+    webhooks: engine.webhooks,
+    scenarios: engine.scenarios,
     useScenario(names, session = 'default') {
-      required(engine.scenarios, 'scenarios').useForSession(
-        session,
-        typeof names === 'string' ? [names] : names,
-      );
+      engine.scenarios.useForSession(session, typeof names === 'string' ? [names] : names);
     },
     ...(appOptions.adminToken ? { adminToken: appOptions.adminToken } : {}),
     sessionToken(session = 'default') {

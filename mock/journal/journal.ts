@@ -4,24 +4,37 @@
 // request (see ownCopy), and bodies are kept as capped JSON text. Per-session and per-order views
 // are derived by scanning the ring: there is no other per-session state to grow.
 
-import { STATUS_CODES } from 'node:http';
-import type {
-  Order,
-  OrderReason,
-  OrderStatus,
-  OrderStatusName,
-  StatusChange,
-  TransitionName,
-} from '../domain/order-states.js';
-import type { Engine, Exchange, RequestHooks } from '../engine.js';
-import { ownCopy, stringBytes } from '../support/bounded.js';
+import type { Order, StatusChange, TransitionName } from '../domain/order-states.js';
+import type { Store } from '../domain/store.js';
+import type { Exchange, RequestHooks } from '../http/types.js';
+import { ownCopy } from '../support/bounded.js';
 import { redact, redactHeaders, redactJson, redactText, redactUrl } from '../support/redact.js';
+import {
+  type EntryQuery,
+  entryBytes,
+  type JournalEntry,
+  type Stored,
+  type StoredBody,
+  type StoredRequest,
+  view,
+  type WebhookRecord,
+} from './entries.js';
+import { type Har, harLog } from './har.js';
+
+export type {
+  EntryQuery,
+  JournalEntry,
+  JournalKind,
+  RequestEntry,
+  TransitionEntry,
+  WebhookEntry,
+  WebhookRecord,
+} from './entries.js';
+export { HAR_CREATOR, type Har, type HarEntry } from './har.js';
 
 export const DEFAULT_JOURNAL_SIZE = 5_000;
 /** Default byte budget of everything the journal keeps (estimated as the heap cost of its strings). */
 export const DEFAULT_JOURNAL_BYTES = 32 * 1024 * 1024;
-/** What an entry costs besides its strings: the objects and arrays that hold them. */
-const ENTRY_OVERHEAD = 512;
 /** Bodies longer than this (characters of JSON text) are cut, with a marker saying how long they were. */
 export const MAX_BODY_CHARS = 8 * 1024;
 /** Query parameters that carry credentials (the tokenization key of /v1/tokenize). */
@@ -31,103 +44,6 @@ const ORDER_ID_KEYS = new Set(['orderid', 'ordersessionkey']);
 const MAX_ORDER_IDS = 4;
 /** Shared by every stored entry without scenarios (stored entries are never handed out: view() copies). */
 const NO_SCENARIOS: string[] = Object.freeze([]) as unknown as string[];
-
-export type JournalKind = 'request' | 'transition' | 'webhook';
-
-interface EntryBase {
-  /** Position in the journal, increasing; a request's is taken when it arrives. */
-  seq: number;
-  session: string;
-  /** Virtual-clock time in ms since the epoch (a request: when it arrived). */
-  at: number;
-  /** `at` as ISO 8601. */
-  time: string;
-}
-
-export interface RequestEntry extends EntryBase {
-  kind: 'request';
-  method: string;
-  path: string;
-  query: Record<string, unknown>;
-  /** null when the connection ended without a response (a transport fault). */
-  status: number | null;
-  durationMs: number;
-  scenarios: string[];
-  operationId: string | null;
-  requestHeaders: Record<string, string>;
-  responseHeaders: Record<string, string>;
-  /** The parsed (redacted) body; a string ending in a `[truncated …]` marker when it was over 8 KB. */
-  requestBody: unknown;
-  responseBody: unknown;
-  requestBodyTruncated: boolean;
-  responseBodyTruncated: boolean;
-  /** Order ids the request named or got back (path, query, body and response `orderId`/`orderSessionKey`). */
-  orderIds: string[];
-}
-
-export interface TransitionEntry extends EntryBase {
-  kind: 'transition';
-  orderId: string;
-  externalOrderId: string;
-  transition: TransitionName;
-  status: OrderStatus;
-  statusName: OrderStatusName;
-  reason: OrderReason;
-}
-
-export interface WebhookEntry extends EntryBase {
-  kind: 'webhook';
-  orderId: string | null;
-  event: string;
-  url: string;
-  /** 1 for the first delivery attempt. */
-  attempt: number;
-  /** The receiver's HTTP status, or null when there was none (see `error`). */
-  statusCode: number | null;
-  error: string | null;
-  durationMs: number;
-  isResent: boolean;
-  /** The dispatcher's delivery id and the delivery's state after this attempt, when given. */
-  deliveryId: string | null;
-  deliveryStatus: string | null;
-  /** Headers sent (x-fc-signature redacted). */
-  requestHeaders: Record<string, string>;
-  /** The delivered payload (redacted, capped), when the webhook module passes it. */
-  payload: unknown;
-}
-
-export type JournalEntry = RequestEntry | TransitionEntry | WebhookEntry;
-
-/** What the webhook dispatcher reports for one delivery attempt. */
-export interface WebhookRecord {
-  session: string;
-  orderId: string | null;
-  event: string;
-  url: string;
-  attempt: number;
-  statusCode?: number | null;
-  error?: string | null;
-  durationMs?: number;
-  isResent?: boolean;
-  /** Virtual time of the attempt (default: the journal's clock). */
-  at?: number;
-  payload?: unknown;
-  deliveryId?: string;
-  /** The delivery's state after this attempt (`pending`, `delivered`, `failed`). */
-  status?: string;
-  requestHeaders?: Record<string, unknown>;
-}
-
-export interface EntryQuery {
-  session?: string;
-  kind?: JournalKind;
-  /** Only entries at or after this virtual time (ms since the epoch, or an ISO 8601 string). */
-  since?: number | string;
-  /** Only entries with a larger `seq` (for polling). */
-  afterSeq?: number;
-  /** At most this many: the newest ones. */
-  limit?: number;
-}
 
 export interface JournalOptions {
   /** Ring capacity in entries (default 5,000). */
@@ -139,65 +55,6 @@ export interface JournalOptions {
   /** Byte budget of the entries kept (default 32 MiB); the oldest entries are dropped to stay within it. */
   maxBytes?: number;
 }
-
-/** A body as stored: redacted JSON text, possibly cut. */
-interface StoredBody {
-  text: string | null;
-  truncated: boolean;
-}
-
-type StoredRequest = Omit<
-  RequestEntry,
-  'time' | 'requestBody' | 'responseBody' | 'requestBodyTruncated' | 'responseBodyTruncated'
-> & { requestBody: StoredBody; responseBody: StoredBody };
-type StoredWebhook = Omit<WebhookEntry, 'time' | 'payload'> & { payload: StoredBody };
-type Stored = StoredRequest | Omit<TransitionEntry, 'time'> | StoredWebhook;
-
-export interface Har {
-  log: {
-    version: '1.2';
-    creator: { name: string; version: string };
-    pages: [];
-    entries: HarEntry[];
-    comment?: string;
-  };
-}
-
-export interface HarEntry {
-  startedDateTime: string;
-  time: number;
-  request: {
-    method: string;
-    url: string;
-    httpVersion: string;
-    cookies: [];
-    headers: { name: string; value: string }[];
-    queryString: { name: string; value: string }[];
-    postData?: { mimeType: string; text: string };
-    headersSize: -1;
-    bodySize: number;
-  };
-  response: {
-    status: number;
-    statusText: string;
-    httpVersion: string;
-    cookies: [];
-    headers: { name: string; value: string }[];
-    content: { size: number; mimeType: string; text?: string };
-    redirectURL: '';
-    headersSize: -1;
-    bodySize: number;
-    _error?: string;
-  };
-  cache: Record<string, never>;
-  timings: { send: number; wait: number; receive: number };
-  _session: string;
-  _operationId: string | null;
-  _scenarios: string[];
-  _orderIds: string[];
-}
-
-export const HAR_CREATOR = { name: 'flexfactor-mock', version: '0.1.0' };
 
 export class Journal {
   readonly capacity: number;
@@ -258,7 +115,7 @@ export class Journal {
   }
 
   /** Wire the journal into an engine: the request hook and the store's transition events. */
-  attach(engine: Pick<Engine, 'hooks' | 'store'>): void {
+  attach(engine: { hooks: RequestHooks[]; store: Pick<Store, 'onTransition'> }): void {
     engine.hooks.push(this.requestHooks());
     engine.store.onTransition(this.recordTransition);
   }
@@ -389,21 +246,10 @@ export class Journal {
 
   /** The recorded requests (of one session, or all) as a HAR 1.2 log; redacted like everything in the journal. */
   toHar(session?: string): Har {
-    const entries: HarEntry[] = [];
     const requests = this.#sorted().filter(
       (e): e is StoredRequest => e.kind === 'request' && (session === undefined || e.session === session),
     );
-    for (const e of requests) entries.push(harEntry(e));
-    return {
-      log: {
-        version: '1.2',
-        creator: { ...HAR_CREATOR },
-        pages: [],
-        entries,
-        comment:
-          session === undefined ? 'flexfactor-mock journal' : `flexfactor-mock journal, session ${session}`,
-      },
-    };
+    return harLog(requests, session);
   }
 
   /** Forget the entries of one session, or all of them. Returns how many were removed. */
@@ -522,44 +368,6 @@ function copyHeaders(headers: Record<string, string>): Record<string, string> {
   return out;
 }
 
-/** Estimated heap bytes of a stored entry: its strings plus a fixed overhead for the objects around them. */
-function entryBytes(entry: Stored): number {
-  let bytes = ENTRY_OVERHEAD + stringBytes(entry.session);
-  switch (entry.kind) {
-    case 'request':
-      bytes += stringBytes(entry.path) + stringBytes(entry.method);
-      bytes += recordBytes(entry.requestHeaders) + recordBytes(entry.responseHeaders);
-      bytes += bodyBytes(entry.requestBody) + bodyBytes(entry.responseBody);
-      for (const id of entry.orderIds) bytes += stringBytes(id);
-      bytes += valueBytes(entry.query, 0);
-      return bytes;
-    case 'webhook':
-      bytes +=
-        stringBytes(entry.event) + stringBytes(entry.url) + (entry.error ? stringBytes(entry.error) : 0);
-      return bytes + recordBytes(entry.requestHeaders) + bodyBytes(entry.payload);
-    default:
-      return bytes + stringBytes(entry.orderId) + stringBytes(entry.externalOrderId);
-  }
-}
-
-function bodyBytes(body: StoredBody): number {
-  return body.text === null ? 0 : stringBytes(body.text);
-}
-
-function recordBytes(record: Record<string, string>): number {
-  let bytes = 0;
-  for (const name in record) bytes += stringBytes(name) + stringBytes(record[name] ?? '') + 16;
-  return bytes;
-}
-
-function valueBytes(value: unknown, depth: number): number {
-  if (typeof value === 'string') return stringBytes(value);
-  if (value === null || typeof value !== 'object' || depth > 64) return 16;
-  let bytes = 32;
-  for (const [key, v] of Object.entries(value)) bytes += stringBytes(key) + valueBytes(v, depth + 1);
-  return bytes;
-}
-
 function scenarioList(scenarios: readonly unknown[] | undefined): string[] {
   if (scenarios === undefined || scenarios.length === 0) return NO_SCENARIOS;
   return [...scenarios].map(String);
@@ -569,46 +377,6 @@ function toMs(value: number | string): number {
   if (typeof value === 'number') return value;
   const parsed = Date.parse(value);
   return Number.isNaN(parsed) ? Number(value) : parsed;
-}
-
-function parseBody(body: StoredBody): unknown {
-  if (body.text === null) return null;
-  if (body.truncated) return body.text;
-  try {
-    return JSON.parse(body.text);
-  } catch {
-    return body.text;
-  }
-}
-
-/** The public, freshly built copy of a stored entry (callers may keep or change it). */
-function view(entry: Stored): JournalEntry {
-  const time = new Date(entry.at).toISOString();
-  switch (entry.kind) {
-    case 'request':
-      return {
-        ...entry,
-        time,
-        query: { ...entry.query },
-        scenarios: [...entry.scenarios],
-        requestHeaders: { ...entry.requestHeaders },
-        responseHeaders: { ...entry.responseHeaders },
-        orderIds: [...entry.orderIds],
-        requestBody: parseBody(entry.requestBody),
-        responseBody: parseBody(entry.responseBody),
-        requestBodyTruncated: entry.requestBody.truncated,
-        responseBodyTruncated: entry.responseBody.truncated,
-      };
-    case 'webhook':
-      return {
-        ...entry,
-        time,
-        requestHeaders: { ...entry.requestHeaders },
-        payload: parseBody(entry.payload),
-      };
-    default:
-      return { ...entry, time };
-  }
 }
 
 function pushId(ids: string[], value: unknown): void {
@@ -643,62 +411,4 @@ function orderIdsOf(exchange: Exchange): string[] {
   idsFrom(ids, exchange.requestBody);
   idsFrom(ids, exchange.responseBody);
   return ids;
-}
-
-function headerList(headers: Record<string, string>): { name: string; value: string }[] {
-  return Object.entries(headers).map(([name, value]) => ({ name, value }));
-}
-
-function queryList(query: Record<string, unknown>): { name: string; value: string }[] {
-  const out: { name: string; value: string }[] = [];
-  for (const [name, value] of Object.entries(query)) {
-    const values = Array.isArray(value) ? value : [value];
-    for (const v of values) out.push({ name, value: typeof v === 'string' ? v : JSON.stringify(v) });
-  }
-  return out;
-}
-
-function harEntry(e: StoredRequest): HarEntry {
-  const queryString = queryList(e.query);
-  const search = new URLSearchParams(queryString.map((q): [string, string] => [q.name, q.value])).toString();
-  const host = e.requestHeaders.host ?? 'localhost';
-  const requestType = e.requestHeaders['content-type'] ?? 'application/json';
-  const responseType = e.responseHeaders['content-type'] ?? 'application/json';
-  const responseText = e.responseBody.text ?? '';
-  const entry: HarEntry = {
-    startedDateTime: new Date(e.at).toISOString(),
-    time: e.durationMs,
-    request: {
-      method: e.method,
-      url: `http://${host}${e.path}${search ? `?${search}` : ''}`,
-      httpVersion: 'HTTP/1.1',
-      cookies: [],
-      headers: headerList(e.requestHeaders),
-      queryString,
-      headersSize: -1,
-      bodySize: e.requestBody.text === null ? 0 : Buffer.byteLength(e.requestBody.text),
-    },
-    response: {
-      status: e.status ?? 0,
-      statusText: e.status === null ? '' : (STATUS_CODES[e.status] ?? ''),
-      httpVersion: 'HTTP/1.1',
-      cookies: [],
-      headers: headerList(e.responseHeaders),
-      content: { size: Buffer.byteLength(responseText), mimeType: responseType, text: responseText },
-      redirectURL: '',
-      headersSize: -1,
-      bodySize: e.responseBody.text === null ? 0 : Buffer.byteLength(responseText),
-    },
-    cache: {},
-    timings: { send: 0, wait: e.durationMs, receive: 0 },
-    _session: e.session,
-    _operationId: e.operationId,
-    _scenarios: [...e.scenarios],
-    _orderIds: [...e.orderIds],
-  };
-  if (e.requestBody.text !== null)
-    entry.request.postData = { mimeType: requestType, text: e.requestBody.text };
-  if (e.status === null)
-    entry.response._error = 'The connection closed without a response (transport fault).';
-  return entry;
 }

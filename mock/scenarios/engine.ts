@@ -4,46 +4,31 @@
 // Nothing is global: a session's choice and its "first N requests" counters belong to that session only.
 
 import type { Request, Response } from 'express';
+import { ADMIN_PREFIX } from '../admin/mount.js';
+import type { Contract } from '../contract/contract.js';
+import type { VirtualClock } from '../domain/clock.js';
 import { type Order, orderView } from '../domain/order-states.js';
 import { TEST_CARDS } from '../domain/outcomes.js';
-import type { Session } from '../domain/store.js';
-import type { Ctx, Engine, HookResult, Reply, RequestHooks, WebhookFaults } from '../engine.js';
-import { merchantOf } from '../engine.js';
+import type { OperationEffects } from '../domain/scenario-effects.js';
+import { MAX_SESSIONS, type Session, type Store } from '../domain/store.js';
 import { apiError, type ErrorCode } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER, errorResponse } from '../errors/shape.js';
+import type { Ctx, HookResult, Reply, RequestHooks } from '../http/types.js';
+import { merchantOf } from '../http/types.js';
 import { evictOldest } from '../support/bounded.js';
-import {
-  faultObject,
-  resetConnection,
-  sampleDelay,
-  seededRandom,
-  Timers,
-  writeMalformed,
-  writeSlow,
-  writeTruncated,
-} from './faults.js';
+import type { Logger } from '../support/logger.js';
+import type { WebhookFaults } from '../webhooks/faults.js';
+import { faultObject, faultRow, sampleDelay, seededRandom, Timers } from './faults.js';
+import { ScenarioLibrary } from './library.js';
 import { safeHeaderValue } from './limits.js';
-import {
-  builtInScenarioDir,
-  type CompiledScenario,
-  closeMatches,
-  type LoadCache,
-  loadScenarioFolders,
-  NO_SCENARIO,
-  SCENARIO_NAME,
-  scenarioInfo,
-} from './loader.js';
+import { builtInScenarioDir, type CompiledScenario, NO_SCENARIO, SCENARIO_NAME } from './loader.js';
 import { readPath } from './matcher.js';
-import { type Outgoing, outgoing, render, type TemplateScope, writeOutgoing } from './responder.js';
+import { type Outgoing, outgoing, writeOutgoing } from './outgoing.js';
+import { render, type TemplateScope } from './responder.js';
 import type { ScenarioInfo, ScenarioProblem } from './types.js';
-import { type FolderWatcher, watchFolders } from './watcher.js';
 
+export { formatProblem, MAX_SELECTED } from './library.js';
 export const SCENARIO_HEADER = 'x-mock-scenario';
-const ADMIN_PREFIX = '/__admin';
-/** At most this many scenarios per request or session (invented bound). */
-export const MAX_SELECTED = 20;
-/** Sessions whose choice and counters are remembered; the oldest is forgotten beyond it (as the store does). */
-const MAX_SESSIONS = 1000;
 
 export interface ScenarioOptions {
   /** Folders of scenario files, loaded after the built-in library; a later folder's scenario replaces a same-named one. */
@@ -61,14 +46,25 @@ export interface ScenarioOptions {
 }
 
 /** The part of the webhook dispatcher scenarios use (mock/webhooks). */
-interface WebhookFaultSink {
-  setFaults?(session: string, faults: WebhookFaults): void;
+export interface WebhookFaultSink {
+  setFaults(session: string, faults: WebhookFaults): void;
 }
 
-interface Library {
-  scenarios: Map<string, CompiledScenario>;
-  problems: ScenarioProblem[];
-  cache: LoadCache;
+/** What the scenario engine works with, all built before it. */
+export interface ScenarioDeps {
+  /** Seeds the random delays. */
+  seed: number;
+  /** Operations a match block may name, and the responses each declares. */
+  contract: Pick<Contract, 'operations' | 'document'>;
+  /** Scenario fates are scheduled on orders; templates read an order settled to now. */
+  store: Pick<Store, 'schedule' | 'settle'>;
+  clock: Pick<VirtualClock, 'now'>;
+  /** Where a scenario's webhook faults go. */
+  webhooks: WebhookFaultSink;
+  /** Problems with scenario files (already redacting). */
+  log: Logger;
+  /** Which operations a scenario's `state` block acts on, as the domain registers them. */
+  effects: Readonly<Record<string, OperationEffects>>;
 }
 
 /** Per request: the scenarios chosen, those that applied, and what is left for afterHandler. */
@@ -94,16 +90,12 @@ interface Locals {
  * app.mock.scenarios?.clearSession('worker-1');
  */
 export class ScenarioEngine {
-  /** The pipeline extension to register on engine.hooks. */
+  /** The pipeline extension createApp() registers. */
   readonly hooks: RequestHooks;
   /** Server-wide default scenarios (fixed at start). */
   readonly defaults: readonly string[];
-  readonly #engine: Engine;
-  readonly #dirs: string[];
-  #library: Library | null = null;
-  #watcher: FolderWatcher | null = null;
-  readonly #watch: boolean;
-  readonly #maxFileBytes: number | undefined;
+  readonly #deps: ScenarioDeps;
+  readonly #library: ScenarioLibrary;
   readonly #selections = new Map<string, string[]>();
   readonly #counters = new Map<string, Map<CompiledScenario, number>>();
   readonly #tokenErrors = new Map<string, { code: ErrorCode; left: number; scenario: string }>();
@@ -114,58 +106,50 @@ export class ScenarioEngine {
   #closed = false;
   readonly #hungWaiters: (() => void)[] = [];
 
-  constructor(engine: Engine, options: ScenarioOptions = {}) {
-    this.#engine = engine;
-    this.#dirs = [...(options.builtIn === false ? [] : [builtInScenarioDir()]), ...(options.dirs ?? [])];
+  constructor(deps: ScenarioDeps, options: ScenarioOptions = {}) {
+    this.#deps = deps;
     this.defaults = Object.freeze([...(options.defaults ?? [])]);
-    this.#random = seededRandom(engine.settings.seed ^ 0x5ce7a1);
+    this.#random = seededRandom(deps.seed ^ 0x5ce7a1);
     this.hooks = {
       name: 'scenarios',
       onRequest: (req, res, session) => this.#onRequest(req, res, session),
       // Without a chosen scenario (the common case) the hooks answer synchronously: no promise per request.
       beforeHandler: (ctx, res) =>
-        (res.locals as Locals).scenarioRun || (this.#tokenErrors.size > 0 && ctx.op.id === 'createToken')
+        (res.locals as Locals).scenarioRun || (this.#tokenErrors.size > 0 && this.#issuesTokens(ctx.op.id))
           ? this.#beforeHandler(ctx, res)
           : undefined,
       afterHandler: (ctx, reply, res) =>
         (res.locals as Locals).scenarioRun ? this.#afterHandler(ctx, reply, res) : reply,
     };
-    // Loading is lazy (an app that never uses a scenario never reads a file, and starts ~200 ms sooner) unless
-    // strict mode or a default needs it at start. Watching begins with the first load: before it, there is nothing
-    // to refresh, and the first load reads the files as they are then.
-    this.#watch = options.watch ?? false;
-    this.#maxFileBytes = options.maxFileBytes;
-    if (options.strict || this.defaults.length > 0) {
-      const library = this.#load();
-      if (options.strict && library.problems.length > 0) {
-        throw new Error(
-          `invalid scenario files (--strict-scenarios):\n${library.problems.map(formatProblem).join('\n')}`,
-        );
-      }
-      this.#report(library);
-      const unknown = this.defaults.filter((name) => !library.scenarios.has(name));
-      if (unknown.length > 0) throw new Error(unknownMessage(unknown, library));
-    }
+    this.#library = new ScenarioLibrary(
+      {
+        dirs: [...(options.builtIn === false ? [] : [builtInScenarioDir()]), ...(options.dirs ?? [])],
+        operations: deps.contract.operations,
+        log: deps.log,
+      },
+      options,
+    );
+    if (options.strict || this.defaults.length > 0)
+      this.#library.loadAtStart(options.strict ?? false, this.defaults);
   }
 
   /** Every loaded scenario, by name. */
   list(): ScenarioInfo[] {
-    return [...this.#lib().scenarios.values()].map(scenarioInfo).sort((a, b) => a.name.localeCompare(b.name));
+    return this.#library.list();
   }
 
   get(name: string): ScenarioInfo | undefined {
-    const s = this.#lib().scenarios.get(name);
-    return s ? scenarioInfo(s) : undefined;
+    return this.#library.get(name);
   }
 
   /** Files that failed to load (and were skipped), with file, line and message. */
   problems(): ScenarioProblem[] {
-    return [...this.#lib().problems];
+    return this.#library.problems();
   }
 
   /** The folders scenarios are loaded from, in order (built-in first). */
   folders(): string[] {
-    return [...this.#dirs];
+    return this.#library.folders();
   }
 
   /**
@@ -177,7 +161,7 @@ export class ScenarioEngine {
       this.clearSession(session);
       return;
     }
-    this.#resolve(names, 'scenarios');
+    this.#library.resolve(names, 'scenarios');
     this.#selections.delete(session);
     evictOldest(this.#selections, MAX_SESSIONS);
     this.#selections.set(session, [...names]);
@@ -198,14 +182,7 @@ export class ScenarioEngine {
 
   /** Re-read the folders now (unchanged files are reused); returns the current problems. The watcher calls this. */
   reload(): ScenarioProblem[] {
-    if (this.#closed) return [];
-    const before = new Set((this.#library?.problems ?? []).map(formatProblem));
-    const library = this.#load();
-    for (const problem of library.problems) {
-      const text = formatProblem(problem);
-      if (!before.has(text)) this.#engine.log.warn(`scenario file skipped: ${text}`);
-    }
-    return [...library.problems];
+    return this.#library.reload();
   }
 
   /** How many requests are held open by a `hang` fault right now. */
@@ -224,74 +201,10 @@ export class ScenarioEngine {
   /** Stop watching, stop pending delays and slow bodies, and end hung connections (now and any that arrive later). */
   close(): void {
     this.#closed = true;
-    this.#watcher?.close();
-    this.#watcher = null;
+    this.#library.close();
     this.#timers.clear();
     for (const res of this.#hung) res.req.socket.destroy();
     this.#hung.clear();
-  }
-
-  #lib(): Library {
-    return this.#library ?? this.#report(this.#load());
-  }
-
-  /** A bad file never takes the server down: it is reported (here) and skipped. */
-  #report(library: Library): Library {
-    for (const problem of library.problems)
-      this.#engine.log.warn(`scenario file skipped: ${formatProblem(problem)}`);
-    return library;
-  }
-
-  /** Load (or reload) every folder and swap the whole set in one assignment: requests in flight keep theirs. */
-  #load(): Library {
-    const operations = [...this.#engine.contract.operations.values()].map((op) => ({
-      id: op.id,
-      method: op.method,
-      path: op.path,
-    }));
-    const result = loadScenarioFolders(
-      this.#dirs,
-      operations,
-      this.#library?.cache,
-      this.#maxFileBytes === undefined ? {} : { maxFileBytes: this.#maxFileBytes },
-    );
-    const library: Library = { scenarios: result.scenarios, problems: result.problems, cache: result.cache };
-    this.#library = library;
-    if (this.#watch && !this.#watcher && !this.#closed)
-      this.#watcher = watchFolders(this.#dirs, () => this.reload());
-    return library;
-  }
-
-  /** Names → loaded scenarios, or a 400011 listing the close matches of every unknown name. */
-  #resolve(names: readonly string[], field: string): CompiledScenario[] {
-    if (names.length > MAX_SELECTED) {
-      throw apiError('400011', {
-        detail: `At most ${MAX_SELECTED} scenarios at once; got ${names.length}.`,
-        errors: { [field]: [`Name at most ${MAX_SELECTED} scenarios.`] },
-      });
-    }
-    const library = this.#lib();
-    const found: CompiledScenario[] = [];
-    const unknown: string[] = [];
-    for (const name of names) {
-      const s = library.scenarios.get(name);
-      if (s) found.push(s);
-      else unknown.push(name);
-    }
-    if (unknown.length > 0) {
-      throw apiError('400011', {
-        detail: unknownMessage(unknown, library),
-        errors: {
-          [field]: unknown.map((name) => {
-            const close = closeMatches(name, [...library.scenarios.keys()]);
-            return close.length > 0
-              ? `"${name}" is not a loaded scenario; close matches: ${close.join(', ')}.`
-              : `"${name}" is not a loaded scenario.`;
-          }),
-        },
-      });
-    }
-    return found;
   }
 
   #onRequest(req: Request, res: Response, session: Session): void {
@@ -315,12 +228,15 @@ export class ScenarioEngine {
       names = this.#selections.get(session.name) ?? this.defaults;
     }
     if (names.length === 0) return;
-    (res.locals as Locals).scenarioRun = { chosen: this.#resolve(names, SCENARIO_HEADER), applied: [] };
+    (res.locals as Locals).scenarioRun = {
+      chosen: this.#library.resolve(names, SCENARIO_HEADER),
+      applied: [],
+    };
   }
 
   async #beforeHandler(ctx: Ctx, res: Response): Promise<HookResult> {
     const locals = res.locals as Locals;
-    if (this.#tokenErrors.size > 0 && ctx.op.id === 'createToken') this.#failToken(ctx, locals);
+    if (this.#tokenErrors.size > 0 && this.#issuesTokens(ctx.op.id)) this.#failToken(ctx, locals);
     const run = locals.scenarioRun;
     if (!run) return undefined;
     const input = { path: ctx.req.path, headers: ctx.req.headers, query: ctx.query, body: ctx.body };
@@ -378,7 +294,7 @@ export class ScenarioEngine {
     const d = s.definition;
     const session = ctx.session.name;
     if (d.webhooks) {
-      (this.#engine as unknown as { webhooks?: WebhookFaultSink }).webhooks?.setFaults?.(session, {
+      this.#deps.webhooks.setFaults(session, {
         ...d.webhooks,
       });
     }
@@ -392,9 +308,14 @@ export class ScenarioEngine {
         scenario: s.name,
       });
     }
-    if (ctx.op.id !== 'evaluate') return;
-    if (state.evaluateAs) run.swappedToken = swapCard(ctx, TEST_CARDS[state.evaluateAs]);
+    const creates = this.#deps.effects[ctx.op.id]?.createsOrder;
+    if (!creates) return;
+    if (state.evaluateAs) run.swappedToken = creates.useCard(ctx, TEST_CARDS[state.evaluateAs]);
     if (state.fate) run.fate = s;
+  }
+
+  #issuesTokens(operationId: string): boolean {
+    return this.#deps.effects[operationId]?.issuesToken === true;
   }
 
   #failToken(ctx: Ctx, locals: Locals): void {
@@ -409,13 +330,13 @@ export class ScenarioEngine {
   /** After evaluate: the new order's later fate becomes the scenario's (pick-up and auto-void stay). */
   #replaceFate(s: CompiledScenario, ctx: Ctx, reply: Reply): void {
     const fate = s.definition.state?.fate;
-    const id = (reply.body as { orderSessionKey?: unknown } | undefined)?.orderSessionKey;
+    const id = this.#deps.effects[ctx.op.id]?.createsOrder?.createdOrderId(reply);
     if (!fate || s.fateAfterMs === null || typeof id !== 'string') return;
     if (reply.headers?.['x-mock-idempotent-replay']) return;
     const order = ctx.session.partition(merchantOf(ctx)).orders.get(id);
     if (!order) return;
     order.schedule = order.schedule.filter((e) => e.fate === 'pickUp' || e.fate === 'autoVoid');
-    this.#engine.store.schedule(ctx.session, order, this.#engine.clock.now() + s.fateAfterMs, fate.kind);
+    this.#deps.store.schedule(ctx.session, order, this.#deps.clock.now() + s.fateAfterMs, fate.kind);
   }
 
   /** The scenario's answer: a fault on the socket, a catalog error, or a literal (or the handler's) response. */
@@ -426,8 +347,9 @@ export class ScenarioEngine {
     handled: Reply | null,
   ): Reply | 'handled' | undefined {
     const fault = s.fault ? faultObject(s.fault) : null;
-    if (fault?.type === 'reset') {
-      resetConnection(res);
+    const row = fault ? faultRow(fault.type) : null;
+    if (fault && row?.write && !row.sendsResponse) {
+      row.write(res, null, fault, this.#timers);
       return 'handled';
     }
     if (fault?.type === 'hang') {
@@ -480,17 +402,7 @@ export class ScenarioEngine {
       out = outgoing(handled?.status ?? 200, handled?.body ?? {}, handled?.headers ?? {});
     }
     if (!fault) return undefined;
-    switch (fault.type) {
-      case 'truncate':
-        writeTruncated(res, out, fault.bytes);
-        break;
-      case 'malformed-json':
-        writeMalformed(res, out, fault.text);
-        break;
-      case 'slow-body':
-        writeSlow(res, out, this.#timers, fault.chunkBytes, fault.intervalMs);
-        break;
-    }
+    row?.write?.(res, out, fault, this.#timers);
     return 'handled';
   }
 
@@ -509,13 +421,13 @@ export class ScenarioEngine {
         if (!needsOrder) return null;
         if (order === undefined) {
           const found = findOrderFor(ctx, handled);
-          if (found) this.#engine.store.settle(found, this.#engine.clock.now());
+          if (found) this.#deps.store.settle(found, this.#deps.clock.now());
           order = found ? orderView(found) : null;
         }
         return order;
       },
       uuid: () => ctx.session.data.uuid(),
-      now: () => new Date(this.#engine.clock.now()).toISOString(),
+      now: () => new Date(this.#deps.clock.now()).toISOString(),
     };
   }
 
@@ -523,7 +435,7 @@ export class ScenarioEngine {
   #declares(operationId: string, status: number): boolean {
     if (!this.#declared) {
       const declared = new Map<string, Set<number>>();
-      const paths = (this.#engine.contract.document.paths ?? {}) as Record<string, Record<string, unknown>>;
+      const paths = (this.#deps.contract.document.paths ?? {}) as Record<string, Record<string, unknown>>;
       for (const item of Object.values(paths)) {
         for (const op of Object.values(item)) {
           const o = op as { operationId?: string; responses?: Record<string, unknown> };
@@ -556,40 +468,6 @@ function stringHeaders(headers: Record<string, string | number>): Record<string,
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
 }
 
-function unknownMessage(unknown: readonly string[], library: Library): string {
-  const names = [...library.scenarios.keys()];
-  const parts = unknown.map((name) => {
-    const close = closeMatches(name, names);
-    return close.length > 0
-      ? `Unknown scenario "${name}"; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`
-      : `Unknown scenario "${name}".`;
-  });
-  return parts.join(' ');
-}
-
-export function formatProblem(p: ScenarioProblem): string {
-  return `${p.file}:${p.line}: ${p.message}`;
-}
-
-/** Evaluate as if paid with a test card: a copy of the body with the card replaced (the journal keeps what was sent). */
-function swapCard(ctx: Ctx, number: string): boolean {
-  const body = ctx.body;
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
-  const keyOf = (o: Record<string, unknown>, name: string) =>
-    Object.keys(o).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
-  const pmKey = keyOf(body, 'paymentMethod');
-  const current = body[pmKey];
-  const method: Record<string, unknown> =
-    current !== null && typeof current === 'object' ? { ...(current as Record<string, unknown>) } : {};
-  const tokenKey = keyOf(method, 'token');
-  const wasToken = method[tokenKey] === true;
-  method[keyOf(method, 'cardNumber')] = number;
-  method[tokenKey] = false;
-  ctx.body = { ...body, [pmKey]: method };
-  return wasToken;
-}
-
-/** The order a request is about: path id, body orderId / orderSessionKey, merchant orderId, or the one just created. */
 function findOrderFor(ctx: Ctx, handled: Reply | null): Order | undefined {
   const account = ctx.account;
   if (!account) return undefined;

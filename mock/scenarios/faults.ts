@@ -1,9 +1,126 @@
 // Transport faults on the real socket, and latency. Each fault is what a client sees from a broken network or a
 // broken upstream: a TCP reset, silence until its own timeout, a body cut short, invalid JSON, a body that trickles.
+// FAULTS is the one list of them: the scenario schema, the loader's checks, the engine and docs/scenarios.md read it.
 
 import type { Response } from 'express';
-import type { Outgoing } from './responder.js';
-import type { DelaySpec, FaultObject } from './types.js';
+import type { Outgoing } from './outgoing.js';
+
+/** A fault's options, as JSON Schema (rendered into scenarios/scenario.schema.json by `npm run docs`). */
+interface FaultOption {
+  type: 'integer' | 'string';
+  minimum?: number;
+  maximum?: number;
+  description: string;
+}
+
+/** Options of the object form of `fault`; each fault reads the ones its row declares. */
+export interface FaultOptions {
+  bytes?: number;
+  chunkBytes?: number;
+  intervalMs?: number;
+  text?: string;
+}
+
+interface FaultRow {
+  /** What it does, in one sentence fragment (the schema and the docs' table). */
+  does: string;
+  /** false: nothing is sent at all, so a scenario cannot add respond to it, and applied has no body to break. */
+  sendsResponse: boolean;
+  /** What a client sees: the value an example's `expect.fault` names. */
+  clientSees: string;
+  options: Partial<Record<keyof FaultOptions, FaultOption>>;
+  /**
+   * Breaks the response on the socket; `out` is the response the client would have had (null for faults that send
+   * nothing). Absent for hang, which the engine keeps so close() can end it.
+   */
+  write?: (res: Response, out: Outgoing | null, options: FaultOptions, timers: Timers) => void;
+}
+
+/** Every transport fault a scenario can inject. A new fault is one row here, plus a library scenario showing it. */
+export const FAULTS = {
+  reset: {
+    does: 'TCP reset, no response',
+    sendsResponse: false,
+    clientSees: 'reset',
+    options: {},
+    write: (res) => resetConnection(res),
+  },
+  hang: {
+    does: 'never answer (the client times out)',
+    sendsResponse: false,
+    clientSees: 'timeout',
+    options: {},
+  },
+  truncate: {
+    does: 'full Content-Length, part of the body, then close',
+    sendsResponse: true,
+    clientSees: 'truncated',
+    options: {
+      bytes: { type: 'integer', minimum: 0, description: 'how many body bytes to send (default: half).' },
+    },
+    write: (res, out, options) => {
+      if (out) writeTruncated(res, out, options.bytes);
+    },
+  },
+  'malformed-json': {
+    does: '200 with invalid JSON text',
+    sendsResponse: true,
+    clientSees: 'malformed-json',
+    options: {
+      text: {
+        type: 'string',
+        description: 'the exact text to send (default: the body with a trailing comma).',
+      },
+    },
+    write: (res, out, options) => {
+      if (out) writeMalformed(res, out, options.text);
+    },
+  },
+  'slow-body': {
+    does: 'the body trickles in',
+    sendsResponse: true,
+    clientSees: 'slow-body',
+    options: {
+      chunkBytes: { type: 'integer', minimum: 1, description: 'bytes per chunk (default 16).' },
+      intervalMs: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 60000,
+        description: 'pause between chunks (default 100).',
+      },
+    },
+    write: (res, out, options, timers) => {
+      if (out) writeSlow(res, out, timers, options.chunkBytes, options.intervalMs);
+    },
+  },
+} as const satisfies Record<string, FaultRow>;
+
+export type FaultType = keyof typeof FAULTS;
+/** What a client sees from each fault: an example's `expect.fault`. */
+export type FaultSeen = (typeof FAULTS)[FaultType]['clientSees'];
+export interface FaultObject extends FaultOptions {
+  type: FaultType;
+}
+export type FaultSpec = FaultType | FaultObject;
+
+/** The row of a fault, typed as a row (the table itself keeps its literal types for FaultType and FaultSeen). */
+export function faultRow(type: FaultType): FaultRow {
+  return FAULTS[type];
+}
+
+/** A delay before answering: milliseconds, or a distribution drawn from the seeded generator. */
+export type DelaySpec =
+  | number
+  | {
+      distribution: 'fixed' | 'uniform' | 'normal' | 'lognormal';
+      ms?: number;
+      min?: number;
+      max?: number;
+      mean?: number;
+      stddev?: number;
+      median?: number;
+      p99?: number;
+    };
 
 /** Timers the scenario engine owns, so close() can stop every one still pending. */
 export class Timers {
@@ -70,8 +187,8 @@ function gaussian(random: () => number): number {
 }
 
 /** Normalized fault options. */
-export function faultObject(spec: FaultObject | string): FaultObject {
-  return typeof spec === 'string' ? { type: spec as FaultObject['type'] } : spec;
+export function faultObject(spec: FaultSpec): FaultObject {
+  return typeof spec === 'string' ? { type: spec } : spec;
 }
 
 /** TCP reset: the client gets ECONNRESET and no response at all. */

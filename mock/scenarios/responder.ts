@@ -1,7 +1,6 @@
-// Responses a scenario builds: literal bodies with {{…}} templates filled from the request and its order, and the
-// one writer for answers that bypass the normal send (undeclared statuses, text bodies, custom content types).
+// Responses a scenario builds: literal bodies with {{…}} templates filled from the request and its order. The
+// writer for answers that bypass the normal send is in outgoing.ts.
 
-import type { Response } from 'express';
 import { readPath } from './matcher.js';
 
 /** What templates can read. `order` is looked up only when a template asks for it. */
@@ -93,52 +92,4 @@ function lookup(expr: string, scope: TemplateScope): unknown {
     default:
       return undefined;
   }
-}
-
-/** A response ready to be written: status, headers, the body as a value (for the journal) and as text. */
-export interface Outgoing {
-  status: number;
-  headers: Record<string, string>;
-  contentType: string;
-  /** The body as a value (what the journal records); undefined for none. */
-  body: unknown;
-  /** The exact text to send ('' for none). */
-  text: string;
-}
-
-export function outgoing(
-  status: number,
-  body: unknown,
-  headers: Record<string, string>,
-  contentType?: string,
-): Outgoing {
-  const custom = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
-  const rest = Object.fromEntries(
-    Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-type'),
-  );
-  const noBody = status === 204 || status === 304 || body === undefined;
-  const text = noBody ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-  return {
-    status,
-    headers: rest,
-    contentType:
-      custom ??
-      contentType ??
-      (typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8'),
-    body: noBody ? undefined : body,
-    text,
-  };
-}
-
-/** Write a complete response that does not go through the pipeline's send (and its contract check). */
-export function writeOutgoing(res: Response, out: Outgoing): void {
-  res.status(out.status);
-  for (const [name, value] of Object.entries(out.headers)) res.setHeader(name, value);
-  (res.locals as { responseBody?: unknown }).responseBody = out.body;
-  if (out.text === '') {
-    res.end();
-    return;
-  }
-  res.setHeader('content-type', out.contentType);
-  res.send(out.text);
 }

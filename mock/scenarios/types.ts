@@ -1,9 +1,12 @@
 // The shape of a scenario file (scenarios/scenario.schema.json is the authority; these types mirror it) and of a
 // loaded, compiled scenario.
 
-import type { Provenance, TestCardName } from '../domain/outcomes.js';
-import type { WebhookFaults } from '../engine.js';
+import type { FateKind, Provenance, TestCardName } from '../domain/outcomes.js';
 import type { ErrorCode } from '../errors/catalog.js';
+import type { WebhookFaults } from '../webhooks/faults.js';
+import type { DelaySpec, FaultSeen, FaultSpec } from './faults.js';
+
+export type { DelaySpec, FaultObject, FaultSpec, FaultType } from './faults.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 export type Scalar = string | number | boolean | null;
@@ -25,19 +28,6 @@ export interface MatchSpec {
   body?: Record<string, PredicateSpec>;
 }
 
-export type DelaySpec =
-  | number
-  | {
-      distribution: 'fixed' | 'uniform' | 'normal' | 'lognormal';
-      ms?: number;
-      min?: number;
-      max?: number;
-      mean?: number;
-      stddev?: number;
-      median?: number;
-      p99?: number;
-    };
-
 export interface RespondSpec {
   error?: ErrorCode;
   detail?: string;
@@ -48,28 +38,9 @@ export interface RespondSpec {
   bodyFile?: string;
 }
 
-export type FaultType = 'reset' | 'hang' | 'truncate' | 'malformed-json' | 'slow-body';
-export interface FaultObject {
-  type: FaultType;
-  bytes?: number;
-  chunkBytes?: number;
-  intervalMs?: number;
-  text?: string;
-}
-export type FaultSpec = FaultType | FaultObject;
-
-export type FateKindName =
-  | 'complete'
-  | 'expire'
-  | 'cancel'
-  | 'refund'
-  | 'chargeback'
-  | 'challengePass'
-  | 'challengeFail';
-
 export interface StateSpec {
   evaluateAs?: TestCardName;
-  fate?: { kind: FateKindName; after: number | string };
+  fate?: { kind: FateKind; after: number | string };
   nextToken?: { error: ErrorCode; times?: number };
 }
 
@@ -88,7 +59,7 @@ export interface ExampleExpect {
   code?: ErrorCode;
   headers?: Record<string, string>;
   body?: unknown;
-  fault?: 'reset' | 'timeout' | 'truncated' | 'malformed-json' | 'slow-body';
+  fault?: FaultSeen;
   minMs?: number;
 }
 

@@ -21,8 +21,8 @@ export interface LedgerOwner<K> {
  * collection, not a closure per entry).
  *
  * Admission order is kept in a queue of its own, not in a Map's insertion order: a Map that is always deleted from
- * the front keeps the deleted slots until it rehashes, and finding its first live entry walks over all of them —
- * at a full budget that walk was the single most expensive step of an evaluate.
+ * the front keeps the deleted slots until it rehashes, and finding its first live entry walks over all of them, which
+ * at a full budget costs more than anything else an evaluate does.
  */
 export class Ledger<K extends object> {
   readonly limit: number;
@@ -131,8 +131,8 @@ export class Ledger<K extends object> {
 
 /**
  * A string that shares no memory with its source. V8 answers `s.slice()` and other substring operations with a view
- * into the parent string, which then stays alive as long as the piece does: a stored 8 KB prefix of a 60 KB body kept
- * all 60 KB. A JSON round trip always builds a new flat string (and keeps lone surrogates exactly).
+ * into the parent string, which then stays alive as long as the piece does: a stored 8 KB prefix of a 60 KB body would
+ * keep all 60 KB. A JSON round trip always builds a new flat string (and keeps lone surrogates exactly).
  */
 export function ownCopy(text: string): string {
   // Below V8's minimum sliced length (13) a substring is always a fresh copy.

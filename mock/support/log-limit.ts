@@ -1,7 +1,7 @@
 // Log volume that does not grow with hostile input: each kind of line (its first words) is printed at most
 // LINES_PER_KIND times per interval; the rest are counted and summed up in one "suppressed" line.
 
-import type { Logger } from '../engine.js';
+import type { Logger } from './logger.js';
 
 export interface LogLimitOptions {
   /** Lines of one kind printed per interval (default 5). */

@@ -3,133 +3,67 @@
 // semantics (retry schedule, timeout, ordering): everything here except the signature and payload is invented.
 
 import { createHash } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { AccountBook } from '../domain/accounts.js';
+import type { VirtualClock } from '../domain/clock.js';
 import type { Order, StatusChange, TransitionName } from '../domain/order-states.js';
-import type { Engine, WebhookFaults } from '../engine.js';
+import type { OrderScheduler } from '../domain/scheduler.js';
+import type { Store } from '../domain/store.js';
+import type { Logger } from '../support/logger.js';
 import { redact } from '../support/redact.js';
-import { buildPayload, eventsFor, type WebhookEventName, type WebhookPayload } from './events.js';
+import { buildPayload, eventsFor, type WebhookPayload } from './events.js';
+import type { WebhookFaults } from './faults.js';
 import { ReceiverPolicy, ReceiverRefused, type SelfAddress } from './receiver-policy.js';
+import { ReceiverBook } from './receivers.js';
+import { describeError, ReceiverClient } from './sender.js';
 import { signWebhook } from './signature.js';
+import {
+  DEFAULT_MAX_DELIVERIES,
+  DEFAULT_RETRY_SCHEDULE_MS,
+  DEFAULT_WEBHOOK_CONTENT_TYPE,
+  DEFAULT_WEBHOOK_TIMEOUT_MS,
+  type DeliveryFilter,
+  type WebhookAttempt,
+  type WebhookAttemptRecord,
+  type WebhookDelivery,
+  type WebhookOptions,
+  type WebhookReceiver,
+} from './types.js';
 
-/** Options of createApp({ webhooks }). */
-export interface WebhookOptions {
-  /** Receivers registered at start-up (for every session). */
-  receivers?: { mid: string; url: string; session?: string }[];
-  /** Content-Type of deliveries (default `text/plain; charset=utf-8`: the docs say the body is not application/json). */
-  contentType?: string;
-  /** Real-time ms a receiver has to answer with a 2xx (default 5000). */
-  timeoutMs?: number;
-  /** Virtual-time ms to wait before each retry (default {@link DEFAULT_RETRY_SCHEDULE_MS}). */
-  retrySchedule?: number[];
-  /** Deliveries kept in memory, oldest finished ones dropped first (default 5000). */
-  maxDeliveries?: number;
-  /**
-   * Hosts (names or addresses, `*` for any) receivers may use besides loopback (default none: loopback only;
-   * docs/security.md, "Webhook receivers").
-   */
-  allowHosts?: readonly string[];
-  /** Receivers one session may register through the admin API (default 20). */
-  maxReceiversPerSession?: number;
-  /** Receivers in all (default 200). */
-  maxReceivers?: number;
-  /** Delivery attempts in flight at once, across every receiver (default 8). */
-  maxConcurrent?: number;
+export { checkReceiverUrl, parseReceiverSpec } from './receivers.js';
+export type {
+  DeliveryFilter,
+  WebhookAttempt,
+  WebhookAttemptRecord,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookOptions,
+  WebhookReceiver,
+} from './types.js';
+export {
+  DEFAULT_MAX_DELIVERIES,
+  DEFAULT_RETRY_SCHEDULE_MS,
+  DEFAULT_WEBHOOK_CONTENT_TYPE,
+  DEFAULT_WEBHOOK_TIMEOUT_MS,
+} from './types.js';
+
+/** Where each attempt is recorded (the journal). */
+export interface WebhookJournalSink {
+  recordWebhook(record: WebhookAttemptRecord): void;
 }
 
-/** Invented backoff: retries 1 min, 5 min, 30 min, 2 h, 6 h and 24 h after each failed attempt (7 attempts). */
-export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [
-  60_000,
-  5 * 60_000,
-  30 * 60_000,
-  2 * 3_600_000,
-  6 * 3_600_000,
-  24 * 3_600_000,
-];
-export const DEFAULT_WEBHOOK_CONTENT_TYPE = 'text/plain; charset=utf-8';
-export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
-export const DEFAULT_MAX_DELIVERIES = 5_000;
-/** How often a running (unfrozen) clock is checked for due fates and retries, in real ms. */
-const TICK_MS = 1_000;
-
-export interface WebhookReceiver {
-  id: string;
-  mid: string;
-  url: string;
-  /** Only this test session's events; null = every session. */
-  session: string | null;
-  source: 'options' | 'accounts' | 'api';
-  /** The session that registered it through the admin API (counts against that session's cap). */
-  owner?: string;
-}
-
-export interface WebhookAttempt {
-  /** Virtual time of the attempt (ms since the epoch). */
-  at: number;
-  /** Whether the body said `IsResent: true`. */
-  isResent: boolean;
-  /** HTTP status the receiver answered, or null when there was no answer. */
-  statusCode: number | null;
-  /** Transport failure (`ECONNREFUSED`, `timeout after 5000 ms`, `fault: failTimes`), or null. */
-  error: string | null;
-  /** Wall-clock duration in ms. */
-  durationMs: number;
-}
-
-export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
-
-/** One event on its way to one receiver URL. */
-export interface WebhookDelivery {
-  id: string;
-  session: string;
-  mid: string;
-  event: WebhookEventName;
-  orderId: string;
-  externalOrderId: string;
-  receiverId: string;
-  url: string;
-  /** The payload of the first attempt (retries send it with `IsResent: true`). */
-  payload: WebhookPayload;
-  status: WebhookDeliveryStatus;
-  attempts: WebhookAttempt[];
-  /** Virtual time of the next attempt; null once delivered or failed. */
-  nextAttemptAt: number | null;
-  createdAt: number;
-  /** Set on the copy a `duplicate` fault adds. */
-  duplicateOf: string | null;
-  /** Set on a delivery made by redeliver(). */
-  redeliveryOf: string | null;
-}
-
-/** What the journal gets for every attempt (engine.journal.recordWebhook, when a journal exists). */
-export interface WebhookAttemptRecord extends WebhookAttempt {
-  deliveryId: string;
-  session: string;
-  mid: string;
-  event: WebhookEventName;
-  orderId: string;
-  url: string;
-  /** 1-based attempt number. */
-  attempt: number;
-  /** The delivery's status after this attempt. */
-  status: WebhookDeliveryStatus;
-  /** The body sent (as an object). */
-  payload: WebhookPayload;
-  /** Content type and x-fc-* signature headers sent (empty when the attempt never reached the network). */
-  requestHeaders: Record<string, string>;
-}
-
-/** The part of a journal this dispatcher uses (built by another module; absent when there is no journal). */
-interface WebhookJournalSink {
-  recordWebhook?(record: WebhookAttemptRecord): void;
-}
-
-export interface DeliveryFilter {
-  session?: string;
-  orderId?: string;
-  status?: WebhookDeliveryStatus;
-  event?: string;
-  mid?: string;
+/** What a dispatcher works with, all built before it. */
+export interface WebhookDeps {
+  /** Merchants, their subscriber keys (signatures) and the receivers their accounts declare. */
+  accounts: AccountBook;
+  clock: VirtualClock;
+  /** Order transitions, the events delivered. */
+  store: Pick<Store, 'onTransition'>;
+  /** Settles due fates as time moves; the dispatcher queues what they caused after each tick. */
+  scheduler: OrderScheduler;
+  journal: WebhookJournalSink;
+  log: Logger;
+  /** Payload fields and nonces follow the seed and the capture window. */
+  settings: { readonly seed: number; readonly captureWindowMs: number };
 }
 
 interface Internal {
@@ -140,13 +74,13 @@ interface Internal {
 }
 
 /**
- * Delivers every order event to the receivers of the order's merchant. Create one per engine (createApp does).
+ * Delivers every order event to the receivers of the order's merchant. createApp() makes one per app.
  *
  * @example
  * const app = createApp({ clock: { frozen: true }, webhooks: { receivers: [{ mid, url }] } });
  * // …drive orders over HTTP…
  * app.mock.clock.advance(60 * 60_000);
- * await app.mock.webhooks?.flush(); // every delivery due now has been attempted
+ * await app.mock.webhooks.flush(); // every delivery due now has been attempted
  */
 export class WebhookDispatcher {
   readonly contentType: string;
@@ -160,8 +94,13 @@ export class WebhookDispatcher {
   /** Attempts holding a connection slot, and attempts waiting for one. */
   #active = 0;
   readonly #waiting: (() => void)[] = [];
-  readonly #engine: Engine;
-  readonly #receivers = new Map<string, WebhookReceiver>();
+  readonly #accounts: AccountBook;
+  readonly #clock: VirtualClock;
+  readonly #scheduler: OrderScheduler;
+  readonly #journalSink: WebhookJournalSink;
+  readonly #log: Logger;
+  readonly #settings: WebhookDeps['settings'];
+  readonly #book: ReceiverBook;
   readonly #deliveries = new Map<string, WebhookDelivery>();
   readonly #internal = new WeakMap<WebhookDelivery, Internal>();
   /** Deliveries still pending, so pumping does not scan the finished ones. */
@@ -172,19 +111,20 @@ export class WebhookDispatcher {
   /** One promise chain per URL, so a receiver gets its deliveries one at a time, in order. */
   readonly #chains = new Map<string, Promise<void>>();
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #aborts = new Set<AbortController>();
   readonly #unsubscribe: (() => void)[] = [];
-  readonly #httpAgent = new HttpAgent({ keepAlive: false });
-  readonly #httpsAgent = new HttpsAgent({ keepAlive: false });
-  #ticker: NodeJS.Timeout | null = null;
+  readonly #client: ReceiverClient;
   #pumpScheduled = false;
   #closed = false;
-  #receiverCount = 0;
   #deliveryCount = 0;
   #nonceCount = 0;
 
-  constructor(engine: Engine, options: WebhookOptions = {}) {
-    this.#engine = engine;
+  constructor(deps: WebhookDeps, options: WebhookOptions = {}) {
+    this.#accounts = deps.accounts;
+    this.#clock = deps.clock;
+    this.#scheduler = deps.scheduler;
+    this.#journalSink = deps.journal;
+    this.#log = deps.log;
+    this.#settings = deps.settings;
     this.contentType = options.contentType ?? DEFAULT_WEBHOOK_CONTENT_TYPE;
     this.timeoutMs = positive(options.timeoutMs, DEFAULT_WEBHOOK_TIMEOUT_MS, 'timeoutMs');
     this.maxDeliveries = positive(options.maxDeliveries, DEFAULT_MAX_DELIVERIES, 'maxDeliveries');
@@ -192,23 +132,25 @@ export class WebhookDispatcher {
     this.maxReceivers = positive(options.maxReceivers, 200, 'maxReceivers');
     this.maxConcurrent = positive(options.maxConcurrent, 8, 'maxConcurrent');
     this.#policy = new ReceiverPolicy(options.allowHosts ?? []);
+    this.#client = new ReceiverClient(this.#policy, this.timeoutMs);
+    this.#book = new ReceiverBook(deps.accounts, this.#policy, {
+      perSession: this.maxReceiversPerSession,
+      total: this.maxReceivers,
+    });
     const schedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS;
     if (!schedule.every((ms) => Number.isFinite(ms) && ms >= 0)) {
       throw new RangeError('webhooks.retrySchedule must list non-negative numbers of ms');
     }
     this.retrySchedule = [...schedule];
 
-    for (const account of engine.accounts.accounts) {
+    for (const account of deps.accounts.accounts) {
       for (const url of account.webhookUrls ?? []) this.#add({ mid: account.mid, url }, 'accounts');
     }
     for (const receiver of options.receivers ?? []) this.#add(receiver, 'options');
 
     this.#unsubscribe.push(
-      engine.store.onTransition((order, name, change) => this.#onTransition(order, name, change)),
-      engine.clock.onChange((now) => {
-        engine.store.settleDue(now);
-        this.#pump(now);
-      }),
+      deps.store.onTransition((order, name, change) => this.#onTransition(order, name, change)),
+      deps.scheduler.onTick((now) => this.#pump(now)),
     );
   }
 
@@ -224,15 +166,12 @@ export class WebhookDispatcher {
 
   /** Remove a receiver; deliveries already made for it keep going. Returns false for an unknown id. */
   removeReceiver(id: string): boolean {
-    return this.#receivers.delete(id);
+    return this.#book.remove(id);
   }
 
   /** The registered receivers, all or one merchant's. */
   receivers(mid?: string): WebhookReceiver[] {
-    const wanted = mid?.toLowerCase();
-    return [...this.#receivers.values()]
-      .filter((r) => wanted === undefined || r.mid.toLowerCase() === wanted)
-      .map((r) => ({ ...r }));
+    return this.#book.list(mid);
   }
 
   // ---- deliveries ------------------------------------------------------------------------------------------------
@@ -261,7 +200,7 @@ export class WebhookDispatcher {
   redeliver(id: string): WebhookDelivery | undefined {
     const original = this.#deliveries.get(id);
     if (!original) return undefined;
-    const now = this.#engine.clock.now();
+    const now = this.#clock.now();
     const again = this.#record({
       ...original,
       payload: { ...original.payload, IsResent: true },
@@ -298,7 +237,7 @@ export class WebhookDispatcher {
 
   /** Start whatever is due now, in the background (never waits for a receiver). */
   kick(): void {
-    this.#pump(this.#engine.clock.now());
+    this.#pump(this.#clock.now());
   }
 
   /**
@@ -323,8 +262,8 @@ export class WebhookDispatcher {
    */
   async flush(): Promise<void> {
     for (let round = 0; round < 10_000; round++) {
-      const now = this.#engine.clock.now();
-      this.#engine.store.settleDue(now);
+      const now = this.#clock.now();
+      this.#scheduler.tick(now);
       this.#pump(now);
       if (this.#inFlight.size === 0) return;
       await Promise.allSettled([...this.#inFlight]);
@@ -338,14 +277,10 @@ export class WebhookDispatcher {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#ticker) clearInterval(this.#ticker);
-    this.#ticker = null;
     for (const off of this.#unsubscribe) off();
-    for (const controller of this.#aborts) controller.abort(new Error('dispatcher closed'));
+    this.#client.close();
     for (const wake of this.#waiting.splice(0)) wake();
     await Promise.allSettled([...this.#inFlight]);
-    this.#httpAgent.destroy();
-    this.#httpsAgent.destroy();
   }
 
   // ---- internals -------------------------------------------------------------------------------------------------
@@ -354,37 +289,7 @@ export class WebhookDispatcher {
     input: { mid: string; url: string; session?: string; owner?: string },
     source: WebhookReceiver['source'],
   ): WebhookReceiver {
-    const account = this.#engine.accounts.byMid(String(input.mid ?? ''));
-    if (!account) throw new Error(`webhook receiver for unknown merchant ${String(input.mid)}`);
-    const url = checkReceiverUrl(input.url);
-    this.#policy.check(new URL(url));
-    const session = input.session ?? null;
-    let owned = 0;
-    for (const existing of this.#receivers.values()) {
-      if (existing.mid === account.mid && existing.url === url && existing.session === session)
-        return existing;
-      if (input.owner !== undefined && existing.owner === input.owner) owned += 1;
-    }
-    if (input.owner !== undefined && owned >= this.maxReceiversPerSession) {
-      throw limitError(
-        `session ${JSON.stringify(input.owner)} already has ${owned} webhook receivers (at most ${this.maxReceiversPerSession})`,
-      );
-    }
-    if (this.#receivers.size >= this.maxReceivers) {
-      throw limitError(
-        `this server already has ${this.#receivers.size} webhook receivers (at most ${this.maxReceivers})`,
-      );
-    }
-    this.#receiverCount += 1;
-    const receiver: WebhookReceiver = {
-      id: `whr_${this.#receiverCount}`,
-      mid: account.mid,
-      url,
-      session,
-      source,
-      ...(input.owner !== undefined ? { owner: input.owner } : {}),
-    };
-    this.#receivers.set(receiver.id, receiver);
+    const receiver = this.#book.add(input, source);
     this.#startTicker();
     return receiver;
   }
@@ -394,16 +299,13 @@ export class WebhookDispatcher {
       if (this.#closed) return;
       const events = eventsFor(order, name);
       if (events.length === 0) return;
-      const mid = order.mid.toLowerCase();
-      const targets = [...this.#receivers.values()].filter(
-        (r) => r.mid.toLowerCase() === mid && (r.session === null || r.session === order.session),
-      );
+      const targets = this.#book.targets(order.mid, order.session);
       if (targets.length === 0) return;
       const faults = this.#faults.get(order.session) ?? {};
-      const now = this.#engine.clock.now();
+      const now = this.#clock.now();
       const context = {
-        seed: this.#engine.settings.seed,
-        captureWindowMs: this.#engine.settings.captureWindowMs,
+        seed: this.#settings.seed,
+        captureWindowMs: this.#settings.captureWindowMs,
       };
       events.forEach((event, index) => {
         // Redacted once, here: what is kept, listed, journaled and sent is the same safe payload (an orderId can carry
@@ -429,9 +331,7 @@ export class WebhookDispatcher {
       this.#schedulePump();
     } catch (error) {
       // Never let a webhook problem break the request or clock move that caused the transition.
-      this.#engine.log.error(
-        `webhooks: cannot queue events of order ${order.id}: ${(error as Error).message}`,
-      );
+      this.#log.error(`webhooks: cannot queue events of order ${order.id}: ${(error as Error).message}`);
     }
   }
 
@@ -452,7 +352,7 @@ export class WebhookDispatcher {
       status: 'pending',
       attempts: [],
       nextAttemptAt: fields.nextAttemptAt,
-      createdAt: this.#engine.clock.now(),
+      createdAt: this.#clock.now(),
       duplicateOf: fields.duplicateOf,
       redeliveryOf: fields.redeliveryOf,
     };
@@ -478,9 +378,7 @@ export class WebhookDispatcher {
       if (!victim) {
         victim = this.#deliveries.values().next().value;
         if (!victim) return;
-        this.#engine.log.warn(
-          `webhooks: more than ${this.maxDeliveries} pending deliveries; dropping ${victim.id}`,
-        );
+        this.#log.warn(`webhooks: more than ${this.maxDeliveries} pending deliveries; dropping ${victim.id}`);
         victim.nextAttemptAt = null;
       }
       this.#deliveries.delete(victim.id);
@@ -493,7 +391,7 @@ export class WebhookDispatcher {
     this.#pumpScheduled = true;
     queueMicrotask(() => {
       this.#pumpScheduled = false;
-      this.#pump(this.#engine.clock.now());
+      this.#pump(this.#clock.now());
     });
   }
 
@@ -541,7 +439,7 @@ export class WebhookDispatcher {
       this.#inFlight.delete(run);
       if (this.#chains.get(delivery.url) === run) this.#chains.delete(delivery.url);
       // A retry may already be due (zero delay, or the clock moved on while this attempt ran).
-      this.#pump(this.#engine.clock.now());
+      this.#pump(this.#clock.now());
     });
   }
 
@@ -549,7 +447,7 @@ export class WebhookDispatcher {
     const info = this.#info(delivery);
     try {
       if (this.#closed || delivery.status !== 'pending') return;
-      const at = this.#engine.clock.now();
+      const at = this.#clock.now();
       const isResent = delivery.attempts.length > 0 || delivery.payload.IsResent;
       const payload: WebhookPayload = { ...delivery.payload, IsResent: isResent };
       const body = JSON.stringify(payload);
@@ -566,7 +464,7 @@ export class WebhookDispatcher {
         try {
           this.#policy.check(new URL(delivery.url));
           headers = this.#headers(delivery, body, at);
-          statusCode = await this.#slot(() => this.#post(delivery.url, headers, body));
+          statusCode = await this.#slot(() => this.#client.post(delivery.url, headers, body));
         } catch (e) {
           error = e instanceof ReceiverRefused ? `refused: ${e.message}` : describeError(e, this.timeoutMs);
         }
@@ -591,11 +489,11 @@ export class WebhookDispatcher {
           delivery.status = 'failed';
           delivery.nextAttemptAt = null;
           this.#pending.delete(delivery);
-          this.#engine.log.warn(
+          this.#log.warn(
             `webhooks: ${delivery.event} of order ${delivery.orderId} to ${delivery.url} failed after ${delivery.attempts.length} attempts`,
           );
         } else {
-          delivery.nextAttemptAt = this.#engine.clock.now() + wait;
+          delivery.nextAttemptAt = this.#clock.now() + wait;
         }
       }
       this.#journal({
@@ -612,14 +510,14 @@ export class WebhookDispatcher {
         requestHeaders: headers,
       });
     } catch (error) {
-      this.#engine.log.error(`webhooks: delivery ${delivery.id} crashed: ${(error as Error).message}`);
+      this.#log.error(`webhooks: delivery ${delivery.id} crashed: ${(error as Error).message}`);
     } finally {
       info.queued = false;
     }
   }
 
   #headers(delivery: WebhookDelivery, body: string, at: number): Record<string, string> {
-    const account = this.#engine.accounts.byMid(delivery.mid);
+    const account = this.#accounts.byMid(delivery.mid);
     if (!account) throw new Error(`no account for merchant ${delivery.mid}`);
     const signed = signWebhook({
       body,
@@ -639,7 +537,7 @@ export class WebhookDispatcher {
   #nonce(): string {
     this.#nonceCount += 1;
     return createHash('sha256')
-      .update(`${this.#engine.settings.seed}:nonce:${this.#nonceCount}`)
+      .update(`${this.#settings.seed}:nonce:${this.#nonceCount}`)
       .digest('hex')
       .slice(0, 32);
   }
@@ -657,68 +555,18 @@ export class WebhookDispatcher {
     }
   }
 
-  #post(url: string, headers: Record<string, string>, body: string): Promise<number> {
-    const target = new URL(url);
-    const https = target.protocol === 'https:';
-    const controller = new AbortController();
-    this.#aborts.add(controller);
-    const timer = setTimeout(
-      () => controller.abort(new TimeoutError(`timeout after ${this.timeoutMs} ms`)),
-      this.timeoutMs,
-    );
-    return new Promise<number>((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(target, {
-        method: 'POST',
-        headers,
-        agent: https ? this.#httpsAgent : this.#httpAgent,
-        signal: controller.signal,
-        lookup: this.#policy.lookup as never,
-      });
-      req.on('response', (res) => {
-        res.on('data', () => {});
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      });
-      req.on('error', (error) => reject(controller.signal.aborted ? controller.signal.reason : error));
-      req.end(body);
-    }).finally(() => {
-      clearTimeout(timer);
-      this.#aborts.delete(controller);
-    });
-  }
-
   #journal(record: WebhookAttemptRecord): void {
     try {
-      (this.#engine as unknown as { journal?: WebhookJournalSink }).journal?.recordWebhook?.(record);
+      this.#journalSink.recordWebhook(record);
     } catch (error) {
-      this.#engine.log.error(`webhooks: journal refused an attempt: ${(error as Error).message}`);
+      this.#log.error(`webhooks: journal refused an attempt: ${(error as Error).message}`);
     }
   }
 
-  /** A running clock needs polling for due fates and retries; a frozen one moves only through onChange. */
+  /** A running clock needs polling for due fates and retries; a frozen one moves only through its own calls. */
   #startTicker(): void {
-    if (this.#ticker || this.#closed) return;
-    this.#ticker = setInterval(() => {
-      if (this.#engine.clock.isFrozen()) return;
-      const now = this.#engine.clock.now();
-      this.#engine.store.settleDue(now);
-      this.#pump(now);
-    }, TICK_MS);
-    this.#ticker.unref();
+    if (!this.#closed) this.#scheduler.keepTicking();
   }
-}
-
-class TimeoutError extends Error {}
-
-function limitError(message: string): Error {
-  return Object.assign(new Error(message), { code: 'RECEIVER_LIMIT' });
-}
-
-function describeError(error: unknown, timeoutMs: number): string {
-  if (error instanceof TimeoutError) return error.message;
-  const e = error as { code?: string; message?: string; name?: string };
-  if (e?.name === 'AbortError') return `timeout after ${timeoutMs} ms`;
-  return e?.code ?? e?.message ?? String(error);
 }
 
 function copy(d: WebhookDelivery): WebhookDelivery {
@@ -730,28 +578,4 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   if (!Number.isFinite(value) || value <= 0)
     throw new RangeError(`webhooks.${name} must be a positive number`);
   return value;
-}
-
-/** Accept an absolute http(s) URL; returns it normalised. Throws a TypeError naming the problem. */
-export function checkReceiverUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(String(url));
-  } catch {
-    throw new TypeError(`webhook URL ${JSON.stringify(url)} is not an absolute URL`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new TypeError(`webhook URL ${JSON.stringify(url)} must use http or https`);
-  }
-  return parsed.href;
-}
-
-/**
- * Parse a `--webhook-url` value: `<url>` (for `defaultMid`) or `<mid>=<url>`. Throws a TypeError for a bad URL.
- */
-export function parseReceiverSpec(spec: string, defaultMid: string): { mid: string; url: string } {
-  const match = /^([^:/=]+)=(.+)$/.exec(spec.trim());
-  const mid = match?.[1] ?? defaultMid;
-  const url = checkReceiverUrl(match?.[2] ?? spec.trim());
-  return { mid, url };
 }

@@ -3,9 +3,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { MerchantAccount } from '../../domain/accounts.js';
 import { cardBrand, findTestCard } from '../../domain/outcomes.js';
-import type { Ctx, Reply } from '../../engine.js';
-import { envelope } from '../../engine.js';
 import { apiError } from '../../errors/catalog.js';
+import type { Ctx, Reply } from '../types.js';
+import { envelope } from '../types.js';
 
 /** createToken: exchange AppKey/AppSecret for a 600-second JWT (observed shape). */
 export async function createToken(ctx: Ctx): Promise<Reply> {

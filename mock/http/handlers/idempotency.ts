@@ -2,8 +2,8 @@
 // The claim is taken before the action runs, so duplicates in flight together never apply the action twice.
 
 import type { Partition } from '../../domain/store.js';
-import type { Ctx, Reply } from '../../engine.js';
 import { apiError } from '../../errors/catalog.js';
+import type { Ctx, Reply } from '../types.js';
 
 export async function withIdempotency(
   ctx: Ctx,

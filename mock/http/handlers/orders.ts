@@ -1,18 +1,16 @@
-// The order endpoints: read, list, capture, refund, cancel and external-cancel. Status changes go through the
-// store's named transitions (mock/domain/order-states.ts); this file only decides which transition a request asks for.
+// The order endpoints: read, list, capture, refund, cancel and external-cancel. Capture, refund and cancel are one
+// call each to a domain operation (mock/domain/order-operations.ts); this file finds the order and shapes the answer.
 
 import { parseInstant } from '../../domain/dates.js';
 import {
-  canTransition,
-  ORDER_STATUS,
-  type Order,
-  orderView,
-  refundable,
-  STATUS_NAMES,
-} from '../../domain/order-states.js';
-import type { Ctx, Reply } from '../../engine.js';
-import { envelope, merchantOf } from '../../engine.js';
+  cancelOrder as cancel,
+  captureOrder as capture,
+  refundOrder as refund,
+} from '../../domain/order-operations.js';
+import { type Order, orderView, STATUS_NAMES } from '../../domain/order-states.js';
 import { apiError } from '../../errors/catalog.js';
+import type { Ctx, Reply } from '../types.js';
+import { envelope, merchantOf } from '../types.js';
 import { withIdempotency } from './idempotency.js';
 
 /** Merchants whose orders the caller may see: its own and, for a partner, those it acts for. */
@@ -153,70 +151,30 @@ export function captureOrder(ctx: Ctx): Promise<Reply> {
   const partition = ctx.session.partition(merchantOf(ctx));
   return withIdempotency(ctx, partition, 'capture', ctx.body.idempotencyKey, () => {
     const order = findOrder(ctx, String(ctx.body.orderId)) as Order;
-    const failed = (code: string, message: string): Reply => ({
-      body: envelope({ status: 'FAILED', errors: [failure(code, message)] }),
-    });
-    // Invented business codes 3001/3002 (only refund's 2001 is known).
-    if (!canTransition(order, 'capture')) {
-      return failed(
-        '3001',
-        `Order is ${STATUS_NAMES[order.status]}; only a CAPTUREREQUIRED order can be captured.`,
-      );
-    }
     const amount = Number(ctx.body.amount);
-    const currency = String(ctx.body.currency).toUpperCase();
-    if (amount !== order.amount || currency !== order.currencyCode) {
-      return failed(
-        '3002',
-        `Capture ${amount} ${currency} does not match the authorized ${order.amount} ${order.currencyCode}; partial and over-capture are not supported.`,
-      );
-    }
-    order.capturedAmount = amount;
-    ctx.engine.store.apply(order, 'capture', ctx.engine.clock.now());
+    const result = capture(ctx.engine, order, amount, String(ctx.body.currency).toUpperCase());
+    if (!result.ok)
+      return { body: envelope({ status: 'FAILED', errors: [failure(result.code, result.message)] }) };
     return { body: envelope({ status: 'SUCCESS' }) };
   });
 }
 
 export function refundOrder(ctx: Ctx): Reply {
   const order = findOrder(ctx, ctx.params.id ?? '') as Order;
-  const dollars = Number(ctx.body.amountToRefund);
-  // Below half a cent rounds to nothing: refuse it rather than record a zero refund.
-  if (!(Math.round(dollars * 100) >= 1)) {
-    throw apiError('400001', {
-      errors: { AmountToRefund: ['The AmountToRefund field must be greater than 0 (dollars, e.g. 12.00).'] },
-    });
-  }
-  const cents = Math.round(dollars * 100);
-  const transactionId = typeof ctx.body.transactionId === 'string' ? ctx.body.transactionId : null;
-  // Refunds are idempotent per order (documented): a repeat carrying the same transactionId replays (invented key).
-  const earlier = transactionId ? order.refunds.find((r) => r.transactionId === transactionId) : undefined;
-  if (earlier) return refundSuccess(earlier.id);
-
-  const maximum = order.status === ORDER_STATUS.COMPLETED ? refundable(order) : 0;
-  if (cents > maximum) {
-    // The observed sandbox failure, wording (and its doubled parenthesis) included.
-    const message = `Amount to refund (${dollars.toFixed(2)}) is greater than maximum refund amount in (${(maximum / 100).toFixed(2)}))`;
-    return {
-      body: {
-        responseCode: '2001',
-        responseMessage: message,
-        transactionId: null,
-        ...envelope({ success: false, status: 'FAILED', errors: [failure('2001', message)] }),
-      },
-    };
-  }
-  const now = ctx.engine.clock.now();
-  const refundId = ctx.session.data.uuid();
-  order.refunds.push({
-    id: refundId,
-    amount: cents,
+  const result = refund(ctx.engine, ctx.session, order, {
+    dollars: Number(ctx.body.amountToRefund),
     message: typeof ctx.body.refundMessage === 'string' ? ctx.body.refundMessage : null,
-    transactionId,
-    createdOn: new Date(now).toISOString(),
+    transactionId: typeof ctx.body.transactionId === 'string' ? ctx.body.transactionId : null,
   });
-  order.refundedAmount += cents;
-  ctx.engine.store.apply(order, refundable(order) === 0 ? 'refundFully' : 'refundPartially', now);
-  return refundSuccess(refundId);
+  if (result.ok) return refundSuccess(result.refundId);
+  return {
+    body: {
+      responseCode: result.code,
+      responseMessage: result.message,
+      transactionId: null,
+      ...envelope({ success: false, status: 'FAILED', errors: [failure(result.code, result.message)] }),
+    },
+  };
 }
 
 function refundSuccess(transactionId: string): Reply {
@@ -231,11 +189,11 @@ function refundSuccess(transactionId: string): Reply {
 }
 
 export function cancelOrder(ctx: Ctx): Promise<Reply> {
-  return cancel(ctx, () => findOrder(ctx, ctx.params.id ?? '') as Order);
+  return cancelWith(ctx, () => findOrder(ctx, ctx.params.id ?? '') as Order);
 }
 
 export function externalCancelOrder(ctx: Ctx): Promise<Reply> {
-  return cancel(ctx, () => {
+  return cancelWith(ctx, () => {
     const externalId = ctx.params.externalOrderId ?? '';
     for (const mid of visibleMids(ctx)) {
       const order = ctx.session.partition(mid).orderByExternalId(externalId);
@@ -249,18 +207,10 @@ export function externalCancelOrder(ctx: Ctx): Promise<Reply> {
 }
 
 /** Cancel and external-cancel share this: the same order, so both collapse into one cancellation. */
-function cancel(ctx: Ctx, locate: () => Order): Promise<Reply> {
+function cancelWith(ctx: Ctx, locate: () => Order): Promise<Reply> {
   const partition = ctx.session.partition(ctx.account?.mid ?? '');
   return withIdempotency(ctx, partition, 'cancel', ctx.body?.idempotencyKey, () => {
-    const order = locate();
-    if (order.reason === 'cancelled-by-merchant') return { body: {} };
-    const name = order.isMIT ? 'cancelMit' : 'cancelCit';
-    if (!canTransition(order, name)) {
-      throw apiError('409003', {
-        detail: `The order is ${STATUS_NAMES[order.status]}. MIT orders can be cancelled in DRAFT, PROCESSING or CAPTUREREQUIRED, CIT orders only in CAPTUREREQUIRED; a completed order must be refunded instead.`,
-      });
-    }
-    ctx.engine.store.apply(order, name, ctx.engine.clock.now());
+    cancel(ctx.engine, locate());
     return { body: {} };
   });
 }

@@ -1,189 +1,20 @@
 // POST /v1/evaluate, /v1/transmit and /v1/outcome: hand a declined transaction over, copy an approved one, and
-// poll a decision. What evaluate answers is decided by the outcome table (mock/domain/outcomes.ts), not here.
+// poll a decision. What evaluate does to the store is one domain operation (mock/domain/evaluate.ts).
 
-import { parseInstant } from '../../domain/dates.js';
-import { ORDER_STATUS, type Order, outcomeStatus } from '../../domain/order-states.js';
-import {
-  cardBrand,
-  decideOutcome,
-  type EvaluateStatus,
-  FATE_TIMING,
-  findTestCard,
-  type TestCardName,
-} from '../../domain/outcomes.js';
-import type { Partition } from '../../domain/store.js';
-import type { Ctx, Reply } from '../../engine.js';
-import { envelope, merchantOf } from '../../engine.js';
-import { apiError } from '../../errors/catalog.js';
+import { evaluateOrder } from '../../domain/evaluate.js';
+import { outcomeStatus } from '../../domain/order-states.js';
+import type { EvaluateStatus } from '../../domain/outcomes.js';
+import type { Ctx, Reply } from '../types.js';
+import { envelope, merchantOf } from '../types.js';
 import { withIdempotency } from './idempotency.js';
 import { findOrder } from './orders.js';
 
-/** Sandbox amount bounds in cents (documented: > 10 and < 20000). */
-export const SANDBOX_AMOUNT = { exclusiveMin: 10, exclusiveMax: 20000 };
-/** Managed MIT orders with no expiryDateUtc expire after the CRM default retry window (invented for the API). */
-const DEFAULT_MIT_WINDOW_MS = 21 * FATE_TIMING.DAY;
-/** Managed MIT orders leave Draft for Processing one minute after evaluate (invented). */
-const PICK_UP_AFTER_MS = FATE_TIMING.MINUTE;
-
 export function evaluate(ctx: Ctx): Promise<Reply> | Reply {
   const mid = merchantOf(ctx);
-  const partition = ctx.session.partition(mid);
-  return withIdempotency(ctx, partition, 'evaluate', ctx.body.idempotencyKey, () =>
-    evaluateOnce(ctx, mid, partition),
-  );
-}
-
-function evaluateOnce(ctx: Ctx, mid: string, partition: Partition): Reply {
-  const body = ctx.body;
-  const now = ctx.engine.clock.now();
-
-  // A retry for an order we already have (Sync MIT re-sends the same orderId) answers with its current state.
-  const existing = partition.orderByExternalId(String(body.orderId));
-  if (existing) {
-    ctx.engine.store.settle(existing, now);
-    return { body: evaluateBody(existing.id, currentEvaluateStatus(existing), body.senseKey) };
-  }
-
-  // zipCode and zipcode both bind to zipCode, so the contract cannot mark either required; the API requires one.
-  const billingZip = body.billingInformation?.zipCode;
-  if (typeof billingZip !== 'string' || billingZip.trim() === '') {
-    throw apiError('400001', {
-      errors: { 'BillingInformation.ZipCode': ['The ZipCode field is required.'] },
-    });
-  }
-
-  const amount = Number(body.transaction.amount);
-  if (!(amount > SANDBOX_AMOUNT.exclusiveMin && amount < SANDBOX_AMOUNT.exclusiveMax)) {
-    throw apiError('400004', {
-      detail: `Got ${amount}.`,
-      errors: {
-        'Transaction.Amount': [
-          'The amount must be greater than 10 and less than 20000 cents in the sandbox.',
-        ],
-      },
-    });
-  }
-
-  let expiry: number | null = null;
-  if (body.expiryDateUtc !== undefined && body.expiryDateUtc !== null) {
-    expiry = parseInstant(String(body.expiryDateUtc));
-    if (body.expiryDateUtc === '' || !Number.isFinite(expiry)) {
-      // Observed wording for an empty or unparsable value.
-      throw apiError('400001', { errors: { ExpiryDateUtc: ['The field ExpiryDateUtc is invalid.'] } });
-    }
-  }
-
-  const method = body.paymentMethod as { cardNumber: string; token?: boolean };
-  let testCard: TestCardName | null;
-  let bin: string | null = null;
-  let last4: string | null = null;
-  let brand: string | null = null;
-  if (method.token === true) {
-    const vaulted = partition.cards.get(method.cardNumber);
-    if (!vaulted) {
-      throw apiError('400006', {
-        errors: { 'PaymentMethod.CardNumber': ['No card was tokenized with this token for this merchant.'] },
-      });
-    }
-    testCard = vaulted.testCard;
-    bin = vaulted.firstSix.slice(0, 6);
-    last4 = vaulted.lastFour;
-    brand = vaulted.brand;
-  } else {
-    const digits = String(method.cardNumber).replace(/[\s-]/g, '');
-    testCard = findTestCard(digits);
-    // A card that is not whitelisted is declined without keeping or echoing any of its digits.
-    if (testCard !== null) {
-      bin = digits.slice(0, 6);
-      last4 = digits.slice(-4);
-      brand = cardBrand(digits);
-    }
-  }
-
-  const isMIT = body.isMIT === true;
-  const rule = decideOutcome({
-    card: testCard,
-    isMIT,
-    authorization: /^authori[sz]ation$/i.test(String(body.transactionType ?? '')),
-    expiry: expiry !== null,
-    phone: typeof body.payer?.phone === 'string' && body.payer.phone.trim() !== '',
+  return withIdempotency(ctx, ctx.session.partition(mid), 'evaluate', ctx.body.idempotencyKey, () => {
+    const { orderId, status } = evaluateOrder(ctx.engine, ctx.session, mid, ctx.body);
+    return { body: evaluateBody(orderId, status, ctx.body.senseKey) };
   });
-
-  const data = ctx.session.data;
-  const billing = body.billingInformation ?? {};
-  const shipping = body.shippingInformation;
-  const order: Order = {
-    id: data.uuid(),
-    session: ctx.session.name,
-    mid,
-    externalOrderId: String(body.orderId),
-    correlationId: body.correlationId ?? null,
-    referenceNumber: String(body.transaction.id),
-    status: ORDER_STATUS.DRAFT,
-    reason: 'submitted',
-    evaluateStatus: rule.status,
-    createdOn: now,
-    lastUpdatedOn: now,
-    expiryDate: expiry,
-    isMIT,
-    isRecurring: body.isRecurring === true,
-    transactionType: /^authori[sz]ation$/i.test(String(body.transactionType ?? ''))
-      ? 'AUTHORIZATION'
-      : 'PURCHASE',
-    amount,
-    currencyCode: String(body.transaction.currency).toUpperCase(),
-    capturedAmount: 0,
-    refundedAmount: 0,
-    billingAddress: address(billing),
-    shippingAddress: shipping ? address(shipping) : null,
-    firstName: billing.firstName ?? null,
-    lastName: billing.lastName ?? null,
-    email: body.payer?.email ?? null,
-    phone: body.payer?.phone ?? null,
-    card: { bin, last4, brand, tokenized: method.token === true },
-    confirmationId: null,
-    chargeback: false,
-    history: [],
-    refunds: [],
-    schedule: [],
-  };
-  partition.addOrder(order);
-
-  const store = ctx.engine.store;
-  switch (rule.status) {
-    case 'APPROVED':
-      order.capturedAmount = amount;
-      order.confirmationId = data.confirmationId();
-      store.apply(order, 'approve', now);
-      break;
-    case 'DECLINED':
-      store.apply(order, 'decline', now);
-      break;
-    case 'CHALLENGE':
-      store.apply(order, 'presentChallenge', now);
-      break;
-    case 'SUBMITTED':
-      store.apply(order, 'submit', now);
-      store.schedule(ctx.session, order, now + PICK_UP_AFTER_MS, 'pickUp');
-      break;
-    case 'CAPTUREREQUIRED':
-      store.apply(order, 'requireCapture', now);
-      store.schedule(ctx.session, order, now + ctx.engine.settings.captureWindowMs, 'autoVoid');
-      break;
-  }
-  const deadline = expiry ?? now + DEFAULT_MIT_WINDOW_MS;
-  for (const fate of rule.fates) {
-    // Managed MIT: a fate never lands later than expiryDateUtc.
-    const at = fate.after === 'expiry' ? deadline : Math.min(now + fate.after, deadline);
-    store.schedule(ctx.session, order, at, fate.kind);
-  }
-  if (
-    order.confirmationId === null &&
-    rule.fates.some((f) => f.kind === 'complete' || f.kind === 'challengePass')
-  ) {
-    order.confirmationId = data.confirmationId();
-  }
-  return { body: evaluateBody(order.id, rule.status, body.senseKey) };
 }
 
 function evaluateBody(orderId: string, status: EvaluateStatus, senseKey: unknown): Record<string, unknown> {
@@ -192,34 +23,6 @@ function evaluateBody(orderId: string, status: EvaluateStatus, senseKey: unknown
     senseKey: typeof senseKey === 'string' ? senseKey : null,
     orderId,
     ...envelope({ result: 'Success', status }),
-  };
-}
-
-/** The evaluate vocabulary for an order that already exists (a retry of the same merchant orderId). */
-function currentEvaluateStatus(order: Order): EvaluateStatus {
-  switch (order.status) {
-    case ORDER_STATUS.COMPLETED:
-    case ORDER_STATUS.RETURNED:
-      return 'APPROVED';
-    case ORDER_STATUS.CAPTUREREQUIRED:
-      return 'CAPTUREREQUIRED';
-    case ORDER_STATUS.CANCELLED:
-      return 'DECLINED';
-    default:
-      return order.evaluateStatus === 'CHALLENGE' ? 'CHALLENGE' : 'SUBMITTED';
-  }
-}
-
-function address(source: Record<string, unknown>): Order['billingAddress'] {
-  const text = (v: unknown) => (typeof v === 'string' ? v : null);
-  return {
-    addressLine1: text(source.addressLine1),
-    addressLine2: text(source.addressLine2),
-    city: text(source.city),
-    state: text(source.state),
-    zipCode: text(source.zipCode ?? source.zipcode),
-    country: text(source.country),
-    countryCode: text(source.countryCode),
   };
 }
 

@@ -1,73 +1,13 @@
-// Shared types of the request pipeline: the engine (everything a handler may touch) and the per-request context.
+// The request pipeline's types: what a handler gets (Ctx) and returns (Reply), and the hooks extensions register.
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
-import type { CompiledOperation, Contract } from './contract/contract.js';
-import type { AccountBook, MerchantAccount } from './domain/accounts.js';
-import type { VirtualClock } from './domain/clock.js';
-import type { Session, Store } from './domain/store.js';
-import type { TokenService } from './domain/tokens.js';
-import type { WebhookDispatcher } from './webhooks/dispatcher.js';
-
-export type Profile = 'strict' | 'lenient';
-
-export interface EngineSettings {
-  profile: Profile;
-  seed: number;
-  /** Body size limit in bytes. */
-  bodyLimit: number;
-  /** How long a CAPTUREREQUIRED order waits for /capture before it auto-voids (ms of virtual time). */
-  captureWindowMs: number;
-  /** Check every response against contracts/openapi.yaml; a violation becomes a 500002 error. */
-  validateResponses: boolean;
-  /** Which generation of the real API's request rules applies by default (mock/domain/compat.ts). */
-  compat: import('./domain/compat.js').Compat;
-}
-
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-export interface Engine {
-  settings: EngineSettings;
-  contract: Contract;
-  store: Store;
-  tokens: TokenService;
-  accounts: AccountBook;
-  clock: VirtualClock;
-  log: Logger;
-  /** Responses that failed the contract check (only filled when validateResponses is on). */
-  violations: { operationId: string; status: number; problems: string[] }[];
-  /** Extensions that see every request (scenarios, journal); called in order. */
-  hooks: RequestHooks[];
-  /** Scenario files and their per-session selection (mock/scenarios); createApp always sets it. */
-  scenarios?: import('./scenarios/engine.js').ScenarioEngine;
-  /** Requests, transitions and webhook attempts of every session, redacted, in a bounded ring buffer. */
-  journal: import('./journal/journal.js').Journal;
-  /** Signed webhook deliveries (mock/webhooks/dispatcher.ts); createApp always sets it. */
-  webhooks?: WebhookDispatcher;
-  /** Per-session tokens when sessions are isolated (createApp({ isolateSessions })); absent otherwise. */
-  sessionAccess?: import('./http/session-access.js').SessionAccess;
-  /** Called for every request's session before it is used: an error to answer instead, or undefined. */
-  sessionGuard?: (req: import('express').Request, session: string) => unknown;
-}
-
-/**
- * Faults a scenario can put on the webhook deliveries of one test session (implemented by the webhook dispatcher).
- * All invented: FlexFactor documents no delivery semantics.
- */
-export interface WebhookFaults {
-  /** Fail this many delivery attempts (the receiver is not called; the attempt is recorded as failed). */
-  failTimes?: number;
-  /** Deliver every event twice. */
-  duplicate?: boolean;
-  /** Hold events and deliver each batch in reverse order. */
-  outOfOrder?: boolean;
-  /** Delay each first attempt by this many ms of virtual time. */
-  delayMs?: number;
-}
+import type { CompiledOperation } from '../contract/contract.js';
+import type { AccountBook, MerchantAccount } from '../domain/accounts.js';
+import type { VirtualClock } from '../domain/clock.js';
+import type { Session, Store } from '../domain/store.js';
+import type { TokenService } from '../domain/tokens.js';
+import type { Settings } from '../support/settings.js';
 
 /** What a beforeHandler hook may do: answer instead of the handler, take over the socket, or let it run. */
 export type HookResult = Reply | 'handled' | undefined;
@@ -108,9 +48,21 @@ export interface RequestHooks {
   onFinish?(exchange: Exchange): void;
 }
 
-/** Everything a handler gets: validated input, the caller, its session, and the engine. */
+/**
+ * The domain parts a handler may use, built once by createApp(). (Named `engine` on the context for the handlers
+ * written against it; it holds only these five.)
+ */
+export interface HandlerServices {
+  readonly settings: Readonly<Settings>;
+  readonly store: Store;
+  readonly tokens: TokenService;
+  readonly accounts: AccountBook;
+  readonly clock: VirtualClock;
+}
+
+/** Everything a handler gets: validated input, the caller, its session, and the domain parts it may use. */
 export interface Ctx {
-  engine: Engine;
+  engine: HandlerServices;
   req: Request;
   op: CompiledOperation;
   session: Session;

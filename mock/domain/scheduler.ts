@@ -1,0 +1,58 @@
+// Time-driven order fates: settling the orders whose scheduled change (a managed MIT outcome, a pick-up, a capture
+// auto-void) is due, whenever virtual time moves. Orders also settle when read (Store.settle), so nothing here is needed
+// for answers to be right; it is what makes a transition, and the webhook it causes, happen without a read.
+
+import type { VirtualClock } from './clock.js';
+import type { Store } from './store.js';
+
+/** How often a running (unfrozen) clock is checked for due fates, in real ms, once someone asked for it. */
+const TICK_MS = 1_000;
+
+export class OrderScheduler {
+  readonly #store: Store;
+  readonly #clock: VirtualClock;
+  readonly #listeners = new Set<(now: number) => void>();
+  readonly #unsubscribe: () => void;
+  #ticker: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(store: Store, clock: VirtualClock) {
+    this.#store = store;
+    this.#clock = clock;
+    this.#unsubscribe = clock.onChange((now) => this.tick(now));
+  }
+
+  /** Settle every fate due at `now` (default: the clock's time), then tell the listeners. */
+  tick(now: number = this.#clock.now()): void {
+    this.#store.settleDue(now);
+    for (const listener of this.#listeners) listener(now);
+  }
+
+  /** Called after each tick: every clock move, every poll of a running clock, every tick() call. */
+  onTick(listener: (now: number) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Poll a running clock every second from now on. A frozen clock moves only through freeze/set/advance, which tick at
+   * once; a running one moves by itself, and only a poll notices. Started on demand (the webhook dispatcher asks once
+   * it has somewhere to deliver) so an app that never needs it keeps no timer.
+   */
+  keepTicking(): void {
+    if (this.#ticker || this.#closed) return;
+    this.#ticker = setInterval(() => {
+      if (!this.#clock.isFrozen()) this.tick();
+    }, TICK_MS);
+    this.#ticker.unref();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ticker) clearInterval(this.#ticker);
+    this.#ticker = null;
+    this.#unsubscribe();
+    this.#listeners.clear();
+  }
+}

@@ -1,0 +1,178 @@
+// The loaded scenario files: the folders in order (built-in first), loaded lazily or at start, reloaded on change
+// (unchanged files reused), with the problems of the files that were skipped, and name lookups that answer 400011
+// with close matches.
+
+import type { CompiledOperation } from '../contract/contract.js';
+import { apiError } from '../errors/catalog.js';
+import type { Logger } from '../support/logger.js';
+import {
+  type CompiledScenario,
+  closeMatches,
+  type LoadCache,
+  loadScenarioFolders,
+  scenarioInfo,
+} from './loader.js';
+import type { ScenarioInfo, ScenarioProblem } from './types.js';
+import { type FolderWatcher, watchFolders } from './watcher.js';
+
+/** At most this many scenarios per request or session (invented bound). */
+export const MAX_SELECTED = 20;
+
+interface Library {
+  scenarios: Map<string, CompiledScenario>;
+  problems: ScenarioProblem[];
+  cache: LoadCache;
+}
+
+export class ScenarioLibrary {
+  readonly #dirs: string[];
+  readonly #operations: ReadonlyMap<string, CompiledOperation>;
+  readonly #log: Logger;
+  #library: Library | null = null;
+  #watcher: FolderWatcher | null = null;
+  readonly #watch: boolean;
+  readonly #maxFileBytes: number | undefined;
+  #closed = false;
+
+  constructor(
+    deps: { dirs: string[]; operations: ReadonlyMap<string, CompiledOperation>; log: Logger },
+    options: { watch?: boolean; maxFileBytes?: number },
+  ) {
+    this.#dirs = deps.dirs;
+    this.#operations = deps.operations;
+    this.#log = deps.log;
+    // Loading is lazy (an app that never uses a scenario never reads a file, and starts ~200 ms sooner) unless
+    // strict mode or a default needs it at start. Watching begins with the first load: before it, there is nothing
+    // to refresh, and the first load reads the files as they are then.
+    this.#watch = options.watch ?? false;
+    this.#maxFileBytes = options.maxFileBytes;
+  }
+
+  /** Load now: throws for any problem when strict, and for a default that is not a loaded scenario. */
+  loadAtStart(strict: boolean, defaults: readonly string[]): void {
+    const library = this.#load();
+    if (strict && library.problems.length > 0) {
+      throw new Error(
+        `invalid scenario files (--strict-scenarios):\n${library.problems.map(formatProblem).join('\n')}`,
+      );
+    }
+    this.#report(library);
+    const unknown = defaults.filter((name) => !library.scenarios.has(name));
+    if (unknown.length > 0) throw new Error(unknownMessage(unknown, library));
+  }
+
+  list(): ScenarioInfo[] {
+    return [...this.#lib().scenarios.values()].map(scenarioInfo).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  get(name: string): ScenarioInfo | undefined {
+    const s = this.#lib().scenarios.get(name);
+    return s ? scenarioInfo(s) : undefined;
+  }
+
+  problems(): ScenarioProblem[] {
+    return [...this.#lib().problems];
+  }
+
+  folders(): string[] {
+    return [...this.#dirs];
+  }
+
+  /** Re-read the folders now (unchanged files are reused); returns the current problems. The watcher calls this. */
+  reload(): ScenarioProblem[] {
+    if (this.#closed) return [];
+    const before = new Set((this.#library?.problems ?? []).map(formatProblem));
+    const library = this.#load();
+    for (const problem of library.problems) {
+      const text = formatProblem(problem);
+      if (!before.has(text)) this.#log.warn(`scenario file skipped: ${text}`);
+    }
+    return [...library.problems];
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#watcher?.close();
+    this.#watcher = null;
+  }
+
+  #lib(): Library {
+    return this.#library ?? this.#report(this.#load());
+  }
+
+  /** A bad file never takes the server down: it is reported (here) and skipped. */
+  #report(library: Library): Library {
+    for (const problem of library.problems)
+      this.#log.warn(`scenario file skipped: ${formatProblem(problem)}`);
+    return library;
+  }
+
+  /** Load (or reload) every folder and swap the whole set in one assignment: requests in flight keep theirs. */
+  #load(): Library {
+    const operations = [...this.#operations.values()].map((op) => ({
+      id: op.id,
+      method: op.method,
+      path: op.path,
+    }));
+    const result = loadScenarioFolders(
+      this.#dirs,
+      operations,
+      this.#library?.cache,
+      this.#maxFileBytes === undefined ? {} : { maxFileBytes: this.#maxFileBytes },
+    );
+    const library: Library = { scenarios: result.scenarios, problems: result.problems, cache: result.cache };
+    this.#library = library;
+    if (this.#watch && !this.#watcher && !this.#closed)
+      this.#watcher = watchFolders(this.#dirs, () => this.reload());
+    return library;
+  }
+
+  /** Names → loaded scenarios, or a 400011 listing the close matches of every unknown name. */
+  resolve(names: readonly string[], field: string): CompiledScenario[] {
+    if (names.length > MAX_SELECTED) {
+      throw apiError('400011', {
+        detail: `At most ${MAX_SELECTED} scenarios at once; got ${names.length}.`,
+        errors: { [field]: [`Name at most ${MAX_SELECTED} scenarios.`] },
+      });
+    }
+    const library = this.#lib();
+    const found: CompiledScenario[] = [];
+    const unknown: string[] = [];
+    for (const name of names) {
+      const s = library.scenarios.get(name);
+      if (s) found.push(s);
+      else unknown.push(name);
+    }
+    if (unknown.length > 0) {
+      throw apiError('400011', {
+        detail: unknownMessage(unknown, library),
+        errors: {
+          [field]: unknown.map((name) => {
+            const close = closeMatches(name, [...library.scenarios.keys()]);
+            return close.length > 0
+              ? `"${name}" is not a loaded scenario; close matches: ${close.join(', ')}.`
+              : `"${name}" is not a loaded scenario.`;
+          }),
+        },
+      });
+    }
+    return found;
+  }
+}
+
+function unknownMessage(unknown: readonly string[], library: Library): string {
+  const names = [...library.scenarios.keys()];
+  const parts = unknown.map((name) => {
+    const close = closeMatches(name, names);
+    return close.length > 0
+      ? `Unknown scenario "${name}"; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`
+      : `Unknown scenario "${name}".`;
+  });
+  return parts.join(' ');
+}
+
+export function formatProblem(p: ScenarioProblem): string {
+  return `${p.file}:${p.line}: ${p.message}`;
+}
+
+/** The order a request is about: path id, body orderId / orderSessionKey, merchant orderId, or the one just created. */

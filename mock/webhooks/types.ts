@@ -1,0 +1,117 @@
+// The webhook dispatcher's vocabulary: its options and defaults, receivers, deliveries and their attempts, and the
+// record of one attempt the journal gets.
+
+import type { WebhookEventName, WebhookPayload } from './events.js';
+
+/** Options of createApp({ webhooks }). */
+export interface WebhookOptions {
+  /** Receivers registered at start-up (for every session). */
+  receivers?: { mid: string; url: string; session?: string }[];
+  /** Content-Type of deliveries (default `text/plain; charset=utf-8`: the docs say the body is not application/json). */
+  contentType?: string;
+  /** Real-time ms a receiver has to answer with a 2xx (default 5000). */
+  timeoutMs?: number;
+  /** Virtual-time ms to wait before each retry (default {@link DEFAULT_RETRY_SCHEDULE_MS}). */
+  retrySchedule?: number[];
+  /** Deliveries kept in memory, oldest finished ones dropped first (default 5000). */
+  maxDeliveries?: number;
+  /**
+   * Hosts (names or addresses, `*` for any) receivers may use besides loopback (default none: loopback only;
+   * docs/security.md, "Webhook receivers").
+   */
+  allowHosts?: readonly string[];
+  /** Receivers one session may register through the admin API (default 20). */
+  maxReceiversPerSession?: number;
+  /** Receivers in all (default 200). */
+  maxReceivers?: number;
+  /** Delivery attempts in flight at once, across every receiver (default 8). */
+  maxConcurrent?: number;
+}
+
+/** Invented backoff: retries 1 min, 5 min, 30 min, 2 h, 6 h and 24 h after each failed attempt (7 attempts). */
+export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [
+  60_000,
+  5 * 60_000,
+  30 * 60_000,
+  2 * 3_600_000,
+  6 * 3_600_000,
+  24 * 3_600_000,
+];
+export const DEFAULT_WEBHOOK_CONTENT_TYPE = 'text/plain; charset=utf-8';
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_DELIVERIES = 5_000;
+
+export interface WebhookReceiver {
+  id: string;
+  mid: string;
+  url: string;
+  /** Only this test session's events; null = every session. */
+  session: string | null;
+  source: 'options' | 'accounts' | 'api';
+  /** The session that registered it through the admin API (counts against that session's cap). */
+  owner?: string;
+}
+
+export interface WebhookAttempt {
+  /** Virtual time of the attempt (ms since the epoch). */
+  at: number;
+  /** Whether the body said `IsResent: true`. */
+  isResent: boolean;
+  /** HTTP status the receiver answered, or null when there was no answer. */
+  statusCode: number | null;
+  /** Transport failure (`ECONNREFUSED`, `timeout after 5000 ms`, `fault: failTimes`), or null. */
+  error: string | null;
+  /** Wall-clock duration in ms. */
+  durationMs: number;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One event on its way to one receiver URL. */
+export interface WebhookDelivery {
+  id: string;
+  session: string;
+  mid: string;
+  event: WebhookEventName;
+  orderId: string;
+  externalOrderId: string;
+  receiverId: string;
+  url: string;
+  /** The payload of the first attempt (retries send it with `IsResent: true`). */
+  payload: WebhookPayload;
+  status: WebhookDeliveryStatus;
+  attempts: WebhookAttempt[];
+  /** Virtual time of the next attempt; null once delivered or failed. */
+  nextAttemptAt: number | null;
+  createdAt: number;
+  /** Set on the copy a `duplicate` fault adds. */
+  duplicateOf: string | null;
+  /** Set on a delivery made by redeliver(). */
+  redeliveryOf: string | null;
+}
+
+/** What the journal gets for every attempt. */
+export interface WebhookAttemptRecord extends WebhookAttempt {
+  deliveryId: string;
+  session: string;
+  mid: string;
+  event: WebhookEventName;
+  orderId: string;
+  url: string;
+  /** 1-based attempt number. */
+  attempt: number;
+  /** The delivery's status after this attempt. */
+  status: WebhookDeliveryStatus;
+  /** The body sent (as an object). */
+  payload: WebhookPayload;
+  /** Content type and x-fc-* signature headers sent (empty when the attempt never reached the network). */
+  requestHeaders: Record<string, string>;
+}
+
+export interface DeliveryFilter {
+  session?: string;
+  orderId?: string;
+  status?: WebhookDeliveryStatus;
+  event?: string;
+  mid?: string;
+}
