@@ -394,6 +394,8 @@ async function timeline(main, session, id) {
 }
 
 async function webhooks(main, { live, say }) {
+  // The signature headers come from the live journal: redraw when it brings the attempts.
+  live.onChange = () => webhooks(main, { live, say });
   const out = h('div');
   const session = settings().session;
   fill(main, section(`Webhooks of session ${session}`, out));
