@@ -142,6 +142,7 @@ async function serve(options: ServeOptions): Promise<void> {
       `webhook subscriberKey ${m.subscriberKey}` +
       (options.compat !== 'docs' ? ` (compat ${options.compat})` : '') +
       (options.merchants ? ` (+ merchants from ${options.merchants})` : '') +
+      ` — inspector ${running.url}/__admin/ui` +
       '\n',
   );
   let stopping = false;

@@ -101,6 +101,17 @@ describe('the packed package in an empty project', { timeout: 600_000 }, () => {
       assert.equal(await tokenStatus(`${server.url}/v1`), 200);
       const index = (await (await fetch(`${server.url}/v1`)).json()) as { version: string; name: string };
       assert.deepEqual([index.name, index.version], ['flexfactor-mock', PKG.version]);
+      // The inspector's files ship in the tarball and are served from the installed package.
+      for (const [file, type] of [
+        ['', /text\/html/],
+        ['/app.js', /text\/javascript/],
+        ['/style.css', /text\/css/],
+      ] as const) {
+        const res = await fetch(`${server.url}/__admin/ui${file}`);
+        assert.equal(res.status, 200, `/__admin/ui${file}`);
+        assert.match(res.headers.get('content-type') ?? '', type);
+        assert.ok((await res.text()).length > 100);
+      }
     } finally {
       await stop(server.child);
     }

@@ -12,6 +12,7 @@ import type { MockParts as Engine } from '../http/mock-parts.js';
 import { SESSION_TOKEN_HEADER } from '../http/session-access.js';
 import { packageInfo } from '../support/package-info.js';
 import { redactStringsJson } from '../support/redact.js';
+import { credentialsView, inspectorFiles, journalStream, prerequisitesReport } from './inspector/index.js';
 import { ADMIN_PREFIX, ADMIN_TOKEN_HEADER } from './mount.js';
 import { changeProviderState } from './provider-states.js';
 
@@ -140,6 +141,7 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     return {
       scenarios: scenarios.list(),
       problems: scenarios.problems(),
+      folders: scenarios.folders(),
     };
   },
   adminSessionScenarios: ({ engine, session }) => ({
@@ -165,6 +167,13 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     return { entries: entries.slice(Math.max(0, entries.length - limit)) };
   },
   adminJournalHar: ({ engine, session }) => engine.journal.toHar(session),
+  adminPrerequisites: ({ engine, session }) =>
+    prerequisitesReport(
+      session,
+      engine.settings.profile,
+      engine.journal.entries({ session, kind: 'request' }),
+    ),
+  adminCredentials: ({ engine }) => credentialsView(engine.accounts.accounts),
   adminOrderTimeline: ({ engine, session, params }) => ({
     orderId: params.id,
     entries: engine.journal.timeline(session, params.id ?? ''),
@@ -234,10 +243,16 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
 const CREATED: ReadonlySet<string> = new Set(['adminAddWebhookReceiver']);
 
 /** Calls whose answer is a credential the mock issues (never input echoed back): not redacted. */
-const ISSUES_CREDENTIALS: ReadonlySet<string> = new Set(['adminSessionToken', 'adminProviderState']);
+const ISSUES_CREDENTIALS: ReadonlySet<string> = new Set([
+  'adminSessionToken',
+  'adminProviderState',
+  'adminCredentials',
+]);
 
 /** With isolated sessions: calls anyone may make (nothing of a session in them). */
 const OPEN_CALLS: ReadonlySet<string> = new Set(['adminHealth', 'adminClock']);
+/** The inspector's page and files: public even with a token (a browser cannot add a header to a navigation). */
+const PUBLIC_FILES: ReadonlySet<string> = new Set(['adminInspector', 'adminInspectorFile']);
 /** With isolated sessions: calls about the x-mock-session's own session, allowed with that session's token. */
 const SESSION_CALLS: ReadonlySet<string> = new Set([
   'adminReset',
@@ -246,6 +261,8 @@ const SESSION_CALLS: ReadonlySet<string> = new Set([
   'adminClearScenarios',
   'adminJournal',
   'adminJournalHar',
+  'adminJournalStream',
+  'adminPrerequisites',
   'adminOrderTimeline',
   'adminAddWebhookReceiver',
   'adminWebhookDeliveries',
@@ -313,6 +330,13 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
       }
       throw apiError('401005');
     };
+  // Operations that answer with something other than JSON: the inspector's page, files and journal stream.
+  const files = inspectorFiles();
+  const raw: Record<string, RequestHandler> = {
+    adminInspector: files,
+    adminInspectorFile: files,
+    adminJournalStream: journalStream(engine.journal),
+  };
   const byPath = new Map<string, CompiledOperation[]>();
   for (const op of contract.operations.values()) {
     byPath.set(op.expressPath, [...(byPath.get(op.expressPath) ?? []), op]);
@@ -322,8 +346,10 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
     const path = fullPath.slice(ADMIN_PREFIX.length);
     for (const op of ops) {
       const handler = ADMIN_ROUTES[op.id];
-      if (!handler) throw new Error(`no admin handler for ${op.id}`);
-      router[op.method](path, guard(op), json, run(engine, op, handler));
+      const other = raw[op.id];
+      if (other) router[op.method](path, ...(PUBLIC_FILES.has(op.id) ? [] : [guard(op)]), other);
+      else if (!handler) throw new Error(`no admin handler for ${op.id}`);
+      else router[op.method](path, guard(op), json, run(engine, op, handler));
     }
     const allow = ops.map((op) => op.method.toUpperCase()).join(', ');
     router.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));

@@ -70,6 +70,8 @@ export class Journal {
   #seq = 0;
   /** Arrival sequence numbers of requests in flight, keyed by their header object (gone with the request). */
   readonly #arrivals = new WeakMap<object, number>();
+  /** Live readers (the inspector's streams); with none, recording costs one size check more. */
+  readonly #listeners = new Set<(entry: JournalEntry) => void>();
 
   constructor(options: JournalOptions = {}) {
     const capacity = Math.floor(options.capacity ?? DEFAULT_JOURNAL_SIZE);
@@ -127,7 +129,7 @@ export class Journal {
         : (copyDeep(redact(exchange.query ?? {}, { keys: SECRET_QUERY_KEYS })) as Record<string, unknown>);
       const requestBody = this.#body(exchange.requestBody);
       const responseBody = this.#body(exchange.responseBody);
-      this.#push({
+      this.#record({
         seq,
         kind: 'request',
         session: ownCopy(exchange.session),
@@ -155,7 +157,7 @@ export class Journal {
   /** A store transition listener (bound: pass it to store.onTransition directly). */
   readonly recordTransition = (order: Order, name: TransitionName, change: StatusChange): void => {
     const at = Date.parse(change.at);
-    this.#push({
+    this.#record({
       seq: this.#nextSeq(),
       kind: 'transition',
       session: ownCopy(order.session),
@@ -172,7 +174,7 @@ export class Journal {
   /** One webhook delivery attempt (called by the webhook dispatcher). */
   recordWebhook(record: WebhookRecord): void {
     try {
-      this.#push({
+      this.#record({
         seq: this.#nextSeq(),
         kind: 'webhook',
         session: ownCopy(record.session),
@@ -261,6 +263,29 @@ export class Journal {
     this.#count = 0;
     for (const entry of kept) this.#push(entry);
     return before - this.#count;
+  }
+
+  /**
+   * Call `listener` with every entry recorded from now on (already redacted; one shared copy per entry, do not change
+   * it). Returns the function that stops the calls. A listener that throws is ignored: it must not break a request.
+   */
+  subscribe(listener: (entry: JournalEntry) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Store a new entry and hand it to the live readers (clear() re-stores kept entries without this). */
+  #record(entry: Stored): void {
+    this.#push(entry);
+    if (this.#listeners.size === 0) return;
+    const shown = view(entry);
+    for (const listener of this.#listeners) {
+      try {
+        listener(shown);
+      } catch {
+        // A reader's failure is its own.
+      }
+    }
   }
 
   #nextSeq(): number {
