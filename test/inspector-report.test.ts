@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import request from 'supertest';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import type { JournalEntry } from '../mock/journal/journal.js';
 import { evaluate, evaluateBody, makeApp, tokenFor } from './helpers.js';
@@ -52,5 +53,39 @@ describe('journal subscription and prerequisites report', { timeout: 60_000 }, (
     assert.ok(!JSON.stringify(res.body).includes('4242424242424242'));
     const other = await request(app).get('/__admin/session/prerequisites').set('x-mock-session', 'fresh');
     assert.equal(other.body.requests, 0);
+  });
+
+  test('credentials: built-in accounts whole, a merchants-file account without its secrets', async () => {
+    const mine = {
+      ...DEFAULT_MERCHANT,
+      companyName: 'Mine',
+      mid: '11111111-2222-4333-8444-555555555555',
+      appKey: 'my-app-key',
+      appSecret: 'my-very-own-app-secret',
+      tokenizationKey: 'my-tokenization-key',
+      subscriberKey: 'bXktc3Vic2NyaWJlci1rZXk=',
+    };
+    const { app } = makeApp({ accounts: [DEFAULT_MERCHANT, mine] });
+    const res = await request(app).get('/__admin/credentials');
+    assert.equal(res.status, 200);
+    const text = JSON.stringify(res.body);
+    for (const secret of [mine.appSecret, mine.tokenizationKey, mine.subscriberKey]) {
+      assert.ok(!text.includes(secret), `${secret} is not echoed`);
+    }
+    const byKey = new Map(res.body.accounts.map((a: { appKey: string }) => [a.appKey, a]));
+    assert.deepEqual(byKey.get('my-app-key'), {
+      companyName: 'Mine',
+      mid: mine.mid,
+      appKey: 'my-app-key',
+      appSecret: '[redacted]',
+      tokenizationKey: '[redacted]',
+      subscriberKey: '[redacted]',
+      partnerFor: [],
+      source: 'merchants file',
+    });
+    assert.equal(
+      (byKey.get(DEFAULT_MERCHANT.appKey) as { appSecret: string }).appSecret,
+      DEFAULT_MERCHANT.appSecret,
+    );
   });
 });
