@@ -1,4 +1,4 @@
-// `npm start` runs this first: build only when a source file is newer than the build, so a built checkout starts
+// `npm start` runs this first: build only when a source file (the inspector's UI files included) is newer than the build, so a built checkout starts
 // in well under a second instead of re-running tsc every time. `npm run build` stays the explicit full build.
 // Plain JavaScript on purpose: it must run before anything is compiled, without a TypeScript loader.
 
@@ -16,7 +16,7 @@ function newest(path) {
   } catch {
     return 0;
   }
-  if (!stat.isDirectory()) return /\.(ts|ya?ml|json)$/.test(path) ? stat.mtimeMs : 0;
+  if (!stat.isDirectory()) return /\.(ts|ya?ml|json|js|css|html)$/.test(path) ? stat.mtimeMs : 0;
   let latest = 0;
   for (const name of readdirSync(path)) latest = Math.max(latest, newest(join(path, name)));
   return latest;
