@@ -1,5 +1,5 @@
-// `npm start` runs this first: build only when a source file (the inspector's UI files included) is newer than the build, so a built checkout starts
-// in well under a second instead of re-running tsc every time. `npm run build` stays the explicit full build.
+// `npm start` runs this first: build only when a source file (the inspector's UI files included) is newer than the
+// build, so a built checkout starts in well under a second instead of re-running tsc every time. `npm run build` stays the explicit full build.
 // Plain JavaScript on purpose: it must run before anything is compiled, without a TypeScript loader.
 
 import { spawnSync } from 'node:child_process';
