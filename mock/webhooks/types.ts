@@ -90,21 +90,40 @@ export interface WebhookDelivery {
   redeliveryOf: string | null;
 }
 
-/** What the journal gets for every attempt. */
-export interface WebhookAttemptRecord extends WebhookAttempt {
-  deliveryId: string;
+/**
+ * One webhook delivery attempt as the journal records it. Only what identifies the attempt is required, so a sender
+ * other than the dispatcher (a test, a custom dispatcher) may report less; the journal fills in the rest.
+ */
+export interface WebhookRecord {
   session: string;
-  mid: string;
-  event: WebhookEventName;
-  orderId: string;
+  orderId: string | null;
+  event: string;
   url: string;
   /** 1-based attempt number. */
   attempt: number;
-  /** The delivery's status after this attempt. */
-  status: WebhookDeliveryStatus;
+  statusCode?: number | null;
+  error?: string | null;
+  durationMs?: number;
+  isResent?: boolean;
+  /** Virtual time of the attempt (default: the journal's clock). */
+  at?: number;
   /** The body sent (as an object). */
-  payload: WebhookPayload;
+  payload?: unknown;
+  deliveryId?: string;
+  /** The delivery's state after this attempt (`pending`, `delivered`, `failed`). */
+  status?: string;
   /** Content type and x-fc-* signature headers sent (empty when the attempt never reached the network). */
+  requestHeaders?: Record<string, unknown>;
+}
+
+/** What the dispatcher reports for every attempt: a {@link WebhookRecord} with every field set. */
+export interface WebhookAttemptRecord extends WebhookAttempt, Omit<WebhookRecord, keyof WebhookAttempt> {
+  deliveryId: string;
+  mid: string;
+  event: WebhookEventName;
+  orderId: string;
+  status: WebhookDeliveryStatus;
+  payload: WebhookPayload;
   requestHeaders: Record<string, string>;
 }
 
