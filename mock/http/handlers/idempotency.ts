@@ -16,7 +16,7 @@ export async function withIdempotency(
   // The request is its path parameters and its body: cancel's body is often just the key, so without the order id a
   // reused key on another order would replay "{}" for an order that was never cancelled (→ 409 instead).
   const request = { params: { ...ctx.params }, body: ctx.body };
-  const claim = partition.claimIdempotencyKey(scope, key, request, ctx.engine.clock.now());
+  const claim = partition.claimIdempotencyKey(scope, key, request, ctx.services.clock.now());
   switch (claim.kind) {
     case 'conflict':
       throw apiError('409001');
