@@ -3,43 +3,24 @@
 // `flexfactor-mock` (or `flexfactor-mock serve`) starts the server; `--help` lists every option.
 
 import { randomInt } from 'node:crypto';
-import { relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { generateAdminToken, isLoopback } from './admin/admin-api.js';
 import { registerContractCommand } from './cli/any-case.js';
+import { duration, integer } from './cli/arguments.js';
 import { registerDriftCommand } from './cli/drift.js';
-import { importWithPeers } from './cli/optional-import.js';
 import { registerRecordCommand } from './cli/record.js';
+import { registerScenariosCheckCommand } from './cli/scenarios-check.js';
 import { checkScenarioDirs, writeReadyFile } from './cli/serve-support.js';
+import { registerVerifyCommand } from './cli/verify.js';
 import { addWaitCommand } from './cli/wait.js';
 import { DEFAULT_ACCOUNTS, DEFAULT_MERCHANT, loadAccountsFile } from './domain/accounts.js';
-import { parseDuration } from './domain/clock.js';
 import { COMPAT_PROFILES, type Compat } from './domain/compat.js';
 import { createApp } from './http/app.js';
 import { exposureWarning } from './http/exposure.js';
 import { LOG_LEVELS, type LogLevel, serverLog } from './http/request-log.js';
 import { DEFAULT_HOST, DEFAULT_PORT, listen } from './http/server.js';
-import { checkScenarioFolders } from './scenarios/index.js';
 import { packageInfo } from './support/package-info.js';
 import { parseReceiverSpec } from './webhooks/dispatcher.js';
-
-function integer(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
-    }
-    return n;
-  };
-}
-
-function duration(value: string): number {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
 
 interface ServeOptions {
   port: number;
@@ -337,80 +318,8 @@ function buildProgram(): Command {
       `\nOptions of serve (the default command):\n${serveCommand.helpInformation().split('Options:\n')[1] ?? ''}`,
   );
   addWaitCommand(program);
-  program
-    .command('scenarios:check')
-    .description(
-      'validate scenario files without starting the server (default: the built-in scenarios/ folder)',
-    )
-    .argument('[folders...]', 'folders of scenario files')
-    .addOption(
-      new Option('--scenario-max-bytes <bytes>', 'largest scenario file or bodyFile that is loaded')
-        .default(1024 * 1024, '1 MiB')
-        .argParser(integer('--scenario-max-bytes', 1024, 64 * 1024 * 1024)),
-    )
-    .action((folders: string[], options: { scenarioMaxBytes: number }) => {
-      const result = checkScenarioFolders(folders.length > 0 ? folders : undefined, {
-        maxFileBytes: options.scenarioMaxBytes,
-      });
-      for (const p of result.problems) {
-        const shown = relative(process.cwd(), p.file);
-        process.stderr.write(
-          `${shown === '' || shown.startsWith('..') ? p.file : shown}:${p.line}: ${p.message}\n`,
-        );
-      }
-      const invalid = result.files - result.valid;
-      process.stdout.write(
-        `${result.files} scenario file(s) checked: ${result.valid} valid, ${invalid} invalid` +
-          (result.problems.length > 0 ? `, ${result.problems.length} problem(s)\n` : '\n'),
-      );
-      if (result.problems.length > 0) process.exitCode = 1;
-    });
-  program
-    .command('verify')
-    .description(
-      'verify pact files against the mock (started in-process) or against --base-url with credentials; ' +
-        'exit 1 when an interaction is not satisfied, 2 when verification could not run',
-    )
-    .addOption(
-      new Option('--base-url <url>', 'API root to verify, e.g. https://api-sandbox.flexfactor.io/v1'),
-    )
-    .addOption(new Option('--app-key <key>', 'API key for --base-url').env('FLEXFACTOR_APP_KEY'))
-    .addOption(new Option('--app-secret <secret>', 'API secret for --base-url').env('FLEXFACTOR_APP_SECRET'))
-    .addOption(new Option('--mid <mid>', 'MID replacing the recorded one').env('FLEXFACTOR_MID'))
-    .addOption(
-      new Option('--tokenization-key <key>', 'tokenization key replacing the recorded one').env(
-        'FLEXFACTOR_TOKENIZATION_KEY',
-      ),
-    )
-    .addOption(
-      new Option('--pacts <path>', 'pact file or folder (repeatable; default: ./pacts)').argParser(
-        (value: string, previous: string[] = []) => [...previous, value],
-      ),
-    )
-    .addOption(new Option('--no-spec-check', 'skip comparing the pacts with contracts/openapi.yaml'))
-    .addOption(new Option('--provider <name>', 'only pact files for this provider'))
-    .addOption(new Option('--consumer <name>', 'only pact files from this consumer'))
-    .addOption(
-      new Option('--port <port>', 'port of the in-process mock (default: a free one)').argParser(
-        integer('--port', 0, 65535),
-      ),
-    )
-    .addOption(
-      new Option('--states <module>', 'JS module exporting more provider states (sentence → set-up)'),
-    )
-    .addOption(
-      new Option('--timeout <ms>', 'per-request timeout').argParser(integer('--timeout', 100, 600_000)),
-    )
-    .addOption(new Option('--json <file>', 'also write the report as JSON'))
-    .addOption(new Option('--junit <file>', 'also write the report as JUnit XML'))
-    .action(async (options) => {
-      // Loaded on demand: Pact is a development dependency, and serving must not pay for it.
-      const { runVerifyCommand } = await importWithPeers(
-        () => import('../contracts/pact/verify.js'),
-        'verify',
-      );
-      process.exitCode = await runVerifyCommand(options);
-    });
+  registerScenariosCheckCommand(program);
+  registerVerifyCommand(program);
   registerRecordCommand(program);
   registerDriftCommand(program);
   registerContractCommand(program);

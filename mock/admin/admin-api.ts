@@ -51,12 +51,12 @@ function moveClock(change: () => unknown): void {
 }
 
 /**
- * Settle due order fates before answering a clock change; the webhook deliveries they cause are started in the
- * background (a hanging receiver must not hold the answer). POST /__admin/webhooks/flush waits for them.
+ * Settle due order fates before answering a clock change, through the scheduler (the one place fates settle); the
+ * webhook deliveries they cause are started in the background (a hanging receiver must not hold the answer).
+ * POST /__admin/webhooks/flush waits for them.
  */
 function settled(engine: Engine) {
-  engine.store.settleDue(engine.clock.now());
-  engine.webhooks?.kick();
+  engine.scheduler.tick();
   return clockView(engine);
 }
 

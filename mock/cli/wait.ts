@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { parseDuration } from '../domain/clock.js';
+import { duration } from './arguments.js';
 
 export interface WaitOptions {
   /** The URL to poll, or a function giving it once known (null: not yet). */
@@ -57,14 +57,6 @@ export function probeStatus(url: string, timeoutMs: number): Promise<number> {
     });
     req.end();
   });
-}
-
-function duration(value: string): number {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
 }
 
 function httpUrl(value: string): string {

@@ -30,7 +30,7 @@ const REAL_API_NOTE =
 
 /** Run the strict checks for the operation (errors throw); collect warnings into ctx.warnings. */
 export function profileChecks(ctx: Ctx): void {
-  if (ctx.engine.settings.profile !== 'strict' || ctx.op.bodyType !== 'json') return;
+  if (ctx.services.settings.profile !== 'strict' || ctx.op.bodyType !== 'json') return;
   const body = ctx.body as Record<string, unknown>;
 
   const quoted = ((ctx.locals.coerced as string[] | undefined) ?? []).filter((path) =>

@@ -36,7 +36,7 @@ export interface PipelineDeps {
   accounts: AccountBook;
   tokens: TokenService;
   hooks: readonly RequestHooks[];
-  /** What handlers get as ctx.engine. */
+  /** What handlers get as ctx.services. */
   services: HandlerServices;
   responses: ResponseCheck;
   /** Logs a request's strict-profile warnings (once each, see warnOnce). */
@@ -131,7 +131,7 @@ export function pipeline(
       checkContentType(req);
       if (op.bodyType === 'json') await parseBody(req, res);
       const ctx: Ctx = {
-        engine: deps.services,
+        services: deps.services,
         req,
         op,
         session: locals(res).session,

@@ -48,10 +48,7 @@ export interface RequestHooks {
   onFinish?(exchange: Exchange): void;
 }
 
-/**
- * The domain parts a handler may use, built once by createApp(). (Named `engine` on the context for the handlers
- * written against it; it holds only these five.)
- */
+/** The domain parts a handler may use, built once by createApp(). */
 export interface HandlerServices {
   readonly settings: Readonly<Settings>;
   readonly store: Store;
@@ -62,7 +59,7 @@ export interface HandlerServices {
 
 /** Everything a handler gets: validated input, the caller, its session, and the domain parts it may use. */
 export interface Ctx {
-  engine: HandlerServices;
+  services: HandlerServices;
   req: Request;
   op: CompiledOperation;
   session: Session;

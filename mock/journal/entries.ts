@@ -70,26 +70,6 @@ export interface WebhookEntry extends EntryBase {
 
 export type JournalEntry = RequestEntry | TransitionEntry | WebhookEntry;
 
-/** What the webhook dispatcher reports for one delivery attempt. */
-export interface WebhookRecord {
-  session: string;
-  orderId: string | null;
-  event: string;
-  url: string;
-  attempt: number;
-  statusCode?: number | null;
-  error?: string | null;
-  durationMs?: number;
-  isResent?: boolean;
-  /** Virtual time of the attempt (default: the journal's clock). */
-  at?: number;
-  payload?: unknown;
-  deliveryId?: string;
-  /** The delivery's state after this attempt (`pending`, `delivered`, `failed`). */
-  status?: string;
-  requestHeaders?: Record<string, unknown>;
-}
-
 export interface EntryQuery {
   session?: string;
   kind?: JournalKind;

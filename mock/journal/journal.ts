@@ -9,6 +9,7 @@ import type { Store } from '../domain/store.js';
 import type { Exchange, RequestHooks } from '../http/types.js';
 import { ownCopy } from '../support/bounded.js';
 import { redact, redactHeaders, redactJson, redactText, redactUrl } from '../support/redact.js';
+import type { WebhookRecord } from '../webhooks/types.js';
 import {
   type EntryQuery,
   entryBytes,
@@ -17,10 +18,10 @@ import {
   type StoredBody,
   type StoredRequest,
   view,
-  type WebhookRecord,
 } from './entries.js';
 import { type Har, harLog } from './har.js';
 
+export type { WebhookRecord } from '../webhooks/types.js';
 export type {
   EntryQuery,
   JournalEntry,
@@ -28,7 +29,6 @@ export type {
   RequestEntry,
   TransitionEntry,
   WebhookEntry,
-  WebhookRecord,
 } from './entries.js';
 export { HAR_CREATOR, type Har, type HarEntry } from './har.js';
 

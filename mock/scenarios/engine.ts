@@ -7,7 +7,6 @@ import type { Request, Response } from 'express';
 import { ADMIN_PREFIX } from '../admin/mount.js';
 import type { Contract } from '../contract/contract.js';
 import type { VirtualClock } from '../domain/clock.js';
-import { type Order, orderView } from '../domain/order-states.js';
 import { TEST_CARDS } from '../domain/outcomes.js';
 import type { OperationEffects } from '../domain/scenario-effects.js';
 import { MAX_SESSIONS, type Session, type Store } from '../domain/store.js';
@@ -18,32 +17,18 @@ import { merchantOf } from '../http/types.js';
 import { evictOldest } from '../support/bounded.js';
 import type { Logger } from '../support/logger.js';
 import type { WebhookFaults } from '../webhooks/faults.js';
-import { faultObject, faultRow, sampleDelay, seededRandom, Timers } from './faults.js';
+import { faultObject, faultRow, HungRequests, sampleDelay, seededRandom, Timers } from './faults.js';
 import { ScenarioLibrary } from './library.js';
 import { safeHeaderValue } from './limits.js';
 import { builtInScenarioDir, type CompiledScenario, NO_SCENARIO, SCENARIO_NAME } from './loader.js';
-import { readPath } from './matcher.js';
-import { type Outgoing, outgoing, writeOutgoing } from './outgoing.js';
-import { render, type TemplateScope } from './responder.js';
-import type { ScenarioInfo, ScenarioProblem } from './types.js';
+import { declaredStatuses, type Outgoing, outgoing, stringHeaders, writeOutgoing } from './outgoing.js';
+import { render } from './responder.js';
+import { templateScope } from './template-scope.js';
+import type { ScenarioInfo, ScenarioOptions, ScenarioProblem } from './types.js';
 
 export { formatProblem, MAX_SELECTED } from './library.js';
+export type { ScenarioOptions } from './types.js';
 export const SCENARIO_HEADER = 'x-mock-scenario';
-
-export interface ScenarioOptions {
-  /** Folders of scenario files, loaded after the built-in library; a later folder's scenario replaces a same-named one. */
-  dirs?: string[];
-  /** Load the built-in library in scenarios/ (default true). */
-  builtIn?: boolean;
-  /** Server-wide default: scenarios for requests that name none and whose session chose none (`--scenario`). */
-  defaults?: string[];
-  /** Refuse to start when a scenario file is invalid (default false: report it and skip it). */
-  strict?: boolean;
-  /** Reload the folders when a file changes (default false; the CLI turns it on). Call close() to stop watching. */
-  watch?: boolean;
-  /** Largest scenario file, and largest bodyFile, in bytes (default 1 MiB); bigger files are reported and skipped. */
-  maxFileBytes?: number;
-}
 
 /** The part of the webhook dispatcher scenarios use (mock/webhooks). */
 export interface WebhookFaultSink {
@@ -99,17 +84,17 @@ export class ScenarioEngine {
   readonly #selections = new Map<string, string[]>();
   readonly #counters = new Map<string, Map<CompiledScenario, number>>();
   readonly #tokenErrors = new Map<string, { code: ErrorCode; left: number; scenario: string }>();
-  readonly #hung = new Set<Response>();
+  readonly #hung = new HungRequests();
   readonly #timers = new Timers();
   readonly #random: () => number;
-  #declared: Map<string, Set<number>> | null = null;
+  readonly #declares: (operationId: string, status: number) => boolean;
   #closed = false;
-  readonly #hungWaiters: (() => void)[] = [];
 
   constructor(deps: ScenarioDeps, options: ScenarioOptions = {}) {
     this.#deps = deps;
     this.defaults = Object.freeze([...(options.defaults ?? [])]);
     this.#random = seededRandom(deps.seed ^ 0x5ce7a1);
+    this.#declares = declaredStatuses(deps.contract);
     this.hooks = {
       name: 'scenarios',
       onRequest: (req, res, session) => this.#onRequest(req, res, session),
@@ -187,7 +172,7 @@ export class ScenarioEngine {
 
   /** How many requests are held open by a `hang` fault right now. */
   get hungCount(): number {
-    return this.#hung.size;
+    return this.#hung.count;
   }
 
   /**
@@ -195,7 +180,7 @@ export class ScenarioEngine {
    * tick as sending it): tests wait on this, not on a sleep that a busy machine outlasts.
    */
   whenHung(): Promise<void> {
-    return new Promise((resolve) => this.#hungWaiters.push(resolve));
+    return this.#hung.next();
   }
 
   /** Stop watching, stop pending delays and slow bodies, and end hung connections (now and any that arrive later). */
@@ -203,8 +188,7 @@ export class ScenarioEngine {
     this.#closed = true;
     this.#library.close();
     this.#timers.clear();
-    for (const res of this.#hung) res.req.socket.destroy();
-    this.#hung.clear();
+    this.#hung.endAll();
   }
 
   #onRequest(req: Request, res: Response, session: Session): void {
@@ -358,10 +342,7 @@ export class ScenarioEngine {
         res.req.socket.destroy();
         return 'handled';
       }
-      // Never answer: the client's own timeout ends it, or close() / the server's closeAllConnections.
-      this.#hung.add(res);
-      res.once('close', () => this.#hung.delete(res));
-      for (const resolve of this.#hungWaiters.splice(0)) resolve();
+      this.#hung.hold(res);
       return 'handled';
     }
     const respond = s.definition.respond;
@@ -381,7 +362,7 @@ export class ScenarioEngine {
       let body: unknown = hasBody ? s.literalBody : (handled?.body ?? undefined);
       let headers = stringHeaders(respond.headers ?? {});
       if (s.templated) {
-        const scope = this.#scope(ctx, handled, s.readsOrder);
+        const scope = templateScope(ctx, handled, s.readsOrder, this.#deps);
         if (hasBody) body = render(body, scope);
         headers = Object.fromEntries(
           Object.entries(headers).map(([k, v]) => [k, safeHeaderValue(String(render(v, scope)))]),
@@ -405,55 +386,6 @@ export class ScenarioEngine {
     row?.write?.(res, out, fault, this.#timers);
     return 'handled';
   }
-
-  #scope(ctx: Ctx, handled: Reply | null, needsOrder: boolean): TemplateScope {
-    let order: Record<string, unknown> | null | undefined;
-    return {
-      request: {
-        method: ctx.req.method,
-        path: ctx.req.path,
-        params: ctx.params,
-        query: ctx.query,
-        headers: ctx.req.headers,
-        body: ctx.body,
-      },
-      order: () => {
-        if (!needsOrder) return null;
-        if (order === undefined) {
-          const found = findOrderFor(ctx, handled);
-          if (found) this.#deps.store.settle(found, this.#deps.clock.now());
-          order = found ? orderView(found) : null;
-        }
-        return order;
-      },
-      uuid: () => ctx.session.data.uuid(),
-      now: () => new Date(this.#deps.clock.now()).toISOString(),
-    };
-  }
-
-  /** Whether the contract declares this status for the operation (not only through `default`). */
-  #declares(operationId: string, status: number): boolean {
-    if (!this.#declared) {
-      const declared = new Map<string, Set<number>>();
-      const paths = (this.#deps.contract.document.paths ?? {}) as Record<string, Record<string, unknown>>;
-      for (const item of Object.values(paths)) {
-        for (const op of Object.values(item)) {
-          const o = op as { operationId?: string; responses?: Record<string, unknown> };
-          if (!o?.operationId) continue;
-          declared.set(
-            o.operationId,
-            new Set(
-              Object.keys(o.responses ?? {})
-                .map(Number)
-                .filter(Number.isFinite),
-            ),
-          );
-        }
-      }
-      this.#declared = declared;
-    }
-    return this.#declared.get(operationId)?.has(status) ?? false;
-  }
 }
 
 /** `a, b ,c` → ['a', 'b', 'c'] (empty items dropped). */
@@ -462,28 +394,4 @@ function parseList(value: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-}
-
-function stringHeaders(headers: Record<string, string | number>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
-}
-
-function findOrderFor(ctx: Ctx, handled: Reply | null): Order | undefined {
-  const account = ctx.account;
-  if (!account) return undefined;
-  const ids = [
-    ctx.params.id,
-    ctx.params.externalOrderId,
-    readPath(ctx.body, ['orderId']),
-    readPath(ctx.body, ['orderSessionKey']),
-    readPath(handled?.body, ['orderSessionKey']),
-  ].filter((v): v is string => typeof v === 'string' && v !== '');
-  for (const mid of [account.mid, ...account.partnerFor]) {
-    const partition = ctx.session.partition(mid);
-    for (const id of ids) {
-      const order = partition.orders.get(id) ?? partition.orderByExternalId(id);
-      if (order) return order;
-    }
-  }
-  return undefined;
 }

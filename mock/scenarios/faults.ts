@@ -122,6 +122,32 @@ export type DelaySpec =
       p99?: number;
     };
 
+/** Requests a `hang` fault holds open, never answered: the client's own timeout ends each, or endAll(). */
+export class HungRequests {
+  readonly #held = new Set<Response>();
+  readonly #waiters: (() => void)[] = [];
+
+  get count(): number {
+    return this.#held.size;
+  }
+
+  hold(res: Response): void {
+    this.#held.add(res);
+    res.once('close', () => this.#held.delete(res));
+    for (const resolve of this.#waiters.splice(0)) resolve();
+  }
+
+  /** Resolves when the next request is held. */
+  next(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  endAll(): void {
+    for (const res of this.#held) res.req.socket.destroy();
+    this.#held.clear();
+  }
+}
+
 /** Timers the scenario engine owns, so close() can stop every one still pending. */
 export class Timers {
   readonly #pending = new Set<NodeJS.Timeout>();

@@ -50,3 +50,39 @@ export function writeOutgoing(res: Response, out: Outgoing): void {
   res.setHeader('content-type', out.contentType);
   res.send(out.text);
 }
+
+/**
+ * Whether the contract declares a status for an operation (not only through `default`): such a JSON answer goes
+ * through the normal send and its contract check. The table is built on first use.
+ */
+export function declaredStatuses(contract: {
+  readonly document: { paths?: unknown };
+}): (operationId: string, status: number) => boolean {
+  let declared: Map<string, Set<number>> | null = null;
+  return (operationId, status) => {
+    if (!declared) {
+      declared = new Map();
+      const paths = (contract.document.paths ?? {}) as Record<string, Record<string, unknown>>;
+      for (const item of Object.values(paths)) {
+        for (const op of Object.values(item)) {
+          const o = op as { operationId?: string; responses?: Record<string, unknown> };
+          if (!o?.operationId) continue;
+          declared.set(
+            o.operationId,
+            new Set(
+              Object.keys(o.responses ?? {})
+                .map(Number)
+                .filter(Number.isFinite),
+            ),
+          );
+        }
+      }
+    }
+    return declared.get(operationId)?.has(status) ?? false;
+  };
+}
+
+/** Scenario-file header values (numbers allowed) as the strings a response carries. */
+export function stringHeaders(headers: Record<string, string | number>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
+}

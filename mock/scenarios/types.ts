@@ -1,5 +1,5 @@
-// The shape of a scenario file (scenarios/scenario.schema.json is the authority; these types mirror it) and of a
-// loaded, compiled scenario.
+// The shape of a scenario file (scenarios/scenario.schema.json is the authority; these types mirror it), of a
+// loaded, compiled scenario, and the scenario options of createApp().
 
 import type { FateKind, Provenance, TestCardName } from '../domain/outcomes.js';
 import type { ErrorCode } from '../errors/catalog.js';
@@ -116,4 +116,20 @@ export interface ScenarioInfo {
   operations: string[] | null;
   /** The file's content, as validated. */
   definition: ScenarioFile;
+}
+
+/** Options of createApp({ scenarios }). */
+export interface ScenarioOptions {
+  /** Folders of scenario files, loaded after the built-in library; a later folder's scenario replaces a same-named one. */
+  dirs?: string[];
+  /** Load the built-in library in scenarios/ (default true). */
+  builtIn?: boolean;
+  /** Server-wide default: scenarios for requests that name none and whose session chose none (`--scenario`). */
+  defaults?: string[];
+  /** Refuse to start when a scenario file is invalid (default false: report it and skip it). */
+  strict?: boolean;
+  /** Reload the folders when a file changes (default false; the CLI turns it on). Call close() to stop watching. */
+  watch?: boolean;
+  /** Largest scenario file, and largest bodyFile, in bytes (default 1 MiB); bigger files are reported and skipped. */
+  maxFileBytes?: number;
 }

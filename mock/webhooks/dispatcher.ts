@@ -2,29 +2,24 @@
 // backoff on the virtual clock, and applies per-session delivery faults. FlexFactor documents none of the delivery
 // semantics (retry schedule, timeout, ordering): everything here except the signature and payload is invented.
 
-import { createHash } from 'node:crypto';
-import type { AccountBook } from '../domain/accounts.js';
 import type { VirtualClock } from '../domain/clock.js';
 import type { Order, StatusChange, TransitionName } from '../domain/order-states.js';
 import type { OrderScheduler } from '../domain/scheduler.js';
-import type { Store } from '../domain/store.js';
 import type { Logger } from '../support/logger.js';
-import { redact } from '../support/redact.js';
-import { buildPayload, eventsFor, type WebhookPayload } from './events.js';
-import type { WebhookFaults } from './faults.js';
-import { ReceiverPolicy, ReceiverRefused, type SelfAddress } from './receiver-policy.js';
+import { AttemptSender } from './attempts.js';
+import { attemptRecord, copyDelivery, DeliveryBook, type NewDelivery, newDeliveries } from './deliveries.js';
+import { eventsFor, type WebhookPayload } from './events.js';
+import { reverseOutOfOrder, type WebhookFaults } from './faults.js';
+import { ReceiverPolicy, type SelfAddress } from './receiver-policy.js';
 import { ReceiverBook } from './receivers.js';
-import { describeError, ReceiverClient } from './sender.js';
-import { signWebhook } from './signature.js';
 import {
-  DEFAULT_MAX_DELIVERIES,
-  DEFAULT_RETRY_SCHEDULE_MS,
-  DEFAULT_WEBHOOK_CONTENT_TYPE,
-  DEFAULT_WEBHOOK_TIMEOUT_MS,
   type DeliveryFilter,
+  resolveWebhookOptions,
   type WebhookAttempt,
   type WebhookAttemptRecord,
   type WebhookDelivery,
+  type WebhookDeps,
+  type WebhookJournalSink,
   type WebhookOptions,
   type WebhookReceiver,
 } from './types.js';
@@ -36,6 +31,8 @@ export type {
   WebhookAttemptRecord,
   WebhookDelivery,
   WebhookDeliveryStatus,
+  WebhookDeps,
+  WebhookJournalSink,
   WebhookOptions,
   WebhookReceiver,
 } from './types.js';
@@ -45,26 +42,6 @@ export {
   DEFAULT_WEBHOOK_CONTENT_TYPE,
   DEFAULT_WEBHOOK_TIMEOUT_MS,
 } from './types.js';
-
-/** Where each attempt is recorded (the journal). */
-export interface WebhookJournalSink {
-  recordWebhook(record: WebhookAttemptRecord): void;
-}
-
-/** What a dispatcher works with, all built before it. */
-export interface WebhookDeps {
-  /** Merchants, their subscriber keys (signatures) and the receivers their accounts declare. */
-  accounts: AccountBook;
-  clock: VirtualClock;
-  /** Order transitions, the events delivered. */
-  store: Pick<Store, 'onTransition'>;
-  /** Settles due fates as time moves; the dispatcher queues what they caused after each tick. */
-  scheduler: OrderScheduler;
-  journal: WebhookJournalSink;
-  log: Logger;
-  /** Payload fields and nonces follow the seed and the capture window. */
-  settings: { readonly seed: number; readonly captureWindowMs: number };
-}
 
 interface Internal {
   /** Creation order; breaks ties between deliveries due at the same time. */
@@ -91,20 +68,14 @@ export class WebhookDispatcher {
   readonly maxReceivers: number;
   readonly maxConcurrent: number;
   readonly #policy: ReceiverPolicy;
-  /** Attempts holding a connection slot, and attempts waiting for one. */
-  #active = 0;
-  readonly #waiting: (() => void)[] = [];
-  readonly #accounts: AccountBook;
   readonly #clock: VirtualClock;
   readonly #scheduler: OrderScheduler;
   readonly #journalSink: WebhookJournalSink;
   readonly #log: Logger;
   readonly #settings: WebhookDeps['settings'];
   readonly #book: ReceiverBook;
-  readonly #deliveries = new Map<string, WebhookDelivery>();
+  readonly #deliveries: DeliveryBook;
   readonly #internal = new WeakMap<WebhookDelivery, Internal>();
-  /** Deliveries still pending, so pumping does not scan the finished ones. */
-  readonly #pending = new Set<WebhookDelivery>();
   /** Deliveries created since the last pump: one batch, for the outOfOrder fault. */
   #incoming: WebhookDelivery[] = [];
   readonly #faults = new Map<string, WebhookFaults>();
@@ -112,36 +83,38 @@ export class WebhookDispatcher {
   readonly #chains = new Map<string, Promise<void>>();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #unsubscribe: (() => void)[] = [];
-  readonly #client: ReceiverClient;
+  readonly #sender: AttemptSender;
   #pumpScheduled = false;
   #closed = false;
-  #deliveryCount = 0;
-  #nonceCount = 0;
 
   constructor(deps: WebhookDeps, options: WebhookOptions = {}) {
-    this.#accounts = deps.accounts;
     this.#clock = deps.clock;
     this.#scheduler = deps.scheduler;
     this.#journalSink = deps.journal;
     this.#log = deps.log;
     this.#settings = deps.settings;
-    this.contentType = options.contentType ?? DEFAULT_WEBHOOK_CONTENT_TYPE;
-    this.timeoutMs = positive(options.timeoutMs, DEFAULT_WEBHOOK_TIMEOUT_MS, 'timeoutMs');
-    this.maxDeliveries = positive(options.maxDeliveries, DEFAULT_MAX_DELIVERIES, 'maxDeliveries');
-    this.maxReceiversPerSession = positive(options.maxReceiversPerSession, 20, 'maxReceiversPerSession');
-    this.maxReceivers = positive(options.maxReceivers, 200, 'maxReceivers');
-    this.maxConcurrent = positive(options.maxConcurrent, 8, 'maxConcurrent');
+    const limits = resolveWebhookOptions(options);
+    this.contentType = limits.contentType;
+    this.timeoutMs = limits.timeoutMs;
+    this.maxDeliveries = limits.maxDeliveries;
+    this.maxReceiversPerSession = limits.maxReceiversPerSession;
+    this.maxReceivers = limits.maxReceivers;
+    this.maxConcurrent = limits.maxConcurrent;
+    this.retrySchedule = limits.retrySchedule;
     this.#policy = new ReceiverPolicy(options.allowHosts ?? []);
-    this.#client = new ReceiverClient(this.#policy, this.timeoutMs);
+    this.#sender = new AttemptSender({
+      accounts: deps.accounts,
+      policy: this.#policy,
+      contentType: this.contentType,
+      timeoutMs: this.timeoutMs,
+      maxConcurrent: this.maxConcurrent,
+      seed: deps.settings.seed,
+    });
+    this.#deliveries = new DeliveryBook(this.maxDeliveries, deps.log);
     this.#book = new ReceiverBook(deps.accounts, this.#policy, {
       perSession: this.maxReceiversPerSession,
       total: this.maxReceivers,
     });
-    const schedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS;
-    if (!schedule.every((ms) => Number.isFinite(ms) && ms >= 0)) {
-      throw new RangeError('webhooks.retrySchedule must list non-negative numbers of ms');
-    }
-    this.retrySchedule = [...schedule];
 
     for (const account of deps.accounts.accounts) {
       for (const url of account.webhookUrls ?? []) this.#add({ mid: account.mid, url }, 'accounts');
@@ -178,22 +151,12 @@ export class WebhookDispatcher {
 
   /** Deliveries still in memory, oldest first (copies). */
   deliveries(filter: DeliveryFilter = {}): WebhookDelivery[] {
-    const mid = filter.mid?.toLowerCase();
-    const out: WebhookDelivery[] = [];
-    for (const d of this.#deliveries.values()) {
-      if (filter.session !== undefined && d.session !== filter.session) continue;
-      if (filter.orderId !== undefined && d.orderId !== filter.orderId) continue;
-      if (filter.status !== undefined && d.status !== filter.status) continue;
-      if (filter.event !== undefined && d.event !== filter.event) continue;
-      if (mid !== undefined && d.mid.toLowerCase() !== mid) continue;
-      out.push(copy(d));
-    }
-    return out;
+    return this.#deliveries.list(filter);
   }
 
   delivery(id: string): WebhookDelivery | undefined {
     const d = this.#deliveries.get(id);
-    return d ? copy(d) : undefined;
+    return d ? copyDelivery(d) : undefined;
   }
 
   /** Send a delivery's event again, as a new delivery with `IsResent: true`. Undefined for an unknown id. */
@@ -209,7 +172,7 @@ export class WebhookDispatcher {
       redeliveryOf: original.id,
     });
     this.#schedulePump();
-    return copy(again);
+    return copyDelivery(again);
   }
 
   // ---- faults ----------------------------------------------------------------------------------------------------
@@ -278,8 +241,7 @@ export class WebhookDispatcher {
     if (this.#closed) return;
     this.#closed = true;
     for (const off of this.#unsubscribe) off();
-    this.#client.close();
-    for (const wake of this.#waiting.splice(0)) wake();
+    this.#sender.close();
     await Promise.allSettled([...this.#inFlight]);
   }
 
@@ -302,32 +264,11 @@ export class WebhookDispatcher {
       const targets = this.#book.targets(order.mid, order.session);
       if (targets.length === 0) return;
       const faults = this.#faults.get(order.session) ?? {};
-      const now = this.#clock.now();
-      const context = {
-        seed: this.#settings.seed,
-        captureWindowMs: this.#settings.captureWindowMs,
-      };
-      events.forEach((event, index) => {
-        // Redacted once, here: what is kept, listed, journaled and sent is the same safe payload (an orderId can carry
-        // a card number into ExternalOrderId).
-        const payload = redact(buildPayload(event, order, change, index, context)) as WebhookPayload;
-        for (const receiver of targets) {
-          const base = {
-            session: order.session,
-            mid: order.mid,
-            event,
-            orderId: order.id,
-            externalOrderId: payload.ExternalOrderId ?? '',
-            receiverId: receiver.id,
-            url: receiver.url,
-            payload,
-            nextAttemptAt: now + Math.max(0, faults.delayMs ?? 0),
-            redeliveryOf: null,
-          };
-          const first = this.#record({ ...base, duplicateOf: null });
-          if (faults.duplicate) this.#record({ ...base, duplicateOf: first.id });
-        }
-      });
+      const dueAt = this.#clock.now() + Math.max(0, faults.delayMs ?? 0);
+      for (const base of newDeliveries(order, change, events, targets, dueAt, this.#settings)) {
+        const first = this.#record({ ...base, duplicateOf: null });
+        if (faults.duplicate) this.#record({ ...base, duplicateOf: first.id });
+      }
       this.#schedulePump();
     } catch (error) {
       // Never let a webhook problem break the request or clock move that caused the transition.
@@ -335,55 +276,12 @@ export class WebhookDispatcher {
     }
   }
 
-  #record(
-    fields: Omit<WebhookDelivery, 'id' | 'status' | 'attempts' | 'createdAt'> & { nextAttemptAt: number },
-  ): WebhookDelivery {
-    this.#deliveryCount += 1;
-    const delivery: WebhookDelivery = {
-      id: `whd_${String(this.#deliveryCount).padStart(6, '0')}`,
-      session: fields.session,
-      mid: fields.mid,
-      event: fields.event,
-      orderId: fields.orderId,
-      externalOrderId: fields.externalOrderId,
-      receiverId: fields.receiverId,
-      url: fields.url,
-      payload: fields.payload,
-      status: 'pending',
-      attempts: [],
-      nextAttemptAt: fields.nextAttemptAt,
-      createdAt: this.#clock.now(),
-      duplicateOf: fields.duplicateOf,
-      redeliveryOf: fields.redeliveryOf,
-    };
-    this.#evict();
-    this.#deliveries.set(delivery.id, delivery);
-    this.#pending.add(delivery);
-    this.#internal.set(delivery, { seq: this.#deliveryCount, queued: false });
+  #record(fields: NewDelivery): WebhookDelivery {
+    const delivery = this.#deliveries.create(fields, this.#clock.now());
+    this.#internal.set(delivery, { seq: this.#deliveries.created, queued: false });
     this.#incoming.push(delivery);
     this.#startTicker();
     return delivery;
-  }
-
-  /** Keep the list bounded: drop the oldest finished delivery, or the oldest of all when none has finished. */
-  #evict(): void {
-    while (this.#deliveries.size >= this.maxDeliveries) {
-      let victim: WebhookDelivery | undefined;
-      for (const d of this.#deliveries.values()) {
-        if (d.status !== 'pending') {
-          victim = d;
-          break;
-        }
-      }
-      if (!victim) {
-        victim = this.#deliveries.values().next().value;
-        if (!victim) return;
-        this.#log.warn(`webhooks: more than ${this.maxDeliveries} pending deliveries; dropping ${victim.id}`);
-        victim.nextAttemptAt = null;
-      }
-      this.#deliveries.delete(victim.id);
-      this.#pending.delete(victim);
-    }
   }
 
   #schedulePump(): void {
@@ -399,20 +297,16 @@ export class WebhookDispatcher {
   #pump(now: number): void {
     if (this.#closed) return;
     if (this.#incoming.length > 0) {
-      // One batch = what one request or one clock move produced. Reversed per session with the outOfOrder fault.
+      // One batch = what one request or one clock move produced.
       const batch = this.#incoming;
       this.#incoming = [];
-      const bySession = new Map<string, WebhookDelivery[]>();
-      for (const d of batch) bySession.set(d.session, [...(bySession.get(d.session) ?? []), d]);
-      for (const [session, list] of bySession) {
-        if (!this.#faults.get(session)?.outOfOrder) continue;
-        const seqs = list.map((d) => this.#info(d).seq);
-        list.reverse().forEach((d, i) => {
-          this.#info(d).seq = seqs[i] ?? 0;
-        });
-      }
+      reverseOutOfOrder(
+        batch,
+        (session) => this.#faults.get(session)?.outOfOrder === true,
+        (d) => this.#info(d),
+      );
     }
-    const due = [...this.#pending]
+    const due = [...this.#deliveries.pending]
       .filter((d) => d.nextAttemptAt !== null && d.nextAttemptAt <= now && !this.#info(d).queued)
       .sort(
         (a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || this.#info(a).seq - this.#info(b).seq,
@@ -461,13 +355,7 @@ export class WebhookDispatcher {
         faults.failTimes -= 1;
         error = 'fault: failTimes';
       } else {
-        try {
-          this.#policy.check(new URL(delivery.url));
-          headers = this.#headers(delivery, body, at);
-          statusCode = await this.#slot(() => this.#client.post(delivery.url, headers, body));
-        } catch (e) {
-          error = e instanceof ReceiverRefused ? `refused: ${e.message}` : describeError(e, this.timeoutMs);
-        }
+        ({ statusCode, error, headers } = await this.#sender.send(delivery, body, at));
       }
       if (this.#closed) error = error ?? 'dispatcher closed';
       const attempt: WebhookAttempt = {
@@ -477,81 +365,17 @@ export class WebhookDispatcher {
         error,
         durationMs: Math.round((performance.now() - started) * 100) / 100,
       };
-      delivery.attempts.push(attempt);
-      const ok = error === null && statusCode !== null && statusCode >= 200 && statusCode < 300;
-      if (ok) {
-        delivery.status = 'delivered';
-        delivery.nextAttemptAt = null;
-        this.#pending.delete(delivery);
-      } else if (!this.#closed) {
-        const wait = this.retrySchedule[delivery.attempts.length - 1];
-        if (wait === undefined) {
-          delivery.status = 'failed';
-          delivery.nextAttemptAt = null;
-          this.#pending.delete(delivery);
-          this.#log.warn(
-            `webhooks: ${delivery.event} of order ${delivery.orderId} to ${delivery.url} failed after ${delivery.attempts.length} attempts`,
-          );
-        } else {
-          delivery.nextAttemptAt = this.#clock.now() + wait;
-        }
-      }
-      this.#journal({
-        ...attempt,
-        deliveryId: delivery.id,
-        session: delivery.session,
-        mid: delivery.mid,
-        event: delivery.event,
-        orderId: delivery.orderId,
-        url: delivery.url,
-        attempt: delivery.attempts.length,
-        status: delivery.status,
-        payload,
-        requestHeaders: headers,
-      });
+      this.#deliveries.addAttempt(
+        delivery,
+        attempt,
+        this.#closed ? null : this.retrySchedule,
+        this.#clock.now(),
+      );
+      this.#journal(attemptRecord(delivery, attempt, payload, headers));
     } catch (error) {
       this.#log.error(`webhooks: delivery ${delivery.id} crashed: ${(error as Error).message}`);
     } finally {
       info.queued = false;
-    }
-  }
-
-  #headers(delivery: WebhookDelivery, body: string, at: number): Record<string, string> {
-    const account = this.#accounts.byMid(delivery.mid);
-    if (!account) throw new Error(`no account for merchant ${delivery.mid}`);
-    const signed = signWebhook({
-      body,
-      subscriberKey: account.subscriberKey,
-      host: new URL(delivery.url).host,
-      date: new Date(at),
-      nonce: this.#nonce(),
-    });
-    return {
-      'content-type': this.contentType,
-      'content-length': String(Buffer.byteLength(body)),
-      ...signed,
-    };
-  }
-
-  /** 32 lower-case hex characters, reproducible from the seed (a sequence, so never repeated). */
-  #nonce(): string {
-    this.#nonceCount += 1;
-    return createHash('sha256')
-      .update(`${this.#settings.seed}:nonce:${this.#nonceCount}`)
-      .digest('hex')
-      .slice(0, 32);
-  }
-
-  /** Run an attempt when one of the maxConcurrent connection slots is free. */
-  async #slot<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#active >= this.maxConcurrent) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    if (this.#closed) throw new Error('dispatcher closed');
-    this.#active += 1;
-    try {
-      return await work();
-    } finally {
-      this.#active -= 1;
-      this.#waiting.shift()?.();
     }
   }
 
@@ -567,15 +391,4 @@ export class WebhookDispatcher {
   #startTicker(): void {
     if (!this.#closed) this.#scheduler.keepTicking();
   }
-}
-
-function copy(d: WebhookDelivery): WebhookDelivery {
-  return { ...d, payload: { ...d.payload }, attempts: d.attempts.map((a) => ({ ...a })) };
-}
-
-function positive(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0)
-    throw new RangeError(`webhooks.${name} must be a positive number`);
-  return value;
 }

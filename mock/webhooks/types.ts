@@ -1,6 +1,11 @@
-// The webhook dispatcher's vocabulary: its options and defaults, receivers, deliveries and their attempts, and the
-// record of one attempt the journal gets.
+// The webhook dispatcher's vocabulary: its options and defaults, what it is built from, receivers, deliveries and
+// their attempts, and the record of one attempt the journal gets.
 
+import type { AccountBook } from '../domain/accounts.js';
+import type { VirtualClock } from '../domain/clock.js';
+import type { OrderScheduler } from '../domain/scheduler.js';
+import type { Store } from '../domain/store.js';
+import type { Logger } from '../support/logger.js';
 import type { WebhookEventName, WebhookPayload } from './events.js';
 
 /** Options of createApp({ webhooks }). */
@@ -40,6 +45,31 @@ export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [
 export const DEFAULT_WEBHOOK_CONTENT_TYPE = 'text/plain; charset=utf-8';
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_DELIVERIES = 5_000;
+
+/** WebhookOptions with every default applied; throws a RangeError for a value out of range. */
+export function resolveWebhookOptions(options: WebhookOptions) {
+  const schedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS;
+  const resolved = {
+    contentType: options.contentType ?? DEFAULT_WEBHOOK_CONTENT_TYPE,
+    timeoutMs: positive(options.timeoutMs, DEFAULT_WEBHOOK_TIMEOUT_MS, 'timeoutMs'),
+    maxDeliveries: positive(options.maxDeliveries, DEFAULT_MAX_DELIVERIES, 'maxDeliveries'),
+    maxReceiversPerSession: positive(options.maxReceiversPerSession, 20, 'maxReceiversPerSession'),
+    maxReceivers: positive(options.maxReceivers, 200, 'maxReceivers'),
+    maxConcurrent: positive(options.maxConcurrent, 8, 'maxConcurrent'),
+    retrySchedule: [...schedule] as readonly number[],
+  };
+  if (!schedule.every((ms) => Number.isFinite(ms) && ms >= 0)) {
+    throw new RangeError('webhooks.retrySchedule must list non-negative numbers of ms');
+  }
+  return resolved;
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0)
+    throw new RangeError(`webhooks.${name} must be a positive number`);
+  return value;
+}
 
 export interface WebhookReceiver {
   id: string;
@@ -90,22 +120,61 @@ export interface WebhookDelivery {
   redeliveryOf: string | null;
 }
 
-/** What the journal gets for every attempt. */
-export interface WebhookAttemptRecord extends WebhookAttempt {
-  deliveryId: string;
+/**
+ * One webhook delivery attempt as the journal records it. Only what identifies the attempt is required, so a sender
+ * other than the dispatcher (a test, a custom dispatcher) may report less; the journal fills in the rest.
+ */
+export interface WebhookRecord {
   session: string;
-  mid: string;
-  event: WebhookEventName;
-  orderId: string;
+  orderId: string | null;
+  event: string;
   url: string;
   /** 1-based attempt number. */
   attempt: number;
-  /** The delivery's status after this attempt. */
-  status: WebhookDeliveryStatus;
+  statusCode?: number | null;
+  error?: string | null;
+  durationMs?: number;
+  isResent?: boolean;
+  /** Virtual time of the attempt (default: the journal's clock). */
+  at?: number;
   /** The body sent (as an object). */
-  payload: WebhookPayload;
+  payload?: unknown;
+  deliveryId?: string;
+  /** The delivery's state after this attempt (`pending`, `delivered`, `failed`). */
+  status?: string;
   /** Content type and x-fc-* signature headers sent (empty when the attempt never reached the network). */
+  requestHeaders?: Record<string, unknown>;
+}
+
+/** What the dispatcher reports for every attempt: a {@link WebhookRecord} with every field set. */
+export interface WebhookAttemptRecord extends WebhookAttempt, Omit<WebhookRecord, keyof WebhookAttempt> {
+  deliveryId: string;
+  mid: string;
+  event: WebhookEventName;
+  orderId: string;
+  status: WebhookDeliveryStatus;
+  payload: WebhookPayload;
   requestHeaders: Record<string, string>;
+}
+
+/** Where each attempt is recorded (the journal). */
+export interface WebhookJournalSink {
+  recordWebhook(record: WebhookAttemptRecord): void;
+}
+
+/** What a dispatcher works with, all built before it. */
+export interface WebhookDeps {
+  /** Merchants, their subscriber keys (signatures) and the receivers their accounts declare. */
+  accounts: AccountBook;
+  clock: VirtualClock;
+  /** Order transitions, the events delivered. */
+  store: Pick<Store, 'onTransition'>;
+  /** Settles due fates as time moves; the dispatcher queues what they caused after each tick. */
+  scheduler: OrderScheduler;
+  journal: WebhookJournalSink;
+  log: Logger;
+  /** Payload fields and nonces follow the seed and the capture window. */
+  settings: { readonly seed: number; readonly captureWindowMs: number };
 }
 
 export interface DeliveryFilter {

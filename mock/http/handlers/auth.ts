@@ -10,9 +10,9 @@ import { envelope } from '../types.js';
 /** createToken: exchange AppKey/AppSecret for a 600-second JWT (observed shape). */
 export async function createToken(ctx: Ctx): Promise<Reply> {
   const { AppKey, AppSecret } = ctx.body as { AppKey: string; AppSecret: string };
-  const account = ctx.engine.accounts.byAppKey(AppKey);
+  const account = ctx.services.accounts.byAppKey(AppKey);
   if (!account || !sameSecret(account.appSecret, AppSecret)) throw apiError('400003');
-  const token = await ctx.engine.tokens.issue(account, ctx.session.data);
+  const token = await ctx.services.tokens.issue(account, ctx.session.data);
   return {
     body: {
       accessToken: token.accessToken,
@@ -42,7 +42,7 @@ function tokenizingAccount(ctx: Ctx): MerchantAccount {
   const queryMid = typeof ctx.query.mid === 'string' && ctx.query.mid !== '' ? ctx.query.mid : null;
   if (ctx.account) {
     // A partner's token names the merchant in `mid` (the pipeline has checked it may act for it).
-    return (queryMid ? ctx.engine.accounts.byMid(queryMid) : undefined) ?? ctx.account;
+    return (queryMid ? ctx.services.accounts.byMid(queryMid) : undefined) ?? ctx.account;
   }
   const environment = typeof ctx.query.environment === 'string' ? ctx.query.environment : '';
   if (queryMid === null || environment === '') {
@@ -53,7 +53,7 @@ function tokenizingAccount(ctx: Ctx): MerchantAccount {
       errors.environment = [`Send the tokenization key as the environment query parameter, ${how}`];
     throw apiError('400012', { errors });
   }
-  const account = ctx.engine.accounts.byMid(queryMid);
+  const account = ctx.services.accounts.byMid(queryMid);
   if (!account || account.tokenizationKey !== environment) throw apiError('400009');
   return account;
 }
@@ -94,7 +94,7 @@ export function tokenize(ctx: Ctx): Reply {
       errors: { 'payment_method.credit_card.month': ['Send month as MM (01-12) and year as YYYY.'] },
     });
   }
-  const now = ctx.engine.clock.date();
+  const now = ctx.services.clock.date();
   if (year < now.getUTCFullYear() || (year === now.getUTCFullYear() && month < now.getUTCMonth() + 1)) {
     throw apiError('400010');
   }
@@ -113,7 +113,7 @@ export function tokenize(ctx: Ctx): Reply {
     brand: cardBrand(digits),
     month,
     year,
-    createdOn: ctx.engine.clock.now(),
+    createdOn: ctx.services.clock.now(),
   });
   return {
     body: {

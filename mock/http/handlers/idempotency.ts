@@ -1,8 +1,8 @@
-// Idempotent execution: the same key with the same body replays the first response; with a different body → 409.
-// The claim is taken before the action runs, so duplicates in flight together never apply the action twice.
+// Idempotent execution over HTTP: the domain's key life cycle (mock/domain/idempotency.ts) with a reply as the stored
+// response, and a replay marked by the x-mock-idempotent-replay header.
 
-import type { Partition } from '../../domain/store.js';
-import { apiError } from '../../errors/catalog.js';
+import { runIdempotent } from '../../domain/idempotency.js';
+import type { Partition, StoredResponse } from '../../domain/store.js';
 import type { Ctx, Reply } from '../types.js';
 
 export async function withIdempotency(
@@ -16,33 +16,22 @@ export async function withIdempotency(
   // The request is its path parameters and its body: cancel's body is often just the key, so without the order id a
   // reused key on another order would replay "{}" for an order that was never cancelled (→ 409 instead).
   const request = { params: { ...ctx.params }, body: ctx.body };
-  const claim = partition.claimIdempotencyKey(scope, key, request, ctx.engine.clock.now());
-  switch (claim.kind) {
-    case 'conflict':
-      throw apiError('409001');
-    case 'in-progress':
-      throw apiError('409002');
-    case 'replay':
-      return {
-        ...claim.response,
-        headers: { ...claim.response.headers, 'x-mock-idempotent-replay': 'true' },
-      };
-    case 'new':
-      break;
-  }
-  try {
-    const reply = await action();
-    const stored = {
-      status: reply.status ?? 200,
-      body: reply.body ?? {},
-      ...(reply.headers ? { headers: reply.headers } : {}),
-    };
-    partition.completeIdempotencyKey(scope, key, stored);
-    return reply;
-  } catch (error) {
-    // Handlers validate before they change state, so a throw means nothing was applied: release the key so a
-    // corrected request may use it.
-    partition.completeIdempotencyKey(scope, key, null);
-    throw error;
-  }
+  const outcome = await runIdempotent(
+    { partition, scope, key, request, now: ctx.services.clock.now() },
+    action,
+    storedReply,
+  );
+  if (outcome.kind === 'done') return outcome.result;
+  return {
+    ...outcome.response,
+    headers: { ...outcome.response.headers, 'x-mock-idempotent-replay': 'true' },
+  };
+}
+
+function storedReply(reply: Reply): StoredResponse {
+  return {
+    status: reply.status ?? 200,
+    body: reply.body ?? {},
+    ...(reply.headers ? { headers: reply.headers } : {}),
+  };
 }

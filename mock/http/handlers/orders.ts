@@ -25,7 +25,7 @@ export function findOrder(ctx: Ctx, id: string, required = true): Order | undefi
   for (const mid of visibleMids(ctx)) {
     const order = ctx.session.partition(mid).orders.get(id);
     if (order) {
-      ctx.engine.store.settle(order, ctx.engine.clock.now());
+      ctx.services.store.settle(order, ctx.services.clock.now());
       return order;
     }
   }
@@ -46,7 +46,7 @@ const SORT_KEYS: Record<string, (o: Order) => number> = {
 
 export function listOrders(ctx: Ctx): Reply {
   const q = ctx.query;
-  const now = ctx.engine.clock.now();
+  const now = ctx.services.clock.now();
   const mids = typeof q.mid === 'string' && q.mid !== '' ? [q.mid] : visibleMids(ctx);
   const statuses = Array.isArray(q.status) ? new Set(q.status.map(Number)) : null;
   const from = typeof q.from === 'string' ? parseInstant(q.from) : Number.NEGATIVE_INFINITY;
@@ -61,7 +61,7 @@ export function listOrders(ctx: Ctx): Reply {
   const matches: Order[] = [];
   for (const mid of mids) {
     for (const order of ctx.session.partition(mid).orders.values()) {
-      ctx.engine.store.settle(order, now);
+      ctx.services.store.settle(order, now);
       if (statuses && !statuses.has(order.status)) continue;
       // Half-open range as the contract describes it: `from` at or after, `to` strictly before.
       if (order.createdOn < from || order.createdOn >= to) continue;
@@ -152,7 +152,7 @@ export function captureOrder(ctx: Ctx): Promise<Reply> {
   return withIdempotency(ctx, partition, 'capture', ctx.body.idempotencyKey, () => {
     const order = findOrder(ctx, String(ctx.body.orderId)) as Order;
     const amount = Number(ctx.body.amount);
-    const result = capture(ctx.engine, order, amount, String(ctx.body.currency).toUpperCase());
+    const result = capture(ctx.services, order, amount, String(ctx.body.currency).toUpperCase());
     if (!result.ok)
       return { body: envelope({ status: 'FAILED', errors: [failure(result.code, result.message)] }) };
     return { body: envelope({ status: 'SUCCESS' }) };
@@ -161,7 +161,7 @@ export function captureOrder(ctx: Ctx): Promise<Reply> {
 
 export function refundOrder(ctx: Ctx): Reply {
   const order = findOrder(ctx, ctx.params.id ?? '') as Order;
-  const result = refund(ctx.engine, ctx.session, order, {
+  const result = refund(ctx.services, ctx.session, order, {
     dollars: Number(ctx.body.amountToRefund),
     message: typeof ctx.body.refundMessage === 'string' ? ctx.body.refundMessage : null,
     transactionId: typeof ctx.body.transactionId === 'string' ? ctx.body.transactionId : null,
@@ -198,7 +198,7 @@ export function externalCancelOrder(ctx: Ctx): Promise<Reply> {
     for (const mid of visibleMids(ctx)) {
       const order = ctx.session.partition(mid).orderByExternalId(externalId);
       if (order) {
-        ctx.engine.store.settle(order, ctx.engine.clock.now());
+        ctx.services.store.settle(order, ctx.services.clock.now());
         return order;
       }
     }
@@ -210,7 +210,7 @@ export function externalCancelOrder(ctx: Ctx): Promise<Reply> {
 function cancelWith(ctx: Ctx, locate: () => Order): Promise<Reply> {
   const partition = ctx.session.partition(ctx.account?.mid ?? '');
   return withIdempotency(ctx, partition, 'cancel', ctx.body?.idempotencyKey, () => {
-    cancel(ctx.engine, locate());
+    cancel(ctx.services, locate());
     return { body: {} };
   });
 }

@@ -12,7 +12,7 @@ import { findOrder } from './orders.js';
 export function evaluate(ctx: Ctx): Promise<Reply> | Reply {
   const mid = merchantOf(ctx);
   return withIdempotency(ctx, ctx.session.partition(mid), 'evaluate', ctx.body.idempotencyKey, () => {
-    const { orderId, status } = evaluateOrder(ctx.engine, ctx.session, mid, ctx.body);
+    const { orderId, status } = evaluateOrder(ctx.services, ctx.session, mid, ctx.body);
     return { body: evaluateBody(orderId, status, ctx.body.senseKey) };
   });
 }

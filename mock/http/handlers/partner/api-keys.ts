@@ -47,7 +47,7 @@ export function createApiKey(ctx: Ctx): Reply {
     type,
     scopes,
     lastFour: value.slice(-4),
-    createdOn: ctx.engine.clock.now(),
+    createdOn: ctx.services.clock.now(),
     lastUsed: null,
   };
   state.addApiKey(key);
@@ -59,7 +59,7 @@ export function createApiKey(ctx: Ctx): Reply {
 /** A key the caller may see: it exists in this session and belongs to a merchant the partner acts for. */
 function findApiKey(ctx: Ctx, id: string): ApiKeyRecord {
   const key = partnerState(ctx.session).apiKeys.get(id);
-  if (!key || !ctx.engine.accounts.mayActFor(partnerOf(ctx), key.mid)) {
+  if (!key || !ctx.services.accounts.mayActFor(partnerOf(ctx), key.mid)) {
     throw apiError('404003', { detail: `No API key ${id}.` });
   }
   return key;
@@ -71,7 +71,7 @@ function findApiKey(ctx: Ctx, id: string): ApiKeyRecord {
  */
 export function getApiKey(ctx: Ctx): Reply {
   const id = ctx.params.id ?? '';
-  if (ctx.engine.accounts.mayActFor(partnerOf(ctx), id)) {
+  if (ctx.services.accounts.mayActFor(partnerOf(ctx), id)) {
     const keys = [...partnerState(ctx.session).apiKeys.values()]
       .filter((k) => k.mid.toLowerCase() === id.toLowerCase())
       .map((k) => ({
@@ -111,7 +111,7 @@ export function deleteApiKey(ctx: Ctx): Reply {
     body: { status: 'FAILED', success: false, result: null, errors: [message] },
   });
   if (!key) return failed('API key not found.');
-  if (!ctx.engine.accounts.mayActFor(partnerOf(ctx), key.mid))
+  if (!ctx.services.accounts.mayActFor(partnerOf(ctx), key.mid))
     return failed('You do not have permission to delete this key.');
   partnerState(ctx.session).apiKeys.delete(key.id);
   return { body: { status: 'SUCCESS', success: true, result: 'API key deleted successfully.', errors: [] } };

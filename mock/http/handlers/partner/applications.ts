@@ -60,7 +60,7 @@ function mergeFields(target: Record<string, unknown>, changes: Record<string, un
 
 function newApplication(ctx: Ctx): ApplicationRecord {
   const state = partnerState(ctx.session);
-  const now = ctx.engine.clock.now();
+  const now = ctx.services.clock.now();
   const application: ApplicationRecord = {
     id: ctx.session.data.uuid(),
     owner: partnerOf(ctx).mid,
@@ -137,7 +137,7 @@ export function findApplication(ctx: Ctx, id: string): ApplicationRecord {
   if (!application || application.owner !== partnerOf(ctx).mid) {
     throw apiError('404005', { detail: `No application ${id}.` });
   }
-  settleApplication(application, ctx.engine.clock.now());
+  settleApplication(application, ctx.services.clock.now());
   return application;
 }
 
@@ -174,7 +174,7 @@ export function updateApplication(ctx: Ctx): Reply {
     });
   }
   mergeFields(a.fields, applicationFields(ctx.body as Record<string, unknown>));
-  a.lastUpdatedOn = ctx.engine.clock.now();
+  a.lastUpdatedOn = ctx.services.clock.now();
   return { body: applicationView(a) };
 }
 
@@ -190,7 +190,7 @@ function alreadyMessage(a: ApplicationRecord): string {
 export function submitApplication(ctx: Ctx): Reply {
   const a = findApplication(ctx, ctx.params.id ?? '');
   if (!mayTransition(a, 'submit')) return actionFailure(alreadyMessage(a));
-  transitionApplication(a, 'submit', ctx.engine.clock.now());
+  transitionApplication(a, 'submit', ctx.services.clock.now());
   return actionSuccess('Application submitted successfully.');
 }
 
@@ -199,7 +199,7 @@ export function cancelApplication(ctx: Ctx): Reply {
   const a = findApplication(ctx, ctx.params.id ?? '');
   if (a.merchantId !== null) return actionFailure('Application has already been converted to a merchant.');
   if (!mayTransition(a, 'cancel')) return actionFailure(alreadyMessage(a));
-  transitionApplication(a, 'cancel', ctx.engine.clock.now());
+  transitionApplication(a, 'cancel', ctx.services.clock.now());
   return actionSuccess('Application cancelled successfully.');
 }
 
@@ -215,7 +215,7 @@ export function convertApplication(ctx: Ctx): Reply {
   if (a.merchantId !== null) return failed('Application is already converted.');
   if (!mayTransition(a, 'convert')) return failed('Only an APPROVED application can be converted.');
   a.merchantId = ctx.session.data.uuid();
-  transitionApplication(a, 'convert', ctx.engine.clock.now());
+  transitionApplication(a, 'convert', ctx.services.clock.now());
   return {
     body: {
       merchantId: a.merchantId,
@@ -248,7 +248,7 @@ function queryInstant(query: Record<string, unknown>, name: string, fallback: nu
 export function listApplications(ctx: Ctx): Reply {
   const q = ctx.query;
   const owner = partnerOf(ctx).mid;
-  const now = ctx.engine.clock.now();
+  const now = ctx.services.clock.now();
   const from = queryInstant(q, 'createdFrom', Number.NEGATIVE_INFINITY);
   const to = queryInstant(q, 'createdTo', Number.POSITIVE_INFINITY);
   const status = typeof q.status === 'string' ? (q.status as ApplicationStatus) : null;

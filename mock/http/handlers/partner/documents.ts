@@ -41,7 +41,7 @@ function downloadUrl(ctx: Ctx, d: DocumentRecord): string {
   const safeHost = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(host)
     ? host
     : '127.0.0.1:4848';
-  const expires = Math.floor(ctx.engine.clock.now() / 1000) + DOWNLOAD_URL_TTL_S;
+  const expires = Math.floor(ctx.services.clock.now() / 1000) + DOWNLOAD_URL_TTL_S;
   return (
     `${ctx.req.protocol}://${safeHost}/v1/onboarding/application/${encodeURIComponent(d.applicationId)}` +
     `/documents/${encodeURIComponent(d.documentId)}?download=1&expires=${expires}`
@@ -107,7 +107,7 @@ export async function uploadDocument(ctx: Ctx): Promise<Reply> {
     fileName: upload.file.fileName,
     fileType,
     fileSize: upload.file.size,
-    uploadedOn: ctx.engine.clock.now(),
+    uploadedOn: ctx.services.clock.now(),
   };
   state.addDocument(document);
   a.lastUpdatedOn = document.uploadedOn;

@@ -2,7 +2,7 @@
 
 import { DataSource } from '../../../domain/fake-data.js';
 import { apiError } from '../../../errors/catalog.js';
-import type { Ctx, HandlerServices as Engine, Reply } from '../../types.js';
+import type { Ctx, HandlerServices, Reply } from '../../types.js';
 import { paging, partnerOf } from './shared.js';
 
 const BUSINESS_TYPES = ['Limited Liability Company', 'Corporation', 'Sole Proprietorship', 'Partnership'];
@@ -22,26 +22,26 @@ const TIMEZONES: [name: string, offsetMinutes: number][] = [
   ['Pacific/Pitcairn', -480],
 ];
 
-/** Merchant profiles per engine and MID: generated once, then the same object on every read. */
-const MERCHANT_PROFILES = new WeakMap<Engine, Map<string, Record<string, unknown>>>();
+/** Merchant profiles per mock and MID: generated once, then the same object on every read. */
+const MERCHANT_PROFILES = new WeakMap<HandlerServices, Map<string, Record<string, unknown>>>();
 
 /**
  * The merchant object of a MID. Account data (MID, company name) comes from the configured accounts; everything
  * else is fake (invented), drawn from a Faker stream seeded by (seed, MID) so a merchant looks the same in every
  * session and whatever was requested before. Bank numbers are only ever shown masked.
  */
-function merchantProfile(engine: Engine, mid: string): Record<string, unknown> {
-  let profiles = MERCHANT_PROFILES.get(engine);
+function merchantProfile(services: HandlerServices, mid: string): Record<string, unknown> {
+  let profiles = MERCHANT_PROFILES.get(services);
   if (!profiles) {
     profiles = new Map();
-    MERCHANT_PROFILES.set(engine, profiles);
+    MERCHANT_PROFILES.set(services, profiles);
   }
   const cached = profiles.get(mid.toLowerCase());
   if (cached) return cached;
 
-  const data = new DataSource(engine.settings.seed, `merchant:${mid.toLowerCase()}`);
+  const data = new DataSource(services.settings.seed, `merchant:${mid.toLowerCase()}`);
   const f = data.faker;
-  const companyName = engine.accounts.byMid(mid)?.companyName ?? f.company.name();
+  const companyName = services.accounts.byMid(mid)?.companyName ?? f.company.name();
   const dba = companyName.replace(/,?\s+(Inc\.?|LLC|Ltd\.?|Corp\.?|Co\.?)$/i, '');
   const domain = `${
     dba
@@ -116,7 +116,7 @@ export function listMerchants(ctx: Ctx): Reply {
   const first = (pageNumber - 1) * pageSize;
   return {
     body: {
-      items: mids.slice(first, first + pageSize).map((mid) => merchantProfile(ctx.engine, mid)),
+      items: mids.slice(first, first + pageSize).map((mid) => merchantProfile(ctx.services, mid)),
       pageNumber,
       pageSize,
       pageCount: Math.ceil(mids.length / pageSize),
@@ -130,5 +130,5 @@ export function getMerchant(ctx: Ctx): Reply {
   const wanted = (ctx.params.mid ?? '').toLowerCase();
   const mid = merchantMids(ctx).find((m) => m.toLowerCase() === wanted);
   if (!mid) throw apiError('404004', { detail: `No merchant ${ctx.params.mid ?? ''} among yours.` });
-  return { body: merchantProfile(ctx.engine, mid) };
+  return { body: merchantProfile(ctx.services, mid) };
 }

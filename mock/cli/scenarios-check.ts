@@ -1,0 +1,37 @@
+// `flexfactor-mock scenarios:check`: validate scenario files without starting the server, one file:line per problem.
+
+import { relative } from 'node:path';
+import { type Command, Option } from 'commander';
+import { checkScenarioFolders } from '../scenarios/index.js';
+import { integer } from './arguments.js';
+
+export function registerScenariosCheckCommand(program: Command): void {
+  program
+    .command('scenarios:check')
+    .description(
+      'validate scenario files without starting the server (default: the built-in scenarios/ folder)',
+    )
+    .argument('[folders...]', 'folders of scenario files')
+    .addOption(
+      new Option('--scenario-max-bytes <bytes>', 'largest scenario file or bodyFile that is loaded')
+        .default(1024 * 1024, '1 MiB')
+        .argParser(integer('--scenario-max-bytes', 1024, 64 * 1024 * 1024)),
+    )
+    .action((folders: string[], options: { scenarioMaxBytes: number }) => {
+      const result = checkScenarioFolders(folders.length > 0 ? folders : undefined, {
+        maxFileBytes: options.scenarioMaxBytes,
+      });
+      for (const p of result.problems) {
+        const shown = relative(process.cwd(), p.file);
+        process.stderr.write(
+          `${shown === '' || shown.startsWith('..') ? p.file : shown}:${p.line}: ${p.message}\n`,
+        );
+      }
+      const invalid = result.files - result.valid;
+      process.stdout.write(
+        `${result.files} scenario file(s) checked: ${result.valid} valid, ${invalid} invalid` +
+          (result.problems.length > 0 ? `, ${result.problems.length} problem(s)\n` : '\n'),
+      );
+      if (result.problems.length > 0) process.exitCode = 1;
+    });
+}
