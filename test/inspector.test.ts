@@ -255,9 +255,17 @@ describe('the inspector under the admin token and session isolation', { timeout:
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
     await page.body?.cancel();
-    const missing = await fetch(`${mock.url}/__admin/ui/nope.js`);
-    assert.equal(missing.status, 404);
-    await missing.body?.cancel();
+    // The views are modules in a folder, served like the page: public, under the same policy.
+    const view = await fetch(`${mock.url}/__admin/ui/views/journal.js`);
+    assert.equal(view.status, 200);
+    assert.match(view.headers.get('content-type') ?? '', /text\/javascript/);
+    assert.match(view.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.match(await view.text(), /export function journal\(/);
+    for (const path of ['nope.js', 'views', 'views/nope.js', 'views/..%2Fapp.js', 'views%2Fjournal.js']) {
+      const missing = await fetch(`${mock.url}/__admin/ui/${path}`);
+      assert.equal(missing.status, 404, path);
+      await missing.body?.cancel();
+    }
     const anonymous = await events({});
     assert.equal(anonymous.status, 401);
     assert.equal(((await anonymous.json()) as { code: string }).code, '401040');

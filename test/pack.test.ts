@@ -106,6 +106,7 @@ describe('the packed package in an empty project', { timeout: 600_000 }, () => {
         ['', /text\/html/],
         ['/app.js', /text\/javascript/],
         ['/style.css', /text\/css/],
+        ['/views/journal.js', /text\/javascript/],
       ] as const) {
         const res = await fetch(`${server.url}/__admin/ui${file}`);
         assert.equal(res.status, 200, `/__admin/ui${file}`);

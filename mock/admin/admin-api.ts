@@ -252,7 +252,11 @@ const ISSUES_CREDENTIALS: ReadonlySet<string> = new Set([
 /** With isolated sessions: calls anyone may make (nothing of a session in them). */
 const OPEN_CALLS: ReadonlySet<string> = new Set(['adminHealth', 'adminClock']);
 /** The inspector's page and files: public even with a token (a browser cannot add a header to a navigation). */
-const PUBLIC_FILES: ReadonlySet<string> = new Set(['adminInspector', 'adminInspectorFile']);
+const PUBLIC_FILES: ReadonlySet<string> = new Set([
+  'adminInspector',
+  'adminInspectorFile',
+  'adminInspectorViewFile',
+]);
 /** With isolated sessions: calls about the x-mock-session's own session, allowed with that session's token. */
 const SESSION_CALLS: ReadonlySet<string> = new Set([
   'adminReset',
@@ -335,6 +339,7 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
   const raw: Record<string, RequestHandler> = {
     adminInspector: files,
     adminInspectorFile: files,
+    adminInspectorViewFile: inspectorFiles('views/'),
     adminJournalStream: journalStream(engine.journal),
   };
   const byPath = new Map<string, CompiledOperation[]>();

@@ -33,15 +33,25 @@ interface Asset {
 
 let assets: Map<string, Asset> | undefined;
 
-/** The files of ui/, read once (a few KB): a request can only name one of them, never a path. */
+/**
+ * The files of ui/ and of its one level of folders (views/), read once (a few KB), keyed by their path under ui/: a
+ * request can only name one of them, never a path.
+ */
 function loadAssets(): Map<string, Asset> {
   if (assets) return assets;
-  const dir = fileURLToPath(new URL('./ui/', import.meta.url));
   const found = new Map<string, Asset>();
-  for (const name of readdirSync(dir)) {
-    const type = TYPES[extname(name)];
-    if (type) found.set(name, { body: readFileSync(new URL(`./ui/${name}`, import.meta.url)), type });
-  }
+  const read = (folder: string): void => {
+    const dir = fileURLToPath(new URL(`./ui/${folder}`, import.meta.url));
+    for (const item of readdirSync(dir, { withFileTypes: true })) {
+      if (item.isDirectory() && folder === '') read(`${item.name}/`);
+      const type = TYPES[extname(item.name)];
+      if (item.isFile() && type) {
+        const name = `${folder}${item.name}`;
+        found.set(name, { body: readFileSync(new URL(`./ui/${name}`, import.meta.url)), type });
+      }
+    }
+  };
+  read('');
   assets = found;
   return found;
 }
@@ -55,11 +65,14 @@ export function securityHeaders(res: { setHeader(name: string, value: string): u
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
 }
 
-/** GET /__admin/ui and GET /__admin/ui/{file}. */
-export function inspectorFiles(): RequestHandler {
+/** GET /__admin/ui and GET /__admin/ui/{file}; with a folder ('views/'), GET /__admin/ui/views/{file}. */
+export function inspectorFiles(folder = ''): RequestHandler {
   return (req, res) => {
-    const file = (req.params as { file?: string }).file ?? 'index.html';
-    const asset = loadAssets().get(file);
+    const file = (req.params as { file?: string }).file;
+    // An encoded slash (views%2Fjournal.js) reaches here decoded: a name is one file, never a path.
+    const asset = file?.includes('/')
+      ? undefined
+      : loadAssets().get(file === undefined ? 'index.html' : `${folder}${file}`);
     if (!asset) {
       throw apiError('404001', {
         detail: 'The inspector has no such file: open /__admin/ui.',

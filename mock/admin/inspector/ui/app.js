@@ -3,7 +3,7 @@
 
 import { configure, restore, settings, stream } from './api.js';
 import { fill } from './dom.js';
-import { VIEWS } from './views.js';
+import { VIEWS } from './views/index.js';
 
 /** Entries kept in the page, newest last; older ones remain readable through the admin API. */
 const MAX_ENTRIES = 5_000;
