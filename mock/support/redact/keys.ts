@@ -1,0 +1,146 @@
+// Key rules: what a field or header name says about its value. A new sensitive field name is one row of KEY_RULES.
+
+import { luhnValid, maskPan, UUID } from './cards.js';
+import { norm, REDACTED } from './markers.js';
+import { redactText } from './text.js';
+
+interface KeyRule {
+  name: string;
+  card: boolean;
+  /** Normalised names (see norm()). */
+  keys: readonly string[];
+  /** Normalised fragments: any key containing one matches. */
+  contains?: readonly string[];
+  replace: (value: unknown) => unknown;
+}
+
+/** A card-number field: mask digits, keep a GUID-shaped vault token, replace anything else. */
+export function redactCardNumber(value: unknown): unknown {
+  if (value === null || value === undefined || value === '') return value;
+  if (typeof value === 'string' && UUID.test(value.trim())) return value;
+  const text = String(value);
+  if (/^[\d\s-]+$/.test(text)) return maskPan(text.replace(/\D/g, ''));
+  return REDACTED;
+}
+
+/** null, '' and booleans stay visible (so "nothing was sent" and flags can still be read). */
+export function replaced(value: unknown): unknown {
+  return value === null || value === undefined || value === '' || typeof value === 'boolean'
+    ? value
+    : REDACTED;
+}
+
+export const KEY_RULES: readonly KeyRule[] = [
+  {
+    name: 'card number',
+    card: true,
+    keys: ['cardnumber', 'pan', 'primaryaccountnumber', 'accountnumber', 'ccnumber', 'creditcardnumber'],
+    replace: redactCardNumber,
+  },
+  {
+    name: 'card verification value',
+    card: true,
+    keys: [
+      'cvv',
+      'cvv2',
+      'cvc',
+      'cvc2',
+      'cid',
+      'csc',
+      'cvn',
+      'verificationvalue',
+      'securitycode',
+      'cardsecuritycode',
+      'cardcode',
+      'cardverificationvalue',
+      'cardcvv',
+      'cardcvc',
+    ],
+    replace: replaced,
+  },
+  {
+    name: 'track data',
+    card: true,
+    keys: ['track1', 'track2', 'trackdata', 'magstripe', 'track1data', 'track2data'],
+    replace: replaced,
+  },
+  {
+    name: 'secret',
+    card: false,
+    keys: [
+      'appsecret',
+      'accesstoken',
+      'refreshtoken',
+      'idtoken',
+      'authorization',
+      'proxyauthorization',
+      'subscriberkey',
+      'fcsignature',
+      'fcauthorization',
+      'signature',
+      'apikey',
+      'privatekey',
+      'tokenizationkey',
+      'passphrase',
+      'mocksessiontoken',
+      'mockadmintoken',
+    ],
+    contains: ['secret', 'password', 'passwd', 'apikey'],
+    replace: replaced,
+  },
+];
+
+/** Parent keys under which `number` is a card number. */
+export const CARD_PARENT = /card|payment/i;
+const API_KEY_TYPES = new Set(['secret', 'public', 'tokenization']);
+
+export function isApiKeyObject(obj: Record<string, unknown>, parentKey: string | null): boolean {
+  if (parentKey !== null && /api.?keys?$/i.test(parentKey)) return true;
+  if ('scopes' in obj) return true;
+  return typeof obj.type === 'string' && API_KEY_TYPES.has(obj.type.toLowerCase());
+}
+
+export interface KeyInfo {
+  norm: string;
+  rule: KeyRule | null;
+  /** `number`: a card number inside a card/payment container, an ordinary key elsewhere. */
+  number: boolean;
+  /** The key as written to the copy (card numbers inside a key redacted). */
+  safe: string;
+}
+
+const KEY_CACHE = new Map<string, KeyInfo>();
+const KEY_CACHE_SIZE = 4096;
+const KEY_CACHE_LENGTH = 64;
+
+export function ruleFor(k: string): KeyRule | null {
+  // `x-cvv`, `x-api-key`: custom headers keep their meaning without the x- prefix.
+  const bare = k.startsWith('x') ? k.slice(1) : k;
+  for (const rule of KEY_RULES) {
+    if (rule.keys.includes(k) || rule.keys.includes(bare)) return rule;
+    if (rule.contains?.some((part) => k.includes(part))) return rule;
+  }
+  return null;
+}
+
+/** The rule of each distinct key, cached (only keys kept verbatim are cached, so the cache holds no card data). */
+export function keyInfo(key: string): KeyInfo {
+  const cached = KEY_CACHE.get(key);
+  if (cached !== undefined) return cached;
+  const k = norm(key);
+  const safe = redactText(key);
+  const info: KeyInfo = { norm: k, rule: ruleFor(k), number: k === 'number', safe };
+  if (safe === key && key.length <= KEY_CACHE_LENGTH) {
+    if (KEY_CACHE.size >= KEY_CACHE_SIZE) KEY_CACHE.clear();
+    KEY_CACHE.set(key, info);
+  }
+  return info;
+}
+
+/** A card-like number (13–19 digits, first digit 2–6 so millisecond timestamps stay, Luhn-valid) → masked string. */
+export function redactNumber(value: number): number | string {
+  if (!Number.isInteger(value) || value < 1e12) return value;
+  const digits = String(value);
+  if (digits.length < 13 || digits.length > 19 || !/^[2-6]/.test(digits)) return value;
+  return luhnValid(digits) ? maskPan(digits) : value;
+}

@@ -1,0 +1,121 @@
+// Headers, URLs and loggers, and the strict profile's question "is there card data outside the card fields?".
+
+import { keyInfo, redactNumber, replaced, ruleFor } from './keys.js';
+import { norm, REDACTED } from './markers.js';
+import { hasCardData, redactText } from './text.js';
+
+const DROPPED_HEADERS = new Set(['cookie', 'set-cookie']);
+const AUTH_SCHEME = /^\s*([A-Za-z][\w-]*)\s+\S/;
+
+/**
+ * Redacted headers as a flat `name → value` map (names lower-cased): Authorization keeps only its scheme
+ * (`Bearer [redacted]`), cookies are dropped, headers named like a KEY_RULES row replaced, the rest redactText'ed.
+ */
+export function redactHeaders(headers: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (headers === null || typeof headers !== 'object') return out;
+  try {
+    const record = headers as Record<string, unknown>;
+    for (const rawName of Object.keys(record)) {
+      const rawValue = record[rawName];
+      if (rawValue === undefined || rawValue === null) continue;
+      const name = rawName.toLowerCase();
+      if (DROPPED_HEADERS.has(name)) continue;
+      const value = Array.isArray(rawValue) ? rawValue.map(String).join(', ') : String(rawValue);
+      const info = keyInfo(name);
+      const safeName = info.safe;
+      if (name.endsWith('authorization')) {
+        const scheme = AUTH_SCHEME.exec(value)?.[1];
+        out[safeName] = scheme ? `${scheme} ${REDACTED}` : REDACTED;
+        continue;
+      }
+      out[safeName] = info.rule !== null ? REDACTED : redactText(value);
+    }
+  } catch {
+    // Whatever was copied so far is already redacted.
+  }
+  return out;
+}
+
+/**
+ * A URL without credentials: user info and the values of secret-named query parameters are replaced, and the rest
+ * goes through redactText. Not a URL → redactText of the string.
+ */
+export function redactUrl(url: string, keys: Iterable<string> = []): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username) parsed.username = 'redacted';
+    if (parsed.password) parsed.password = 'redacted';
+    const extra = new Set([...keys].map(norm));
+    for (const name of [...parsed.searchParams.keys()]) {
+      const k = norm(name);
+      if (ruleFor(k) !== null || extra.has(k) || k === 'token') parsed.searchParams.set(name, REDACTED);
+    }
+    return redactText(parsed.toString());
+  } catch {
+    return redactText(String(url));
+  }
+}
+
+/**
+ * One log line: redacted, and with control characters escaped, so text from a request (a field name, a header) can
+ * neither forge a line of its own with a newline nor rewrite the terminal.
+ */
+function logLine(message: unknown): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what is escaped.
+  return redactText(String(message)).replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** A logger wrapper: every line redacted (redactText) and its control characters escaped. */
+export function redactingLogger<
+  L extends { info(m: string): void; warn(m: string): void; error(m: string): void },
+>(logger: L): L {
+  return {
+    ...logger,
+    info: (m: string) => logger.info(logLine(m)),
+    warn: (m: string) => logger.warn(logLine(m)),
+    error: (m: string) => logger.error(logLine(m)),
+  };
+}
+
+/**
+ * The first place in a parsed body where card data sits outside the fields allowed to carry it (a path like
+ * `payer.phone`), or null. `allowed(path)` names the card fields of the operation. Used by the strict profile.
+ */
+/** Whether a field or header name says it holds card data (a card number, CVV or track data: `x-cvv`). */
+export function isCardKey(name: string): boolean {
+  return keyInfo(name).rule?.card === true;
+}
+
+export function cardDataPath(
+  value: unknown,
+  allowed: (path: string) => boolean,
+  path = '',
+  depth = 0,
+): string | null {
+  if (depth > 64) return null;
+  if (typeof value === 'string') return hasCardData(value) && !allowed(path) ? path || '(body)' : null;
+  if (typeof value === 'number')
+    return redactNumber(value) !== value && !allowed(path) ? path || '(body)' : null;
+  if (value === null || typeof value !== 'object') return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) {
+      const found = cardDataPath(value[i], allowed, path === '' ? String(i) : `${path}.${i}`, depth + 1);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  const obj = value as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    const at = path === '' ? k : `${path}.${k}`;
+    const info = keyInfo(k);
+    if (info.safe !== k && hasCardData(k)) return at;
+    const v = obj[k];
+    if (info.rule?.card && replaced(v) !== v && !allowed(at)) return at;
+    const found = cardDataPath(v, allowed, at, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
+}

@@ -1,0 +1,146 @@
+// Text rules: patterns found inside any string, in the order they run. A new secret pattern is one row of TEXT_RULES.
+
+import { DIGIT_CHAIN, HAS_CHAIN, maskChain, UUID } from './cards.js';
+import { REDACTED, REDACTED_KEY, REDACTED_TOKEN, REDACTED_TRACK } from './markers.js';
+
+/** A rule for free text. `pre` is a cheap test that is true whenever `pattern` could match (else it is skipped). */
+export interface TextRule {
+  name: string;
+  /** Card data (PAN, track, CVV), as opposed to credentials: the strict profile refuses these outside card fields. */
+  card: boolean;
+  /** `lower` is `text` in lower case, made once for all rules. */
+  pre: (text: string, lower: string) => boolean;
+  /** A global regular expression. */
+  pattern: RegExp;
+  replace: string | ((match: string, ...rest: never[]) => string);
+}
+
+const CVV_WORDS = ['cv', 'cid', 'csc', 'code', 'verif'];
+const SECRET_WORDS = ['secret', 'pass', 'pwd', 'key', 'token'];
+const anyOf = (lower: string, words: readonly string[]) => words.some((w) => lower.includes(w));
+
+export const TEXT_RULES: readonly TextRule[] = [
+  {
+    name: 'card number',
+    card: true,
+    pre: (t) => t.length >= 13 && HAS_CHAIN.test(t),
+    pattern: DIGIT_CHAIN,
+    replace: maskChain as TextRule['replace'],
+  },
+  {
+    // Track 1 after the PAN: ^NAME^YYMM + service code + discretionary data.
+    name: 'track 1 data',
+    card: true,
+    pre: (t) => t.includes('^'),
+    pattern: /\^[^^\r\n"]{0,40}\^\d{4,}[^\s"?\\]*\??/g,
+    replace: `^${REDACTED_TRACK}`,
+  },
+  {
+    // Track 2 after the (masked) PAN: =YYMM + service code + discretionary data.
+    name: 'track 2 data',
+    card: true,
+    pre: (t) => t.includes('='),
+    pattern: /(?<=[\d*]{12})=\d{7,}[^\s"?\\]*\??/g,
+    replace: `=${REDACTED_TRACK}`,
+  },
+  {
+    name: 'card verification value in text',
+    card: true,
+    pre: (_t, lower) => anyOf(lower, CVV_WORDS),
+    pattern:
+      /\b(cvv2?|cvc2?|cvn|cid|csc|security[ _-]?code|card[ _-]?code|verification[ _-]?(?:value|code))\b([^A-Za-z0-9]{0,6}(?:is[^A-Za-z0-9]{1,3})?)\d{3,4}\b/gi,
+    replace: `$1$2${REDACTED}`,
+  },
+  {
+    name: 'JWT',
+    card: false,
+    pre: (t) => t.includes('eyJ'),
+    pattern: /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
+    replace: REDACTED_TOKEN,
+  },
+  {
+    // Any other three-part token on its own (a JWT without the usual header): the whole value.
+    name: 'bare token',
+    card: false,
+    pre: (t) => t.length >= 32 && t.indexOf('.') > 0,
+    pattern: /^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}$/g,
+    replace: REDACTED_TOKEN,
+  },
+  {
+    name: 'bearer or basic credentials',
+    card: false,
+    pre: (_t, lower) => lower.includes('bearer') || lower.includes('basic'),
+    pattern: /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+    replace: `$1 ${REDACTED}`,
+  },
+  {
+    name: 'API key value',
+    card: false,
+    pre: (t) => t.includes('_test_') || t.includes('_live_'),
+    pattern: /\b(?:sk|pk|tk|rk)_(?:test|live)_[A-Za-z0-9]{8,}/g,
+    replace: REDACTED_KEY,
+  },
+  {
+    // `AppSecret=…`, `"appSecret": "…"`, `x-api-key: …`, `password=…` written into free text.
+    name: 'secret assignment',
+    card: false,
+    pre: (_t, lower) => anyOf(lower, SECRET_WORDS),
+    pattern:
+      /\b((?:app|client|api)?[-_]?secret|password|passwd|pwd|x-api-key|api[-_]?key|subscriber[-_]?key|access[-_]?token|refresh[-_]?token|x-mock-(?:admin|session)-token)(["']?\s*[:=]\s*["']?)(?![[{])[^\s"'&,;}\\]+/gi,
+    replace: `$1$2${REDACTED}`,
+  },
+];
+
+const CARD_RULES = TEXT_RULES.filter((r) => r.card);
+
+function applyRules(text: string, rules: readonly TextRule[]): string {
+  let out = text;
+  let lower = text.toLowerCase();
+  for (const rule of rules) {
+    if (!rule.pre(out, lower)) continue;
+    const before = out;
+    rule.pattern.lastIndex = 0;
+    out = out.replace(rule.pattern, rule.replace as (m: string) => string);
+    if (out !== before) lower = out.toLowerCase();
+  }
+  return out;
+}
+
+/**
+ * Short strings that no rule changed ('USD', 'APPROVED', a first name…), so repeated values skip the table. Only
+ * strings under 13 characters: V8 never makes those slices of a larger string, so the cache keeps no request alive.
+ */
+const PLAIN_SHORT = new Set<string>();
+const PLAIN_SHORT_SIZE = 4096;
+
+/** Redact free text (a log line, a URL, one string value) with every TEXT_RULES row. */
+export function redactText(text: string): string {
+  try {
+    if (typeof text !== 'string') return applyRules(String(text), TEXT_RULES);
+    if (text.length < 13) {
+      if (PLAIN_SHORT.has(text)) return text;
+      const out = applyRules(text, TEXT_RULES);
+      if (out === text) {
+        if (PLAIN_SHORT.size >= PLAIN_SHORT_SIZE) PLAIN_SHORT.clear();
+        PLAIN_SHORT.add(text);
+      }
+      return out;
+    }
+    // A lone GUID (the commonest long value) can match no rule: hex has no rule's trigger, and ids are exempt.
+    if (text.length === 36 && UUID.test(text)) return text;
+    return applyRules(text, TEXT_RULES);
+  } catch {
+    return REDACTED;
+  }
+}
+
+/** Whether a text carries card data (a card number, track data or a CVV) that redaction would remove. */
+export function hasCardData(text: string): boolean {
+  // The fast paths of redactText: a short string no rule changed before, a lone GUID.
+  if (text.length < 13 ? PLAIN_SHORT.has(text) : text.length === 36 && UUID.test(text)) return false;
+  try {
+    return applyRules(text, CARD_RULES) !== text;
+  } catch {
+    return true;
+  }
+}
