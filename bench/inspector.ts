@@ -1,11 +1,14 @@
 // npm run bench:inspector — what an open inspector tab costs the /v1 path: evaluate throughput with no browser and
-// with a chromium tab streaming the whole journal, interleaved rounds in one run, and the page's first paint.
+// with a chromium tab streaming the whole journal, interleaved rounds in one run, and the page's first paint. The
+// browser shares the machine's cores with the mock, so req/s mixes what the stream costs the mock with what chromium
+// takes from it; the mock's own CPU time per request (from /proc) is the cost of the stream alone.
 // Writes nothing: paste the printed table into bench/RESULTS.md.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { launchChromium } from '../test/inspector-browser.js';
 import { type LoadResult, runLoad } from './load.js';
+import { treeCpuMs } from './processes.js';
 import { evaluateBody, evaluateHeaders, prepareMock } from './workload.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -34,8 +37,10 @@ const { child, origin } = await startMock();
 const open = await launchChromium();
 try {
   await prepareMock(origin);
-  const load = () =>
-    runLoad({
+  const pid = child.pid as number;
+  const load = async (cpu: number[]) => {
+    const before = treeCpuMs(pid);
+    const result = await runLoad({
       origin,
       method: 'POST',
       path: '/v1/evaluate',
@@ -43,6 +48,10 @@ try {
       makeBody: evaluateBody,
       durationSeconds: SECONDS,
     });
+    const requests = Object.values(result.statuses).reduce((n, c) => n + c, 0);
+    if (requests > 0) cpu.push(((treeCpuMs(pid) - before) * 1000) / requests);
+    return result;
+  };
 
   const paints: number[] = [];
   for (let i = 0; i < 3; i += 1) {
@@ -61,13 +70,15 @@ try {
 
   const without: LoadResult[] = [];
   const withTab: LoadResult[] = [];
+  const cpuWithout: number[] = [];
+  const cpuWithTab: number[] = [];
   let shown = 0;
   for (let round = 0; round < ROUNDS; round += 1) {
-    without.push(await load());
+    without.push(await load(cpuWithout));
     const page = await open.context.newPage();
     await page.goto(`${origin}/__admin/ui`);
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-    withTab.push(await load());
+    withTab.push(await load(cpuWithTab));
     shown = Math.max(shown, await page.locator('tr[data-seq]').count());
     await page.close();
   }
@@ -77,11 +88,13 @@ try {
   console.log(
     `inspector bench: ${ROUNDS} interleaved rounds of ${SECONDS} s, POST /v1/evaluate, 10 connections`,
   );
-  console.log('| setup | req/s (median) | p99 ms | ratio |');
-  console.log('|---|---|---|---|');
-  console.log(`| no browser | ${rps(without).toFixed(0)} | ${p99(without)} | 1.00 |`);
+  console.log('| setup | req/s (median) | p99 ms | ratio | mock CPU µs per request (median) |');
+  console.log('|---|---|---|---|---|');
   console.log(
-    `| inspector tab streaming every session | ${rps(withTab).toFixed(0)} | ${p99(withTab)} | ${(rps(withTab) / rps(without)).toFixed(2)} |`,
+    `| no browser | ${rps(without).toFixed(0)} | ${p99(without)} | 1.00 | ${median(cpuWithout).toFixed(0)} |`,
+  );
+  console.log(
+    `| inspector tab streaming every session | ${rps(withTab).toFixed(0)} | ${p99(withTab)} | ${(rps(withTab) / rps(without)).toFixed(2)} | ${median(cpuWithTab).toFixed(0)} |`,
   );
   console.log(`non-2xx or errors: ${errors}; rows the tab showed: ${shown}`);
   console.log(
