@@ -12,7 +12,14 @@ import type { MockParts as Engine } from '../http/mock-parts.js';
 import { SESSION_TOKEN_HEADER } from '../http/session-access.js';
 import { packageInfo } from '../support/package-info.js';
 import { redactStringsJson } from '../support/redact.js';
-import { credentialsView, inspectorFiles, journalStream, prerequisitesReport } from './inspector/index.js';
+import {
+  credentialsView,
+  INSPECTOR_PATH,
+  inspectorFiles,
+  journalStream,
+  prerequisitesReport,
+  securityHeaders,
+} from './inspector/index.js';
 import { ADMIN_PREFIX, ADMIN_TOKEN_HEADER } from './mount.js';
 import { changeProviderState } from './provider-states.js';
 
@@ -301,6 +308,12 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** Whether a Host header (with or without its port) names this machine: loopback addresses and *.localhost. */
+function isLoopbackName(host: string): boolean {
+  const name = host.replace(/:\d*$/, '').toLowerCase();
+  return isLoopback(name) || name.endsWith('.localhost');
+}
+
 /** The admin router; when `token` is set, every call must carry it. */
 export function adminRouter(engine: Engine, options: { token?: string } = {}): Router {
   const contract = loadAdminContract();
@@ -334,6 +347,20 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
       }
       throw apiError('401005');
     };
+  // A web page that rebinds its own host name to 127.0.0.1 reaches this port with that name in Host. On a loopback
+  // connection only loopback names are admin callers, so a page the developer visits cannot read the journal.
+  router.use((req, _res, next) => {
+    const local = req.socket.localAddress ?? '';
+    const onLoopback = local === '::1' || /^(::ffff:)?127\./.test(local);
+    // HTTP/1.0 may omit Host; a browser never does.
+    const host = req.headers.host;
+    next(onLoopback && host !== undefined && !isLoopbackName(host) ? apiError('403100') : undefined);
+  });
+  // The inspector's security headers on every answer under its path, its errors included.
+  router.use(INSPECTOR_PATH, (_req, res, next) => {
+    securityHeaders(res);
+    next();
+  });
   // Operations that answer with something other than JSON: the inspector's page, files and journal stream.
   const files = inspectorFiles();
   const raw: Record<string, RequestHandler> = {

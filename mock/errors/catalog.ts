@@ -139,7 +139,7 @@ export const ERROR_CATALOG = {
   '401005': {
     status: 401,
     title: 'Admin token required.',
-    fix: 'This server binds a non-loopback address, so /__admin calls need the admin token it printed at start-up, in x-mock-admin-token (or Authorization: Bearer).',
+    fix: 'This server has an admin token (given with --admin-token, or made and printed at start-up because it binds a non-loopback address): send it in x-mock-admin-token (or Authorization: Bearer).',
   },
   '401040': {
     status: 401,
@@ -155,6 +155,11 @@ export const ERROR_CATALOG = {
     status: 403,
     title: 'Partner access required.',
     fix: 'This endpoint is for partner accounts. Use the credentials of a partner (see the README, "Credentials").',
+  },
+  '403100': {
+    status: 403,
+    title: 'Admin call under a foreign host name.',
+    fix: 'The connection reached a loopback address but the Host header names another host, which is what a DNS-rebinding web page does. Open the inspector and call /__admin as http://127.0.0.1:<port> or http://localhost:<port>.',
   },
   '404001': {
     status: 404,

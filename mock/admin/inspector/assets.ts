@@ -74,7 +74,7 @@ export function inspectorFiles(folder = ''): RequestHandler {
       ? undefined
       : loadAssets().get(file === undefined ? 'index.html' : `${folder}${file}`);
     if (!asset) {
-      throw apiError('404001', {
+      throw apiError('404100', {
         detail: 'The inspector has no such file: open /__admin/ui.',
       });
     }

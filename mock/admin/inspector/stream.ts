@@ -27,6 +27,8 @@ export interface StreamOptions {
 const MAX_PENDING = 2_000;
 /** Bytes the socket may hold unsent before a batch is dropped instead of written. */
 const MAX_UNSENT = 1024 * 1024;
+/** Slots only callers holding the admin token may take: sessions (--isolate-sessions) cannot lock the admin out. */
+const ADMIN_RESERVED = 2;
 /** How often a stream checks that its server still listens, and sends a comment every 15 checks (proxies). */
 const TICK_MS = 1_000;
 
@@ -51,9 +53,10 @@ export function journalStream(journal: JournalFeed, options: StreamOptions = {})
       throw apiError('401005', { detail: 'Every session\'s journal needs the admin token; or drop "all".' });
     }
     const backlog = backlogSize(req.query.backlog, defaultBacklog);
-    if (open >= maxStreams) {
+    const limit = locals.admin === true ? maxStreams : Math.max(1, maxStreams - ADMIN_RESERVED);
+    if (open >= limit) {
       throw apiError('429001', {
-        detail: `${maxStreams} inspector streams are open already: close an inspector tab, then retry.`,
+        detail: `${open} inspector streams are open already: close an inspector tab, then retry.`,
         headers: { 'Retry-After': '5' },
       });
     }

@@ -84,9 +84,19 @@ async function connect() {
   }
 }
 
+/** A hand-typed `#orders/%E0` is not valid percent-encoding: keep it as typed rather than throw. */
+function decodeSafely(part) {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 function route() {
   const [name, ...rest] = location.hash.replace(/^#/, '').split('/');
-  const view = VIEWS[name] ?? VIEWS.journal;
+  // Only the views' own names: `#constructor` must not reach Object.prototype.
+  const view = Object.hasOwn(VIEWS, name) ? VIEWS[name] : VIEWS.journal;
   for (const link of document.querySelectorAll('nav a')) {
     const current = link.getAttribute('href') === `#${name || 'journal'}`;
     if (current) link.setAttribute('aria-current', 'page');
@@ -94,7 +104,7 @@ function route() {
   }
   live.onChange = null;
   fill(main);
-  view(main, { live, args: rest.map(decodeURIComponent), say });
+  view(main, { live, args: rest.map(decodeSafely), say });
 }
 
 function setUp() {

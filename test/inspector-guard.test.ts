@@ -1,0 +1,101 @@
+// What keeps the admin API and the inspector to the people at this machine: a loopback connection under a foreign
+// Host name (a DNS-rebinding page) is refused, the inspector's errors carry its security headers, and sessions
+// cannot take the stream slots the admin needs.
+
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { type MockServer, startMock } from '../mock/http/start-mock.js';
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A GET with a Host header of our choosing (fetch does not let a caller set Host). */
+function get(url: string, headers: Record<string, string>): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const code = (answer: Answer) => (JSON.parse(answer.body) as { code?: string }).code;
+
+describe('inspector guard', { timeout: 60_000 }, () => {
+  let mock: MockServer;
+  before(async () => {
+    mock = await startMock();
+  });
+  after(async () => {
+    await mock.close();
+  });
+
+  test('a loopback connection whose Host names another machine is refused with 403100', async () => {
+    for (const path of ['/__admin/credentials', '/__admin/ui', '/__admin/ui/events?all=true&backlog=0']) {
+      const foreign = await get(`${mock.url}${path}`, { host: 'attacker.example' });
+      assert.equal(foreign.status, 403, path);
+      assert.equal(code(foreign), '403100', path);
+      const rebound = await get(`${mock.url}${path}`, { host: `attacker.example:${new URL(mock.url).port}` });
+      assert.equal(code(rebound), '403100', path);
+    }
+    const port = new URL(mock.url).port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `app.localhost:${port}`, `[::1]:${port}`]) {
+      const own = await get(`${mock.url}/__admin/credentials`, { host });
+      assert.equal(own.status, 200, host);
+    }
+    // The FlexFactor routes are not the admin's: a foreign Host there is the client's business.
+    const api = await get(`${mock.url}/v1/orders`, { host: 'attacker.example' });
+    assert.notEqual(code(api), '403100');
+  });
+
+  test("the inspector's errors carry its Content-Security-Policy and nosniff, with an admin code", async () => {
+    const missing = await get(`${mock.url}/__admin/ui/nope.js`, {});
+    assert.equal(missing.status, 404);
+    assert.equal(code(missing), '404100');
+    assert.match(String(missing.headers['content-security-policy']), /default-src 'self'/);
+    assert.equal(missing.headers['x-content-type-options'], 'nosniff');
+    const badBacklog = await get(`${mock.url}/__admin/ui/events?backlog=-1`, {});
+    assert.equal(badBacklog.status, 400);
+    assert.match(String(badBacklog.headers['content-security-policy']), /default-src 'self'/);
+  });
+});
+
+describe('stream slots with isolated sessions', { timeout: 60_000 }, () => {
+  let mock: MockServer;
+  before(async () => {
+    mock = await startMock({ isolateSessions: true });
+  });
+  after(async () => {
+    await mock.close();
+  });
+
+  test('sessions take at most 6 of the 8 streams; the admin still gets one', async () => {
+    const aborts: AbortController[] = [];
+    const open = (headers: Record<string, string>) => {
+      const abort = new AbortController();
+      aborts.push(abort);
+      return fetch(`${mock.url}/__admin/ui/events?backlog=0`, { headers, signal: abort.signal });
+    };
+    try {
+      const alice = { 'x-mock-session': 'alice', 'x-mock-session-token': mock.sessionToken('alice') };
+      for (let i = 0; i < 6; i += 1) assert.equal((await open(alice)).status, 200);
+      const seventh = await open(alice);
+      assert.equal(seventh.status, 429);
+      assert.equal(((await seventh.json()) as { code: string }).code, '429001');
+      const admin = await open({ 'x-mock-admin-token': mock.adminToken as string });
+      assert.equal(admin.status, 200, 'the admin is not locked out');
+    } finally {
+      for (const abort of aborts) abort.abort();
+    }
+  });
+});
