@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import { type MockServer, startMock } from '../mock/http/start-mock.js';
 
 interface Answer {
@@ -97,5 +98,52 @@ describe('stream slots with isolated sessions', { timeout: 60_000 }, () => {
     } finally {
       for (const abort of aborts) abort.abort();
     }
+  });
+});
+
+describe('secrets redacted by value, whatever the field is called', { timeout: 60_000 }, () => {
+  let mock: MockServer;
+  const mine = {
+    ...DEFAULT_MERCHANT,
+    companyName: 'Mine',
+    mid: '11111111-2222-4333-8444-555555555555',
+    appKey: 'my-app-key',
+    appSecret: 'RealLookingSecretValue-9f8e7d6c5b4a',
+    tokenizationKey: 'my-tokenization-key',
+    subscriberKey: 'bXktc3Vic2NyaWJlci1rZXktdmFsdWU=',
+  };
+  before(async () => {
+    mock = await startMock({ isolateSessions: true, accounts: [DEFAULT_MERCHANT, mine] });
+  });
+  after(async () => {
+    await mock.close();
+  });
+
+  test('an account secret, the admin token and a session token under made-up names never reach the journal', async () => {
+    const admin = mock.adminToken as string;
+    const bob = mock.sessionToken('bob');
+    const secrets = [mine.appSecret, mine.subscriberKey, DEFAULT_MERCHANT.appSecret, admin, bob];
+    const session = { 'x-mock-session': 'alice', 'x-mock-session-token': mock.sessionToken('alice') };
+    const sent = await fetch(`${mock.url}/v1/orders/x?k=${encodeURIComponent(mine.appSecret)}`, {
+      headers: {
+        ...session,
+        'x-app': mine.appSecret,
+        'x-other': `tok=${bob} adm=${admin}`,
+        'x-note': `key ${mine.subscriberKey} and ${DEFAULT_MERCHANT.appSecret}`,
+      },
+    });
+    assert.ok(
+      sent.status >= 400,
+      'the request itself is refused (no bearer token); it is journaled all the same',
+    );
+    const journal = await fetch(`${mock.url}/__admin/journal`, {
+      headers: { 'x-mock-admin-token': admin, 'x-mock-session': 'alice' },
+    });
+    assert.equal(journal.status, 200);
+    const text = await journal.text();
+    assert.match(text, /x-app/, 'the exchange is in the journal');
+    for (const secret of secrets)
+      assert.ok(!text.includes(secret), `${secret.slice(0, 6)}… is not in the journal`);
+    assert.match(text, /\[redacted\]/);
   });
 });

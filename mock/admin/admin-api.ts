@@ -11,7 +11,7 @@ import { apiError } from '../errors/catalog.js';
 import type { MockParts as Engine } from '../http/mock-parts.js';
 import { SESSION_TOKEN_HEADER } from '../http/session-access.js';
 import { packageInfo } from '../support/package-info.js';
-import { redactStringsJson } from '../support/redact.js';
+import { redactStringsJson, registerSecret } from '../support/redact.js';
 import {
   credentialsView,
   INSPECTOR_PATH,
@@ -318,6 +318,7 @@ function isLoopbackName(host: string): boolean {
 export function adminRouter(engine: Engine, options: { token?: string } = {}): Router {
   const contract = loadAdminContract();
   const router = Router();
+  if (options.token) registerSecret(options.token, { pinned: true });
   const parseJson = express.json({ limit: 64 * 1024 });
   // body-parser's typed errors (too large, not JSON…) are mapped by the app's error handler; an untyped 4xx is a body
   // that could not be decoded (gzip or br bytes that do not inflate), and must answer 400, not 500.

@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { registerSecret } from '../support/redact.js';
 
 export interface MerchantAccount {
   /** Merchant id (GUID); the `custom:mid` claim of its tokens. */
@@ -68,6 +69,9 @@ export class AccountBook {
   constructor(accounts: readonly MerchantAccount[]) {
     this.accounts = accounts;
     for (const account of accounts) {
+      // Whatever a client names the field it sends them in, these never reach a journal or a log.
+      registerSecret(account.appSecret, { pinned: true });
+      registerSecret(account.subscriberKey, { pinned: true });
       this.#byMid.set(account.mid.toLowerCase(), account);
       this.#byAppKey.set(account.appKey, account);
     }

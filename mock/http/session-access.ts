@@ -7,6 +7,7 @@ import type { Request } from 'express';
 import { ADMIN_PREFIX, ADMIN_TOKEN_HEADER } from '../admin/mount.js';
 import { apiError } from '../errors/catalog.js';
 import { evictOldest } from '../support/bounded.js';
+import { registerSecret } from '../support/redact.js';
 
 export const SESSION_TOKEN_HEADER = 'x-mock-session-token';
 
@@ -19,13 +20,16 @@ export class SessionAccess {
     if (!adminToken)
       throw new TypeError('isolateSessions needs an adminToken (the key session tokens derive from)');
     this.#key = adminToken;
+    registerSecret(adminToken, { pinned: true });
   }
 
   /** The token of one session: HMAC-SHA256(admin token, session name), base64url. */
   tokenFor(session: string): string {
-    return createHmac('sha256', this.#key)
+    const token = createHmac('sha256', this.#key)
       .update(`flexfactor-mock session\u0000${session}`)
       .digest('base64url');
+    registerSecret(token);
+    return token;
   }
 
   /** Whether `given` is the session's token (constant-time). */

@@ -10,5 +10,5 @@ export { luhnValid, maskPan } from './redact/cards.js';
 export { KEY_RULES } from './redact/keys.js';
 export { REDACTED, REDACTED_KEY, REDACTED_TOKEN, REDACTED_TRACK } from './redact/markers.js';
 export { cardDataPath, isCardKey, redactHeaders, redactingLogger, redactUrl } from './redact/sinks.js';
-export { hasCardData, redactText, TEXT_RULES, type TextRule } from './redact/text.js';
+export { hasCardData, redactText, registerSecret, TEXT_RULES, type TextRule } from './redact/text.js';
 export { type RedactOptions, redact, redactJson, redactStringsJson } from './redact/walk.js';

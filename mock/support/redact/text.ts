@@ -15,6 +15,42 @@ export interface TextRule {
   replace: string | ((match: string, ...rest: never[]) => string);
 }
 
+// Values the mock knows to be secrets (account secrets, webhook subscriber keys, the admin token, session tokens):
+// replaced wherever they appear, whatever a field or header is called. Pinned values (accounts, the admin token)
+// stay; session tokens, made per session name a client sends, are bounded and the oldest are forgotten.
+const PINNED = new Set<string>();
+const TRANSIENT = new Set<string>();
+const TRANSIENT_MAX = 1_000;
+/** A process that builds many apps (one per test, each with its own admin token) must not grow without bound. */
+const PINNED_MAX = 10_000;
+/** Shorter values are not registered: too likely to occur in ordinary text. */
+const KNOWN_MIN_LENGTH = 12;
+let knownPattern: RegExp | null = null;
+
+/**
+ * Redact `value` wherever it occurs from now on. `pinned` values are kept for the life of the process; others are
+ * bounded. Values under 12 characters are ignored.
+ */
+export function registerSecret(value: string, options: { pinned?: boolean } = {}): void {
+  if (typeof value !== 'string' || value.length < KNOWN_MIN_LENGTH) return;
+  if (PINNED.has(value) || TRANSIENT.has(value)) return;
+  const [set, max] = options.pinned ? [PINNED, PINNED_MAX] : [TRANSIENT, TRANSIENT_MAX];
+  if (set.size >= max) set.delete(set.values().next().value as string);
+  set.add(value);
+  knownPattern = null;
+  // A short string cached as clean may now hold a secret.
+  PLAIN_SHORT.clear();
+}
+
+function knownSecrets(): RegExp {
+  if (knownPattern === null) {
+    const values = [...PINNED, ...TRANSIENT].sort((a, b) => b.length - a.length);
+    const escaped = values.map((v) => v.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'));
+    knownPattern = escaped.length === 0 ? /(?!)/g : new RegExp(escaped.join('|'), 'g');
+  }
+  return knownPattern;
+}
+
 const CVV_WORDS = ['cv', 'cid', 'csc', 'code', 'verif'];
 const SECRET_WORDS = ['secret', 'pass', 'pwd', 'key', 'token'];
 const anyOf = (lower: string, words: readonly string[]) => words.some((w) => lower.includes(w));
@@ -88,6 +124,15 @@ export const TEXT_RULES: readonly TextRule[] = [
     pattern:
       /\b((?:app|client|api)?[-_]?secret|password|passwd|pwd|x-api-key|api[-_]?key|subscriber[-_]?key|access[-_]?token|refresh[-_]?token|x-mock-(?:admin|session)-token)(["']?\s*[:=]\s*["']?)(?![[{])[^\s"'&,;}\\]+/gi,
     replace: `$1$2${REDACTED}`,
+  },
+  {
+    name: 'known secret value',
+    card: false,
+    pre: (text) => text.length >= KNOWN_MIN_LENGTH && PINNED.size + TRANSIENT.size > 0,
+    get pattern() {
+      return knownSecrets();
+    },
+    replace: REDACTED,
   },
 ];
 
