@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MatchersV3, PactV4 } from '@pact-foundation/pact';
 import pactCore, { type VerifierOptions } from '@pact-foundation/pact-core';
+import { booked } from '../contracts/pact/recorded.js';
 import { runCli, startCli, stopCli } from './harness-cli.js';
 
 process.env.PACT_DO_NOT_TRACK = 'true';
@@ -77,8 +78,10 @@ async function writeShopPacts(): Promise<void> {
       req.jsonBody({ appKey: 'shop-key', appSecret: 'shop-secret' }),
     )
     .willRespondWith(200, (res) => res.jsonBody({ accessToken: like('eyJ.shop.token') }))
-    .executeTest(async (server) =>
-      assert.equal((await new ShopClient(server.url, 'shop-key', 'shop-secret').login()).ok, true),
+    .executeTest(
+      booked(async (server) =>
+        assert.equal((await new ShopClient(server.url, 'shop-key', 'shop-secret').login()).ok, true),
+      ),
     );
   await pact()
     .addInteraction()
@@ -87,8 +90,10 @@ async function writeShopPacts(): Promise<void> {
       req.jsonBody({ appKey: 'shop-key', appSecret: 'wrong-secret' }),
     )
     .willRespondWith(400)
-    .executeTest(async (server) =>
-      assert.equal((await new ShopClient(server.url, 'shop-key', 'wrong-secret').login()).status, 400),
+    .executeTest(
+      booked(async (server) =>
+        assert.equal((await new ShopClient(server.url, 'shop-key', 'wrong-secret').login()).status, 400),
+      ),
     );
   await pact()
     .addInteraction()
@@ -97,11 +102,13 @@ async function writeShopPacts(): Promise<void> {
       req.headers({ authorization: 'Bearer not-a-token' }),
     )
     .willRespondWith(401)
-    .executeTest(async (server) => {
-      const client = new ShopClient(server.url, 'k', 's');
-      client.useToken('not-a-token');
-      assert.equal((await client.order(ORDER_ID)).status, 401);
-    });
+    .executeTest(
+      booked(async (server) => {
+        const client = new ShopClient(server.url, 'k', 's');
+        client.useToken('not-a-token');
+        assert.equal((await client.order(ORDER_ID)).status, 401);
+      }),
+    );
   await pact()
     .addInteraction()
     .given('an approved order exists', { amount: 2500 })
@@ -111,11 +118,13 @@ async function writeShopPacts(): Promise<void> {
       req.headers({ authorization: like('Bearer eyJ.shop.token') }),
     )
     .willRespondWith(200, (res) => res.jsonBody({ id: uuid(ORDER_ID), statusName: 'COMPLETED' }))
-    .executeTest(async (server) => {
-      const client = new ShopClient(server.url, 'k', 's');
-      client.useToken('eyJ.shop.token');
-      assert.equal((await client.order(ORDER_ID)).status, 200);
-    });
+    .executeTest(
+      booked(async (server) => {
+        const client = new ShopClient(server.url, 'k', 's');
+        client.useToken('eyJ.shop.token');
+        assert.equal((await client.order(ORDER_ID)).status, 200);
+      }),
+    );
   await pact()
     .addAsynchronousInteraction()
     .expectsToReceive('an order.completed webhook', (m) =>
@@ -139,10 +148,12 @@ async function writeShopPacts(): Promise<void> {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a Pact provider-state expression, not a template.
     .withRequest('GET', fromProviderState('/v1/orders/${orderId}', `/v1/orders/${ORDER_ID}`))
     .willRespondWith(200, (res) => res.jsonBody({ id: uuid(ORDER_ID), statusName: 'COMPLETED' }))
-    .executeTest(async (server) => {
-      const res = await fetch(`${server.url}/v1/orders/${ORDER_ID}`);
-      assert.equal(res.status, 200);
-    });
+    .executeTest(
+      booked(async (server) => {
+        const res = await fetch(`${server.url}/v1/orders/${ORDER_ID}`);
+        assert.equal(res.status, 200);
+      }),
+    );
 }
 
 const customPacts = join(scratch, 'custom-pacts');
@@ -168,11 +179,13 @@ async function writeCustomStatePact(): Promise<void> {
       req.headers({ authorization: like('Bearer eyJ.shop.token') }),
     )
     .willRespondWith(404)
-    .executeTest(async (server) => {
-      const client = new ShopClient(server.url, 'k', 's');
-      client.useToken('eyJ.shop.token');
-      assert.equal((await client.order(ORDER_ID)).status, 404);
-    });
+    .executeTest(
+      booked(async (server) => {
+        const client = new ShopClient(server.url, 'k', 's');
+        client.useToken('eyJ.shop.token');
+        assert.equal((await client.order(ORDER_ID)).status, 404);
+      }),
+    );
 }
 
 describe('the contract harness from an integrator project', { timeout: 180_000 }, () => {

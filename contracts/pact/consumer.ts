@@ -15,6 +15,7 @@ import {
   memoryTokenCache,
   type TransmitRequest,
 } from '../client/index.js';
+import { booked } from './recorded.js';
 import { type OrderStateParams, STATES } from './states.js';
 
 // Pact must never phone home (its usage analytics); every module that runs Pact sets this.
@@ -172,11 +173,13 @@ export const CONSUMER_CASES: ConsumerCase[] = [
   {
     name: 'fetches an access token with the API key and secret',
     run: (pact) =>
-      tokenInteraction(pact).executeTest(async (server) => {
-        const client = clientFor(server, { tokenCache: memoryTokenCache() });
-        assert.equal(await client.accessToken(), EXAMPLE.token);
-        assert.equal(await client.accessToken(), EXAMPLE.token, 'the second call uses the cached token');
-      }),
+      tokenInteraction(pact).executeTest(
+        booked(async (server) => {
+          const client = clientFor(server, { tokenCache: memoryTokenCache() });
+          assert.equal(await client.accessToken(), EXAMPLE.token);
+          assert.equal(await client.accessToken(), EXAMPLE.token, 'the second call uses the cached token');
+        }),
+      ),
   },
   {
     name: 'after a 401 fetches a new token and retries the call once',
@@ -196,11 +199,13 @@ export const CONSUMER_CASES: ConsumerCase[] = [
         .uponReceiving('the same request for the order, retried with a new access token')
         .withRequest('GET', orderPath(), (req) => req.headers({ Authorization: `Bearer ${EXAMPLE.token}` }))
         .willRespondWith(200, (res) => res.jsonBody({ statusName: 'CAPTUREREQUIRED' }))
-        .executeTest(async (server) => {
-          const client = clientFor(server, { tokenCache: memoryTokenCache(EXAMPLE.expiredToken) });
-          const order = await client.getOrder(EXAMPLE.orderId);
-          assert.equal(order.statusName, 'CAPTUREREQUIRED');
-        });
+        .executeTest(
+          booked(async (server) => {
+            const client = clientFor(server, { tokenCache: memoryTokenCache(EXAMPLE.expiredToken) });
+            const order = await client.getOrder(EXAMPLE.orderId);
+            assert.equal(order.statusName, 'CAPTUREREQUIRED');
+          }),
+        );
     },
   },
   {
@@ -217,14 +222,16 @@ export const CONSUMER_CASES: ConsumerCase[] = [
         .willRespondWith(200, (res) =>
           res.jsonBody({ transaction: { payment_method: { token: like(EXAMPLE.cardToken) } } }),
         )
-        .executeTest(async (server) => {
-          const client = clientFor(server, {
-            mid: DEFAULT_MERCHANT.mid,
-            tokenizationKey: DEFAULT_MERCHANT.tokenizationKey,
-          });
-          const vaulted = await client.tokenize(CARD);
-          assert.equal(vaulted.transaction.payment_method.token, EXAMPLE.cardToken);
-        }),
+        .executeTest(
+          booked(async (server) => {
+            const client = clientFor(server, {
+              mid: DEFAULT_MERCHANT.mid,
+              tokenizationKey: DEFAULT_MERCHANT.tokenizationKey,
+            });
+            const vaulted = await client.tokenize(CARD);
+            assert.equal(vaulted.transaction.payment_method.token, EXAMPLE.cardToken);
+          }),
+        ),
   },
   {
     name: 'evaluates a declined transaction with a new idempotency key',
@@ -241,11 +248,13 @@ export const CONSUMER_CASES: ConsumerCase[] = [
             status: regex(EVALUATE_STATUS, 'APPROVED'),
           }),
         )
-        .executeTest(async (server) => {
-          const decision = await clientFor(server).evaluate(EVALUATE);
-          assert.equal(decision.orderSessionKey, EXAMPLE.orderId);
-          assert.equal(decision.status, 'APPROVED');
-        }),
+        .executeTest(
+          booked(async (server) => {
+            const decision = await clientFor(server).evaluate(EVALUATE);
+            assert.equal(decision.orderSessionKey, EXAMPLE.orderId);
+            assert.equal(decision.status, 'APPROVED');
+          }),
+        ),
   },
   {
     name: 'reports a validation error with its six-digit code and field errors',
@@ -264,12 +273,14 @@ export const CONSUMER_CASES: ConsumerCase[] = [
             errors: { OrderId: eachLike("Merchant's orderId is required") },
           }),
         )
-        .executeTest(async (server) => {
-          const error = await expectError(clientFor(server).evaluate({ ...EVALUATE, orderId: '' }));
-          assert.equal(error.status, 400);
-          assert.equal(error.code, '400001');
-          assert.deepEqual(error.errors.OrderId, ["Merchant's orderId is required"]);
-        }),
+        .executeTest(
+          booked(async (server) => {
+            const error = await expectError(clientFor(server).evaluate({ ...EVALUATE, orderId: '' }));
+            assert.equal(error.status, 400);
+            assert.equal(error.code, '400001');
+            assert.deepEqual(error.errors.OrderId, ["Merchant's orderId is required"]);
+          }),
+        ),
   },
   {
     name: 'transmits a copy of an approved transaction',
@@ -279,9 +290,11 @@ export const CONSUMER_CASES: ConsumerCase[] = [
         .uponReceiving('a request to transmit an approved transaction')
         .withRequest('POST', '/v1/transmit', (req) => req.headers(BEARER).jsonBody(TRANSMIT))
         .willRespondWith(200, (res) => res.jsonBody({ transmitId: like(EXAMPLE.transmitId) }))
-        .executeTest(async (server) => {
-          assert.equal((await clientFor(server).transmit(TRANSMIT)).transmitId, EXAMPLE.transmitId);
-        }),
+        .executeTest(
+          booked(async (server) => {
+            assert.equal((await clientFor(server).transmit(TRANSMIT)).transmitId, EXAMPLE.transmitId);
+          }),
+        ),
   },
   {
     name: 'captures an authorized order in cents',
@@ -299,10 +312,12 @@ export const CONSUMER_CASES: ConsumerCase[] = [
           }),
         )
         .willRespondWith(200, (res) => res.jsonBody({ status: 'SUCCESS' }))
-        .executeTest(async (server) => {
-          const result = await clientFor(server).capture({ orderId: EXAMPLE.orderId, ...ORDER });
-          assert.equal(result.status, 'SUCCESS');
-        }),
+        .executeTest(
+          booked(async (server) => {
+            const result = await clientFor(server).capture({ orderId: EXAMPLE.orderId, ...ORDER });
+            assert.equal(result.status, 'SUCCESS');
+          }),
+        ),
   },
   {
     name: 'reads an order by its FlexFactor id',
@@ -313,9 +328,11 @@ export const CONSUMER_CASES: ConsumerCase[] = [
         .uponReceiving('a request for an order')
         .withRequest('GET', orderPath(), (req) => req.headers(BEARER))
         .willRespondWith(200, (res) => res.jsonBody({ statusName: 'CAPTUREREQUIRED' }))
-        .executeTest(async (server) => {
-          assert.equal((await clientFor(server).getOrder(EXAMPLE.orderId)).statusName, 'CAPTUREREQUIRED');
-        }),
+        .executeTest(
+          booked(async (server) => {
+            assert.equal((await clientFor(server).getOrder(EXAMPLE.orderId)).statusName, 'CAPTUREREQUIRED');
+          }),
+        ),
   },
   {
     name: 'lists completed orders',
@@ -331,14 +348,16 @@ export const CONSUMER_CASES: ConsumerCase[] = [
             totalItemCount: integer(1),
           }),
         )
-        .executeTest(async (server) => {
-          const page = await clientFor(server).listOrders({ status: [7], pageSize: 10 });
-          assert.deepEqual(
-            page.items.map((o) => o.statusName),
-            ['COMPLETED'],
-          );
-          assert.equal(page.totalItemCount, 1);
-        }),
+        .executeTest(
+          booked(async (server) => {
+            const page = await clientFor(server).listOrders({ status: [7], pageSize: 10 });
+            assert.deepEqual(
+              page.items.map((o) => o.statusName),
+              ['COMPLETED'],
+            );
+            assert.equal(page.totalItemCount, 1);
+          }),
+        ),
   },
   {
     name: 'refunds part of an order in dollars',
@@ -351,13 +370,15 @@ export const CONSUMER_CASES: ConsumerCase[] = [
           req.headers(BEARER).jsonBody({ amountToRefund: 5.25, refundMessage: 'Customer request' }),
         )
         .willRespondWith(200, (res) => res.jsonBody({ status: 'SUCCESS' }))
-        .executeTest(async (server) => {
-          const refund = await clientFor(server).refund(EXAMPLE.orderId, {
-            amountToRefund: 5.25,
-            refundMessage: 'Customer request',
-          });
-          assert.equal(refund.status, 'SUCCESS');
-        }),
+        .executeTest(
+          booked(async (server) => {
+            const refund = await clientFor(server).refund(EXAMPLE.orderId, {
+              amountToRefund: 5.25,
+              refundMessage: 'Customer request',
+            });
+            assert.equal(refund.status, 'SUCCESS');
+          }),
+        ),
   },
   {
     name: 'gets a FAILED refund back as an answer, not an error',
@@ -370,10 +391,12 @@ export const CONSUMER_CASES: ConsumerCase[] = [
           req.headers(BEARER).jsonBody({ amountToRefund: 1 }),
         )
         .willRespondWith(200, (res) => res.jsonBody({ status: 'FAILED', responseCode: like('2001') }))
-        .executeTest(async (server) => {
-          const refund = await clientFor(server).refund(EXAMPLE.orderId, { amountToRefund: 1 });
-          assert.deepEqual([refund.status, refund.responseCode], ['FAILED', '2001']);
-        }),
+        .executeTest(
+          booked(async (server) => {
+            const refund = await clientFor(server).refund(EXAMPLE.orderId, { amountToRefund: 1 });
+            assert.deepEqual([refund.status, refund.responseCode], ['FAILED', '2001']);
+          }),
+        ),
   },
   {
     name: 'cancels an authorized order with an idempotency key',
@@ -386,9 +409,11 @@ export const CONSUMER_CASES: ConsumerCase[] = [
           req.headers(BEARER).jsonBody({ idempotencyKey: uuid(EXAMPLE.idempotencyKey) }),
         )
         .willRespondWith(200)
-        .executeTest(async (server) => {
-          assert.equal(await clientFor(server).cancel(EXAMPLE.orderId), undefined);
-        }),
+        .executeTest(
+          booked(async (server) => {
+            assert.equal(await clientFor(server).cancel(EXAMPLE.orderId), undefined);
+          }),
+        ),
   },
   {
     name: 'reports a 409 when the order may no longer be cancelled',
@@ -403,10 +428,12 @@ export const CONSUMER_CASES: ConsumerCase[] = [
         .willRespondWith(409, (res) =>
           res.headers(PROBLEM).jsonBody({ code: regex('^409\\d{3}$', '409003') }),
         )
-        .executeTest(async (server) => {
-          const error = await expectError(clientFor(server).cancel(EXAMPLE.orderId));
-          assert.deepEqual([error.status, error.code], [409, '409003']);
-        }),
+        .executeTest(
+          booked(async (server) => {
+            const error = await expectError(clientFor(server).cancel(EXAMPLE.orderId));
+            assert.deepEqual([error.status, error.code], [409, '409003']);
+          }),
+        ),
   },
   {
     name: "cancels an order by the merchant's own order id",
@@ -424,9 +451,11 @@ export const CONSUMER_CASES: ConsumerCase[] = [
           (req) => req.headers(BEARER).jsonBody({ idempotencyKey: uuid(EXAMPLE.idempotencyKey) }),
         )
         .willRespondWith(200)
-        .executeTest(async (server) => {
-          assert.equal(await clientFor(server).externalCancel(EXAMPLE.externalOrderId), undefined);
-        }),
+        .executeTest(
+          booked(async (server) => {
+            assert.equal(await clientFor(server).externalCancel(EXAMPLE.externalOrderId), undefined);
+          }),
+        ),
   },
   {
     name: 'polls the outcome of an order (deprecated endpoint)',
@@ -441,9 +470,11 @@ export const CONSUMER_CASES: ConsumerCase[] = [
             .jsonBody({ orderSessionKey: fromProviderState(injected('orderId'), EXAMPLE.orderId) }),
         )
         .willRespondWith(200, (res) => res.jsonBody({ status: 'APPROVED' }))
-        .executeTest(async (server) => {
-          assert.equal((await clientFor(server).outcome(EXAMPLE.orderId)).status, 'APPROVED');
-        }),
+        .executeTest(
+          booked(async (server) => {
+            assert.equal((await clientFor(server).outcome(EXAMPLE.orderId)).status, 'APPROVED');
+          }),
+        ),
   },
 ];
 
