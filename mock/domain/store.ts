@@ -337,7 +337,10 @@ export class Store {
   readonly seed: number;
   /** Shared through Redis (mock/redis/): changes are tracked per request and transition events wait for the commit. */
   readonly shared: boolean;
-  /** Told when the budgets drop an entry of a session (a shared store then reads that session whole again). */
+  /**
+   * Told when the budgets drop an entry of a session, or the session itself goes (a shared store then reads that
+   * session whole again).
+   */
   onEvicted: ((session: string) => void) | undefined;
   readonly #sessions = new Map<string, Session>();
   readonly #listeners = new Set<TransitionListener>();
@@ -364,7 +367,10 @@ export class Store {
       // session names evicts idle sessions, never the ones in use.
       this.#sessions.delete(name);
     } else {
-      evictOldest(this.#sessions, MAX_SESSIONS, (evicted) => evicted.release());
+      evictOldest(this.#sessions, MAX_SESSIONS, (evicted) => {
+        evicted.release();
+        this.onEvicted?.(evicted.name);
+      });
       session = new Session(name, this.seed, this.budget, this.shared, () => this.onEvicted?.(name));
     }
     this.#sessions.set(name, session);
@@ -384,10 +390,14 @@ export class Store {
   reset(name: string = DEFAULT_SESSION): void {
     this.#sessions.get(name)?.release();
     this.#sessions.delete(name);
+    this.onEvicted?.(name);
   }
 
   resetAll(): void {
-    for (const session of this.#sessions.values()) session.release();
+    for (const session of this.#sessions.values()) {
+      session.release();
+      this.onEvicted?.(session.name);
+    }
     this.#sessions.clear();
   }
 
