@@ -172,7 +172,11 @@ export function createApp(options: MockOptions = {}): MockApp {
       : {}),
   };
   if (options.stateHandlers) registerProviderStates(parts, options.stateHandlers);
-  parts.shared?.journal.start();
+  if (parts.shared) {
+    const { journal: mirror, store: sharedStore } = parts.shared;
+    sharedStore.useReceivers((version) => mirror.syncReceivers(version));
+    mirror.start();
+  }
 
   const app = express() as MockApp;
   app.mock = parts;

@@ -40,6 +40,7 @@ export class JournalMirror {
   #loop: Promise<void> | undefined;
 
   readonly #receiversKey: string;
+  #receiversVersion = '';
   readonly #webhooks: ReceiverSink | undefined;
 
   constructor(options: {
@@ -74,12 +75,25 @@ export class JournalMirror {
   /** Keep a receiver registered here for every process, now and later ones. */
   async receiverAdded(receiver: WebhookReceiver): Promise<void> {
     await this.#redis.hset(this.#receiversKey, receiver.id, JSON.stringify(receiver));
+    await this.#redis.incr(`${this.#receiversKey}:ver`);
     this.#publish({ receiver });
   }
 
   async receiverRemoved(id: string): Promise<void> {
     await this.#redis.hdel(this.#receiversKey, id);
+    await this.#redis.incr(`${this.#receiversKey}:ver`);
     this.#publish({ forgetReceiver: id });
+  }
+
+  /**
+   * Bring this process's receivers up to `version` (what a commit reported): the stream announces changes within
+   * moments, but a process about to deliver a commit's events reads them from the hash when it is behind.
+   */
+  async syncReceivers(version: string): Promise<void> {
+    if (version === this.#receiversVersion) return;
+    const stored = (await this.#redis.hgetall(this.#receiversKey)) ?? {};
+    for (const json of Object.values(stored)) this.#adopt(JSON.parse(json) as WebhookReceiver);
+    this.#receiversVersion = version;
   }
 
   async close(): Promise<void> {

@@ -84,7 +84,7 @@ return 1
  * ARGV: prefix, session, lock token, limits JSON {o,c,k}, max sessions, due ('' none | ms), due exact (1|0),
  * changes JSON {set: [field, value, ...], del: [field...], reset: bool}.
  * Answers {0} when the lock is no longer ours (nothing written), else {1, version before, version after, evicted
- * fields of this session}. Everything below runs as one unit: nothing is half-written.
+ * fields of this session, webhook receivers' version}. Everything below runs as one unit: nothing is half-written.
  */
 export const COMMIT = `
 local p, name, token = ARGV[1], ARGV[2], ARGV[3]
@@ -196,7 +196,8 @@ if extra > 0 then
 end
 
 redis.call('DEL', base .. ':lock')
-return {1, before, after, evicted}
+-- The version of the webhook receivers: the committing process delivers this commit's events, so it must know them.
+return {1, before, after, evicted, redis.call('GET', p .. 'receivers:ver') or '0'}
 `;
 
 /**

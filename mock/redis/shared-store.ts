@@ -66,6 +66,7 @@ export class SharedStore {
   /** One local request at a time per session (the Redis lock then has one contender per process). */
   readonly #queues = new Map<string, Promise<unknown>>();
   #extras: SharedSessionExtras | null = null;
+  #receivers: ((version: string) => Promise<void>) | null = null;
   #clockWrite: Promise<unknown> = Promise.resolve();
 
   constructor(options: SharedStoreOptions) {
@@ -89,6 +90,14 @@ export class SharedStore {
         this.#log.warn(`the virtual clock could not be shared through Redis: ${String(error)}`),
       );
     });
+  }
+
+  /**
+   * Called with the webhook receivers' version after every commit, before its events are told: the place to read
+   * receivers another process registered since (the events must reach them).
+   */
+  useReceivers(sync: (version: string) => Promise<void>): void {
+    this.#receivers = sync;
   }
 
   /** Connect the parts whose per-session state lives outside the store. */
@@ -196,7 +205,10 @@ export class SharedStore {
     } finally {
       session.tx = null;
     }
-    await this.#commit(session, tx, token, version);
+    const receivers = await this.#commit(session, tx, token, version);
+    if (receivers !== null && tx.transitions.length > 0 && this.#receivers) {
+      await this.#receivers(receivers).catch(() => undefined);
+    }
     this.#store.emitTransitions(tx.transitions);
     if (failed) throw failure;
     return result as T;
@@ -225,7 +237,8 @@ export class SharedStore {
     await this.#call(() => this.#redis.ffRelease(this.prefix, name, token)).catch(() => undefined);
   }
 
-  async #commit(session: Session, tx: SessionTx, token: string, version: number): Promise<void> {
+  /** Write back what the request changed; answers the webhook receivers' version (null when nothing was written). */
+  async #commit(session: Session, tx: SessionTx, token: string, version: number): Promise<string | null> {
     const cached = this.#cached(session.name);
     const set: string[] = [];
     const digests: [string, string][] = [];
@@ -265,9 +278,9 @@ export class SharedStore {
 
     if (set.length === 0 && del.length === 0 && due === null) {
       await this.#release(session.name, token);
-      return;
+      return null;
     }
-    let reply: [number, number?, number?, string[]?];
+    let reply: [number, number?, number?, string[]?, string?];
     try {
       reply = (await this.#call(() =>
         this.#redis.ffCommit(
@@ -293,12 +306,13 @@ export class SharedStore {
         detail: `The lock of session "${session.name}" expired before the change was committed; nothing was applied.`,
       });
     }
-    const [, before, after, evicted] = reply;
+    const [, before, after, evicted, receivers] = reply;
     for (const [field, digest] of digests) cached.digests.set(field, digest);
     for (const field of del) cached.digests.delete(field);
     for (const field of evicted ?? []) this.#applyField(session, field, null, cached);
     // Another session's commit may have evicted from this one meanwhile: then re-read from the version we had.
     cached.version = before === version ? (after ?? version) : version;
+    return String(receivers ?? '0');
   }
 
   // ---- reading a session --------------------------------------------------------------------------------------------
