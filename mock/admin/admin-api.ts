@@ -62,8 +62,8 @@ function moveClock(change: () => unknown): void {
  * webhook deliveries they cause are started in the background (a hanging receiver must not hold the answer).
  * POST /__admin/webhooks/flush waits for them.
  */
-function settled(engine: Engine) {
-  engine.scheduler.tick();
+async function settled(engine: Engine) {
+  await engine.scheduler.tick();
   return clockView(engine);
 }
 
@@ -87,12 +87,19 @@ function webhooksOf(engine: Engine) {
   return engine.webhooks;
 }
 
-/** Forget one session entirely: orders, cards, keys, journal entries, scenario choice, webhook faults. */
-export function resetSession(engine: Engine, session: string): void {
-  engine.store.reset(session);
-  engine.journal.clear(session);
-  engine.scenarios?.clearSession(session);
-  engine.webhooks?.clearFaults(session);
+/**
+ * Forget one session entirely: orders, cards, keys, journal entries, scenario choice, webhook faults. With a shared
+ * store, in Redis too (every process drops what it cached with its next request); the promise says when.
+ */
+export function resetSession(engine: Engine, session: string): void | Promise<void> {
+  const local = () => {
+    engine.store.reset(session);
+    engine.journal.clear(session);
+    engine.scenarios?.clearSession(session);
+    engine.webhooks?.clearFaults(session);
+  };
+  if (engine.shared) return engine.shared.store.reset(session).then(local);
+  local();
 }
 
 /** operationId in contracts/admin.yaml → handler. */
@@ -108,8 +115,8 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     uptimeMs: Date.now() - started,
   }),
   adminSeed: ({ engine }) => ({ seed: engine.settings.seed }),
-  adminReset: ({ engine, session }) => {
-    resetSession(engine, session);
+  adminReset: async ({ engine, session }) => {
+    await resetSession(engine, session);
     return { session };
   },
   adminSessions: ({ engine }) => ({ sessions: engine.store.sessionNames() }),
@@ -410,6 +417,10 @@ function ownOrigin(req: Request): string {
   return `http://${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort}`;
 }
 
+/** Admin calls that change a session's shared state, and calls that read it. */
+const SHARED_CHANGES = new Set(['adminUseScenarios', 'adminClearScenarios']);
+const SHARED_READS = new Set(['adminSessionScenarios']);
+
 function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): RequestHandler {
   return async (req: Request, res: Response, next) => {
     try {
@@ -417,15 +428,26 @@ function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): Requ
         numericStrings: false,
       });
       const session = (res.locals as { session: { name: string } }).session.name;
-      const result = await handler({
-        engine,
-        session,
-        body,
-        query,
-        params: req.params as Record<string, string>,
-        admin: (res.locals as { admin?: boolean }).admin === true,
-        origin: ownOrigin(req),
-      });
+      const call = () =>
+        handler({
+          engine,
+          session,
+          body,
+          query,
+          params: req.params as Record<string, string>,
+          admin: (res.locals as { admin?: boolean }).admin === true,
+          origin: ownOrigin(req),
+        });
+      // Shared through Redis: read the clock other processes may have moved, bring a session's choice up to date,
+      // change it as a transaction, and answer only once a clock change made here is in Redis.
+      const shared = engine.shared?.store;
+      if (shared) {
+        await shared.refreshClock();
+        if (SHARED_READS.has(op.id)) await shared.refresh(session);
+      }
+      const result =
+        shared && SHARED_CHANGES.has(op.id) ? await shared.transact(session, call) : await call();
+      if (shared) await shared.clockShared();
       // Everything an admin answer shows passed redaction when it was stored; this pass covers what was not stored
       // (receiver URLs, session names) with the same rules. Credentials the mock itself issues to the caller (a
       // session token, a provider state's bearer token) are the values meant to be shown.

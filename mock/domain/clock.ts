@@ -49,6 +49,7 @@ export class VirtualClock {
   #offsetMs = 0;
   #frozenAt: number | null = null;
   readonly #listeners = new Set<ClockListener>();
+  readonly #stateListeners = new Set<() => void>();
 
   constructor(options: ClockOptions = {}) {
     // Frozen: stop exactly at the start instant (set-then-freeze could let a millisecond pass in between).
@@ -81,8 +82,30 @@ export class VirtualClock {
     if (this.#frozenAt !== null) {
       this.#offsetMs = this.#frozenAt - Date.now();
       this.#frozenAt = null;
+      for (const listener of this.#stateListeners) listener();
     }
     return this.now();
+  }
+
+  /** The clock's whole state: what a shared store carries to the other processes. */
+  state(): { offsetMs: number; frozenAt: number | null } {
+    return { offsetMs: this.#offsetMs, frozenAt: this.#frozenAt };
+  }
+
+  /** Take another process's state (no onStateChange call: that would echo it back); due work runs as on any move. */
+  adopt(state: { offsetMs: number; frozenAt: number | null }): void {
+    if (state.offsetMs === this.#offsetMs && state.frozenAt === this.#frozenAt) return;
+    if (!Number.isFinite(state.offsetMs) || Math.abs(state.offsetMs) > MAX_CLOCK_SKEW_MS * 2) return;
+    if (state.frozenAt !== null && !Number.isFinite(state.frozenAt)) return;
+    this.#offsetMs = state.offsetMs;
+    this.#frozenAt = state.frozenAt;
+    for (const listener of this.#listeners) listener(this.now());
+  }
+
+  /** Called after every change made here (freeze, unfreeze, set, advance), not after adopt(). */
+  onStateChange(listener: () => void): () => void {
+    this.#stateListeners.add(listener);
+    return () => this.#stateListeners.delete(listener);
   }
 
   /** Jump to an instant (frozen stays frozen; running keeps running from there). */
@@ -108,6 +131,7 @@ export class VirtualClock {
   }
 
   #notify(): void {
+    for (const listener of this.#stateListeners) listener();
     const now = this.now();
     for (const listener of this.#listeners) listener(now);
   }

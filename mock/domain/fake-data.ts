@@ -51,6 +51,16 @@ export class DataSource {
     return this.#faker;
   }
 
+  /** The generator's position, for a shared store to carry between processes (Faker's own stream is not included). */
+  state(): [number, number, number, number] {
+    return [this.#a, this.#b, this.#c, this.#d];
+  }
+
+  restore(state: readonly number[]): void {
+    if (state.length !== 4 || !state.every((n) => Number.isInteger(n))) return;
+    [this.#a, this.#b, this.#c, this.#d] = state as [number, number, number, number];
+  }
+
   /** A lower-case v4 GUID, like the ids the real API returns. */
   uuid(): string {
     const h = this.#hex8() + this.#hex8() + this.#hex8() + this.#hex8();

@@ -143,6 +143,33 @@ export class PartnerState {
     this.apiKeys.set(key.id, key);
   }
 
+  /** Everything as plain JSON, for a shared store to keep (API keys hold only their last four characters). */
+  toJSON(): unknown {
+    return {
+      seq: this.#seq,
+      apiKeys: [...this.apiKeys.values()],
+      applications: [...this.applications.values()],
+      documents: [...this.documents.values()],
+    };
+  }
+
+  /** Replace everything with what toJSON() gave. */
+  load(json: unknown): void {
+    const data = json as Partial<{
+      seq: number;
+      apiKeys: ApiKeyRecord[];
+      applications: ApplicationRecord[];
+      documents: DocumentRecord[];
+    }>;
+    this.apiKeys.clear();
+    this.applications.clear();
+    this.documents.clear();
+    this.#seq = typeof data.seq === 'number' ? data.seq : 0;
+    for (const key of data.apiKeys ?? []) this.apiKeys.set(key.id, key);
+    for (const application of data.applications ?? []) this.applications.set(application.id, application);
+    for (const document of data.documents ?? []) this.documents.set(document.documentId, document);
+  }
+
   nextSeq(): number {
     this.#seq += 1;
     return this.#seq;
@@ -170,6 +197,11 @@ export class PartnerState {
 }
 
 const STATES = new WeakMap<Session, PartnerState>();
+
+/** The partner state of a session if it has one (without creating it). */
+export function existingPartnerState(session: Session): PartnerState | undefined {
+  return STATES.get(session);
+}
 
 /** The partner state of a test session, created on first use. */
 export function partnerState(session: Session): PartnerState {

@@ -13,18 +13,36 @@ export class OrderScheduler {
   readonly #clock: VirtualClock;
   readonly #listeners = new Set<(now: number) => void>();
   readonly #unsubscribe: () => void;
+  readonly #settleShared: ((now: number) => Promise<void>) | undefined;
   #ticker: NodeJS.Timeout | null = null;
   #closed = false;
 
-  constructor(store: Store, clock: VirtualClock) {
+  /**
+   * `settleShared`: with a store shared through Redis, settling is a transaction per session (mock/redis/), so a
+   * tick is asynchronous; the listeners hear of it once it is done.
+   */
+  constructor(store: Store, clock: VirtualClock, settleShared?: (now: number) => Promise<void>) {
     this.#store = store;
     this.#clock = clock;
-    this.#unsubscribe = clock.onChange((now) => this.tick(now));
+    this.#settleShared = settleShared;
+    this.#unsubscribe = clock.onChange((now) => {
+      void this.tick(now);
+    });
   }
 
   /** Settle every fate due at `now` (default: the clock's time), then tell the listeners. */
-  tick(now: number = this.#clock.now()): void {
+  tick(now: number = this.#clock.now()): void | Promise<void> {
+    if (this.#settleShared) {
+      return this.#settleShared(now).then(
+        () => this.#told(now),
+        () => this.#told(now),
+      );
+    }
     this.#store.settleDue(now);
+    this.#told(now);
+  }
+
+  #told(now: number): void {
     for (const listener of this.#listeners) listener(now);
   }
 
@@ -42,7 +60,7 @@ export class OrderScheduler {
   keepTicking(): void {
     if (this.#ticker || this.#closed) return;
     this.#ticker = setInterval(() => {
-      if (!this.#clock.isFrozen()) this.tick();
+      if (!this.#clock.isFrozen()) void this.tick();
     }, TICK_MS);
     this.#ticker.unref();
   }

@@ -4,7 +4,7 @@
 import { evictOldest, Ledger, type LedgerOwner } from '../support/bounded.js';
 import { fingerprint } from '../support/fingerprint.js';
 import { DataSource } from './fake-data.js';
-import type { Order, TransitionListener, TransitionName } from './order-states.js';
+import type { Order, StatusChange, TransitionListener, TransitionName } from './order-states.js';
 import { canTransition, refundable, transition } from './order-states.js';
 import type { TestCardName } from './outcomes.js';
 
@@ -26,7 +26,7 @@ export interface StoredResponse {
   headers?: Record<string, string>;
 }
 
-interface IdempotencyRecord {
+export interface IdempotencyRecord {
   scope: string;
   key: string;
   fingerprint: string;
@@ -59,9 +59,46 @@ export interface StoreBudget {
 /** Idempotency replay window (24 h is documented for cancel; we apply it to every idempotent call — invented). */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
+const noTx = (): SessionTx | null => null;
+
+/**
+ * What one request changed in a session, when the store is shared (mock/redis/): the entities it touched, to be
+ * written back in one commit, and the transitions whose listeners run only once that commit succeeded.
+ */
+export interface SessionTx {
+  orders: Set<Order>;
+  /** Touched cards and idempotency records, each with the partition (merchant id, lower case) it lives in. */
+  cards: Map<VaultedCard, string>;
+  keys: Map<IdempotencyRecord, string>;
+  /** Idempotency records released (deleted) by this request. */
+  releasedKeys: Map<IdempotencyRecord, string>;
+  /** Transition events held back until the commit: [a copy of the order as it was, name, change]. */
+  transitions: [Order, TransitionName, StatusChange][];
+  /** The session's earliest scheduled change as the commit should record it, and whether it is exact. */
+  due: number | null;
+  dueExact: boolean;
+}
+
+/** A Map that reports every order it hands out to the session's open transaction (shared stores only). */
+class TrackedOrders extends Map<string, Order> {
+  readonly #tx: () => SessionTx | null;
+  constructor(tx: () => SessionTx | null) {
+    super();
+    this.#tx = tx;
+  }
+  override get(id: string): Order | undefined {
+    const order = super.get(id);
+    if (order) this.#tx()?.orders.add(order);
+    return order;
+  }
+}
+
 export class Partition {
+  /** The merchant id this partition holds, lower case. */
+  readonly mid: string;
   readonly #budget: StoreBudget;
-  readonly orders = new Map<string, Order>();
+  readonly #tx: () => SessionTx | null;
+  readonly orders: Map<string, Order>;
   /** merchant orderId → FlexFactor order id */
   readonly byExternalId = new Map<string, string>();
   readonly cards = new Map<string, VaultedCard>();
@@ -85,14 +122,76 @@ export class Partition {
     },
   };
 
-  constructor(budget: StoreBudget) {
+  constructor(budget: StoreBudget, tx?: () => SessionTx | null, mid = '') {
+    this.mid = mid;
     this.#budget = budget;
+    this.#tx = tx ?? noTx;
+    this.orders = tx ? new TrackedOrders(tx) : new Map();
   }
 
   addOrder(order: Order): void {
     this.orders.set(order.id, order);
     this.byExternalId.set(order.externalOrderId, order.id);
     this.#budget.orders.admit(order, this.#orderOwner, orderBytes(order));
+    this.#tx()?.orders.add(order);
+  }
+
+  /** Replace or add an order as a shared store holds it (no transaction sees this: it is the store's own copy). */
+  putOrder(order: Order): void {
+    const old = this.orders.get(order.id);
+    if (
+      old &&
+      old.externalOrderId !== order.externalOrderId &&
+      this.byExternalId.get(old.externalOrderId) === old.id
+    )
+      this.byExternalId.delete(old.externalOrderId);
+    if (old) this.#budget.orders.forget(old);
+    this.orders.set(order.id, order);
+    this.byExternalId.set(order.externalOrderId, order.id);
+    this.#budget.orders.admit(order, this.#orderOwner, orderBytes(order));
+  }
+
+  dropOrder(id: string): void {
+    const order = this.orders.get(id);
+    if (!order) return;
+    this.#budget.orders.forget(order);
+    this.#orderOwner.evict(order);
+  }
+
+  putCard(card: VaultedCard): void {
+    const old = this.cards.get(card.token);
+    if (old) this.#budget.cards.forget(old);
+    this.cards.set(card.token, card);
+    this.#budget.cards.admit(card, this.#cardOwner);
+  }
+
+  dropCard(token: string): void {
+    const card = this.cards.get(token);
+    if (!card) return;
+    this.#budget.cards.forget(card);
+    this.cards.delete(token);
+  }
+
+  idempotencyRecord(scope: string, key: string): IdempotencyRecord | undefined {
+    return this.#idempotency.get(scope)?.get(key);
+  }
+
+  putIdempotencyRecord(record: IdempotencyRecord): void {
+    this.dropIdempotencyRecord(record.scope, record.key);
+    let keys = this.#idempotency.get(record.scope);
+    if (!keys) {
+      keys = new Map();
+      this.#idempotency.set(record.scope, keys);
+    }
+    keys.set(record.key, record);
+    this.#budget.idempotencyKeys.admit(record, this.#keyOwner, KEY_OVERHEAD + record.key.length * 6);
+  }
+
+  dropIdempotencyRecord(scope: string, key: string): void {
+    const record = this.#idempotency.get(scope)?.get(key);
+    if (!record) return;
+    this.#budget.idempotencyKeys.forget(record);
+    this.#idempotency.get(scope)?.delete(key);
   }
 
   orderByExternalId(externalOrderId: string): Order | undefined {
@@ -103,6 +202,7 @@ export class Partition {
   addCard(card: VaultedCard): void {
     this.cards.set(card.token, card);
     this.#budget.cards.admit(card, this.#cardOwner);
+    this.#tx()?.cards.set(card, this.mid);
   }
 
   /**
@@ -133,6 +233,7 @@ export class Partition {
     }
     const record: IdempotencyRecord = { scope, key, fingerprint: print, at: now, response: null };
     keys.set(key, record);
+    this.#tx()?.keys.set(record, this.mid);
     // The key is held twice (map key and record) and the response kept later may echo it: three copies, two bytes each.
     this.#budget.idempotencyKeys.admit(record, this.#keyOwner, KEY_OVERHEAD + key.length * 6);
     return { kind: 'new' };
@@ -152,10 +253,16 @@ export class Partition {
     const keys = this.#idempotency.get(scope);
     const record = keys?.get(key);
     if (!keys || !record) return;
+    const tx = this.#tx();
     if (response === null) {
       keys.delete(key);
       this.#budget.idempotencyKeys.forget(record);
-    } else record.response = response;
+      tx?.keys.delete(record);
+      tx?.releasedKeys.set(record, this.mid);
+    } else {
+      record.response = response;
+      tx?.keys.set(record, this.mid);
+    }
   }
 }
 
@@ -164,18 +271,23 @@ export class Session {
   readonly data: DataSource;
   readonly #partitions = new Map<string, Partition>();
   readonly #budget: StoreBudget;
+  readonly #shared: boolean;
+  /** The request changing this session, when the store is shared; null between requests. */
+  tx: SessionTx | null = null;
 
-  constructor(name: string, seed: number, budget: StoreBudget) {
+  constructor(name: string, seed: number, budget: StoreBudget, shared = false) {
     this.name = name;
     this.data = new DataSource(seed, name);
+    this.#initial.push(...this.data.state());
     this.#budget = budget;
+    this.#shared = shared;
   }
 
   partition(mid: string): Partition {
     const key = mid.toLowerCase();
     let partition = this.#partitions.get(key);
     if (!partition) {
-      partition = new Partition(this.#budget);
+      partition = new Partition(this.#budget, this.#shared ? () => this.tx : undefined, key);
       this.#partitions.set(key, partition);
     }
     return partition;
@@ -189,6 +301,15 @@ export class Session {
   release(): void {
     for (const partition of this.#partitions.values()) partition.release();
   }
+
+  /** Empty the session in place (a shared store reloading it): its data, and its fake-data stream from the seed. */
+  clear(): void {
+    this.release();
+    this.#partitions.clear();
+    this.data.restore(this.#initial);
+  }
+
+  readonly #initial: number[] = [];
 }
 
 export const DEFAULT_SESSION = 'default';
@@ -197,6 +318,8 @@ export const MAX_SESSIONS = 1000;
 
 export class Store {
   readonly seed: number;
+  /** Shared through Redis (mock/redis/): changes are tracked per request and transition events wait for the commit. */
+  readonly shared: boolean;
   readonly #sessions = new Map<string, Session>();
   readonly #listeners = new Set<TransitionListener>();
   /** Orders with scheduled changes still to come, and the session they live in. */
@@ -204,8 +327,9 @@ export class Store {
 
   readonly budget: StoreBudget;
 
-  constructor(seed: number, limits: Partial<typeof STORE_LIMITS> = {}) {
+  constructor(seed: number, limits: Partial<typeof STORE_LIMITS> = {}, options: { shared?: boolean } = {}) {
     this.seed = seed;
+    this.shared = options.shared ?? false;
     const l = { ...STORE_LIMITS, ...limits };
     this.budget = {
       orders: new Ledger(l.orders, STORE_BYTE_LIMITS.orders),
@@ -222,10 +346,15 @@ export class Store {
       this.#sessions.delete(name);
     } else {
       evictOldest(this.#sessions, MAX_SESSIONS, (evicted) => evicted.release());
-      session = new Session(name, this.seed, this.budget);
+      session = new Session(name, this.seed, this.budget, this.shared);
     }
     this.#sessions.set(name, session);
     return session;
+  }
+
+  /** The session if this process has it, without creating or reordering it. */
+  peek(name: string): Session | undefined {
+    return this.#sessions.get(name);
   }
 
   sessionNames(): string[] {
@@ -250,9 +379,13 @@ export class Store {
 
   /** Apply a named transition and tell the listeners (webhooks, journal). */
   apply(order: Order, name: TransitionName, at: number): void {
+    const tx = this.shared ? this.#sessions.get(order.session)?.tx : undefined;
     transition(order, name, at, (o, n, change) => {
-      for (const listener of this.#listeners) listener(o, n, change);
+      // Shared: nothing outside the store may learn of a change that the commit could still refuse.
+      if (tx) tx.transitions.push([structuredClone(o), n, change]);
+      else for (const listener of this.#listeners) listener(o, n, change);
     });
+    tx?.orders.add(order);
     // Statuses only move forward, so a scheduled change that cannot apply now never will (e.g. the auto-void of a
     // captured order): drop it, and the order from the schedule index once nothing is left.
     order.schedule = order.schedule.filter((due) => canTransition(order, FATE_STEPS[due.fate].transition));
@@ -264,6 +397,41 @@ export class Store {
     order.schedule.push({ at, fate });
     order.schedule.sort((a, b) => a.at - b.at);
     this.#scheduled.set(order, session);
+    session.tx?.orders.add(order);
+  }
+
+  /** Drop a session's orders from the schedule index (a shared store is about to reload the session). */
+  forgetScheduled(session: Session): void {
+    for (const [order, owner] of this.#scheduled) if (owner === session) this.#scheduled.delete(order);
+  }
+
+  /** Tell the transition listeners about changes a shared store has committed (held back by apply() until then). */
+  emitTransitions(events: readonly [Order, TransitionName, StatusChange][]): void {
+    for (const [order, name, change] of events) {
+      for (const listener of this.#listeners) listener(order, name, change);
+    }
+  }
+
+  /** Index (or drop from the index) an order a shared store loaded, so settleDue() sees its scheduled changes. */
+  indexSchedule(session: Session, order: Order): void {
+    if (order.schedule.length > 0) this.#scheduled.set(order, session);
+    else this.#scheduled.delete(order);
+  }
+
+  /**
+   * Settle one session's due changes and return its earliest change still to come (null: none), what a shared
+   * store's due index keeps.
+   */
+  settleSession(session: Session, now: number): number | null {
+    let earliest: number | null = null;
+    for (const [order, owner] of this.#scheduled) {
+      if (owner !== session) continue;
+      this.settle(order, now);
+      if (order.schedule.length === 0) this.#scheduled.delete(order);
+      const at = order.schedule[0]?.at;
+      if (at !== undefined && (earliest === null || at < earliest)) earliest = at;
+    }
+    return earliest;
   }
 
   /**

@@ -283,6 +283,16 @@ export const ERROR_CATALOG = {
     title: 'Service unavailable.',
     fix: 'The service is temporarily unavailable. Retry with the same idempotencyKey after the Retry-After delay.',
   },
+  '503100': {
+    status: 503,
+    title: "The mock's shared store (Redis) is unreachable.",
+    fix: 'The mock runs with --store redis://…; start or reach that Redis and retry (with the same idempotencyKey): the mock reconnects by itself, and nothing of a refused request was applied.',
+  },
+  '503101': {
+    status: 503,
+    title: 'The test session is busy in another mock process.',
+    fix: 'Another process sharing the Redis store held this session too long (or died holding it; its lock expires within 10 s). Retry with the same idempotencyKey.',
+  },
   '504001': {
     status: 504,
     title: 'Gateway timeout.',

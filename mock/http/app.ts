@@ -15,6 +15,7 @@ import { Store } from '../domain/store.js';
 import { TokenService } from '../domain/tokens.js';
 import { apiError } from '../errors/catalog.js';
 import { Journal } from '../journal/journal.js';
+import { SharedStore } from '../redis/shared-store.js';
 import { ScenarioEngine } from '../scenarios/engine.js';
 import { rateLimitedLogger } from '../support/log-limit.js';
 import { STDERR_LOGGER } from '../support/logger.js';
@@ -63,16 +64,26 @@ export function createApp(options: MockOptions = {}): MockApp {
   const clock = options.clock instanceof VirtualClock ? options.clock : new VirtualClock(options.clock);
   const contract = new Contract(options.specPath ? { specPath: options.specPath } : {});
   const limit = options.maxOrders;
-  const store = new Store(
-    settings.seed,
-    limit ? { orders: limit, idempotencyKeys: limit, cards: limit } : {},
-  );
-  const scheduler = new OrderScheduler(store, clock);
+  const limits = limit ? { orders: limit, idempotencyKeys: limit, cards: limit } : {};
+  const connection = options.shared;
+  // Shared: the budgets hold in Redis for the whole account (the scripts evict), not per process.
+  const store = connection
+    ? new Store(
+        settings.seed,
+        { orders: Infinity, idempotencyKeys: Infinity, cards: Infinity },
+        { shared: true },
+      )
+    : new Store(settings.seed, limits);
+  const shared = connection
+    ? new SharedStore({ redis: connection.redis, prefix: connection.prefix, store, clock, log, limits })
+    : undefined;
+  const scheduler = new OrderScheduler(store, clock, shared ? (now) => shared.settleDue(now) : undefined);
+  const tokenKey = connection?.tokenKey ?? options.tokenKey;
   const tokens = new TokenService({
     seed: settings.seed,
     clock,
-    ...(options.tokenKey !== undefined ? { key: options.tokenKey } : {}),
-    reproducible: options.reproducibleTokens ?? false,
+    ...(tokenKey !== undefined ? { key: tokenKey } : {}),
+    reproducible: connection ? false : (options.reproducibleTokens ?? false),
   });
   const accounts = new AccountBook(options.accounts ?? DEFAULT_ACCOUNTS);
   const journal = new Journal({ capacity: options.journalSize, maxBytes: options.journalBytes, clock });
@@ -94,6 +105,10 @@ export function createApp(options: MockOptions = {}): MockApp {
     scheduler.close();
     throw error;
   }
+  shared?.useExtras({
+    scenarios: (session) => scenarios.sessionScenarios(session),
+    adoptScenarios: (session, names) => scenarios.adoptSelection(session, names),
+  });
   // Hooks in pipeline order: scenarios (x-mock-scenario, session and default choice), the journal, the caller's.
   hooks.push(scenarios.hooks);
   journal.attach({ hooks, store });
@@ -118,6 +133,7 @@ export function createApp(options: MockOptions = {}): MockApp {
     services,
     responses,
     warnOnce: warnOnce(log),
+    ...(shared ? { shared } : {}),
   };
   const parts: MockParts = {
     settings,
@@ -134,6 +150,7 @@ export function createApp(options: MockOptions = {}): MockApp {
     journal,
     webhooks,
     ...(sessionAccess ? { sessionAccess } : {}),
+    ...(shared && connection ? { shared: { store: shared, connection } } : {}),
   };
   if (options.stateHandlers) registerProviderStates(parts, options.stateHandlers);
 
@@ -146,6 +163,7 @@ export function createApp(options: MockOptions = {}): MockApp {
     clock,
     store,
     hooks,
+    ...(shared ? { refresh: (name: string) => shared.refresh(name) } : {}),
     ...(sessionAccess ? { sessionGuard: (req, name) => sessionAccess.check(req, name) } : {}),
   });
   const handleError = errorHandler({ seed: settings.seed, log, responses });
@@ -184,11 +202,12 @@ export function createApp(options: MockOptions = {}): MockApp {
 
 /** Stop what the mock runs in the background: scenario file watchers, webhook attempts and the fate ticker. */
 export async function closeMock(
-  parts: Pick<MockParts, 'scenarios' | 'webhooks' | 'scheduler'>,
+  parts: Pick<MockParts, 'scenarios' | 'webhooks' | 'scheduler' | 'shared'>,
 ): Promise<void> {
   parts.scenarios.close();
   await parts.webhooks.close();
   parts.scheduler.close();
+  await parts.shared?.connection.close();
 }
 
 function paramCount(path: string): number {

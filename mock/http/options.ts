@@ -4,6 +4,7 @@ import type { StateTable } from '../admin/provider-states.js';
 import type { MerchantAccount } from '../domain/accounts.js';
 import type { ClockOptions, VirtualClock } from '../domain/clock.js';
 import type { Compat } from '../domain/compat.js';
+import type { SharedConnection } from '../redis/index.js';
 import type { ScenarioOptions } from '../scenarios/engine.js';
 import type { LogLimitOptions } from '../support/log-limit.js';
 import type { Logger } from '../support/logger.js';
@@ -66,6 +67,11 @@ export interface MockOptions {
    * five transaction result codes required). A request may choose with the x-mock-compat header.
    */
   compat?: Compat;
+  /**
+   * A Redis connection (openSharedStore() in mock/redis/) whose store this mock shares with other processes:
+   * orders, idempotency keys, cards, sessions, the clock, the journal. Its token key replaces tokenKey.
+   */
+  shared?: SharedConnection;
   /** More Pact provider states for POST /__admin/provider-states (sentence → set-up); built-ins stay. */
   stateHandlers?: StateTable;
 }

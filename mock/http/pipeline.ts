@@ -12,6 +12,7 @@ import { profileChecks } from '../domain/strict-profile.js';
 import type { TokenClaims, TokenService } from '../domain/tokens.js';
 import { type ApiError, apiError } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER } from '../errors/shape.js';
+import type { SharedStore } from '../redis/shared-store.js';
 import { evictOldest } from '../support/bounded.js';
 import type { Logger } from '../support/logger.js';
 import type { Settings } from '../support/settings.js';
@@ -41,6 +42,8 @@ export interface PipelineDeps {
   responses: ResponseCheck;
   /** Logs a request's strict-profile warnings (once each, see warnOnce). */
   warnOnce: (ctx: Ctx) => void;
+  /** A store shared through Redis: the stages that read or change the session run as one transaction. */
+  shared?: Pick<SharedStore, 'transact'>;
 }
 
 /** One route: the named stages run in order; any of them may throw a catalog error. */
@@ -122,6 +125,19 @@ export function pipeline(
     }
   };
 
+  // The handler and the hooks after it: what reads and changes the session (one transaction when shared).
+  const handle = async (ctx: Ctx, res: Response): Promise<Reply | 'handled'> => {
+    let reply = await handler(ctx);
+    for (const hook of hooks) {
+      if (!hook.afterHandler) continue;
+      const pending = hook.afterHandler(ctx, reply, res);
+      const after = pending instanceof Promise ? await pending : pending;
+      if (after === 'handled') return after;
+      reply = after;
+    }
+    return reply;
+  };
+
   // The stages run in one function (not five Express middlewares): fewer router hops on every request.
   return async (req, res, next) => {
     locals(res).operationId = op.id;
@@ -156,14 +172,10 @@ export function pipeline(
       ctx.locals.coerced = checked.coerced;
       authorizeMerchant(ctx, accounts);
       profileChecks(ctx);
-      let reply = await handler(ctx);
-      for (const hook of hooks) {
-        if (!hook.afterHandler) continue;
-        const pending = hook.afterHandler(ctx, reply, res);
-        const after = pending instanceof Promise ? await pending : pending;
-        if (after === 'handled') return;
-        reply = after;
-      }
+      const reply = deps.shared
+        ? await deps.shared.transact(ctx.session.name, () => handle(ctx, res))
+        : await handle(ctx, res);
+      if (reply === 'handled') return;
       deps.warnOnce(ctx);
       send(deps, res, op.id, reply, ctx.warnings);
     } catch (error) {

@@ -2,7 +2,7 @@
 // (checked, then isolated when sessions are), the hooks' onRequest, and the exchange reported to onFinish hooks once
 // the connection is done with it.
 
-import type { Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { VirtualClock } from '../domain/clock.js';
 import { DEFAULT_SESSION, type Session, type Store } from '../domain/store.js';
 import { apiError } from '../errors/catalog.js';
@@ -18,6 +18,8 @@ export interface SessionStageDeps {
   hooks: readonly RequestHooks[];
   /** Called for every request's session before it is used: an error to answer instead, or undefined. */
   sessionGuard?: (req: Request, session: string) => unknown;
+  /** A shared store brings the session up to date first (what another process changed: its scenario choice…). */
+  refresh?: (session: string) => Promise<void>;
 }
 
 export interface Locals {
@@ -62,16 +64,25 @@ export function sessionStage(deps: SessionStageDeps): RequestHandler {
     }
     const isolation = deps.sessionGuard?.(req, name);
     if (isolation) return next(isolation);
-    const session = deps.store.session(name);
-    locals(res).session = session;
-    watchExchange(deps, req, res, session);
-    try {
-      for (const hook of deps.hooks) hook.onRequest?.(req, res, session);
-    } catch (error) {
-      return next(error);
+    if (deps.refresh && req.path.startsWith('/v1')) {
+      deps.refresh(name).then(() => enter(deps, req, res, next, name), next);
+      return;
     }
-    next();
+    enter(deps, req, res, next, name);
   };
+}
+
+function enter(deps: SessionStageDeps, req: Request, res: Response, next: NextFunction, name: string): void {
+  const session = deps.store.session(name);
+  locals(res).session = session;
+  watchExchange(deps, req, res, session);
+  try {
+    for (const hook of deps.hooks) hook.onRequest?.(req, res, session);
+  } catch (error) {
+    next(error);
+    return;
+  }
+  next();
 }
 
 /** The virtual clock's time as an HTTP date, formatted once per virtual second. */

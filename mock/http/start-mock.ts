@@ -4,6 +4,7 @@ import { generateAdminToken, resetSession } from '../admin/admin-api.js';
 import { DEFAULT_MERCHANT, type MerchantAccount } from '../domain/accounts.js';
 import type { VirtualClock } from '../domain/clock.js';
 import type { Journal } from '../journal/journal.js';
+import { openSharedStore } from '../redis/index.js';
 import type { ScenarioEngine } from '../scenarios/engine.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { createApp, type MockApp, type MockOptions } from './app.js';
@@ -16,6 +17,13 @@ export interface StartMockOptions extends MockOptions {
   port?: number;
   /** Address to bind (default 127.0.0.1). */
   host?: string;
+  /**
+   * Share the store with other mock processes through Redis: `redis://host:port/db`. Default: in memory (also when
+   * the FLEXFACTOR_MOCK_STORE environment variable is unset; startMock() does not read it, the CLI does).
+   */
+  store?: string;
+  /** Key prefix in that Redis (default `ffmock:`): mocks under different prefixes do not see each other. */
+  storePrefix?: string;
 }
 
 export interface MockServer {
@@ -42,8 +50,8 @@ export interface MockServer {
   scenarios: ScenarioEngine;
   /** Choose scenarios for a session (default session `default`); replaces its previous choice. */
   useScenario(names: string | readonly string[], session?: string): void;
-  /** Forget a session's orders, cards, keys, journal, scenario choice and webhook faults. */
-  reset(session?: string): void;
+  /** Forget a session's orders, cards, keys, journal, scenario choice and webhook faults (a promise when shared). */
+  reset(session?: string): void | Promise<void>;
   /** The admin token (set when `adminToken` or `isolateSessions` was given; generated for the latter). */
   adminToken?: string;
   /** With `isolateSessions`: the token of a session, for its x-mock-session-token header. */
@@ -67,10 +75,22 @@ export interface MockServer {
  * await mock.close();
  */
 export async function startMock(options: StartMockOptions = {}): Promise<MockServer> {
-  const { port = 0, host = '127.0.0.1', ...appOptions } = options;
+  const { port = 0, host = '127.0.0.1', store, storePrefix, ...appOptions } = options;
   if (appOptions.isolateSessions && !appOptions.adminToken) appOptions.adminToken = generateAdminToken();
-  const app = createApp({ logger: { info() {}, warn() {}, error() {} }, ...appOptions });
-  const running = await listen(app, { port, host });
+  const shared = store ? await openSharedStore(store, storePrefix) : undefined;
+  let app: MockApp;
+  let running: Awaited<ReturnType<typeof listen>>;
+  try {
+    app = createApp({
+      logger: { info() {}, warn() {}, error() {} },
+      ...appOptions,
+      ...(shared ? { shared } : {}),
+    });
+    running = await listen(app, { port, host });
+  } catch (error) {
+    await shared?.close();
+    throw error;
+  }
   const engine = app.mock;
   const merchant = engine.accounts.accounts[0] ?? DEFAULT_MERCHANT;
   return {
@@ -101,7 +121,7 @@ export async function startMock(options: StartMockOptions = {}): Promise<MockSer
       return access.tokenFor(session);
     },
     reset(session = 'default') {
-      resetSession(engine, session);
+      return resetSession(engine, session);
     },
     async token(account = merchant, session) {
       const res = await fetch(`${running.url}/v1/oauth2/token`, {

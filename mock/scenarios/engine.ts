@@ -160,6 +160,32 @@ export class ScenarioEngine {
     this.#tokenErrors.delete(session);
   }
 
+  /**
+   * Take the session's choice as another process sharing the store made it (names this process does not know are
+   * left out: its library differs). Counters restart, as with useForSession.
+   */
+  adoptSelection(session: string, names: readonly string[]): void {
+    const known = names.filter((name) => {
+      try {
+        this.#library.resolve([name], 'scenarios');
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const current = this.#selections.get(session) ?? [];
+    if (known.length === current.length && known.every((n, i) => n === current[i])) return;
+    if (known.length === 0) {
+      this.#selections.delete(session);
+      this.#counters.delete(session);
+      return;
+    }
+    this.#selections.delete(session);
+    evictOldest(this.#selections, MAX_SESSIONS);
+    this.#selections.set(session, known);
+    this.#counters.delete(session);
+  }
+
   /** The scenarios a session chose (empty when it chose none). */
   sessionScenarios(session: string): string[] {
     return [...(this.#selections.get(session) ?? [])];

@@ -1,0 +1,63 @@
+// Opening a shared store: connect to Redis, and agree with the other processes on the token signing key (the first
+// process to start draws it; every later one reads it), so a token issued by one process is accepted by all.
+
+import { randomBytes } from 'node:crypto';
+import { connectRedis, isRedisUrl, type RedisLike, safeStoreUrl } from './connection.js';
+
+export { isRedisUrl, safeStoreUrl } from './connection.js';
+export { type SharedSessionExtras, SharedStore } from './shared-store.js';
+
+/** Key names start with this unless told otherwise: several mocks can share one Redis under different prefixes. */
+export const DEFAULT_STORE_PREFIX = 'ffmock:';
+/** The environment variable a store URL may come from when --store is not given. */
+export const STORE_ENV = 'FLEXFACTOR_MOCK_STORE';
+
+/** A connected Redis for createApp({ shared }). */
+export interface SharedConnection {
+  redis: RedisLike;
+  prefix: string;
+  /** The token signing key every process sharing this prefix uses. */
+  tokenKey: string;
+  /** Where it points, without a password. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function openSharedStore(url: string, prefix = DEFAULT_STORE_PREFIX): Promise<SharedConnection> {
+  if (!isRedisUrl(url)) {
+    throw new Error(
+      `--store takes redis://host:port/db (or rediss://…); got ${JSON.stringify(safeStoreUrl(url))}`,
+    );
+  }
+  if (!/^[\w.:-]{0,64}$/.test(prefix)) {
+    throw new Error('--store-prefix takes up to 64 letters, digits, dots, colons, underscores or dashes');
+  }
+  const redis = await connectRedis(url);
+  const keyName = `${prefix}token-key`;
+  let tokenKey: string;
+  try {
+    await redis.set(keyName, randomBytes(32).toString('base64url'), 'NX');
+    const stored = await redis.get(keyName);
+    if (stored === null) throw new Error('the token key vanished as it was written');
+    tokenKey = stored;
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(
+      `cannot use Redis at ${safeStoreUrl(url)}: ${String((error as Error)?.message ?? error)}`,
+    );
+  }
+  // After a restart that lost Redis's data, put the key back (every process holds the same one), so a process
+  // started later still agrees with the running ones.
+  redis.on('ready', () => {
+    void redis.set(keyName, tokenKey, 'NX').catch(() => undefined);
+  });
+  return {
+    redis,
+    prefix,
+    tokenKey,
+    url: safeStoreUrl(url),
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
