@@ -2,7 +2,7 @@
 // with no persistence, so a restart loses every key (what the outage tests rely on). Stopped by its own PID.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +17,9 @@ export interface RedisServer {
   /** `redis://127.0.0.1:<port>/0` */
   url: string;
   port: number;
-  /** Stop the server (SIGTERM, SIGKILL after 5 s) and wait until it has exited. */
+  /** Stop the server (SIGTERM, SIGKILL after 5 s) and wait until it has exited; restart() may start it again. */
   stop(): Promise<void>;
-  /** Stop, then start again on the same port: every key is gone (no persistence). */
+  /** Stop (when running), then start again on the same port: every key is gone (no persistence). */
   restart(): Promise<void>;
 }
 
@@ -43,21 +43,18 @@ export async function startRedis(): Promise<RedisServer> {
     }
   }
   let current: ChildProcess | undefined = child;
-  const killOnExit = () => current?.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  // A test file that dies without stopping it must not leave a redis-server behind.
+  process.once('exit', () => current?.kill('SIGKILL'));
   const stop = async () => {
     const running = current;
     current = undefined;
     if (running) await terminate(running);
+    rmSync(dir, { recursive: true, force: true });
   };
   return {
     url: `redis://127.0.0.1:${port}/0`,
     port,
-    async stop() {
-      await stop();
-      process.removeListener('exit', killOnExit);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
     async restart() {
       await stop();
       current = await launch(port, dir);
@@ -79,6 +76,7 @@ function freePort(): Promise<number> {
 
 /** Spawn redis-server on `port` and wait until it answers PING; kill it and reject when it does not in time. */
 async function launch(port: number, dir: string): Promise<ChildProcess> {
+  mkdirSync(dir, { recursive: true });
   const child = spawn(
     REDIS_SERVER,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],

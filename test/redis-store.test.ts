@@ -670,6 +670,12 @@ describe('Redis outage: 503100 while it is down, recovery after it restarts', { 
     const [newA, newB] = fresh as [string, string];
     const after = await eventually(() => create(a, newA, session, card('approved'), 'APPROVED'), 20_000);
     assert.equal((await order(b, newA, session, after)).status, STATUS.COMPLETED, 'A token and order on B');
+    // An id handed out before the outage names that order or nothing, never another order made since.
+    assert.notEqual(
+      after,
+      before,
+      'the first order after the data loss got the id of an order made before it',
+    );
     // The order made before the outage went with Redis's data: a clean 404, never a 500 or a broken body.
     for (const [mock, token] of [
       [a, newA],
