@@ -13,12 +13,14 @@ import { registerScenariosCheckCommand } from './cli/scenarios-check.js';
 import { checkScenarioDirs, writeReadyFile } from './cli/serve-support.js';
 import { registerVerifyCommand } from './cli/verify.js';
 import { addWaitCommand } from './cli/wait.js';
+import { isWorker, reportListening, runPrimary, WORKER_ENV } from './cli/workers.js';
 import { DEFAULT_ACCOUNTS, DEFAULT_MERCHANT, loadAccountsFile } from './domain/accounts.js';
 import { COMPAT_PROFILES, type Compat } from './domain/compat.js';
 import { createApp } from './http/app.js';
 import { exposureWarning } from './http/exposure.js';
 import { LOG_LEVELS, type LogLevel, serverLog } from './http/request-log.js';
 import { DEFAULT_HOST, DEFAULT_PORT, listen } from './http/server.js';
+import { openSharedStore } from './redis/index.js';
 import { packageInfo } from './support/package-info.js';
 import { parseReceiverSpec } from './webhooks/dispatcher.js';
 
@@ -50,6 +52,9 @@ interface ServeOptions {
   isolateSessions?: boolean;
   compat: Compat;
   states?: string;
+  store?: string;
+  storePrefix: string;
+  workers?: number;
 }
 
 /** A states module (default export: state sentence → set-up), loaded the way `verify --states` loads it. */
@@ -62,12 +67,33 @@ async function serve(options: ServeOptions): Promise<void> {
   // Beyond loopback the admin API is guarded by a token: the given one, or a fresh one printed below.
   // A long-running server draws a fresh seed per start, so its orderSessionKeys and GUIDs never repeat those of a
   // previous run (they would collide in a developer's database); --seed reproduces a run. In-process, seed 1.
-  const seed = options.seed ?? randomInt(1, 2 ** 31 - 1);
+  // Workers take the primary's seed and token, so the processes of one server agree.
+  const worker = isWorker();
+  const workerSeed = worker ? Number.parseInt(process.env[WORKER_ENV.seed] ?? '', 10) : Number.NaN;
+  const seed = options.seed ?? (Number.isInteger(workerSeed) ? workerSeed : randomInt(1, 2 ** 31 - 1));
   checkScenarioDirs(options.scenarios);
-  const log = serverLog(options.log);
+  if (options.workers !== undefined && options.workers > 1 && !options.store) {
+    throw new Error(
+      '--workers needs --store redis://… (or FLEXFACTOR_MOCK_STORE): processes with their own memory would not know each other’s orders.',
+    );
+  }
   const adminToken =
     options.adminToken ??
+    (worker ? process.env[WORKER_ENV.adminToken] : undefined) ??
     (isLoopback(options.host) && !options.isolateSessions ? undefined : generateAdminToken());
+  if (!worker && options.workers !== undefined && options.workers > 1) {
+    if (options.store) await (await openSharedStore(options.store, options.storePrefix)).close();
+    runPrimary(options.workers, { seed, adminToken }, (url, line) => {
+      if (adminToken && !options.adminToken) process.stderr.write(`admin API token: ${adminToken}\n`);
+      const exposed = exposureWarning(options.host, url.replace(/\/v1$/, ''), Boolean(options.merchants));
+      if (exposed) process.stderr.write(`${exposed}\n`);
+      if (options.readyFile) writeReadyFile(options.readyFile, url);
+      process.stdout.write(line);
+    });
+    return;
+  }
+  const log = serverLog(options.log);
+  const shared = options.store ? await openSharedStore(options.store, options.storePrefix) : undefined;
   const accounts = options.merchants
     ? [...DEFAULT_ACCOUNTS, ...loadAccountsFile(options.merchants)]
     : DEFAULT_ACCOUNTS;
@@ -104,28 +130,33 @@ async function serve(options: ServeOptions): Promise<void> {
     reproducibleTokens: options.reproducibleTokens ?? false,
     compat: options.compat,
     ...(options.states ? { stateHandlers: await loadStates(options.states) } : {}),
+    ...(shared ? { shared } : {}),
   });
   // Scenario folders of the user are read now, so a bad file is reported at start (file:line), not at first use.
   if (options.scenarios.length > 0) app.mock.scenarios?.problems();
   const running = await listen(app, { port: options.port, host: options.host });
-  if (adminToken && !options.adminToken) {
+  if (adminToken && !options.adminToken && !worker) {
     process.stderr.write(`admin API token: ${adminToken}\n`);
   }
-  const exposed = exposureWarning(options.host, running.url, Boolean(options.merchants));
+  const exposed = worker ? null : exposureWarning(options.host, running.url, Boolean(options.merchants));
   if (exposed) process.stderr.write(`${exposed}\n`);
-  // The ready file first: whoever sees the start line may rely on the file being there.
-  if (options.readyFile) writeReadyFile(options.readyFile, `${running.url}/v1`);
   const m = DEFAULT_MERCHANT;
   // The default credentials are the mock's own published sandbox values (README), not secrets of anyone's.
-  process.stdout.write(
+  const line =
     `FlexFactor mock listening on ${running.url}/v1 (profile ${options.profile}, seed ${seed}${options.seed === undefined ? `; --seed ${seed} reproduces this run` : ''}) — ` +
-      `AppKey ${m.appKey} AppSecret ${m.appSecret} MID ${m.mid} tokenization key ${m.tokenizationKey} ` +
-      `webhook subscriberKey ${m.subscriberKey}` +
-      (options.compat !== 'docs' ? ` (compat ${options.compat})` : '') +
-      (options.merchants ? ` (+ merchants from ${options.merchants})` : '') +
-      ` — inspector ${running.url}/__admin/ui` +
-      '\n',
-  );
+    `AppKey ${m.appKey} AppSecret ${m.appSecret} MID ${m.mid} tokenization key ${m.tokenizationKey} ` +
+    `webhook subscriberKey ${m.subscriberKey}` +
+    (options.compat !== 'docs' ? ` (compat ${options.compat})` : '') +
+    (options.merchants ? ` (+ merchants from ${options.merchants})` : '') +
+    (shared ? ` — store ${shared.url} prefix ${shared.prefix}` : '') +
+    ` — inspector ${running.url}/__admin/ui` +
+    '\n';
+  if (worker) reportListening(`${running.url}/v1`, line);
+  else {
+    // The ready file first: whoever sees the start line may rely on the file being there.
+    if (options.readyFile) writeReadyFile(options.readyFile, `${running.url}/v1`);
+    process.stdout.write(line);
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -296,6 +327,24 @@ function buildProgram(): Command {
       new Option('--scenario-max-bytes <bytes>', 'largest scenario file or bodyFile that is loaded')
         .default(1024 * 1024, '1 MiB')
         .argParser(integer('--scenario-max-bytes', 1024, 64 * 1024 * 1024)),
+    )
+    .addOption(
+      new Option(
+        '--store <url>',
+        'share orders, sessions, the clock and the journal with other mock processes through Redis (redis://host:port/db); default: in memory',
+      ).env('FLEXFACTOR_MOCK_STORE'),
+    )
+    .addOption(
+      new Option(
+        '--store-prefix <prefix>',
+        'key prefix in that Redis: mocks under other prefixes stay apart',
+      ).default('ffmock:'),
+    )
+    .addOption(
+      new Option(
+        '--workers <n>',
+        'run n processes on the port, sharing the --store (for load tests)',
+      ).argParser(integer('--workers', 1, 64)),
     )
     .addOption(
       new Option(

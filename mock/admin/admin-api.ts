@@ -98,7 +98,13 @@ export function resetSession(engine: Engine, session: string): void | Promise<vo
     engine.scenarios?.clearSession(session);
     engine.webhooks?.clearFaults(session);
   };
-  if (engine.shared) return engine.shared.store.reset(session).then(local);
+  const shared = engine.shared;
+  if (shared) {
+    return shared.store.reset(session).then(() => {
+      local();
+      shared.journal.cleared(session);
+    });
+  }
   local();
 }
 
@@ -119,7 +125,9 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     await resetSession(engine, session);
     return { session };
   },
-  adminSessions: ({ engine }) => ({ sessions: engine.store.sessionNames() }),
+  adminSessions: async ({ engine }) => ({
+    sessions: engine.shared ? await engine.shared.store.sessionNames() : engine.store.sessionNames(),
+  }),
   adminClock: ({ engine }) => clockView(engine),
   adminClockFreeze: ({ engine, body }) => {
     const at = body?.at === undefined ? undefined : instant(body.at, 'at');

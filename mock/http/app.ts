@@ -15,6 +15,7 @@ import { Store } from '../domain/store.js';
 import { TokenService } from '../domain/tokens.js';
 import { apiError } from '../errors/catalog.js';
 import { Journal } from '../journal/journal.js';
+import { JournalMirror } from '../redis/journal-mirror.js';
 import { SharedStore } from '../redis/shared-store.js';
 import { ScenarioEngine } from '../scenarios/engine.js';
 import { rateLimitedLogger } from '../support/log-limit.js';
@@ -150,9 +151,23 @@ export function createApp(options: MockOptions = {}): MockApp {
     journal,
     webhooks,
     ...(sessionAccess ? { sessionAccess } : {}),
-    ...(shared && connection ? { shared: { store: shared, connection } } : {}),
+    ...(shared && connection
+      ? {
+          shared: {
+            store: shared,
+            connection,
+            journal: new JournalMirror({
+              redis: connection.redis,
+              prefix: connection.prefix,
+              journal,
+              capacity: journal.capacity,
+            }),
+          },
+        }
+      : {}),
   };
   if (options.stateHandlers) registerProviderStates(parts, options.stateHandlers);
+  parts.shared?.journal.start();
 
   const app = express() as MockApp;
   app.mock = parts;
@@ -207,6 +222,7 @@ export async function closeMock(
   parts.scenarios.close();
   await parts.webhooks.close();
   parts.scheduler.close();
+  await parts.shared?.journal.close();
   await parts.shared?.connection.close();
 }
 

@@ -8,7 +8,7 @@ import type { OrderScheduler } from '../domain/scheduler.js';
 import type { Store } from '../domain/store.js';
 import type { TokenService } from '../domain/tokens.js';
 import type { Journal } from '../journal/journal.js';
-import type { SharedConnection, SharedStore } from '../redis/index.js';
+import type { JournalMirror, SharedConnection, SharedStore } from '../redis/index.js';
 import type { ScenarioEngine } from '../scenarios/engine.js';
 import type { Logger } from '../support/logger.js';
 import type { Settings } from '../support/settings.js';
@@ -47,5 +47,5 @@ export interface MockParts {
   /** Per-session tokens when sessions are isolated (createApp({ isolateSessions })); absent otherwise. */
   readonly sessionAccess?: SessionAccess;
   /** The Redis store several processes share (createApp({ shared })); absent for the in-memory store. */
-  readonly shared?: { store: SharedStore; connection: SharedConnection };
+  readonly shared?: { store: SharedStore; connection: SharedConnection; journal: JournalMirror };
 }

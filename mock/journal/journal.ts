@@ -274,9 +274,34 @@ export class Journal {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Hand every entry recorded here (not ingested ones) to `sink` as well: a shared store publishes them to the other
+   * processes. One sink; a later call replaces it.
+   */
+  mirrorTo(sink: (entry: Stored) => void): void {
+    this.#mirror = sink;
+  }
+
+  /** Keep an entry another process recorded (already redacted there), numbered in this journal's order. */
+  ingest(entry: Stored): void {
+    this.#mirrored = true;
+    try {
+      this.#record({ ...entry, seq: this.#nextSeq() } as Stored);
+    } finally {
+      this.#mirrored = false;
+    }
+  }
+
   /** Store a new entry and hand it to the live readers (clear() re-stores kept entries without this). */
   #record(entry: Stored): void {
     this.#push(entry);
+    if (this.#mirror && !this.#mirrored) {
+      try {
+        this.#mirror(entry);
+      } catch {
+        // The journal must never break a request.
+      }
+    }
     if (this.#listeners.size === 0) return;
     const shown = view(entry);
     for (const listener of this.#listeners) {
@@ -287,6 +312,9 @@ export class Journal {
       }
     }
   }
+
+  #mirror: ((entry: Stored) => void) | undefined;
+  #mirrored = false;
 
   #nextSeq(): number {
     this.#seq += 1;

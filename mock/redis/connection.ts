@@ -14,6 +14,13 @@ export interface RedisLike {
   get(key: string): Promise<string | null>;
   xadd(key: string, ...args: string[]): Promise<string | null>;
   xread(...args: (string | number)[]): Promise<[string, [string, string[]][]][] | null>;
+  xrevrange(
+    key: string,
+    end: string,
+    start: string,
+    ...rest: (string | number)[]
+  ): Promise<[string, string[]][]>;
+  zrange(key: string, start: number, stop: number): Promise<string[]>;
   duplicate(): RedisLike;
   quit(): Promise<unknown>;
   disconnect(): void;

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { connectRedis, isRedisUrl, type RedisLike, safeStoreUrl } from './connection.js';
 
 export { isRedisUrl, safeStoreUrl } from './connection.js';
+export { JournalMirror } from './journal-mirror.js';
 export { type SharedSessionExtras, SharedStore } from './shared-store.js';
 
 /** Key names start with this unless told otherwise: several mocks can share one Redis under different prefixes. */

@@ -141,6 +141,11 @@ export class SharedStore {
     });
   }
 
+  /** The sessions every process has used, least recently used first (at most MAX_SESSIONS). */
+  async sessionNames(): Promise<string[]> {
+    return (await this.#call(() => this.#redis.zrange(`${this.prefix}sessions`, 0, -1))) as string[];
+  }
+
   /** Settle every session whose scheduled changes are due at `now`, each in its own transaction. */
   async settleDue(now: number): Promise<void> {
     const due = (await this.#call(() =>
@@ -302,8 +307,11 @@ export class SharedStore {
     if (kind === 'same') return version;
     let cached = this.#cache.get(session.name);
     if (kind === 'full' || !cached) {
+      // A session Redis no longer has (it lost its data) keeps its place in the id stream: ids never repeat.
+      const rng = session.data.state();
       this.#store.forgetScheduled(session);
       session.clear();
+      session.data.restore(rng);
       existingPartnerState(session)?.load({});
       this.#extras?.adoptScenarios(session.name, []);
       cached = { version, digests: new Map() };
@@ -459,7 +467,10 @@ function digestOf(json: string): string {
 }
 
 function redisReason(error: unknown): string {
-  const message = String((error as Error)?.message ?? error).replace(/[\r\n]+/g, ' ');
+  const raw = String((error as Error)?.message ?? error);
+  // ioredis's words for "not connected now" (it refuses to queue while reconnecting).
+  if (/enableOfflineQueue|Connection is closed/i.test(raw)) return 'the connection is down, reconnecting';
+  const message = raw.replace(/[\r\n]+/g, ' ');
   return message.length > 160 ? `${message.slice(0, 157)}...` : message;
 }
 

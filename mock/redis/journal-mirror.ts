@@ -1,0 +1,110 @@
+// The journal across processes: every entry a process records (already redacted) goes to a capped Redis stream, and
+// each process reads the stream and keeps the entries of the others, so the journal, the HAR export and the
+// inspector of any one process show the whole account's traffic. The stream is trimmed to the journal's capacity;
+// a process keeps its own bounded ring as before.
+
+import { randomUUID } from 'node:crypto';
+import type { Stored } from '../journal/entries.js';
+import type { Journal } from '../journal/journal.js';
+import type { RedisLike } from './connection.js';
+
+/** How long one blocking read waits before it looks again (and notices a close). */
+const BLOCK_MS = 1_000;
+
+export class JournalMirror {
+  readonly #origin = randomUUID();
+  readonly #key: string;
+  readonly #redis: RedisLike;
+  readonly #journal: Journal;
+  readonly #capacity: number;
+  #reader: RedisLike | undefined;
+  #closed = false;
+  /** The last stream entry seen: reading goes on from there, so nothing between two reads is missed. */
+  #lastId = '0-0';
+  #loop: Promise<void> | undefined;
+
+  constructor(options: { redis: RedisLike; prefix: string; journal: Journal; capacity: number }) {
+    this.#redis = options.redis;
+    this.#key = `${options.prefix}journal`;
+    this.#journal = options.journal;
+    this.#capacity = options.capacity;
+    this.#journal.mirrorTo((entry) => this.#publish({ entry }));
+  }
+
+  /** Start reading the others' entries (a connection of its own: a blocking read holds it). */
+  start(): void {
+    if (this.#loop || this.#closed) return;
+    this.#reader = this.#redis.duplicate();
+    this.#reader.on('error', () => undefined);
+    this.#loop = this.#read();
+  }
+
+  /** Tell the other processes a session's entries were cleared (an admin reset). */
+  cleared(session: string): void {
+    this.#publish({ clear: session });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#reader?.disconnect();
+    await this.#loop?.catch(() => undefined);
+  }
+
+  #publish(message: { entry: Stored } | { clear: string }): void {
+    // Best effort: a journal entry never fails a request; while Redis is away the others miss it.
+    void this.#redis
+      .xadd(
+        this.#key,
+        'MAXLEN',
+        '~',
+        String(this.#capacity),
+        '*',
+        'o',
+        this.#origin,
+        'm',
+        JSON.stringify(message),
+      )
+      .catch(() => undefined);
+  }
+
+  async #read(): Promise<void> {
+    // Only what is recorded from now on: the others' older entries are their history, not this process's.
+    try {
+      const last = await this.#reader?.xrevrange(this.#key, '+', '-', 'COUNT', 1);
+      if (last?.[0]) this.#lastId = last[0][0];
+    } catch {
+      // Read from the start of what the stream holds.
+    }
+    while (!this.#closed) {
+      const reader = this.#reader;
+      if (!reader) return;
+      try {
+        const reply = await reader.xread('COUNT', 500, 'BLOCK', BLOCK_MS, 'STREAMS', this.#key, this.#lastId);
+        for (const [, messages] of reply ?? []) {
+          for (const [id, fields] of messages) {
+            this.#lastId = id;
+            this.#take(fields);
+          }
+        }
+      } catch {
+        if (this.#closed) return;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  #take(fields: string[]): void {
+    const value = (name: string) => {
+      const at = fields.indexOf(name);
+      return at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined;
+    };
+    if (value('o') === this.#origin) return;
+    try {
+      const message = JSON.parse(value('m') ?? 'null') as { entry?: Stored; clear?: string } | null;
+      if (typeof message?.clear === 'string') this.#journal.clear(message.clear);
+      else if (message?.entry && typeof message.entry === 'object') this.#journal.ingest(message.entry);
+    } catch {
+      // A message this version cannot read is skipped.
+    }
+  }
+}
