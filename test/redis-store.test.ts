@@ -496,6 +496,80 @@ describe('two serve processes on one Redis act as one account', { timeout: 120_0
     await create(a, tokenA, session, card('approved'), 'APPROVED');
   });
 
+  test('a reset on A forgets the session on B; B lists the sessions A made; another prefix is another account', async () => {
+    const [a, b] = await pair();
+    const session = `redis-${randomUUID()}`;
+    const tokenA = await tokenOf(a, session);
+    const tokenB = await tokenOf(b, session);
+    const id = await create(a, tokenA, session, card('approved'), 'APPROVED');
+    const sessions = await admin(b, 'GET', '/sessions', session);
+    assert.equal(sessions.status, 200, sessions.text);
+    assert.ok((sessions.body.sessions as string[]).includes(session), `B lists ${session}: ${sessions.text}`);
+
+    // A mock on another prefix of the same Redis does not see the order.
+    const other = await serve('other prefix', freshPrefix());
+    const elsewhere = await call(other, 'GET', `/v1/orders/${id}`, {
+      token: await tokenOf(other, session),
+      session,
+    });
+    assert.equal(elsewhere.status, 404, elsewhere.text);
+
+    const reset = await admin(a, 'POST', '/reset', session);
+    assert.equal(reset.status, 200, reset.text);
+    const gone = await call(b, 'GET', `/v1/orders/${id}`, { token: tokenB, session });
+    assert.equal(gone.status, 404, `GET on B after a reset on A: ${gone.text}`);
+    assert.equal(gone.headers[ERROR_CODE], '404002');
+    const list = await call(b, 'GET', '/v1/orders', { token: tokenB, session });
+    assert.equal(list.body.totalItemCount, 0, list.text);
+  });
+
+  test('--max-orders bounds the whole account: the oldest orders go, whichever process made them', async () => {
+    const [a, b] = await pair(['--max-orders', '100']);
+    const first = `redis-${randomUUID()}`;
+    const second = `redis-${randomUUID()}`;
+    const tokens = {
+      a1: await tokenOf(a, first),
+      b1: await tokenOf(b, first),
+      b2: await tokenOf(b, second),
+      a2: await tokenOf(a, second),
+    };
+    // 60 orders in the first session (made on A, in batches), then 60 in the second (made on B).
+    const made: string[] = [];
+    for (let batch = 0; batch < 6; batch++) {
+      made.push(
+        ...(await Promise.all(
+          Array.from({ length: 10 }, () => create(a, tokens.a1, first, card('approved'), 'APPROVED')),
+        )),
+      );
+    }
+    for (let batch = 0; batch < 6; batch++) {
+      await Promise.all(
+        Array.from({ length: 10 }, () => create(b, tokens.b2, second, card('approved'), 'APPROVED')),
+      );
+    }
+    // 120 made, 100 kept: the first session lost 20, also as A (which made them) sees it.
+    for (const [mock, token] of [
+      [a, tokens.a1],
+      [b, tokens.b1],
+    ] as const) {
+      const list = await call(mock, 'GET', '/v1/orders?pageSize=100', { token, session: first });
+      assert.equal(
+        list.body.totalItemCount,
+        40,
+        `the first session on ${mock.name}: ${list.text.slice(0, 200)}`,
+      );
+    }
+    for (const [mock, token] of [
+      [a, tokens.a2],
+      [b, tokens.b2],
+    ] as const) {
+      const list = await call(mock, 'GET', '/v1/orders?pageSize=100', { token, session: second });
+      assert.equal(list.body.totalItemCount, 60, `the second session on ${mock.name}`);
+    }
+    const oldest = await call(a, 'GET', `/v1/orders/${made[0]}`, { token: tokens.a1, session: first });
+    assert.equal(oldest.status, 404, `the oldest order on A: ${oldest.text.slice(0, 200)}`);
+  });
+
   test('the clock is shared; a managed MIT fate fires once; each webhook is delivered once', async () => {
     // The receiver: records every delivery; fails the first attempt of order.completed so a retry is due too.
     const received: { event: string; orderId: string; isResent: boolean; status: number }[] = [];
@@ -710,6 +784,54 @@ describe('Redis outage: 503100 while it is down, recovery after it restarts', { 
     const list = await call(a, 'GET', '/v1/orders?pageSize=100', { token: newA, session });
     assert.equal(list.status, 200, list.text);
     assert.equal(list.body.totalItemCount, burst.length + 1, 'the burst and the new order, nothing else');
+  });
+});
+
+describe('a process killed while it holds a session', { timeout: 120_000 }, () => {
+  test('the other process carries on once the lock expires, and the order is whole', async () => {
+    const [a, b] = await pair();
+    const session = `redis-${randomUUID()}`;
+    const tokenA = await tokenOf(a, session);
+    const tokenB = await tokenOf(b, session);
+    const id = await create(a, tokenA, session, card('approved'), 'APPROVED');
+
+    // A dies (SIGKILL: no clean-up of any kind) while its refunds are being served. Whether it dies holding the
+    // session's lock depends on timing (in trials, about one run in three); the assertions hold either way.
+    const sending = Array.from({ length: 20 }, () =>
+      call(a, 'POST', `/v1/orders/${id}/refund`, {
+        token: tokenA,
+        session,
+        body: { amountToRefund: 0.5 },
+      }).catch(() => null),
+    );
+    await Promise.race(sending);
+    const exited = once(a.child, 'exit');
+    a.child.kill('SIGKILL');
+    await exited;
+    await Promise.all(sending);
+
+    // B answers: at once, or after 503101 for as long as A's lock lives; never an error of another kind.
+    const seen = await eventually(async () => {
+      const res = await call(b, 'GET', `/v1/orders/${id}`, { token: tokenB, session });
+      if (res.status === 503) {
+        assert.equal(res.headers[ERROR_CODE], '503101', res.text);
+        throw new Error('still locked');
+      }
+      assert.equal(res.status, 200, res.text);
+      return res.body;
+    }, 20_000);
+    // Whatever A committed before it died is there in full: each refund with its amount, nothing in between.
+    assert.equal(seen.refundedAmount, seen.refunds.length * 50, JSON.stringify(seen.refunds));
+    const refund = await call(b, 'POST', `/v1/orders/${id}/refund`, {
+      token: tokenB,
+      session,
+      body: { amountToRefund: 0.5 },
+    });
+    assert.equal(refund.status, 200, refund.text);
+    assert.equal(refund.body.status, 'SUCCESS', refund.text);
+    const after = await order(b, tokenB, session, id);
+    assert.equal(after.refundedAmount, seen.refundedAmount + 50);
+    assert.equal(after.refunds.length, seen.refunds.length + 1);
   });
 });
 
