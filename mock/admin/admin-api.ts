@@ -2,7 +2,7 @@
 // Per-session calls use the x-mock-session header, like the FlexFactor endpoints, so a worker only touches its own
 // session. Requests are validated against contracts/admin.yaml; errors go through the one catalog.
 
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { type CompiledOperation, Contract, checkRequest, defaultSpecPath } from '../contract/contract.js';
@@ -12,6 +12,7 @@ import type { MockParts as Engine } from '../http/mock-parts.js';
 import { SESSION_TOKEN_HEADER } from '../http/session-access.js';
 import { packageInfo } from '../support/package-info.js';
 import { redactStringsJson, registerSecret } from '../support/redact.js';
+import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import {
   credentialsView,
   INSPECTOR_PATH,
@@ -201,7 +202,7 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     entries: engine.journal.timeline(session, params.id ?? ''),
   }),
   adminWebhookReceivers: ({ engine }) => ({ receivers: webhooksOf(engine).receivers() }),
-  adminAddWebhookReceiver: ({ engine, session, body, admin }) => {
+  adminAddWebhookReceiver: async ({ engine, session, body, admin }) => {
     const mid = typeof body.mid === 'string' ? body.mid : (engine.accounts.accounts[0]?.mid ?? '');
     if (!admin && !body.sessionOnly) {
       throw apiError('401005', {
@@ -209,16 +210,16 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
           "A receiver for every session gets every session's events: send sessionOnly: true, or the admin token.",
       });
     }
+    const input = { mid, url: body.url, ...(body.sessionOnly ? { session } : {}), owner: session };
+    let receiver: ReturnType<WebhookDispatcher['addReceiver']>;
     try {
-      return webhooksOf(engine).addReceiver({
-        mid,
-        url: body.url,
-        ...(body.sessionOnly ? { session } : {}),
-        owner: session,
-      });
+      // Shared: one id in every process, from what the receiver is, so removing it anywhere removes it everywhere.
+      receiver = webhooksOf(engine).addReceiver(input, engine.shared ? sharedReceiverId(input) : undefined);
     } catch (error) {
       throw receiverError(error);
     }
+    await engine.shared?.journal.receiverAdded(receiver);
+    return receiver;
   },
   adminSessionToken: ({ engine, session }) => {
     if (!engine.sessionAccess) {
@@ -226,10 +227,11 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     }
     return { session, token: engine.sessionAccess.tokenFor(session) };
   },
-  adminRemoveWebhookReceiver: ({ engine, params }) => {
+  adminRemoveWebhookReceiver: async ({ engine, params }) => {
     if (!webhooksOf(engine).removeReceiver(params.id ?? '')) {
       throw apiError('404001', { detail: `No webhook receiver ${params.id}.` });
     }
+    await engine.shared?.journal.receiverRemoved(params.id ?? '');
     return { removed: params.id };
   },
   adminWebhookDeliveries: ({ engine, session, query }) => ({
@@ -428,6 +430,13 @@ function ownOrigin(req: Request): string {
 /** Admin calls that change a session's shared state, and calls that read it. */
 const SHARED_CHANGES = new Set(['adminUseScenarios', 'adminClearScenarios']);
 const SHARED_READS = new Set(['adminSessionScenarios']);
+
+function sharedReceiverId(input: { mid: string; url: string; session?: string }): string {
+  const digest = createHash('sha256').update(
+    `${input.mid.toLowerCase()}\u0000${input.url}\u0000${input.session ?? ''}`,
+  );
+  return `whr_${digest.digest('hex').slice(0, 16)}`;
+}
 
 function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): RequestHandler {
   return async (req: Request, res: Response, next) => {

@@ -161,6 +161,7 @@ export function createApp(options: MockOptions = {}): MockApp {
               prefix: connection.prefix,
               journal,
               capacity: journal.capacity,
+              webhooks,
             }),
           },
         }

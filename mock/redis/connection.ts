@@ -9,6 +9,8 @@ export interface RedisLike {
   defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
   hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
   hset(key: string, ...fieldsAndValues: string[]): Promise<number>;
+  hdel(key: string, ...fields: string[]): Promise<number>;
+  hgetall(key: string): Promise<Record<string, string>>;
   zrangebyscore(key: string, min: string, max: string, ...rest: (string | number)[]): Promise<string[]>;
   set(key: string, value: string, ...rest: string[]): Promise<string | null>;
   get(key: string): Promise<string | null>;

@@ -1,15 +1,31 @@
 // The journal across processes: every entry a process records (already redacted) goes to a capped Redis stream, and
 // each process reads the stream and keeps the entries of the others, so the journal, the HAR export and the
 // inspector of any one process show the whole account's traffic. The stream is trimmed to the journal's capacity;
-// a process keeps its own bounded ring as before.
+// a process keeps its own bounded ring as before. The same stream carries the few changes every process must apply
+// at once: a session's journal cleared, and webhook receivers registered or removed through the admin API (those
+// are also kept in a hash, for processes that start later).
 
 import { randomUUID } from 'node:crypto';
 import type { Stored } from '../journal/entries.js';
 import type { Journal } from '../journal/journal.js';
+import type { WebhookReceiver } from '../webhooks/types.js';
 import type { RedisLike } from './connection.js';
 
 /** How long one blocking read waits before it looks again (and notices a close). */
 const BLOCK_MS = 1_000;
+
+/** What the stream may carry. */
+type Message =
+  | { entry: Stored }
+  | { clear: string }
+  | { receiver: WebhookReceiver }
+  | { forgetReceiver: string };
+
+/** The webhook dispatcher's side of shared receivers. */
+export interface ReceiverSink {
+  adoptReceiver(receiver: WebhookReceiver): boolean;
+  removeReceiver(id: string): boolean;
+}
 
 export class JournalMirror {
   readonly #origin = randomUUID();
@@ -23,9 +39,20 @@ export class JournalMirror {
   #lastId = '0-0';
   #loop: Promise<void> | undefined;
 
-  constructor(options: { redis: RedisLike; prefix: string; journal: Journal; capacity: number }) {
+  readonly #receiversKey: string;
+  readonly #webhooks: ReceiverSink | undefined;
+
+  constructor(options: {
+    redis: RedisLike;
+    prefix: string;
+    journal: Journal;
+    capacity: number;
+    webhooks?: ReceiverSink;
+  }) {
     this.#redis = options.redis;
     this.#key = `${options.prefix}journal`;
+    this.#receiversKey = `${options.prefix}receivers`;
+    this.#webhooks = options.webhooks;
     this.#journal = options.journal;
     this.#capacity = options.capacity;
     this.#journal.mirrorTo((entry) => this.#publish({ entry }));
@@ -44,13 +71,24 @@ export class JournalMirror {
     this.#publish({ clear: session });
   }
 
+  /** Keep a receiver registered here for every process, now and later ones. */
+  async receiverAdded(receiver: WebhookReceiver): Promise<void> {
+    await this.#redis.hset(this.#receiversKey, receiver.id, JSON.stringify(receiver));
+    this.#publish({ receiver });
+  }
+
+  async receiverRemoved(id: string): Promise<void> {
+    await this.#redis.hdel(this.#receiversKey, id);
+    this.#publish({ forgetReceiver: id });
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#reader?.disconnect();
     await this.#loop?.catch(() => undefined);
   }
 
-  #publish(message: { entry: Stored } | { clear: string }): void {
+  #publish(message: Message): void {
     // Best effort: a journal entry never fails a request; while Redis is away the others miss it.
     void this.#redis
       .xadd(
@@ -68,6 +106,13 @@ export class JournalMirror {
   }
 
   async #read(): Promise<void> {
+    // The receivers registered before this process started.
+    try {
+      const stored = (await this.#redis.hgetall(this.#receiversKey)) ?? {};
+      for (const json of Object.values(stored)) this.#adopt(JSON.parse(json) as WebhookReceiver);
+    } catch {
+      // Redis away at start: the receivers registered from now on still arrive through the stream.
+    }
     // Only what is recorded from now on: the others' older entries are their history, not this process's.
     try {
       const last = await this.#reader?.xrevrange(this.#key, '+', '-', 'COUNT', 1);
@@ -100,11 +145,24 @@ export class JournalMirror {
     };
     if (value('o') === this.#origin) return;
     try {
-      const message = JSON.parse(value('m') ?? 'null') as { entry?: Stored; clear?: string } | null;
+      const message = JSON.parse(value('m') ?? 'null') as Partial<{
+        entry: Stored;
+        clear: string;
+        receiver: WebhookReceiver;
+        forgetReceiver: string;
+      }> | null;
       if (typeof message?.clear === 'string') this.#journal.clear(message.clear);
       else if (message?.entry && typeof message.entry === 'object') this.#journal.ingest(message.entry);
+      else if (message?.receiver && typeof message.receiver === 'object') this.#adopt(message.receiver);
+      else if (typeof message?.forgetReceiver === 'string')
+        this.#webhooks?.removeReceiver(message.forgetReceiver);
     } catch {
       // A message this version cannot read is skipped.
     }
+  }
+
+  #adopt(receiver: WebhookReceiver): void {
+    if (typeof receiver?.id !== 'string' || typeof receiver.url !== 'string') return;
+    this.#webhooks?.adoptReceiver(receiver);
   }
 }

@@ -133,8 +133,32 @@ export class WebhookDispatcher {
    * Register a receiver URL (http or https) for a merchant, optionally only for one test session. Registering the
    * same mid, URL and session again returns the existing receiver. Throws for an unknown mid or a bad URL.
    */
-  addReceiver(input: { mid: string; url: string; session?: string; owner?: string }): WebhookReceiver {
-    return { ...this.#add(input, 'api') };
+  addReceiver(
+    input: { mid: string; url: string; session?: string; owner?: string },
+    id?: string,
+  ): WebhookReceiver {
+    return { ...this.#add(input, 'api', id) };
+  }
+
+  /**
+   * Register a receiver another process sharing the store registered, under the same id (true), or refuse it here
+   * (false: this process's rules differ, e.g. another --allow-webhook-host).
+   */
+  adoptReceiver(receiver: WebhookReceiver): boolean {
+    try {
+      const input = {
+        mid: receiver.mid,
+        url: receiver.url,
+        ...(receiver.session !== null ? { session: receiver.session } : {}),
+        ...(receiver.owner !== undefined ? { owner: receiver.owner } : {}),
+      };
+      if (this.#book.list().some((r) => r.id === receiver.id)) return true;
+      this.#book.add(input, receiver.source, receiver.id);
+      this.#startTicker();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Remove a receiver; deliveries already made for it keep going. Returns false for an unknown id. */
@@ -250,8 +274,9 @@ export class WebhookDispatcher {
   #add(
     input: { mid: string; url: string; session?: string; owner?: string },
     source: WebhookReceiver['source'],
+    id?: string,
   ): WebhookReceiver {
-    const receiver = this.#book.add(input, source);
+    const receiver = this.#book.add(input, source, id);
     this.#startTicker();
     return receiver;
   }

@@ -25,6 +25,7 @@ export class ReceiverBook {
   add(
     input: { mid: string; url: string; session?: string; owner?: string },
     source: WebhookReceiver['source'],
+    id?: string,
   ): WebhookReceiver {
     const account = this.#accounts.byMid(String(input.mid ?? ''));
     if (!account) throw new Error(`webhook receiver for unknown merchant ${String(input.mid)}`);
@@ -49,7 +50,7 @@ export class ReceiverBook {
     }
     this.#count += 1;
     const receiver: WebhookReceiver = {
-      id: `whr_${this.#count}`,
+      id: id ?? `whr_${this.#count}`,
       mid: account.mid,
       url,
       session,
