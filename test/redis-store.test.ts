@@ -571,8 +571,10 @@ describe('two serve processes on one Redis act as one account', { timeout: 120_0
   });
 
   test('the clock is shared; a managed MIT fate fires once; each webhook is delivered once', async () => {
-    // The receiver: records every delivery; fails the first attempt of order.completed so a retry is due too.
-    const received: { event: string; orderId: string; isResent: boolean; status: number }[] = [];
+    // The receiver: records every delivery by path; fails the first attempt of order.completed at each path, so a
+    // retry is due too.
+    const received: { path: string; event: string; orderId: string; isResent: boolean; status: number }[] =
+      [];
     const receiver: Server = createServer((req, res) => {
       let text = '';
       req.setEncoding('utf8');
@@ -581,21 +583,31 @@ describe('two serve processes on one Redis act as one account', { timeout: 120_0
       });
       req.on('end', () => {
         const payload = JSON.parse(text) as { Event: string; OrderId: string; IsResent: boolean };
+        const path = req.url ?? '';
         const firstCompleted =
           payload.Event === 'order.completed' &&
-          !received.some((r) => r.event === 'order.completed' && r.orderId === payload.OrderId);
+          !received.some(
+            (r) => r.path === path && r.event === 'order.completed' && r.orderId === payload.OrderId,
+          );
         const status = firstCompleted ? 500 : 200;
-        received.push({ event: payload.Event, orderId: payload.OrderId, isResent: payload.IsResent, status });
+        received.push({
+          path,
+          event: payload.Event,
+          orderId: payload.OrderId,
+          isResent: payload.IsResent,
+          status,
+        });
         res.writeHead(status).end();
       });
     });
     receiver.listen(0, '127.0.0.1');
     await once(receiver, 'listening');
     cleanups.push(() => new Promise((resolve) => receiver.close(() => resolve())));
-    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-    // Both processes deliver to the receiver and both run their schedulers.
-    const [a, b] = await pair(['--webhook-url', hook]);
+    const origin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    // Both processes deliver to /hook (given to each on the command line) and both run their schedulers.
+    const [a, b] = await pair(['--webhook-url', `${origin}/hook`]);
     const session = `redis-${randomUUID()}`;
+    const paths = ['/hook'];
 
     // Frozen on A → frozen on B at the same instant; moved on either → moved on both.
     const frozen = await admin(a, 'POST', '/clock/freeze', session);
@@ -625,7 +637,7 @@ describe('two serve processes on one Redis act as one account', { timeout: 120_0
     // Tokens live 10 minutes of virtual time: issue them now that the clock has moved.
     let tokenA = await tokenOf(a, session);
     let tokenB = await tokenOf(b, session);
-    const authorized = await create(a, tokenA, session, card('captureRequired'), 'CAPTUREREQUIRED');
+    const authorized = await create(b, tokenB, session, card('captureRequired'), 'CAPTUREREQUIRED');
     const now = (await clockOf(b)).nowMs;
     const mit = await create(
       b,
@@ -670,25 +682,83 @@ describe('two serve processes on one Redis act as one account', { timeout: 120_0
     await admin(a, 'POST', '/clock/advance', session, { by: '1m' });
     await admin(b, 'POST', '/clock/advance', session, { by: '1s' });
     await flushBoth();
-    const of = (id: string, event: string) => received.filter((r) => r.orderId === id && r.event === event);
+    const of = (path: string, id: string, event: string) =>
+      received.filter((r) => r.path === path && r.orderId === id && r.event === event);
     await eventually(async () => {
-      assert.deepEqual(
-        of(mit, 'order.completed').map((r) => [r.isResent, r.status]),
-        [
-          [false, 500],
-          [true, 200],
-        ],
-      );
-      assert.equal(of(authorized, 'order.capturerequired').length, 1);
+      for (const path of paths) {
+        assert.deepEqual(
+          of(path, mit, 'order.completed').map((r) => [r.isResent, r.status]),
+          [
+            [false, 500],
+            [true, 200],
+          ],
+          `order.completed at ${path}`,
+        );
+        assert.equal(
+          of(path, authorized, 'order.capturerequired').length,
+          1,
+          `order.capturerequired at ${path}`,
+        );
+      }
     });
     // Both schedulers have run past every due instant once more: still nothing sent twice.
     await admin(a, 'POST', '/clock/advance', session, { by: '1s' });
     await admin(b, 'POST', '/clock/advance', session, { by: '1s' });
     await flushBoth();
-    assert.equal(of(mit, 'order.completed').length, 2, 'one failed attempt and one retry, no more');
-    assert.equal(of(authorized, 'order.capturerequired').length, 1, 'order.capturerequired sent once');
-    const events = received.map((r) => `${r.event} ${r.orderId} ${r.isResent}`);
+    for (const path of paths) {
+      assert.equal(of(path, mit, 'order.completed').length, 2, `one failed attempt and one retry at ${path}`);
+      assert.equal(
+        of(path, authorized, 'order.capturerequired').length,
+        1,
+        `order.capturerequired at ${path}`,
+      );
+    }
+    const events = received.map((r) => `${r.path} ${r.event} ${r.orderId} ${r.isResent}`);
     assert.equal(new Set(events).size, events.length, `no delivery repeated: ${events.join('; ')}`);
+  });
+});
+
+describe('webhook receivers registered through the admin API', { timeout: 120_000 }, () => {
+  test('a receiver registered on A gets the events B commits right after the 201, each once', async () => {
+    const received: string[] = [];
+    const receiver: Server = createServer((req, res) => {
+      let text = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      req.on('end', () => {
+        const payload = JSON.parse(text) as { Event: string; OrderId: string };
+        received.push(`${payload.Event} ${payload.OrderId}`);
+        res.writeHead(200).end();
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    cleanups.push(() => new Promise((resolve) => receiver.close(() => resolve())));
+    const [a, b] = await pair();
+    const session = `redis-${randomUUID()}`;
+    const tokenB = await tokenOf(b, session);
+
+    const registered = await admin(a, 'POST', '/webhooks/receivers', session, {
+      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/session-hook`,
+      sessionOnly: true,
+    });
+    assert.equal(registered.status, 201, registered.text);
+    // Through a load balancer the next request may reach B at once: the registration must already count there.
+    const first = await create(b, tokenB, session, card('captureRequired'), 'CAPTUREREQUIRED');
+    await eventually(async () => {
+      const listed = await admin(b, 'GET', '/webhooks/receivers', session);
+      assert.ok(listed.text.includes('/session-hook'), `B lists the receiver: ${listed.text}`);
+    });
+    const second = await create(b, tokenB, session, card('captureRequired'), 'CAPTUREREQUIRED');
+    for (const mock of [a, b]) await admin(mock, 'POST', '/webhooks/flush?waitMs=10000', session);
+    const of = (id: string) => received.filter((r) => r === `order.capturerequired ${id}`).length;
+    await eventually(async () => {
+      assert.equal(of(second), 1, 'the event of an order B made once it listed the receiver');
+      assert.equal(of(first), 1, 'the event of an order B made right after the receiver was registered on A');
+    });
+    assert.equal(received.length, 2, received.join('; '));
   });
 });
 
