@@ -60,6 +60,7 @@ export interface StoreBudget {
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 const noTx = (): SessionTx | null => null;
+const noop = (): void => undefined;
 
 /**
  * What one request changed in a session, when the store is shared (mock/redis/): the entities it touched, to be
@@ -107,6 +108,7 @@ export class Partition {
   // What the shared budgets call to forget an entry of this partition.
   readonly #orderOwner: LedgerOwner<Order> = {
     evict: (order) => {
+      this.#evicted();
       this.orders.delete(order.id);
       if (this.byExternalId.get(order.externalOrderId) === order.id)
         this.byExternalId.delete(order.externalOrderId);
@@ -114,16 +116,26 @@ export class Partition {
       order.schedule.length = 0;
     },
   };
-  readonly #cardOwner: LedgerOwner<VaultedCard> = { evict: (card) => this.cards.delete(card.token) };
+  readonly #cardOwner: LedgerOwner<VaultedCard> = {
+    evict: (card) => {
+      this.#evicted();
+      this.cards.delete(card.token);
+    },
+  };
   readonly #keyOwner: LedgerOwner<IdempotencyRecord> = {
     evict: (record) => {
+      this.#evicted();
       const keys = this.#idempotency.get(record.scope);
       if (keys?.get(record.key) === record) keys.delete(record.key);
     },
   };
 
-  constructor(budget: StoreBudget, tx?: () => SessionTx | null, mid = '') {
+  /** Called when the budget drops one of this partition's entries (a shared store's copy then is incomplete). */
+  readonly #evicted: () => void;
+
+  constructor(budget: StoreBudget, tx?: () => SessionTx | null, mid = '', evicted: () => void = noop) {
     this.mid = mid;
+    this.#evicted = evicted;
     this.#budget = budget;
     this.#tx = tx ?? noTx;
     this.orders = tx ? new TrackedOrders(tx) : new Map();
@@ -155,7 +167,10 @@ export class Partition {
     const order = this.orders.get(id);
     if (!order) return;
     this.#budget.orders.forget(order);
-    this.#orderOwner.evict(order);
+    this.orders.delete(order.id);
+    if (this.byExternalId.get(order.externalOrderId) === order.id)
+      this.byExternalId.delete(order.externalOrderId);
+    order.schedule.length = 0;
   }
 
   putCard(card: VaultedCard): void {
@@ -272,22 +287,24 @@ export class Session {
   readonly #partitions = new Map<string, Partition>();
   readonly #budget: StoreBudget;
   readonly #shared: boolean;
+  readonly #evicted: () => void;
   /** The request changing this session, when the store is shared; null between requests. */
   tx: SessionTx | null = null;
 
-  constructor(name: string, seed: number, budget: StoreBudget, shared = false) {
+  constructor(name: string, seed: number, budget: StoreBudget, shared = false, evicted: () => void = noop) {
     this.name = name;
     this.data = new DataSource(seed, name);
     this.#initial.push(...this.data.state());
     this.#budget = budget;
     this.#shared = shared;
+    this.#evicted = evicted;
   }
 
   partition(mid: string): Partition {
     const key = mid.toLowerCase();
     let partition = this.#partitions.get(key);
     if (!partition) {
-      partition = new Partition(this.#budget, this.#shared ? () => this.tx : undefined, key);
+      partition = new Partition(this.#budget, this.#shared ? () => this.tx : undefined, key, this.#evicted);
       this.#partitions.set(key, partition);
     }
     return partition;
@@ -320,6 +337,11 @@ export class Store {
   readonly seed: number;
   /** Shared through Redis (mock/redis/): changes are tracked per request and transition events wait for the commit. */
   readonly shared: boolean;
+  /**
+   * Told when the budgets drop an entry of a session, or the session itself goes (a shared store then reads that
+   * session whole again).
+   */
+  onEvicted: ((session: string) => void) | undefined;
   readonly #sessions = new Map<string, Session>();
   readonly #listeners = new Set<TransitionListener>();
   /** Orders with scheduled changes still to come, and the session they live in. */
@@ -345,8 +367,11 @@ export class Store {
       // session names evicts idle sessions, never the ones in use.
       this.#sessions.delete(name);
     } else {
-      evictOldest(this.#sessions, MAX_SESSIONS, (evicted) => evicted.release());
-      session = new Session(name, this.seed, this.budget, this.shared);
+      evictOldest(this.#sessions, MAX_SESSIONS, (evicted) => {
+        evicted.release();
+        this.onEvicted?.(evicted.name);
+      });
+      session = new Session(name, this.seed, this.budget, this.shared, () => this.onEvicted?.(name));
     }
     this.#sessions.set(name, session);
     return session;
@@ -365,10 +390,14 @@ export class Store {
   reset(name: string = DEFAULT_SESSION): void {
     this.#sessions.get(name)?.release();
     this.#sessions.delete(name);
+    this.onEvicted?.(name);
   }
 
   resetAll(): void {
-    for (const session of this.#sessions.values()) session.release();
+    for (const session of this.#sessions.values()) {
+      session.release();
+      this.onEvicted?.(session.name);
+    }
     this.#sessions.clear();
   }
 

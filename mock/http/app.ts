@@ -11,7 +11,7 @@ import { AccountBook, DEFAULT_ACCOUNTS } from '../domain/accounts.js';
 import { VirtualClock } from '../domain/clock.js';
 import { SCENARIO_EFFECTS } from '../domain/scenario-effects.js';
 import { OrderScheduler } from '../domain/scheduler.js';
-import { Store } from '../domain/store.js';
+import { STORE_LIMITS, Store } from '../domain/store.js';
 import { TokenService } from '../domain/tokens.js';
 import { apiError } from '../errors/catalog.js';
 import { Journal } from '../journal/journal.js';
@@ -67,11 +67,14 @@ export function createApp(options: MockOptions = {}): MockApp {
   const limit = options.maxOrders;
   const limits = limit ? { orders: limit, idempotencyKeys: limit, cards: limit } : {};
   const connection = options.shared;
-  // Shared: the budgets hold in Redis for the whole account (the scripts evict), not per process.
+  // Shared: the budgets hold in Redis for the whole account (the scripts evict there). A process's copy keeps twice
+  // as much room, for entries other processes' commits evicted that it has not read yet; beyond that, it forgets the
+  // oldest and reads their session whole again.
+  const local = { ...STORE_LIMITS, ...limits };
   const store = connection
     ? new Store(
         settings.seed,
-        { orders: Infinity, idempotencyKeys: Infinity, cards: Infinity },
+        { orders: local.orders * 2, idempotencyKeys: local.idempotencyKeys * 2, cards: local.cards * 2 },
         { shared: true },
       )
     : new Store(settings.seed, limits);
@@ -79,7 +82,8 @@ export function createApp(options: MockOptions = {}): MockApp {
     ? new SharedStore({ redis: connection.redis, prefix: connection.prefix, store, clock, log, limits })
     : undefined;
   const scheduler = new OrderScheduler(store, clock, shared ? (now) => shared.settleDue(now) : undefined);
-  const tokenKey = connection?.tokenKey ?? options.tokenKey;
+  // A key the user gave wins (every process must then be given it); otherwise the one agreed through Redis.
+  const tokenKey = options.tokenKey ?? connection?.tokenKey;
   const tokens = new TokenService({
     seed: settings.seed,
     clock,

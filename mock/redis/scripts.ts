@@ -12,6 +12,10 @@
 
 /** How many commits a session's log keeps: a process further behind than this reads the whole session again. */
 export const LOG_LENGTH = 256;
+/** A session nobody used for this long expires from Redis with everything in it (seconds: 7 days). */
+export const IDLE_SESSION_TTL_S = 7 * 24 * 60 * 60;
+/** The version and log of a dropped session outlive it a day, so a process that cached it reads the drop. */
+const DROPPED_TTL_S = 24 * 60 * 60;
 
 /** What a sync answers: [acquired (1|0), version, 'same'|'delta'|'full', [offset, frozen], ...]. */
 const READ_SESSION = `
@@ -115,6 +119,8 @@ local function drop(session)
   end
   redis.call('DEL', b)
   redis.call('ZREM', p .. 'due', session)
+  redis.call('EXPIRE', b .. ':ver', ${DROPPED_TTL_S})
+  redis.call('EXPIRE', b .. ':log', ${DROPPED_TTL_S})
 end
 
 local before = tonumber(redis.call('GET', base .. ':ver') or '0')
@@ -144,6 +150,7 @@ if type(body.del) == 'table' then
   end
 end
 local after = log(name, {set = names, del = dels, reset = body.reset and true or false})
+for _, k in ipairs({base, base .. ':ver', base .. ':log'}) do redis.call('EXPIRE', k, ${IDLE_SESSION_TTL_S}) end
 
 if ARGV[6] == '' then
   if ARGV[7] == '1' then redis.call('ZREM', p .. 'due', name) end
@@ -211,6 +218,8 @@ redis.call('ZREM', p .. 'sessions', name)
 local v = redis.call('INCR', base .. ':ver')
 redis.call('RPUSH', base .. ':log', cjson.encode({v = v, set = {}, del = {}, reset = true}))
 redis.call('LTRIM', base .. ':log', -${LOG_LENGTH}, -1)
+redis.call('EXPIRE', base .. ':ver', ${DROPPED_TTL_S})
+redis.call('EXPIRE', base .. ':log', ${DROPPED_TTL_S})
 redis.call('DEL', base .. ':lock')
 return {1, v}
 `;

@@ -76,6 +76,8 @@ export class SharedStore {
     this.#log = options.log;
     const l = { ...STORE_LIMITS, ...options.limits };
     this.#limits = JSON.stringify({ o: l.orders, c: l.cards, k: l.idempotencyKeys });
+    // This process's copy lost an entry to its budget: read the session whole next time rather than trust it.
+    this.#store.onEvicted = (session) => this.#cache.delete(session);
     this.#redis.defineCommand('ffSync', { numberOfKeys: 0, lua: SYNC });
     this.#redis.defineCommand('ffAcquire', { numberOfKeys: 0, lua: ACQUIRE });
     this.#redis.defineCommand('ffRelease', { numberOfKeys: 0, lua: RELEASE });
@@ -238,9 +240,10 @@ export class SharedStore {
     let due: number | null = tx.due;
     for (const order of tx.orders) {
       const partition = session.partition(order.mid);
-      const field = orderField(order.mid, order.id);
-      if (partition.orders.get(order.id) !== order) del.push(field);
-      else put(field, order);
+      // An order no longer here was dropped from this process's copy by its budget, not deleted: Redis's own budget
+      // decides what goes there.
+      if (partition.orders.get(order.id) !== order) continue;
+      put(orderField(order.mid, order.id), order);
       const at = order.schedule[0]?.at;
       if (!tx.dueExact && at !== undefined && (due === null || at < due)) due = at;
     }
