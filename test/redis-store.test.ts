@@ -46,6 +46,8 @@ interface Mock extends Target {
 
 interface Answer {
   status: number;
+  /** Wall-clock time until the whole answer was in. */
+  ms: number;
   headers: IncomingHttpHeaders;
   // biome-ignore lint/suspicious/noExplicitAny: answers are read field by field and asserted.
   body: any;
@@ -108,6 +110,7 @@ function call(
   options: { token?: string; body?: unknown; session?: string; headers?: Record<string, string> } = {},
 ): Promise<Answer> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const started = Date.now();
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       `${mock.url}${path}`,
@@ -137,7 +140,13 @@ function call(
           } catch {
             // Not JSON: left as text; the assertions say so.
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            text,
+            ms: Date.now() - started,
+          });
         });
         res.on('error', reject);
       },
@@ -239,9 +248,13 @@ function transitionsOf(entries: JournalEntry[]): string[] {
   return entries.filter((e) => e.kind === 'transition').map((e) => String(e.transition));
 }
 
+/** A 503100 as docs/scale-out.md describes it: problem JSON with the code, Retry-After: 1, at once. */
 function assertStoreDown(res: Answer, what: string): void {
   assert.equal(res.status, 503, `${what}: ${res.status} ${res.text}`);
   assert.equal(res.headers[ERROR_CODE], '503100', `${what}: ${res.text}`);
+  assert.equal(res.headers['retry-after'], '1', what);
+  // "At once rather than after a timeout": generous for a busy machine, far below any client or command timeout.
+  assert.ok(res.ms < 2_500, `${what} took ${res.ms} ms`);
   assert.match(String(res.headers['content-type']), /^application\/problem\+json/, what);
   assert.equal(res.body.code, '503100', `${what}: ${res.text}`);
   assert.equal(res.body.status, 503, `${what}: ${res.text}`);
@@ -313,6 +326,15 @@ describe('two serve processes on one Redis act as one account', { timeout: 120_0
         }
         assert.ok(on(refunded).has('evaluate') && on(refunded).has('refundOrder'), `${mock.name}: refund`);
         assert.ok(on(cancelled).has('evaluate') && on(cancelled).has('cancelOrder'), `${mock.name}: cancel`);
+      });
+      // The HAR export too (what the inspector and browser tools read).
+      await eventually(async () => {
+        const har = await admin(mock, 'GET', '/journal/har', session);
+        assert.equal(har.status, 200, har.text);
+        const ops = (har.body.log.entries as { _operationId: string; _orderIds: string[] }[])
+          .filter((e) => e._orderIds.includes(captured))
+          .map((e) => e._operationId);
+        assert.ok(ops.includes('evaluate') && ops.includes('captureOrder'), `${mock.name}'s HAR: ${ops}`);
       });
       // The captured order's timeline: the requests of both processes and each transition once.
       await eventually(async () => {
@@ -770,6 +792,10 @@ describe('Redis outage: 503100 while it is down, recovery after it restarts', { 
     const tokenB = await tokenOf(b, session);
     const before = await create(a, tokenA, session, card('approved'), 'APPROVED');
     await order(b, tokenB, session, before);
+    // The clock, frozen before the outage, keeps its time through it.
+    const frozen = await admin(a, 'POST', '/clock/freeze', session);
+    assert.equal(frozen.status, 200, frozen.text);
+    const frozenAt = frozen.body.nowMs as number;
 
     // Redis stops while evaluates are in flight on both processes: each answers, with an order or with 503.
     const burst = Array.from({ length: 20 }, (_, n) => ({
@@ -814,6 +840,16 @@ describe('Redis outage: 503100 while it is down, recovery after it restarts', { 
     const [newA, newB] = fresh as [string, string];
     const after = await eventually(() => create(a, newA, session, card('approved'), 'APPROVED'), 20_000);
     assert.equal((await order(b, newA, session, after)).status, STATUS.COMPLETED, 'A token and order on B');
+    // Documented: tokens from before stay valid (the processes put the signing key back), and the clock keeps its time.
+    assert.equal(
+      (await order(b, tokenA, session, after)).id,
+      after,
+      "A's token from before the outage, on B",
+    );
+    for (const mock of [a, b]) {
+      const clock = await admin(mock, 'GET', '/clock', session);
+      assert.deepEqual([clock.body.frozen, clock.body.nowMs], [true, frozenAt], `the clock on ${mock.name}`);
+    }
     // An id handed out before the outage names that order or nothing, never another order made since.
     assert.notEqual(
       after,
