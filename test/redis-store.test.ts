@@ -11,7 +11,8 @@ import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { Redis } from 'ioredis';
+import { DEFAULT_MERCHANT, DEFAULT_PARTNER, type MerchantAccount } from '../mock/domain/accounts.js';
 import { TEST_CARDS, type TestCardName } from '../mock/domain/outcomes.js';
 import { startMock } from '../mock/index.js';
 import { runCli, startCli, stopCli } from './harness-cli.js';
@@ -42,6 +43,8 @@ interface Target {
 
 interface Mock extends Target {
   child: ChildProcess;
+  /** The key prefix it was started with. */
+  prefix: string;
 }
 
 interface Answer {
@@ -90,7 +93,7 @@ async function serve(name: string, prefix: string, extra: string[] = []): Promis
   const args = ['serve', '--port', '0', '--store', redis.url, '--store-prefix', prefix, ...extra];
   const { child, match } = await startCli(args, START_LINE);
   cleanups.push(() => stopCli(child));
-  return { name, url: match, child };
+  return { name, url: match, child, prefix };
 }
 
 /** Two processes, A and B, sharing this test's prefix of the one Redis. */
@@ -160,10 +163,14 @@ function call(
 }
 
 /** A fresh bearer token of the default merchant, issued by `mock` (credentials: README / docs/credentials.md). */
-async function tokenOf(mock: Target, session: string): Promise<string> {
+async function tokenOf(
+  mock: Target,
+  session: string,
+  account: MerchantAccount = DEFAULT_MERCHANT,
+): Promise<string> {
   const res = await call(mock, 'POST', '/v1/oauth2/token', {
     session,
-    body: { AppKey: DEFAULT_MERCHANT.appKey, AppSecret: DEFAULT_MERCHANT.appSecret },
+    body: { AppKey: account.appKey, AppSecret: account.appSecret },
   });
   assert.equal(res.status, 200, `token from ${mock.name}: ${res.text}`);
   assert.equal(typeof res.body.accessToken, 'string');
@@ -457,7 +464,7 @@ describe('two serve processes on one Redis act as one account', { timeout: 120_0
     });
   });
 
-  test('vaulted cards, Sync-MIT retries and the scenario choice are shared', async () => {
+  test('vaulted cards, Sync-MIT retries, partner API keys and the scenario choice are shared', async () => {
     const [a, b] = await pair();
     const session = `redis-${randomUUID()}`;
     const tokenA = await tokenOf(a, session);
@@ -506,6 +513,19 @@ describe('two serve processes on one Redis act as one account', { timeout: 120_0
     assert.equal(retry.status, 200, retry.text);
     assert.equal(retry.headers[REPLAY], undefined);
     assert.equal(retry.body.orderSessionKey, first.body.orderSessionKey);
+
+    // A partner's API key created through A is found through B (the partner's own token, issued by A).
+    const partnerToken = await tokenOf(a, session, DEFAULT_PARTNER);
+    const key = await call(a, 'POST', '/v1/api-keys', {
+      token: partnerToken,
+      session,
+      body: { mid: DEFAULT_MERCHANT.mid, name: 'Checkout backend', type: 'secret', scopes: ['charges:read'] },
+    });
+    assert.equal(key.status, 200, key.text);
+    assert.equal(typeof key.body.id, 'string', key.text);
+    const found = await call(b, 'GET', `/v1/api-keys/${key.body.id}`, { token: partnerToken, session });
+    assert.equal(found.status, 200, found.text);
+    assert.equal(found.body.id, key.body.id);
 
     // The session's scenario choice, made on A, applies on B; cleared on B, it is gone on A.
     const chosen = await admin(a, 'PUT', '/session/scenarios', session, { names: ['evaluate-declined'] });
@@ -590,6 +610,23 @@ describe('two serve processes on one Redis act as one account', { timeout: 120_0
     }
     const oldest = await call(a, 'GET', `/v1/orders/${made[0]}`, { token: tokens.a1, session: first });
     assert.equal(oldest.status, 404, `the oldest order on A: ${oldest.text.slice(0, 200)}`);
+
+    // In Redis, what belongs to a session expires once it is idle for 7 days (docs/scale-out.md#bounds).
+    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    try {
+      const keys = await client.keys(`${a.prefix}*`);
+      for (const name of [first, second]) {
+        const own = keys.filter((key) => key.includes(name));
+        assert.ok(own.length > 0, `keys of ${name} under ${a.prefix}: ${keys.join(', ')}`);
+        for (const key of own) {
+          const ttl = await client.pttl(key);
+          assert.ok(ttl > 0 && ttl <= 7 * DAY, `${key} expires within 7 days (PTTL ${ttl})`);
+        }
+      }
+    } finally {
+      client.disconnect();
+    }
   });
 
   test('the clock is shared; a managed MIT fate fires once; each webhook is delivered once', async () => {
