@@ -32,6 +32,7 @@ const OWNED = [
   'docs/in-process.md',
   'docs/performance.md',
   'docs/profiles.md',
+  'docs/scale-out.md',
   'docs/scenarios.md',
   'docs/test-cards.md',
   'docs/webhooks.md',
@@ -230,6 +231,11 @@ const RUN_ELSEWHERE: { where: string; test: (b: CodeBlock) => boolean }[] = [
   {
     where: 'test/cli.test.ts compares the request-log line of docs/cli.md with a real one',
     test: (b) => b.file === 'docs/cli.md' && b.language === 'json' && b.code.includes('"msg":"request"'),
+  },
+  {
+    where:
+      'test/redis-store.test.ts starts serve --store … --workers 2 and two serve replicas on one Redis (on free ports)',
+    test: (b) => b.file === 'docs/scale-out.md' && b.code.startsWith('flexfactor-mock serve --store'),
   },
   {
     where:
