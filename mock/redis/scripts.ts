@@ -7,6 +7,7 @@
 //   P s:<session>         hash   field → JSON           P s:<session>:ver   counter
 //   P s:<session>:log     list   {v,set,del,reset}      P s:<session>:lock  the session's lock (token, PX)
 //   P budget:<o|c|k>      zset   "<session>\x1f<field>" by admission order: --max-orders over the whole account
+//   P budget:<k>:size     hash   member → bytes          P budget:<k>:bytes  the budget's bytes in all
 //   P seq                 counter for budget order      P due               zset session → earliest scheduled change
 //   P sessions            zset session → last use       P clock             hash offset/frozen of the virtual clock
 
@@ -81,7 +82,7 @@ return 1
 `;
 
 /**
- * ARGV: prefix, session, lock token, limits JSON {o,c,k}, max sessions, due ('' none | ms), due exact (1|0),
+ * ARGV: prefix, session, lock token, limits JSON {o|c|k: {n: count, b?: bytes}}, max sessions, due ('' none | ms), due exact (1|0),
  * changes JSON {set: [field, value, ...], del: [field...], reset: bool}.
  * Answers {0} when the lock is no longer ours (nothing written), else {1, version before, version after, evicted
  * fields of this session, webhook receivers' version}. Everything below runs as one unit: nothing is half-written.
@@ -101,6 +102,24 @@ local function budgeted(f)
   return nil
 end
 
+-- Each budget counts entries (its zset) and bytes (the JSON lengths, kept per entry so a session that expired from
+-- Redis still gives its bytes back when its entries leave the budget).
+local function admit(k, member, bytes)
+  local z = p .. 'budget:' .. k
+  if not redis.call('ZSCORE', z, member) then redis.call('ZADD', z, redis.call('INCR', p .. 'seq'), member) end
+  local old = tonumber(redis.call('HGET', z .. ':size', member) or '0')
+  redis.call('HSET', z .. ':size', member, bytes)
+  redis.call('INCRBY', z .. ':bytes', bytes - old)
+end
+
+local function leave(k, member)
+  local z = p .. 'budget:' .. k
+  redis.call('ZREM', z, member)
+  local old = tonumber(redis.call('HGET', z .. ':size', member) or '0')
+  redis.call('HDEL', z .. ':size', member)
+  if old ~= 0 then redis.call('INCRBY', z .. ':bytes', -old) end
+end
+
 local function log(session, entry)
   local b = p .. 's:' .. session
   local v = redis.call('INCR', b .. ':ver')
@@ -115,7 +134,7 @@ local function drop(session)
   local b = p .. 's:' .. session
   for _, f in ipairs(redis.call('HKEYS', b)) do
     local k = budgeted(f)
-    if k then redis.call('ZREM', p .. 'budget:' .. k, session .. SEP .. f) end
+    if k then leave(k, session .. SEP .. f) end
   end
   redis.call('DEL', b)
   redis.call('ZREM', p .. 'due', session)
@@ -133,11 +152,7 @@ if type(set) == 'table' and #set > 0 then
     local f = set[i]
     names[#names + 1] = f
     local k = budgeted(f)
-    if k and limits[k] then
-      local z = p .. 'budget:' .. k
-      local member = name .. SEP .. f
-      if not redis.call('ZSCORE', z, member) then redis.call('ZADD', z, redis.call('INCR', p .. 'seq'), member) end
-    end
+    if k and limits[k] then admit(k, name .. SEP .. f, #set[i + 1]) end
   end
 end
 local dels = {}
@@ -146,7 +161,7 @@ if type(body.del) == 'table' then
     dels[#dels + 1] = f
     redis.call('HDEL', base, f)
     local k = budgeted(f)
-    if k then redis.call('ZREM', p .. 'budget:' .. k, name .. SEP .. f) end
+    if k then leave(k, name .. SEP .. f) end
   end
 end
 local after = log(name, {set = names, del = dels, reset = body.reset and true or false})
@@ -164,20 +179,25 @@ end
 local evicted = {}
 for k, limit in pairs(limits) do
   local z = p .. 'budget:' .. k
-  local over = redis.call('ZCARD', z) - limit
-  if over > 0 then
-    local popped = redis.call('ZPOPMIN', z, over)
-    for i = 1, #popped, 2 do
-      local member = popped[i]
-      local at = string.find(member, SEP, 1, true)
-      local session = string.sub(member, 1, at - 1)
-      local f = string.sub(member, at + 1)
-      redis.call('HDEL', p .. 's:' .. session, f)
-      local v = log(session, {set = {}, del = {f}})
-      if session == name then
-        evicted[#evicted + 1] = f
-        after = v
-      end
+  local function over()
+    if redis.call('ZCARD', z) > limit.n then return true end
+    return limit.b ~= nil and tonumber(redis.call('GET', z .. ':bytes') or '0') > limit.b
+  end
+  local guard = 0
+  while over() and guard < 100000 do
+    guard = guard + 1
+    local popped = redis.call('ZRANGE', z, 0, 0)
+    local member = popped[1]
+    if not member then break end
+    leave(k, member)
+    local at = string.find(member, SEP, 1, true)
+    local session = string.sub(member, 1, at - 1)
+    local f = string.sub(member, at + 1)
+    redis.call('HDEL', p .. 's:' .. session, f)
+    local v = log(session, {set = {}, del = {f}})
+    if session == name then
+      evicted[#evicted + 1] = f
+      after = v
     end
   end
 end
@@ -211,7 +231,14 @@ if redis.call('GET', base .. ':lock') ~= ARGV[3] then return {0} end
 local SEP = string.char(31)
 for _, f in ipairs(redis.call('HKEYS', base)) do
   local k = string.sub(f, 1, 1)
-  if k == 'o' or k == 'c' or k == 'k' then redis.call('ZREM', p .. 'budget:' .. k, name .. SEP .. f) end
+  if k == 'o' or k == 'c' or k == 'k' then
+    local z = p .. 'budget:' .. k
+    local member = name .. SEP .. f
+    redis.call('ZREM', z, member)
+    local old = tonumber(redis.call('HGET', z .. ':size', member) or '0')
+    redis.call('HDEL', z .. ':size', member)
+    if old ~= 0 then redis.call('INCRBY', z .. ':bytes', -old) end
+  end
 end
 redis.call('DEL', base)
 redis.call('ZREM', p .. 'due', name)

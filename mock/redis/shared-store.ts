@@ -15,6 +15,7 @@ import {
   MAX_SESSIONS,
   type Session,
   type SessionTx,
+  STORE_BYTE_LIMITS,
   STORE_LIMITS,
   type Store,
   type VaultedCard,
@@ -47,6 +48,8 @@ export interface SharedStoreOptions {
   clock: VirtualClock;
   log: Logger;
   limits?: Partial<typeof STORE_LIMITS>;
+  /** Byte budgets for the whole account (default: one process's, STORE_BYTE_LIMITS). */
+  byteLimits?: Partial<typeof STORE_BYTE_LIMITS>;
 }
 
 interface Cached {
@@ -76,7 +79,13 @@ export class SharedStore {
     this.#clock = options.clock;
     this.#log = options.log;
     const l = { ...STORE_LIMITS, ...options.limits };
-    this.#limits = JSON.stringify({ o: l.orders, c: l.cards, k: l.idempotencyKeys });
+    const bytes = { ...STORE_BYTE_LIMITS, ...options.byteLimits };
+    // The byte budgets of one process hold for the whole account too (JSON bytes here, heap estimates there).
+    this.#limits = JSON.stringify({
+      o: { n: l.orders, b: bytes.orders },
+      c: { n: l.cards },
+      k: { n: l.idempotencyKeys, b: bytes.idempotencyKeys },
+    });
     // This process's copy lost an entry to its budget: read the session whole next time rather than trust it.
     this.#store.onEvicted = (session) => this.#cache.delete(session);
     this.#redis.defineCommand('ffSync', { numberOfKeys: 0, lua: SYNC });

@@ -1,0 +1,117 @@
+// The shared store's budgets hold in Redis by bytes as well as by count: a client sending long strings must not be able
+// to fill the Redis that several mocks share, any more than it can fill one process's heap. The store is driven
+// directly here (a small byte budget instead of 48 MiB of orders), against a real redis-server.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { VirtualClock } from '../mock/domain/clock.js';
+import type { Order } from '../mock/domain/order-states.js';
+import { Store } from '../mock/domain/store.js';
+import { openSharedStore, type SharedConnection } from '../mock/redis/index.js';
+import { SharedStore } from '../mock/redis/shared-store.js';
+import { type RedisServer, startRedis } from './redis-server.js';
+
+const QUIET = { info() {}, warn() {}, error() {} };
+const MID = 'a8a0a74d-2509-4cbc-9eb5-879c7a34eb45';
+const BYTE_BUDGET = 60_000;
+
+/** An order as the store keeps it, with a long name (what a hostile client controls). */
+function order(n: number, session: string): Order {
+  return {
+    id: `order-${n}`,
+    session,
+    mid: MID,
+    externalOrderId: `EXT-${n}`,
+    correlationId: null,
+    referenceNumber: String(n),
+    status: 7,
+    reason: 'approved',
+    evaluateStatus: 'APPROVED',
+    createdOn: 0,
+    lastUpdatedOn: 0,
+    expiryDate: null,
+    isMIT: false,
+    isRecurring: false,
+    transactionType: 'PURCHASE',
+    amount: 1500,
+    currencyCode: 'USD',
+    capturedAmount: 1500,
+    refundedAmount: 0,
+    billingAddress: { country: 'US' } as Order['billingAddress'],
+    shippingAddress: null,
+    firstName: 'x'.repeat(8_000),
+    lastName: null,
+    email: null,
+    phone: null,
+    card: { bin: null, last4: null, brand: null, tokenized: false },
+    confirmationId: null,
+    chargeback: false,
+    history: [],
+    refunds: [],
+    schedule: [],
+  } as unknown as Order;
+}
+
+function sharedStore(connection: SharedConnection): { store: Store; shared: SharedStore } {
+  const store = new Store(1, { orders: 1_000, idempotencyKeys: 1_000, cards: 1_000 }, { shared: true });
+  const shared = new SharedStore({
+    redis: connection.redis,
+    prefix: connection.prefix,
+    store,
+    clock: new VirtualClock(),
+    log: QUIET,
+    limits: { orders: 1_000 },
+    byteLimits: { orders: BYTE_BUDGET },
+  });
+  return { store, shared };
+}
+
+describe('the shared store bounds Redis by bytes', { timeout: 60_000 }, () => {
+  let redis: RedisServer;
+  let a: SharedConnection;
+  let b: SharedConnection;
+  before(async () => {
+    redis = await startRedis();
+    a = await openSharedStore(redis.url, 'bytes:');
+    b = await openSharedStore(redis.url, 'bytes:');
+  });
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    await redis?.stop();
+  });
+
+  test('orders of 8 KB each: the oldest leave Redis once their bytes pass the budget, in every process', async () => {
+    const writer = sharedStore(a);
+    for (let n = 1; n <= 20; n++) {
+      await writer.shared.transact('big', (session) => session.partition(MID).addOrder(order(n, 'big')));
+    }
+    const bytes = Number(await a.redis.get('bytes:budget:o:bytes'));
+    assert.ok(bytes > 0 && bytes <= BYTE_BUDGET, `the orders' bytes in Redis: ${bytes}`);
+    const fields = Object.keys(await a.redis.hgetall('bytes:s:big'));
+    const orders = fields.filter((f) => f.startsWith('o'));
+    assert.ok(orders.length >= 5 && orders.length < 20, `orders kept: ${orders.length}`);
+    assert.ok(
+      orders.some((f) => f.endsWith('order-20')),
+      'the newest order is kept',
+    );
+    assert.ok(!orders.some((f) => f.endsWith('order-1')), 'the oldest order is gone');
+
+    // Another process reading the session sees exactly what Redis kept; the writer's copy dropped the same ones.
+    const reader = sharedStore(b);
+    await reader.shared.refresh('big');
+    const read = [...(reader.store.peek('big')?.partition(MID).orders.keys() ?? [])].sort();
+    const written = [...(writer.store.peek('big')?.partition(MID).orders.keys() ?? [])].sort();
+    assert.deepEqual(read, orders.map((f) => f.split('\u001f')[2]).sort());
+    assert.deepEqual(written, read);
+  });
+
+  test('a reset gives the session’s bytes back to the budget', async () => {
+    const writer = sharedStore(a);
+    await writer.shared.transact('small', (session) => session.partition(MID).addOrder(order(99, 'small')));
+    const before = Number(await a.redis.get('bytes:budget:o:bytes'));
+    await writer.shared.reset('small');
+    const after = Number(await a.redis.get('bytes:budget:o:bytes'));
+    assert.ok(before - after > 8_000, `bytes before ${before}, after ${after}`);
+  });
+});
