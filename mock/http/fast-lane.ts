@@ -1,7 +1,8 @@
 // The fast lane: two shortcuts past Express's own request handling, kept in this one file because both lean on
 // Express internals that are not public API (app.handle, app.router, app.request, app.response). listen() installs
 // them on the app it serves; an app handed to supertest or to another server runs stock Express. Removing this file
-// (and its two calls in server.ts) leaves a slower mock that answers exactly the same.
+// (with its call in server.ts and createApp's offer of the exact-path table in app.ts) leaves a slower mock that
+// answers exactly the same.
 //
 // 1. Requests and responses are created with the app's Express prototypes (http.createServer's IncomingMessage and
 //    ServerResponse options). Express's app.handle() otherwise swaps the prototype of every live request and response;
