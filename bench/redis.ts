@@ -1,10 +1,12 @@
-// The mock on its Redis store against the mock in memory, run by hand: `npm run bench:redis -- [rounds] [seconds]`
-// (defaults 3 rounds of 1 s warm-up + 10 s). Never part of the tests. One redis-server (no persistence, loopback,
+// The mock on its Redis store against the mock in memory, run by hand: `npm run bench:redis -- [rounds] [seconds]
+// [--sessions n]` (defaults 3 rounds of 1 s warm-up + 10 s, one session). Never part of the tests. One redis-server (no persistence, loopback,
 // a free port) serves the whole run; three configurations take the same request stream, interleaved over the rounds
 // (the order rotates each round, so a noisy neighbour hurts all alike):
 //   (a) in memory, one process   (b) --store redis, one process   (c) --store redis --workers 2
 // The stream is bench/peers.ts's: 10 connections, POST /v1/evaluate with a fresh idempotency key (and orderId) per
 // request. Every configuration and round gets its own --store-prefix; Redis is flushed after each run is measured.
+// One session is the worst case for the shared store (every request takes that session's lock); --sessions n sends
+// the requests round robin over n sessions, each with the card vaulted in it, to see what the lock costs.
 //
 // After each load, correctness counters:
 //   1. every idempotency key the load used has one order: the 2xx answers carry distinct orderSessionKeys, the requests
@@ -24,7 +26,9 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
+import { SESSION_HEADER } from '../mock/http/session-stage.js';
 import { CONNECTIONS, type LoadResult, runLoad } from './load.js';
 import {
   freePort,
@@ -122,9 +126,16 @@ interface Reply {
   body: string;
 }
 
-function call(origin: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Reply> {
+function call(
+  origin: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  sessionName?: string,
+): Promise<Reply> {
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   const headers: Record<string, string> = { accept: 'application/json', authorization: session.bearer };
+  if (sessionName !== undefined) headers[SESSION_HEADER] = sessionName;
   if (payload !== undefined) {
     headers['content-type'] = 'application/json';
     headers['content-length'] = String(Buffer.byteLength(payload));
@@ -161,10 +172,16 @@ function count(statuses: Record<string, number>, status: number): void {
 }
 
 /** Every order id GET /v1/orders lists, page by page (100 per page, the contract's maximum). */
-async function listOrderIds(origin: string): Promise<string[]> {
+async function listOrderIds(origin: string, sessionName?: string): Promise<string[]> {
   const ids: string[] = [];
   for (let page = 1; page <= 10_000; page++) {
-    const reply = await call(origin, 'GET', `/v1/orders?pageSize=100&pageNumber=${page}`);
+    const reply = await call(
+      origin,
+      'GET',
+      `/v1/orders?pageSize=100&pageNumber=${page}`,
+      undefined,
+      sessionName,
+    );
     const body = json(reply);
     if (reply.status !== 200 || !Array.isArray(body.items)) {
       throw new Error(`GET /v1/orders page ${page} answered ${reply.status}: ${reply.body.slice(0, 300)}`);
@@ -188,16 +205,55 @@ async function ordersListed(origin: string): Promise<number> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Send an evaluate body again until it answers something other than 409 (its first attempt still running). */
-async function replay(origin: string, body: string): Promise<Reply> {
-  let reply = await call(origin, 'POST', '/v1/evaluate', body);
+async function replay(origin: string, body: string, sessionName: string | undefined): Promise<Reply> {
+  let reply = await call(origin, 'POST', '/v1/evaluate', body, sessionName);
   for (let attempt = 0; reply.status === 409 && attempt < 20; attempt++) {
     await sleep(100);
-    reply = await call(origin, 'POST', '/v1/evaluate', body);
+    reply = await call(origin, 'POST', '/v1/evaluate', body, sessionName);
   }
   return reply;
 }
 
 // ---- one run ------------------------------------------------------------------------------------------------------
+
+/**
+ * The sessions the load spreads over: the first is the default session (no header; prepareMock vaulted its card),
+ * each other one gets the same test card vaulted in it (a card token belongs to one session).
+ */
+async function prepareSessions(
+  origin: string,
+  count: number,
+): Promise<{ name?: string; cardToken: string }[]> {
+  const sessions: { name?: string; cardToken: string }[] = [{ cardToken: session.cardToken }];
+  for (let n = 1; n < count; n++) {
+    const name = `bench-${n}`;
+    const reply = await call(
+      origin,
+      'POST',
+      `/v1/tokenize?mid=${DEFAULT_MERCHANT.mid}&environment=${DEFAULT_MERCHANT.tokenizationKey}`,
+      {
+        payment_method: {
+          credit_card: {
+            first_name: 'Bench',
+            last_name: 'Runner',
+            number: TEST_CARDS.approved,
+            verification_value: '123',
+            month: '12',
+            year: '2030',
+          },
+        },
+      },
+      name,
+    );
+    const token = (json(reply).transaction as { payment_method?: { token?: unknown } } | undefined)
+      ?.payment_method?.token;
+    if (reply.status !== 200 || typeof token !== 'string') {
+      throw new Error(`tokenize in session ${name} answered ${reply.status}: ${reply.body.slice(0, 300)}`);
+    }
+    sessions.push({ name, cardToken: token });
+  }
+  return sessions;
+}
 
 interface RedisHandle {
   server: SpawnedServer;
@@ -257,6 +313,7 @@ async function runOnce(
   config: Config,
   round: number,
   seconds: number,
+  sessionCount: number,
   redis: RedisHandle | undefined,
 ): Promise<Sample> {
   const prefix = `bench:r${round}${config.key}:`;
@@ -264,10 +321,12 @@ async function runOnce(
   try {
     const { origin } = server;
     const prepared = await prepareMock(origin);
+    const sessions = await prepareSessions(origin, sessionCount);
     const idsBefore = await listOrderIds(origin);
 
     // The load: remember every body by its idempotency key, and the orderSessionKey each 2xx answer carries.
-    const bodies = new Map<string, string>();
+    const bodies = new Map<string, { body: string; session?: string }>();
+    let sent = 0;
     const answers = new Map<string, string>();
     const answeredKeys: string[] = [];
     const mockCpuBefore = treeCpuMs(server.pid);
@@ -285,11 +344,21 @@ async function runOnce(
           path: '/v1/evaluate',
           headers: prepared.headers,
           setupRequest: (request, context) => {
-            const body = evaluateBody();
+            let body = evaluateBody();
             const key = (JSON.parse(body) as { idempotencyKey: string }).idempotencyKey;
-            bodies.set(key, body);
             context.key = key;
-            return { ...request, body };
+            if (sessions.length === 1) {
+              bodies.set(key, { body });
+              return { ...request, body };
+            }
+            // Round robin over the sessions, each with the card vaulted in it.
+            const target = sessions[sent++ % sessions.length] as (typeof sessions)[number];
+            body = body.replace(session.cardToken, target.cardToken);
+            bodies.set(key, { body, ...(target.name ? { session: target.name } : {}) });
+            const headers = target.name
+              ? { ...prepared.headers, [SESSION_HEADER]: target.name }
+              : prepared.headers;
+            return { ...request, headers, body };
           },
           onResponse: (status, body, context) => {
             if (status < 200 || status > 299) return;
@@ -324,8 +393,8 @@ async function runOnce(
     const unanswered = [...bodies.entries()].filter(([key]) => !answers.has(key));
     const replayStatuses: Record<string, number> = {};
     const keyToOrder = new Map(answers);
-    for (const [key, body] of unanswered) {
-      const reply = await replay(origin, body);
+    for (const [key, { body, session: name }] of unanswered) {
+      const reply = await replay(origin, body, name);
       count(replayStatuses, reply.status);
       if (reply.status === 200) keyToOrder.set(key, String(json(reply).orderSessionKey));
     }
@@ -342,7 +411,10 @@ async function runOnce(
     // Every order the mock lists must be one of ours, listed once; ours that are missing must be the oldest (the
     // store's budget forgets the oldest first: the in-memory store also has a 48 MiB byte budget, ~22k orders of
     // this shape), give or take the requests in flight around them.
-    const listedIds = await listOrderIds(origin);
+    const listedIds: string[] = [];
+    for (const s of sessions) listedIds.push(...(await listOrderIds(origin, s.name)));
+    // The checks below run in the default session (no header): its count before them.
+    const defaultListed = await ordersListed(origin);
     const ours = new Set([...keyToOrder.values(), ...idsBefore]);
     const listedSet = new Set(listedIds);
     const foreign = listedIds.filter((id) => !ours.has(id)).length;
@@ -378,7 +450,7 @@ async function runOnce(
     const [sameKey] = [...sameKeys];
     const sameFound = sameKey ? (await call(origin, 'GET', `/v1/orders/${sameKey}`)).status === 200 : false;
     // At the budget, the new order makes the oldest go: the count stays.
-    const sameKeyNewOrders = (await ordersListed(origin)) - listedIds.length;
+    const sameKeyNewOrders = (await ordersListed(origin)) - defaultListed;
     if (sameKeyDistinct !== 1 || !sameFound || sameKeyNewOrders !== (evicted > 0 ? 0 : 1)) {
       problems.push(
         `one key × 50: ${sameKeyDistinct} orderSessionKeys (found: ${sameFound}), ${sameKeyNewOrders} more orders listed (${JSON.stringify(sameKeyStatuses)})`,
@@ -513,14 +585,14 @@ function summarize(outcome: Outcome): Row {
   };
 }
 
-function buildReport(outcomes: Outcome[], rounds: number, seconds: number): string {
+function buildReport(outcomes: Outcome[], rounds: number, seconds: number, sessions: number): string {
   const rows = outcomes.map(summarize);
   const [a, b, c] = rows;
   const lines = [
     `# bench:redis — ${new Date().toISOString()}`,
     '',
     `Node ${process.version}, ${availableParallelism()} cores; ${CONNECTIONS} connections, POST /v1/evaluate with a ` +
-      `fresh idempotency key per request, one session; ${rounds} interleaved rounds of 1 s warm-up + ${seconds} s; ` +
+      `fresh idempotency key per request, ${sessions === 1 ? 'one session' : `round robin over ${sessions} sessions`}; ${rounds} interleaved rounds of 1 s warm-up + ${seconds} s; ` +
       `one redis-server for the run; --max-orders ${MAX_ORDERS}. Medians over the rounds; non-2xx and connection ` +
       'errors are summed; "counters" = runs whose three correctness checks all held.',
     '',
@@ -584,10 +656,10 @@ function buildReport(outcomes: Outcome[], rounds: number, seconds: number): stri
 
 // ---- main ---------------------------------------------------------------------------------------------------------
 
-function parseOptions(): { rounds: number; seconds: number } {
+function parseOptions(): { rounds: number; seconds: number; sessions: number } {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { rounds: { type: 'string' }, duration: { type: 'string' } },
+    options: { rounds: { type: 'string' }, duration: { type: 'string' }, sessions: { type: 'string' } },
   });
   const whole = (name: string, value: string | undefined, fallback: number, min: number, max: number) => {
     if (value === undefined) return fallback;
@@ -599,12 +671,13 @@ function parseOptions(): { rounds: number; seconds: number } {
   return {
     rounds: whole('rounds', values.rounds ?? positionals[0], 3, 1, 10),
     seconds: whole('seconds', values.duration ?? positionals[1], 10, 1, 60),
+    sessions: whole('--sessions', values.sessions, 1, 1, 100),
   };
 }
 
 async function main(): Promise<void> {
   installCleanup();
-  const { rounds, seconds } = parseOptions();
+  const { rounds, seconds, sessions } = parseOptions();
   const outcomes: Outcome[] = CONFIGS.map((config) => ({ config, samples: [], failures: [] }));
   let redis: RedisHandle | undefined;
   try {
@@ -626,6 +699,7 @@ async function main(): Promise<void> {
             outcome.config,
             round,
             seconds,
+            sessions,
             outcome.config.redis ? redis : undefined,
           );
           outcome.samples.push(sample);
@@ -641,11 +715,12 @@ async function main(): Promise<void> {
   } finally {
     redis?.client.disconnect();
   }
-  const report = buildReport(outcomes, rounds, seconds);
+  const report = buildReport(outcomes, rounds, seconds, sessions);
   process.stdout.write(`\n${report}`);
   mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
-  writeFileSync(OUT_FILE, report);
-  process.stderr.write('[redis] report written to bench/out/redis.md\n');
+  const outFile = sessions === 1 ? OUT_FILE : OUT_FILE.replace(/\.md$/, `-${sessions}-sessions.md`);
+  writeFileSync(outFile, report);
+  process.stderr.write(`[redis] report written to ${outFile.slice(ROOT.length)}\n`);
   if (outcomes.some((o) => o.failures.length > 0 || o.samples.some((s) => !s.ok))) process.exitCode = 1;
 }
 
