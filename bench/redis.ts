@@ -86,6 +86,8 @@ interface Counters {
   ordersListed: number;
   /** Orders of this run the store no longer lists (its budget forgot the oldest). */
   evicted: number;
+  /** Orders Redis holds after the load (shared store only), the prepared one included. */
+  inRedis?: number;
   sameKeyStatuses: Record<string, number>;
   sameKeyDistinct: number;
   sameKeyNewOrders: number;
@@ -433,6 +435,12 @@ async function runOnce(
     }
     const listed = listedIds.length - idsBefore.length;
     const evicted = missing.length;
+    // Redis is the truth of a shared store: what the process lists must be what Redis holds (the account's order
+    // budget, a sorted set with one member per order kept).
+    const inRedis = redis ? await redis.client.zcard(`${prefix}budget:o`) : undefined;
+    if (inRedis !== undefined && inRedis !== listedIds.length) {
+      problems.push(`Redis holds ${inRedis} orders, the mock lists ${listedIds.length}`);
+    }
 
     // Counter 2: 50 concurrent evaluates, one idempotency key → one order.
     const sameBody = evaluateBody();
@@ -507,6 +515,7 @@ async function runOnce(
         distinctKeys,
         ordersListed: listed,
         evicted,
+        ...(inRedis !== undefined ? { inRedis } : {}),
         sameKeyStatuses,
         sameKeyDistinct,
         sameKeyNewOrders,
@@ -623,7 +632,8 @@ function buildReport(outcomes: Outcome[], rounds: number, seconds: number, sessi
         const k = s.counters;
         return (
           `| (${o.config.key}) | ${s.round + 1} | ${fmt(s.load.rps)} | ${fmt(s.load.p99, 1)} | ${k.answered} (${k.distinctAnswered}) | ` +
-          `${k.replayed} | ${k.ordersListed} of ${k.keysUsed}${k.evicted > 0 ? ` (${k.evicted} oldest forgotten)` : ''} | ` +
+          `${k.replayed} | ${k.ordersListed} of ${k.keysUsed}${k.evicted > 0 ? ` (${k.evicted} oldest forgotten)` : ''}` +
+          `${k.inRedis !== undefined ? `; Redis holds ${k.inRedis - 1}` : ''} | ` +
           `${k.sameKeyDistinct} key, +${k.sameKeyNewOrders} listed ` +
           `${JSON.stringify(k.sameKeyStatuses)} | ${k.refundSuccesses} SUCCESS, ${k.refundRefused} FAILED 2001, ` +
           `${fmt(k.refundedOnOrder)} ¢ refunded | ${fmt(s.rssMb, 1)} | ${fmt(s.redisUsedMb, 1)} |`
