@@ -199,7 +199,7 @@ export class Partition {
       this.#idempotency.set(record.scope, keys);
     }
     keys.set(record.key, record);
-    this.#budget.idempotencyKeys.admit(record, this.#keyOwner, KEY_OVERHEAD + record.key.length * 6);
+    this.#budget.idempotencyKeys.admit(record, this.#keyOwner, keyBytes(record));
   }
 
   dropIdempotencyRecord(scope: string, key: string): void {
@@ -250,7 +250,7 @@ export class Partition {
     keys.set(key, record);
     this.#tx()?.keys.set(record, this.mid);
     // The key is held twice (map key and record) and the response kept later may echo it: three copies, two bytes each.
-    this.#budget.idempotencyKeys.admit(record, this.#keyOwner, KEY_OVERHEAD + key.length * 6);
+    this.#budget.idempotencyKeys.admit(record, this.#keyOwner, keyBytes(record));
     return { kind: 'new' };
   }
 
@@ -349,13 +349,20 @@ export class Store {
 
   readonly budget: StoreBudget;
 
-  constructor(seed: number, limits: Partial<typeof STORE_LIMITS> = {}, options: { shared?: boolean } = {}) {
+  constructor(
+    seed: number,
+    limits: Partial<typeof STORE_LIMITS> = {},
+    options: { shared?: boolean; byteLimits?: Partial<typeof STORE_BYTE_LIMITS> } = {},
+  ) {
     this.seed = seed;
     this.shared = options.shared ?? false;
     const l = { ...STORE_LIMITS, ...limits };
     this.budget = {
-      orders: new Ledger(l.orders, STORE_BYTE_LIMITS.orders),
-      idempotencyKeys: new Ledger(l.idempotencyKeys, STORE_BYTE_LIMITS.idempotencyKeys),
+      orders: new Ledger(l.orders, options.byteLimits?.orders ?? STORE_BYTE_LIMITS.orders),
+      idempotencyKeys: new Ledger(
+        l.idempotencyKeys,
+        options.byteLimits?.idempotencyKeys ?? STORE_BYTE_LIMITS.idempotencyKeys,
+      ),
       cards: new Ledger(l.cards),
     };
   }
@@ -548,7 +555,12 @@ function settleAmount(order: Order): boolean {
 }
 
 /** Estimated heap bytes of an order: the strings it took from the request, twice each (one- or two-byte), and more. */
-function orderBytes(order: Order): number {
+/** Estimated heap bytes of an idempotency record: the key is held three times (map key, record, the kept response). */
+export function keyBytes(record: IdempotencyRecord): number {
+  return KEY_OVERHEAD + record.key.length * 6;
+}
+
+export function orderBytes(order: Order): number {
   let chars = order.externalOrderId.length + (order.correlationId?.length ?? 0);
   for (const text of [order.firstName, order.lastName, order.email, order.phone]) chars += text?.length ?? 0;
   for (const address of [order.billingAddress, order.shippingAddress]) {

@@ -11,7 +11,7 @@ import { AccountBook, DEFAULT_ACCOUNTS } from '../domain/accounts.js';
 import { VirtualClock } from '../domain/clock.js';
 import { SCENARIO_EFFECTS } from '../domain/scenario-effects.js';
 import { OrderScheduler } from '../domain/scheduler.js';
-import { STORE_LIMITS, Store } from '../domain/store.js';
+import { STORE_BYTE_LIMITS, STORE_LIMITS, Store } from '../domain/store.js';
 import { TokenService } from '../domain/tokens.js';
 import { apiError } from '../errors/catalog.js';
 import { Journal } from '../journal/journal.js';
@@ -75,7 +75,13 @@ export function createApp(options: MockOptions = {}): MockApp {
     ? new Store(
         settings.seed,
         { orders: local.orders * 2, idempotencyKeys: local.idempotencyKeys * 2, cards: local.cards * 2 },
-        { shared: true },
+        {
+          shared: true,
+          byteLimits: {
+            orders: STORE_BYTE_LIMITS.orders * 2,
+            idempotencyKeys: STORE_BYTE_LIMITS.idempotencyKeys * 2,
+          },
+        },
       )
     : new Store(settings.seed, limits);
   const shared = connection

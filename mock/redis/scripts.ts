@@ -83,7 +83,7 @@ return 1
 
 /**
  * ARGV: prefix, session, lock token, limits JSON {o|c|k: {n: count, b?: bytes}}, max sessions, due ('' none | ms), due exact (1|0),
- * changes JSON {set: [field, value, ...], del: [field...], reset: bool}.
+ * changes JSON {set: [field, value, ...], del: [field...], sizes: {field: bytes}, reset: bool}.
  * Answers {0} when the lock is no longer ours (nothing written), else {1, version before, version after, evicted
  * fields of this session, webhook receivers' version}. Everything below runs as one unit: nothing is half-written.
  */
@@ -102,8 +102,8 @@ local function budgeted(f)
   return nil
 end
 
--- Each budget counts entries (its zset) and bytes (the JSON lengths, kept per entry so a session that expired from
--- Redis still gives its bytes back when its entries leave the budget).
+-- Each budget counts entries (its zset) and bytes (the heap size a process estimates for the entry, else its JSON
+-- length), kept per entry so a session that expired from Redis still gives its bytes back when its entries leave.
 local function admit(k, member, bytes)
   local z = p .. 'budget:' .. k
   if not redis.call('ZSCORE', z, member) then redis.call('ZADD', z, redis.call('INCR', p .. 'seq'), member) end
@@ -152,7 +152,11 @@ if type(set) == 'table' and #set > 0 then
     local f = set[i]
     names[#names + 1] = f
     local k = budgeted(f)
-    if k and limits[k] then admit(k, name .. SEP .. f, #set[i + 1]) end
+    if k and limits[k] then
+      local size = #set[i + 1]
+      if type(body.sizes) == 'table' and tonumber(body.sizes[f]) then size = tonumber(body.sizes[f]) end
+      admit(k, name .. SEP .. f, size)
+    end
   end
 end
 local dels = {}

@@ -12,7 +12,9 @@ import type { Order, StatusChange, TransitionName } from '../domain/order-states
 import { existingPartnerState, partnerState } from '../domain/partner-store.js';
 import {
   type IdempotencyRecord,
+  keyBytes,
   MAX_SESSIONS,
+  orderBytes,
   type Session,
   type SessionTx,
   STORE_BYTE_LIMITS,
@@ -80,7 +82,7 @@ export class SharedStore {
     this.#log = options.log;
     const l = { ...STORE_LIMITS, ...options.limits };
     const bytes = { ...STORE_BYTE_LIMITS, ...options.byteLimits };
-    // The byte budgets of one process hold for the whole account too (JSON bytes here, heap estimates there).
+    // The byte budgets of one process hold for the whole account too, counted the same way (heap estimates).
     this.#limits = JSON.stringify({
       o: { n: l.orders, b: bytes.orders },
       c: { n: l.cards },
@@ -252,12 +254,16 @@ export class SharedStore {
     const set: string[] = [];
     const digests: [string, string][] = [];
     const del: string[] = [];
-    const put = (field: string, value: unknown) => {
+    // What an entry costs is counted as one process counts it (its heap estimate), so Redis's budget and each
+    // process's copy agree on what goes first.
+    const sizes: Record<string, number> = {};
+    const put = (field: string, value: unknown, size?: number) => {
       const json = JSON.stringify(value);
       const digest = digestOf(json);
       if (cached.digests.get(field) === digest) return;
       set.push(field, json);
       digests.push([field, digest]);
+      if (size !== undefined) sizes[field] = size;
     };
     let due: number | null = tx.due;
     for (const order of tx.orders) {
@@ -265,7 +271,7 @@ export class SharedStore {
       // An order no longer here was dropped from this process's copy by its budget, not deleted: Redis's own budget
       // decides what goes there.
       if (partition.orders.get(order.id) !== order) continue;
-      put(orderField(order.mid, order.id), order);
+      put(orderField(order.mid, order.id), order, orderBytes(order));
       const at = order.schedule[0]?.at;
       if (!tx.dueExact && at !== undefined && (due === null || at < due)) due = at;
     }
@@ -274,7 +280,7 @@ export class SharedStore {
     }
     for (const [record, mid] of tx.keys) {
       if (session.partition(mid).idempotencyRecord(record.scope, record.key) === record)
-        put(keyField(mid, record), record);
+        put(keyField(mid, record), record, keyBytes(record));
     }
     for (const [record, mid] of tx.releasedKeys) {
       if (!session.partition(mid).idempotencyRecord(record.scope, record.key))
@@ -301,7 +307,7 @@ export class SharedStore {
           String(MAX_SESSIONS),
           due === null ? '' : String(due),
           tx.dueExact ? '1' : '0',
-          JSON.stringify({ set, del }),
+          JSON.stringify({ set, del, sizes }),
         ),
       )) as typeof reply;
     } catch (error) {
