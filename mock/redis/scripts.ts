@@ -25,8 +25,9 @@ local function readSession(p, name, cached)
   local ver = tonumber(redis.call('GET', base .. ':ver') or '0')
   local clock = redis.call('HMGET', p .. 'clock', 'offset', 'frozen')
   if ver == cached then return {1, ver, 'same', clock} end
-  if cached >= 0 and cached < ver then
-    local log = redis.call('LRANGE', base .. ':log', 0, -1)
+  if cached >= 0 and cached < ver and ver - cached <= ${LOG_LENGTH} then
+    -- Only the newest (ver - cached) entries can be newer than the cached version: the log is in version order.
+    local log = redis.call('LRANGE', base .. ':log', cached - ver, -1)
     local first = nil
     local full = false
     local set = {}

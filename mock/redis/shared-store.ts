@@ -240,7 +240,8 @@ export class SharedStore {
         });
       }
       await new Promise((r) => setTimeout(r, wait));
-      wait = Math.min(wait * 2, 20);
+      // Short waits: the holder is usually one commit away from letting go (a longer sleep only adds latency).
+      wait = Math.min(wait * 2, 4);
     }
   }
 
