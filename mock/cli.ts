@@ -132,6 +132,8 @@ async function serve(options: ServeOptions): Promise<void> {
     ...(options.states ? { stateHandlers: await loadStates(options.states) } : {}),
     ...(shared ? { shared } : {}),
   });
+  // The first process sharing a store sets its clock; the others take it before they answer anything.
+  await app.mock.shared?.store.init();
   // Scenario folders of the user are read now, so a bad file is reported at start (file:line), not at first use.
   if (options.scenarios.length > 0) app.mock.scenarios?.problems();
   const running = await listen(app, { port: options.port, host: options.host });

@@ -79,7 +79,21 @@ async function launch(port: number, dir: string): Promise<ChildProcess> {
   mkdirSync(dir, { recursive: true });
   const child = spawn(
     REDIS_SERVER,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    // DEBUG SLEEP (from loopback only) lets a test hang the server on purpose.
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--enable-debug-command',
+      'local',
+    ],
     { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   // The last lines of its log, for the error when it does not come up (e.g. "Address already in use").

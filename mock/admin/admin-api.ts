@@ -6,7 +6,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { type CompiledOperation, Contract, checkRequest, defaultSpecPath } from '../contract/contract.js';
-import { ClockRangeError, parseDuration, toMs } from '../domain/clock.js';
+import { ClockRangeError, MAX_CLOCK_SKEW_MS, parseDuration, toMs } from '../domain/clock.js';
 import { apiError } from '../errors/catalog.js';
 import type { MockParts as Engine } from '../http/mock-parts.js';
 import { SESSION_TOKEN_HEADER } from '../http/session-access.js';
@@ -139,14 +139,25 @@ const ADMIN_ROUTES: Record<string, AdminHandler> = {
     engine.clock.unfreeze();
     return clockView(engine);
   },
-  adminClockAdvance: ({ engine, body }) => {
+  adminClockAdvance: async ({ engine, body }) => {
     let ms: number;
     try {
       ms = parseDuration(body.by);
     } catch (error) {
       throw apiError('400001', { errors: { by: [(error as Error).message] } });
     }
-    moveClock(() => engine.clock.advance(ms));
+    const shared = engine.shared?.store;
+    if (shared) {
+      // Two processes advancing at once must both count: the step is applied in Redis, not as a new absolute time.
+      if (
+        !Number.isFinite(ms) ||
+        ms < 0 ||
+        ms > MAX_CLOCK_SKEW_MS ||
+        engine.clock.now() + ms > Date.now() + MAX_CLOCK_SKEW_MS
+      )
+        throw apiError('400020', { detail: `Cannot advance by ${String(ms)} ms.` });
+      await shared.advanceClock(ms);
+    } else moveClock(() => engine.clock.advance(ms));
     return settled(engine);
   },
   adminClockSet: ({ engine, body }) => {

@@ -56,7 +56,7 @@ export function runPrimary(
       listening.add(worker.id);
       if (!announced && listening.size >= count) {
         announced = true;
-        ready(message.url, message.line.replace(/\n$/, '') + ` — ${count} workers sharing the store\n`);
+        ready(message.url, `${message.line.replace(/\n$/, '')} — ${count} workers sharing the store\n`);
       }
     });
     return worker;

@@ -181,6 +181,12 @@ export function createApp(options: MockOptions = {}): MockApp {
   if (parts.shared) {
     const { journal: mirror, store: sharedStore } = parts.shared;
     sharedStore.useReceivers((version) => mirror.syncReceivers(version));
+    // Redis lost its data: put the token key back, so tokens issued before stay valid in every process.
+    sharedStore.onEpochChange(() => {
+      void connection?.redis
+        .set(`${connection.prefix}token-key`, connection.tokenKey, 'NX')
+        .catch(() => undefined);
+    });
     mirror.start();
   }
 

@@ -86,6 +86,7 @@ export async function startMock(options: StartMockOptions = {}): Promise<MockSer
       ...appOptions,
       ...(shared ? { shared } : {}),
     });
+    await app.mock.shared?.store.init();
     running = await listen(app, { port, host });
   } catch (error) {
     await shared?.close();

@@ -10,6 +10,8 @@ export interface RedisLike {
   hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
   hset(key: string, ...fieldsAndValues: string[]): Promise<number>;
   hdel(key: string, ...fields: string[]): Promise<number>;
+  hsetnx(key: string, field: string, value: string): Promise<number>;
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
   incr(key: string): Promise<number>;
   hgetall(key: string): Promise<Record<string, string>>;
   zrangebyscore(key: string, min: string, max: string, ...rest: (string | number)[]): Promise<string[]>;
@@ -36,6 +38,7 @@ export interface RedisLike {
   ffRelease(...args: string[]): Promise<unknown>;
   ffCommit(...args: string[]): Promise<unknown>;
   ffReset(...args: string[]): Promise<unknown>;
+  ffClockAdvance(...args: string[]): Promise<unknown>;
 }
 
 /** A store URL as the CLI and startMock() take it: redis:// or rediss://, with an optional /db. */

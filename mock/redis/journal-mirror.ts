@@ -13,6 +13,12 @@ import type { RedisLike } from './connection.js';
 
 /** How long one blocking read waits before it looks again (and notices a close). */
 const BLOCK_MS = 1_000;
+/**
+ * The largest entry the stream carries whole. A bigger one (long headers and bodies) goes with its bodies cut to
+ * BODY_SHARE and its headers left out, so the stream's 5,000 entries stay near one journal's byte budget.
+ */
+export const MAX_STREAM_ENTRY = 6 * 1024;
+const BODY_SHARE = 1024;
 
 /** What the stream may carry. */
 type Message =
@@ -56,7 +62,7 @@ export class JournalMirror {
     this.#webhooks = options.webhooks;
     this.#journal = options.journal;
     this.#capacity = options.capacity;
-    this.#journal.mirrorTo((entry) => this.#publish({ entry }));
+    this.#journal.mirrorTo((entry) => this.#publish({ entry: fitted(entry) }));
   }
 
   /** Start reading the others' entries (a connection of its own: a blocking read holds it). */
@@ -179,4 +185,23 @@ export class JournalMirror {
     if (typeof receiver?.id !== 'string' || typeof receiver.url !== 'string') return;
     this.#webhooks?.adoptReceiver(receiver);
   }
+}
+
+/** The entry as the stream carries it: whole, or with its bodies cut and its headers left out when it is large. */
+export function fitted(entry: Stored): Stored {
+  if (JSON.stringify(entry).length <= MAX_STREAM_ENTRY) return entry;
+  const cut = (body: { text: string | null; truncated: boolean }) =>
+    body.text !== null && body.text.length > BODY_SHARE
+      ? { text: body.text.slice(0, BODY_SHARE), truncated: true }
+      : body;
+  const out = { ...entry } as Record<string, unknown>;
+  for (const name of ['requestBody', 'responseBody', 'payload']) {
+    const body = out[name] as { text: string | null; truncated: boolean } | undefined;
+    if (body && typeof body === 'object') out[name] = cut(body);
+  }
+  for (const name of ['requestHeaders', 'responseHeaders']) {
+    if (out[name] && typeof out[name] === 'object')
+      out[name] = { 'x-mock-note': 'left out: the entry was too large to share' };
+  }
+  return out as unknown as Stored;
 }

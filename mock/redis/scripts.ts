@@ -10,6 +10,7 @@
 //   P budget:<k>:size     hash   member → bytes          P budget:<k>:bytes  the budget's bytes in all
 //   P seq                 counter for budget order      P due               zset session → earliest scheduled change
 //   P sessions            zset session → last use       P clock             hash offset/frozen of the virtual clock
+//   P epoch               random id of this store's life P s:<session>:done  the last commits' tokens, a minute
 
 /** How many commits a session's log keeps: a process further behind than this reads the whole session again. */
 export const LOG_LENGTH = 256;
@@ -18,13 +19,93 @@ export const IDLE_SESSION_TTL_S = 7 * 24 * 60 * 60;
 /** The version and log of a dropped session outlive it a day, so a process that cached it reads the drop. */
 const DROPPED_TTL_S = 24 * 60 * 60;
 
-/** What a sync answers: [acquired (1|0), version, 'same'|'delta'|'full', [offset, frozen], ...]. */
+/** Commands and helpers every script shares (Lua, prepended to each script). */
+const COMMON = `
+local SEP = string.char(31)
+
+-- The store's epoch: a random id made by whichever script runs first on an empty Redis. When it changes (FLUSHALL,
+-- a restart without data), every process drops everything it cached.
+local function epochOf(p, candidate)
+  local epoch = redis.call('GET', p .. 'epoch')
+  if not epoch then
+    redis.call('SET', p .. 'epoch', candidate)
+    epoch = candidate
+  end
+  return epoch
+end
+
+local function budgeted(f)
+  local k = string.sub(f, 1, 1)
+  if k == 'o' or k == 'c' or k == 'k' then return k end
+  return nil
+end
+
+-- Each budget counts entries (its zset) and bytes (the heap size a process estimates for the entry, else its value's
+-- length), kept per entry so a session that expired from Redis still gives its bytes back when its entries leave.
+local function admit(p, k, member, bytes)
+  local z = p .. 'budget:' .. k
+  if not redis.call('ZSCORE', z, member) then redis.call('ZADD', z, redis.call('INCR', p .. 'seq'), member) end
+  local old = tonumber(redis.call('HGET', z .. ':size', member) or '0')
+  redis.call('HSET', z .. ':size', member, bytes)
+  redis.call('INCRBY', z .. ':bytes', bytes - old)
+end
+
+local function leave(p, k, member)
+  local z = p .. 'budget:' .. k
+  redis.call('ZREM', z, member)
+  local old = tonumber(redis.call('HGET', z .. ':size', member) or '0')
+  redis.call('HDEL', z .. ':size', member)
+  if old ~= 0 then redis.call('INCRBY', z .. ':bytes', -old) end
+end
+
+-- One commit's entry in a session's log. A session's versions come from the store-wide sequence when its version key
+-- is new (first use, or after it expired), so a process that cached an older life of the session never mistakes the
+-- new one's versions for a continuation of what it saw.
+local function log(p, session, entry)
+  local b = p .. 's:' .. session
+  if redis.call('EXISTS', b .. ':ver') == 0 then redis.call('SET', b .. ':ver', redis.call('INCR', p .. 'seq')) end
+  local v = redis.call('INCR', b .. ':ver')
+  entry.v = v
+  redis.call('RPUSH', b .. ':log', cjson.encode(entry))
+  redis.call('LTRIM', b .. ':log', -${LOG_LENGTH}, -1)
+  for _, key in ipairs({b .. ':ver', b .. ':log'}) do
+    if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, ${DROPPED_TTL_S}) end
+  end
+  return v
+end
+
+-- Forget a whole session: its entities, their places in the budgets, its due entry.
+local function drop(p, session)
+  local b = p .. 's:' .. session
+  for _, f in ipairs(redis.call('HKEYS', b)) do
+    local k = budgeted(f)
+    if k then leave(p, k, session .. SEP .. f) end
+  end
+  redis.call('DEL', b)
+  redis.call('ZREM', p .. 'due', session)
+  redis.call('ZREM', p .. 'sessions', session)
+end
+
+-- HSET/HDEL in slices: Lua's unpack() holds at most ~8,000 values.
+local function hsetAll(key, pairs)
+  for i = 1, #pairs, 500 do
+    local slice = {}
+    for j = i, math.min(i + 499, #pairs) do slice[#slice + 1] = pairs[j] end
+    redis.call('HSET', key, unpack(slice))
+  end
+end
+`;
+
+/**
+ * What a read answers: [1, version, 'same'|'delta'|'full', [clock offset, frozen], epoch, ...]: for a delta, the
+ * changed fields and their values, then the deleted fields; for a full read, the whole hash.
+ */
 const READ_SESSION = `
-local function readSession(p, name, cached)
+local function readSession(p, name, cached, epoch)
   local base = p .. 's:' .. name
   local ver = tonumber(redis.call('GET', base .. ':ver') or '0')
   local clock = redis.call('HMGET', p .. 'clock', 'offset', 'frozen')
-  if ver == cached then return {1, ver, 'same', clock} end
+  if ver == cached then return {1, ver, 'same', clock, epoch} end
   if cached >= 0 and cached < ver and ver - cached <= ${LOG_LENGTH} then
     -- Only the newest (ver - cached) entries can be newer than the cached version: the log is in version order.
     local log = redis.call('LRANGE', base .. ':log', cached - ver, -1)
@@ -55,24 +136,30 @@ local function readSession(p, name, cached)
         end
         local dels = {}
         for f in pairs(del) do dels[#dels + 1] = f end
-        return {1, ver, 'delta', clock, out, dels}
+        return {1, ver, 'delta', clock, epoch, out, dels}
       end
     end
   end
-  return {1, ver, 'full', clock, redis.call('HGETALL', base)}
+  return {1, ver, 'full', clock, epoch, redis.call('HGETALL', base)}
 end
 `;
 
-/** ARGV: prefix, session, cached version (-1: nothing cached). A read without the lock. */
-export const SYNC = `${READ_SESSION}
-return readSession(ARGV[1], ARGV[2], tonumber(ARGV[3]))
+/** ARGV: prefix, session, cached version (-1: nothing cached), epoch candidate. A read without the lock. */
+export const SYNC = `${COMMON}${READ_SESSION}
+local epoch = epochOf(ARGV[1], ARGV[4])
+return readSession(ARGV[1], ARGV[2], tonumber(ARGV[3]), epoch)
 `;
 
-/** ARGV: prefix, session, cached version, lock token, lock ttl ms. {0} when another holder has the lock. */
-export const ACQUIRE = `${READ_SESSION}
-local lock = ARGV[1] .. 's:' .. ARGV[2] .. ':lock'
-if not redis.call('SET', lock, ARGV[4], 'NX', 'PX', ARGV[5]) then return {0} end
-return readSession(ARGV[1], ARGV[2], tonumber(ARGV[3]))
+/**
+ * ARGV: prefix, session, cached version, epoch candidate, lock token, lock ttl ms. {0} when another holder has the
+ * lock; otherwise the lock is taken and the session read as SYNC reads it (and marked as just used).
+ */
+export const ACQUIRE = `${COMMON}${READ_SESSION}
+local p, name = ARGV[1], ARGV[2]
+local epoch = epochOf(p, ARGV[4])
+if not redis.call('SET', p .. 's:' .. name .. ':lock', ARGV[5], 'NX', 'PX', ARGV[6]) then return {0} end
+redis.call('ZADD', p .. 'sessions', 'XX', redis.call('INCR', p .. 'seq'), name)
+return readSession(p, name, tonumber(ARGV[3]), epoch)
 `;
 
 /** ARGV: prefix, session, lock token. Let go of the lock if it is still ours. */
@@ -83,93 +170,43 @@ return 1
 `;
 
 /**
- * ARGV: prefix, session, lock token, limits JSON {o|c|k: {n: count, b?: bytes}}, max sessions, due ('' none | ms), due exact (1|0),
- * changes JSON {set: [field, value, ...], del: [field...], sizes: {field: bytes}, reset: bool}.
+ * ARGV: prefix, session, lock token, limits JSON {o|c|k: {n: count, b?: bytes}}, max sessions, due ('' none | ms),
+ * due exact (1|0), the number of written fields S, then S triples (field, value, size or ''), then the fields to
+ * delete. Values travel as plain arguments, never through cjson (which refuses some strings JSON allows).
  * Answers {0} when the lock is no longer ours (nothing written), else {1, version before, version after, evicted
  * fields of this session, webhook receivers' version}. Everything below runs as one unit: nothing is half-written.
+ * The commit leaves its token in <session>:done (the last 100, for a minute), so a process whose call timed out can
+ * learn later whether it was applied.
  */
-export const COMMIT = `
+export const COMMIT = `${COMMON}
 local p, name, token = ARGV[1], ARGV[2], ARGV[3]
 local base = p .. 's:' .. name
 if redis.call('GET', base .. ':lock') ~= token then return {0} end
 local limits = cjson.decode(ARGV[4])
 local maxSessions = tonumber(ARGV[5])
-local body = cjson.decode(ARGV[8])
-local SEP = string.char(31)
-
-local function budgeted(f)
-  local k = string.sub(f, 1, 1)
-  if k == 'o' or k == 'c' or k == 'k' then return k end
-  return nil
-end
-
--- Each budget counts entries (its zset) and bytes (the heap size a process estimates for the entry, else its JSON
--- length), kept per entry so a session that expired from Redis still gives its bytes back when its entries leave.
-local function admit(k, member, bytes)
-  local z = p .. 'budget:' .. k
-  if not redis.call('ZSCORE', z, member) then redis.call('ZADD', z, redis.call('INCR', p .. 'seq'), member) end
-  local old = tonumber(redis.call('HGET', z .. ':size', member) or '0')
-  redis.call('HSET', z .. ':size', member, bytes)
-  redis.call('INCRBY', z .. ':bytes', bytes - old)
-end
-
-local function leave(k, member)
-  local z = p .. 'budget:' .. k
-  redis.call('ZREM', z, member)
-  local old = tonumber(redis.call('HGET', z .. ':size', member) or '0')
-  redis.call('HDEL', z .. ':size', member)
-  if old ~= 0 then redis.call('INCRBY', z .. ':bytes', -old) end
-end
-
-local function log(session, entry)
-  local b = p .. 's:' .. session
-  local v = redis.call('INCR', b .. ':ver')
-  entry.v = v
-  redis.call('RPUSH', b .. ':log', cjson.encode(entry))
-  redis.call('LTRIM', b .. ':log', -${LOG_LENGTH}, -1)
-  return v
-end
-
--- Forget a whole session: its entities, their places in the budgets, its due entry.
-local function drop(session)
-  local b = p .. 's:' .. session
-  for _, f in ipairs(redis.call('HKEYS', b)) do
-    local k = budgeted(f)
-    if k then leave(k, session .. SEP .. f) end
-  end
-  redis.call('DEL', b)
-  redis.call('ZREM', p .. 'due', session)
-  redis.call('EXPIRE', b .. ':ver', ${DROPPED_TTL_S})
-  redis.call('EXPIRE', b .. ':log', ${DROPPED_TTL_S})
-end
+local count = tonumber(ARGV[8])
 
 local before = tonumber(redis.call('GET', base .. ':ver') or '0')
-if body.reset then drop(name) end
 local names = {}
-local set = body.set
-if type(set) == 'table' and #set > 0 then
-  redis.call('HSET', base, unpack(set))
-  for i = 1, #set, 2 do
-    local f = set[i]
-    names[#names + 1] = f
-    local k = budgeted(f)
-    if k and limits[k] then
-      local size = #set[i + 1]
-      if type(body.sizes) == 'table' and tonumber(body.sizes[f]) then size = tonumber(body.sizes[f]) end
-      admit(k, name .. SEP .. f, size)
-    end
-  end
+local pairs_ = {}
+for i = 0, count - 1 do
+  local f, v, size = ARGV[9 + i * 3], ARGV[10 + i * 3], ARGV[11 + i * 3]
+  names[#names + 1] = f
+  pairs_[#pairs_ + 1] = f
+  pairs_[#pairs_ + 1] = v
+  local k = budgeted(f)
+  if k and limits[k] then admit(p, k, name .. SEP .. f, tonumber(size) or #v) end
 end
+if #pairs_ > 0 then hsetAll(base, pairs_) end
 local dels = {}
-if type(body.del) == 'table' then
-  for _, f in ipairs(body.del) do
-    dels[#dels + 1] = f
-    redis.call('HDEL', base, f)
-    local k = budgeted(f)
-    if k then leave(k, name .. SEP .. f) end
-  end
+for i = 9 + count * 3, #ARGV do
+  local f = ARGV[i]
+  dels[#dels + 1] = f
+  redis.call('HDEL', base, f)
+  local k = budgeted(f)
+  if k then leave(p, k, name .. SEP .. f) end
 end
-local after = log(name, {set = names, del = dels, reset = body.reset and true or false})
+local after = log(p, name, {set = names, del = dels})
 for _, k in ipairs({base, base .. ':ver', base .. ':log'}) do redis.call('EXPIRE', k, ${IDLE_SESSION_TTL_S}) end
 
 if ARGV[6] == '' then
@@ -191,15 +228,14 @@ for k, limit in pairs(limits) do
   local guard = 0
   while over() and guard < 100000 do
     guard = guard + 1
-    local popped = redis.call('ZRANGE', z, 0, 0)
-    local member = popped[1]
+    local member = redis.call('ZRANGE', z, 0, 0)[1]
     if not member then break end
-    leave(k, member)
+    leave(p, k, member)
     local at = string.find(member, SEP, 1, true)
     local session = string.sub(member, 1, at - 1)
     local f = string.sub(member, at + 1)
     redis.call('HDEL', p .. 's:' .. session, f)
-    local v = log(session, {set = {}, del = {f}})
+    local v = log(p, session, {set = {}, del = {f}})
     if session == name then
       evicted[#evicted + 1] = f
       after = v
@@ -207,19 +243,21 @@ for k, limit in pairs(limits) do
   end
 end
 
--- At most maxSessions sessions: the least recently used goes, as in one process.
+-- At most maxSessions sessions: the least recently used goes, as in one process (never one a request holds).
 redis.call('ZADD', p .. 'sessions', redis.call('INCR', p .. 'seq'), name)
 local extra = redis.call('ZCARD', p .. 'sessions') - maxSessions
 if extra > 0 then
   for _, old in ipairs(redis.call('ZRANGE', p .. 'sessions', 0, extra - 1)) do
-    if old ~= name then
-      drop(old)
-      log(old, {set = {}, del = {}, reset = true})
-      redis.call('ZREM', p .. 'sessions', old)
+    if old ~= name and redis.call('EXISTS', p .. 's:' .. old .. ':lock') == 0 then
+      drop(p, old)
+      log(p, old, {set = {}, del = {}, reset = true})
     end
   end
 end
 
+redis.call('LPUSH', base .. ':done', token)
+redis.call('LTRIM', base .. ':done', 0, 99)
+redis.call('PEXPIRE', base .. ':done', 60000)
 redis.call('DEL', base .. ':lock')
 -- The version of the webhook receivers: the committing process delivers this commit's events, so it must know them.
 return {1, before, after, evicted, redis.call('GET', p .. 'receivers:ver') or '0'}
@@ -229,30 +267,31 @@ return {1, before, after, evicted, redis.call('GET', p .. 'receivers:ver') or '0
  * ARGV: prefix, session, lock token. Forget a session (reset): its hash, budget entries and due entry, with a reset
  * entry in its log so every process drops what it cached. Answers {0} when the lock is not ours.
  */
-export const RESET = `
+export const RESET = `${COMMON}
 local p, name = ARGV[1], ARGV[2]
 local base = p .. 's:' .. name
 if redis.call('GET', base .. ':lock') ~= ARGV[3] then return {0} end
-local SEP = string.char(31)
-for _, f in ipairs(redis.call('HKEYS', base)) do
-  local k = string.sub(f, 1, 1)
-  if k == 'o' or k == 'c' or k == 'k' then
-    local z = p .. 'budget:' .. k
-    local member = name .. SEP .. f
-    redis.call('ZREM', z, member)
-    local old = tonumber(redis.call('HGET', z .. ':size', member) or '0')
-    redis.call('HDEL', z .. ':size', member)
-    if old ~= 0 then redis.call('INCRBY', z .. ':bytes', -old) end
-  end
-end
-redis.call('DEL', base)
-redis.call('ZREM', p .. 'due', name)
-redis.call('ZREM', p .. 'sessions', name)
-local v = redis.call('INCR', base .. ':ver')
-redis.call('RPUSH', base .. ':log', cjson.encode({v = v, set = {}, del = {}, reset = true}))
-redis.call('LTRIM', base .. ':log', -${LOG_LENGTH}, -1)
+drop(p, name)
+local v = log(p, name, {set = {}, del = {}, reset = true})
 redis.call('EXPIRE', base .. ':ver', ${DROPPED_TTL_S})
 redis.call('EXPIRE', base .. ':log', ${DROPPED_TTL_S})
 redis.call('DEL', base .. ':lock')
 return {1, v}
+`;
+
+/**
+ * ARGV: prefix, milliseconds. Move the shared clock forward atomically (two processes advancing at once both count)
+ * and answer its new [offset, frozen].
+ */
+export const CLOCK_ADVANCE = `
+local key = ARGV[1] .. 'clock'
+local ms = tonumber(ARGV[2])
+local frozen = redis.call('HGET', key, 'frozen')
+if frozen and frozen ~= '' then
+  redis.call('HSET', key, 'frozen', tostring(tonumber(frozen) + ms))
+else
+  redis.call('HINCRBY', key, 'offset', ms)
+  if not redis.call('HGET', key, 'frozen') then redis.call('HSET', key, 'frozen', '') end
+end
+return redis.call('HMGET', key, 'offset', 'frozen')
 `;

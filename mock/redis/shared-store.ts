@@ -25,15 +25,19 @@ import {
 import { apiError } from '../errors/catalog.js';
 import type { Logger } from '../support/logger.js';
 import type { RedisLike } from './connection.js';
-import { ACQUIRE, COMMIT, RELEASE, RESET, SYNC } from './scripts.js';
+import { ACQUIRE, CLOCK_ADVANCE, COMMIT, RELEASE, RESET, SYNC } from './scripts.js';
 
 const SEP = '\u001f';
 /** A lock outlives any one operation by far; it only matters when a process dies holding it. */
 const LOCK_TTL_MS = 10_000;
-/** How long a request waits for its session's lock before answering 503101. */
+/** How long a request waits for its session (here, then for its lock in Redis) before answering 503101. */
 const LOCK_WAIT_MS = 5_000;
+/** At most this many requests of one session wait in one process; more answer 503101 at once. */
+const MAX_QUEUED = 1_000;
+/** After Redis failed to answer, calls fail at once (503100) for this long before one is let through to try again. */
+const BREAKER_MS = 1_000;
 
-type SyncReply = [number, number, 'same' | 'delta' | 'full', (string | null)[], string[]?, string[]?];
+type SyncReply = [number, number, 'same' | 'delta' | 'full', (string | null)[], string, string[]?, string[]?];
 
 /** Hooks into parts that keep per-session state outside the store (the scenario engine's session choice). */
 export interface SharedSessionExtras {
@@ -58,6 +62,8 @@ interface Cached {
   version: number;
   /** Field → digest of the JSON last read or written: what tells a touched entity from a changed one. */
   digests: Map<string, string>;
+  /** Idempotency-record fields (named by a digest of the key) → the scope and key they hold. */
+  keys: Map<string, [string, string]>;
 }
 
 export class SharedStore {
@@ -69,7 +75,13 @@ export class SharedStore {
   readonly #limits: string;
   readonly #cache = new Map<string, Cached>();
   /** One local request at a time per session (the Redis lock then has one contender per process). */
-  readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #queues = new Map<string, { tail: Promise<unknown>; waiting: number }>();
+  /** The store's epoch as last seen; a change means Redis lost everything, and so does every cached session. */
+  #epoch: string | null = null;
+  readonly #epochCandidate = randomUUID();
+  /** Until when calls fail at once because Redis did not answer (0: closed breaker, calls go through). */
+  #downUntil = 0;
+  #onEpoch: (() => void) | null = null;
   #extras: SharedSessionExtras | null = null;
   #receivers: ((version: string) => Promise<void>) | null = null;
   #clockWrite: Promise<unknown> = Promise.resolve();
@@ -95,6 +107,7 @@ export class SharedStore {
     this.#redis.defineCommand('ffRelease', { numberOfKeys: 0, lua: RELEASE });
     this.#redis.defineCommand('ffCommit', { numberOfKeys: 0, lua: COMMIT });
     this.#redis.defineCommand('ffReset', { numberOfKeys: 0, lua: RESET });
+    this.#redis.defineCommand('ffClockAdvance', { numberOfKeys: 0, lua: CLOCK_ADVANCE });
     // A change of the clock made here goes to Redis at once; the others read it with their next request.
     this.#clock.onStateChange(() => {
       this.#clockWrite = this.#writeClock().catch((error: unknown) =>
@@ -111,6 +124,36 @@ export class SharedStore {
     this.#receivers = sync;
   }
 
+  /** Called when the store's epoch changes (Redis lost its data): put back what the processes agreed on. */
+  onEpochChange(listener: () => void): void {
+    this.#onEpoch = listener;
+  }
+
+  /**
+   * Before the first request: share this process's clock if no process has yet (the first process's start time and
+   * freeze win), else take the shared one.
+   */
+  async init(): Promise<void> {
+    const { offsetMs, frozenAt } = this.#clock.state();
+    await this.#call(() =>
+      this.#redis
+        .hsetnx(`${this.prefix}clock`, 'offset', String(offsetMs))
+        .then(() =>
+          this.#redis.hsetnx(`${this.prefix}clock`, 'frozen', frozenAt === null ? '' : String(frozenAt)),
+        ),
+    );
+    await this.refreshClock();
+  }
+
+  /** Move the shared clock forward atomically (two processes advancing at once both count). */
+  async advanceClock(ms: number): Promise<void> {
+    await this.clockShared();
+    const [offset, frozen] = (await this.#call(() =>
+      this.#redis.ffClockAdvance(this.prefix, String(ms)),
+    )) as (string | null)[];
+    this.#adoptClock(offset ?? null, frozen ?? null);
+  }
+
   /** Connect the parts whose per-session state lives outside the store. */
   useExtras(extras: SharedSessionExtras): void {
     this.#extras = extras;
@@ -119,10 +162,7 @@ export class SharedStore {
   /** Bring a session up to date without taking its lock (before the hooks that read it: the scenario choice). */
   refresh(name: string): Promise<void> {
     return this.#serial(name, async () => {
-      const cached = this.#cache.get(name);
-      const reply = (await this.#call(() =>
-        this.#redis.ffSync(this.prefix, name, String(cached?.version ?? -1)),
-      )) as SyncReply;
+      const reply = await this.#sync(name);
       this.#apply(this.#store.session(name), reply);
     });
   }
@@ -145,14 +185,14 @@ export class SharedStore {
    * (Redis gone, lock lost), nothing of it stays, here or there, and the request answers 503.
    */
   transact<T>(name: string, fn: (session: Session, tx: SessionTx) => T | Promise<T>): Promise<T> {
-    return this.#serial(name, () => this.#transact(name, fn));
+    return this.#serial(name, (deadline) => this.#transact(name, fn, deadline));
   }
 
   /** Forget a session everywhere (admin reset). */
   reset(name: string): Promise<void> {
-    return this.#serial(name, async () => {
+    return this.#serial(name, async (deadline) => {
       const token = randomUUID();
-      await this.#acquire(name, token);
+      await this.#acquire(name, token, deadline);
       try {
         const reply = (await this.#call(() => this.#redis.ffReset(this.prefix, name, token))) as number[];
         if (reply[0] !== 1)
@@ -174,19 +214,26 @@ export class SharedStore {
       this.#redis.zrangebyscore(`${this.prefix}due`, '-inf', String(now), 'LIMIT', 0, 100),
     )) as string[];
     for (const name of due) {
+      // One session that cannot be settled now (locked, Redis gone mid-way) must not hold up the others' fates.
       await this.transact(name, (session, tx) => {
         tx.dueExact = true;
         tx.due = this.#store.settleSession(session, now);
-      });
+      }).catch((error: unknown) =>
+        this.#log.warn(`due order changes of session "${name}" wait for the next tick: ${String(error)}`),
+      );
     }
   }
 
   // ---- the transaction --------------------------------------------------------------------------------------------
 
-  async #transact<T>(name: string, fn: (session: Session, tx: SessionTx) => T | Promise<T>): Promise<T> {
+  async #transact<T>(
+    name: string,
+    fn: (session: Session, tx: SessionTx) => T | Promise<T>,
+    deadline: number,
+  ): Promise<T> {
     const token = randomUUID();
     const session = this.#store.session(name);
-    const reply = await this.#acquire(name, token);
+    const reply = await this.#acquire(name, token, deadline);
     let version: number;
     try {
       version = this.#apply(session, reply);
@@ -225,15 +272,43 @@ export class SharedStore {
     return result as T;
   }
 
-  async #acquire(name: string, token: string): Promise<SyncReply> {
-    const deadline = Date.now() + LOCK_WAIT_MS;
+  /** A lock-free read of the session since the cached version (the whole of it after an epoch change). */
+  async #sync(name: string): Promise<SyncReply> {
+    for (let attempt = 0; ; attempt++) {
+      const cached = this.#cache.get(name);
+      const reply = (await this.#call(() =>
+        this.#redis.ffSync(this.prefix, name, String(cached?.version ?? -1), this.#epochCandidate),
+      )) as SyncReply;
+      if (this.#sameEpoch(reply[4]) || attempt > 0) return reply;
+    }
+  }
+
+  async #acquire(name: string, token: string, deadline: number): Promise<SyncReply> {
     let wait = 1;
     for (;;) {
       const cached = this.#cache.get(name);
-      const reply = (await this.#call(() =>
-        this.#redis.ffAcquire(this.prefix, name, String(cached?.version ?? -1), token, String(LOCK_TTL_MS)),
-      )) as SyncReply | [0];
-      if (reply[0] === 1) return reply as SyncReply;
+      let reply: SyncReply | [0];
+      try {
+        reply = (await this.#call(() =>
+          this.#redis.ffAcquire(
+            this.prefix,
+            name,
+            String(cached?.version ?? -1),
+            this.#epochCandidate,
+            token,
+            String(LOCK_TTL_MS),
+          ),
+        )) as SyncReply | [0];
+      } catch (error) {
+        // The script may still run after a timeout: let go of a lock it may take (this runs after it, in order).
+        void this.#release(name, token);
+        throw error;
+      }
+      if (reply[0] === 1) {
+        // Another epoch: what was cached belongs to a Redis that is gone; read the session whole, holding the lock.
+        if (!this.#sameEpoch(reply[4])) return await this.#sync(name);
+        return reply as SyncReply;
+      }
       if (Date.now() >= deadline) {
         throw apiError('503101', {
           detail: `Session "${name}" stayed locked by another process for ${LOCK_WAIT_MS} ms.`,
@@ -246,7 +321,20 @@ export class SharedStore {
   }
 
   async #release(name: string, token: string): Promise<void> {
-    await this.#call(() => this.#redis.ffRelease(this.prefix, name, token)).catch(() => undefined);
+    await this.#redis.ffRelease(this.prefix, name, token).catch(() => undefined);
+  }
+
+  /** Whether `epoch` is the one this process's cache belongs to; on a change, drop the whole cache. */
+  #sameEpoch(epoch: string): boolean {
+    if (epoch === this.#epoch) return true;
+    const first = this.#epoch === null;
+    this.#epoch = epoch;
+    this.#cache.clear();
+    if (!first) {
+      this.#log.warn('the shared store lost its data (a Redis restart or flush): every session starts empty');
+      this.#onEpoch?.();
+    }
+    return first;
   }
 
   /** Write back what the request changed; answers the webhook receivers' version (null when nothing was written). */
@@ -257,14 +345,12 @@ export class SharedStore {
     const del: string[] = [];
     // What an entry costs is counted as one process counts it (its heap estimate), so Redis's budget and each
     // process's copy agree on what goes first.
-    const sizes: Record<string, number> = {};
     const put = (field: string, value: unknown, size?: number) => {
       const json = JSON.stringify(value);
       const digest = digestOf(json);
       if (cached.digests.get(field) === digest) return;
-      set.push(field, json);
+      set.push(field, json, size === undefined ? '' : String(size));
       digests.push([field, digest]);
-      if (size !== undefined) sizes[field] = size;
     };
     let due: number | null = tx.due;
     for (const order of tx.orders) {
@@ -280,12 +366,16 @@ export class SharedStore {
       if (session.partition(mid).cards.get(card.token) === card) put(cardField(mid, card.token), card);
     }
     for (const [record, mid] of tx.keys) {
-      if (session.partition(mid).idempotencyRecord(record.scope, record.key) === record)
-        put(keyField(mid, record), record, keyBytes(record));
+      if (session.partition(mid).idempotencyRecord(record.scope, record.key) !== record) continue;
+      const field = keyField(mid, record);
+      cached.keys.set(field, [record.scope, record.key]);
+      put(field, record, keyBytes(record));
     }
     for (const [record, mid] of tx.releasedKeys) {
-      if (!session.partition(mid).idempotencyRecord(record.scope, record.key))
-        del.push(keyField(mid, record));
+      if (session.partition(mid).idempotencyRecord(record.scope, record.key)) continue;
+      const field = keyField(mid, record);
+      cached.keys.delete(field);
+      del.push(field);
     }
     put('m', { rng: session.data.state() });
     put('sc', this.#extras?.scenarios(session.name) ?? []);
@@ -308,12 +398,18 @@ export class SharedStore {
           String(MAX_SESSIONS),
           due === null ? '' : String(due),
           tx.dueExact ? '1' : '0',
-          JSON.stringify({ set, del, sizes }),
+          String(set.length / 3),
+          ...set,
+          ...del,
         ),
       )) as typeof reply;
     } catch (error) {
       this.#forget(session);
-      tx.transitions.length = 0;
+      const events = tx.transitions.splice(0);
+      // Redis refused the script (it answered): the lock is still ours and nothing was written; let go at once.
+      if (isReplyError(error)) void this.#release(session.name, token);
+      // Otherwise the commit may still be applied once Redis answers again: find out, and tell its events then.
+      else this.#afterUnknownCommit(session.name, token, events);
       throw error;
     }
     if (reply[0] !== 1) {
@@ -327,6 +423,8 @@ export class SharedStore {
     for (const [field, digest] of digests) cached.digests.set(field, digest);
     for (const field of del) cached.digests.delete(field);
     for (const field of evicted ?? []) this.#applyField(session, field, null, cached);
+    // A commit that went through marks this process as able to reach Redis.
+    this.#downUntil = 0;
     // Another session's commit may have evicted from this one meanwhile: then re-read from the version we had.
     cached.version = before === version ? (after ?? version) : version;
     return String(receivers ?? '0');
@@ -337,6 +435,8 @@ export class SharedStore {
   /** Apply a sync reply to the cached session; returns the version it is now at. */
   #apply(session: Session, reply: SyncReply): number {
     const [, version, kind, clock] = reply;
+    const changed = (reply[5] ?? []) as string[];
+    const deleted = (reply[6] ?? []) as string[];
     this.#adoptClock(clock[0] ?? null, clock[1] ?? null);
     if (kind === 'same') return version;
     let cached = this.#cache.get(session.name);
@@ -348,19 +448,17 @@ export class SharedStore {
       session.data.restore(rng);
       existingPartnerState(session)?.load({});
       this.#extras?.adoptScenarios(session.name, []);
-      cached = { version, digests: new Map() };
+      cached = { version, digests: new Map(), keys: new Map() };
       this.#cache.set(session.name, cached);
-      const pairs = (reply[4] ?? []) as string[];
-      for (let i = 0; i < pairs.length; i += 2) {
-        this.#applyField(session, pairs[i] as string, pairs[i + 1] ?? null, cached);
+      for (let i = 0; i < changed.length; i += 2) {
+        this.#applyField(session, changed[i] as string, changed[i + 1] ?? null, cached);
       }
     } else {
-      const pairs = (reply[4] ?? []) as string[];
-      for (let i = 0; i < pairs.length; i += 2) {
-        const value = pairs[i + 1];
-        this.#applyField(session, pairs[i] as string, value === '' ? null : (value ?? null), cached);
+      for (let i = 0; i < changed.length; i += 2) {
+        const value = changed[i + 1];
+        this.#applyField(session, changed[i] as string, value === '' ? null : (value ?? null), cached);
       }
-      for (const field of (reply[5] ?? []) as string[]) this.#applyField(session, field, null, cached);
+      for (const field of deleted) this.#applyField(session, field, null, cached);
     }
     cached.version = version;
     return version;
@@ -423,17 +521,23 @@ export class SharedStore {
       if (value === null) partition.dropCard(token);
       else partition.putCard(value as VaultedCard);
     } else if (kind === 'k') {
-      const scope = parts[2] ?? '';
-      const key = parts.slice(3).join(SEP);
-      if (value === null) partition.dropIdempotencyRecord(scope, key);
-      else partition.putIdempotencyRecord(value as IdempotencyRecord);
+      if (value === null) {
+        const held = cached.keys.get(field);
+        cached.keys.delete(field);
+        if (held) partition.dropIdempotencyRecord(held[0], held[1]);
+        return;
+      }
+      const record = value as IdempotencyRecord;
+      if (typeof record?.scope !== 'string' || typeof record.key !== 'string') return;
+      cached.keys.set(field, [record.scope, record.key]);
+      partition.putIdempotencyRecord(record);
     }
   }
 
   #cached(name: string): Cached {
     let cached = this.#cache.get(name);
     if (!cached) {
-      cached = { version: -1, digests: new Map() };
+      cached = { version: -1, digests: new Map(), keys: new Map() };
       this.#cache.set(name, cached);
     }
     return cached;
@@ -469,27 +573,89 @@ export class SharedStore {
 
   /** Run one Redis call; a connection failure is the client's 503100 (Redis is a dependency it can wait for). */
   async #call<T>(run: () => Promise<T>): Promise<T> {
+    // A Redis that just failed to answer is not asked again for a moment: a hung server must not make every queued
+    // request wait out its own command timeout.
+    if (Date.now() < this.#downUntil) {
+      throw storeDown('it did not answer a moment ago; the mock tries again within a second');
+    }
     try {
       return await run();
     } catch (error) {
       if ((error as { code?: string })?.code && String((error as { code?: string }).code).length === 6)
         throw error;
-      throw apiError('503100', {
-        detail: `The shared store (Redis) did not answer: ${redisReason(error)}. Requests succeed again once it is back.`,
-        headers: { 'Retry-After': '1' },
-      });
+      if ((error as Error)?.name === 'ReplyError') {
+        throw Object.assign(
+          apiError('503100', {
+            detail: `The shared store (Redis) refused a command: ${redisReason(error)}.`,
+            headers: { 'Retry-After': '1' },
+          }),
+          { cause: error },
+        );
+      }
+      this.#downUntil = Date.now() + BREAKER_MS;
+      throw Object.assign(storeDown(redisReason(error)), { cause: error });
     }
   }
 
-  #serial<T>(name: string, run: () => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(name) ?? Promise.resolve();
-    const next = previous.then(run, run);
+  /**
+   * Run `run` after the session's earlier local requests. A request that waited past its deadline (or finds too many
+   * ahead of it) answers 503101 without running: a slow Redis must not pile up requests without bound.
+   */
+  #serial<T>(name: string, run: (deadline: number) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    let queue = this.#queues.get(name);
+    if (queue && queue.waiting >= MAX_QUEUED) {
+      return Promise.reject(
+        apiError('503101', { detail: `${MAX_QUEUED} requests of session "${name}" are already waiting.` }),
+      );
+    }
+    if (!queue) {
+      queue = { tail: Promise.resolve(), waiting: 0 };
+      this.#queues.set(name, queue);
+    }
+    const entry = queue;
+    entry.waiting += 1;
+    const turn = () => {
+      entry.waiting -= 1;
+      if (Date.now() >= deadline) {
+        return Promise.reject(
+          apiError('503101', {
+            detail: `Session "${name}" stayed busy for ${LOCK_WAIT_MS} ms (earlier requests of it were still running).`,
+          }),
+        );
+      }
+      return run(deadline);
+    };
+    const next = entry.tail.then(turn, turn);
     const settled = next.catch(() => undefined);
-    this.#queues.set(name, settled);
+    entry.tail = settled;
     void settled.then(() => {
-      if (this.#queues.get(name) === settled) this.#queues.delete(name);
+      if (entry.tail === settled && entry.waiting === 0 && this.#queues.get(name) === entry)
+        this.#queues.delete(name);
     });
     return next;
+  }
+
+  /**
+   * A commit whose answer never came may still have been applied (Redis runs it once it gets to it). Ask, in the
+   * background, whether its token is among the session's last commits; if so, tell its transition events then.
+   */
+  #afterUnknownCommit(name: string, token: string, events: SessionTx['transitions']): void {
+    if (events.length === 0) return;
+    const key = `${this.prefix}s:${name}:done`;
+    let tries = 0;
+    const ask = () => {
+      tries += 1;
+      this.#redis.lrange(key, 0, 99).then(
+        (tokens) => {
+          if (tokens.includes(token)) this.#store.emitTransitions(events);
+        },
+        () => {
+          if (tries < 60) setTimeout(ask, 1_000).unref();
+        },
+      );
+    };
+    setTimeout(ask, 100).unref();
   }
 }
 
@@ -501,12 +667,30 @@ function cardField(mid: string, token: string): string {
   return `c${SEP}${mid}${SEP}${token}`;
 }
 
+/**
+ * An idempotency record's field names the key by a digest: a key is the client's string (up to the body limit, any
+ * characters), and field names are copied into the budgets and every log entry, where its length would multiply.
+ */
 function keyField(mid: string, record: IdempotencyRecord): string {
-  return `k${SEP}${mid}${SEP}${record.scope}${SEP}${record.key}`;
+  const digest = createHash('sha256').update(record.key).digest('base64url').slice(0, 32);
+  return `k${SEP}${mid}${SEP}${record.scope}${SEP}${digest}`;
+}
+
+/** An error Redis answered with (a refused script or command), as opposed to no answer at all. */
+function isReplyError(error: unknown): boolean {
+  return (error as { cause?: { name?: string } })?.cause?.name === 'ReplyError';
 }
 
 function digestOf(json: string): string {
   return createHash('sha1').update(json).digest('base64');
+}
+
+/** 503100: Redis did not answer; whether a change that was on its way got applied is unknown. */
+function storeDown(reason: string) {
+  return apiError('503100', {
+    detail: `The shared store (Redis) did not answer: ${reason}. Requests succeed again once it is back; a change that was on its way may or may not have been applied, so retry with the same idempotencyKey to learn which.`,
+    headers: { 'Retry-After': '1' },
+  });
 }
 
 function redisReason(error: unknown): string {
