@@ -74,8 +74,6 @@ export async function connectRedis(
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: 3_000,
-    // Commands issued in the same tick (concurrent requests, a journal entry and a commit) share one socket write.
-    enableAutoPipelining: true,
     connectTimeout: options.connectTimeoutMs ?? 5_000,
     // Reconnect forever, at most a second apart: a restarted Redis is found again without a restart of the mock.
     retryStrategy: (times: number) => Math.min(50 * times, 1_000),
