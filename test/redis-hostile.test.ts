@@ -204,7 +204,11 @@ describe('the shared store under hostile input and a misbehaving Redis', { timeo
     const session = 'flushed';
     const before = await call(a, token, session, 'POST', '/evaluate', evaluateBody());
     assert.equal(before.status, 200);
-    await (a.engine.shared?.connection.redis as unknown as { flushall(): Promise<unknown> }).flushall();
+    const redisOfA = a.engine.shared?.connection.redis as unknown as
+      | { flushall(): Promise<unknown> }
+      | undefined;
+    assert.ok(redisOfA, 'the mock shares a store');
+    await redisOfA.flushall();
     const fresh = await b.token();
     const made: string[] = [];
     for (let i = 0; i < 3; i++) {
