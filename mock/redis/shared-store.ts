@@ -6,46 +6,39 @@
 // the next request reads the session again. Transition events (journal, webhooks) are told only after the commit,
 // so each committed change is delivered once, by the process that made it.
 
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { VirtualClock } from '../domain/clock.js';
 import type { Order, StatusChange, TransitionName } from '../domain/order-states.js';
-import { existingPartnerState, partnerState } from '../domain/partner-store.js';
+import { existingPartnerState } from '../domain/partner-store.js';
 import {
-  type IdempotencyRecord,
-  keyBytes,
   MAX_SESSIONS,
-  orderBytes,
   type Session,
   type SessionTx,
   STORE_BYTE_LIMITS,
   STORE_LIMITS,
   type Store,
-  type VaultedCard,
 } from '../domain/store.js';
 import { apiError } from '../errors/catalog.js';
 import type { Logger } from '../support/logger.js';
 import type { RedisLike } from './connection.js';
-import { ACQUIRE, CLOCK_ADVANCE, COMMIT, RELEASE, RESET, SYNC } from './scripts.js';
+import { isReplyError, LOCK_WAIT_MS, RedisCalls } from './redis-calls.js';
+import { ACQUIRE, COMMIT, RELEASE, RESET, SYNC } from './scripts.js';
+import {
+  applyField,
+  type Cached,
+  type CopyTarget,
+  changesOf,
+  newCached,
+  type SharedSessionExtras,
+} from './session-copy.js';
+import { SharedClock } from './shared-clock.js';
 
-const SEP = '\u001f';
+export type { SharedSessionExtras } from './session-copy.js';
+export { orderField } from './session-copy.js';
+
 /** A lock outlives any one operation by far; it only matters when a process dies holding it. */
 const LOCK_TTL_MS = 10_000;
-/** How long a request waits for its session (here, then for its lock in Redis) before answering 503101. */
-const LOCK_WAIT_MS = 5_000;
-/** At most this many requests of one session wait in one process; more answer 503101 at once. */
-const MAX_QUEUED = 1_000;
-/** After Redis failed to answer, calls fail at once (503100) for this long before one is let through to try again. */
-const BREAKER_MS = 1_000;
-
 type SyncReply = [number, number, 'same' | 'delta' | 'full', (string | null)[], string, string[]?, string[]?];
-
-/** Hooks into parts that keep per-session state outside the store (the scenario engine's session choice). */
-export interface SharedSessionExtras {
-  /** The session's chosen scenarios (empty: none). */
-  scenarios(session: string): string[];
-  /** Another process chose (or cleared) the session's scenarios. */
-  adoptScenarios(session: string, names: string[]): void;
-}
 
 export interface SharedStoreOptions {
   redis: RedisLike;
@@ -58,39 +51,31 @@ export interface SharedStoreOptions {
   byteLimits?: Partial<typeof STORE_BYTE_LIMITS>;
 }
 
-interface Cached {
-  version: number;
-  /** Field → digest of the JSON last read or written: what tells a touched entity from a changed one. */
-  digests: Map<string, string>;
-  /** Idempotency-record fields (named by a digest of the key) → the scope and key they hold. */
-  keys: Map<string, [string, string]>;
-}
-
 export class SharedStore {
   readonly prefix: string;
   readonly #redis: RedisLike;
   readonly #store: Store;
-  readonly #clock: VirtualClock;
+  readonly #sharedClock: SharedClock;
   readonly #log: Logger;
   readonly #limits: string;
   readonly #cache = new Map<string, Cached>();
   /** One local request at a time per session (the Redis lock then has one contender per process). */
-  readonly #queues = new Map<string, { tail: Promise<unknown>; waiting: number }>();
+  readonly #calls = new RedisCalls();
   /** The store's epoch as last seen; a change means Redis lost everything, and so does every cached session. */
   #epoch: string | null = null;
   readonly #epochCandidate = randomUUID();
-  /** Until when calls fail at once because Redis did not answer (0: closed breaker, calls go through). */
-  #downUntil = 0;
   #onEpoch: (() => void) | null = null;
   #extras: SharedSessionExtras | null = null;
+  /** What reading a field needs (built once the extras are known). */
+  get #copyTarget(): CopyTarget {
+    return { store: this.#store, extras: this.#extras, log: this.#log };
+  }
   #receivers: ((version: string) => Promise<void>) | null = null;
-  #clockWrite: Promise<unknown> = Promise.resolve();
 
   constructor(options: SharedStoreOptions) {
     this.prefix = options.prefix;
     this.#redis = options.redis;
     this.#store = options.store;
-    this.#clock = options.clock;
     this.#log = options.log;
     const l = { ...STORE_LIMITS, ...options.limits };
     const bytes = { ...STORE_BYTE_LIMITS, ...options.byteLimits };
@@ -102,18 +87,18 @@ export class SharedStore {
     });
     // This process's copy lost an entry to its budget: read the session whole next time rather than trust it.
     this.#store.onEvicted = (session) => this.#cache.delete(session);
+    this.#sharedClock = new SharedClock({
+      redis: options.redis,
+      prefix: options.prefix,
+      clock: options.clock,
+      log: options.log,
+      calls: this.#calls,
+    });
     this.#redis.defineCommand('ffSync', { numberOfKeys: 0, lua: SYNC });
     this.#redis.defineCommand('ffAcquire', { numberOfKeys: 0, lua: ACQUIRE });
     this.#redis.defineCommand('ffRelease', { numberOfKeys: 0, lua: RELEASE });
     this.#redis.defineCommand('ffCommit', { numberOfKeys: 0, lua: COMMIT });
     this.#redis.defineCommand('ffReset', { numberOfKeys: 0, lua: RESET });
-    this.#redis.defineCommand('ffClockAdvance', { numberOfKeys: 0, lua: CLOCK_ADVANCE });
-    // A change of the clock made here goes to Redis at once; the others read it with their next request.
-    this.#clock.onStateChange(() => {
-      this.#clockWrite = this.#writeClock().catch((error: unknown) =>
-        this.#log.warn(`the virtual clock could not be shared through Redis: ${String(error)}`),
-      );
-    });
   }
 
   /**
@@ -129,29 +114,14 @@ export class SharedStore {
     this.#onEpoch = listener;
   }
 
-  /**
-   * Before the first request: share this process's clock if no process has yet (the first process's start time and
-   * freeze win), else take the shared one.
-   */
-  async init(): Promise<void> {
-    const { offsetMs, frozenAt } = this.#clock.state();
-    await this.#call(() =>
-      this.#redis
-        .hsetnx(`${this.prefix}clock`, 'offset', String(offsetMs))
-        .then(() =>
-          this.#redis.hsetnx(`${this.prefix}clock`, 'frozen', frozenAt === null ? '' : String(frozenAt)),
-        ),
-    );
-    await this.refreshClock();
+  /** Before the first request: the first process's clock is shared, the others take it. */
+  init(): Promise<void> {
+    return this.#sharedClock.init();
   }
 
   /** Move the shared clock forward atomically (two processes advancing at once both count). */
-  async advanceClock(ms: number): Promise<void> {
-    await this.clockShared();
-    const [offset, frozen] = (await this.#call(() =>
-      this.#redis.ffClockAdvance(this.prefix, String(ms)),
-    )) as (string | null)[];
-    this.#adoptClock(offset ?? null, frozen ?? null);
+  advanceClock(ms: number): Promise<void> {
+    return this.#sharedClock.advance(ms);
   }
 
   /** Connect the parts whose per-session state lives outside the store. */
@@ -161,23 +131,20 @@ export class SharedStore {
 
   /** Bring a session up to date without taking its lock (before the hooks that read it: the scenario choice). */
   refresh(name: string): Promise<void> {
-    return this.#serial(name, async () => {
+    return this.#calls.serial(name, async () => {
       const reply = await this.#sync(name);
       this.#apply(this.#store.session(name), reply);
     });
   }
 
   /** Read the shared clock now (admin calls, which have no session to sync). */
-  async refreshClock(): Promise<void> {
-    const [offset, frozen] = (await this.#call(() =>
-      this.#redis.hmget(`${this.prefix}clock`, 'offset', 'frozen'),
-    )) as (string | null)[];
-    this.#adoptClock(offset ?? null, frozen ?? null);
+  refreshClock(): Promise<void> {
+    return this.#sharedClock.refresh();
   }
 
   /** Wait until this process's last clock change is in Redis. */
-  async clockShared(): Promise<void> {
-    await this.#clockWrite;
+  clockShared(): Promise<void> {
+    return this.#sharedClock.written();
   }
 
   /**
@@ -185,16 +152,18 @@ export class SharedStore {
    * (Redis gone, lock lost), nothing of it stays, here or there, and the request answers 503.
    */
   transact<T>(name: string, fn: (session: Session, tx: SessionTx) => T | Promise<T>): Promise<T> {
-    return this.#serial(name, (deadline) => this.#transact(name, fn, deadline));
+    return this.#calls.serial(name, (deadline) => this.#transact(name, fn, deadline));
   }
 
   /** Forget a session everywhere (admin reset). */
   reset(name: string): Promise<void> {
-    return this.#serial(name, async (deadline) => {
+    return this.#calls.serial(name, async (deadline) => {
       const token = randomUUID();
       await this.#acquire(name, token, deadline);
       try {
-        const reply = (await this.#call(() => this.#redis.ffReset(this.prefix, name, token))) as number[];
+        const reply = (await this.#calls.call(() =>
+          this.#redis.ffReset(this.prefix, name, token),
+        )) as number[];
         if (reply[0] !== 1)
           throw apiError('503101', { detail: 'The session lock expired during the reset.' });
       } finally {
@@ -205,12 +174,12 @@ export class SharedStore {
 
   /** The sessions every process has used, least recently used first (at most MAX_SESSIONS). */
   async sessionNames(): Promise<string[]> {
-    return (await this.#call(() => this.#redis.zrange(`${this.prefix}sessions`, 0, -1))) as string[];
+    return (await this.#calls.call(() => this.#redis.zrange(`${this.prefix}sessions`, 0, -1))) as string[];
   }
 
   /** Settle every session whose scheduled changes are due at `now`, each in its own transaction. */
   async settleDue(now: number): Promise<void> {
-    const due = (await this.#call(() =>
+    const due = (await this.#calls.call(() =>
       this.#redis.zrangebyscore(`${this.prefix}due`, '-inf', String(now), 'LIMIT', 0, 100),
     )) as string[];
     for (const name of due) {
@@ -276,7 +245,7 @@ export class SharedStore {
   async #sync(name: string): Promise<SyncReply> {
     for (let attempt = 0; ; attempt++) {
       const cached = this.#cache.get(name);
-      const reply = (await this.#call(() =>
+      const reply = (await this.#calls.call(() =>
         this.#redis.ffSync(this.prefix, name, String(cached?.version ?? -1), this.#epochCandidate),
       )) as SyncReply;
       if (this.#sameEpoch(reply[4]) || attempt > 0) return reply;
@@ -289,7 +258,7 @@ export class SharedStore {
       const cached = this.#cache.get(name);
       let reply: SyncReply | [0];
       try {
-        reply = (await this.#call(() =>
+        reply = (await this.#calls.call(() =>
           this.#redis.ffAcquire(
             this.prefix,
             name,
@@ -340,47 +309,7 @@ export class SharedStore {
   /** Write back what the request changed; answers the webhook receivers' version (null when nothing was written). */
   async #commit(session: Session, tx: SessionTx, token: string, version: number): Promise<string | null> {
     const cached = this.#cached(session.name);
-    const set: string[] = [];
-    const digests: [string, string][] = [];
-    const del: string[] = [];
-    // What an entry costs is counted as one process counts it (its heap estimate), so Redis's budget and each
-    // process's copy agree on what goes first.
-    const put = (field: string, value: unknown, size?: number) => {
-      const json = JSON.stringify(value);
-      const digest = digestOf(json);
-      if (cached.digests.get(field) === digest) return;
-      set.push(field, json, size === undefined ? '' : String(size));
-      digests.push([field, digest]);
-    };
-    let due: number | null = tx.due;
-    for (const order of tx.orders) {
-      const partition = session.partition(order.mid);
-      // An order no longer here was dropped from this process's copy by its budget, not deleted: Redis's own budget
-      // decides what goes there.
-      if (partition.orders.get(order.id) !== order) continue;
-      put(orderField(order.mid, order.id), order, orderBytes(order));
-      const at = order.schedule[0]?.at;
-      if (!tx.dueExact && at !== undefined && (due === null || at < due)) due = at;
-    }
-    for (const [card, mid] of tx.cards) {
-      if (session.partition(mid).cards.get(card.token) === card) put(cardField(mid, card.token), card);
-    }
-    for (const [record, mid] of tx.keys) {
-      if (session.partition(mid).idempotencyRecord(record.scope, record.key) !== record) continue;
-      const field = keyField(mid, record);
-      cached.keys.set(field, [record.scope, record.key]);
-      put(field, record, keyBytes(record));
-    }
-    for (const [record, mid] of tx.releasedKeys) {
-      if (session.partition(mid).idempotencyRecord(record.scope, record.key)) continue;
-      const field = keyField(mid, record);
-      cached.keys.delete(field);
-      del.push(field);
-    }
-    put('m', { rng: session.data.state() });
-    put('sc', this.#extras?.scenarios(session.name) ?? []);
-    const partner = existingPartnerState(session);
-    if (partner) put('p', partner);
+    const { set, digests, del, due } = changesOf(session, tx, cached, this.#extras);
 
     // A settle that found nothing still due must clear the session's due entry, or every tick would visit it again.
     if (set.length === 0 && del.length === 0 && due === null && !tx.dueExact) {
@@ -389,7 +318,7 @@ export class SharedStore {
     }
     let reply: [number, number?, number?, string[]?, string?];
     try {
-      reply = (await this.#call(() =>
+      reply = (await this.#calls.call(() =>
         this.#redis.ffCommit(
           this.prefix,
           session.name,
@@ -422,9 +351,9 @@ export class SharedStore {
     const [, before, after, evicted, receivers] = reply;
     for (const [field, digest] of digests) cached.digests.set(field, digest);
     for (const field of del) cached.digests.delete(field);
-    for (const field of evicted ?? []) this.#applyField(session, field, null, cached);
+    for (const field of evicted ?? []) applyField(this.#copyTarget, session, field, null, cached);
     // A commit that went through marks this process as able to reach Redis.
-    this.#downUntil = 0;
+    this.#calls.up();
     // Another session's commit may have evicted from this one meanwhile: then re-read from the version we had.
     cached.version = before === version ? (after ?? version) : version;
     return String(receivers ?? '0');
@@ -437,7 +366,7 @@ export class SharedStore {
     const [, version, kind, clock] = reply;
     const changed = (reply[5] ?? []) as string[];
     const deleted = (reply[6] ?? []) as string[];
-    this.#adoptClock(clock[0] ?? null, clock[1] ?? null);
+    this.#sharedClock.adopt(clock[0] ?? null, clock[1] ?? null);
     if (kind === 'same') return version;
     let cached = this.#cache.get(session.name);
     if (kind === 'full' || !cached) {
@@ -448,96 +377,32 @@ export class SharedStore {
       session.data.restore(rng);
       existingPartnerState(session)?.load({});
       this.#extras?.adoptScenarios(session.name, []);
-      cached = { version, digests: new Map(), keys: new Map() };
+      cached = newCached(version);
       this.#cache.set(session.name, cached);
       for (let i = 0; i < changed.length; i += 2) {
-        this.#applyField(session, changed[i] as string, changed[i + 1] ?? null, cached);
+        applyField(this.#copyTarget, session, changed[i] as string, changed[i + 1] ?? null, cached);
       }
     } else {
       for (let i = 0; i < changed.length; i += 2) {
         const value = changed[i + 1];
-        this.#applyField(session, changed[i] as string, value === '' ? null : (value ?? null), cached);
+        applyField(
+          this.#copyTarget,
+          session,
+          changed[i] as string,
+          value === '' ? null : (value ?? null),
+          cached,
+        );
       }
-      for (const field of deleted) this.#applyField(session, field, null, cached);
+      for (const field of deleted) applyField(this.#copyTarget, session, field, null, cached);
     }
     cached.version = version;
     return version;
   }
 
-  #applyField(session: Session, field: string, json: string | null, cached: Cached): void {
-    if (json === null) cached.digests.delete(field);
-    else cached.digests.set(field, digestOf(json));
-    let value: unknown = null;
-    try {
-      value = json === null ? null : JSON.parse(json);
-    } catch {
-      // Not written by a mock (or by a version that wrote something else): skipped rather than failing the request.
-      this.#log.warn(
-        `the shared store holds an unreadable value for a field of session "${session.name}"; skipped`,
-      );
-      return;
-    }
-    if (field === 'm') {
-      const rng = (value as { rng?: number[] } | null)?.rng;
-      if (rng) session.data.restore(rng);
-      return;
-    }
-    if (field === 'sc') {
-      this.#extras?.adoptScenarios(session.name, Array.isArray(value) ? (value as string[]) : []);
-      return;
-    }
-    if (field === 'p') {
-      if (value !== null) partnerState(session).load(value);
-      else existingPartnerState(session)?.load({});
-      return;
-    }
-    const parts = field.split(SEP);
-    const kind = parts[0];
-    const mid = parts[1] ?? '';
-    const partition = session.partition(mid);
-    if (kind === 'o') {
-      const id = parts.slice(2).join(SEP);
-      const old = partition.orders.get(id);
-      if (old) this.#store.indexSchedule(session, { ...old, schedule: [] });
-      if (value === null) {
-        if (old) {
-          partition.dropOrder(id);
-          this.#store.indexSchedule(session, old);
-        }
-        return;
-      }
-      const order = value as Order;
-      if (old) {
-        // Keep the object others may hold (the journal's order ids, a handler's reference): update it in place.
-        Object.assign(old, order);
-        partition.putOrder(old);
-        this.#store.indexSchedule(session, old);
-      } else {
-        partition.putOrder(order);
-        this.#store.indexSchedule(session, order);
-      }
-    } else if (kind === 'c') {
-      const token = parts.slice(2).join(SEP);
-      if (value === null) partition.dropCard(token);
-      else partition.putCard(value as VaultedCard);
-    } else if (kind === 'k') {
-      if (value === null) {
-        const held = cached.keys.get(field);
-        cached.keys.delete(field);
-        if (held) partition.dropIdempotencyRecord(held[0], held[1]);
-        return;
-      }
-      const record = value as IdempotencyRecord;
-      if (typeof record?.scope !== 'string' || typeof record.key !== 'string') return;
-      cached.keys.set(field, [record.scope, record.key]);
-      partition.putIdempotencyRecord(record);
-    }
-  }
-
   #cached(name: string): Cached {
     let cached = this.#cache.get(name);
     if (!cached) {
-      cached = { version: -1, digests: new Map(), keys: new Map() };
+      cached = newCached();
       this.#cache.set(name, cached);
     }
     return cached;
@@ -546,94 +411,6 @@ export class SharedStore {
   /** Drop what this process cached of a session: the next request reads it whole. */
   #forget(session: Session): void {
     this.#cache.delete(session.name);
-  }
-
-  // ---- the clock ----------------------------------------------------------------------------------------------------
-
-  #adoptClock(offset: string | null, frozen: string | null): void {
-    if (offset === null) return;
-    this.#clock.adopt({
-      offsetMs: Number(offset),
-      frozenAt: frozen === null || frozen === '' ? null : Number(frozen),
-    });
-  }
-
-  async #writeClock(): Promise<void> {
-    const { offsetMs, frozenAt } = this.#clock.state();
-    await this.#redis.hset(
-      `${this.prefix}clock`,
-      'offset',
-      String(offsetMs),
-      'frozen',
-      frozenAt === null ? '' : String(frozenAt),
-    );
-  }
-
-  // ---- plumbing ------------------------------------------------------------------------------------------------------
-
-  /** Run one Redis call; a connection failure is the client's 503100 (Redis is a dependency it can wait for). */
-  async #call<T>(run: () => Promise<T>): Promise<T> {
-    // A Redis that just failed to answer is not asked again for a moment: a hung server must not make every queued
-    // request wait out its own command timeout.
-    if (Date.now() < this.#downUntil) {
-      throw storeDown('it did not answer a moment ago; the mock tries again within a second');
-    }
-    try {
-      return await run();
-    } catch (error) {
-      if ((error as { code?: string })?.code && String((error as { code?: string }).code).length === 6)
-        throw error;
-      if ((error as Error)?.name === 'ReplyError') {
-        throw Object.assign(
-          apiError('503100', {
-            detail: `The shared store (Redis) refused a command: ${redisReason(error)}.`,
-            headers: { 'Retry-After': '1' },
-          }),
-          { cause: error },
-        );
-      }
-      this.#downUntil = Date.now() + BREAKER_MS;
-      throw Object.assign(storeDown(redisReason(error)), { cause: error });
-    }
-  }
-
-  /**
-   * Run `run` after the session's earlier local requests. A request that waited past its deadline (or finds too many
-   * ahead of it) answers 503101 without running: a slow Redis must not pile up requests without bound.
-   */
-  #serial<T>(name: string, run: (deadline: number) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    let queue = this.#queues.get(name);
-    if (queue && queue.waiting >= MAX_QUEUED) {
-      return Promise.reject(
-        apiError('503101', { detail: `${MAX_QUEUED} requests of session "${name}" are already waiting.` }),
-      );
-    }
-    if (!queue) {
-      queue = { tail: Promise.resolve(), waiting: 0 };
-      this.#queues.set(name, queue);
-    }
-    const entry = queue;
-    entry.waiting += 1;
-    const turn = () => {
-      entry.waiting -= 1;
-      if (Date.now() >= deadline) {
-        return Promise.reject(
-          apiError('503101', {
-            detail: `Session "${name}" stayed busy for ${LOCK_WAIT_MS} ms (earlier requests of it were still running).`,
-          }),
-        );
-      }
-      return run(deadline);
-    };
-    const next = entry.tail.then(turn, turn);
-    const settled = next.catch(() => undefined);
-    entry.tail = settled;
-    void settled.then(() => {
-      if (entry.tail === settled && entry.waiting === 0 && this.#queues.get(name) === entry)
-        this.#queues.delete(name);
-    });
-    return next;
   }
 
   /**
@@ -657,48 +434,6 @@ export class SharedStore {
     };
     setTimeout(ask, 100).unref();
   }
-}
-
-export function orderField(mid: string, id: string): string {
-  return `o${SEP}${mid.toLowerCase()}${SEP}${id}`;
-}
-
-function cardField(mid: string, token: string): string {
-  return `c${SEP}${mid}${SEP}${token}`;
-}
-
-/**
- * An idempotency record's field names the key by a digest: a key is the client's string (up to the body limit, any
- * characters), and field names are copied into the budgets and every log entry, where its length would multiply.
- */
-function keyField(mid: string, record: IdempotencyRecord): string {
-  const digest = createHash('sha256').update(record.key).digest('base64url').slice(0, 32);
-  return `k${SEP}${mid}${SEP}${record.scope}${SEP}${digest}`;
-}
-
-/** An error Redis answered with (a refused script or command), as opposed to no answer at all. */
-function isReplyError(error: unknown): boolean {
-  return (error as { cause?: { name?: string } })?.cause?.name === 'ReplyError';
-}
-
-function digestOf(json: string): string {
-  return createHash('sha1').update(json).digest('base64');
-}
-
-/** 503100: Redis did not answer; whether a change that was on its way got applied is unknown. */
-function storeDown(reason: string) {
-  return apiError('503100', {
-    detail: `The shared store (Redis) did not answer: ${reason}. Requests succeed again once it is back; a change that was on its way may or may not have been applied, so retry with the same idempotencyKey to learn which.`,
-    headers: { 'Retry-After': '1' },
-  });
-}
-
-function redisReason(error: unknown): string {
-  const raw = String((error as Error)?.message ?? error);
-  // ioredis's words for "not connected now" (it refuses to queue while reconnecting).
-  if (/enableOfflineQueue|Connection is closed/i.test(raw)) return 'the connection is down, reconnecting';
-  const message = raw.replace(/[\r\n]+/g, ' ');
-  return message.length > 160 ? `${message.slice(0, 157)}...` : message;
 }
 
 export type TransitionEvent = [Order, TransitionName, StatusChange];

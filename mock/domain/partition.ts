@@ -1,0 +1,300 @@
+// One merchant's share of a test session: its orders (and their merchant orderIds), vaulted cards and idempotency
+// records, each admitted into the store's shared budgets. With a shared store (mock/redis/), what a request touches
+// is reported to the session's open transaction, to be written back in one commit.
+
+import type { Ledger, LedgerOwner } from '../support/bounded.js';
+import { fingerprint } from '../support/fingerprint.js';
+import type { Order, StatusChange, TransitionName } from './order-states.js';
+import type { TestCardName } from './outcomes.js';
+
+/** A vaulted card: only what survives tokenization. The PAN and CVV are never stored. */
+export interface VaultedCard {
+  token: string;
+  testCard: TestCardName;
+  firstSix: string;
+  lastFour: string;
+  brand: string;
+  month: number;
+  year: number;
+  createdOn: number;
+}
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface IdempotencyRecord {
+  scope: string;
+  key: string;
+  fingerprint: string;
+  at: number;
+  /** null while the first request is still being handled. */
+  response: StoredResponse | null;
+}
+
+/**
+ * Bounds that keep memory flat in long runs, across all sessions and merchants together: beyond them the oldest
+ * entries are forgotten (invented; an order is about 2 KB). Override with createApp({ maxOrders }).
+ */
+export const STORE_LIMITS = { orders: 20_000, idempotencyKeys: 20_000, cards: 20_000 };
+/**
+ * Byte budgets besides the counts: an order's strings come from the request (names, addresses, ids), so without one a
+ * client sending long strings could make 20,000 orders take gigabytes. Estimated from the strings each entry keeps.
+ */
+export const STORE_BYTE_LIMITS = { orders: 48 * 1024 * 1024, idempotencyKeys: 16 * 1024 * 1024 };
+/** What an order or idempotency record costs besides its request strings (objects, history, the response kept). */
+const ORDER_OVERHEAD = 2048;
+const KEY_OVERHEAD = 1024;
+
+/** The shared budgets of one store. */
+export interface StoreBudget {
+  orders: Ledger<Order>;
+  idempotencyKeys: Ledger<IdempotencyRecord>;
+  cards: Ledger<VaultedCard>;
+}
+
+/** Idempotency replay window (24 h is documented for cancel; we apply it to every idempotent call — invented). */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+const noTx = (): SessionTx | null => null;
+const noop = (): void => undefined;
+
+/**
+ * What one request changed in a session, when the store is shared (mock/redis/): the entities it touched, to be
+ * written back in one commit, and the transitions whose listeners run only once that commit succeeded.
+ */
+export interface SessionTx {
+  orders: Set<Order>;
+  /** Touched cards and idempotency records, each with the partition (merchant id, lower case) it lives in. */
+  cards: Map<VaultedCard, string>;
+  keys: Map<IdempotencyRecord, string>;
+  /** Idempotency records released (deleted) by this request. */
+  releasedKeys: Map<IdempotencyRecord, string>;
+  /** Transition events held back until the commit: [a copy of the order as it was, name, change]. */
+  transitions: [Order, TransitionName, StatusChange][];
+  /** The session's earliest scheduled change as the commit should record it, and whether it is exact. */
+  due: number | null;
+  dueExact: boolean;
+}
+
+/** A Map that reports every order it hands out to the session's open transaction (shared stores only). */
+class TrackedOrders extends Map<string, Order> {
+  readonly #tx: () => SessionTx | null;
+  constructor(tx: () => SessionTx | null) {
+    super();
+    this.#tx = tx;
+  }
+  override get(id: string): Order | undefined {
+    const order = super.get(id);
+    if (order) this.#tx()?.orders.add(order);
+    return order;
+  }
+}
+
+export class Partition {
+  /** The merchant id this partition holds, lower case. */
+  readonly mid: string;
+  readonly #budget: StoreBudget;
+  readonly #tx: () => SessionTx | null;
+  readonly orders: Map<string, Order>;
+  /** merchant orderId → FlexFactor order id */
+  readonly byExternalId = new Map<string, string>();
+  readonly cards = new Map<string, VaultedCard>();
+  /** scope (operation) → idempotency key → record */
+  readonly #idempotency = new Map<string, Map<string, IdempotencyRecord>>();
+  // What the shared budgets call to forget an entry of this partition.
+  readonly #orderOwner: LedgerOwner<Order> = {
+    evict: (order) => {
+      this.#evicted();
+      this.orders.delete(order.id);
+      if (this.byExternalId.get(order.externalOrderId) === order.id)
+        this.byExternalId.delete(order.externalOrderId);
+      // A forgotten order has no future: nothing of it may stay reachable from the store's schedule.
+      order.schedule.length = 0;
+    },
+  };
+  readonly #cardOwner: LedgerOwner<VaultedCard> = {
+    evict: (card) => {
+      this.#evicted();
+      this.cards.delete(card.token);
+    },
+  };
+  readonly #keyOwner: LedgerOwner<IdempotencyRecord> = {
+    evict: (record) => {
+      this.#evicted();
+      const keys = this.#idempotency.get(record.scope);
+      if (keys?.get(record.key) === record) keys.delete(record.key);
+    },
+  };
+
+  /** Called when the budget drops one of this partition's entries (a shared store's copy then is incomplete). */
+  readonly #evicted: () => void;
+
+  constructor(budget: StoreBudget, tx?: () => SessionTx | null, mid = '', evicted: () => void = noop) {
+    this.mid = mid;
+    this.#evicted = evicted;
+    this.#budget = budget;
+    this.#tx = tx ?? noTx;
+    this.orders = tx ? new TrackedOrders(tx) : new Map();
+  }
+
+  addOrder(order: Order): void {
+    this.orders.set(order.id, order);
+    this.byExternalId.set(order.externalOrderId, order.id);
+    this.#budget.orders.admit(order, this.#orderOwner, orderBytes(order));
+    this.#tx()?.orders.add(order);
+  }
+
+  /** Replace or add an order as a shared store holds it (no transaction sees this: it is the store's own copy). */
+  putOrder(order: Order): void {
+    const old = this.orders.get(order.id);
+    if (
+      old &&
+      old.externalOrderId !== order.externalOrderId &&
+      this.byExternalId.get(old.externalOrderId) === old.id
+    )
+      this.byExternalId.delete(old.externalOrderId);
+    if (old) this.#budget.orders.forget(old);
+    this.orders.set(order.id, order);
+    this.byExternalId.set(order.externalOrderId, order.id);
+    this.#budget.orders.admit(order, this.#orderOwner, orderBytes(order));
+  }
+
+  dropOrder(id: string): void {
+    const order = this.orders.get(id);
+    if (!order) return;
+    this.#budget.orders.forget(order);
+    this.orders.delete(order.id);
+    if (this.byExternalId.get(order.externalOrderId) === order.id)
+      this.byExternalId.delete(order.externalOrderId);
+    order.schedule.length = 0;
+  }
+
+  putCard(card: VaultedCard): void {
+    const old = this.cards.get(card.token);
+    if (old) this.#budget.cards.forget(old);
+    this.cards.set(card.token, card);
+    this.#budget.cards.admit(card, this.#cardOwner);
+  }
+
+  dropCard(token: string): void {
+    const card = this.cards.get(token);
+    if (!card) return;
+    this.#budget.cards.forget(card);
+    this.cards.delete(token);
+  }
+
+  idempotencyRecord(scope: string, key: string): IdempotencyRecord | undefined {
+    return this.#idempotency.get(scope)?.get(key);
+  }
+
+  putIdempotencyRecord(record: IdempotencyRecord): void {
+    this.dropIdempotencyRecord(record.scope, record.key);
+    let keys = this.#idempotency.get(record.scope);
+    if (!keys) {
+      keys = new Map();
+      this.#idempotency.set(record.scope, keys);
+    }
+    keys.set(record.key, record);
+    this.#budget.idempotencyKeys.admit(record, this.#keyOwner, keyBytes(record));
+  }
+
+  dropIdempotencyRecord(scope: string, key: string): void {
+    const record = this.#idempotency.get(scope)?.get(key);
+    if (!record) return;
+    this.#budget.idempotencyKeys.forget(record);
+    this.#idempotency.get(scope)?.delete(key);
+  }
+
+  orderByExternalId(externalOrderId: string): Order | undefined {
+    const id = this.byExternalId.get(externalOrderId);
+    return id === undefined ? undefined : this.orders.get(id);
+  }
+
+  addCard(card: VaultedCard): void {
+    this.cards.set(card.token, card);
+    this.#budget.cards.admit(card, this.#cardOwner);
+    this.#tx()?.cards.set(card, this.mid);
+  }
+
+  /**
+   * Look up an idempotency key for an operation. Returns the replay (same body), a conflict (different body), an
+   * in-progress marker, or null when the key is new — in which case it is claimed for this request.
+   */
+  claimIdempotencyKey(
+    scope: string,
+    key: string,
+    body: unknown,
+    now: number,
+  ):
+    | { kind: 'new' }
+    | { kind: 'replay'; response: StoredResponse }
+    | { kind: 'conflict' }
+    | { kind: 'in-progress' } {
+    let keys = this.#idempotency.get(scope);
+    if (!keys) {
+      keys = new Map();
+      this.#idempotency.set(scope, keys);
+    }
+    const print = fingerprint(body);
+    const existing = keys.get(key);
+    if (existing && now - existing.at < IDEMPOTENCY_WINDOW_MS) {
+      if (existing.fingerprint !== print) return { kind: 'conflict' };
+      if (existing.response === null) return { kind: 'in-progress' };
+      return { kind: 'replay', response: existing.response };
+    }
+    const record: IdempotencyRecord = { scope, key, fingerprint: print, at: now, response: null };
+    keys.set(key, record);
+    this.#tx()?.keys.set(record, this.mid);
+    // The key is held twice (map key and record) and the response kept later may echo it: three copies, two bytes each.
+    this.#budget.idempotencyKeys.admit(record, this.#keyOwner, keyBytes(record));
+    return { kind: 'new' };
+  }
+
+  /** Give this partition's entries back to the shared budgets (the partition is being dropped with its session). */
+  release(): void {
+    for (const order of this.orders.values()) this.#budget.orders.forget(order);
+    for (const card of this.cards.values()) this.#budget.cards.forget(card);
+    for (const keys of this.#idempotency.values()) {
+      for (const record of keys.values()) this.#budget.idempotencyKeys.forget(record);
+    }
+  }
+
+  /** Record the response of a claimed key (or release the claim when the request failed before any effect). */
+  completeIdempotencyKey(scope: string, key: string, response: StoredResponse | null): void {
+    const keys = this.#idempotency.get(scope);
+    const record = keys?.get(key);
+    if (!keys || !record) return;
+    const tx = this.#tx();
+    if (response === null) {
+      keys.delete(key);
+      this.#budget.idempotencyKeys.forget(record);
+      tx?.keys.delete(record);
+      tx?.releasedKeys.set(record, this.mid);
+    } else {
+      record.response = response;
+      tx?.keys.set(record, this.mid);
+    }
+  }
+}
+
+/** Estimated heap bytes of an idempotency record: the key is held three times (map key, record, the kept response). */
+export function keyBytes(record: IdempotencyRecord): number {
+  return KEY_OVERHEAD + record.key.length * 6;
+}
+
+/** Estimated heap bytes of an order: the strings it took from the request, twice each (one- or two-byte), and more. */
+export function orderBytes(order: Order): number {
+  let chars = order.externalOrderId.length + (order.correlationId?.length ?? 0);
+  for (const text of [order.firstName, order.lastName, order.email, order.phone]) chars += text?.length ?? 0;
+  for (const address of [order.billingAddress, order.shippingAddress]) {
+    if (!address) continue;
+    for (const key in address) {
+      const value = (address as unknown as Record<string, unknown>)[key];
+      if (typeof value === 'string') chars += value.length;
+    }
+  }
+  return ORDER_OVERHEAD + chars * 2;
+}

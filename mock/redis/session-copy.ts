@@ -1,0 +1,196 @@
+// A process's copy of a shared session, and how Redis's fields map onto it: one field per order, card and
+// idempotency record, plus the session's meta ('m': the id stream), scenario choice ('sc') and partner data ('p').
+// Reading a field applies it to the cached session in place; the digests tell a touched entity from a changed one.
+
+import { createHash } from 'node:crypto';
+import type { Order } from '../domain/order-states.js';
+import { existingPartnerState, partnerState } from '../domain/partner-store.js';
+import {
+  type IdempotencyRecord,
+  keyBytes,
+  orderBytes,
+  type Session,
+  type SessionTx,
+  type Store,
+  type VaultedCard,
+} from '../domain/store.js';
+import type { Logger } from '../support/logger.js';
+
+export const SEP = '\u001f';
+
+/** Hooks into parts that keep per-session state outside the store (the scenario engine's session choice). */
+export interface SharedSessionExtras {
+  /** The session's chosen scenarios (empty: none). */
+  scenarios(session: string): string[];
+  /** Another process chose (or cleared) the session's scenarios. */
+  adoptScenarios(session: string, names: string[]): void;
+}
+
+/** What this process holds of one session besides the objects themselves. */
+export interface Cached {
+  version: number;
+  /** Field → digest of the JSON last read or written: what tells a touched entity from a changed one. */
+  digests: Map<string, string>;
+  /** Idempotency-record fields (named by a digest of the key) → the scope and key they hold. */
+  keys: Map<string, [string, string]>;
+}
+
+export function newCached(version = -1): Cached {
+  return { version, digests: new Map(), keys: new Map() };
+}
+
+/** Where a field is applied: the store and the parts beside it. */
+export interface CopyTarget {
+  store: Store;
+  extras: SharedSessionExtras | null;
+  log: Logger;
+}
+
+export function applyField(
+  into: CopyTarget,
+  session: Session,
+  field: string,
+  json: string | null,
+  cached: Cached,
+): void {
+  if (json === null) cached.digests.delete(field);
+  else cached.digests.set(field, digestOf(json));
+  let value: unknown = null;
+  try {
+    value = json === null ? null : JSON.parse(json);
+  } catch {
+    // Not written by a mock (or by a version that wrote something else): skipped rather than failing the request.
+    into.log.warn(
+      `the shared store holds an unreadable value for a field of session "${session.name}"; skipped`,
+    );
+    return;
+  }
+  if (field === 'm') {
+    const rng = (value as { rng?: number[] } | null)?.rng;
+    if (rng) session.data.restore(rng);
+    return;
+  }
+  if (field === 'sc') {
+    into.extras?.adoptScenarios(session.name, Array.isArray(value) ? (value as string[]) : []);
+    return;
+  }
+  if (field === 'p') {
+    if (value !== null) partnerState(session).load(value);
+    else existingPartnerState(session)?.load({});
+    return;
+  }
+  const parts = field.split(SEP);
+  const kind = parts[0];
+  const mid = parts[1] ?? '';
+  const partition = session.partition(mid);
+  if (kind === 'o') {
+    const id = parts.slice(2).join(SEP);
+    const old = partition.orders.get(id);
+    if (old) into.store.indexSchedule(session, { ...old, schedule: [] });
+    if (value === null) {
+      if (old) {
+        partition.dropOrder(id);
+        into.store.indexSchedule(session, old);
+      }
+      return;
+    }
+    const order = value as Order;
+    if (old) {
+      // Keep the object others may hold (the journal's order ids, a handler's reference): update it in place.
+      Object.assign(old, order);
+      partition.putOrder(old);
+      into.store.indexSchedule(session, old);
+    } else {
+      partition.putOrder(order);
+      into.store.indexSchedule(session, order);
+    }
+  } else if (kind === 'c') {
+    const token = parts.slice(2).join(SEP);
+    if (value === null) partition.dropCard(token);
+    else partition.putCard(value as VaultedCard);
+  } else if (kind === 'k') {
+    if (value === null) {
+      const held = cached.keys.get(field);
+      cached.keys.delete(field);
+      if (held) partition.dropIdempotencyRecord(held[0], held[1]);
+      return;
+    }
+    const record = value as IdempotencyRecord;
+    if (typeof record?.scope !== 'string' || typeof record.key !== 'string') return;
+    cached.keys.set(field, [record.scope, record.key]);
+    partition.putIdempotencyRecord(record);
+  }
+}
+
+export function orderField(mid: string, id: string): string {
+  return `o${SEP}${mid.toLowerCase()}${SEP}${id}`;
+}
+
+export function cardField(mid: string, token: string): string {
+  return `c${SEP}${mid}${SEP}${token}`;
+}
+
+/**
+ * An idempotency record's field names the key by a digest: a key is the client's string (up to the body limit, any
+ * characters), and field names are copied into the budgets and every log entry, where its length would multiply.
+ */
+export function keyField(mid: string, record: IdempotencyRecord): string {
+  const digest = createHash('sha256').update(record.key).digest('base64url').slice(0, 32);
+  return `k${SEP}${mid}${SEP}${record.scope}${SEP}${digest}`;
+}
+
+export function digestOf(json: string): string {
+  return createHash('sha1').update(json).digest('base64');
+}
+
+/** What a request changed, as the commit script takes it: [field, value, size] triples, deletions, the due time. */
+export function changesOf(
+  session: Session,
+  tx: SessionTx,
+  cached: Cached,
+  extras: SharedSessionExtras | null,
+): { set: string[]; digests: [string, string][]; del: string[]; due: number | null } {
+  const set: string[] = [];
+  const digests: [string, string][] = [];
+  const del: string[] = [];
+  // What an entry costs is counted as one process counts it (its heap estimate), so Redis's budget and each
+  // process's copy agree on what goes first.
+  const put = (field: string, value: unknown, size?: number) => {
+    const json = JSON.stringify(value);
+    const digest = digestOf(json);
+    if (cached.digests.get(field) === digest) return;
+    set.push(field, json, size === undefined ? '' : String(size));
+    digests.push([field, digest]);
+  };
+  let due: number | null = tx.due;
+  for (const order of tx.orders) {
+    const partition = session.partition(order.mid);
+    // An order no longer here was dropped from this process's copy by its budget, not deleted: Redis's own budget
+    // decides what goes there.
+    if (partition.orders.get(order.id) !== order) continue;
+    put(orderField(order.mid, order.id), order, orderBytes(order));
+    const at = order.schedule[0]?.at;
+    if (!tx.dueExact && at !== undefined && (due === null || at < due)) due = at;
+  }
+  for (const [card, mid] of tx.cards) {
+    if (session.partition(mid).cards.get(card.token) === card) put(cardField(mid, card.token), card);
+  }
+  for (const [record, mid] of tx.keys) {
+    if (session.partition(mid).idempotencyRecord(record.scope, record.key) !== record) continue;
+    const field = keyField(mid, record);
+    cached.keys.set(field, [record.scope, record.key]);
+    put(field, record, keyBytes(record));
+  }
+  for (const [record, mid] of tx.releasedKeys) {
+    if (session.partition(mid).idempotencyRecord(record.scope, record.key)) continue;
+    const field = keyField(mid, record);
+    cached.keys.delete(field);
+    del.push(field);
+  }
+  put('m', { rng: session.data.state() });
+  put('sc', extras?.scenarios(session.name) ?? []);
+  const partner = existingPartnerState(session);
+  if (partner) put('p', partner);
+
+  return { set, digests, del, due };
+}
