@@ -68,6 +68,10 @@ describe('inspector guard', { timeout: 60_000 }, () => {
     const badBacklog = await get(`${mock.url}/__admin/ui/events?backlog=-1`, {});
     assert.equal(badBacklog.status, 400);
     assert.match(String(badBacklog.headers['content-security-policy']), /default-src 'self'/);
+    // `all` is an enum: a value that is neither true nor false is refused, not read as false.
+    const badAll = await get(`${mock.url}/__admin/ui/events?all=maybe&backlog=0`, {});
+    assert.equal(badAll.status, 400);
+    assert.equal(code(badAll), '400001');
   });
 });
 

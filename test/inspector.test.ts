@@ -4,9 +4,11 @@
 // isolation applied to the inspector's stream exactly as to the admin API.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { FlexFactorClient, FlexFactorError } from '../contracts/client/index.js';
@@ -19,6 +21,10 @@ import { launchChromium, type OpenBrowser } from './inspector-browser.js';
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** Luhn-valid but not a test card: the strict profile refuses it, and it must never reach the page. */
 const FOREIGN_CARD = '4242424242424242';
+// The screenshots the docs show are taken on every run, but written over docs/ only when asked
+// (UPDATE_DOC_SCREENSHOTS=1): ports, times and sequence numbers differ per run and would leave the tree changed.
+const SHOTS =
+  process.env.UPDATE_DOC_SCREENSHOTS === '1' ? 'docs' : mkdtempSync(join(tmpdir(), 'ff-inspector-shots-'));
 const VIEWS = ['journal', 'orders', 'webhooks', 'scenarios', 'clock', 'prerequisites', 'credentials'];
 
 async function receiver(): Promise<{ server: Server; url: string; events: string[] }> {
@@ -121,7 +127,7 @@ describe('the inspector in a browser', { timeout: 300_000 }, () => {
     const transition = page.locator('tr.kind-transition').first();
     await transition.waitFor();
     assert.match(String(await transition.textContent()), /cause: request evaluate/);
-    await page.screenshot({ path: 'docs/inspector-timeline.png' });
+    await page.screenshot({ path: join(SHOTS, 'inspector-timeline.png') });
   });
 
   test('advancing the clock completes a managed MIT order, and its webhook appears', async () => {
@@ -230,7 +236,7 @@ describe('the inspector in a browser', { timeout: 300_000 }, () => {
     assert.deepEqual(found, []);
     await page.goto(`${mock.url}/__admin/ui#journal`);
     await page.locator('tr[data-seq]').first().waitFor();
-    await page.screenshot({ path: 'docs/inspector-journal.png' });
+    await page.screenshot({ path: join(SHOTS, 'inspector-journal.png') });
     assert.deepEqual(problems, []);
   });
 });

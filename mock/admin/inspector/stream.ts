@@ -48,7 +48,7 @@ export function journalStream(journal: JournalFeed, options: StreamOptions = {})
   let open = 0;
   return (req, res) => {
     const locals = res.locals as StreamLocals;
-    const all = req.query.all === 'true';
+    const all = allSessions(req.query.all);
     if (all && locals.admin !== true) {
       throw apiError('401005', { detail: 'Every session\'s journal needs the admin token; or drop "all".' });
     }
@@ -113,6 +113,15 @@ export function journalStream(journal: JournalFeed, options: StreamOptions = {})
       if (timer) clearTimeout(timer);
     });
   };
+}
+
+/** `all` is true or false (contracts/admin.yaml); anything else is the caller's mistake, not a quiet false. */
+function allSessions(value: unknown): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw apiError('400001', {
+    errors: { all: ['Send true (every session, with the admin token) or false.'] },
+  });
 }
 
 function backlogSize(value: unknown, fallback: number): number {
