@@ -11,6 +11,7 @@ import { Store } from '../mock/domain/store.js';
 import { type MockServer, startMock } from '../mock/index.js';
 import { openSharedStore } from '../mock/redis/index.js';
 import { MAX_STREAM_ENTRY } from '../mock/redis/journal-mirror.js';
+import { RedisCalls, wasNotSent } from '../mock/redis/redis-calls.js';
 import { SharedStore } from '../mock/redis/shared-store.js';
 import { evaluateBody } from './helpers.js';
 import { type RedisServer, startRedis } from './redis-server.js';
@@ -106,7 +107,7 @@ describe('the shared store under hostile input and a misbehaving Redis', { timeo
     const key = 'k'.repeat(100_000);
     const res = await call(a, token, session, 'POST', '/evaluate', evaluateBody({ idempotencyKey: key }));
     assert.equal(res.status, 200);
-    const log = await a.engine.shared?.connection.redis.lrange(`${prefix}s:${session}:log`, 0, -1);
+    const log = await a.engine.shared?.connection.redis.lrange(`${prefix}s:${session}/log`, 0, -1);
     assert.ok(log && log.length > 0);
     assert.ok(
       log.every((entry) => entry.length < 2_000),
@@ -187,7 +188,8 @@ describe('the shared store under hostile input and a misbehaving Redis', { timeo
       if (entries.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(entries.length > 0, 'the entry reached the stream');
-    for (const [, fields] of entries) assert.ok((fields[3] ?? '').length <= MAX_STREAM_ENTRY + 512);
+    for (const [, fields] of entries)
+      assert.ok(Buffer.byteLength(fields[3] ?? '') <= MAX_STREAM_ENTRY + 1_024);
     // The other process still shows the exchange, once its reader has taken it from the stream.
     let shown = false;
     for (let i = 0; i < 50 && !shown; i++) {
@@ -266,5 +268,154 @@ describe('the shared store under hostile input and a misbehaving Redis', { timeo
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.equal(back?.status, 200, 'the session answers again once Redis does');
+  });
+  test('session names that end like the store’s own keys (X:lock, X:ver, X:log, X:done) leave session X alone', async () => {
+    const victim = 'victim';
+    const made = await call(a, token, victim, 'POST', '/evaluate', evaluateBody());
+    assert.equal(made.status, 200);
+    for (const suffix of ['lock', 'ver', 'log', 'done']) {
+      const other = await call(b, token, `${victim}:${suffix}`, 'POST', '/evaluate', evaluateBody());
+      assert.equal(other.status, 200, `${victim}:${suffix}: ${JSON.stringify(other.body)}`);
+    }
+    for (const mock of [a, b]) {
+      const read = await call(mock, token, victim, 'GET', `/orders/${made.body.orderSessionKey}`);
+      assert.equal(read.status, 200, JSON.stringify(read.body));
+      assert.ok(read.ms < 2_000, `answered in ${read.ms} ms`);
+    }
+  });
+
+  test('an advance settles every due session before it answers, past the first hundred', async () => {
+    await fetch(`${a.url}/__admin/clock/freeze`, { method: 'POST' });
+    token = await a.token();
+    const sessions = Array.from({ length: 260 }, (_, i) => `due-${i}`);
+    for (let i = 0; i < sessions.length; i += 10) {
+      await Promise.all(
+        sessions.slice(i, i + 10).map(async (session) => {
+          const res = await call(i % 20 ? a : b, token, session, 'POST', '/evaluate', {
+            ...evaluateBody({ isMIT: true }),
+            paymentMethod: { cardNumber: '4000009900000053', token: false },
+          });
+          assert.equal(res.status, 200, JSON.stringify(res.body));
+          assert.equal(res.body.status, 'SUBMITTED');
+        }),
+      );
+    }
+    const advanced = await fetch(`${b.url}/__admin/clock/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ by: '2h' }),
+    });
+    assert.equal(advanced.status, 200);
+    const now = ((await advanced.json()) as { nowMs: number }).nowMs;
+    const left = await b.engine.shared?.connection.redis.zrangebyscore(`${prefix}due`, '-inf', String(now));
+    assert.deepEqual(left, [], 'no session is left with a change due');
+    token = await a.token();
+  });
+
+  test('after FLUSHALL the processes keep one clock, and the next advance goes on from it', async () => {
+    const frozenAt = Date.parse('2027-03-01T00:00:00Z');
+    await fetch(`${a.url}/__admin/clock/freeze`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ at: '2027-03-01T00:00:00Z' }),
+    });
+    await fetch(`${a.url}/__admin/clock/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ by: '1d' }),
+    });
+    const seen = (await (await fetch(`${b.url}/__admin/clock`)).json()) as { nowMs: number };
+    assert.equal(seen.nowMs, frozenAt + 86_400_000, 'B sees the advance');
+    const redisOfA = a.engine.shared?.connection.redis as unknown as
+      | { flushall(): Promise<unknown> }
+      | undefined;
+    assert.ok(redisOfA);
+    await redisOfA.flushall();
+    // Both notice the loss with their next request; the clock stays where it was, in both.
+    const fresh = await b.token();
+    await call(a, fresh, 'clock-after-flush', 'GET', '/orders');
+    await fetch(`${b.url}/__admin/clock/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ by: '1m' }),
+    });
+    for (const mock of [a, b]) {
+      await call(mock, fresh, 'clock-after-flush', 'GET', '/orders');
+      const clock = (await (await fetch(`${mock.url}/__admin/clock`)).json()) as {
+        nowMs: number;
+        frozen: boolean;
+      };
+      assert.equal(
+        clock.nowMs,
+        frozenAt + 86_400_000 + 60_000,
+        `${mock.url}: ${new Date(clock.nowMs).toISOString()}`,
+      );
+      assert.equal(clock.frozen, true);
+    }
+    token = await a.token();
+  });
+
+  test('removing a receiver while Redis stalls answers 503100 and keeps it everywhere, to remove again', async () => {
+    const add = await fetch(`${a.url}/__admin/webhooks/receivers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: 'http://127.0.0.1:59999/stalled-removal' }),
+    });
+    assert.equal(add.status, 201);
+    const id = ((await add.json()) as { id: string }).id;
+    const listed = async (mock: MockServer) =>
+      (
+        (await (await fetch(`${mock.url}/__admin/webhooks/receivers`)).json()) as {
+          receivers: { id: string }[];
+        }
+      ).receivers.some((r) => r.id === id);
+    for (let i = 0; i < 50 && !(await listed(b)); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(await listed(b), 'B has the receiver');
+    const pauser = a.engine.shared?.connection.redis.duplicate();
+    assert.ok(pauser);
+    pauser.on('error', () => undefined);
+    await pauser.connect().catch(() => undefined);
+    await (pauser as unknown as { call(...args: string[]): Promise<unknown> }).call(
+      'CLIENT',
+      'PAUSE',
+      '4000',
+      'WRITE',
+    );
+    const stalled = await fetch(`${a.url}/__admin/webhooks/receivers/${id}`, { method: 'DELETE' });
+    assert.equal(stalled.status, 503);
+    assert.equal(stalled.headers.get('x-mock-error-code'), '503100');
+    await (pauser as unknown as { call(...args: string[]): Promise<unknown> }).call('CLIENT', 'UNPAUSE');
+    pauser.disconnect();
+    assert.ok(await listed(a), 'A still has it');
+    assert.ok(await listed(b), 'B still has it');
+    let removed = 0;
+    for (let i = 0; i < 20 && removed !== 200; i++) {
+      removed = (await fetch(`${a.url}/__admin/webhooks/receivers/${id}`, { method: 'DELETE' })).status;
+      if (removed !== 200) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(removed, 200);
+    for (let i = 0; i < 50 && (await listed(b)); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await listed(b), false, 'gone from B too');
+  });
+});
+
+describe('the breaker in front of Redis', { timeout: 10_000 }, () => {
+  test('after Redis failed to answer, the next calls fail at once without being sent, then go through again', async () => {
+    const calls = new RedisCalls();
+    await assert.rejects(
+      calls.call(() => Promise.reject(new Error('Connection is closed.'))),
+      (error: unknown) => (error as { code?: string }).code === '503100' && !wasNotSent(error),
+    );
+    let sent = false;
+    await assert.rejects(
+      calls.call(async () => {
+        sent = true;
+      }),
+      (error: unknown) => (error as { code?: string }).code === '503100' && wasNotSent(error),
+    );
+    assert.equal(sent, false, 'the refused call never ran');
+    await new Promise((r) => setTimeout(r, 1_100));
+    assert.equal(await calls.call(async () => 'answered'), 'answered');
+    assert.equal(await calls.call(async () => 'again'), 'again');
   });
 });

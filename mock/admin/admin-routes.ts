@@ -224,10 +224,17 @@ export const ADMIN_ROUTES: Record<string, AdminHandler> = {
     return { session, token: engine.sessionAccess.tokenFor(session) };
   },
   adminRemoveWebhookReceiver: async ({ engine, params }) => {
-    if (!webhooksOf(engine).removeReceiver(params.id ?? '')) {
+    const id = params.id ?? '';
+    if (
+      !webhooksOf(engine)
+        .receivers()
+        .some((r) => r.id === id)
+    ) {
       throw apiError('404001', { detail: `No webhook receiver ${params.id}.` });
     }
-    await engine.shared?.journal.receiverRemoved(params.id ?? '');
+    // Shared: Redis first, so a failure there (503100) leaves the receiver in place everywhere, to remove again.
+    await engine.shared?.journal.receiverRemoved(id);
+    webhooksOf(engine).removeReceiver(id);
     return { removed: params.id };
   },
   adminWebhookDeliveries: ({ engine, session, query }) => ({

@@ -10,6 +10,7 @@ import type { Stored } from '../journal/entries.js';
 import type { Journal } from '../journal/journal.js';
 import type { WebhookReceiver } from '../webhooks/types.js';
 import type { RedisLike } from './connection.js';
+import { storeDown } from './redis-calls.js';
 
 /** How long one blocking read waits before it looks again (and notices a close). */
 const BLOCK_MS = 1_000;
@@ -33,6 +34,17 @@ export interface ReceiverSink {
   removeReceiver(id: string): boolean;
 }
 
+/** A write to Redis on an admin call: a failure is the caller's 503100, not a 500. */
+async function shared(run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    throw Object.assign(storeDown(String((error as Error)?.message ?? error).slice(0, 160)), {
+      cause: error,
+    });
+  }
+}
+
 export class JournalMirror {
   readonly #origin = randomUUID();
   readonly #key: string;
@@ -46,6 +58,11 @@ export class JournalMirror {
   #loop: Promise<void> | undefined;
 
   readonly #receiversKey: string;
+  /**
+   * Ids of receivers this process knows Redis held: only those are dropped when Redis no longer holds them (one
+   * registered here a moment ago may not be written yet).
+   */
+  readonly #inRedis = new Set<string>();
   #receiversVersion = '';
   readonly #webhooks: ReceiverSink | undefined;
 
@@ -80,14 +97,21 @@ export class JournalMirror {
 
   /** Keep a receiver registered here for every process, now and later ones. */
   async receiverAdded(receiver: WebhookReceiver): Promise<void> {
-    await this.#redis.hset(this.#receiversKey, receiver.id, JSON.stringify(receiver));
-    await this.#redis.incr(`${this.#receiversKey}:ver`);
+    await shared(async () => {
+      await this.#redis.hset(this.#receiversKey, receiver.id, JSON.stringify(receiver));
+      await this.#redis.incr(`${this.#receiversKey}:ver`);
+    });
+    this.#inRedis.add(receiver.id);
     this.#publish({ receiver });
   }
 
+  /** Remove a receiver for every process; called before this process forgets it, so a failure changes nothing. */
   async receiverRemoved(id: string): Promise<void> {
-    await this.#redis.hdel(this.#receiversKey, id);
-    await this.#redis.incr(`${this.#receiversKey}:ver`);
+    await shared(async () => {
+      await this.#redis.hdel(this.#receiversKey, id);
+      await this.#redis.incr(`${this.#receiversKey}:ver`);
+    });
+    this.#inRedis.delete(id);
     this.#publish({ forgetReceiver: id });
   }
 
@@ -97,8 +121,7 @@ export class JournalMirror {
    */
   async syncReceivers(version: string): Promise<void> {
     if (version === this.#receiversVersion) return;
-    const stored = (await this.#redis.hgetall(this.#receiversKey)) ?? {};
-    for (const json of Object.values(stored)) this.#adopt(JSON.parse(json) as WebhookReceiver);
+    this.#reconcile((await this.#redis.hgetall(this.#receiversKey)) ?? {});
     this.#receiversVersion = version;
   }
 
@@ -126,19 +149,19 @@ export class JournalMirror {
   }
 
   async #read(): Promise<void> {
-    // The receivers registered before this process started.
-    try {
-      const stored = (await this.#redis.hgetall(this.#receiversKey)) ?? {};
-      for (const json of Object.values(stored)) this.#adopt(JSON.parse(json) as WebhookReceiver);
-    } catch {
-      // Redis away at start: the receivers registered from now on still arrive through the stream.
-    }
-    // Only what is recorded from now on: the others' older entries are their history, not this process's.
+    // Only what is recorded from now on: the others' older entries are their history, not this process's. The
+    // position is taken before the receivers are read, so a change between the two is seen on the stream.
     try {
       const last = await this.#reader?.xrevrange(this.#key, '+', '-', 'COUNT', 1);
       if (last?.[0]) this.#lastId = last[0][0];
     } catch {
       // Read from the start of what the stream holds.
+    }
+    // The receivers registered before this process started.
+    try {
+      this.#reconcile((await this.#redis.hgetall(this.#receiversKey)) ?? {});
+    } catch {
+      // Redis away at start: the receivers registered from now on still arrive through the stream.
     }
     while (!this.#closed) {
       const reader = this.#reader;
@@ -174,22 +197,40 @@ export class JournalMirror {
       if (typeof message?.clear === 'string') this.#journal.clear(message.clear);
       else if (message?.entry && typeof message.entry === 'object') this.#journal.ingest(message.entry);
       else if (message?.receiver && typeof message.receiver === 'object') this.#adopt(message.receiver);
-      else if (typeof message?.forgetReceiver === 'string')
+      else if (typeof message?.forgetReceiver === 'string') {
+        this.#inRedis.delete(message.forgetReceiver);
         this.#webhooks?.removeReceiver(message.forgetReceiver);
+      }
     } catch {
       // A message this version cannot read is skipped.
     }
   }
 
+  /** Make this process's admin-API receivers those Redis holds: adopt the new ones, drop the removed ones. */
+  #reconcile(stored: Record<string, string>): void {
+    for (const json of Object.values(stored)) {
+      try {
+        this.#adopt(JSON.parse(json) as WebhookReceiver);
+      } catch {
+        // A value this version cannot read is skipped.
+      }
+    }
+    for (const id of [...this.#inRedis]) {
+      if (id in stored) continue;
+      this.#inRedis.delete(id);
+      this.#webhooks?.removeReceiver(id);
+    }
+  }
+
   #adopt(receiver: WebhookReceiver): void {
     if (typeof receiver?.id !== 'string' || typeof receiver.url !== 'string') return;
-    this.#webhooks?.adoptReceiver(receiver);
+    if (this.#webhooks?.adoptReceiver(receiver)) this.#inRedis.add(receiver.id);
   }
 }
 
 /** The entry as the stream carries it: whole, or with its bodies cut and its headers left out when it is large. */
 export function fitted(entry: Stored): Stored {
-  if (JSON.stringify(entry).length <= MAX_STREAM_ENTRY) return entry;
+  if (Buffer.byteLength(JSON.stringify(entry)) <= MAX_STREAM_ENTRY) return entry;
   const cut = (body: { text: string | null; truncated: boolean }) =>
     body.text !== null && body.text.length > BODY_SHARE
       ? { text: body.text.slice(0, BODY_SHARE), truncated: true }
@@ -198,6 +239,16 @@ export function fitted(entry: Stored): Stored {
   for (const name of ['requestBody', 'responseBody', 'payload']) {
     const body = out[name] as { text: string | null; truncated: boolean } | undefined;
     if (body && typeof body === 'object') out[name] = cut(body);
+  }
+  // A long path or query (up to the 16 KB header limit) is cut too.
+  if (typeof out.path === 'string' && out.path.length > BODY_SHARE)
+    out.path = `${out.path.slice(0, BODY_SHARE)}…`;
+  if (
+    out.query &&
+    typeof out.query === 'object' &&
+    Buffer.byteLength(JSON.stringify(out.query)) > BODY_SHARE
+  ) {
+    out.query = { 'x-mock-note': 'left out: the query was too long to share' };
   }
   for (const name of ['requestHeaders', 'responseHeaders']) {
     if (out[name] && typeof out[name] === 'object')

@@ -2,7 +2,7 @@
 // a breaker stops asking a Redis that just failed to answer for a moment, and one session's local requests run one
 // at a time with a deadline and a bound on how many may wait (503101 beyond either).
 
-import { apiError } from '../errors/catalog.js';
+import { ApiError, apiError } from '../errors/catalog.js';
 
 /** How long a request waits for its session (here, then for its lock in Redis) before answering 503101. */
 export const LOCK_WAIT_MS = 5_000;
@@ -26,13 +26,18 @@ export class RedisCalls {
     // A Redis that just failed to answer is not asked again for a moment: a hung server must not make every queued
     // request wait out its own command timeout.
     if (Date.now() < this.#downUntil) {
-      throw storeDown('it did not answer a moment ago; the mock tries again within a second');
+      // Never sent: whatever it was to change is certainly not applied.
+      throw Object.assign(storeDown('it did not answer a moment ago; the mock tries again within a second'), {
+        notSent: true,
+      });
     }
     try {
-      return await run();
+      const answer = await run();
+      // Any answer means Redis is back: calls go through again at once.
+      this.#downUntil = 0;
+      return answer;
     } catch (error) {
-      if ((error as { code?: string })?.code && String((error as { code?: string }).code).length === 6)
-        throw error;
+      if (error instanceof ApiError) throw error;
       if ((error as Error)?.name === 'ReplyError') {
         throw Object.assign(
           apiError('503100', {
@@ -92,8 +97,13 @@ export function isReplyError(error: unknown): boolean {
   return (error as { cause?: { name?: string } })?.cause?.name === 'ReplyError';
 }
 
+/** A call the breaker refused: it never reached Redis. */
+export function wasNotSent(error: unknown): boolean {
+  return (error as { notSent?: boolean })?.notSent === true;
+}
+
 /** 503100: Redis did not answer; whether a change that was on its way got applied is unknown. */
-function storeDown(reason: string) {
+export function storeDown(reason: string) {
   return apiError('503100', {
     detail: `The shared store (Redis) did not answer: ${reason}. Requests succeed again once it is back; a change that was on its way may or may not have been applied, so retry with the same idempotencyKey to learn which.`,
     headers: { 'Retry-After': '1' },

@@ -4,13 +4,13 @@
 // changed since (a "delta"), or the whole hash when the log no longer reaches back (a "full" read).
 //
 // Key layout under the prefix P (one Redis server; the scripts build keys from the prefix, so Cluster is not served):
-//   P s:<session>         hash   field → JSON           P s:<session>:ver   counter
-//   P s:<session>:log     list   {v,set,del,reset}      P s:<session>:lock  the session's lock (token, PX)
+//   P s:<session>         hash   field → JSON           P s:<session>/ver   counter
+//   P s:<session>/log     list   {v,set,del,reset}      P s:<session>/lock  the session's lock (token, PX)
 //   P budget:<o|c|k>      zset   "<session>\x1f<field>" by admission order: --max-orders over the whole account
 //   P budget:<k>:size     hash   member → bytes          P budget:<k>:bytes  the budget's bytes in all
 //   P seq                 counter for budget order      P due               zset session → earliest scheduled change
 //   P sessions            zset session → last use       P clock             hash offset/frozen of the virtual clock
-//   P epoch               random id of this store's life P s:<session>:done  the last commits' tokens, a minute
+//   P epoch               random id of this store's life P s:<session>/done  the last commits' tokens, a minute
 
 /** How many commits a session's log keeps: a process further behind than this reads the whole session again. */
 export const LOG_LENGTH = 256;
@@ -63,12 +63,12 @@ end
 -- new one's versions for a continuation of what it saw.
 local function log(p, session, entry)
   local b = p .. 's:' .. session
-  if redis.call('EXISTS', b .. ':ver') == 0 then redis.call('SET', b .. ':ver', redis.call('INCR', p .. 'seq')) end
-  local v = redis.call('INCR', b .. ':ver')
+  if redis.call('EXISTS', b .. '/ver') == 0 then redis.call('SET', b .. '/ver', redis.call('INCR', p .. 'seq')) end
+  local v = redis.call('INCR', b .. '/ver')
   entry.v = v
-  redis.call('RPUSH', b .. ':log', cjson.encode(entry))
-  redis.call('LTRIM', b .. ':log', -${LOG_LENGTH}, -1)
-  for _, key in ipairs({b .. ':ver', b .. ':log'}) do
+  redis.call('RPUSH', b .. '/log', cjson.encode(entry))
+  redis.call('LTRIM', b .. '/log', -${LOG_LENGTH}, -1)
+  for _, key in ipairs({b .. '/ver', b .. '/log'}) do
     if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, ${DROPPED_TTL_S}) end
   end
   return v
@@ -103,12 +103,12 @@ end
 const READ_SESSION = `
 local function readSession(p, name, cached, epoch)
   local base = p .. 's:' .. name
-  local ver = tonumber(redis.call('GET', base .. ':ver') or '0')
+  local ver = tonumber(redis.call('GET', base .. '/ver') or '0')
   local clock = redis.call('HMGET', p .. 'clock', 'offset', 'frozen')
   if ver == cached then return {1, ver, 'same', clock, epoch} end
   if cached >= 0 and cached < ver and ver - cached <= ${LOG_LENGTH} then
     -- Only the newest (ver - cached) entries can be newer than the cached version: the log is in version order.
-    local log = redis.call('LRANGE', base .. ':log', cached - ver, -1)
+    local log = redis.call('LRANGE', base .. '/log', cached - ver, -1)
     local first = nil
     local full = false
     local set = {}
@@ -147,6 +147,8 @@ end
 /** ARGV: prefix, session, cached version (-1: nothing cached), epoch candidate. A read without the lock. */
 export const SYNC = `${COMMON}${READ_SESSION}
 local epoch = epochOf(ARGV[1], ARGV[4])
+-- A request has arrived for the session: it is the most recently used, as in one process.
+redis.call('ZADD', ARGV[1] .. 'sessions', 'XX', redis.call('INCR', ARGV[1] .. 'seq'), ARGV[2])
 return readSession(ARGV[1], ARGV[2], tonumber(ARGV[3]), epoch)
 `;
 
@@ -157,14 +159,14 @@ return readSession(ARGV[1], ARGV[2], tonumber(ARGV[3]), epoch)
 export const ACQUIRE = `${COMMON}${READ_SESSION}
 local p, name = ARGV[1], ARGV[2]
 local epoch = epochOf(p, ARGV[4])
-if not redis.call('SET', p .. 's:' .. name .. ':lock', ARGV[5], 'NX', 'PX', ARGV[6]) then return {0} end
+if not redis.call('SET', p .. 's:' .. name .. '/lock', ARGV[5], 'NX', 'PX', ARGV[6]) then return {0} end
 redis.call('ZADD', p .. 'sessions', 'XX', redis.call('INCR', p .. 'seq'), name)
 return readSession(p, name, tonumber(ARGV[3]), epoch)
 `;
 
 /** ARGV: prefix, session, lock token. Let go of the lock if it is still ours. */
 export const RELEASE = `
-local lock = ARGV[1] .. 's:' .. ARGV[2] .. ':lock'
+local lock = ARGV[1] .. 's:' .. ARGV[2] .. '/lock'
 if redis.call('GET', lock) == ARGV[3] then redis.call('DEL', lock) end
 return 1
 `;
@@ -175,18 +177,18 @@ return 1
  * delete. Values travel as plain arguments, never through cjson (which refuses some strings JSON allows).
  * Answers {0} when the lock is no longer ours (nothing written), else {1, version before, version after, evicted
  * fields of this session, webhook receivers' version}. Everything below runs as one unit: nothing is half-written.
- * The commit leaves its token in <session>:done (the last 100, for a minute), so a process whose call timed out can
+ * The commit leaves its token in <session>/done (the last 100, for a minute), so a process whose call timed out can
  * learn later whether it was applied.
  */
 export const COMMIT = `${COMMON}
 local p, name, token = ARGV[1], ARGV[2], ARGV[3]
 local base = p .. 's:' .. name
-if redis.call('GET', base .. ':lock') ~= token then return {0} end
+if redis.call('GET', base .. '/lock') ~= token then return {0} end
 local limits = cjson.decode(ARGV[4])
 local maxSessions = tonumber(ARGV[5])
 local count = tonumber(ARGV[8])
 
-local before = tonumber(redis.call('GET', base .. ':ver') or '0')
+local before = tonumber(redis.call('GET', base .. '/ver') or '0')
 local names = {}
 local pairs_ = {}
 for i = 0, count - 1 do
@@ -207,7 +209,7 @@ for i = 9 + count * 3, #ARGV do
   if k then leave(p, k, name .. SEP .. f) end
 end
 local after = log(p, name, {set = names, del = dels})
-for _, k in ipairs({base, base .. ':ver', base .. ':log'}) do redis.call('EXPIRE', k, ${IDLE_SESSION_TTL_S}) end
+for _, k in ipairs({base, base .. '/ver', base .. '/log'}) do redis.call('EXPIRE', k, ${IDLE_SESSION_TTL_S}) end
 
 if ARGV[6] == '' then
   if ARGV[7] == '1' then redis.call('ZREM', p .. 'due', name) end
@@ -248,17 +250,17 @@ redis.call('ZADD', p .. 'sessions', redis.call('INCR', p .. 'seq'), name)
 local extra = redis.call('ZCARD', p .. 'sessions') - maxSessions
 if extra > 0 then
   for _, old in ipairs(redis.call('ZRANGE', p .. 'sessions', 0, extra - 1)) do
-    if old ~= name and redis.call('EXISTS', p .. 's:' .. old .. ':lock') == 0 then
+    if old ~= name and redis.call('EXISTS', p .. 's:' .. old .. '/lock') == 0 then
       drop(p, old)
       log(p, old, {set = {}, del = {}, reset = true})
     end
   end
 end
 
-redis.call('LPUSH', base .. ':done', token)
-redis.call('LTRIM', base .. ':done', 0, 99)
-redis.call('PEXPIRE', base .. ':done', 60000)
-redis.call('DEL', base .. ':lock')
+redis.call('LPUSH', base .. '/done', token)
+redis.call('LTRIM', base .. '/done', 0, 99)
+redis.call('PEXPIRE', base .. '/done', 60000)
+redis.call('DEL', base .. '/lock')
 -- The version of the webhook receivers: the committing process delivers this commit's events, so it must know them.
 return {1, before, after, evicted, redis.call('GET', p .. 'receivers:ver') or '0'}
 `;
@@ -270,22 +272,24 @@ return {1, before, after, evicted, redis.call('GET', p .. 'receivers:ver') or '0
 export const RESET = `${COMMON}
 local p, name = ARGV[1], ARGV[2]
 local base = p .. 's:' .. name
-if redis.call('GET', base .. ':lock') ~= ARGV[3] then return {0} end
+if redis.call('GET', base .. '/lock') ~= ARGV[3] then return {0} end
 drop(p, name)
 local v = log(p, name, {set = {}, del = {}, reset = true})
-redis.call('EXPIRE', base .. ':ver', ${DROPPED_TTL_S})
-redis.call('EXPIRE', base .. ':log', ${DROPPED_TTL_S})
-redis.call('DEL', base .. ':lock')
+redis.call('EXPIRE', base .. '/ver', ${DROPPED_TTL_S})
+redis.call('EXPIRE', base .. '/log', ${DROPPED_TTL_S})
+redis.call('DEL', base .. '/lock')
 return {1, v}
 `;
 
 /**
- * ARGV: prefix, milliseconds. Move the shared clock forward atomically (two processes advancing at once both count)
- * and answer its new [offset, frozen].
+ * ARGV: prefix, milliseconds, the caller's offset and frozen time. Move the shared clock forward atomically (two
+ * processes advancing at once both count) and answer its new [offset, frozen]. A clock Redis lost (a flush) is first
+ * put back as the caller has it, so an advance never jumps back to real time.
  */
 export const CLOCK_ADVANCE = `
 local key = ARGV[1] .. 'clock'
 local ms = tonumber(ARGV[2])
+if redis.call('EXISTS', key) == 0 then redis.call('HSET', key, 'offset', ARGV[3], 'frozen', ARGV[4]) end
 local frozen = redis.call('HGET', key, 'frozen')
 if frozen and frozen ~= '' then
   redis.call('HSET', key, 'frozen', tostring(tonumber(frozen) + ms))

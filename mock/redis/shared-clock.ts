@@ -53,8 +53,14 @@ export class SharedClock {
 
   async advance(ms: number): Promise<void> {
     await this.written();
+    const { offsetMs, frozenAt } = this.#clock.state();
     const [offset, frozen] = (await this.#calls.call(() =>
-      this.#redis.ffClockAdvance(this.#prefix, String(ms)),
+      this.#redis.ffClockAdvance(
+        this.#prefix,
+        String(ms),
+        String(offsetMs),
+        frozenAt === null ? '' : String(frozenAt),
+      ),
     )) as (string | null)[];
     this.adopt(offset ?? null, frozen ?? null);
   }
@@ -64,6 +70,16 @@ export class SharedClock {
       this.#redis.hmget(this.#key, 'offset', 'frozen'),
     )) as (string | null)[];
     this.adopt(offset ?? null, frozen ?? null);
+  }
+
+  /**
+   * Redis lost its data: put this process's clock back unless another process already did (the first to notice
+   * wins; the others take it with their next read), so the processes keep agreeing on the time.
+   */
+  async restore(): Promise<void> {
+    const { offsetMs, frozenAt } = this.#clock.state();
+    await this.#redis.hsetnx(this.#key, 'offset', String(offsetMs));
+    await this.#redis.hsetnx(this.#key, 'frozen', frozenAt === null ? '' : String(frozenAt));
   }
 
   /** Wait until this process's last clock change is in Redis. */

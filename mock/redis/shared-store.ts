@@ -21,7 +21,7 @@ import {
 import { apiError } from '../errors/catalog.js';
 import type { Logger } from '../support/logger.js';
 import type { RedisLike } from './connection.js';
-import { isReplyError, LOCK_WAIT_MS, RedisCalls } from './redis-calls.js';
+import { isReplyError, LOCK_WAIT_MS, RedisCalls, wasNotSent } from './redis-calls.js';
 import { ACQUIRE, COMMIT, RELEASE, RESET, SYNC } from './scripts.js';
 import {
   applyField,
@@ -166,6 +166,10 @@ export class SharedStore {
         )) as number[];
         if (reply[0] !== 1)
           throw apiError('503101', { detail: 'The session lock expired during the reset.' });
+      } catch (error) {
+        // A reset that was refused or never sent left the lock taken: let go rather than block the session 10 s.
+        if (isReplyError(error) || wasNotSent(error)) void this.#release(name, token);
+        throw error;
       } finally {
         this.#cache.delete(name);
       }
@@ -177,19 +181,28 @@ export class SharedStore {
     return (await this.#calls.call(() => this.#redis.zrange(`${this.prefix}sessions`, 0, -1))) as string[];
   }
 
-  /** Settle every session whose scheduled changes are due at `now`, each in its own transaction. */
+  /**
+   * Settle every session whose scheduled changes are due at `now`, each in its own transaction, in batches until
+   * none is left (a bounded number of batches; a session that cannot be settled now is skipped until the next tick).
+   */
   async settleDue(now: number): Promise<void> {
-    const due = (await this.#calls.call(() =>
-      this.#redis.zrangebyscore(`${this.prefix}due`, '-inf', String(now), 'LIMIT', 0, 100),
-    )) as string[];
-    for (const name of due) {
-      // One session that cannot be settled now (locked, Redis gone mid-way) must not hold up the others' fates.
-      await this.transact(name, (session, tx) => {
-        tx.dueExact = true;
-        tx.due = this.#store.settleSession(session, now);
-      }).catch((error: unknown) =>
-        this.#log.warn(`due order changes of session "${name}" wait for the next tick: ${String(error)}`),
-      );
+    const failed = new Set<string>();
+    for (let batch = 0; batch < 100; batch++) {
+      const due = (await this.#calls.call(() =>
+        this.#redis.zrangebyscore(`${this.prefix}due`, '-inf', String(now), 'LIMIT', 0, 100 + failed.size),
+      )) as string[];
+      const todo = due.filter((name) => !failed.has(name));
+      if (todo.length === 0) return;
+      for (const name of todo) {
+        // One session that cannot be settled now (locked, Redis gone mid-way) must not hold up the others' fates.
+        await this.transact(name, (session, tx) => {
+          tx.dueExact = true;
+          tx.due = this.#store.settleSession(session, now);
+        }).catch((error: unknown) => {
+          failed.add(name);
+          this.#log.warn(`due order changes of session "${name}" wait for the next tick: ${String(error)}`);
+        });
+      }
     }
   }
 
@@ -275,7 +288,14 @@ export class SharedStore {
       }
       if (reply[0] === 1) {
         // Another epoch: what was cached belongs to a Redis that is gone; read the session whole, holding the lock.
-        if (!this.#sameEpoch(reply[4])) return await this.#sync(name);
+        if (!this.#sameEpoch(reply[4])) {
+          try {
+            return await this.#sync(name);
+          } catch (error) {
+            void this.#release(name, token);
+            throw error;
+          }
+        }
         return reply as SyncReply;
       }
       if (Date.now() >= deadline) {
@@ -301,6 +321,7 @@ export class SharedStore {
     this.#cache.clear();
     if (!first) {
       this.#log.warn('the shared store lost its data (a Redis restart or flush): every session starts empty');
+      void this.#sharedClock.restore().catch(() => undefined);
       this.#onEpoch?.();
     }
     return first;
@@ -335,8 +356,8 @@ export class SharedStore {
     } catch (error) {
       this.#forget(session);
       const events = tx.transitions.splice(0);
-      // Redis refused the script (it answered): the lock is still ours and nothing was written; let go at once.
-      if (isReplyError(error)) void this.#release(session.name, token);
+      // Redis refused the script (it answered), or the call was never sent: nothing was written; let go at once.
+      if (isReplyError(error) || wasNotSent(error)) void this.#release(session.name, token);
       // Otherwise the commit may still be applied once Redis answers again: find out, and tell its events then.
       else this.#afterUnknownCommit(session.name, token, events);
       throw error;
@@ -419,7 +440,7 @@ export class SharedStore {
    */
   #afterUnknownCommit(name: string, token: string, events: SessionTx['transitions']): void {
     if (events.length === 0) return;
-    const key = `${this.prefix}s:${name}:done`;
+    const key = `${this.prefix}s:${name}/done`;
     let tries = 0;
     const ask = () => {
       tries += 1;
