@@ -9,7 +9,10 @@ export interface Probe {
   method: 'GET' | 'POST';
   path: string;
   headers?: Record<string, string>;
+  /** JSON to send (a string is sent as it is). */
   body?: unknown;
+  /** Give up after this long (default 2 s). */
+  timeoutMs?: number;
 }
 
 export interface HttpReply {
@@ -22,7 +25,12 @@ const POLL_EVERY_MS = 10;
 const FIRST_200_TIMEOUT_MS = 30_000;
 
 export function send(origin: string, probe: Probe): Promise<HttpReply> {
-  const payload = probe.body === undefined ? undefined : JSON.stringify(probe.body);
+  const payload =
+    probe.body === undefined
+      ? undefined
+      : typeof probe.body === 'string'
+        ? probe.body
+        : JSON.stringify(probe.body);
   const headers: Record<string, string> = { accept: 'application/json', ...probe.headers };
   if (payload !== undefined) {
     headers['content-type'] = 'application/json';
@@ -31,7 +39,7 @@ export function send(origin: string, probe: Probe): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       new URL(probe.path, origin),
-      { method: probe.method, headers, agent: false, timeout: REQUEST_TIMEOUT_MS },
+      { method: probe.method, headers, agent: false, timeout: probe.timeoutMs ?? REQUEST_TIMEOUT_MS },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -21,14 +21,13 @@
 // A configuration that fails to start or to run is reported, not fatal; every child process is stopped at the end.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { SESSION_HEADER } from '../mock/http/session-stage.js';
+import { type HttpReply, send } from './http.js';
 import { CONNECTIONS, type LoadResult, runLoad } from './load.js';
 import {
   freePort,
@@ -43,7 +42,7 @@ import {
   urlInLine,
 } from './processes.js';
 import { median } from './report.js';
-import { evaluateBody, prepareMock, session } from './workload.js';
+import { evaluateBody, prepareMock, session, TOKENIZE_BODY, TOKENIZE_PATH } from './workload.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MOCK_CLI = `${ROOT}dist/mock/cli.js`;
@@ -123,10 +122,7 @@ interface Outcome {
 
 // ---- plain HTTP for the checks (own connection per request, generous timeout) ---------------------------------------
 
-interface Reply {
-  status: number;
-  body: string;
-}
+type Reply = HttpReply;
 
 function call(
   origin: string,
@@ -135,30 +131,9 @@ function call(
   body?: unknown,
   sessionName?: string,
 ): Promise<Reply> {
-  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const headers: Record<string, string> = { accept: 'application/json', authorization: session.bearer };
+  const headers: Record<string, string> = { authorization: session.bearer };
   if (sessionName !== undefined) headers[SESSION_HEADER] = sessionName;
-  if (payload !== undefined) {
-    headers['content-type'] = 'application/json';
-    headers['content-length'] = String(Buffer.byteLength(payload));
-  }
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      new URL(path, origin),
-      { method, headers, agent: false, timeout: CHECK_TIMEOUT_MS },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return send(origin, { method, path, headers, body, timeoutMs: CHECK_TIMEOUT_MS });
 }
 
 function json(reply: Reply): Record<string, unknown> {
@@ -229,24 +204,7 @@ async function prepareSessions(
   const sessions: { name?: string; cardToken: string }[] = [{ cardToken: session.cardToken }];
   for (let n = 1; n < count; n++) {
     const name = `bench-${n}`;
-    const reply = await call(
-      origin,
-      'POST',
-      `/v1/tokenize?mid=${DEFAULT_MERCHANT.mid}&environment=${DEFAULT_MERCHANT.tokenizationKey}`,
-      {
-        payment_method: {
-          credit_card: {
-            first_name: 'Bench',
-            last_name: 'Runner',
-            number: TEST_CARDS.approved,
-            verification_value: '123',
-            month: '12',
-            year: '2030',
-          },
-        },
-      },
-      name,
-    );
+    const reply = await call(origin, 'POST', TOKENIZE_PATH, TOKENIZE_BODY, name);
     const token = (json(reply).transaction as { payment_method?: { token?: unknown } } | undefined)
       ?.payment_method?.token;
     if (reply.status !== 200 || typeof token !== 'string') {

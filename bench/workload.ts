@@ -77,24 +77,30 @@ export function evaluateHeaders(): Record<string, string> {
 }
 
 /** Token, vaulted card, one APPROVED evaluate (the order the GET load reads) — each must answer 200. */
+/** The tokenize call every bench makes once per session: the approved test card, in ActiveMerchant's shape. */
+export const TOKENIZE_PATH = `/v1/tokenize?mid=${DEFAULT_MERCHANT.mid}&environment=${DEFAULT_MERCHANT.tokenizationKey}`;
+export const TOKENIZE_BODY = {
+  payment_method: {
+    credit_card: {
+      first_name: 'Bench',
+      last_name: 'Runner',
+      number: TEST_CARDS.approved,
+      verification_value: '123',
+      month: '12',
+      year: '2030',
+    },
+  },
+};
+
 export async function prepareMock(origin: string): Promise<Prepared> {
   const token = (await sendExpecting(origin, TOKEN_PROBE)) as { accessToken?: string };
   if (!token.accessToken) throw new Error(`oauth2/token answered no accessToken: ${JSON.stringify(token)}`);
   session.bearer = `Bearer ${token.accessToken}`;
 
-  const tokenizePath = `/v1/tokenize?mid=${DEFAULT_MERCHANT.mid}&environment=${DEFAULT_MERCHANT.tokenizationKey}`;
-  const card = {
-    first_name: 'Bench',
-    last_name: 'Runner',
-    number: TEST_CARDS.approved,
-    verification_value: '123',
-    month: '12',
-    year: '2030',
-  };
   const vaulted = (await sendExpecting(origin, {
     method: 'POST',
-    path: tokenizePath,
-    body: { payment_method: { credit_card: card } },
+    path: TOKENIZE_PATH,
+    body: TOKENIZE_BODY,
   })) as { transaction?: { payment_method?: { token?: string } } };
   const cardToken = vaulted.transaction?.payment_method?.token;
   if (!cardToken)

@@ -102,6 +102,19 @@ async function pair(extra: string[] = []): Promise<[Mock, Mock]> {
   return await Promise.all([serve('A', prefix, extra), serve('B', prefix, extra)]);
 }
 
+/** Two processes on one prefix, a fresh session, and a token from each (what most tests start from). */
+async function pairInSession(): Promise<{
+  a: Mock;
+  b: Mock;
+  session: string;
+  tokenA: string;
+  tokenB: string;
+}> {
+  const [a, b] = await pair();
+  const session = `redis-${randomUUID()}`;
+  return { a, b, session, tokenA: await tokenOf(a, session), tokenB: await tokenOf(b, session) };
+}
+
 /**
  * One request on a connection of its own (no keep-alive pool): with `--workers` every request may land on another
  * worker, and a request cannot wait behind another one's socket.
@@ -270,10 +283,7 @@ function assertStoreDown(res: Answer, what: string): void {
 
 describe('two serve processes on one Redis act as one account', { timeout: 120_000 }, () => {
   test('evaluate on A; GET, capture, refund and cancel on B; both journals and the timeline show both', async () => {
-    const [a, b] = await pair();
-    const session = `redis-${randomUUID()}`;
-    const tokenA = await tokenOf(a, session);
-    const tokenB = await tokenOf(b, session);
+    const { a, b, session, tokenA, tokenB } = await pairInSession();
 
     // Capture: a CAPTUREREQUIRED order made on A, captured on B, read back on A.
     const captured = await create(a, tokenA, session, card('captureRequired'), 'CAPTUREREQUIRED');
@@ -465,10 +475,7 @@ describe('two serve processes on one Redis act as one account', { timeout: 120_0
   });
 
   test('vaulted cards, Sync-MIT retries, partner API keys and the scenario choice are shared', async () => {
-    const [a, b] = await pair();
-    const session = `redis-${randomUUID()}`;
-    const tokenA = await tokenOf(a, session);
-    const tokenB = await tokenOf(b, session);
+    const { a, b, session, tokenA, tokenB } = await pairInSession();
 
     // A card vaulted through A's /v1/tokenize is known to B.
     const vault = await call(
@@ -539,10 +546,7 @@ describe('two serve processes on one Redis act as one account', { timeout: 120_0
   });
 
   test('a reset on A forgets the session on B; B lists the sessions A made; another prefix is another account', async () => {
-    const [a, b] = await pair();
-    const session = `redis-${randomUUID()}`;
-    const tokenA = await tokenOf(a, session);
-    const tokenB = await tokenOf(b, session);
+    const { a, b, session, tokenA, tokenB } = await pairInSession();
     const id = await create(a, tokenA, session, card('approved'), 'APPROVED');
     const sessions = await admin(b, 'GET', '/sessions', session);
     assert.equal(sessions.status, 200, sessions.text);
@@ -823,10 +827,7 @@ describe('webhook receivers registered through the admin API', { timeout: 120_00
 
 describe('Redis outage: 503100 while it is down, recovery after it restarts', { timeout: 120_000 }, () => {
   test('requests answer 503100, then succeed again; no order is half-written', async () => {
-    const [a, b] = await pair();
-    const session = `redis-${randomUUID()}`;
-    const tokenA = await tokenOf(a, session);
-    const tokenB = await tokenOf(b, session);
+    const { a, b, session, tokenA, tokenB } = await pairInSession();
     const before = await create(a, tokenA, session, card('approved'), 'APPROVED');
     await order(b, tokenB, session, before);
     // The clock, frozen before the outage, keeps its time through it.
@@ -932,10 +933,7 @@ describe('Redis outage: 503100 while it is down, recovery after it restarts', { 
 
 describe('a process killed while it holds a session', { timeout: 120_000 }, () => {
   test('the other process carries on once the lock expires, and the order is whole', async () => {
-    const [a, b] = await pair();
-    const session = `redis-${randomUUID()}`;
-    const tokenA = await tokenOf(a, session);
-    const tokenB = await tokenOf(b, session);
+    const { a, b, session, tokenA, tokenB } = await pairInSession();
     const id = await create(a, tokenA, session, card('approved'), 'APPROVED');
 
     // A dies (SIGKILL: no clean-up of any kind) while its refunds are being served. Whether it dies holding the
