@@ -20,7 +20,7 @@ import { createApp } from './http/app.js';
 import { exposureWarning } from './http/exposure.js';
 import { LOG_LEVELS, type LogLevel, serverLog } from './http/request-log.js';
 import { DEFAULT_HOST, DEFAULT_PORT, listen } from './http/server.js';
-import { openSharedStore } from './redis/index.js';
+import { DEFAULT_STORE_PREFIX, openSharedStore, STORE_ENV } from './redis/index.js';
 import { packageInfo } from './support/package-info.js';
 import { parseReceiverSpec } from './webhooks/dispatcher.js';
 
@@ -74,7 +74,7 @@ async function serve(options: ServeOptions): Promise<void> {
   checkScenarioDirs(options.scenarios);
   if (options.workers !== undefined && options.workers > 1 && !options.store) {
     throw new Error(
-      '--workers needs --store redis://… (or FLEXFACTOR_MOCK_STORE): processes with their own memory would not know each other’s orders.',
+      `--workers needs --store redis://… (or ${STORE_ENV}): processes with their own memory would not know each other’s orders.`,
     );
   }
   const adminToken =
@@ -334,13 +334,13 @@ function buildProgram(): Command {
       new Option(
         '--store <url>',
         'share orders, sessions, the clock and the journal with other mock processes through Redis (redis://host:port/db); default: in memory',
-      ).env('FLEXFACTOR_MOCK_STORE'),
+      ).env(STORE_ENV),
     )
     .addOption(
       new Option(
         '--store-prefix <prefix>',
         'key prefix in that Redis: mocks under other prefixes stay apart',
-      ).default('ffmock:'),
+      ).default(DEFAULT_STORE_PREFIX),
     )
     .addOption(
       new Option(

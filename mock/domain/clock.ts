@@ -119,9 +119,17 @@ export class VirtualClock {
 
   /** Move time forward by `ms` (negative values are refused: time in a payment system does not run backwards). */
   advance(ms: number): number {
+    return this.set(this.checkAdvance(ms));
+  }
+
+  /**
+   * The instant an advance by `ms` would reach, or a ClockRangeError: the same check whether this clock moves itself
+   * or a shared store moves it in Redis.
+   */
+  checkAdvance(ms: number): number {
     if (!Number.isFinite(ms) || ms < 0 || ms > MAX_CLOCK_SKEW_MS)
       throw new ClockRangeError(`Cannot advance by ${String(ms)} ms.`);
-    return this.set(this.now() + ms);
+    return checkInstant(this.now() + ms);
   }
 
   /** Called after every freeze/set/advance, so due work (fates, deliveries) can run without waiting. */

@@ -8,7 +8,6 @@
 
 import { randomUUID } from 'node:crypto';
 import type { VirtualClock } from '../domain/clock.js';
-import type { Order, StatusChange, TransitionName } from '../domain/order-states.js';
 import { existingPartnerState } from '../domain/partner-store.js';
 import {
   MAX_SESSIONS,
@@ -34,7 +33,6 @@ import {
 import { SharedClock } from './shared-clock.js';
 
 export type { SharedSessionExtras } from './session-copy.js';
-export { orderField } from './session-copy.js';
 
 /** A lock outlives any one operation by far; it only matters when a process dies holding it. */
 const LOCK_TTL_MS = 10_000;
@@ -456,5 +454,3 @@ export class SharedStore {
     setTimeout(ask, 100).unref();
   }
 }
-
-export type TransitionEvent = [Order, TransitionName, StatusChange];

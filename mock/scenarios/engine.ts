@@ -147,6 +147,11 @@ export class ScenarioEngine {
       return;
     }
     this.#library.resolve(names, 'scenarios');
+    this.#choose(session, names);
+  }
+
+  /** Set a session's choice (most recently chosen last, for eviction) and restart its counts. */
+  #choose(session: string, names: readonly string[]): void {
     this.#selections.delete(session);
     evictOldest(this.#selections, MAX_SESSIONS);
     this.#selections.set(session, [...names]);
@@ -180,10 +185,7 @@ export class ScenarioEngine {
       this.#counters.delete(session);
       return;
     }
-    this.#selections.delete(session);
-    evictOldest(this.#selections, MAX_SESSIONS);
-    this.#selections.set(session, known);
-    this.#counters.delete(session);
+    this.#choose(session, known);
   }
 
   /** The scenarios a session chose (empty when it chose none). */
