@@ -9,6 +9,8 @@ export type Deref = (node: Schema | undefined) => Schema | undefined;
 /** Key map tree: lower-cased key → declared key, and the map for each declared key's value. */
 export interface KeyMap {
   names: Map<string, string>;
+  /** The declared spellings (the values of `names`): a key sent as declared skips the lower-casing. */
+  declared: Set<string>;
   children: Map<string, KeyMap>;
   items: KeyMap | null;
   /** Declared names the schema requires: null or a blank string there counts as missing ([Required]). */
@@ -23,6 +25,7 @@ export interface KeyMap {
 export function buildKeyMap(node: Schema, deref: Deref, depth = 0): KeyMap {
   const map: KeyMap = {
     names: new Map(),
+    declared: new Set(),
     children: new Map(),
     items: null,
     required: new Set(),
@@ -48,6 +51,7 @@ export function buildKeyMap(node: Schema, deref: Deref, depth = 0): KeyMap {
     const items = buildKeyMap(schema.items as Schema, deref, depth + 1);
     if (items.names.size > 0) map.items = items;
   }
+  for (const name of map.names.values()) map.declared.add(name);
   return map;
 }
 
@@ -97,10 +101,12 @@ export function canonicalize(value: unknown, map: KeyMap, binding: Binding): unk
   if (value === null || typeof value !== 'object') return value;
   // Most clients already send the declared spelling: then the object is returned as it is, without a copy.
   let out: Record<string, unknown> | null = null;
-  const entries = Object.entries(value);
-  for (let i = 0; i < entries.length; i++) {
-    const [key, v] = entries[i] as [string, unknown];
-    const name = key === '__proto__' ? null : (map.names.get(key.toLowerCase()) ?? key);
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const v = object[key];
+    const name = key === '__proto__' ? null : declaredName(map, key);
     let bound: unknown = v;
     if (name !== null) {
       binding.trail.push(name);
@@ -121,11 +127,16 @@ export function canonicalize(value: unknown, map: KeyMap, binding: Binding): unk
     const drop = name !== null && map.required.has(name) && missing(bound);
     if (out === null && (name !== key || bound !== v || drop)) {
       out = {};
-      for (const [k, earlier] of entries.slice(0, i)) out[k] = earlier;
+      for (let j = 0; j < i; j++) out[keys[j] as string] = object[keys[j] as string];
     }
     if (out !== null && name !== null && !drop) out[name] = bound;
   }
   return out ?? value;
+}
+
+/** The declared spelling of a key sent in any case, or the key itself when the schema does not declare it. */
+function declaredName(map: KeyMap, key: string): string {
+  return map.declared.has(key) ? key : (map.names.get(key.toLowerCase()) ?? key);
 }
 
 /** Dotted paths of keys the schema does not declare. */
@@ -134,11 +145,13 @@ export function undeclared(value: unknown, map: KeyMap, prefix: string): string[
     return map.items ? value.flatMap((v, i) => undeclared(v, map.items as KeyMap, `${prefix}[${i}]`)) : [];
   if (value === null || typeof value !== 'object' || map.names.size === 0) return [];
   const out: string[] = [];
-  for (const [key, v] of Object.entries(value)) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    const child = map.children.get(key);
-    if (!map.names.has(key.toLowerCase())) out.push(path);
-    else if (child) out.push(...undeclared(v, child, path));
+  const object = value as Record<string, unknown>;
+  for (const key of Object.keys(object)) {
+    // The path is built only for an undeclared key or a declared one with declared keys below it.
+    const known = map.declared.has(key) || map.names.has(key.toLowerCase());
+    const child = known ? map.children.get(key) : undefined;
+    if (!known) out.push(prefix ? `${prefix}.${key}` : key);
+    else if (child) out.push(...undeclared(object[key], child, prefix ? `${prefix}.${key}` : key));
   }
   return out;
 }

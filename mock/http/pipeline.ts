@@ -239,7 +239,9 @@ function send(
   }
   if (warnings.length > 0)
     res.setHeader(WARNING_HEADER, warnings.map((w) => w.replace(/[\r\n]/g, ' ')).join(' | '));
-  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  const headers = reply.headers;
+  if (headers !== undefined)
+    for (const name of Object.keys(headers)) res.setHeader(name, headers[name] as string);
   if (body === undefined) body = {};
   locals(res).responseBody = body;
   writeJson(res, status, 'application/json; charset=utf-8', JSON.stringify(body));

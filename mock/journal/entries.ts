@@ -131,7 +131,8 @@ function valueBytes(value: unknown, depth: number): number {
   if (typeof value === 'string') return stringBytes(value);
   if (value === null || typeof value !== 'object' || depth > 64) return 16;
   let bytes = 32;
-  for (const [key, v] of Object.entries(value)) bytes += stringBytes(key) + valueBytes(v, depth + 1);
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) bytes += stringBytes(key) + valueBytes(record[key], depth + 1);
   return bytes;
 }
 

@@ -89,33 +89,39 @@ export function isCardKey(name: string): boolean {
   return keyInfo(name).rule?.card === true;
 }
 
-export function cardDataPath(
-  value: unknown,
-  allowed: (path: string) => boolean,
-  path = '',
-  depth = 0,
-): string | null {
-  if (depth > 64) return null;
-  if (typeof value === 'string') return hasCardData(value) && !allowed(path) ? path || '(body)' : null;
-  if (typeof value === 'number')
-    return redactNumber(value) !== value && !allowed(path) ? path || '(body)' : null;
-  if (value === null || typeof value !== 'object') return null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) {
-      const found = cardDataPath(value[i], allowed, path === '' ? String(i) : `${path}.${i}`, depth + 1);
-      if (found !== null) return found;
+export function cardDataPath(value: unknown, allowed: (path: string) => boolean): string | null {
+  // The path is kept as a stack of segments and joined only where card data is found: this runs on every request
+  // body, and building a path string for every key was most of its cost.
+  const at: string[] = [];
+  const found = (): string | null => {
+    const path = at.join('.');
+    return allowed(path) ? null : path || '(body)';
+  };
+  const visit = (node: unknown, depth: number): string | null => {
+    if (depth > 64) return null;
+    if (typeof node === 'string') return hasCardData(node) ? found() : null;
+    if (typeof node === 'number') return redactNumber(node) !== node ? found() : null;
+    if (node === null || typeof node !== 'object') return null;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i += 1) {
+        at.push(String(i));
+        const hit = visit(node[i], depth + 1);
+        at.pop();
+        if (hit !== null) return hit;
+      }
+      return null;
+    }
+    const obj = node as Record<string, unknown>;
+    for (const k of Object.keys(obj)) {
+      at.push(k);
+      const info = keyInfo(k);
+      if (info.safe !== k && hasCardData(k)) return at.join('.');
+      const v = obj[k];
+      const hit = (info.rule?.card && replaced(v) !== v ? found() : null) ?? visit(v, depth + 1);
+      at.pop();
+      if (hit !== null) return hit;
     }
     return null;
-  }
-  const obj = value as Record<string, unknown>;
-  for (const k of Object.keys(obj)) {
-    const at = path === '' ? k : `${path}.${k}`;
-    const info = keyInfo(k);
-    if (info.safe !== k && hasCardData(k)) return at;
-    const v = obj[k];
-    if (info.rule?.card && replaced(v) !== v && !allowed(at)) return at;
-    const found = cardDataPath(v, allowed, at, depth + 1);
-    if (found !== null) return found;
-  }
-  return null;
+  };
+  return visit(value, 0);
 }
