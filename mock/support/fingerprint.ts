@@ -1,43 +1,109 @@
 // Request fingerprints for idempotency: two bodies get the same fingerprint when they are the same JSON value, whatever
 // the order of their object keys. It answers one question (is a request that reuses an idempotency key the same
-// request?), so the body is written as JSON with every object's keys sorted and hashed; a hand-written order-free
-// hash was measured several times cheaper per body but no faster end to end (bench/RESULTS.md).
+// request?) for every request that carries a key, so it is computed without building anything: a 64-bit hash (two
+// independent 32-bit lanes) where an object's members are summed, so their order cannot matter, and an array's items
+// are chained, so theirs does. Writing key-sorted JSON and hashing it with SHA-256 made a fifth of all the memory a
+// request allocated and cost more CPU than the body's schema validation (bench/RESULTS.md).
+//
+// Not a cryptographic hash: someone who wants two different bodies to meet can search for them. The worst they get is
+// their own stored answer replayed for their own key.
 
-import { hash } from 'node:crypto';
+// The two lanes of the value just hashed (module state, so no pair is allocated per value).
+let laneA = 0;
+let laneB = 0;
 
-/** JSON text with object keys sorted at every depth; undefined is written as null, numbers as String() writes them. */
-function canonical(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value !== 'object') {
-    // Not a JSON value (a body parsed from JSON has none): tagged so it never meets the string of the same text.
-    return `~${JSON.stringify(String(value))}`;
+/** Type tags, so that 1, "1", [1] and {"1": …} never start alike. */
+const TAG_NULL = 0x9e3779b1;
+const TAG_TRUE = 0x85ebca77;
+const TAG_FALSE = 0xc2b2ae3d;
+const TAG_NUMBER = 0x27d4eb2f;
+const TAG_STRING = 0x165667b1;
+const TAG_ARRAY = 0xd3a2646c;
+const TAG_OBJECT = 0xfd7046c5;
+const TAG_OTHER = 0xb55a4f09;
+
+/** A number's 64 bits, read as two 32-bit halves (no string made). */
+const NUMBER_BITS = new Float64Array(1);
+const NUMBER_HALVES = new Uint32Array(NUMBER_BITS.buffer);
+
+/** murmur3's finalizer: every input bit affects every output bit. */
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Both lanes of a string: FNV-1a over its UTF-16 code units with two different starting points, then mixed. */
+function hashString(text: string, tag: number): void {
+  let a = 0x811c9dc5 ^ tag;
+  let b = 0x050c5d1f ^ tag;
+  for (let i = 0; i < text.length; i += 1) {
+    const unit = text.charCodeAt(i);
+    a = Math.imul(a ^ unit, 0x01000193);
+    b = Math.imul(b ^ unit, 0x01000197);
   }
-  // One string grown in place (no array of member texts per object), and keys sorted only when they are not already:
-  // this runs on every request that carries an idempotency key.
+  laneA = mix(a ^ text.length);
+  laneB = mix(b + text.length);
+}
+
+function hashValue(value: unknown, depth: number): void {
+  if (typeof value === 'string') return hashString(value, TAG_STRING);
+  if (value === null || value === undefined) {
+    // A body parsed from JSON holds no undefined; like JSON inside arrays, it counts as null.
+    laneA = TAG_NULL;
+    laneB = mix(TAG_NULL);
+    return;
+  }
+  if (typeof value === 'boolean') {
+    laneA = value ? TAG_TRUE : TAG_FALSE;
+    laneB = mix(laneA);
+    return;
+  }
+  if (typeof value === 'number') {
+    // -0 and 0 are the same JSON number.
+    NUMBER_BITS[0] = value === 0 ? 0 : value;
+    const low = NUMBER_HALVES[0] as number;
+    const high = NUMBER_HALVES[1] as number;
+    laneA = mix(Math.imul(low ^ TAG_NUMBER, 0x9e3779b1) ^ high);
+    laneB = mix(Math.imul(high ^ TAG_NUMBER, 0x7feb352d) + low);
+    return;
+  }
+  if (typeof value !== 'object' || depth > 256) return hashString(String(value), TAG_OTHER);
   if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i += 1) out += (i === 0 ? '' : ',') + canonical(value[i]);
-    return `${out}]`;
+    let a = TAG_ARRAY ^ value.length;
+    let b = TAG_ARRAY + value.length;
+    for (let i = 0; i < value.length; i += 1) {
+      hashValue(value[i], depth + 1);
+      a = mix(Math.imul(a, 31) + laneA);
+      b = mix(Math.imul(b, 37) ^ laneB);
+    }
+    laneA = mix(a);
+    laneB = mix(b);
+    return;
   }
   const object = value as Record<string, unknown>;
-  const keys = Object.keys(object);
-  for (let i = 1; i < keys.length; i += 1) {
-    if ((keys[i - 1] as string) > (keys[i] as string)) {
-      keys.sort();
-      break;
-    }
+  let sumA = 0;
+  let sumB = 0;
+  let count = 0;
+  for (const key in object) {
+    if (!Object.hasOwn(object, key)) continue;
+    hashString(key, TAG_OBJECT);
+    const keyA = laneA;
+    const keyB = laneB;
+    hashValue(object[key], depth + 1);
+    // A member is its key and value bound together (mixed), and the members are added: order-free.
+    sumA = (sumA + mix(Math.imul(keyA, 0x2545f491) ^ laneA)) | 0;
+    sumB = (sumB + mix(Math.imul(keyB, 0x6c8e9cf5) + laneB)) | 0;
+    count += 1;
   }
-  let out = '{';
-  for (let i = 0; i < keys.length; i += 1) {
-    const key = keys[i] as string;
-    out += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${canonical(object[key])}`;
-  }
-  return `${out}}`;
+  laneA = mix(sumA ^ TAG_OBJECT ^ count);
+  laneB = mix(sumB + Math.imul(count, TAG_OBJECT));
 }
 
 /** 16 hex digits; equal for equal JSON values (object key order aside), different otherwise but for a 2⁻⁶⁴ chance. */
 export function fingerprint(value: unknown): string {
-  return hash('sha256', canonical(value), 'hex').slice(0, 16);
+  hashValue(value, 0);
+  return laneA.toString(16).padStart(8, '0') + laneB.toString(16).padStart(8, '0');
 }
