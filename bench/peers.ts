@@ -11,7 +11,8 @@
 //
 // Options: --rounds n (3), --duration s per load (5), --starts n extra cold starts per round (2), --only a,b (names
 // or keys: raw, express, mock, prism, wiremock, mockoon), --mock name=path/to/dist/mock/cli.js (repeatable: another
-// build of the mock in the same run, for a before/after).
+// build of the mock in the same run, for a before/after), --raw-busy µs (repeatable: raw node:http spinning that
+// long per request, to see what a given CPU cost per request allows on this machine).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -76,6 +77,10 @@ interface Sample {
   startCpuMs: number[];
   load?: LoadResult;
   rssMb?: number;
+  /** Server CPU time per answered request under the load (warm-up included), in µs. */
+  cpuUsPerRequest?: number;
+  /** Server CPU time over the load's wall time: near 100 % the server is the bottleneck, well below it the load is. */
+  busyShare?: number;
 }
 
 interface Outcome {
@@ -87,12 +92,12 @@ interface Outcome {
 
 const staticPrepare = async () => evaluateHeaders();
 
-function nodeTarget(key: string, name: string, script: string): Target {
+function nodeTarget(key: string, name: string, script: string, extraArgs: string[] = []): Target {
   return {
     key,
     name,
     strict: true,
-    launch: async () => ({ cmd: process.execPath, args: [script], readUrl: urlInLine }),
+    launch: async () => ({ cmd: process.execPath, args: [script, ...extraArgs], readUrl: urlInLine }),
     probe: EVALUATE_PROBE,
     prepare: staticPrepare,
   };
@@ -228,6 +233,8 @@ async function runRound(target: Target, starts: number, durationSeconds: number,
   sample.startCpuMs.push(cpuMs);
   try {
     const headers = await target.prepare(server.origin);
+    const cpuBefore = treeCpuMs(server.pid);
+    const wallBefore = performance.now();
     sample.load = await runLoad({
       origin: server.origin,
       method: 'POST',
@@ -236,6 +243,10 @@ async function runRound(target: Target, starts: number, durationSeconds: number,
       makeBody: evaluateBody,
       durationSeconds,
     });
+    const cpuUsed = treeCpuMs(server.pid) - cpuBefore;
+    const answered = Object.values(sample.load.statuses).reduce((sum, n) => sum + n, 0);
+    if (answered > 0) sample.cpuUsPerRequest = (cpuUsed * 1000) / answered;
+    sample.busyShare = cpuUsed / (performance.now() - wallBefore);
     sample.rssMb = treeRssMb(server.pid);
     const { non2xx, errors, statuses } = sample.load;
     if (non2xx > 0 || errors > 0) {
@@ -259,6 +270,8 @@ interface Summary {
   startMs?: number;
   startCpuMs?: number;
   rssMb?: number;
+  cpuUs?: number;
+  busy?: number;
   failed?: string;
 }
 
@@ -271,6 +284,10 @@ function summarize(outcome: Outcome): Summary {
     startMs: median(outcome.rounds.flatMap((r) => r.startMs)),
     startCpuMs: median(outcome.rounds.flatMap((r) => r.startCpuMs)),
     rssMb: median(outcome.rounds.flatMap((r) => (r.rssMb === undefined ? [] : [r.rssMb]))),
+    cpuUs: median(
+      outcome.rounds.flatMap((r) => (r.cpuUsPerRequest === undefined ? [] : [r.cpuUsPerRequest])),
+    ),
+    busy: median(outcome.rounds.flatMap((r) => (r.busyShare === undefined ? [] : [r.busyShare]))),
     ...(outcome.failed ? { failed: outcome.failed } : {}),
   };
 }
@@ -286,15 +303,19 @@ function buildReport(outcomes: Outcome[], options: { rounds: number; duration: n
       `fresh idempotency key per request; ${options.rounds} interleaved rounds of 1 s warm-up + ${options.duration} s ` +
       `load; start = spawn → first 200, ${options.starts + 1} starts per round. Medians over the rounds.`,
     '',
-    '| server | evaluate req/s | × raw | p99 ms | start ms | start − raw ms | start CPU ms | RSS after load MB |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| server | evaluate req/s | × raw | p99 ms | server CPU µs/request | server busy | start ms | start − raw ms | start CPU ms | RSS after load MB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map((r) =>
       r.failed
-        ? `| ${r.name} | could not run: ${r.failed.split('\n')[0]?.slice(0, 160)} | | | | | | |`
-        : `| ${r.name} | ${fmt(r.rps)} | ${ratio(r.rps, raw?.rps)} | ${fmt(r.p99, 2)} | ${fmt(r.startMs)} | ` +
+        ? `| ${r.name} | could not run: ${r.failed.split('\n')[0]?.slice(0, 160)} | | | | | | | | |`
+        : `| ${r.name} | ${fmt(r.rps)} | ${ratio(r.rps, raw?.rps)} | ${fmt(r.p99, 2)} | ${fmt(r.cpuUs)} | ` +
+          `${r.busy === undefined ? '—' : `${Math.round(r.busy * 100)} %`} | ${fmt(r.startMs)} | ` +
           `${raw?.startMs !== undefined && r.startMs !== undefined ? fmt(r.startMs - raw.startMs) : '—'} | ` +
           `${fmt(r.startCpuMs)} | ${fmt(r.rssMb, 1)} |`,
     ),
+    '',
+    "Server busy is its CPU time over the load's wall time (one core = 100 %): a server well below 100 % was waiting for " +
+      'the load generator, which shares the machine, so its req/s measure the generator more than the server.',
     '',
     '## Each round',
     '',
@@ -344,6 +365,7 @@ function parseOptions() {
       starts: { type: 'string', default: '2' },
       only: { type: 'string' },
       mock: { type: 'string', multiple: true, default: [] },
+      'raw-busy': { type: 'string', multiple: true, default: [] },
     },
   });
   const whole = (name: string, value: string, min: number, max: number) => {
@@ -365,6 +387,7 @@ function parseOptions() {
     starts: whole('starts', values.starts, 0, 20),
     only: values.only?.split(',').map((s) => s.trim()),
     extraMocks,
+    rawBusy: values['raw-busy'].map((v) => whole('raw-busy', v, 1, 100_000)),
   };
 }
 
@@ -376,6 +399,12 @@ async function main(): Promise<void> {
     throw new Error('dist/mock/cli.js is missing: run `npm run build` (npm run bench:peers does)');
   const targets: Target[] = [
     nodeTarget('raw', 'raw node:http', `${ROOT}bench/raw-http.js`),
+    ...options.rawBusy.map((us) =>
+      nodeTarget(`raw-busy:${us}`, `raw node:http + ${us} µs of work`, `${ROOT}bench/raw-http.js`, [
+        '--busy-us',
+        String(us),
+      ]),
+    ),
     nodeTarget('express', 'bare Express 5', `${ROOT}bench/bare-express.js`),
     mockTarget('mock', 'mock', mockCli),
     ...options.extraMocks.map((m) => mockTarget(`mock:${m.name}`, `mock (${m.name})`, m.path)),
@@ -385,7 +414,8 @@ async function main(): Promise<void> {
       !options.only ||
       options.only.includes(t.key.split(':')[0] as string) ||
       options.only.includes(t.name) ||
-      t.key === 'raw',
+      t.key === 'raw' ||
+      t.key.startsWith('raw-busy:'),
   );
   const outcomes: Outcome[] = targets.map((target) => ({ target, rounds: [], notes: [] }));
   const needsPeers = targets.some((t) => t.key === 'wiremock' || t.key === 'mockoon');

@@ -6,10 +6,17 @@ import { createServer } from 'node:http';
 
 // The same reply the bare Express stub and WireMock's stub send.
 const BODY = readFileSync(new URL('./evaluate-reply.json', import.meta.url));
+// `--busy-us N`: spin N µs per request before answering, a stand-in for a server's own work (bench:peers --raw-busy).
+const at = process.argv.indexOf('--busy-us');
+const BUSY_NS = at === -1 ? 0n : BigInt(Math.round(Number(process.argv[at + 1]) * 1000));
 
 const server = createServer((req, res) => {
   req.on('data', () => {});
   req.on('end', () => {
+    if (BUSY_NS > 0n) {
+      const start = process.hrtime.bigint();
+      while (process.hrtime.bigint() - start < BUSY_NS) {}
+    }
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': BODY.length });
     res.end(BODY);
   });
