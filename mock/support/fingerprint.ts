@@ -49,7 +49,10 @@ function hashString(text: string, tag: number): void {
 }
 
 function hashValue(value: unknown, depth: number): void {
-  if (typeof value === 'string') return hashString(value, TAG_STRING);
+  if (typeof value === 'string') {
+    hashString(value, TAG_STRING);
+    return;
+  }
   if (value === null || value === undefined) {
     // A body parsed from JSON holds no undefined; like JSON inside arrays, it counts as null.
     laneA = TAG_NULL;
@@ -70,7 +73,10 @@ function hashValue(value: unknown, depth: number): void {
     laneB = mix(Math.imul(high ^ TAG_NUMBER, 0x7feb352d) + low);
     return;
   }
-  if (typeof value !== 'object' || depth > 256) return hashString(String(value), TAG_OTHER);
+  if (typeof value !== 'object' || depth > 256) {
+    hashString(String(value), TAG_OTHER);
+    return;
+  }
   if (Array.isArray(value)) {
     let a = TAG_ARRAY ^ value.length;
     let b = TAG_ARRAY + value.length;
