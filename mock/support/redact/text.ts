@@ -1,5 +1,6 @@
 // Text rules: patterns found inside any string, in the order they run. A new secret pattern is one row of TEXT_RULES.
 
+import { ownCopy } from '../bounded.js';
 import { DIGIT_CHAIN, HAS_CHAIN, maskChain, UUID } from './cards.js';
 import { REDACTED, REDACTED_KEY, REDACTED_TOKEN, REDACTED_TRACK } from './markers.js';
 
@@ -44,8 +45,8 @@ export function registerSecret(value: string, options: { pinned?: boolean } = {}
   const [set, max] = options.pinned ? [PINNED, PINNED_MAX] : [TRANSIENT, TRANSIENT_MAX];
   if (set.size >= max) set.delete(set.values().next().value as string);
   set.add(word);
-  // A short string cached as clean may now hold a secret.
-  PLAIN_SHORT.clear();
+  // A string cached as clean may now hold a secret.
+  PLAIN.clear();
 }
 
 const knownWord = (word: string) => (PINNED.has(word) || TRANSIENT.has(word) ? REDACTED : word);
@@ -148,28 +149,32 @@ function applyRules(text: string, rules: readonly TextRule[]): string {
 }
 
 /**
- * Short strings that no rule changed ('USD', 'APPROVED', a first name…), so repeated values skip the table. Only
- * strings under 13 characters: V8 never makes those slices of a larger string, so the cache keeps no request alive.
+ * Strings that no rule changed ('USD', a first name, an address line, a timestamp…), so values a client repeats skip
+ * the table. Strings up to 128 characters; one of 13 or more is kept as a copy of its own, because V8 may hold it as a
+ * slice of a larger string (a whole request body) that the cache would then keep alive. Cleared when full and when a
+ * new secret is registered.
  */
-const PLAIN_SHORT = new Set<string>();
-const PLAIN_SHORT_SIZE = 4096;
+const PLAIN = new Set<string>();
+const PLAIN_SIZE = 4096;
+const PLAIN_MAX_LENGTH = 128;
+const SLICE_MIN_LENGTH = 13;
+
+function rememberPlain(text: string): void {
+  if (text.length > PLAIN_MAX_LENGTH) return;
+  if (PLAIN.size >= PLAIN_SIZE) PLAIN.clear();
+  PLAIN.add(text.length < SLICE_MIN_LENGTH ? text : ownCopy(text));
+}
 
 /** Redact free text (a log line, a URL, one string value) with every TEXT_RULES row. */
 export function redactText(text: string): string {
   try {
     if (typeof text !== 'string') return applyRules(String(text), TEXT_RULES);
-    if (text.length < 13) {
-      if (PLAIN_SHORT.has(text)) return text;
-      const out = applyRules(text, TEXT_RULES);
-      if (out === text) {
-        if (PLAIN_SHORT.size >= PLAIN_SHORT_SIZE) PLAIN_SHORT.clear();
-        PLAIN_SHORT.add(text);
-      }
-      return out;
-    }
+    if (text.length <= PLAIN_MAX_LENGTH && PLAIN.has(text)) return text;
     // A lone GUID (the commonest long value) can match no rule: hex has no rule's trigger, and ids are exempt.
     if (text.length === 36 && UUID.test(text)) return text;
-    return applyRules(text, TEXT_RULES);
+    const out = applyRules(text, TEXT_RULES);
+    if (out === text) rememberPlain(text);
+    return out;
   } catch {
     return REDACTED;
   }
@@ -177,8 +182,9 @@ export function redactText(text: string): string {
 
 /** Whether a text carries card data (a card number, track data or a CVV) that redaction would remove. */
 export function hasCardData(text: string): boolean {
-  // The fast paths of redactText: a short string no rule changed before, a lone GUID.
-  if (text.length < 13 ? PLAIN_SHORT.has(text) : text.length === 36 && UUID.test(text)) return false;
+  // The fast paths of redactText: a string no rule changed before, a lone GUID.
+  if ((text.length <= PLAIN_MAX_LENGTH && PLAIN.has(text)) || (text.length === 36 && UUID.test(text)))
+    return false;
   try {
     return applyRules(text, CARD_RULES) !== text;
   } catch {
