@@ -4,6 +4,7 @@
 // from that drift. Prints each target's median req/s, the median per-round ratio to bare Express, and the server's own
 // CPU time per request (utime + stime from /proc, warm-up included), which contention disturbs far less.
 //   node --import tsx bench/ab.ts <other build's dist/mock/cli.js> [rounds, default 5] [seconds per load, default 3]
+//     [node flags, e.g. "--max-semi-space-size=4": a fourth target, this build run with these flags instead of npm start's]
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,7 @@ installCleanup();
 const other = process.argv[2];
 const rounds = Number(process.argv[3] ?? 5);
 const seconds = Number(process.argv[4] ?? 3);
+const otherFlags = process.argv[5]?.split(' ').filter((flag) => flag !== '');
 if (!other) throw new Error('usage: bench/ab.ts <other dist/mock/cli.js> [rounds] [seconds per load]');
 try {
   const targets = [
@@ -44,6 +46,15 @@ try {
       mock: true,
       args: [...MOCK_NODE_FLAGS, `${ROOT}dist/mock/cli.js`, '--port', '0', '--seed', '1'],
     },
+    ...(otherFlags
+      ? [
+          {
+            name: `this build, ${otherFlags.join(' ')}`,
+            mock: true,
+            args: [...otherFlags, `${ROOT}dist/mock/cli.js`, '--port', '0', '--seed', '1'],
+          },
+        ]
+      : []),
   ];
   const servers: ((typeof targets)[number] & { server: SpawnedServer })[] = [];
   for (const target of targets)
