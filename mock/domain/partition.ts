@@ -253,13 +253,21 @@ export class Partition {
     return { kind: 'new' };
   }
 
-  /** Give this partition's entries back to the shared budgets (the partition is being dropped with its session). */
+  /**
+   * Give this partition's entries back to the shared budgets and let go of them (the partition is being dropped with
+   * its session). Emptied too: a budget's queue may still hold this partition's owner objects until it compacts, and
+   * they must not keep the dropped data reachable.
+   */
   release(): void {
     for (const order of this.orders.values()) this.#budget.orders.forget(order);
     for (const card of this.cards.values()) this.#budget.cards.forget(card);
     for (const keys of this.#idempotency.values()) {
       for (const record of keys.values()) this.#budget.idempotencyKeys.forget(record);
     }
+    this.orders.clear();
+    this.byExternalId.clear();
+    this.cards.clear();
+    this.#idempotency.clear();
   }
 
   /** Record the response of a claimed key (or release the claim when the request failed before any effect). */
