@@ -4,7 +4,7 @@
 
 import type { Ledger, LedgerOwner } from '../support/bounded.js';
 import { fingerprint } from '../support/fingerprint.js';
-import type { Order, StatusChange, TransitionName } from './order-states.js';
+import { type Order, type StatusChange, shareOrderStrings, type TransitionName } from './order-states.js';
 import type { TestCardName } from './outcomes.js';
 
 /** A vaulted card: only what survives tokenization. The PAN and CVV are never stored. */
@@ -141,6 +141,7 @@ export class Partition {
   }
 
   addOrder(order: Order): void {
+    shareOrderStrings(order);
     this.orders.set(order.id, order);
     this.byExternalId.set(order.externalOrderId, order.id);
     this.#budget.orders.admit(order, this.#orderOwner, orderBytes(order));
