@@ -1,7 +1,7 @@
 // The order state machine: the documented numeric statuses and every transition between them, in one table.
 // Handlers and the clock never set `order.status` themselves; they call `transition()`.
 
-import { StringPool } from '../support/bounded.js';
+import { KEPT_STRINGS } from '../support/bounded.js';
 import type { EvaluateStatus, Fate } from './outcomes.js';
 
 /** Documented numeric order statuses (GET /v1/orders). Names are upper case as observed for CAPTUREREQUIRED. */
@@ -195,15 +195,12 @@ export function transition(
   return change;
 }
 
-/** The strings kept orders repeat from request to request, held once (bounded; shared by every store). */
-const SHARED_STRINGS = new StringPool();
-
 /**
- * Replace the order's request-given short strings (names, e-mail, address parts, currency, card BIN and brand) with
+ * Replace the order's request-given short strings (names, e-mail, address parts, currency, the card's BIN, last four and brand) with
  * pooled copies, so 20,000 orders from one test fixture hold its strings once. Values are unchanged.
  */
 export function shareOrderStrings(order: Order): void {
-  const pool = SHARED_STRINGS;
+  const pool = KEPT_STRINGS;
   order.currencyCode = pool.share(order.currencyCode);
   order.firstName = pool.share(order.firstName);
   order.lastName = pool.share(order.lastName);
@@ -223,6 +220,7 @@ export function shareOrderStrings(order: Order): void {
   // Orders built by hand (tests, a shared store's copies) may leave the card out.
   if (card) {
     card.bin = pool.share(card.bin);
+    card.last4 = pool.share(card.last4);
     card.brand = pool.share(card.brand);
   }
 }

@@ -2,7 +2,7 @@
 // records, each admitted into the store's shared budgets. With a shared store (mock/redis/), what a request touches
 // is reported to the session's open transaction, to be written back in one commit.
 
-import type { Ledger, LedgerOwner } from '../support/bounded.js';
+import { KEPT_STRINGS, type Ledger, type LedgerOwner } from '../support/bounded.js';
 import { fingerprint } from '../support/fingerprint.js';
 import { type Order, type StatusChange, shareOrderStrings, type TransitionName } from './order-states.js';
 import type { TestCardName } from './outcomes.js';
@@ -215,6 +215,10 @@ export class Partition {
   }
 
   addCard(card: VaultedCard): void {
+    // A suite vaults the same few test cards again and again: their digits and brand are held once.
+    card.firstSix = KEPT_STRINGS.share(card.firstSix);
+    card.lastFour = KEPT_STRINGS.share(card.lastFour);
+    card.brand = KEPT_STRINGS.share(card.brand);
     this.cards.set(card.token, card);
     this.#budget.cards.admit(card, this.#cardOwner);
     this.#tx()?.cards.set(card, this.mid);

@@ -160,6 +160,9 @@ export class StringPool {
   }
 }
 
+/** The pool kept entries share (orders, vaulted cards), one per process: bounded like any pool. */
+export const KEPT_STRINGS = new StringPool();
+
 /**
  * A string that shares no memory with its source. V8 answers `s.slice()` and other substring operations with a view
  * into the parent string, which then stays alive as long as the piece does: a stored 8 KB prefix of a 60 KB body would
