@@ -2,6 +2,8 @@
 //   npm run build && node --import tsx bench/soak.ts --requests 500000 [--phases 10] [--connections 10]
 //     [--max-orders N]   (passed to the CLI: the store's order/key/card budget)
 //     [--node-flags="…"] (the server's Node flags instead of npm start's, to compare V8 settings)
+//     [--idle-seconds N] (after the last phase, leave the server idle N s, default 45, and read its RSS again: V8's
+//                        memory reducer compacts the heap and returns pages once allocation stops)
 //     [--memory-stats]   (after each phase, where the server's memory is: V8's heap spaces, used and committed,
 //                        external memory, and RSS split into anonymous and file-backed pages; bench/memory-stats.js)
 // Starts the compiled CLI (dist/mock/cli.js --port 0) as a child and drives a bounded mixed workload with autocannon
@@ -111,7 +113,7 @@ function memoryTable(rows: { phase: number; stats: MemoryStats }[]): string {
       return space ? `${space.physical} / ${space.used}` : '–';
     });
     lines.push(
-      `| ${phase} | ${m.rss} | ${m.rollup.anonymous?.toFixed(1) ?? '?'} / ${m.rollup.file?.toFixed(1) ?? '?'} | ${m.heapTotal} / ${m.heapUsed} | ${m.external} / ${m.arrayBuffers} | ${cells.join(' | ')} |`,
+      `| ${phase < 0 ? `idle ${-phase} s` : phase} | ${m.rss} | ${m.rollup.anonymous?.toFixed(1) ?? '?'} / ${m.rollup.file?.toFixed(1) ?? '?'} | ${m.heapTotal} / ${m.heapUsed} | ${m.external} / ${m.arrayBuffers} | ${cells.join(' | ')} |`,
     );
   }
   return lines.join('\n');
@@ -525,6 +527,7 @@ async function main(): Promise<void> {
       'heap-snapshot': { type: 'boolean', default: false },
       'node-flags': { type: 'string' },
       'memory-stats': { type: 'boolean', default: false },
+      'idle-seconds': { type: 'string', default: '45' },
     },
   });
   const total = Number(values.requests);
@@ -535,6 +538,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(phases) || phases < 2 || phases > 100) throw new Error('--phases: 2 to 100');
   if (!Number.isInteger(connections) || connections < 1 || connections > 256)
     throw new Error('--connections: 1 to 256');
+  const idleSeconds = Number(values['idle-seconds']);
+  if (!Number.isInteger(idleSeconds) || idleSeconds < 0 || idleSeconds > 600)
+    throw new Error('--idle-seconds: 0 to 600');
   try {
     readFileSync(CLI);
   } catch {
@@ -613,6 +619,18 @@ async function main(): Promise<void> {
         );
       }
     }
+    // RSS while idle, sampled every second: what a test suite's mock holds between runs.
+    const idle: number[] = [];
+    for (let second = 1; second <= idleSeconds; second++) {
+      await sleep(1000);
+      idle.push(rssMb(server.pid));
+    }
+    const idleStats = values['memory-stats'] && idleSeconds > 0 ? await memoryStats() : undefined;
+    if (idleStats) memory.push({ phase: -idleSeconds, stats: idleStats });
+    if (idle.length > 0)
+      process.stderr.write(
+        `[soak] after ${idleSeconds} s idle: RSS ${idle[idle.length - 1]?.toFixed(1)} MB\n`,
+      );
     const heap = values['heap-snapshot'] ? await snapshotOf(server) : '';
     const stopStarted = performance.now();
     await stopServer(server);
@@ -627,6 +645,11 @@ async function main(): Promise<void> {
       table(rows, baseline),
       '',
       ...verdict(rows, baseline),
+      ...(idle.length > 0
+        ? [
+            `- idle after the last phase: RSS ${idle.map((r) => r.toFixed(0)).join(', ')} MB (one sample a second; last ${idle[idle.length - 1]?.toFixed(1)} MB)`,
+          ]
+        : []),
       `- SIGTERM to exit: ${stopMs.toFixed(0)} ms`,
       '',
       ...(memory.length > 0
