@@ -1,6 +1,11 @@
 // Soak run, by hand, never part of the tests:
 //   npm run build && node --import tsx bench/soak.ts --requests 500000 [--phases 10] [--connections 10]
 //     [--max-orders N]   (passed to the CLI: the store's order/key/card budget)
+//     [--node-flags="…"] (the server's Node flags instead of npm start's, to compare V8 settings)
+//     [--idle-seconds N] (after the last phase, leave the server idle N s, default 45, and read its RSS again: V8's
+//                        memory reducer compacts the heap and returns pages once allocation stops)
+//     [--memory-stats]   (after each phase, where the server's memory is: V8's heap spaces, used and committed,
+//                        external memory, and RSS split into anonymous and file-backed pages; bench/memory-stats.js)
 // Starts the compiled CLI (dist/mock/cli.js --port 0) as a child and drives a bounded mixed workload with autocannon
 // on loopback, in phases of equal size. Each connection loops over one cycle of 14 requests: token → tokenize →
 // evaluate (that card) → GET order → refund → the same refund again (replay) → the same evaluate again (replay) →
@@ -37,12 +42,19 @@ const SESSION = 'soak';
 const SAMPLE_EVERY_MS = 500;
 const PROBES = 25;
 const SNAPSHOT_DIR = `${ROOT}.scratch/heap`;
+const STATS_FILE = `${ROOT}.scratch/memory-stats-${process.pid}.json`;
 
 // --- the child process ---------------------------------------------------------------------------------------
 
 function rssMb(pid: number): number {
   const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : 0;
+}
+
+/** User + system CPU time the process has used, in ms (/proc/<pid>/stat; clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 function openFds(pid: number): number {
@@ -65,6 +77,46 @@ async function snapshotOf(server: SpawnedServer): Promise<string> {
     }
   }
   return 'no heap snapshot was written within 120 s\n';
+}
+
+interface MemoryStats {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  rollup: { rss?: number; anonymous?: number; file?: number };
+  spaces: Record<string, { size: number; used: number; physical: number }>;
+}
+
+/** The server's latest memory figures (written every second by bench/memory-stats.js), or undefined. */
+async function memoryStats(): Promise<MemoryStats | undefined> {
+  // Let the preload write once more after the phase's last request.
+  await sleep(1200);
+  try {
+    return JSON.parse(readFileSync(STATS_FILE, 'utf8')) as MemoryStats;
+  } catch {
+    return undefined;
+  }
+}
+
+function memoryTable(rows: { phase: number; stats: MemoryStats }[]): string {
+  const spaces = [...new Set(rows.flatMap((r) => Object.keys(r.stats.spaces)))];
+  const short = (name: string) => name.replace(/_space$/, '');
+  const lines = [
+    `| phase | RSS MB | anon / file MB | heap committed / used MB | external / arrayBuffers MB | ${spaces.map((s) => `${short(s)} committed / used`).join(' | ')} |`,
+    `|--:|--:|--:|--:|--:|${spaces.map(() => '--:|').join('')}`,
+  ];
+  for (const { phase, stats: m } of rows) {
+    const cells = spaces.map((s) => {
+      const space = m.spaces[s];
+      return space ? `${space.physical} / ${space.used}` : '–';
+    });
+    lines.push(
+      `| ${phase < 0 ? `idle ${-phase} s` : phase} | ${m.rss} | ${m.rollup.anonymous?.toFixed(1) ?? '?'} / ${m.rollup.file?.toFixed(1) ?? '?'} | ${m.heapTotal} / ${m.heapUsed} | ${m.external} / ${m.arrayBuffers} | ${cells.join(' | ')} |`,
+    );
+  }
+  return lines.join('\n');
 }
 
 // --- the workload --------------------------------------------------------------------------------------------
@@ -291,6 +343,8 @@ interface PhaseResult {
   p50: number;
   p99: number;
   max: number;
+  /** The server's CPU time per request of the phase (probes excluded), in µs: contention disturbs it far less than req/s. */
+  cpuUs: number;
   rssEnd: number;
   rssMax: number;
   fdsEnd: number;
@@ -347,6 +401,7 @@ async function runPhase(
     fdsMax = Math.max(fdsMax, openFds(server.pid));
   };
   const sampler = setInterval(sample, SAMPLE_EVERY_MS);
+  const cpuStarted = cpuMs(server.pid);
   const started = performance.now();
   const instance = autocannon({
     url: server.origin,
@@ -365,6 +420,7 @@ async function runPhase(
   });
   const result = await instance;
   const seconds = (performance.now() - started) / 1000;
+  const cpuUs = ((cpuMs(server.pid) - cpuStarted) * 1000) / Math.max(1, count);
   clearInterval(sampler);
   sample();
   const sorted = latencies.subarray(0, count).sort();
@@ -409,6 +465,7 @@ async function runPhase(
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1] ?? 0,
+    cpuUs,
     rssEnd: rssMb(server.pid),
     rssMax,
     fdsEnd: openFds(server.pid),
@@ -429,13 +486,13 @@ function table(rows: PhaseResult[], baseline: { rss: number; fds: number }): str
   const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
   const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
   const lines = [
-    '| phase | requests | s | req/s | p50 ms | p99 ms | max ms | RSS end MB | RSS max MB | fds end / max | 5xx | unexpected | conn. errors | probe p50 ms list / get / evaluate | orders listed |',
-    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
-    `| start | – | – | – | – | – | – | ${f1(baseline.rss)} | – | ${baseline.fds} | – | – | – | – | 0 |`,
+    '| phase | requests | s | req/s | server CPU µs/req | p50 ms | p99 ms | max ms | RSS end MB | RSS max MB | fds end / max | 5xx | unexpected | conn. errors | probe p50 ms list / get / evaluate | orders listed |',
+    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    `| start | – | – | – | – | – | – | – | ${f1(baseline.rss)} | – | ${baseline.fds} | – | – | – | – | 0 |`,
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.phase} | ${r.requests} | ${f1(r.seconds)} | ${Math.round(r.rps)} | ${f2(r.p50)} | ${f2(r.p99)} | ${f1(r.max)} | ${f1(r.rssEnd)} | ${f1(r.rssMax)} | ${r.fdsEnd} / ${r.fdsMax} | ${r.serverErrors} | ${r.unexpected} | ${r.connectionErrors} | ${f2(r.listP50)} / ${f2(r.getP50)} / ${f2(r.evaluateP50)} | ${r.ordersListed} |`,
+      `| ${r.phase} | ${r.requests} | ${f1(r.seconds)} | ${Math.round(r.rps)} | ${Math.round(r.cpuUs)} | ${f2(r.p50)} | ${f2(r.p99)} | ${f1(r.max)} | ${f1(r.rssEnd)} | ${f1(r.rssMax)} | ${r.fdsEnd} / ${r.fdsMax} | ${r.serverErrors} | ${r.unexpected} | ${r.connectionErrors} | ${f2(r.listP50)} / ${f2(r.getP50)} / ${f2(r.evaluateP50)} | ${r.ordersListed} |`,
     );
   }
   return lines.join('\n');
@@ -468,6 +525,9 @@ async function main(): Promise<void> {
       'max-orders': { type: 'string' },
       // Write a heap snapshot of the server after the last phase (to .scratch/) and summarize it by constructor.
       'heap-snapshot': { type: 'boolean', default: false },
+      'node-flags': { type: 'string' },
+      'memory-stats': { type: 'boolean', default: false },
+      'idle-seconds': { type: 'string', default: '45' },
     },
   });
   const total = Number(values.requests);
@@ -478,6 +538,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(phases) || phases < 2 || phases > 100) throw new Error('--phases: 2 to 100');
   if (!Number.isInteger(connections) || connections < 1 || connections > 256)
     throw new Error('--connections: 1 to 256');
+  const idleSeconds = Number(values['idle-seconds']);
+  if (!Number.isInteger(idleSeconds) || idleSeconds < 0 || idleSeconds > 600)
+    throw new Error('--idle-seconds: 0 to 600');
   try {
     readFileSync(CLI);
   } catch {
@@ -485,11 +548,18 @@ async function main(): Promise<void> {
   }
   installCleanup();
   process.env.HEAP_SNAPSHOT_DIR = SNAPSHOT_DIR;
+  if (values['memory-stats']) {
+    mkdirSync(`${ROOT}.scratch`, { recursive: true });
+    process.env.MEMORY_STATS_FILE = STATS_FILE;
+  }
+  const nodeFlags =
+    values['node-flags'] === undefined ? MOCK_NODE_FLAGS : values['node-flags'].split(/\s+/).filter(Boolean);
   const limits = values['max-orders'] ? ['--max-orders', String(values['max-orders'])] : [];
   const server = await spawnServer(
     process.execPath,
     [
-      ...MOCK_NODE_FLAGS,
+      ...nodeFlags,
+      ...(values['memory-stats'] ? ['--import', `${ROOT}bench/memory-stats.js`] : []),
       // A preload, not Node's --heapsnapshot-signal: that one ended the server on SIGUSR2 on this machine.
       ...(values['heap-snapshot'] ? ['--import', `${ROOT}bench/heap-on-signal.js`] : []),
       CLI,
@@ -527,6 +597,11 @@ async function main(): Promise<void> {
     const baseline = { rss: rssMb(server.pid), fds: openFds(server.pid) };
     const perPhase = Math.floor(total / phases);
     const rows: PhaseResult[] = [];
+    const memory: { phase: number; stats: MemoryStats }[] = [];
+    if (values['memory-stats']) {
+      const stats = await memoryStats();
+      if (stats) memory.push({ phase: 0, stats });
+    }
     process.stderr.write(
       `[soak] ${total} requests in ${phases} phases of ${perPhase}, ${connections} connections, pid ${server.pid}\n`,
     );
@@ -534,9 +609,28 @@ async function main(): Promise<void> {
       const row = await runPhase(phase, server, perPhase, connections, vault, token);
       rows.push(row);
       process.stderr.write(
-        `[soak] phase ${phase}: ${row.requests} req, ${Math.round(row.rps)} req/s, p99 ${row.p99.toFixed(2)} ms, RSS ${row.rssEnd.toFixed(1)} MB, fds ${row.fdsEnd}, orders ${row.ordersListed}\n`,
+        `[soak] phase ${phase}: ${row.requests} req, ${Math.round(row.rps)} req/s, ${Math.round(row.cpuUs)} µs CPU/req, p99 ${row.p99.toFixed(2)} ms, RSS ${row.rssEnd.toFixed(1)} MB, fds ${row.fdsEnd}, orders ${row.ordersListed}\n`,
       );
+      const stats = values['memory-stats'] ? await memoryStats() : undefined;
+      if (stats) {
+        memory.push({ phase, stats });
+        process.stderr.write(
+          `[soak]   heap ${stats.heapTotal} committed / ${stats.heapUsed} used, external ${stats.external}, anon ${stats.rollup.anonymous?.toFixed(1)} MB\n`,
+        );
+      }
     }
+    // RSS while idle, sampled every second: what a test suite's mock holds between runs.
+    const idle: number[] = [];
+    for (let second = 1; second <= idleSeconds; second++) {
+      await sleep(1000);
+      idle.push(rssMb(server.pid));
+    }
+    const idleStats = values['memory-stats'] && idleSeconds > 0 ? await memoryStats() : undefined;
+    if (idleStats) memory.push({ phase: -idleSeconds, stats: idleStats });
+    if (idle.length > 0)
+      process.stderr.write(
+        `[soak] after ${idleSeconds} s idle: RSS ${idle[idle.length - 1]?.toFixed(1)} MB\n`,
+      );
     const heap = values['heap-snapshot'] ? await snapshotOf(server) : '';
     const stopStarted = performance.now();
     await stopServer(server);
@@ -544,15 +638,23 @@ async function main(): Promise<void> {
     const markdown = [
       '# Soak run',
       '',
-      `- date: ${new Date().toISOString()}; node ${process.version}; ${connections} autocannon connections on loopback; server: node dist/mock/cli.js --port 0 --seed 1 ${limits.length > 0 ? limits.join(' ') : '(default limits)'}`,
+      `- date: ${new Date().toISOString()}; node ${process.version}; ${connections} autocannon connections on loopback; server: node ${nodeFlags.join(' ')} dist/mock/cli.js --port 0 --seed 1 ${limits.length > 0 ? limits.join(' ') : '(default limits)'}`,
       `- cycle per connection (14 requests): token, tokenize, evaluate, GET order, refund, refund replay, evaluate replay, tokenize, evaluate AUTHORIZATION, capture, list (pageSize 10, status 7), outcome, malformed JSON (400 expected), unknown order (404 expected)`,
       `- latency: every response of the phase (autocannon); probes: ${PROBES} sequential requests after the phase`,
       '',
       table(rows, baseline),
       '',
       ...verdict(rows, baseline),
+      ...(idle.length > 0
+        ? [
+            `- idle after the last phase: RSS ${idle.map((r) => r.toFixed(0)).join(', ')} MB (one sample a second; last ${idle[idle.length - 1]?.toFixed(1)} MB)`,
+          ]
+        : []),
       `- SIGTERM to exit: ${stopMs.toFixed(0)} ms`,
       '',
+      ...(memory.length > 0
+        ? ['Memory by phase (MB; "committed" is physical pages):', '', memoryTable(memory), '']
+        : []),
       heap,
     ].join('\n');
     process.stdout.write(`\n${markdown}`);

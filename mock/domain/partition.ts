@@ -2,9 +2,9 @@
 // records, each admitted into the store's shared budgets. With a shared store (mock/redis/), what a request touches
 // is reported to the session's open transaction, to be written back in one commit.
 
-import type { Ledger, LedgerOwner } from '../support/bounded.js';
+import { KEPT_STRINGS, type Ledger, type LedgerOwner } from '../support/bounded.js';
 import { fingerprint } from '../support/fingerprint.js';
-import type { Order, StatusChange, TransitionName } from './order-states.js';
+import { type Order, type StatusChange, shareOrderStrings, type TransitionName } from './order-states.js';
 import type { TestCardName } from './outcomes.js';
 
 /** A vaulted card: only what survives tokenization. The PAN and CVV are never stored. */
@@ -141,6 +141,7 @@ export class Partition {
   }
 
   addOrder(order: Order): void {
+    shareOrderStrings(order);
     this.orders.set(order.id, order);
     this.byExternalId.set(order.externalOrderId, order.id);
     this.#budget.orders.admit(order, this.#orderOwner, orderBytes(order));
@@ -214,6 +215,10 @@ export class Partition {
   }
 
   addCard(card: VaultedCard): void {
+    // A suite vaults the same few test cards again and again: their digits and brand are held once.
+    card.firstSix = KEPT_STRINGS.share(card.firstSix);
+    card.lastFour = KEPT_STRINGS.share(card.lastFour);
+    card.brand = KEPT_STRINGS.share(card.brand);
     this.cards.set(card.token, card);
     this.#budget.cards.admit(card, this.#cardOwner);
     this.#tx()?.cards.set(card, this.mid);
@@ -253,13 +258,21 @@ export class Partition {
     return { kind: 'new' };
   }
 
-  /** Give this partition's entries back to the shared budgets (the partition is being dropped with its session). */
+  /**
+   * Give this partition's entries back to the shared budgets and let go of them (the partition is being dropped with
+   * its session). Emptied too: a budget's queue may still hold this partition's owner objects until it compacts, and
+   * they must not keep the dropped data reachable.
+   */
   release(): void {
     for (const order of this.orders.values()) this.#budget.orders.forget(order);
     for (const card of this.cards.values()) this.#budget.cards.forget(card);
     for (const keys of this.#idempotency.values()) {
       for (const record of keys.values()) this.#budget.idempotencyKeys.forget(record);
     }
+    this.orders.clear();
+    this.byExternalId.clear();
+    this.cards.clear();
+    this.#idempotency.clear();
   }
 
   /** Record the response of a claimed key (or release the claim when the request failed before any effect). */

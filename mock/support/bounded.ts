@@ -22,24 +22,25 @@ export interface LedgerOwner<K> {
  *
  * Admission order is kept in a queue of its own, not in a Map's insertion order: a Map that is always deleted from
  * the front keeps the deleted slots until it rehashes, and finding its first live entry walks over all of them, which
- * at a full budget costs more than anything else an evaluate does.
+ * at a full budget costs more than anything else an evaluate does. One Map says where each live entry sits in the
+ * queue; its size sits beside it there, so a full budget holds one hash table per ledger, not two (at 20,000 entries
+ * each table is about a megabyte).
  */
 export class Ledger<K extends object> {
   readonly limit: number;
   /** Byte budget over the sizes given to admit() (entries admitted without a size count 0). */
   readonly maxBytes: number;
   #bytes = 0;
-  /** Sizes of live entries admitted with one. */
-  readonly #sizes = new Map<K, number>();
-  /** Live entries and the admission number each was admitted with. */
+  /** Live entries and their queue position (an index into the queue arrays plus #base). */
   readonly #live = new Map<K, number>();
-  // The queue, oldest first from #head, as parallel arrays. An entry whose number is no longer its key's in #live
+  // The queue, oldest first from #head, as parallel arrays. A slot whose position is no longer its key's in #live
   // (forgotten, or admitted again later) is stale and skipped.
   #keys: K[] = [];
   #owners: LedgerOwner<K>[] = [];
-  #numbers: number[] = [];
+  #sizes: number[] = [];
   #head = 0;
-  #admissions = 0;
+  /** The position of the queue's first slot: positions outlive the slots dropped from the front. */
+  #base = 0;
 
   constructor(limit: number, maxBytes = Number.POSITIVE_INFINITY) {
     this.limit = limit;
@@ -56,48 +57,42 @@ export class Ledger<K extends object> {
   }
 
   admit(key: K, owner: LedgerOwner<K>, bytes = 0): void {
-    this.#live.delete(key);
     this.#release(key);
     while (
       (this.#live.size >= this.limit || (this.#live.size > 0 && this.#bytes + bytes > this.maxBytes)) &&
       this.#head < this.#keys.length
     )
       this.#evictOldest();
-    const number = ++this.#admissions;
-    this.#live.set(key, number);
-    if (bytes > 0) {
-      this.#sizes.set(key, bytes);
-      this.#bytes += bytes;
-    }
+    this.#live.set(key, this.#base + this.#keys.length);
+    this.#bytes += bytes;
     this.#keys.push(key);
     this.#owners.push(owner);
-    this.#numbers.push(number);
+    this.#sizes.push(bytes);
     this.#compact();
   }
 
   forget(key: K): void {
-    this.#live.delete(key);
     this.#release(key);
     this.#compact();
   }
 
+  /** Take a live entry out of #live and its size out of the total; its queue slot becomes stale. */
   #release(key: K): void {
-    const bytes = this.#sizes.get(key);
-    if (bytes === undefined) return;
-    this.#sizes.delete(key);
-    this.#bytes -= bytes;
+    const position = this.#live.get(key);
+    if (position === undefined) return;
+    this.#live.delete(key);
+    this.#bytes -= this.#sizes[position - this.#base] as number;
   }
 
   #evictOldest(): void {
     const at = this.#head++;
     const key = this.#keys[at] as K;
     const owner = this.#owners[at] as LedgerOwner<K>;
-    const live = this.#live.get(key) === this.#numbers[at];
+    const live = this.#live.get(key) === this.#base + at;
     // Release the slot now: the queue must not keep an evicted entry reachable until the next compaction.
     this.#keys[at] = undefined as unknown as K;
     this.#owners[at] = undefined as unknown as LedgerOwner<K>;
     if (!live) return;
-    this.#live.delete(key);
     this.#release(key);
     owner.evict(key);
   }
@@ -108,26 +103,65 @@ export class Ledger<K extends object> {
     if (pending > 2 * this.#live.size + 1024) {
       const keys: K[] = [];
       const owners: LedgerOwner<K>[] = [];
-      const numbers: number[] = [];
+      const sizes: number[] = [];
+      // Every slot left is re-numbered from 0 (no old position survives), so positions stay small integers.
+      const base = 0;
       for (let i = this.#head; i < this.#keys.length; i++) {
         const key = this.#keys[i] as K;
-        if (this.#live.get(key) !== this.#numbers[i]) continue;
+        if (this.#live.get(key) !== this.#base + i) continue;
+        this.#live.set(key, base + keys.length);
         keys.push(key);
         owners.push(this.#owners[i] as LedgerOwner<K>);
-        numbers.push(this.#numbers[i] as number);
+        sizes.push(this.#sizes[i] as number);
       }
       this.#keys = keys;
       this.#owners = owners;
-      this.#numbers = numbers;
+      this.#sizes = sizes;
       this.#head = 0;
+      this.#base = base;
     } else if (this.#head > 1024 && this.#head * 2 > this.#keys.length) {
       this.#keys = this.#keys.slice(this.#head);
       this.#owners = this.#owners.slice(this.#head);
-      this.#numbers = this.#numbers.slice(this.#head);
+      this.#sizes = this.#sizes.slice(this.#head);
+      this.#base += this.#head;
       this.#head = 0;
     }
   }
 }
+
+/**
+ * One copy of each short string that kept entries repeat (a client's fixture names, cities, e-mail addresses: every
+ * order a test suite creates tends to carry the same ones), instead of one copy per entry. Bounded: past `limit`
+ * distinct strings it starts over, which costs only the sharing, never correctness.
+ */
+export class StringPool {
+  readonly #pool = new Map<string, string>();
+  readonly #limit: number;
+  readonly #maxLength: number;
+
+  constructor(limit = 4096, maxLength = 64) {
+    this.#limit = limit;
+    this.#maxLength = maxLength;
+  }
+
+  get size(): number {
+    return this.#pool.size;
+  }
+
+  /** The pooled copy of `text` (it becomes the pooled copy when it is new); anything else and long strings pass through. */
+  share<T extends string | null>(text: T): T {
+    if (typeof text !== 'string' || text.length > this.#maxLength) return text;
+    const known = this.#pool.get(text);
+    if (known !== undefined) return known as T;
+    if (this.#pool.size >= this.#limit) this.#pool.clear();
+    const own = ownCopy(text);
+    this.#pool.set(own, own);
+    return own as T;
+  }
+}
+
+/** The pool kept entries share (orders, vaulted cards), one per process: bounded like any pool. */
+export const KEPT_STRINGS = new StringPool();
 
 /**
  * A string that shares no memory with its source. V8 answers `s.slice()` and other substring operations with a view
