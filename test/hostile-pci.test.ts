@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { type MockServer, startMock } from '../mock/http/start-mock.js';
-import { redactingLogger, redactStringsJson, redactText } from '../mock/support/redact.js';
+import { redactHeaders, redactingLogger, redactStringsJson, redactText } from '../mock/support/redact.js';
 import { evaluateBody, guid } from './helpers.js';
 
 const PANS = ['4242424242424242', '5555555555554444', '4111111111111111'];
@@ -181,6 +181,19 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
       assert.equal(redactText(id), id);
     }
     assert.equal(redactText('4242-4242-4242-4242-cafebabecafe'), '424242******4242-cafebabecafe');
+  });
+
+  test('an Authorization header keeps only its scheme, and a scheme that is card data is masked too', () => {
+    const out = redactHeaders({
+      authorization: 'x4111111111111111 secret-part',
+      'proxy-authorization': 'Bearer abc.def.ghi',
+      'x-authorization': 'plain',
+    });
+    assert.equal(out.authorization, 'x411111******1111 [redacted]');
+    assert.equal(out['proxy-authorization'], 'Bearer [redacted]');
+    assert.equal(out['x-authorization'], '[redacted]');
+    for (const value of Object.values(out))
+      assert.ok(!value.includes('4111111111111111') && !value.includes('secret'));
   });
 
   test('admin answers and error bodies stay JSON: numbers are not card data, quoted input is redacted', async () => {

@@ -5,6 +5,19 @@ import { norm, REDACTED } from './markers.js';
 import { hasCardData, redactText } from './text.js';
 
 const DROPPED_HEADERS = new Set(['cookie', 'set-cookie']);
+/** `Bearer [redacted]` and the like, made once per scheme: the journal keeps one per recorded request. */
+const REDACTED_BY_SCHEME = new Map<string, string>();
+
+function redactedCredentials(scheme: string): string {
+  let text = REDACTED_BY_SCHEME.get(scheme);
+  if (text === undefined) {
+    // The scheme is the client's word too (`x4111111111111111 …` is no scheme, but is written here all the same).
+    const safe = redactText(scheme);
+    text = `${safe} ${REDACTED}`;
+    if (safe === scheme && REDACTED_BY_SCHEME.size < 64) REDACTED_BY_SCHEME.set(scheme, text);
+  }
+  return text;
+}
 const AUTH_SCHEME = /^\s*([A-Za-z][\w-]*)\s+\S/;
 
 /**
@@ -26,7 +39,7 @@ export function redactHeaders(headers: unknown): Record<string, string> {
       const safeName = info.safe;
       if (name.endsWith('authorization')) {
         const scheme = AUTH_SCHEME.exec(value)?.[1];
-        out[safeName] = scheme ? `${scheme} ${REDACTED}` : REDACTED;
+        out[safeName] = scheme ? redactedCredentials(scheme) : REDACTED;
         continue;
       }
       out[safeName] = info.rule !== null ? REDACTED : redactText(value);
