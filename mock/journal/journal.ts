@@ -44,6 +44,7 @@ const ORDER_ID_KEYS = new Set(['orderid', 'ordersessionkey']);
 const MAX_ORDER_IDS = 4;
 /** Shared by every stored entry without scenarios (stored entries are never handed out: view() copies). */
 const NO_SCENARIOS: string[] = Object.freeze([]) as unknown as string[];
+const NO_IDS: string[] = Object.freeze([]) as unknown as string[];
 
 export interface JournalOptions {
   /** Ring capacity in entries (default 5,000). */
@@ -438,5 +439,6 @@ function orderIdsOf(exchange: Exchange): string[] {
   idsFrom(ids, exchange.query);
   idsFrom(ids, exchange.requestBody);
   idsFrom(ids, exchange.responseBody);
-  return ids;
+  // Kept for the entry's life: an array grown by push() reserves 17 slots for one id, a copy holds exactly its ids.
+  return ids.length === 0 ? NO_IDS : ids.slice();
 }

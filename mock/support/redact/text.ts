@@ -154,7 +154,7 @@ function applyRules(text: string, rules: readonly TextRule[]): string {
  * slice of a larger string (a whole request body) that the cache would then keep alive. Cleared when full and when a
  * new secret is registered.
  */
-const PLAIN = new Set<string>();
+const PLAIN = new Map<string, string>();
 const PLAIN_SIZE = 4096;
 const PLAIN_MAX_LENGTH = 128;
 const SLICE_MIN_LENGTH = 13;
@@ -162,14 +162,18 @@ const SLICE_MIN_LENGTH = 13;
 function rememberPlain(text: string): void {
   if (text.length > PLAIN_MAX_LENGTH) return;
   if (PLAIN.size >= PLAIN_SIZE) PLAIN.clear();
-  PLAIN.add(text.length < SLICE_MIN_LENGTH ? text : ownCopy(text));
+  const kept = text.length < SLICE_MIN_LENGTH ? text : ownCopy(text);
+  PLAIN.set(kept, kept);
 }
 
 /** Redact free text (a log line, a URL, one string value) with every TEXT_RULES row. */
 export function redactText(text: string): string {
   try {
     if (typeof text !== 'string') return applyRules(String(text), TEXT_RULES);
-    if (text.length <= PLAIN_MAX_LENGTH && PLAIN.has(text)) return text;
+    // The kept copy is returned: what the journal stores (header values, the host, the session name) is then one
+    // string shared by every entry, not one per entry.
+    const kept = text.length <= PLAIN_MAX_LENGTH ? PLAIN.get(text) : undefined;
+    if (kept !== undefined) return kept;
     // A lone GUID (the commonest long value) can match no rule: hex has no rule's trigger, and ids are exempt.
     if (text.length === 36 && UUID.test(text)) return text;
     const out = applyRules(text, TEXT_RULES);
