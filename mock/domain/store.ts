@@ -6,7 +6,7 @@
 import { evictOldest, Ledger } from '../support/bounded.js';
 import { DataSource } from './fake-data.js';
 import type { Order, StatusChange, TransitionListener, TransitionName } from './order-states.js';
-import { canTransition, refundable, transition } from './order-states.js';
+import { appended, canTransition, refundable, transition } from './order-states.js';
 import { Partition, type SessionTx, STORE_BYTE_LIMITS, STORE_LIMITS, type StoreBudget } from './partition.js';
 
 export {
@@ -272,7 +272,7 @@ const FATE_STEPS: Record<
     prepare: (order, at) => {
       const amount = refundable(order);
       if (amount === 0) return false;
-      order.refunds.push({
+      order.refunds = appended(order.refunds, {
         id: `refund-${order.refunds.length + 1}`,
         amount,
         message: 'Refunded by FlexFactor',
