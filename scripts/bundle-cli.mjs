@@ -36,6 +36,43 @@ const ownLocation = {
   },
 };
 
+/**
+ * Dependencies of Express that cost start-up time and serve only some requests: each is loaded by its first use.
+ * mime-types builds its maps from mime-db's 200 KB at load (content types are looked up by extension only), iconv-lite
+ * decodes bodies in charsets other than UTF-8, qs parses urlencoded bodies and the "extended" query strings the mock
+ * does not use. A require() of one of them returns a stand-in that requires the module on its first access.
+ */
+const ON_FIRST_USE = ['mime-types', 'iconv-lite', 'qs'];
+
+const onFirstUse = {
+  name: 'on-first-use',
+  setup(context) {
+    const names = new RegExp(`^(${ON_FIRST_USE.join('|')})$`);
+    context.onResolve({ filter: names }, async ({ path, resolveDir, kind, pluginData }) => {
+      if (pluginData?.real) return undefined;
+      const real = await context.resolve(path, { resolveDir, kind, pluginData: { real: true } });
+      return { path: relative(ROOT, real.path).split(sep).join('/'), namespace: 'on-first-use' };
+    });
+    // The stand-in forwards every access (properties, calls, key listing) to the real module.
+    context.onLoad({ filter: /.*/, namespace: 'on-first-use' }, ({ path }) => ({
+      contents: `let real;
+const load = () => (real ??= require(${JSON.stringify(join(ROOT, path))}));
+module.exports = new Proxy(() => {}, {
+  get: (_, key) => load()[key],
+  has: (_, key) => key in load(),
+  apply: (_, self, args) => load().apply(self, args),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_, key) => {
+    const descriptor = Object.getOwnPropertyDescriptor(load(), key);
+    return descriptor && { ...descriptor, configurable: true };
+  },
+});`,
+      loader: 'js',
+      resolveDir: ROOT,
+    }));
+  },
+};
+
 await build({
   entryPoints: [join(OUT_DIR, 'cli.js')],
   outdir: OUT_DIR,
@@ -53,6 +90,6 @@ await build({
   banner: {
     js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);",
   },
-  plugins: [ownLocation],
+  plugins: [ownLocation, onFirstUse],
   logLevel: 'warning',
 });
