@@ -40,23 +40,42 @@ const ownLocation = {
  * Dependencies of Express that cost start-up time and serve only some requests: each is loaded by its first use.
  * mime-types builds its maps from mime-db's 200 KB at load (content types are looked up by extension only), iconv-lite
  * decodes bodies in charsets other than UTF-8, qs parses urlencoded bodies and the "extended" query strings the mock
- * does not use. A require() of one of them returns a stand-in that requires the module on its first access.
+ * does not use. Each is bundled on its own into dist/mock/cli-vendor/<name>.cjs (outside the chunks, which V8 parses
+ * whole at start); a require() of one of them returns a stand-in that requires that file on its first access.
  */
 const ON_FIRST_USE = ['mime-types', 'iconv-lite', 'qs'];
+const VENDOR_DIR = 'cli-vendor';
 
 const onFirstUse = {
   name: 'on-first-use',
   setup(context) {
     const names = new RegExp(`^(${ON_FIRST_USE.join('|')})$`);
+    const bundled = new Map();
     context.onResolve({ filter: names }, async ({ path, resolveDir, kind, pluginData }) => {
       if (pluginData?.real) return undefined;
       const real = await context.resolve(path, { resolveDir, kind, pluginData: { real: true } });
-      return { path: relative(ROOT, real.path).split(sep).join('/'), namespace: 'on-first-use' };
+      if (real.errors.length > 0) return { errors: real.errors };
+      if (bundled.has(path) && bundled.get(path) !== real.path) {
+        return { errors: [{ text: `two copies of ${path}: ${bundled.get(path)} and ${real.path}` }] };
+      }
+      if (!bundled.has(path)) {
+        bundled.set(path, real.path);
+        await build({
+          entryPoints: [real.path],
+          outfile: join(OUT_DIR, VENDOR_DIR, `${path}.cjs`),
+          bundle: true,
+          format: 'cjs',
+          platform: 'node',
+          target: 'node20',
+          logLevel: 'warning',
+        });
+      }
+      return { path, namespace: 'on-first-use' };
     });
     // The stand-in forwards every access (properties, calls, key listing) to the real module.
     context.onLoad({ filter: /.*/, namespace: 'on-first-use' }, ({ path }) => ({
       contents: `let real;
-const load = () => (real ??= require(${JSON.stringify(join(ROOT, path))}));
+const load = () => (real ??= require(${JSON.stringify(`./${VENDOR_DIR}/${path}.cjs`)}));
 module.exports = new Proxy(() => {}, {
   get: (_, key) => load()[key],
   has: (_, key) => key in load(),
@@ -68,7 +87,11 @@ module.exports = new Proxy(() => {}, {
   },
 });`,
       loader: 'js',
-      resolveDir: ROOT,
+    }));
+    // Required at run time, relative to the chunk (every chunk is in dist/mock/).
+    context.onResolve({ filter: new RegExp(`^\\./${VENDOR_DIR}/`) }, ({ path }) => ({
+      path,
+      external: true,
     }));
   },
 };
