@@ -40,10 +40,20 @@ const ownLocation = {
  * Dependencies of Express that cost start-up time and serve only some requests: each is loaded by its first use.
  * mime-types builds its maps from mime-db's 200 KB at load (content types are looked up by extension only), iconv-lite
  * decodes bodies in charsets other than UTF-8, qs parses urlencoded bodies and the "extended" query strings the mock
- * does not use. Each is bundled on its own into dist/mock/cli-vendor/<name>.cjs (outside the chunks, which V8 parses
- * whole at start); a require() of one of them returns a stand-in that requires that file on its first access.
+ * does not use; send and serve-static serve files (res.sendFile, express.static), content-disposition and cookie
+ * set headers (res.attachment, res.cookie). Each is bundled on its own into dist/mock/cli-vendor/<name>.cjs (outside
+ * the chunks, which V8 parses whole at start); a require() of one of them returns a stand-in that requires that file
+ * on its first access.
  */
-const ON_FIRST_USE = ['mime-types', 'iconv-lite', 'qs'];
+const ON_FIRST_USE = [
+  'mime-types',
+  'iconv-lite',
+  'qs',
+  'send',
+  'serve-static',
+  'content-disposition',
+  'cookie',
+];
 const VENDOR_DIR = 'cli-vendor';
 
 const onFirstUse = {
