@@ -55,6 +55,38 @@ export function moduleOf(url: string, functionName: string): string {
   return url.replace(/^file:\/\//, '');
 }
 
+/** The `// path` line esbuild writes before each module it bundles, by line (0-based); none for other files. */
+const BUNDLED = new Map<string, { line: number; path: string }[]>();
+
+function bundledModules(url: string): { line: number; path: string }[] {
+  let marks = BUNDLED.get(url);
+  if (!marks) {
+    marks = [];
+    if (url.startsWith('file://') && /\/dist\/mock\/cli[^/]*\.js$/.test(url)) {
+      const lines = readFileSync(fileURLToPath(url), 'utf8').split('\n');
+      lines.forEach((text, line) => {
+        const mark = /^\/\/ (\S+\.c?js|on-first-use:\S+)$/.exec(text);
+        if (mark) marks?.push({ line, path: mark[1] as string });
+      });
+    }
+    BUNDLED.set(url, marks);
+  }
+  return marks;
+}
+
+/** moduleOf(), looking inside the bundled CLI (dist/mock/cli*.js) for the module a line came from. */
+export function moduleAt(url: string, lineNumber: number, functionName: string): string {
+  const marks = bundledModules(url);
+  let found: string | undefined;
+  for (const mark of marks) {
+    if (mark.line > lineNumber) break;
+    found = mark.path;
+  }
+  if (found === undefined) return moduleOf(url, functionName);
+  if (found.startsWith('on-first-use:')) return `${found.slice('on-first-use:'.length)} (stand-in)`;
+  return moduleOf(`/${found.replace(/^(\.\.\/)+/, '')}`, functionName);
+}
+
 /** Self time per node, from the sample stream (each sample's time delta is charged to the node it hit). */
 function selfTimes(profile: CpuProfile): Map<number, number> {
   const self = new Map<number, number>();
@@ -88,9 +120,12 @@ export function summarize(
     const { functionName, url, lineNumber } = node.callFrame;
     if (us === 0 || functionName === '(idle)') continue;
     busy += us;
-    const module = moduleOf(url, functionName);
+    const module = moduleAt(url, lineNumber, functionName);
     byModule.set(module, (byModule.get(module) ?? 0) + us);
-    const fn = `${functionName || '(anonymous)'} ${module}${url ? `:${lineNumber + 1}` : ''}`;
+    // A bundled function keeps the bundle's file and line, where it can be found.
+    const file = moduleOf(url, functionName);
+    const where = url ? `${file}:${lineNumber + 1}` : '';
+    const fn = `${functionName || '(anonymous)'} ${module === file ? where || module : `${module} (${where})`}`;
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   }
   return { busyMs: busy / 1000, modules: top(byModule, busy, n), functions: top(byFunction, busy, n) };

@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const BUILT = 'dist/mock/cli.js';
-const SOURCES = ['mock', 'contracts', 'tsconfig.json', 'tsconfig.build.json'];
+const SOURCES = ['mock', 'contracts', 'tsconfig.json', 'tsconfig.build.json', 'scripts/bundle-cli.mjs'];
 
 function newest(path) {
   let stat;
@@ -16,7 +16,7 @@ function newest(path) {
   } catch {
     return 0;
   }
-  if (!stat.isDirectory()) return /\.(ts|ya?ml|json|js|css|html)$/.test(path) ? stat.mtimeMs : 0;
+  if (!stat.isDirectory()) return /\.(ts|ya?ml|json|m?js|css|html)$/.test(path) ? stat.mtimeMs : 0;
   let latest = 0;
   for (const name of readdirSync(path)) latest = Math.max(latest, newest(join(path, name)));
   return latest;

@@ -53,7 +53,7 @@ const SESSION_CALLS: ReadonlySet<string> = new Set([
 
 let adminContract: Contract | undefined;
 
-/** The admin contract, parsed once per process (it is small and compiled at start-up). */
+/** The admin contract, parsed once per process (by the first admin request). */
 export function loadAdminContract(): Contract {
   adminContract ??= new Contract({ specPath: join(dirname(defaultSpecPath()), 'admin.yaml') });
   return adminContract;
@@ -75,11 +75,23 @@ function isLoopbackName(host: string): boolean {
   return isLoopback(name) || name.endsWith('.localhost');
 }
 
-/** The admin router; when `token` is set, every call must carry it. */
-export function adminRouter(engine: Engine, options: { token?: string } = {}): Router {
+/**
+ * The admin API; when `token` is set, every call must carry it. Its router (the admin contract, its validators, some
+ * forty routes) is built by the first admin request: a start has nothing of it to do before its first answer. The
+ * token is a secret for redaction from the start.
+ */
+export function adminRouter(engine: Engine, options: { token?: string } = {}): RequestHandler {
+  if (options.token) registerSecret(options.token, { pinned: true });
+  let router: Router | undefined;
+  return (req, res, next) => {
+    router ??= buildAdminRouter(engine, options);
+    router(req, res, next);
+  };
+}
+
+function buildAdminRouter(engine: Engine, options: { token?: string }): Router {
   const contract = loadAdminContract();
   const router = Router();
-  if (options.token) registerSecret(options.token, { pinned: true });
   const parseJson = express.json({ limit: 64 * 1024 });
   // body-parser's typed errors (too large, not JSON…) are mapped by the app's error handler; an untyped 4xx is a body
   // that could not be decoded (gzip or br bytes that do not inflate), and must answer 400, not 500.

@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -197,7 +196,7 @@ function send(url: string, req: IncomingMessage, body: Buffer): Promise<Answer> 
   const target = new URL(url);
   const headers = { ...req.headers, host: target.host };
   delete headers.connection;
-  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const request = target.protocol === 'https:' ? process.getBuiltinModule('node:https').request : httpRequest;
   return new Promise((done, fail) => {
     const outgoing = request(target, { method: req.method, headers, timeout: 30_000 }, (answer) => {
       const chunks: Buffer[] = [];

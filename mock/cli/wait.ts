@@ -3,7 +3,6 @@
 
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { duration } from './arguments.js';
 
@@ -46,7 +45,8 @@ export async function waitForUrl({ url, timeoutMs, intervalMs = 200 }: WaitOptio
  */
 export function probeStatus(url: string, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+    // node:https only when asked for: loading TLS would slow every start of the server too.
+    const send = url.startsWith('https:') ? process.getBuiltinModule('node:https').request : httpRequest;
     const req = send(url, { signal: AbortSignal.timeout(timeoutMs) }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);

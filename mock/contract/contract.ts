@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
 import { apiError } from '../errors/catalog.js';
-import { type Binding, buildKeyMap, canonicalize, type Schema, undeclared } from './binding.js';
+import { type Binding, buildKeyMap, canonicalize, type KeyMap, type Schema, undeclared } from './binding.js';
 import { type FieldErrors, fieldErrors } from './field-messages.js';
 import {
   absoluteRefs,
@@ -105,7 +105,7 @@ export class Contract {
   constructor(options: ContractOptions = {}) {
     const specPath = options.specPath ?? defaultSpecPath();
     const { document, sha256 } = loadDocument(specPath);
-    this.#doc = absoluteRefs(document) as Schema;
+    this.#doc = document;
     this.#forBuild = options.forBuild ?? false;
     this.#precompiled = this.#forBuild ? null : loadPrecompiled(specPath, sha256);
     this.#compileOperations();
@@ -206,7 +206,12 @@ export class Contract {
     const multipartType = Object.keys(content).find((t) => /multipart/i.test(t));
     const bodySchema = jsonType ? (content[jsonType]?.schema as Schema | undefined) : undefined;
     const bodyValidator = bodySchema ? this.#requestValidator('body', id, bodySchema) : null;
-    const keyMap = bodySchema ? buildKeyMap(bodySchema, (node) => this.#deref(node)) : null;
+    // The key map of a body is built by the operation's first body: a start builds none of them.
+    let keyMap: KeyMap | undefined;
+    const keys = (schema: Schema): KeyMap => {
+      keyMap ??= buildKeyMap(schema, (node) => this.#deref(node));
+      return keyMap;
+    };
 
     const parameters = [...shared, ...((op.parameters as Schema[]) ?? [])].map(
       (p) => this.#deref(p) as Schema,
@@ -229,14 +234,14 @@ export class Contract {
       bodyType: jsonType ? 'json' : multipartType ? 'multipart' : null,
       bodyRequired: Boolean(requestBody?.required),
       checkBody(body, options = {}) {
-        if (!bodyValidator || !keyMap) return { value: body, errors: null, coerced: [] };
+        if (!bodyValidator || !bodySchema) return { value: body, errors: null, coerced: [] };
         const binding: Binding = { numericStrings: options.numericStrings !== false, trail: [], coerced: [] };
-        const value = canonicalize(body, keyMap, binding);
+        const value = canonicalize(body, keys(bodySchema), binding);
         if (bodyValidator(value)) return { value, errors: null, coerced: binding.coerced };
         return { value, errors: fieldErrors(bodyValidator.errors ?? []), coerced: binding.coerced };
       },
       unknownFields(body) {
-        return keyMap ? undeclared(body, keyMap, '') : [];
+        return bodySchema ? undeclared(body, keys(bodySchema), '') : [];
       },
       checkQuery(query) {
         // Query names are bound case-insensitively too (?MID= and ?mid= both work on the real API).
@@ -313,7 +318,7 @@ export function writeContractCache(
     if (!cache) throw new Error(`${specPath} is not a contract of this package`);
     mkdirSync(dirname(cache.document), { recursive: true });
     const sha256 = createHash('sha256').update(text).digest('hex');
-    writeFileSync(cache.document, JSON.stringify({ sha256, document: parseYaml(text) }));
+    writeFileSync(cache.document, JSON.stringify({ sha256, document: absoluteRefs(parseYaml(text)) }));
     const sources = new Contract({ specPath, forBuild: true }).standaloneSources();
     const stamp = `\nmodule.exports.sha256 = ${JSON.stringify(sha256)};\n`;
     writeFileSync(cache.body, sources.body + stamp);

@@ -17,8 +17,9 @@ export function exportName(operationId: string, kind: 'body' | 'query'): string 
 }
 
 /**
- * Parse an OpenAPI document. YAML parsing is the slowest step of start-up, so the build leaves a JSON copy in dist/contracts/ keyed by
- * the YAML's SHA-256; the copy is used only while it matches the YAML byte for byte.
+ * Parse an OpenAPI document, every `#/…` ref made absolute (absoluteRefs). YAML parsing is the slowest step of
+ * start-up, so the build leaves a JSON copy of that result in dist/contracts/ keyed by the YAML's SHA-256; the copy is
+ * used only while it matches the YAML byte for byte.
  */
 export function loadDocument(specPath: string): { document: Schema; sha256: string } {
   const text = readFileSync(specPath, 'utf8');
@@ -35,7 +36,7 @@ export function loadDocument(specPath: string): { document: Schema; sha256: stri
       // A damaged copy is ignored: the YAML is the source of truth.
     }
   }
-  return { document: parseYaml(text) as Schema, sha256 };
+  return { document: absoluteRefs(parseYaml(text)) as Schema, sha256 };
 }
 
 /** yaml is loaded only when needed, to keep it out of start-up: on a cache miss, and by the build. */

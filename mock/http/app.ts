@@ -3,7 +3,7 @@
 //   session (session-stage.ts) → the route's pipeline (pipeline.ts) → errors (error-handler.ts).
 // Nothing here listens on a port or reads argv/env: that is the CLI's job (listen() also adds the fast lane).
 
-import express, { type RequestHandler } from 'express';
+import express, { type RequestHandler, Router } from 'express';
 import { ADMIN_PREFIX, adminRouter } from '../admin/admin-api.js';
 import { registerProviderStates } from '../admin/provider-states.js';
 import { type CompiledOperation, Contract } from '../contract/contract.js';
@@ -32,7 +32,7 @@ import { ROUTES } from './routes.js';
 import { INDEX_PATHS, serviceIndex } from './service-index.js';
 import { SessionAccess } from './session-access.js';
 import { sessionStage } from './session-stage.js';
-import type { HandlerServices, RequestHooks } from './types.js';
+import type { Handler, HandlerServices, RequestHooks } from './types.js';
 
 export { STDERR_LOGGER } from '../support/logger.js';
 export type { MockParts } from './mock-parts.js';
@@ -208,32 +208,59 @@ export function createApp(options: MockOptions = {}): MockApp {
     app.use(ADMIN_PREFIX, adminRouter(parts, options.adminToken ? { token: options.adminToken } : {}));
   }
 
+  // A handler is built once per operation, by whichever needs it first: the fast lane's table below or the routes.
+  const handles = new Map<string, RequestHandler>();
+  const handleOf = (op: CompiledOperation): RequestHandler => {
+    let handle = handles.get(op.id);
+    if (!handle) {
+      handle = pipeline(pipelineDeps, op, handlerOf(op));
+      handles.set(op.id, handle);
+    }
+    return handle;
+  };
+  for (const op of contract.operations.values()) handlerOf(op);
+  // Paths without parameters (evaluate, capture, token…) go in the fast lane's table (mock/http/fast-lane.ts, used
+  // once listen() serves the app) now. The Express routes, which serve every path in any case (HEAD, 405s,
+  // templated paths, supertest), are built by the first request that reaches them: a start needs none of them for
+  // its first answer.
+  const exact = new Map<string, RequestHandler>();
+  offerFastLane(app, { exact, before: firstStage, fail: handleError });
+  for (const op of contract.operations.values()) {
+    if (paramCount(op.expressPath) === 0)
+      exact.set(`${op.method.toUpperCase()} ${op.expressPath}`, handleOf(op));
+  }
+  let routes: Router | undefined;
+  app.use((req, res, next) => {
+    routes ??= apiRoutes(contract.operations.values(), handleOf, options.admin !== false, settings.profile);
+    routes(req, res, next);
+  });
+  app.use(handleError);
+  return app;
+}
+
+/** Every operation's route, then the service index and the 404 of an unknown path. */
+function apiRoutes(
+  operations: Iterable<CompiledOperation>,
+  handleOf: (op: CompiledOperation) => RequestHandler,
+  admin: boolean,
+  profile: Settings['profile'],
+): Router {
+  const router = Router();
   // Static paths before templated ones, so /application/list is not taken for /application/{id}.
   const byPath = new Map<string, CompiledOperation[]>();
-  for (const op of contract.operations.values()) {
+  for (const op of operations) {
     byPath.set(op.expressPath, [...(byPath.get(op.expressPath) ?? []), op]);
   }
   const paths = [...byPath.keys()].sort((a, b) => paramCount(a) - paramCount(b));
-  // Paths without parameters (evaluate, capture, token…) also go in the fast lane's table (mock/http/fast-lane.ts,
-  // used once listen() serves the app); the router below serves them in any case (HEAD, 405s, supertest).
-  const exact = new Map<string, RequestHandler>();
-  offerFastLane(app, { exact, before: firstStage, fail: handleError });
   for (const path of paths) {
     const ops = byPath.get(path) ?? [];
-    for (const op of ops) {
-      const handler = ROUTES[op.id];
-      if (!handler) throw new Error(`no handler for operation ${op.id} (mock/http/routes.ts)`);
-      const handle = pipeline(pipelineDeps, op, handler);
-      app[op.method](path, handle);
-      if (paramCount(path) === 0) exact.set(`${op.method.toUpperCase()} ${path}`, handle);
-    }
+    for (const op of ops) router[op.method](path, handleOf(op));
     const allow = ops.map((op) => op.method.toUpperCase()).join(', ');
-    app.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
+    router.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
   }
-  app.get(INDEX_PATHS, serviceIndex({ profile: settings.profile, admin: options.admin !== false }));
-  app.use((req, _res, next) => next(notFound(req.path)));
-  app.use(handleError);
-  return app;
+  router.get(INDEX_PATHS, serviceIndex({ profile, admin }));
+  router.use((req, _res, next) => next(notFound(req.path)));
+  return router;
 }
 
 /** Stop what the mock runs in the background: scenario file watchers, webhook attempts and the fate ticker. */
@@ -245,6 +272,13 @@ export async function closeMock(
   parts.scheduler.close();
   await parts.shared?.journal.close();
   await parts.shared?.connection.close();
+}
+
+/** The operation's handler in the route table; a start without one fails. */
+function handlerOf(op: CompiledOperation): Handler {
+  const handler = ROUTES[op.id];
+  if (!handler) throw new Error(`no handler for operation ${op.id} (mock/http/routes.ts)`);
+  return handler;
 }
 
 function paramCount(path: string): number {

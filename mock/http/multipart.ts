@@ -1,9 +1,17 @@
 // The multipart/form-data reader, beside the JSON body reader (json-body.ts). It streams the body through busboy and
 // keeps only metadata: one file's name, type and size (its bytes are counted and dropped) and a few named text fields.
 
-import busboy from 'busboy';
+import { createRequire } from 'node:module';
+import type busboy from 'busboy';
 import type { Request } from 'express';
 import { apiError } from '../errors/catalog.js';
+
+/** busboy is loaded by the first multipart body (one operation takes one): a start does not need it. */
+let busboyModule: typeof busboy | undefined;
+function parse(config: busboy.BusboyConfig): busboy.Busboy {
+  busboyModule ??= createRequire(import.meta.url)('busboy') as typeof busboy;
+  return busboyModule(config);
+}
 
 export interface MultipartLimits {
   /** The form field that carries the file; other file fields are drained unread. */
@@ -33,7 +41,7 @@ export function readMultipart(req: Request, limits: MultipartLimits): Promise<Mu
     const upload: MultipartUpload = { file: null, fields: {} };
     let parser: busboy.Busboy;
     try {
-      parser = busboy({
+      parser = parse({
         headers: req.headers,
         // busboy emits 'limit' once a file reaches fileSize bytes: one more than allowed means too large.
         limits: { fileSize: limits.maxFileBytes + 1, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 30 },

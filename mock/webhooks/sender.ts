@@ -2,7 +2,7 @@
 // and no connection kept between attempts. close() aborts what is in flight.
 
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
 import type { ReceiverPolicy } from './receiver-policy.js';
 
 export class TimeoutError extends Error {}
@@ -12,7 +12,8 @@ export class ReceiverClient {
   readonly #policy: ReceiverPolicy;
   readonly #aborts = new Set<AbortController>();
   readonly #httpAgent = new HttpAgent({ keepAlive: false });
-  readonly #httpsAgent = new HttpsAgent({ keepAlive: false });
+  /** node:https (and TLS behind it) is loaded by the first https receiver: most runs have none, and it slows start-up. */
+  #httpsAgent: HttpsAgent | undefined;
 
   constructor(policy: ReceiverPolicy, timeoutMs: number) {
     this.#policy = policy;
@@ -30,10 +31,12 @@ export class ReceiverClient {
       this.timeoutMs,
     );
     return new Promise<number>((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(target, {
+      const tls = https ? process.getBuiltinModule('node:https') : undefined;
+      if (tls) this.#httpsAgent ??= new tls.Agent({ keepAlive: false });
+      const req = (tls ? tls.request : httpRequest)(target, {
         method: 'POST',
         headers,
-        agent: https ? this.#httpsAgent : this.#httpAgent,
+        agent: (tls && this.#httpsAgent) || this.#httpAgent,
         signal: controller.signal,
         lookup: this.#policy.lookup as never,
       });
@@ -53,7 +56,7 @@ export class ReceiverClient {
   close(): void {
     for (const controller of this.#aborts) controller.abort(new Error('dispatcher closed'));
     this.#httpAgent.destroy();
-    this.#httpsAgent.destroy();
+    this.#httpsAgent?.destroy();
   }
 }
 
