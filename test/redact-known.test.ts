@@ -4,9 +4,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { REDACTED, redactText, registerSecret } from '../mock/support/redact.js';
+import { REDACTED, redactHeaders, redactJson, redactText, registerSecret } from '../mock/support/redact.js';
 
-const word = (length: number) => randomBytes(length).toString('base64url').slice(0, length);
+/** Letters and digits only: a joiner at a secret's edge would make it a part of the words around it. */
+const word = (length: number) =>
+  randomBytes(length).toString('base64url').replace(/[-_]/g, 'x').slice(0, length);
 
 test('a registered secret is replaced as a word of its own, wherever it stands in the text', () => {
   const secret = word(29);
@@ -50,4 +52,39 @@ test('secrets of many lengths are all found, and the oldest transient ones are f
   assert.equal(redactText(`[${transient[0]}]`), `[${transient[0]}]`);
   assert.equal(redactText(`[${transient.at(-1)}]`), `[${REDACTED}]`);
   for (const secret of secrets) assert.equal(redactText(`[${secret}]`), `[${REDACTED}]`);
+});
+
+test('a secret inside a longer word is found where the word has a joiner around it: paths, prefixes, suffixes', () => {
+  const secret = `${word(14)}-${word(14)}`;
+  registerSecret(secret, { pinned: true });
+  for (const text of [
+    `/v1/orders/${secret}`,
+    `prefix/${secret}`,
+    `${secret}-suffix`,
+    `a+${secret}+b`,
+    `x_${secret}_y`,
+    `GET /v1/orders/${secret}?x=1`,
+  ]) {
+    const out = redactText(text);
+    assert.ok(!out.includes(secret), `${text} → ${out}`);
+    assert.ok(out.includes(REDACTED), `${text} → ${out}`);
+  }
+  // Joined to letters or digits it is part of another word, as before.
+  assert.equal(redactText(`ab${secret}`), `ab${secret}`);
+  assert.equal(redactText(`${secret}9`), `${secret}9`);
+});
+
+test('caches that remembered text as clean forget it when that text becomes a secret', () => {
+  const secret = `K${word(25)}`;
+  // Seen first while it was nothing: as a key, as an Authorization scheme, as a value.
+  assert.equal(
+    redactJson({ [secret]: 1, note: `see ${secret}` }),
+    JSON.stringify({ [secret]: 1, note: `see ${secret}` }),
+  );
+  assert.equal(redactHeaders({ authorization: `${secret} abc` }).authorization, `${secret} ${REDACTED}`);
+  registerSecret(secret);
+  const json = redactJson({ [secret]: 1, note: `see ${secret}` }) ?? '';
+  assert.ok(!json.includes(secret), json);
+  const header = redactHeaders({ authorization: `${secret} abc` }).authorization ?? '';
+  assert.ok(!header.includes(secret), header);
 });

@@ -2,7 +2,7 @@
 
 import { luhnValid, maskPan, UUID } from './cards.js';
 import { norm, REDACTED } from './markers.js';
-import { redactText } from './text.js';
+import { onSecretRegistered, redactText } from './text.js';
 
 interface KeyRule {
   name: string;
@@ -112,6 +112,8 @@ export interface KeyInfo {
 const KEY_CACHE = new Map<string, KeyInfo>();
 const KEY_CACHE_SIZE = 4096;
 const KEY_CACHE_LENGTH = 64;
+// A key cached as kept verbatim may be a secret registered since.
+onSecretRegistered(() => KEY_CACHE.clear());
 
 export function ruleFor(k: string): KeyRule | null {
   // `x-cvv`, `x-api-key`: custom headers keep their meaning without the x- prefix.

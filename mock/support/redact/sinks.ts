@@ -2,11 +2,13 @@
 
 import { keyInfo, redactNumber, replaced, ruleFor } from './keys.js';
 import { norm, REDACTED } from './markers.js';
-import { hasCardData, redactText } from './text.js';
+import { hasCardData, onSecretRegistered, redactText } from './text.js';
 
 const DROPPED_HEADERS = new Set(['cookie', 'set-cookie']);
 /** `Bearer [redacted]` and the like, made once per scheme: the journal keeps one per recorded request. */
 const REDACTED_BY_SCHEME = new Map<string, string>();
+// A scheme cached as clean may be a secret registered since.
+onSecretRegistered(() => REDACTED_BY_SCHEME.clear());
 
 function redactedCredentials(scheme: string): string {
   let text = REDACTED_BY_SCHEME.get(scheme);

@@ -17,10 +17,12 @@ export interface TextRule {
 }
 
 // Values the mock knows to be secrets (account secrets, webhook subscriber keys, the admin token, session tokens):
-// replaced wherever they stand as a word of their own, whatever a field or header is called. Looked up by exact value
-// in a Set, so the cost per string does not grow with the number of secrets (one regular expression with a thousand
-// alternatives costs ~50 µs a string). Pinned values (accounts, the admin token) are bounded generously; session
-// tokens, made per session name a client sends, are bounded tightly and the oldest are forgotten.
+// replaced wherever they stand as a word of their own, or as a part of a longer word that starts and ends where the
+// word has a `/`, `+`, `_` or `-` (a path like `/v1/orders/<secret>`, `prefix-<secret>`), whatever a field or header
+// is called. Looked up by exact value in a Set, so the cost per string does not grow with the number of secrets (one
+// regular expression with a thousand alternatives costs ~50 µs a string): only the parts whose length some secret
+// has are looked up. Pinned values (accounts, the admin token) are bounded generously; session tokens, made per
+// session name a client sends, are bounded tightly and the oldest are forgotten.
 const PINNED = new Set<string>();
 const TRANSIENT = new Set<string>();
 const TRANSIENT_MAX = 1_000;
@@ -31,11 +33,26 @@ const KNOWN_MIN_LENGTH = 12;
 /** A word: what tokens, keys and base64 secrets are made of; `=` padding, quotes, spaces and `&` end it. */
 const WORD = /[A-Za-z0-9_+/-]{12,}/g;
 const WORD_ONLY = /^[A-Za-z0-9_+/-]+$/;
+/** How many known secrets have each length. */
+const KNOWN_LENGTHS = new Map<number, number>();
+/** Caches elsewhere (key rules, credentials by scheme) that remember text as clean: emptied with this one's. */
+const CLEAN_CACHES: (() => void)[] = [];
+
+/** Have `clear` called whenever a new secret is registered (a cache of clean text may now hold one). */
+export function onSecretRegistered(clear: () => void): void {
+  CLEAN_CACHES.push(clear);
+}
+
+function countLength(word: string, by: number): void {
+  const count = (KNOWN_LENGTHS.get(word.length) ?? 0) + by;
+  if (count > 0) KNOWN_LENGTHS.set(word.length, count);
+  else KNOWN_LENGTHS.delete(word.length);
+}
 
 /**
- * Redact `value` wherever it stands as a word of its own from now on (base64 padding aside). `pinned` values are
- * kept for the life of the process, up to a generous bound; others are bounded tightly. Values under 12 characters,
- * or with characters a word cannot hold, are not registered.
+ * Redact `value` wherever it stands as a word of its own from now on (base64 padding aside), or inside a longer word
+ * between `/`, `+`, `_` or `-`. `pinned` values are kept for the life of the process, up to a generous bound; others
+ * are bounded tightly. Values under 12 characters, or with characters a word cannot hold, are not registered.
  */
 export function registerSecret(value: string, options: { pinned?: boolean } = {}): void {
   if (typeof value !== 'string') return;
@@ -43,13 +60,53 @@ export function registerSecret(value: string, options: { pinned?: boolean } = {}
   if (word.length < KNOWN_MIN_LENGTH || !WORD_ONLY.test(word)) return;
   if (PINNED.has(word) || TRANSIENT.has(word)) return;
   const [set, max] = options.pinned ? [PINNED, PINNED_MAX] : [TRANSIENT, TRANSIENT_MAX];
-  if (set.size >= max) set.delete(set.values().next().value as string);
+  if (set.size >= max) {
+    const oldest = set.values().next().value as string;
+    set.delete(oldest);
+    countLength(oldest, -1);
+  }
   set.add(word);
-  // A string cached as clean may now hold a secret.
+  countLength(word, 1);
+  // Text cached as clean may now hold a secret.
   PLAIN.clear();
+  for (const clear of CLEAN_CACHES) clear();
 }
 
-const knownWord = (word: string) => (PINNED.has(word) || TRANSIENT.has(word) ? REDACTED : word);
+const isKnown = (text: string) => PINNED.has(text) || TRANSIENT.has(text);
+
+/** `/`, `+`, `_` and `-`: where a secret may start or end inside a longer word. */
+function isJoiner(code: number): boolean {
+  return code === 47 || code === 43 || code === 95 || code === 45;
+}
+
+/** A part of `word` from `start` may begin a secret: the word's start, or beside a joiner. */
+function canStart(word: string, start: number): boolean {
+  return start === 0 || isJoiner(word.charCodeAt(start - 1)) || isJoiner(word.charCodeAt(start));
+}
+
+/** A part of `word` up to `end` may end a secret: the word's end, or beside a joiner. */
+function canEnd(word: string, end: number): boolean {
+  return end === word.length || isJoiner(word.charCodeAt(end)) || isJoiner(word.charCodeAt(end - 1));
+}
+
+/** The word with every known secret in it replaced: the whole word, or parts bounded as canStart/canEnd say. */
+function knownWord(word: string): string {
+  if (isKnown(word)) return REDACTED;
+  let out = '';
+  let copied = 0;
+  for (let start = 0; start < word.length; start += 1) {
+    if (start < copied || !canStart(word, start)) continue;
+    for (const length of KNOWN_LENGTHS.keys()) {
+      const end = start + length;
+      if (end > word.length || !canEnd(word, end)) continue;
+      if (!isKnown(word.slice(start, end))) continue;
+      out += word.slice(copied, start) + REDACTED;
+      copied = end;
+      break;
+    }
+  }
+  return copied === 0 ? word : out + word.slice(copied);
+}
 
 // Pre-checks in any letter case, tested without making a lower-case copy of every string (a measurable share of the
 // journal's cost when every rule lower-cased first).
