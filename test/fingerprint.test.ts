@@ -59,6 +59,11 @@ test('values that differ get different fingerprints', () => {
     { amount: 1500 },
     { amount: 1500.5 },
     { amount: 15000 },
+    // Numbers solved for to meet 1500's print when a number's two halves were mixed directly.
+    { amount: 1.4617972058011835e292 },
+    { amount: -2.8090058583562229e-93 },
+    1500,
+    1.4617972058011835e292,
   ];
   const prints = distinct.map(fingerprint);
   assert.equal(new Set(prints).size, distinct.length, 'two different values met');

@@ -5,8 +5,8 @@
 // are chained, so theirs does. Writing key-sorted JSON and hashing it with SHA-256 made a fifth of all the memory a
 // request allocated and cost more CPU than the body's schema validation (bench/RESULTS.md).
 //
-// Not a cryptographic hash: someone who wants two different bodies to meet can search for them. The worst they get is
-// their own stored answer replayed for their own key.
+// Not a cryptographic hash: someone who wants two different bodies to meet can search for them (a birthday search over
+// 64 bits, or a weakness of FNV). The worst they get is their own stored answer replayed for their own key.
 
 // The two lanes of the value just hashed (module state, so no pair is allocated per value).
 let laneA = 0;
@@ -21,10 +21,6 @@ const TAG_STRING = 0x165667b1;
 const TAG_ARRAY = 0xd3a2646c;
 const TAG_OBJECT = 0xfd7046c5;
 const TAG_OTHER = 0xb55a4f09;
-
-/** A number's 64 bits, read as two 32-bit halves (no string made). */
-const NUMBER_BITS = new Float64Array(1);
-const NUMBER_HALVES = new Uint32Array(NUMBER_BITS.buffer);
 
 /** murmur3's finalizer: every input bit affects every output bit. */
 function mix(h: number): number {
@@ -65,12 +61,9 @@ function hashValue(value: unknown, depth: number): void {
     return;
   }
   if (typeof value === 'number') {
-    // -0 and 0 are the same JSON number.
-    NUMBER_BITS[0] = value === 0 ? 0 : value;
-    const low = NUMBER_HALVES[0] as number;
-    const high = NUMBER_HALVES[1] as number;
-    laneA = mix(Math.imul(low ^ TAG_NUMBER, 0x9e3779b1) ^ high);
-    laneB = mix(Math.imul(high ^ TAG_NUMBER, 0x7feb352d) + low);
+    // Its shortest text (what JSON writes; -0 is "0"), hashed as strings are: mixing the two halves of the double
+    // directly let a second number with the same print be solved for in under a second.
+    hashString(String(value), TAG_NUMBER);
     return;
   }
   if (typeof value !== 'object' || depth > 256) {
@@ -108,7 +101,7 @@ function hashValue(value: unknown, depth: number): void {
   laneB = mix(sumB + Math.imul(count, TAG_OBJECT));
 }
 
-/** 16 hex digits; equal for equal JSON values (object key order aside), different otherwise but for a 2⁻⁶⁴ chance. */
+/** 16 hex digits; equal for equal JSON values (object key order aside); different values that were not searched for meet by chance about once in 2⁶⁴. */
 export function fingerprint(value: unknown): string {
   hashValue(value, 0);
   return laneA.toString(16).padStart(8, '0') + laneB.toString(16).padStart(8, '0');
