@@ -384,4 +384,21 @@ function buildProgram(): Command {
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+// `flexfactor-mock contract | head -1`: a reader that stops early is not an error (Node would print an EPIPE trace).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+const program = buildProgram();
+const first = process.argv[2];
+const commands = program.commands.map((command) => command.name());
+if (first !== undefined && !first.startsWith('-') && first !== 'help' && !commands.includes(first)) {
+  // serve is the default command and takes no arguments: commander would answer "too many arguments for 'serve'".
+  process.stderr.write(
+    `flexfactor-mock: unknown command '${first}' (commands: ${commands.join(', ')}; --help shows each)\n`,
+  );
+  process.exitCode = 1;
+} else {
+  await program.parseAsync(process.argv);
+}

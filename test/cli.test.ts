@@ -3,7 +3,7 @@
 // wait, the request log, the JSON index and the admin 404. npm start's no-rebuild check is here too.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,26 @@ describe('the command line', { timeout: 90_000 }, () => {
     for (const option of ['--port', '--seed', '--log', '--ready-file', '--scenarios']) {
       assert.ok(help.includes(option), `${option} in the top-level help`);
     }
+  });
+
+  test('an unknown command is named as such; a reader that stops early ends the output quietly', async () => {
+    const unknown = await node(['bogus']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /unknown command 'bogus' \(commands: serve, .*contract/);
+    assert.equal(unknown.stdout, '');
+    // `contract | head -c 100`: the pipe closes after the first bytes of a 200 KB document.
+    const child = spawn(process.execPath, [CLI, 'contract'], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|Error/);
   });
 
   test('every option of serve and wait is in docs/cli.md', async () => {
