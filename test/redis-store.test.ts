@@ -1017,6 +1017,17 @@ describe('the Redis store in-process, from the environment and with --workers', 
     );
     const list = await call(workers, 'GET', '/v1/orders?pageSize=100', { token, session });
     assert.equal(list.body.totalItemCount, 10, list.text);
+    // Errors answered outside a session's transaction (an unknown path) carry trace ids no other worker repeats,
+    // although the workers share one seed.
+    const missing = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => call(workers, 'GET', `/v1/nope-${i}`, { token, session })),
+    );
+    const traces = missing.map((answer) => answer.body.traceId ?? answer.body.TraceId?.[0]);
+    assert.ok(
+      traces.every((trace) => /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/.test(trace)),
+      traces.join(' '),
+    );
+    assert.equal(new Set(traces).size, traces.length, traces.join(' '));
 
     const refused = await runCli(['serve', '--port', '0', '--workers', '2'], { timeoutMs: 30_000 });
     assert.notEqual(refused.code, 0, `serve --workers without a store: ${refused.stdout}`);

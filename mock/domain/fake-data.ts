@@ -2,7 +2,7 @@
 // the same way, per (seed, test session), so the same seed and the same requests give byte-identical answers, and
 // parallel sessions do not perturb each other.
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Faker } from '@faker-js/faker';
 
@@ -33,8 +33,15 @@ export class DataSource {
   #b: number;
   #c: number;
   #d: number;
+  readonly #randomTraces: boolean;
 
-  constructor(seed: number, stream: string) {
+  /**
+   * `randomTraces`: trace ids are random instead of drawn from the stream. Processes sharing a store share the seed,
+   * and an error answered outside a session's transaction (a 404, a refused body) draws from a stream that is not
+   * synchronised between them: every process would hand out the same trace ids.
+   */
+  constructor(seed: number, stream: string, options: { randomTraces?: boolean } = {}) {
+    this.#randomTraces = options.randomTraces === true;
     this.#seed = streamSeed(seed, stream);
     [this.#a, this.#b, this.#c, this.#d] = this.#seed as [number, number, number, number];
     for (let i = 0; i < 12; i++) this.#next();
@@ -70,6 +77,8 @@ export class DataSource {
 
   /** A W3C traceparent string, the form the real API puts in TraceId. */
   traceId(): string {
+    if (this.#randomTraces)
+      return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
     return `00-${this.hex(32)}-${this.hex(16)}-01`;
   }
 

@@ -37,7 +37,7 @@ export class Session {
 
   constructor(name: string, seed: number, budget: StoreBudget, shared = false, evicted: () => void = noop) {
     this.name = name;
-    this.data = new DataSource(seed, name);
+    this.data = new DataSource(seed, name, { randomTraces: shared });
     this.#initial.push(...this.data.state());
     this.#budget = budget;
     this.#shared = shared;

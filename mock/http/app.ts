@@ -202,7 +202,7 @@ export function createApp(options: MockOptions = {}): MockApp {
     ...(shared ? { refresh: (name: string) => shared.refresh(name) } : {}),
     ...(sessionAccess ? { sessionGuard: (req, name) => sessionAccess.check(req, name) } : {}),
   });
-  const handleError = errorHandler({ seed: settings.seed, log, responses });
+  const handleError = errorHandler({ seed: settings.seed, log, responses, shared: shared !== undefined });
   app.use(firstStage);
   if (options.admin !== false) {
     app.use(ADMIN_PREFIX, adminRouter(parts, options.adminToken ? { token: options.adminToken } : {}));

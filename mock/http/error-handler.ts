@@ -16,6 +16,8 @@ export interface ErrorHandlerDeps {
   seed: number;
   log: Logger;
   responses: ResponseCheck;
+  /** The store is shared with other processes (same seed): trace ids are then random (see DataSource). */
+  shared?: boolean;
 }
 
 /**
@@ -34,7 +36,7 @@ export function notFound(path: string): ApiError {
 export function errorHandler(deps: ErrorHandlerDeps): ErrorRequestHandler {
   // Trace ids for requests that belong to no session (an invalid x-mock-session): a stream of their own, so answering
   // them neither creates the default session nor moves its seeded ids.
-  const sessionless = new DataSource(deps.seed, '\u0000sessionless');
+  const sessionless = new DataSource(deps.seed, '\u0000sessionless', { randomTraces: deps.shared === true });
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     let apiErr: ApiError;
     if (error instanceof ApiError) apiErr = error;
