@@ -88,3 +88,13 @@ test('caches that remembered text as clean forget it when that text becomes a se
   const header = redactHeaders({ authorization: `${secret} abc` }).authorization ?? '';
   assert.ok(!header.includes(secret), header);
 });
+
+test('a word with joiners all through it is looked at a bounded number of times, then replaced whole', () => {
+  const secret = `J${word(29)}`;
+  registerSecret(secret, { pinned: true });
+  // Tens of thousands of places a secret could start: past the bound the word is replaced, secret and all.
+  const long = `${'a-'.repeat(50_000)}${secret}`;
+  assert.equal(redactText(`x ${long} y`), `x ${REDACTED} y`);
+  // A few joiners: looked at part by part, and only the secret goes.
+  assert.equal(redactText(`id-1/${secret}/tail`), `id-1/${REDACTED}/tail`);
+});

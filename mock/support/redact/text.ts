@@ -44,6 +44,7 @@ export function onSecretRegistered(clear: () => void): void {
 }
 
 function countLength(word: string, by: number): void {
+  lengthList = null;
   const count = (KNOWN_LENGTHS.get(word.length) ?? 0) + by;
   if (count > 0) KNOWN_LENGTHS.set(word.length, count);
   else KNOWN_LENGTHS.delete(word.length);
@@ -89,16 +90,26 @@ function canEnd(word: string, end: number): boolean {
   return end === word.length || isJoiner(word.charCodeAt(end)) || isJoiner(word.charCodeAt(end - 1));
 }
 
+/**
+ * Lookups one word may take: a long word with joiners all through it (`a-a-a-…`, a megabyte of base64) would otherwise
+ * cost a lookup per joiner and known length. Past the bound the whole word is replaced: safe, and bounded.
+ */
+const MAX_LOOKUPS_PER_WORD = 512;
+
 /** The word with every known secret in it replaced: the whole word, or parts bounded as canStart/canEnd say. */
 function knownWord(word: string): string {
   if (isKnown(word)) return REDACTED;
+  const lengths = knownLengthList();
   let out = '';
   let copied = 0;
+  let lookups = 0;
   for (let start = 0; start < word.length; start += 1) {
     if (start < copied || !canStart(word, start)) continue;
-    for (const length of KNOWN_LENGTHS.keys()) {
+    for (const length of lengths) {
       const end = start + length;
       if (end > word.length || !canEnd(word, end)) continue;
+      lookups += 1;
+      if (lookups > MAX_LOOKUPS_PER_WORD) return REDACTED;
       if (!isKnown(word.slice(start, end))) continue;
       out += word.slice(copied, start) + REDACTED;
       copied = end;
@@ -106,6 +117,14 @@ function knownWord(word: string): string {
     }
   }
   return copied === 0 ? word : out + word.slice(copied);
+}
+
+let lengthList: number[] | null = null;
+
+/** The distinct lengths of the known secrets, as an array (made again only after a change). */
+function knownLengthList(): number[] {
+  lengthList ??= [...KNOWN_LENGTHS.keys()];
+  return lengthList;
 }
 
 // Pre-checks in any letter case, tested without making a lower-case copy of every string (a measurable share of the
