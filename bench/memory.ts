@@ -10,8 +10,8 @@ import { runLoad } from './load.js';
 import {
   installCleanup,
   MOCK_NODE_FLAGS,
+  runBench,
   spawnServer,
-  stopAllServers,
   stopServer,
   treeRssMb,
   urlInLine,
@@ -84,11 +84,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-try {
-  await main();
-} catch (error) {
-  process.stderr.write(`[memory] ${(error as Error).message}\n`);
-  process.exitCode = 1;
-} finally {
-  await stopAllServers();
-}
+await runBench('memory', main);

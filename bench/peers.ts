@@ -26,9 +26,9 @@ import {
   installCleanup,
   MOCK_NODE_FLAGS,
   prismLaunch,
+  runBench,
   type SpawnedServer,
   spawnServer,
-  stopAllServers,
   stopServer,
   treeCpuMs,
   treeRssMb,
@@ -447,11 +447,4 @@ async function main(): Promise<void> {
   process.stderr.write('[peers] report written to bench/out/peers.md\n');
 }
 
-try {
-  await main();
-} catch (error) {
-  process.stderr.write(`[peers] ${(error as Error).message}\n`);
-  process.exitCode = 1;
-} finally {
-  await stopAllServers();
-}
+await runBench('peers', main);

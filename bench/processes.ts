@@ -187,6 +187,18 @@ export async function stopAllServers(): Promise<void> {
   await Promise.all([...LIVE].map((child) => stopServerProcess(child)));
 }
 
+/** Run a benchmark's main: an error is one line on stderr (prefixed `[tag]`) and exit code 1; servers always stop. */
+export async function runBench(tag: string, main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    process.stderr.write(`[${tag}] ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await stopAllServers();
+  }
+}
+
 /** Kill every child we started if the benchmark exits, throws, or is interrupted. */
 export function installCleanup(): void {
   process.on('exit', () => {

@@ -33,9 +33,9 @@ import {
   freePort,
   installCleanup,
   MOCK_NODE_FLAGS,
+  runBench,
   type SpawnedServer,
   spawnServer,
-  stopAllServers,
   stopServer,
   treeCpuMs,
   treeRssMb,
@@ -694,11 +694,4 @@ async function main(): Promise<void> {
   if (outcomes.some((o) => o.failures.length > 0 || o.samples.some((s) => !s.ok))) process.exitCode = 1;
 }
 
-try {
-  await main();
-} catch (error) {
-  process.stderr.write(`[redis] ${(error as Error).message}\n`);
-  process.exitCode = 1;
-} finally {
-  await stopAllServers();
-}
+await runBench('redis', main);

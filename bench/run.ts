@@ -14,9 +14,9 @@ import {
   installCleanup,
   MOCK_NODE_FLAGS,
   prismLaunch,
+  runBench,
   type SpawnedServer,
   spawnServer,
-  stopAllServers,
   stopServer,
   treeRssMb,
   type UrlReader,
@@ -313,11 +313,4 @@ async function main(): Promise<void> {
   if (report.hasErrors) process.exitCode = 1;
 }
 
-try {
-  await main();
-} catch (error) {
-  process.stderr.write(`[bench] ${(error as Error).message}\n`);
-  process.exitCode = 1;
-} finally {
-  await stopAllServers();
-}
+await runBench('bench', main);
