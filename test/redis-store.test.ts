@@ -221,6 +221,18 @@ async function order(mock: Target, token: string, session: string, id: string) {
   return res.body;
 }
 
+/** Refund `dollars` of an order on `mock`, check it succeeded, return the answer's body. */
+async function refundOk(mock: Target, token: string, session: string, id: string, dollars: number) {
+  const res = await call(mock, 'POST', `/v1/orders/${id}/refund`, {
+    token,
+    session,
+    body: { amountToRefund: dollars },
+  });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body.status, 'SUCCESS', res.text);
+  return res.body;
+}
+
 function admin(mock: Target, method: string, path: string, session: string, bodyValue?: unknown) {
   return call(mock, method, `/__admin${path}`, {
     session,
@@ -308,18 +320,12 @@ describe('two serve processes on one Redis act as one account', { timeout: 120_0
 
     // Refund: an APPROVED order made on A, partly refunded on B.
     const refunded = await create(a, tokenA, session, card('approved'), 'APPROVED');
-    const refund = await call(b, 'POST', `/v1/orders/${refunded}/refund`, {
-      token: tokenB,
-      session,
-      body: { amountToRefund: 5.0 },
-    });
-    assert.equal(refund.status, 200, refund.text);
-    assert.equal(refund.body.status, 'SUCCESS', refund.text);
+    const refund = await refundOk(b, tokenB, session, refunded, 5.0);
     const afterRefund = await order(a, tokenA, session, refunded);
     assert.equal(afterRefund.refundedAmount, 500);
     assert.equal(afterRefund.refundableAmount, 1000);
     assert.equal(afterRefund.refunds.length, 1);
-    assert.equal(afterRefund.refunds[0].id, refund.body.transactionId);
+    assert.equal(afterRefund.refunds[0].id, refund.transactionId);
 
     // Cancel: another CAPTUREREQUIRED order made on A, cancelled on B.
     const cancelled = await create(a, tokenA, session, card('captureRequired'), 'CAPTUREREQUIRED');
@@ -963,13 +969,7 @@ describe('a process killed while it holds a session', { timeout: 120_000 }, () =
     }, 20_000);
     // Whatever A committed before it died is there in full: each refund with its amount, nothing in between.
     assert.equal(seen.refundedAmount, seen.refunds.length * 50, JSON.stringify(seen.refunds));
-    const refund = await call(b, 'POST', `/v1/orders/${id}/refund`, {
-      token: tokenB,
-      session,
-      body: { amountToRefund: 0.5 },
-    });
-    assert.equal(refund.status, 200, refund.text);
-    assert.equal(refund.body.status, 'SUCCESS', refund.text);
+    await refundOk(b, tokenB, session, id, 0.5);
     const after = await order(b, tokenB, session, id);
     assert.equal(after.refundedAmount, seen.refundedAmount + 50);
     assert.equal(after.refunds.length, seen.refunds.length + 1);
