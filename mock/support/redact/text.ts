@@ -35,6 +35,15 @@ const WORD = /[A-Za-z0-9_+/-]{12,}/g;
 const WORD_ONLY = /^[A-Za-z0-9_+/-]+$/;
 /** How many known secrets have each length. */
 const KNOWN_LENGTHS = new Map<number, number>();
+/** KNOWN_LENGTHS' keys as an array, made again only after a change (null until then). */
+let lengthList: number[] | null = null;
+
+/** The distinct lengths of the known secrets. */
+function knownLengthList(): number[] {
+  lengthList ??= [...KNOWN_LENGTHS.keys()];
+  return lengthList;
+}
+
 /** Caches elsewhere (key rules, credentials by scheme) that remember text as clean: emptied with this one's. */
 const CLEAN_CACHES: (() => void)[] = [];
 
@@ -117,14 +126,6 @@ function knownWord(word: string): string {
     }
   }
   return copied === 0 ? word : out + word.slice(copied);
-}
-
-let lengthList: number[] | null = null;
-
-/** The distinct lengths of the known secrets, as an array (made again only after a change). */
-function knownLengthList(): number[] {
-  lengthList ??= [...KNOWN_LENGTHS.keys()];
-  return lengthList;
 }
 
 // Pre-checks in any letter case, tested without making a lower-case copy of every string (a measurable share of the
