@@ -5,7 +5,7 @@
 import { apiError } from '../errors/catalog.js';
 import type { VirtualClock } from './clock.js';
 import { parseInstant } from './dates.js';
-import { ORDER_STATUS, type Order, type TransitionName } from './order-states.js';
+import { none, ORDER_STATUS, type Order, type TransitionName } from './order-states.js';
 import {
   cardBrand,
   decideOutcome,
@@ -171,9 +171,9 @@ export function evaluateOrder(
     card: { bin, last4, brand, tokenized: method.token === true },
     confirmationId: null,
     chargeback: false,
-    history: [],
-    refunds: [],
-    schedule: [],
+    history: none(),
+    refunds: none(),
+    schedule: none(),
   };
   partition.addOrder(order);
 

@@ -225,6 +225,17 @@ export function shareOrderStrings(order: Order): void {
   }
 }
 
+const NOTHING: readonly never[] = Object.freeze([]);
+
+/**
+ * The empty list an order starts with, one frozen array shared by every order: most orders never get a refund or a
+ * scheduled change, and an empty array of their own costs 32 bytes each at 20,000 orders. Lists only ever grow by
+ * appended() (a new array), so nothing writes to it.
+ */
+export function none<T>(): T[] {
+  return NOTHING as unknown as T[];
+}
+
 /** A copy of `list` with `item` at the end, its backing store exactly as long as its contents. */
 export function appended<T>(list: readonly T[], item: T): T[] {
   const copy = new Array<T>(list.length + 1);

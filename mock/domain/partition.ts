@@ -4,7 +4,13 @@
 
 import { KEPT_STRINGS, type Ledger, type LedgerOwner } from '../support/bounded.js';
 import { fingerprint } from '../support/fingerprint.js';
-import { type Order, type StatusChange, shareOrderStrings, type TransitionName } from './order-states.js';
+import {
+  none,
+  type Order,
+  type StatusChange,
+  shareOrderStrings,
+  type TransitionName,
+} from './order-states.js';
 import type { TestCardName } from './outcomes.js';
 
 /** A vaulted card: only what survives tokenization. The PAN and CVV are never stored. */
@@ -112,7 +118,7 @@ export class Partition {
       if (this.byExternalId.get(order.externalOrderId) === order.id)
         this.byExternalId.delete(order.externalOrderId);
       // A forgotten order has no future: nothing of it may stay reachable from the store's schedule.
-      order.schedule.length = 0;
+      order.schedule = none();
     },
   };
   readonly #cardOwner: LedgerOwner<VaultedCard> = {
@@ -170,7 +176,7 @@ export class Partition {
     this.orders.delete(order.id);
     if (this.byExternalId.get(order.externalOrderId) === order.id)
       this.byExternalId.delete(order.externalOrderId);
-    order.schedule.length = 0;
+    order.schedule = none();
   }
 
   putCard(card: VaultedCard): void {

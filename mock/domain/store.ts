@@ -168,14 +168,14 @@ export class Store {
     tx?.orders.add(order);
     // Statuses only move forward, so a scheduled change that cannot apply now never will (e.g. the auto-void of a
     // captured order): drop it, and the order from the schedule index once nothing is left.
-    order.schedule = order.schedule.filter((due) => canTransition(order, FATE_STEPS[due.fate].transition));
+    if (order.schedule.length > 0)
+      order.schedule = order.schedule.filter((due) => canTransition(order, FATE_STEPS[due.fate].transition));
     if (order.schedule.length === 0) this.#scheduled.delete(order);
   }
 
   /** Add a scheduled change to an order (kept sorted), so settleDue() will find it. */
   schedule(session: Session, order: Order, at: number, fate: Order['schedule'][number]['fate']): void {
-    order.schedule.push({ at, fate });
-    order.schedule.sort((a, b) => a.at - b.at);
+    order.schedule = appended(order.schedule, { at, fate }).sort((a, b) => a.at - b.at);
     this.#scheduled.set(order, session);
     session.tx?.orders.add(order);
   }

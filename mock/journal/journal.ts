@@ -45,6 +45,8 @@ const MAX_ORDER_IDS = 4;
 /** Shared by every stored entry without scenarios (stored entries are never handed out: view() copies). */
 const NO_SCENARIOS: string[] = Object.freeze([]) as unknown as string[];
 const NO_IDS: string[] = Object.freeze([]) as unknown as string[];
+/** Shared by every stored entry whose request had no query string (most of them). */
+const NO_QUERY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 export interface JournalOptions {
   /** Ring capacity in entries (default 5,000). */
@@ -126,7 +128,7 @@ export class Journal {
       const seq = this.#arrivals.get(exchange.requestHeaders) ?? this.#nextSeq();
       this.#arrivals.delete(exchange.requestHeaders);
       const query = isEmptyPlain(exchange.query ?? {})
-        ? {}
+        ? NO_QUERY
         : (copyDeep(redact(exchange.query ?? {}, { keys: SECRET_QUERY_KEYS })) as Record<string, unknown>);
       const requestBody = this.#body(exchange.requestBody);
       const responseBody = this.#body(exchange.responseBody);
@@ -363,10 +365,11 @@ export class Journal {
       text = JSON.stringify('[unserialisable body]');
     }
     // redactJson builds a new string, so a body within the cap is already a copy of its own; a cut one is a slice
-    // of the whole text and must be copied, or the whole text stays alive behind it.
+    // of the whole text and must be copied, or the whole text stays alive behind it. The marker is ASCII: one
+    // character outside Latin-1 would make V8 keep the whole cut text at two bytes a character.
     if (text.length <= this.#maxBodyChars) return { text, truncated: false };
     return {
-      text: ownCopy(`${text.slice(0, this.#maxBodyChars)}…[truncated: ${text.length} characters]`),
+      text: ownCopy(`${text.slice(0, this.#maxBodyChars)}...[truncated: ${text.length} characters]`),
       truncated: true,
     };
   }
