@@ -2,9 +2,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Order } from '../mock/domain/order-states.js';
+import { type Address, type Order, shareOrderStrings } from '../mock/domain/order-states.js';
 import { Store, type VaultedCard } from '../mock/domain/store.js';
-import { evictOldest, Ledger, type LedgerOwner } from '../mock/support/bounded.js';
+import { evictOldest, flat, Ledger, type LedgerOwner, RecordPool } from '../mock/support/bounded.js';
 
 interface Item {
   id: number;
@@ -103,4 +103,101 @@ test('resetting or evicting a session gives its orders, cards and idempotency ke
   assert.equal(store.session('b').partition('mid-1').orders.size, 20);
   store.resetAll();
   assert.deepEqual(sizes(), [0, 0, 0]);
+});
+
+test('flat() hands back the same text for ropes, two-byte text and the empty string', () => {
+  const rope = JSON.stringify({
+    id: 'order-1',
+    items: Array.from({ length: 50 }, (_, i) => ({ n: i, s: `x${i}` })),
+  });
+  const expected = rope.split('').join('');
+  assert.equal(flat(rope), expected);
+  assert.equal(flat(rope).length, expected.length);
+  const twoByte = `${'ü'.repeat(20)}${'€'.repeat(20)}`;
+  assert.equal(flat(twoByte), twoByte);
+  assert.equal(flat(''), '');
+});
+
+test('a RecordPool hands back one frozen record per key, and starts over past its limit', () => {
+  const pool = new RecordPool<{ a: number }>(2);
+  const first = pool.share('k1', { a: 1 });
+  assert.equal(pool.share('k1', { a: 99 }), first);
+  assert.ok(Object.isFrozen(first));
+  assert.equal(pool.share('k2', { a: 2 }).a, 2);
+  const third = pool.share('k3', { a: 3 });
+  assert.equal(pool.size, 1);
+  assert.equal(pool.share('k3', { a: 0 }), third);
+});
+
+function addressOf(fields: Partial<Address>): Address {
+  return {
+    addressLine1: null,
+    addressLine2: null,
+    city: null,
+    state: null,
+    zipCode: null,
+    country: null,
+    countryCode: null,
+    ...fields,
+  };
+}
+
+function orderWith(
+  billingAddress: Address,
+  card: unknown = { bin: '411111', last4: '1111', brand: 'VISA', tokenized: false },
+): Order {
+  return {
+    currencyCode: 'USD',
+    firstName: null,
+    lastName: null,
+    email: null,
+    phone: null,
+    billingAddress,
+    shippingAddress: null,
+    card,
+  } as unknown as Order;
+}
+
+test('orders with the same address and card share one frozen record; any difference keeps them apart', () => {
+  const a = orderWith(addressOf({ addressLine1: '1 Main St', city: 'Springfield', country: 'US' }));
+  const b = orderWith(addressOf({ addressLine1: '1 Main St', city: 'Springfield', country: 'US' }));
+  shareOrderStrings(a);
+  shareOrderStrings(b);
+  assert.equal(a.billingAddress, b.billingAddress);
+  assert.equal(a.card, b.card);
+  assert.ok(Object.isFrozen(a.billingAddress));
+  assert.deepEqual(
+    b.billingAddress,
+    addressOf({ addressLine1: '1 Main St', city: 'Springfield', country: 'US' }),
+  );
+
+  // Values a joined key could confuse: null against '' and 'null', a separator inside a value, a shifted field.
+  const variants = [
+    addressOf({ addressLine1: '' }),
+    addressOf({ addressLine1: 'null' }),
+    addressOf({ addressLine1: '1 Main St\u0000', addressLine2: 'Springfield' }),
+    addressOf({ addressLine1: '1 Main St', addressLine2: '\u0000Springfield' }),
+    addressOf({ addressLine2: '1 Main St', city: 'Springfield', country: 'US' }),
+  ];
+  const orders = variants.map((address) => orderWith({ ...address }));
+  for (const order of orders) shareOrderStrings(order);
+  orders.forEach((order, i) => {
+    assert.deepEqual(order.billingAddress, variants[i], `variant ${i} kept its own values`);
+  });
+  assert.equal(new Set(orders.map((o) => o.billingAddress)).size, variants.length);
+
+  const other = orderWith(addressOf({}), { bin: '411111', last4: '1111', brand: 'VISA', tokenized: true });
+  shareOrderStrings(other);
+  assert.notEqual(other.card, a.card);
+  assert.equal(other.card.tokenized, true);
+});
+
+test('an order built by hand keeps an address or card of another shape as it is', () => {
+  const address = { ...addressOf({ city: 'Springfield' }), note: 'extra' } as Address;
+  const card = { bin: '411111', last4: undefined, brand: 'VISA', tokenized: false };
+  const order = orderWith(address, card);
+  shareOrderStrings(order);
+  assert.equal(order.billingAddress, address);
+  assert.equal(order.card, card);
+  assert.ok(!Object.isFrozen(address));
 });

@@ -1,7 +1,7 @@
 // The order state machine: the documented numeric statuses and every transition between them, in one table.
 // Handlers and the clock never set `order.status` themselves; they call `transition()`.
 
-import { KEPT_STRINGS } from '../support/bounded.js';
+import { KEPT_STRINGS, RecordPool } from '../support/bounded.js';
 import type { EvaluateStatus, Fate } from './outcomes.js';
 
 /** Documented numeric order statuses (GET /v1/orders). Names are upper case as observed for CAPTUREREQUIRED. */
@@ -196,8 +196,9 @@ export function transition(
 }
 
 /**
- * Replace the order's request-given short strings (names, e-mail, address parts, currency, the card's BIN, last four and brand) with
- * pooled copies, so 20,000 orders from one test fixture hold its strings once. Values are unchanged.
+ * Replace the order's request-given short strings (names, e-mail, address parts, currency, the card's BIN, last four
+ * and brand) with pooled copies, and its addresses and card summary with pooled frozen records, so 20,000 orders from
+ * one test fixture hold each of them once. Values are unchanged; the records are never written after this.
  */
 export function shareOrderStrings(order: Order): void {
   const pool = KEPT_STRINGS;
@@ -206,23 +207,65 @@ export function shareOrderStrings(order: Order): void {
   order.lastName = pool.share(order.lastName);
   order.email = pool.share(order.email);
   order.phone = pool.share(order.phone);
-  for (const address of [order.billingAddress, order.shippingAddress]) {
-    if (!address) continue;
-    address.addressLine1 = pool.share(address.addressLine1);
-    address.addressLine2 = pool.share(address.addressLine2);
-    address.city = pool.share(address.city);
-    address.state = pool.share(address.state);
-    address.zipCode = pool.share(address.zipCode);
-    address.country = pool.share(address.country);
-    address.countryCode = pool.share(address.countryCode);
-  }
+  order.billingAddress = sharedAddress(order.billingAddress);
+  if (order.shippingAddress) order.shippingAddress = sharedAddress(order.shippingAddress);
   const card = order.card;
-  // Orders built by hand (tests, a shared store's copies) may leave the card out.
-  if (card) {
-    card.bin = pool.share(card.bin);
-    card.last4 = pool.share(card.last4);
-    card.brand = pool.share(card.brand);
+  // Orders built by hand (tests, a shared store's copies) may leave the card out; as for addresses, only the shape
+  // evaluate builds is pooled.
+  if (
+    card &&
+    Object.keys(card).length === 4 &&
+    isText(card.bin) &&
+    isText(card.last4) &&
+    isText(card.brand) &&
+    typeof card.tokenized === 'boolean'
+  ) {
+    const { bin, last4, brand, tokenized } = card;
+    order.card = KEPT_CARDS.share(JSON.stringify([bin, last4, brand, tokenized]), {
+      bin: pool.share(bin),
+      last4: pool.share(last4),
+      brand: pool.share(brand),
+      tokenized,
+    });
   }
+}
+
+const KEPT_ADDRESSES = new RecordPool<Address>();
+const KEPT_CARDS = new RecordPool<Order['card']>();
+const ADDRESS_FIELDS = [
+  'addressLine1',
+  'addressLine2',
+  'city',
+  'state',
+  'zipCode',
+  'country',
+  'countryCode',
+] as const satisfies readonly (keyof Address)[];
+
+function isText(value: unknown): value is string | null {
+  return value === null || typeof value === 'string';
+}
+
+function sharedAddress(address: Address): Address {
+  // Only the shape evaluate builds (these seven fields, each a string or null) is pooled: an order built by hand keeps
+  // its own address, whatever it holds. The key is JSON, so two different addresses never share one.
+  if (
+    !address ||
+    Object.keys(address).length !== ADDRESS_FIELDS.length ||
+    !ADDRESS_FIELDS.every((field) => isText(address[field]))
+  )
+    return address;
+  const key = JSON.stringify(ADDRESS_FIELDS.map((field) => address[field]));
+  const pool = KEPT_STRINGS;
+  return KEPT_ADDRESSES.share(key, {
+    addressLine1: pool.share(address.addressLine1),
+    addressLine2: pool.share(address.addressLine2),
+    city: pool.share(address.city),
+    state: pool.share(address.state),
+    zipCode: pool.share(address.zipCode),
+    country: pool.share(address.country),
+    countryCode: pool.share(address.countryCode),
+  });
 }
 
 const NOTHING: readonly never[] = Object.freeze([]);

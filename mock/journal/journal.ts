@@ -7,7 +7,7 @@
 import type { Order, StatusChange, TransitionName } from '../domain/order-states.js';
 import type { Store } from '../domain/store.js';
 import type { Exchange, RequestHooks } from '../http/types.js';
-import { ownCopy } from '../support/bounded.js';
+import { flat, ownCopy } from '../support/bounded.js';
 import { redact, redactHeaders, redactJson, redactText, redactUrl } from '../support/redact.js';
 import type { WebhookRecord } from '../webhooks/types.js';
 import {
@@ -360,13 +360,14 @@ export class Journal {
     if (value === undefined) return { text: null, truncated: false };
     let text: string;
     try {
-      text = redactJson(value) ?? 'null';
+      text = flat(redactJson(value) ?? 'null');
     } catch {
       text = JSON.stringify('[unserialisable body]');
     }
-    // redactJson builds a new string, so a body within the cap is already a copy of its own; a cut one is a slice
-    // of the whole text and must be copied, or the whole text stays alive behind it. The marker is ASCII: one
-    // character outside Latin-1 would make V8 keep the whole cut text at two bytes a character.
+    // redactJson builds a new string (flattened: it is kept as long as the entry), so a body within the cap is already
+    // a copy of its own; a cut one is a slice of the whole text and must be copied, or the whole text stays alive
+    // behind it. The marker is ASCII: one character outside Latin-1 would make V8 keep the whole cut text at two bytes
+    // a character.
     if (text.length <= this.#maxBodyChars) return { text, truncated: false };
     return {
       text: ownCopy(`${text.slice(0, this.#maxBodyChars)}...[truncated: ${text.length} characters]`),
