@@ -6,7 +6,7 @@
 import { evictOldest, Ledger } from '../support/bounded.js';
 import { DataSource } from './fake-data.js';
 import type { Order, StatusChange, TransitionListener, TransitionName } from './order-states.js';
-import { appended, canTransition, refundable, transition } from './order-states.js';
+import { appended, canTransition, none, refundable, transition } from './order-states.js';
 import { Partition, type SessionTx, STORE_BYTE_LIMITS, STORE_LIMITS, type StoreBudget } from './partition.js';
 
 export {
@@ -168,8 +168,10 @@ export class Store {
     tx?.orders.add(order);
     // Statuses only move forward, so a scheduled change that cannot apply now never will (e.g. the auto-void of a
     // captured order): drop it, and the order from the schedule index once nothing is left.
-    if (order.schedule.length > 0)
-      order.schedule = order.schedule.filter((due) => canTransition(order, FATE_STEPS[due.fate].transition));
+    if (order.schedule.length > 0) {
+      const left = order.schedule.filter((due) => canTransition(order, FATE_STEPS[due.fate].transition));
+      order.schedule = left.length === 0 ? none() : left;
+    }
     if (order.schedule.length === 0) this.#scheduled.delete(order);
   }
 
@@ -242,6 +244,7 @@ export class Store {
       if (!due) break;
       this.#runFate(order, due.fate, due.at);
     }
+    if (order.schedule.length === 0) order.schedule = none();
   }
 
   #runFate(order: Order, fate: Order['schedule'][number]['fate'], at: number): void {
