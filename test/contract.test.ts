@@ -118,8 +118,10 @@ test('Prism loads the contract and mocks from it without complaint', async () =>
       body: JSON.stringify({ AppKey: 'k', AppSecret: 's' }),
     });
     assert.equal(res.status, 200);
-    // Prism marks problems with the document (and failed requests) with ✖ or the words fatal/error.
-    assert.doesNotMatch(output, /✖|\bfatal\b|\berror\b|unresolv/i, output);
+    // Prism marks problems with the document (and failed requests) with ✖ or the words fatal/error. The URLs it lists
+    // carry generated example values (a query of `mid=error` happens), so they are left out of the check.
+    const logged = output.replace(/https?:\/\/\S+/g, '<url>');
+    assert.doesNotMatch(logged, /✖|\bfatal\b|\berror\b|unresolv/i, output);
   } finally {
     prism.kill('SIGTERM');
   }
