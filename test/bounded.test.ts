@@ -201,3 +201,45 @@ test('an order built by hand keeps an address or card of another shape as it is'
   assert.equal(order.card, card);
   assert.ok(!Object.isFrozen(address));
 });
+
+test('a ledger under long churn (its index rebuilt many times) evicts and counts exactly as a plain queue would', () => {
+  const limit = 3_000;
+  const ledger = new Ledger<Item>(limit, 3_000 * 8);
+  const evicted: number[] = [];
+  const owner: LedgerOwner<Item> = { evict: (item) => evicted.push(item.id) };
+  // The model: live ids in admission order, with their sizes.
+  const model = new Map<number, number>();
+  let modelBytes = 0;
+  const expectedEvictions: number[] = [];
+  const items: Item[] = [];
+  let seed = 7;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  for (let id = 0; id < 40_000; id++) {
+    const item = { id };
+    items.push(item);
+    const bytes = 1 + Math.floor(random() * 10);
+    // Room by count, then by bytes: the oldest go first.
+    while (model.size >= limit || (model.size > 0 && modelBytes + bytes > 3_000 * 8)) {
+      const [oldest, size] = model.entries().next().value as [number, number];
+      model.delete(oldest);
+      expectedEvictions.push(oldest);
+      modelBytes -= size;
+    }
+    ledger.admit(item, owner, bytes);
+    model.set(id, bytes);
+    modelBytes += bytes;
+    if (random() < 0.1) {
+      const live = [...model.keys()];
+      const victim = live[Math.floor(random() * live.length)] as number;
+      ledger.forget(items[victim] as Item);
+      modelBytes -= model.get(victim) as number;
+      model.delete(victim);
+    }
+  }
+  assert.deepEqual(evicted, expectedEvictions);
+  assert.equal(ledger.size, model.size);
+  assert.equal(ledger.bytes, modelBytes);
+});

@@ -2,7 +2,7 @@
 // records, each admitted into the store's shared budgets. With a shared store (mock/redis/), what a request touches
 // is reported to the session's open transaction, to be written back in one commit.
 
-import { KEPT_STRINGS, type Ledger, type LedgerOwner } from '../support/bounded.js';
+import { ChurnIndex, KEPT_STRINGS, type Ledger, type LedgerOwner } from '../support/bounded.js';
 import { fingerprint } from '../support/fingerprint.js';
 import {
   none,
@@ -85,8 +85,8 @@ export interface SessionTx {
   dueExact: boolean;
 }
 
-/** A Map that reports every order it hands out to the session's open transaction (shared stores only). */
-class TrackedOrders extends Map<string, Order> {
+/** An index that reports every order it hands out to the session's open transaction (shared stores only). */
+class TrackedOrders extends ChurnIndex<string, Order> {
   readonly #tx: () => SessionTx | null;
   constructor(tx: () => SessionTx | null) {
     super();
@@ -104,12 +104,14 @@ export class Partition {
   readonly mid: string;
   readonly #budget: StoreBudget;
   readonly #tx: () => SessionTx | null;
-  readonly orders: Map<string, Order>;
+  readonly orders: ChurnIndex<string, Order>;
+  // These indexes keep up to a budget's worth of entries under constant churn: ChurnIndex keeps their tables at their
+  // live size.
   /** merchant orderId → FlexFactor order id */
-  readonly byExternalId = new Map<string, string>();
-  readonly cards = new Map<string, VaultedCard>();
+  readonly byExternalId = new ChurnIndex<string, string>();
+  readonly cards = new ChurnIndex<string, VaultedCard>();
   /** scope (operation) → idempotency key → record */
-  readonly #idempotency = new Map<string, Map<string, IdempotencyRecord>>();
+  readonly #idempotency = new Map<string, ChurnIndex<string, IdempotencyRecord>>();
   // What the shared budgets call to forget an entry of this partition.
   readonly #orderOwner: LedgerOwner<Order> = {
     evict: (order) => {
@@ -143,7 +145,7 @@ export class Partition {
     this.#evicted = evicted;
     this.#budget = budget;
     this.#tx = tx ?? noTx;
-    this.orders = tx ? new TrackedOrders(tx) : new Map();
+    this.orders = tx ? new TrackedOrders(tx) : new ChurnIndex();
   }
 
   addOrder(order: Order): void {
@@ -201,7 +203,7 @@ export class Partition {
     this.dropIdempotencyRecord(record.scope, record.key);
     let keys = this.#idempotency.get(record.scope);
     if (!keys) {
-      keys = new Map();
+      keys = new ChurnIndex();
       this.#idempotency.set(record.scope, keys);
     }
     keys.set(record.key, record);
@@ -246,7 +248,7 @@ export class Partition {
     | { kind: 'in-progress' } {
     let keys = this.#idempotency.get(scope);
     if (!keys) {
-      keys = new Map();
+      keys = new ChurnIndex();
       this.#idempotency.set(scope, keys);
     }
     const print = fingerprint(body);
