@@ -129,6 +129,21 @@ test('a RecordPool hands back one frozen record per key, and starts over past it
   assert.equal(pool.share('k3', { a: 0 }), third);
 });
 
+test('a RecordPool does not hold records under long keys: unique long values cannot fill it', () => {
+  const pool = new RecordPool<{ a: string }>(1024, 256);
+  for (let i = 0; i < 100; i++) {
+    const record = { a: `${i}`.padEnd(300, 'x') };
+    const shared = pool.share(JSON.stringify([record.a]), record);
+    assert.equal(shared, record);
+    assert.ok(!Object.isFrozen(shared));
+  }
+  assert.equal(pool.size, 0);
+  const long = orderWith(addressOf({ addressLine1: 'x'.repeat(300) }));
+  shareOrderStrings(long);
+  assert.ok(!Object.isFrozen(long.billingAddress));
+  assert.equal(long.billingAddress.addressLine1, 'x'.repeat(300));
+});
+
 function addressOf(fields: Partial<Address>): Address {
   return {
     addressLine1: null,

@@ -232,17 +232,24 @@ export const KEPT_STRINGS = new StringPool();
 export class RecordPool<T extends object> {
   readonly #pool = new Map<string, Readonly<T>>();
   readonly #limit: number;
+  readonly #maxKeyLength: number;
 
-  constructor(limit = 4096) {
+  /** At most `limit` records, each under a key of at most `maxKeyLength` characters: a few hundred KB at most. */
+  constructor(limit = 1024, maxKeyLength = 256) {
     this.#limit = limit;
+    this.#maxKeyLength = maxKeyLength;
   }
 
   get size(): number {
     return this.#pool.size;
   }
 
-  /** The pooled record with this key, or `record` frozen and pooled under it. */
+  /**
+   * The pooled record with this key, or `record` frozen and pooled under it; `record` itself, not frozen, when the key
+   * is too long to pool (long values are not what fixtures repeat, and they must not fill the pool).
+   */
   share(key: string, record: T): T {
+    if (key.length > this.#maxKeyLength) return record;
     const known = this.#pool.get(key);
     if (known !== undefined) return known as T;
     if (this.#pool.size >= this.#limit) this.#pool.clear();
