@@ -580,3 +580,60 @@ describe('HTTP table', () => {
     assert.deepEqual(app.mock.violations, []);
   });
 });
+
+describe('a request hook that edits the reply it is given', () => {
+  // Kept data shares pooled, frozen parts (addresses, card summaries, empty envelope parts of kept replays): what a
+  // hook receives must be its own, so editing it neither fails nor changes what the store or a replay answers.
+  test('edits envelopes, order views and replays without a 500 and without touching what is kept', async () => {
+    const HOOKED_AT = '2000-01-01T00:00:00.000Z';
+    const tag = (value: unknown) => {
+      if (value === null || typeof value !== 'object') return;
+      const body = value as Record<string, unknown>;
+      if (body.customProperties && typeof body.customProperties === 'object') {
+        const properties = body.customProperties as Record<string, unknown>;
+        properties.hooked = `${properties.hooked ?? ''}x`;
+      }
+      if (body.billingAddress && typeof body.billingAddress === 'object')
+        (body.billingAddress as Record<string, unknown>).city = 'Hooked City';
+      if (body.card && typeof body.card === 'object') (body.card as Record<string, unknown>).brand = 'HOOKED';
+      const history = body.statusHistory;
+      if (Array.isArray(history) && history[0]) (history[0] as Record<string, unknown>).at = HOOKED_AT;
+    };
+    const { app } = makeApp({
+      hooks: [
+        {
+          name: 'tag',
+          afterHandler: (_ctx, reply) => {
+            tag(reply.body);
+            return reply;
+          },
+        },
+      ],
+    });
+    const token = await tokenFor(app);
+    const body = evaluateBody();
+    const first = await evaluate(app, token, body);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.customProperties.hooked, 'x');
+    const replay = await evaluate(app, token, body);
+    assert.equal(replay.status, 200);
+    assert.equal(replay.headers['x-mock-idempotent-replay'], 'true');
+    // The kept reply is unchanged by the first request's hook: each replay is tagged once, not once more each time.
+    assert.equal(replay.body.customProperties.hooked, 'x');
+    const again = await evaluate(app, token, body);
+    assert.equal(again.body.customProperties.hooked, 'x');
+
+    // Two orders with the same address and card: they share one pooled record in the store.
+    const second = await evaluate(app, token, evaluateBody());
+    for (const orderId of [first.body.orderId, second.body.orderId]) {
+      const read = await request(app).get(`/v1/orders/${orderId}`).set('authorization', `Bearer ${token}`);
+      assert.equal(read.status, 200, JSON.stringify(read.body));
+      assert.equal(read.body.billingAddress.city, 'Hooked City');
+      assert.equal(read.body.card.brand, 'HOOKED');
+      const order = app.mock.store.session().partition(DEFAULT_MERCHANT.mid).orders.get(orderId);
+      assert.equal(order?.billingAddress.city, 'San Francisco');
+      assert.notEqual(order?.card.brand, 'HOOKED');
+      assert.ok(order?.history.every((change) => change.at !== HOOKED_AT));
+    }
+  });
+});

@@ -329,7 +329,11 @@ const CURRENCY_SYMBOLS: Record<string, string> = {
   JPY: '¥',
 };
 
-/** The GET /v1/orders/{id} representation. */
+/**
+ * The GET /v1/orders/{id} representation: a copy the caller owns. The order's addresses and card summary are pooled
+ * records other orders share, and its history is the store's own, so a request hook that edits the reply must get
+ * copies of them.
+ */
 export function orderView(order: Order): Record<string, unknown> {
   return {
     id: order.id,
@@ -353,17 +357,17 @@ export function orderView(order: Order): Record<string, unknown> {
     capturedAmount: order.capturedAmount,
     refundedAmount: order.refundedAmount,
     refundableAmount: refundable(order),
-    billingAddress: order.billingAddress,
-    shippingAddress: order.shippingAddress,
+    billingAddress: { ...order.billingAddress },
+    shippingAddress: order.shippingAddress === null ? null : { ...order.shippingAddress },
     firstName: order.firstName,
     lastName: order.lastName,
     email: order.email,
     phone: order.phone,
     secondaryEmail: '',
-    card: order.card,
+    card: order.card ? { ...order.card } : order.card,
     confirmationId: order.confirmationId,
     chargeback: order.chargeback,
-    statusHistory: order.history,
+    statusHistory: order.history.map((change) => ({ ...change })),
     refunds: order.refunds.map(({ id, amount, message, createdOn }) => ({ id, amount, message, createdOn })),
   };
 }

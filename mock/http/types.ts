@@ -92,11 +92,6 @@ export function merchantOf(ctx: Ctx): string {
   return ctx.account.mid;
 }
 
-// Shared by every envelope without errors: a stored idempotent response keeps its body for a day, and two empty
-// containers of its own cost about 90 bytes each at 20,000 kept keys. Replies are only ever serialized, never changed.
-const NO_ERRORS: unknown[] = Object.freeze([]) as unknown as unknown[];
-const NO_PROPERTIES: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
-
 /** The base envelope the real API puts next to every merchant response. */
 export function envelope(fields: {
   success?: boolean;
@@ -110,7 +105,7 @@ export function envelope(fields: {
     result: fields.result ?? null,
     status: fields.status ?? null,
     statusCode: fields.statusCode ?? null,
-    errors: fields.errors ?? NO_ERRORS,
-    customProperties: NO_PROPERTIES,
+    errors: fields.errors ?? [],
+    customProperties: {},
   };
 }
