@@ -234,7 +234,7 @@ export class RecordPool<T extends object> {
   readonly #limit: number;
   readonly #maxKeyLength: number;
 
-  /** At most `limit` records, each under a key of at most `maxKeyLength` characters: a few hundred KB at most. */
+  /** At most `limit` records, each under a key of at most `maxKeyLength` characters: under a megabyte in all. */
   constructor(limit = 1024, maxKeyLength = 256) {
     this.#limit = limit;
     this.#maxKeyLength = maxKeyLength;
