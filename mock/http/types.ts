@@ -42,7 +42,10 @@ export interface RequestHooks {
   onRequest?(req: Request, res: Response, session: Session): void;
   /** After authentication and body parsing, before validation and the handler. */
   beforeHandler?(ctx: Ctx, res: Response): Promise<HookResult> | HookResult;
-  /** With the handler's reply, before it is written; may replace it or take over the socket ('handled'). */
+  /**
+   * With the handler's reply, before it is written; may edit or replace it (it is the hook's own: order views and
+   * replays are copies of what the store keeps), or take over the socket ('handled').
+   */
   afterHandler?(ctx: Ctx, reply: Reply, res: Response): Promise<Reply | 'handled'> | Reply | 'handled';
   /** After the response was written or the connection closed. */
   onFinish?(exchange: Exchange): void;

@@ -190,19 +190,47 @@ export class Ledger<K extends object> {
   }
 }
 
+/** What StringPool and RecordPool share: a Map bounded by count (it starts over when full) and by the length of its keys. */
+class BoundedPool<V> {
+  readonly #pool = new Map<string, V>();
+  readonly #limit: number;
+  readonly #maxKeyLength: number;
+
+  constructor(limit: number, maxKeyLength: number) {
+    this.#limit = limit;
+    this.#maxKeyLength = maxKeyLength;
+  }
+
+  get size(): number {
+    return this.#pool.size;
+  }
+
+  /**
+   * The value pooled under `key`, or `make(own)` pooled under `own`, a copy of the key that shares no memory with the
+   * caller's text; undefined when the key is too long to pool.
+   */
+  take(key: string, make: (own: string) => V): V | undefined {
+    if (key.length > this.#maxKeyLength) return undefined;
+    const known = this.#pool.get(key);
+    if (known !== undefined) return known;
+    if (this.#pool.size >= this.#limit) this.#pool.clear();
+    const own = ownCopy(key);
+    const value = make(own);
+    this.#pool.set(own, value);
+    return value;
+  }
+}
+
 /**
  * One copy of each short string that kept entries repeat (a client's fixture names, cities, e-mail addresses: every
  * order a test suite creates tends to carry the same ones), instead of one copy per entry. Bounded: past `limit`
  * distinct strings it starts over, which costs only the sharing, never correctness.
  */
 export class StringPool {
-  readonly #pool = new Map<string, string>();
-  readonly #limit: number;
-  readonly #maxLength: number;
+  readonly #pool: BoundedPool<string>;
 
   constructor(limit = 4096, maxLength = 64) {
-    this.#limit = limit;
-    this.#maxLength = maxLength;
+    this.#pool = new BoundedPool(limit, maxLength);
   }
 
   get size(): number {
@@ -211,13 +239,9 @@ export class StringPool {
 
   /** The pooled copy of `text` (it becomes the pooled copy when it is new); anything else and long strings pass through. */
   share<T extends string | null>(text: T): T {
-    if (typeof text !== 'string' || text.length > this.#maxLength) return text;
-    const known = this.#pool.get(text);
-    if (known !== undefined) return known as T;
-    if (this.#pool.size >= this.#limit) this.#pool.clear();
-    const own = ownCopy(text);
-    this.#pool.set(own, own);
-    return own as T;
+    if (typeof text !== 'string') return text;
+    // The pooled copy is its own key: one string per distinct text.
+    return (this.#pool.take(text, (own) => own) ?? text) as T;
   }
 }
 
@@ -230,14 +254,11 @@ export const KEPT_STRINGS = new StringPool();
  * StringPool: past `limit` distinct records it starts over. Frozen, because every entry that holds one shares it.
  */
 export class RecordPool<T extends object> {
-  readonly #pool = new Map<string, Readonly<T>>();
-  readonly #limit: number;
-  readonly #maxKeyLength: number;
+  readonly #pool: BoundedPool<Readonly<T>>;
 
   /** At most `limit` records, each under a key of at most `maxKeyLength` characters: under a megabyte in all. */
   constructor(limit = 1024, maxKeyLength = 256) {
-    this.#limit = limit;
-    this.#maxKeyLength = maxKeyLength;
+    this.#pool = new BoundedPool(limit, maxKeyLength);
   }
 
   get size(): number {
@@ -249,13 +270,7 @@ export class RecordPool<T extends object> {
    * is too long to pool (long values are not what fixtures repeat, and they must not fill the pool).
    */
   share(key: string, record: T): T {
-    if (key.length > this.#maxKeyLength) return record;
-    const known = this.#pool.get(key);
-    if (known !== undefined) return known as T;
-    if (this.#pool.size >= this.#limit) this.#pool.clear();
-    const frozen = Object.freeze(record);
-    this.#pool.set(ownCopy(key), frozen);
-    return frozen as T;
+    return (this.#pool.take(key, () => Object.freeze(record)) ?? record) as T;
   }
 }
 
