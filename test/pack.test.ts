@@ -93,6 +93,20 @@ describe('the packed package in an empty project', { timeout: 600_000 }, () => {
     );
   });
 
+  test('the bundled command line is ASCII only, so V8 keeps its source text at one byte a character', () => {
+    const dist = join(packed.project, 'node_modules/flexfactor-mock/dist/mock');
+    const bundled = [
+      ...readdirSync(dist).filter((name) => /^cli.*\.js$/.test(name)),
+      ...readdirSync(join(dist, 'cli-vendor')).map((name) => `cli-vendor/${name}`),
+    ];
+    assert.ok(bundled.length >= 5, `the bundle's files: ${bundled.join(', ')}`);
+    for (const name of bundled) {
+      const text = readFileSync(join(dist, name), 'utf8');
+      const at = text.search(/[\u0080-\uffff]/);
+      assert.equal(at, -1, `${name} has a character outside ASCII: …${text.slice(at - 40, at + 10)}…`);
+    }
+  });
+
   test('(a) the bin starts on port 0, answers a token, and reports its version', async () => {
     const version = await exec(bin, ['--version'], { cwd: packed.project });
     assert.equal(version.stdout.trim(), PKG.version);
