@@ -2,7 +2,18 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Address, type Order, shareOrderStrings } from '../mock/domain/order-states.js';
+import {
+  type Address,
+  none,
+  ORDER_STATUS,
+  type Order,
+  type StatusChange,
+  shareOrderStrings,
+  statusHistory,
+  TRANSITIONS,
+  type TransitionName,
+  transition,
+} from '../mock/domain/order-states.js';
 import { Store, type VaultedCard } from '../mock/domain/store.js';
 import { evictOldest, flat, Ledger, type LedgerOwner, RecordPool } from '../mock/support/bounded.js';
 
@@ -215,6 +226,45 @@ test('an order built by hand keeps an address or card of another shape as it is'
   assert.equal(order.billingAddress, address);
   assert.equal(order.card, card);
   assert.ok(!Object.isFrozen(address));
+});
+
+test("an order's history keeps each change as two numbers and gives back exactly what the listener was told", () => {
+  // Every transition from a status it may start from, with times that are not whole seconds.
+  const told: StatusChange[] = [];
+  let at = Date.UTC(2026, 5, 12, 14, 30, 0, 123);
+  for (const name of Object.keys(TRANSITIONS) as TransitionName[]) {
+    const rule = TRANSITIONS[name];
+    const from = (rule.from as readonly number[])[0];
+    const order = { status: from ?? ORDER_STATUS.DRAFT, history: none<number>() } as unknown as Order;
+    const changes: StatusChange[] = [];
+    if (from !== undefined) {
+      // A started order: one earlier change puts it where the transition starts from.
+      order.history = [0, at - 1];
+    }
+    const before = statusHistory(order);
+    transition(order, name, at, (_order, _name, change) => changes.push(change));
+    assert.equal(changes.length, 1, name);
+    assert.deepEqual(statusHistory(order), [...before, ...changes], name);
+    assert.ok(
+      order.history.every((value) => typeof value === 'number'),
+      name,
+    );
+    assert.equal(changes[0]?.at, new Date(at).toISOString());
+    told.push(...changes);
+    at += 1_001;
+  }
+  assert.equal(
+    new Set(told.map((c) => c.reason)).size,
+    new Set(Object.values(TRANSITIONS).map((r) => r.reason)).size,
+  );
+
+  // What does not decode (another version's objects, a code past the tables, a time that is not one) is left out.
+  const odd = {
+    history: [{ status: 7, at: '2026-06-12T14:30:00.000Z' }, 1, 999, at, 7, Number.NaN, 7, at],
+  } as unknown as Order;
+  assert.deepEqual(statusHistory(odd), [
+    { status: 7, statusName: 'COMPLETED', at: new Date(at).toISOString(), reason: 'approved' },
+  ]);
 });
 
 test('a ledger under long churn (its index rebuilt many times) evicts and counts exactly as a plain queue would', () => {

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { DEFAULT_ACCOUNTS, DEFAULT_MERCHANT, loadAccountsFile } from '../mock/domain/accounts.js';
+import { statusHistory } from '../mock/domain/order-states.js';
 import { createApp } from '../mock/http/app.js';
 import { listen } from '../mock/http/server.js';
 import { buildPayload } from '../mock/webhooks/events.js';
@@ -181,8 +182,9 @@ test('the webhook payload example has the fields, in the order, the mock sends',
     .set('authorization', `Bearer ${token.body.accessToken}`)
     .send(evaluateBody());
   const order = app.mock.store.session().partition(DEFAULT_MERCHANT.mid).orders.get(res.body.orderId);
-  assert.ok(order?.history[0]);
-  const payload = buildPayload('order.completed', order, order.history[0], 0, {
+  const [change] = order ? statusHistory(order) : [];
+  assert.ok(order && change);
+  const payload = buildPayload('order.completed', order, change, 0, {
     seed: 1,
     captureWindowMs: app.mock.settings.captureWindowMs,
   });
