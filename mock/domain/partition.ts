@@ -31,13 +31,19 @@ export interface StoredResponse {
   headers?: Record<string, string>;
 }
 
+/**
+ * A claimed idempotency key and, once its first request succeeded, the response kept for replays. The response's parts
+ * are fields of the record rather than an object of their own: 20,000 keys are kept for a day.
+ */
 export interface IdempotencyRecord {
   scope: string;
   key: string;
   fingerprint: string;
   at: number;
-  /** null while the first request is still being handled. */
-  response: StoredResponse | null;
+  /** The kept response's status; 0 while the first request is still being handled. */
+  status: number;
+  body: unknown;
+  headers: Record<string, string> | undefined;
 }
 
 /**
@@ -255,10 +261,19 @@ export class Partition {
     const existing = keys.get(key);
     if (existing && now - existing.at < IDEMPOTENCY_WINDOW_MS) {
       if (existing.fingerprint !== print) return { kind: 'conflict' };
-      if (existing.response === null) return { kind: 'in-progress' };
-      return { kind: 'replay', response: existing.response };
+      if (!(existing.status > 0)) return { kind: 'in-progress' };
+      const { status, body, headers } = existing;
+      return { kind: 'replay', response: headers === undefined ? { status, body } : { status, body, headers } };
     }
-    const record: IdempotencyRecord = { scope, key, fingerprint: print, at: now, response: null };
+    const record: IdempotencyRecord = {
+      scope,
+      key,
+      fingerprint: print,
+      at: now,
+      status: 0,
+      body: undefined,
+      headers: undefined,
+    };
     keys.set(key, record);
     this.#tx()?.keys.set(record, this.mid);
     // The key is held twice (map key and record) and the response kept later may echo it: three copies, two bytes each.
@@ -295,7 +310,9 @@ export class Partition {
       tx?.keys.delete(record);
       tx?.releasedKeys.set(record, this.mid);
     } else {
-      record.response = response;
+      record.status = response.status;
+      record.body = response.body;
+      record.headers = response.headers;
       tx?.keys.set(record, this.mid);
     }
   }
