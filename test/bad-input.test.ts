@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import request from 'supertest';
 import { DEFAULT_MERCHANT, DEFAULT_PARTNER } from '../mock/domain/accounts.js';
+import { lastUpdated } from '../mock/domain/order-states.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { partnerState } from '../mock/domain/partner-store.js';
 import { ERROR_CATALOG } from '../mock/errors/catalog.js';
@@ -161,7 +162,7 @@ function snapshot(): string {
           o.refundedAmount,
           o.refunds.length,
           o.history.length,
-          o.lastUpdatedOn,
+          lastUpdated(o),
           o.schedule.length,
         ]),
         p.byExternalId.size,

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   type Address,
+  lastUpdated,
   none,
   ORDER_STATUS,
   type Order,
@@ -250,6 +251,7 @@ test("an order's history keeps each change as two numbers and gives back exactly
       name,
     );
     assert.equal(changes[0]?.at, new Date(at).toISOString());
+    assert.equal(lastUpdated(order), at, `${name}: the order was last updated by this change`);
     told.push(...changes);
     at += 1_001;
   }
@@ -259,6 +261,8 @@ test("an order's history keeps each change as two numbers and gives back exactly
   );
 
   // What does not decode (another version's objects, a code past the tables, a time that is not one) is left out.
+  const fresh = { createdOn: at, history: none<number>() } as unknown as Order;
+  assert.equal(lastUpdated(fresh), at, 'an order without changes was last updated when it was created');
   const odd = {
     history: [{ status: 7, at: '2026-06-12T14:30:00.000Z' }, 1, 999, at, 7, Number.NaN, 7, at],
   } as unknown as Order;

@@ -28,7 +28,6 @@ function order(n: number, session: string): Order {
     reason: 'approved',
     evaluateStatus: 'APPROVED',
     createdOn: 0,
-    lastUpdatedOn: 0,
     expiryDate: null,
     isMIT: false,
     isRecurring: false,

@@ -151,7 +151,6 @@ export function evaluateOrder(
     reason: 'submitted',
     evaluateStatus: rule.status,
     createdOn: now,
-    lastUpdatedOn: now,
     expiryDate: expiry,
     isMIT,
     isRecurring: body.isRecurring === true,

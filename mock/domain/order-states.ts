@@ -85,7 +85,6 @@ export interface Order {
   reason: OrderReason;
   evaluateStatus: EvaluateStatus;
   createdOn: number;
-  lastUpdatedOn: number;
   expiryDate: number | null;
   isMIT: boolean;
   isRecurring: boolean;
@@ -201,6 +200,15 @@ export function statusHistory(order: Order): StatusChange[] {
   return changes;
 }
 
+/**
+ * When the order last changed: its last status change (only a transition changes an order's state), or its creation.
+ * Read from the history rather than kept beside it: a time field costs a boxed number at each order.
+ */
+export function lastUpdated(order: Order): number {
+  const at = order.history[order.history.length - 1];
+  return typeof at === 'number' && Number.isFinite(at) ? at : order.createdOn;
+}
+
 /** Apply a transition; throws if the table does not allow it (callers check canTransition first). */
 export function transition(
   order: Order,
@@ -214,7 +222,6 @@ export function transition(
   const rule = TRANSITIONS[name];
   if (rule.to !== null) order.status = rule.to;
   order.reason = rule.reason;
-  order.lastUpdatedOn = at;
   const change: StatusChange = {
     status: order.status,
     statusName: STATUS_NAMES[order.status],
@@ -383,7 +390,7 @@ export function orderView(order: Order): Record<string, unknown> {
     evaluateStatus: order.evaluateStatus,
     orderPlacedDate: new Date(order.createdOn).toISOString(),
     createdOn: new Date(order.createdOn).toISOString(),
-    lastUpdatedOn: new Date(order.lastUpdatedOn).toISOString(),
+    lastUpdatedOn: new Date(lastUpdated(order)).toISOString(),
     expiryDate: order.expiryDate === null ? null : new Date(order.expiryDate).toISOString(),
     isMIT: order.isMIT,
     isRecurring: order.isRecurring,

@@ -263,7 +263,10 @@ export class Partition {
       if (existing.fingerprint !== print) return { kind: 'conflict' };
       if (!(existing.status > 0)) return { kind: 'in-progress' };
       const { status, body, headers } = existing;
-      return { kind: 'replay', response: headers === undefined ? { status, body } : { status, body, headers } };
+      return {
+        kind: 'replay',
+        response: headers === undefined ? { status, body } : { status, body, headers },
+      };
     }
     const record: IdempotencyRecord = {
       scope,
