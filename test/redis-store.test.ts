@@ -1002,6 +1002,39 @@ describe('the Redis store in-process, from the environment and with --workers', 
     assert.equal((await order(fromEnv, token, session, id)).externalOrderId.startsWith('ORDER-'), true);
   });
 
+  test('a store another version marked with another storage form: startMock and serve refuse, naming the way out', async () => {
+    const prefix = freshPrefix();
+    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    try {
+      // A first process marks the store with the form it writes; a second of the same version agrees with it.
+      const first = await startMock({ store: redis.url, storePrefix: prefix });
+      cleanups.push(() => first.close());
+      const mark = await client.get(`${prefix}format`);
+      assert.match(String(mark), /^\d+$/);
+      const second = await startMock({ store: redis.url, storePrefix: prefix });
+      await second.close();
+
+      const other = freshPrefix();
+      await client.set(`${other}format`, '1');
+      await assert.rejects(startMock({ store: redis.url, storePrefix: other }), (error: Error) => {
+        assert.match(error.message, new RegExp(`"${other}" holds data in storage form 1`));
+        assert.match(error.message, /same version/);
+        assert.match(error.message, /--store-prefix/);
+        return true;
+      });
+      const refused = await runCli(['serve', '--port', '0', '--store', redis.url, '--store-prefix', other], {
+        timeoutMs: 30_000,
+      });
+      assert.notEqual(refused.code, 0, `serve on a store of another form: ${refused.stdout}`);
+      assert.notEqual(refused.code, null, 'serve exits instead of serving');
+      assert.match(refused.stderr, /storage form 1/);
+      assert.doesNotMatch(refused.stderr, /\n\s+at /, 'a message, not a stack trace');
+    } finally {
+      await client.quit();
+    }
+  });
+
   test('serve --workers 2 on one port answers as one mock; without a Redis store it refuses to start', async () => {
     const workers = await serve('workers', freshPrefix(), ['--workers', '2']);
     const session = `redis-${randomUUID()}`;

@@ -24,6 +24,13 @@ export interface SharedConnection {
   close(): Promise<void>;
 }
 
+/**
+ * The form in which this version keeps orders, cards and idempotency keys in Redis (their JSON). Processes sharing a
+ * store must agree on it: a version reading another's form would misread what the others wrote. Raised whenever the
+ * JSON of a kept entity changes; a store without the mark (written before it existed) is read as it is.
+ */
+export const STORAGE_FORMAT = '2';
+
 export async function openSharedStore(url: string, prefix = DEFAULT_STORE_PREFIX): Promise<SharedConnection> {
   if (!isRedisUrl(url)) {
     throw new Error(
@@ -35,8 +42,12 @@ export async function openSharedStore(url: string, prefix = DEFAULT_STORE_PREFIX
   }
   const redis = await connectRedis(url);
   const keyName = `${prefix}token-key`;
+  const formatName = `${prefix}format`;
   let tokenKey: string;
+  let format: string | null;
   try {
+    await redis.set(formatName, STORAGE_FORMAT, 'NX');
+    format = await redis.get(formatName);
     await redis.set(keyName, randomBytes(32).toString('base64url'), 'NX');
     const stored = await redis.get(keyName);
     if (stored === null) throw new Error('the token key vanished as it was written');
@@ -47,10 +58,19 @@ export async function openSharedStore(url: string, prefix = DEFAULT_STORE_PREFIX
       `cannot use Redis at ${safeStoreUrl(url)}: ${String((error as Error)?.message ?? error)}`,
     );
   }
-  // After a restart that lost Redis's data, put the key back (every process holds the same one), so a process
-  // started later still agrees with the running ones.
+  if (format !== null && format !== STORAGE_FORMAT) {
+    redis.disconnect();
+    throw new Error(
+      `the shared store under the prefix "${prefix}" holds data in storage form ${format}, written by another ` +
+        `version of flexfactor-mock; this version reads and writes form ${STORAGE_FORMAT}. Run every process that ` +
+        'shares a store on the same version, or give this one a prefix of its own (--store-prefix, storePrefix).',
+    );
+  }
+  // After a restart that lost Redis's data, put the key and the mark back (every process holds the same ones), so a
+  // process started later still agrees with the running ones.
   redis.on('ready', () => {
     void redis.set(keyName, tokenKey, 'NX').catch(() => undefined);
+    void redis.set(formatName, STORAGE_FORMAT, 'NX').catch(() => undefined);
   });
   return {
     redis,
