@@ -3,6 +3,7 @@
 // schedule its later fates. A retry of the same merchant orderId (Sync MIT re-sends it) answers the order's state.
 
 import { apiError } from '../errors/catalog.js';
+import { LEDGER_SLOT } from '../support/bounded.js';
 import type { VirtualClock } from './clock.js';
 import { parseInstant } from './dates.js';
 import { none, ORDER_STATUS, type Order, type TransitionName } from './order-states.js';
@@ -173,6 +174,7 @@ export function evaluateOrder(
     history: none(),
     refunds: none(),
     schedule: none(),
+    [LEDGER_SLOT]: -1,
   };
   partition.addOrder(order);
 

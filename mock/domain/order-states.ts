@@ -1,7 +1,7 @@
 // The order state machine: the documented numeric statuses and every transition between them, in one table.
 // Handlers and the clock never set `order.status` themselves; they call `transition()`.
 
-import { KEPT_STRINGS, RecordPool } from '../support/bounded.js';
+import { KEPT_STRINGS, RecordPool, type Slotted } from '../support/bounded.js';
 import type { EvaluateStatus, Fate } from './outcomes.js';
 
 /** Documented numeric order statuses (GET /v1/orders). Names are upper case as observed for CAPTUREREQUIRED. */
@@ -73,7 +73,7 @@ export interface Address {
 }
 
 /** An order as the store keeps it. Card data is reduced to BIN, last four and brand: the PAN is never kept. */
-export interface Order {
+export interface Order extends Slotted {
   id: string;
   /** The test session the order lives in (x-mock-session). */
   session: string;

@@ -2,7 +2,14 @@
 // records, each admitted into the store's shared budgets. With a shared store (mock/redis/), what a request touches
 // is reported to the session's open transaction, to be written back in one commit.
 
-import { ChurnIndex, KEPT_STRINGS, type Ledger, type LedgerOwner } from '../support/bounded.js';
+import {
+  ChurnIndex,
+  KEPT_STRINGS,
+  LEDGER_SLOT,
+  type Ledger,
+  type LedgerOwner,
+  type Slotted,
+} from '../support/bounded.js';
 import { fingerprint } from '../support/fingerprint.js';
 import {
   none,
@@ -14,7 +21,7 @@ import {
 import type { TestCardName } from './outcomes.js';
 
 /** A vaulted card: only what survives tokenization. The PAN and CVV are never stored. */
-export interface VaultedCard {
+export interface VaultedCard extends Slotted {
   token: string;
   testCard: TestCardName;
   firstSix: string;
@@ -35,7 +42,7 @@ export interface StoredResponse {
  * A claimed idempotency key and, once its first request succeeded, the response kept for replays. The response's parts
  * are fields of the record rather than an object of their own: 20,000 keys are kept for a day.
  */
-export interface IdempotencyRecord {
+export interface IdempotencyRecord extends Slotted {
   scope: string;
   key: string;
   fingerprint: string;
@@ -276,6 +283,7 @@ export class Partition {
       status: 0,
       body: undefined,
       headers: undefined,
+      [LEDGER_SLOT]: -1,
     };
     keys.set(key, record);
     this.#tx()?.keys.set(record, this.mid);

@@ -77,27 +77,40 @@ export interface LedgerOwner<K> {
 }
 
 /**
+ * Where a ledger keeps an entry's position in its queue: on the entry itself, under this symbol. A Map from entry to
+ * position costs about 46 bytes an entry at a full budget (three table slots and a share of the buckets); a field
+ * costs 8 when the entry's object literal declares it (`[LEDGER_SLOT]: -1`, as the store's orders, cards and
+ * idempotency records do), and an entry without it gets it when it is admitted. A position is trusted only when the
+ * queue holds that very entry there, so a copy carrying another entry's position (an object spread) is not live, and
+ * JSON never carries one. An entry belongs to one ledger at a time.
+ */
+export const LEDGER_SLOT: unique symbol = Symbol('ledger position');
+
+/** An entry that may carry its ledger position. */
+export interface Slotted {
+  [LEDGER_SLOT]?: number;
+}
+
+/**
  * A budget shared by many collections (every session's partitions): admitting an entry beyond `limit` evicts the
  * oldest admitted entry wherever it lives, through the owner given when it was admitted (one owner object per
  * collection, not a closure per entry).
  *
  * Admission order is kept in a queue of its own, not in a Map's insertion order: a Map that is always deleted from
  * the front keeps the deleted slots until it rehashes, and finding its first live entry walks over all of them, which
- * at a full budget costs more than anything else an evaluate does. One Map says where each live entry sits in the
- * queue; its size sits beside it there, so a full budget holds one hash table per ledger, not two (at 20,000 entries
- * each table is about a megabyte).
+ * at a full budget costs more than anything else an evaluate does. Each live entry carries its queue position
+ * (LEDGER_SLOT), so a ledger holds no hash table at all.
  */
 export class Ledger<K extends object> {
   readonly limit: number;
   /** Byte budget over the sizes given to admit() (entries admitted without a size count 0). */
   readonly maxBytes: number;
   #bytes = 0;
-  /** Live entries and their queue position (an index into the queue arrays plus #base). */
-  readonly #live = new ChurnIndex<K, number>();
-  // The queue, oldest first from #head, as parallel arrays. A slot whose position is no longer its key's in #live
-  // (forgotten, or admitted again later) is stale and skipped.
-  #keys: K[] = [];
-  #owners: LedgerOwner<K>[] = [];
+  #count = 0;
+  // The queue, oldest first from #head, as parallel arrays. A slot of an entry that was forgotten, evicted or admitted
+  // again later is emptied (undefined) and skipped.
+  #keys: (K | undefined)[] = [];
+  #owners: (LedgerOwner<K> | undefined)[] = [];
   #sizes: number[] = [];
   #head = 0;
   /** The position of the queue's first slot: positions outlive the slots dropped from the front. */
@@ -109,7 +122,7 @@ export class Ledger<K extends object> {
   }
 
   get size(): number {
-    return this.#live.size;
+    return this.#count;
   }
 
   /** Estimated bytes of the live entries (at most maxBytes). */
@@ -118,13 +131,15 @@ export class Ledger<K extends object> {
   }
 
   admit(key: K, owner: LedgerOwner<K>, bytes = 0): void {
-    this.#release(key);
+    const at = this.#index(key);
+    if (at >= 0) this.#empty(at);
     while (
-      (this.#live.size >= this.limit || (this.#live.size > 0 && this.#bytes + bytes > this.maxBytes)) &&
+      (this.#count >= this.limit || (this.#count > 0 && this.#bytes + bytes > this.maxBytes)) &&
       this.#head < this.#keys.length
     )
       this.#evictOldest();
-    this.#live.set(key, this.#base + this.#keys.length);
+    (key as Slotted)[LEDGER_SLOT] = this.#base + this.#keys.length;
+    this.#count += 1;
     this.#bytes += bytes;
     this.#keys.push(key);
     this.#owners.push(owner);
@@ -133,44 +148,50 @@ export class Ledger<K extends object> {
   }
 
   forget(key: K): void {
-    this.#release(key);
+    const at = this.#index(key);
+    if (at < 0) return;
+    this.#empty(at);
     this.#compact();
   }
 
-  /** Take a live entry out of #live and its size out of the total; its queue slot becomes stale. */
-  #release(key: K): void {
-    const position = this.#live.get(key);
-    if (position === undefined) return;
-    this.#live.delete(key);
-    this.#bytes -= this.#sizes[position - this.#base] as number;
+  /** The queue index of a live entry, or -1. */
+  #index(key: K): number {
+    const position = (key as Slotted)[LEDGER_SLOT];
+    if (typeof position !== 'number') return -1;
+    const at = position - this.#base;
+    return at >= this.#head && at < this.#keys.length && this.#keys[at] === key ? at : -1;
+  }
+
+  /** Take the live entry at `at` out of the count and the byte total; its queue slot is emptied. */
+  #empty(at: number): void {
+    (this.#keys[at] as Slotted)[LEDGER_SLOT] = -1;
+    this.#keys[at] = undefined;
+    this.#owners[at] = undefined;
+    this.#count -= 1;
+    this.#bytes -= this.#sizes[at] as number;
   }
 
   #evictOldest(): void {
     const at = this.#head++;
-    const key = this.#keys[at] as K;
-    const owner = this.#owners[at] as LedgerOwner<K>;
-    const live = this.#live.get(key) === this.#base + at;
-    // Release the slot now: the queue must not keep an evicted entry reachable until the next compaction.
-    this.#keys[at] = undefined as unknown as K;
-    this.#owners[at] = undefined as unknown as LedgerOwner<K>;
-    if (!live) return;
-    this.#release(key);
+    const key = this.#keys[at];
+    const owner = this.#owners[at];
+    if (key === undefined || owner === undefined) return;
+    this.#empty(at);
     owner.evict(key);
   }
 
-  /** Drop the consumed head, and stale entries once they outnumber the live ones: the queue stays O(limit). */
+  /** Drop the consumed head, and emptied slots once they outnumber the live ones: the queue stays O(limit). */
   #compact(): void {
     const pending = this.#keys.length - this.#head;
-    if (pending > 2 * this.#live.size + 1024) {
+    if (pending > 2 * this.#count + 1024) {
       const keys: K[] = [];
       const owners: LedgerOwner<K>[] = [];
       const sizes: number[] = [];
       // Every slot left is re-numbered from 0 (no old position survives), so positions stay small integers.
-      const base = 0;
       for (let i = this.#head; i < this.#keys.length; i++) {
-        const key = this.#keys[i] as K;
-        if (this.#live.get(key) !== this.#base + i) continue;
-        this.#live.set(key, base + keys.length);
+        const key = this.#keys[i];
+        if (key === undefined) continue;
+        (key as Slotted)[LEDGER_SLOT] = keys.length;
         keys.push(key);
         owners.push(this.#owners[i] as LedgerOwner<K>);
         sizes.push(this.#sizes[i] as number);
@@ -179,7 +200,7 @@ export class Ledger<K extends object> {
       this.#owners = owners;
       this.#sizes = sizes;
       this.#head = 0;
-      this.#base = base;
+      this.#base = 0;
     } else if (this.#head > 1024 && this.#head * 2 > this.#keys.length) {
       this.#keys = this.#keys.slice(this.#head);
       this.#owners = this.#owners.slice(this.#head);

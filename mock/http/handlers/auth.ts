@@ -4,6 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { MerchantAccount } from '../../domain/accounts.js';
 import { cardBrand, findTestCard } from '../../domain/outcomes.js';
 import { apiError } from '../../errors/catalog.js';
+import { LEDGER_SLOT } from '../../support/bounded.js';
 import type { Ctx, Reply } from '../types.js';
 import { envelope } from '../types.js';
 
@@ -114,6 +115,7 @@ export function tokenize(ctx: Ctx): Reply {
     month,
     year,
     createdOn: ctx.services.clock.now(),
+    [LEDGER_SLOT]: -1,
   });
   return {
     body: {
