@@ -16,7 +16,14 @@ import {
   transition,
 } from '../mock/domain/order-states.js';
 import { Store, type VaultedCard } from '../mock/domain/store.js';
-import { evictOldest, flat, Ledger, type LedgerOwner, RecordPool } from '../mock/support/bounded.js';
+import {
+  evictOldest,
+  flat,
+  LEDGER_SLOT,
+  Ledger,
+  type LedgerOwner,
+  RecordPool,
+} from '../mock/support/bounded.js';
 
 interface Item {
   id: number;
@@ -60,6 +67,37 @@ test('a forgotten entry frees its slot and is never evicted later; admitting aga
   ledger.admit(five, owner);
   assert.deepEqual(evicted, [3]);
   assert.equal(ledger.size, 3);
+});
+
+test('an entry carries its own queue position: a copy carrying it is not live, and bytes are counted once', () => {
+  const ledger = new Ledger<Item>(2, 100);
+  const { owner, evicted } = recorder();
+  // One declares the position field in its literal (as orders, cards and keys do), one gets it on admission.
+  const declared: Item = { id: 1, [LEDGER_SLOT]: -1 } as Item;
+  const plain: Item = { id: 2 };
+  ledger.admit(declared, owner, 30);
+  ledger.admit(plain, owner, 40);
+  assert.equal(ledger.bytes, 70);
+  // An object spread copies the position; the copy is not the entry at that position, so forgetting it does nothing.
+  const copy = { ...declared };
+  ledger.forget(copy);
+  assert.equal(ledger.size, 2);
+  assert.equal(ledger.bytes, 70);
+  // Neither does a position from elsewhere (another ledger's, a stale one).
+  ledger.forget({ id: 9, [LEDGER_SLOT]: 0 } as Item);
+  ledger.forget({ id: 9, [LEDGER_SLOT]: 12345 } as Item);
+  assert.equal(ledger.size, 2);
+  // Admitting the copy is a new entry: the oldest (declared) goes, through its owner.
+  ledger.admit(copy, owner, 10);
+  assert.deepEqual(evicted, [1]);
+  assert.equal(ledger.bytes, 50);
+  // A forgotten entry admitted again counts its new size only.
+  ledger.forget(plain);
+  ledger.admit(plain, owner, 25);
+  assert.equal(ledger.size, 2);
+  assert.equal(ledger.bytes, 35);
+  ledger.forget(declared); // evicted already: nothing to do
+  assert.equal(ledger.bytes, 35);
 });
 
 test('long runs of admissions and releases keep the eviction order exact', () => {
