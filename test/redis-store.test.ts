@@ -1002,7 +1002,7 @@ describe('the Redis store in-process, from the environment and with --workers', 
     assert.equal((await order(fromEnv, token, session, id)).externalOrderId.startsWith('ORDER-'), true);
   });
 
-  test('a store another version marked with another storage form: startMock and serve refuse, naming the way out', async () => {
+  test('a store of another storage form (marked, or old sessions without a mark): startMock and serve refuse, naming the way out', async () => {
     const prefix = freshPrefix();
     const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await client.connect();
@@ -1030,6 +1030,12 @@ describe('the Redis store in-process, from the environment and with --workers', 
       assert.notEqual(refused.code, null, 'serve exits instead of serving');
       assert.match(refused.stderr, /storage form 1/);
       assert.doesNotMatch(refused.stderr, /\n\s+at /, 'a message, not a stack trace');
+
+      // Sessions under a prefix without a mark were written before there were marks: another form too.
+      const unmarked = freshPrefix();
+      await client.zadd(`${unmarked}sessions`, 1, 'old-session');
+      await assert.rejects(startMock({ store: redis.url, storePrefix: unmarked }), /storage form 1/);
+      assert.equal(await client.get(`${unmarked}format`), null, 'the old store is left unmarked');
     } finally {
       await client.quit();
     }

@@ -17,6 +17,7 @@ export interface RedisLike {
   zrangebyscore(key: string, min: string, max: string, ...rest: (string | number)[]): Promise<string[]>;
   set(key: string, value: string, ...rest: string[]): Promise<string | null>;
   get(key: string): Promise<string | null>;
+  exists(...keys: string[]): Promise<number>;
   xadd(key: string, ...args: string[]): Promise<string | null>;
   xread(...args: (string | number)[]): Promise<[string, [string, string[]][]][] | null>;
   xrevrange(

@@ -27,7 +27,8 @@ export interface SharedConnection {
 /**
  * The form in which this version keeps orders, cards and idempotency keys in Redis (their JSON). Processes sharing a
  * store must agree on it: a version reading another's form would misread what the others wrote. Raised whenever the
- * JSON of a kept entity changes; a store without the mark (written before it existed) is read as it is.
+ * JSON of a kept entity changes. Form 1 is what versions from before the mark wrote: sessions under a prefix without
+ * the mark.
  */
 export const STORAGE_FORMAT = '2';
 
@@ -46,8 +47,13 @@ export async function openSharedStore(url: string, prefix = DEFAULT_STORE_PREFIX
   let tokenKey: string;
   let format: string | null;
   try {
-    await redis.set(formatName, STORAGE_FORMAT, 'NX');
     format = await redis.get(formatName);
+    // Sessions without a mark were written by a version from before the marks.
+    if (format === null && (await redis.exists(`${prefix}sessions`)) > 0) format = '1';
+    else {
+      await redis.set(formatName, STORAGE_FORMAT, 'NX');
+      format = await redis.get(formatName);
+    }
     await redis.set(keyName, randomBytes(32).toString('base64url'), 'NX');
     const stored = await redis.get(keyName);
     if (stored === null) throw new Error('the token key vanished as it was written');
@@ -63,7 +69,8 @@ export async function openSharedStore(url: string, prefix = DEFAULT_STORE_PREFIX
     throw new Error(
       `the shared store under the prefix "${prefix}" holds data in storage form ${format}, written by another ` +
         `version of flexfactor-mock; this version reads and writes form ${STORAGE_FORMAT}. Run every process that ` +
-        'shares a store on the same version, or give this one a prefix of its own (--store-prefix, storePrefix).',
+        'shares a store on the same version, or give this one a prefix of its own (--store-prefix, storePrefix), ' +
+        'or delete the keys under the old prefix once no process uses them.',
     );
   }
   // After a restart that lost Redis's data, put the key and the mark back (every process holds the same ones), so a
