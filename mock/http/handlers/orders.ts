@@ -113,20 +113,10 @@ export function listOrders(ctx: Ctx): Reply {
 }
 
 /**
- * The first `count` items in `compare` order. A page near the start of a long list (the usual request) needs only
- * those: keeping them in a small sorted array is O(n log count) instead of sorting every match (20,000 orders took
- * ~10 ms per list call).
- */
-export function leading<T>(items: T[], count: number, compare: (a: T, b: T) => number): T[] {
-  return leadingPositions(items.length, count, (i, j) => compare(items[i] as T, items[j] as T)).map(
-    (at) => items[at] as T,
-  );
-}
-
-/**
- * leading() over the positions 0 … n-1 of a list the caller holds: the first `count` positions in `compare` order.
- * The caller compares positions, so it can rank by keys it has already gathered instead of reading them from each
- * item again.
+ * The first `count` of the positions 0 … n-1 of a list the caller holds, in `compare` order. A page near the start of
+ * a long list (the usual request) needs only those: keeping them in a small sorted array is O(n log count) instead of
+ * sorting every match (20,000 orders took ~10 ms per list call). The caller compares positions, so it ranks by keys
+ * it gathered once instead of reading them from each item again.
  */
 export function leadingPositions(
   n: number,
