@@ -1002,7 +1002,7 @@ describe('the Redis store in-process, from the environment and with --workers', 
     assert.equal((await order(fromEnv, token, session, id)).externalOrderId.startsWith('ORDER-'), true);
   });
 
-  test('a store of another storage form (marked, or old sessions without a mark): startMock and serve refuse, naming the way out', async () => {
+  test('a store of another storage form (marked, or old sessions without a mark) is refused, naming the way out; a flushed one is marked again', async () => {
     const prefix = freshPrefix();
     const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await client.connect();
@@ -1014,6 +1014,16 @@ describe('the Redis store in-process, from the environment and with --workers', 
       assert.match(String(mark), /^\d+$/);
       const second = await startMock({ store: redis.url, storePrefix: prefix });
       await second.close();
+
+      // A flush loses the mark (here every key of the prefix goes, as FLUSHDB would take them): the first request
+      // after it starts the store's new epoch and marks it again, so a process started later still joins.
+      await client.del(...(await client.keys(`${prefix}*`)));
+      const session = `redis-${randomUUID()}`;
+      const target: Target = { name: 'first', url: first.url };
+      await create(target, await first.token(undefined, session), session, card('approved'), 'APPROVED');
+      assert.equal(await client.get(`${prefix}format`), mark, 'marked again with the new epoch');
+      const third = await startMock({ store: redis.url, storePrefix: prefix });
+      await third.close();
 
       const other = freshPrefix();
       await client.set(`${other}format`, '1');

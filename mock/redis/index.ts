@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { connectRedis, isRedisUrl, type RedisLike, safeStoreUrl } from './connection.js';
+import { STORAGE_FORMAT } from './scripts.js';
 
 export { isRedisUrl, safeStoreUrl } from './connection.js';
 export { JournalMirror } from './journal-mirror.js';
@@ -23,14 +24,6 @@ export interface SharedConnection {
   url: string;
   close(): Promise<void>;
 }
-
-/**
- * The form in which this version keeps orders, cards and idempotency keys in Redis (their JSON). Processes sharing a
- * store must agree on it: a version reading another's form would misread what the others wrote. Raised whenever the
- * JSON of a kept entity changes. Form 1 is what versions from before the mark wrote: sessions under a prefix without
- * the mark.
- */
-export const STORAGE_FORMAT = '2';
 
 export async function openSharedStore(url: string, prefix = DEFAULT_STORE_PREFIX): Promise<SharedConnection> {
   if (!isRedisUrl(url)) {

@@ -11,6 +11,15 @@
 //   P seq                 counter for budget order      P due               zset session → earliest scheduled change
 //   P sessions            zset session → last use       P clock             hash offset/frozen of the virtual clock
 //   P epoch               random id of this store's life P s:<session>/done  the last commits' tokens, a minute
+//   P format              the storage form (STORAGE_FORMAT)
+
+/**
+ * The form in which this version keeps orders, cards and idempotency keys in Redis (their JSON). Processes sharing a
+ * store must agree on it: a version reading another's form would misread what the others wrote. Raised whenever the
+ * JSON of a kept entity changes. Form 1 is what versions from before the mark wrote: sessions under a prefix without
+ * the mark.
+ */
+export const STORAGE_FORMAT = '2';
 
 /** How many commits a session's log keeps: a process further behind than this reads the whole session again. */
 export const LOG_LENGTH = 256;
@@ -24,11 +33,13 @@ const COMMON = `
 local SEP = string.char(31)
 
 -- The store's epoch: a random id made by whichever script runs first on an empty Redis. When it changes (FLUSHALL,
--- a restart without data), every process drops everything it cached.
+-- a restart without data), every process drops everything it cached. A new epoch marks the store with this version's
+-- storage form in the same step, before any session is written under it.
 local function epochOf(p, candidate)
   local epoch = redis.call('GET', p .. 'epoch')
   if not epoch then
     redis.call('SET', p .. 'epoch', candidate)
+    redis.call('SET', p .. 'format', '${STORAGE_FORMAT}', 'NX')
     epoch = candidate
   end
   return epoch
