@@ -302,11 +302,16 @@ test("an order's history keeps each change as two numbers and gives back exactly
   const fresh = { createdOn: at, history: none<number>() } as unknown as Order;
   assert.equal(lastUpdated(fresh), at, 'an order without changes was last updated when it was created');
   const odd = {
-    history: [{ status: 7, at: '2026-06-12T14:30:00.000Z' }, 1, 999, at, 7, Number.NaN, 7, at],
+    createdOn: at - 5,
+    history: [{ status: 7, at: '2026-06-12T14:30:00.000Z' }, 1, 999, at, 7, Number.NaN, 7, 9e15, 7, at],
   } as unknown as Order;
   assert.deepEqual(statusHistory(odd), [
     { status: 7, statusName: 'COMPLETED', at: new Date(at).toISOString(), reason: 'approved' },
   ]);
+  // Its last update is its last whole pair's time; an odd length or a time no Date holds falls back to its creation.
+  assert.equal(lastUpdated(odd), at);
+  assert.equal(lastUpdated({ ...odd, history: [...odd.history, 62] }), at);
+  assert.equal(lastUpdated({ ...odd, history: [7, 9e15] }), at - 5);
 });
 
 test('a ledger under long churn (its index rebuilt many times) evicts and counts exactly as a plain queue would', () => {

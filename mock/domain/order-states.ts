@@ -190,7 +190,7 @@ export function statusHistory(order: Order): StatusChange[] {
   for (let i = 0; i + 1 < history.length; i += 2) {
     const code = history[i];
     const at = history[i + 1];
-    if (typeof code !== 'number' || typeof at !== 'number' || !Number.isFinite(at)) continue;
+    if (typeof code !== 'number' || !isTime(at)) continue;
     const status = (code % STATUS_CODES) as OrderStatus;
     const reason = REASONS[Math.floor(code / STATUS_CODES)];
     const statusName = STATUS_NAMES[status];
@@ -205,8 +205,15 @@ export function statusHistory(order: Order): StatusChange[] {
  * Read from the history rather than kept beside it: a time field costs a boxed number at each order.
  */
 export function lastUpdated(order: Order): number {
-  const at = order.history[order.history.length - 1];
-  return typeof at === 'number' && Number.isFinite(at) ? at : order.createdOn;
+  const history = order.history;
+  // The time of the last whole pair: a history of odd length (another version's data) ends in a code.
+  const at = history[history.length - 1 - (history.length % 2)];
+  return isTime(at) ? at : order.createdOn;
+}
+
+/** Milliseconds a Date can hold (toISOString throws beyond ±8.64e15). */
+function isTime(at: unknown): at is number {
+  return typeof at === 'number' && Math.abs(at) <= 8.64e15;
 }
 
 /** Apply a transition; throws if the table does not allow it (callers check canTransition first). */
