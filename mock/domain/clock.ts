@@ -1,7 +1,7 @@
 // The virtual clock: real time by default, frozen and advanced by tests. Everything time-dependent (token expiry,
 // managed-MIT fates, capture windows, idempotency windows) reads this clock, never Date.now().
 
-import { parseInstant } from './dates.js';
+import { isInstant, parseInstant } from './dates.js';
 
 export interface ClockOptions {
   /** Start the clock at this instant (ISO 8601 string, Date or ms epoch). Default: the real current time. */
@@ -37,7 +37,7 @@ function checkInstant(ms: number): number {
   const now = Date.now();
   if (!Number.isFinite(ms) || Math.abs(ms - now) > MAX_CLOCK_SKEW_MS) {
     throw new ClockRangeError(
-      Number.isFinite(ms) && Math.abs(ms) <= 8.64e15
+      isInstant(ms)
         ? `${new Date(ms).toISOString()} is out of range.`
         : `${String(ms)} is not a usable instant.`,
     );

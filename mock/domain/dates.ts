@@ -12,6 +12,11 @@ const ISO_LOCAL = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)
 /** A zone named in a non-ISO form: GMT/UTC/Z, a +hhmm offset, or a US zone abbreviation Date.parse understands. */
 const NAMED_ZONE = /(?:\b(?:GMT|UTC|UT|Z|[ECMP][SD]T)\b|[+-]\d{2}:?\d{2}\s*$)/i;
 
+/** Whether `ms` is an instant a Date can hold (toISOString throws beyond ±8.64e15 ms). */
+export function isInstant(ms: unknown): ms is number {
+  return typeof ms === 'number' && Math.abs(ms) <= 8.64e15;
+}
+
 /**
  * Milliseconds since the epoch for a date-time string, reading a value without a zone as UTC; NaN when unparsable.
  *

@@ -2,6 +2,7 @@
 // Handlers and the clock never set `order.status` themselves; they call `transition()`.
 
 import { KEPT_STRINGS, RecordPool, type Slotted } from '../support/bounded.js';
+import { isInstant } from './dates.js';
 import type { EvaluateStatus, Fate } from './outcomes.js';
 
 /** Documented numeric order statuses (GET /v1/orders). Names are upper case as observed for CAPTUREREQUIRED. */
@@ -190,7 +191,7 @@ export function statusHistory(order: Order): StatusChange[] {
   for (let i = 0; i + 1 < history.length; i += 2) {
     const code = history[i];
     const at = history[i + 1];
-    if (typeof code !== 'number' || !isTime(at)) continue;
+    if (typeof code !== 'number' || !isInstant(at)) continue;
     const status = (code % STATUS_CODES) as OrderStatus;
     const reason = REASONS[Math.floor(code / STATUS_CODES)];
     const statusName = STATUS_NAMES[status];
@@ -208,12 +209,7 @@ export function lastUpdated(order: Order): number {
   const history = order.history;
   // The time of the last whole pair: a history of odd length (another version's data) ends in a code.
   const at = history[history.length - 1 - (history.length % 2)];
-  return isTime(at) ? at : order.createdOn;
-}
-
-/** Milliseconds a Date can hold (toISOString throws beyond ±8.64e15). */
-function isTime(at: unknown): at is number {
-  return typeof at === 'number' && Math.abs(at) <= 8.64e15;
+  return isInstant(at) ? at : order.createdOn;
 }
 
 /** Apply a transition; throws if the table does not allow it (callers check canTransition first). */
