@@ -231,14 +231,11 @@ export function transition(
     at: new Date(at).toISOString(),
     reason: rule.reason,
   };
-  // A new array of exactly the needed length: push() would reserve 17 slots at the first growth (and half as many
-  // again at each later one), and an order keeps its few changes for as long as the store keeps it.
-  const history = order.history;
-  const next = new Array<number>(history.length + 2);
-  for (let i = 0; i < history.length; i++) next[i] = history[i] as number;
-  next[history.length] = (REASON_INDEX.get(rule.reason) as number) * STATUS_CODES + order.status;
-  next[history.length + 1] = at;
-  order.history = next;
+  order.history = appended(
+    order.history,
+    (REASON_INDEX.get(rule.reason) as number) * STATUS_CODES + order.status,
+    at,
+  );
   listener?.(order, name, change);
   return change;
 }
@@ -327,11 +324,15 @@ export function none<T>(): T[] {
   return NOTHING as unknown as T[];
 }
 
-/** A copy of `list` with `item` at the end, its backing store exactly as long as its contents. */
-export function appended<T>(list: readonly T[], item: T): T[] {
-  const copy = new Array<T>(list.length + 1);
+/**
+ * A copy of `list` with `items` at the end, its backing store exactly as long as its contents: push() would reserve 17
+ * slots at the first growth (and half as many again at each later one), and an order keeps its few refunds, changes
+ * and scheduled fates for as long as the store keeps it.
+ */
+export function appended<T>(list: readonly T[], ...items: T[]): T[] {
+  const copy = new Array<T>(list.length + items.length);
   for (let i = 0; i < list.length; i++) copy[i] = list[i] as T;
-  copy[list.length] = item;
+  for (let i = 0; i < items.length; i++) copy[list.length + i] = items[i] as T;
   return copy;
 }
 
