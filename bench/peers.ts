@@ -1,7 +1,8 @@
 // The mock against the floor and its peers, run by hand: `npm run bench:peers` (options after `--`). Never part of
 // the tests. One request stream for every server: 10 connections, POST /v1/evaluate with a fresh idempotency key
-// (and orderId) per request, loopback only. Servers: raw node:http answering a constant body (the floor), a bare
-// Express 5 stub, the mock (compiled, as `npm start` runs it), Prism mock on contracts/openapi.yaml, WireMock
+// (and orderId) per request, loopback only. Servers: raw node:http answering a constant body (the floor), the
+// validating floor (bench/validating-floor.js: node:http that parses, checks the body against the contract and keeps
+// an order, the least a validating server does), a bare Express 5 stub, the mock (compiled, as `npm start` runs it), Prism mock on contracts/openapi.yaml, WireMock
 // standalone serving a static stub, and the Mockoon CLI on contracts/openapi.yaml. Rounds are interleaved (each
 // round runs every server once, in a rotated order) so a noisy neighbour hurts all alike; the report gives medians
 // over the rounds and ratios to raw node:http.
@@ -10,7 +11,7 @@
 // package.json. A server that cannot start is reported, not fatal.
 //
 // Options: --rounds n (3), --duration s per load (5), --starts n extra cold starts per round (2), --only a,b (names
-// or keys: raw, express, mock, prism, wiremock, mockoon), --mock name=path/to/dist/mock/cli.js (repeatable: another
+// or keys: raw, floor, express, mock, prism, wiremock, mockoon), --mock name=path/to/dist/mock/cli.js (repeatable: another
 // build of the mock in the same run, for a before/after), --raw-busy µs (repeatable: raw node:http spinning that
 // long per request, to see what a given CPU cost per request allows on this machine).
 
@@ -405,6 +406,15 @@ async function main(): Promise<void> {
         String(us),
       ]),
     ),
+    // Under the mock's own V8 flags, so the two differ only in the work they do.
+    {
+      ...nodeTarget('floor', 'validating floor', `${ROOT}bench/validating-floor.js`),
+      launch: async () => ({
+        cmd: process.execPath,
+        args: [...MOCK_NODE_FLAGS, `${ROOT}bench/validating-floor.js`],
+        readUrl: urlInLine,
+      }),
+    },
     nodeTarget('express', 'bare Express 5', `${ROOT}bench/bare-express.js`),
     mockTarget('mock', 'mock', mockCli),
     ...options.extraMocks.map((m) => mockTarget(`mock:${m.name}`, `mock (${m.name})`, m.path)),

@@ -1,7 +1,8 @@
 // CPU profile of the mock, run by hand: `npm run bench:profile -- startup` or `-- evaluate [--duration 10]`.
 // Spawns the compiled mock (as `npm start` runs it) under --cpu-prof, does the work (startup: the first answer;
 // evaluate: the benchmark's evaluate load), stops it with SIGTERM so V8 writes the profile, then prints where the
-// self time went: by module (a package, a file of ours, node's internals, GC) and by function. `--cli` profiles
+// self time went: by module (a package, a file of ours, node's internals, GC) and by function, then the time of each
+// function with its callees (for evaluate also per request: what each stage of the pipeline costs). `--cli` profiles
 // another build; `--profile file.cpuprofile` only summarizes an existing profile; `--top n` sets the rows shown.
 
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -106,14 +107,28 @@ function top(totals: Map<string, number>, allUs: number, n: number): Row[] {
     .map(([name, us]) => ({ name, ms: us / 1000, share: us / allUs }));
 }
 
-/** Self time by module and by function, largest first; `(idle)` is left out of the shares. */
+/** A function's name and where it is: its module, and for a bundled one the bundle's file and line. */
+function functionLabel({ functionName, url, lineNumber }: ProfileNode['callFrame']): string {
+  const module = moduleAt(url, lineNumber, functionName);
+  const file = moduleOf(url, functionName);
+  const where = url ? `${file}:${lineNumber + 1}` : '';
+  return `${functionName || '(anonymous)'} ${module === file ? where || module : `${module} (${where})`}`;
+}
+
+/**
+ * Self time by module and by function, and inclusive time by function (its own and its callees', each sample counted
+ * once per function however deep the recursion), largest first; `(idle)` is left out of the shares.
+ */
 export function summarize(
   profile: CpuProfile,
   n: number,
-): { busyMs: number; modules: Row[]; functions: Row[] } {
+): { busyMs: number; modules: Row[]; functions: Row[]; inclusive: Row[] } {
   const self = selfTimes(profile);
+  const parent = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node);
   const byModule = new Map<string, number>();
   const byFunction = new Map<string, number>();
+  const inclusive = new Map<string, number>();
   let busy = 0;
   for (const node of profile.nodes) {
     const us = self.get(node.id) ?? 0;
@@ -122,22 +137,37 @@ export function summarize(
     busy += us;
     const module = moduleAt(url, lineNumber, functionName);
     byModule.set(module, (byModule.get(module) ?? 0) + us);
-    // A bundled function keeps the bundle's file and line, where it can be found.
-    const file = moduleOf(url, functionName);
-    const where = url ? `${file}:${lineNumber + 1}` : '';
-    const fn = `${functionName || '(anonymous)'} ${module === file ? where || module : `${module} (${where})`}`;
+    const fn = functionLabel(node.callFrame);
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+    const seen = new Set<string>();
+    for (let at: ProfileNode | undefined = node; at; at = parent.get(at.id)) {
+      if (at.callFrame.functionName === '(root)') continue;
+      const label = at === node ? fn : functionLabel(at.callFrame);
+      if (seen.has(label)) continue;
+      seen.add(label);
+      inclusive.set(label, (inclusive.get(label) ?? 0) + us);
+    }
   }
-  return { busyMs: busy / 1000, modules: top(byModule, busy, n), functions: top(byFunction, busy, n) };
+  return {
+    busyMs: busy / 1000,
+    modules: top(byModule, busy, n),
+    functions: top(byFunction, busy, n),
+    inclusive: top(inclusive, busy, n),
+  };
 }
 
-function table(title: string, rows: Row[]): string {
-  const lines = rows.map((r) => `| ${r.name} | ${r.ms.toFixed(1)} | ${(r.share * 100).toFixed(1)} % |`);
-  return [`| ${title} | self ms | share of busy |`, '| --- | ---: | ---: |', ...lines].join('\n');
+function table(title: string, rows: Row[], kind = 'self', requests?: number): string {
+  const perRequest = (r: Row) => (requests ? ` | ${((r.ms * 1000) / requests).toFixed(1)}` : '');
+  const lines = rows.map(
+    (r) => `| ${r.name} | ${r.ms.toFixed(1)} | ${(r.share * 100).toFixed(1)} %${perRequest(r)} |`,
+  );
+  const head = `| ${title} | ${kind} ms | share of busy |${requests ? ' µs per request |' : ''}`;
+  return [head, `| --- | ---: | ---: |${requests ? ' ---: |' : ''}`, ...lines].join('\n');
 }
 
-export function report(profile: CpuProfile, n: number): string {
-  const { busyMs, modules, functions } = summarize(profile, n);
+/** The report; with `requests` (answered during the profile) the inclusive table also gives µs per request. */
+export function report(profile: CpuProfile, n: number, requests?: number): string {
+  const { busyMs, modules, functions, inclusive } = summarize(profile, n);
   const wallMs = (profile.endTime - profile.startTime) / 1000;
   return [
     `profiled ${wallMs.toFixed(0)} ms wall, ${busyMs.toFixed(0)} ms busy (not idle)`,
@@ -145,6 +175,8 @@ export function report(profile: CpuProfile, n: number): string {
     table('module', modules),
     '',
     table('function', functions),
+    '',
+    table('function, with its callees', inclusive, 'inclusive', requests),
     '',
   ].join('\n');
 }
@@ -158,6 +190,8 @@ async function profileRun(mode: 'startup' | 'evaluate', cli: string, durationSec
     [...MOCK_NODE_FLAGS, '--cpu-prof', '--cpu-prof-dir', dir, cli, '--port', '0', '--seed', '1'],
     urlInLine,
   );
+  // Evaluate requests answered while profiling (warm-up included), for the per-request column.
+  let requests: number | undefined;
   try {
     const ms = await waitForFirst200(server, TOKEN_PROBE);
     process.stderr.write(`[profile] first answer after ${ms.toFixed(0)} ms\n`);
@@ -172,6 +206,7 @@ async function profileRun(mode: 'startup' | 'evaluate', cli: string, durationSec
         durationSeconds,
       });
       process.stderr.write(`[profile] evaluate ${load.rps.toFixed(0)} req/s, ${load.non2xx} non-2xx\n`);
+      requests = Object.values(load.statuses).reduce((sum, count) => sum + count, 0);
     }
   } finally {
     await stopServer(server);
@@ -179,7 +214,7 @@ async function profileRun(mode: 'startup' | 'evaluate', cli: string, durationSec
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile in ${dir}: did the mock exit cleanly on SIGTERM?`);
   process.stderr.write(`[profile] ${dir}/${file}\n`);
-  return JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as CpuProfile;
+  return { profile: JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as CpuProfile, requests };
 }
 
 async function main(): Promise<void> {
@@ -201,8 +236,8 @@ async function main(): Promise<void> {
   const mode = positionals[0];
   if (mode !== 'startup' && mode !== 'evaluate') throw new Error('say `startup` or `evaluate`');
   installCleanup();
-  const profile = await profileRun(mode, values.cli, Number(values.duration));
-  process.stdout.write(report(profile, n));
+  const { profile, requests } = await profileRun(mode, values.cli, Number(values.duration));
+  process.stdout.write(report(profile, n, requests));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
