@@ -102,7 +102,16 @@ test('both readers refuse the same way: not JSON, not an object, not UTF-8, cut 
       400,
       '400002',
     ],
-    ['a string at the top', token('"text"', [json]), 400, '400002'],
+    ['a string at the top', token('"text"', [json]), 400, '400002', /a string rather than an object/],
+    ['null at the top', token('null', [json]), 400, '400002', /null rather than an object/],
+    ['a number at the top', token(' 42 ', [json]), 400, '400002', /a number rather than an object/],
+    [
+      'null at the top, chunked',
+      token(chunked('null'), [json, ['Transfer-Encoding', 'chunked']], null),
+      400,
+      '400002',
+      /null rather than an object/,
+    ],
     ['whitespace only', token('   ', [json]), 400, '400002'],
     [
       'invalid UTF-8',
@@ -135,6 +144,8 @@ test('both readers refuse the same way: not JSON, not an object, not UTF-8, cut 
     // A 400 with field errors (too deep) is the flat ModelState: the code is in the header on every error.
     assert.equal(answer.code, code, name);
     if (detail) assert.match(String(answer.body.detail), detail, name);
+    // Malformed text gets the catalog's own words, not the scalar explanation.
+    if (name.startsWith('syntax error')) assert.doesNotMatch(String(answer.body.detail), /rather than/, name);
   }
 });
 

@@ -17,6 +17,8 @@ const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 export type BodyError = Error & {
   status: 400;
   type: 'request.aborted' | 'encoding.invalid' | 'entity.parse.failed';
+  /** The body's text, for a parse failure (body-parser attaches it too). */
+  body?: string;
 };
 
 export function bodyError(type: BodyError['type'], message: string): BodyError {
@@ -56,7 +58,9 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
       try {
         resolve(parseStrict(bytes));
       } catch (error) {
-        reject(bodyError('entity.parse.failed', (error as Error).message));
+        const failure = bodyError('entity.parse.failed', (error as Error).message);
+        failure.body = bytes.toString('utf8');
+        reject(failure);
       }
     });
   });
@@ -75,4 +79,21 @@ function parseStrict(bytes: Buffer): unknown {
   const first = bytes[start];
   if (first !== 0x7b && first !== 0x5b) throw new SyntaxError('not an object or array');
   return JSON.parse(bytes.toString('utf8', start));
+}
+
+/**
+ * For a body refused as JSON: what it is when it is JSON after all, only not an object or array (`null`, a number, a
+ * string, true or false), so the answer can say so rather than call it malformed. Undefined otherwise.
+ */
+export function scalarJson(body: unknown): string | undefined {
+  if (typeof body !== 'string') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (value === null) return 'null';
+  if (typeof value === 'object') return undefined;
+  return typeof value === 'string' ? 'a string' : typeof value === 'number' ? 'a number' : String(value);
 }

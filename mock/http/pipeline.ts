@@ -16,7 +16,7 @@ import type { SharedStore } from '../redis/shared-store.js';
 import { evictOldest } from '../support/bounded.js';
 import type { Logger } from '../support/logger.js';
 import type { Settings } from '../support/settings.js';
-import { type BodyError, bodyError, declaresUtf8, readJsonBody } from './json-body.js';
+import { type BodyError, bodyError, declaresUtf8, readJsonBody, scalarJson } from './json-body.js';
 import { PARTNER_OPERATIONS } from './routes.js';
 import { locals } from './session-stage.js';
 import type { Ctx, HandlerServices, Reply, RequestHooks } from './types.js';
@@ -259,14 +259,25 @@ export function writeJson(res: Response, status: number, contentType: string, te
 }
 
 /** Body-parser failures mapped onto the catalog. */
-export function fromParserError(error: { type?: string; status?: number; limit?: number }): ApiError | null {
+export function fromParserError(error: {
+  type?: string;
+  status?: number;
+  limit?: number;
+  body?: unknown;
+}): ApiError | null {
   // The router's path-parameter decoding (`/v1/orders/%E0%A4%A`) throws a URIError with status 400: a 500 before.
   if (error instanceof URIError && error.status === 400) {
     return apiError('400012', { errors: { path: ['A path parameter is not valid percent-encoded UTF-8.'] } });
   }
   switch (error.type) {
-    case 'entity.parse.failed':
-      return apiError('400002');
+    case 'entity.parse.failed': {
+      const scalar = scalarJson(error.body);
+      return scalar === undefined
+        ? apiError('400002')
+        : apiError('400002', {
+            detail: `The body is JSON, but ${scalar} rather than an object: send the request's fields in a JSON object ({…}).`,
+          });
+    }
     case 'entity.too.large':
       return apiError('413001', { detail: `The limit is ${error.limit ?? 'unknown'} bytes.` });
     case 'request.size.invalid':
