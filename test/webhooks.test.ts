@@ -336,6 +336,12 @@ describe('each order event is delivered, signed, with the documented payload', (
       receivedEvent(w, captured, 'order.capturerequired').ConfirmationId,
       'one ConfirmationId per order',
     );
+    // Polling the outcome of the captured order tells the same id as its webhooks.
+    const outcome = await w.post('/v1/outcome', { orderSessionKey: captured.id });
+    assert.deepEqual(
+      [outcome.body.status, outcome.body.confirmationId],
+      ['APPROVED', completed.ConfirmationId],
+    );
     assert.deepEqual(receivedEvent(w, cancelled, 'order.cancelled').EventData, {
       Reason: 'CancelledByMerchant',
     });

@@ -1,6 +1,7 @@
 // The order state machine: the documented numeric statuses and every transition between them, in one table.
 // Handlers and the clock never set `order.status` themselves; they call `transition()`.
 
+import { createHash } from 'node:crypto';
 import { KEPT_STRINGS, RecordPool, type Slotted } from '../support/bounded.js';
 import { isInstant } from './dates.js';
 import type { EvaluateStatus, Fate } from './outcomes.js';
@@ -339,6 +340,19 @@ export function appended<T>(list: readonly T[], ...items: T[]): T[] {
 /** Refundable amount in cents: what was captured (or approved) minus what was refunded. */
 export function refundable(order: Order): number {
   return Math.max(0, order.capturedAmount - order.refundedAmount);
+}
+
+/**
+ * The order's confirmation id, or for an order that has none (captured or cancelled orders) 8 upper-case hex
+ * characters derived from the seed and the order, the same in every webhook and outcome of the order (invented).
+ */
+export function confirmationIdOf(order: Order, seed: number): string {
+  if (order.confirmationId !== null) return order.confirmationId;
+  return createHash('sha256')
+    .update(`${seed}:${order.session}:${order.id}`)
+    .digest('hex')
+    .slice(0, 8)
+    .toUpperCase();
 }
 
 /**

@@ -1,8 +1,13 @@
 // Which webhook events each order transition emits, and the PascalCase payload FlexFactor sends (fact sheet §3).
 // The event names and the payload fields are documented; the mapping details, EventData and sub-ms digits are invented.
 
-import { createHash } from 'node:crypto';
-import type { Order, OrderReason, StatusChange, TransitionName } from '../domain/order-states.js';
+import {
+  confirmationIdOf,
+  type Order,
+  type OrderReason,
+  type StatusChange,
+  type TransitionName,
+} from '../domain/order-states.js';
 
 /** Every event name of the fact sheet's list (§3.2). The mock does not model payouts: `payout.*` never fires. */
 export const WEBHOOK_EVENTS = [
@@ -128,7 +133,7 @@ export function buildPayload(
     EventData: eventData(event, order, at, context),
     ExternalOrderId: order.externalOrderId,
     OrderId: order.id,
-    ConfirmationId: order.confirmationId ?? confirmationIdFor(order, context.seed),
+    ConfirmationId: confirmationIdOf(order, context.seed),
     IsTestMode: true,
     IsResent: false,
   };
@@ -137,18 +142,6 @@ export function buildPayload(
 /** `2026-06-01T12:00:00.000002Z`: the virtual instant with microseconds (the sample shows 6 fraction digits). */
 export function timeStamp(at: number, micros = 0): string {
   return `${new Date(at).toISOString().slice(0, 23)}${String(micros % 1000).padStart(3, '0')}Z`;
-}
-
-/**
- * ConfirmationId for an order that has none (e.g. captured or cancelled orders): 8 upper-case hex characters
- * derived from the seed and the order id, the same for every event of the order (invented).
- */
-export function confirmationIdFor(order: Order, seed: number): string {
-  return createHash('sha256')
-    .update(`${seed}:${order.session}:${order.id}`)
-    .digest('hex')
-    .slice(0, 8)
-    .toUpperCase();
 }
 
 /** EventData: null for order.completed (observed); everything else is invented (amounts in cents). */

@@ -2,7 +2,7 @@
 // poll a decision. What evaluate does to the store is one domain operation (mock/domain/evaluate.ts).
 
 import { evaluateOrder } from '../../domain/evaluate.js';
-import { outcomeStatus } from '../../domain/order-states.js';
+import { confirmationIdOf, outcomeStatus } from '../../domain/order-states.js';
 import type { EvaluateStatus } from '../../domain/outcomes.js';
 import type { Ctx, Reply } from '../types.js';
 import { envelope, merchantOf } from '../types.js';
@@ -37,6 +37,7 @@ export function getOutcome(ctx: Ctx): Reply {
   if (!order)
     return { body: { status: 'NOTFOUND', confirmationId: null, ...envelope({ status: 'NOTFOUND' }) } };
   const status = outcomeStatus(order);
-  const confirmationId = status === 'APPROVED' ? order.confirmationId : null;
+  // The same id the order's webhooks carry.
+  const confirmationId = status === 'APPROVED' ? confirmationIdOf(order, ctx.services.settings.seed) : null;
   return { body: { status, confirmationId, ...envelope({ status }) } };
 }
