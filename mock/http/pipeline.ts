@@ -14,6 +14,7 @@ import { type ApiError, apiError } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER } from '../errors/shape.js';
 import type { SharedStore } from '../redis/shared-store.js';
 import { evictOldest } from '../support/bounded.js';
+import { safeHeaderValue } from '../support/header-value.js';
 import type { Logger } from '../support/logger.js';
 import type { Settings } from '../support/settings.js';
 import { type BodyError, bodyError, declaresUtf8, readJsonBody } from './json-body.js';
@@ -22,6 +23,8 @@ import { locals } from './session-stage.js';
 import type { Ctx, HandlerServices, Reply, RequestHooks } from './types.js';
 
 export const WARNING_HEADER = 'x-mock-warning';
+/** The most the warning header holds (printable ASCII, so characters are bytes). */
+export const MAX_WARNING_HEADER_BYTES = 4096;
 const JSON_TYPE = /^(application\/(?:[\w.*+-]+\+)?json|text\/json)\s*(;|$)/i;
 
 /** Responses checked against the contract (when validateResponses is on); a failed check is recorded by check(). */
@@ -237,14 +240,44 @@ function send(
       return;
     }
   }
-  if (warnings.length > 0)
-    res.setHeader(WARNING_HEADER, warnings.map((w) => w.replace(/[\r\n]/g, ' ')).join(' | '));
+  if (warnings.length > 0) res.setHeader(WARNING_HEADER, warningHeader(warnings));
+  // A stored reply's headers come back on every replay: made safe here, one value can never fail a write.
   const headers = reply.headers;
   if (headers !== undefined)
-    for (const name of Object.keys(headers)) res.setHeader(name, headers[name] as string);
+    for (const name of Object.keys(headers)) res.setHeader(name, safeHeaderValue(String(headers[name])));
   if (body === undefined) body = {};
   locals(res).responseBody = body;
   writeJson(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
+}
+
+/**
+ * The warnings as one header value: made safe (field names come from the request) and at most
+ * MAX_WARNING_HEADER_BYTES, since clients refuse a response whose headers are too large (undici at 16 KiB in all),
+ * after the request was applied. What does not fit is cut at a whole character, with a note of how many warnings
+ * were not shown whole.
+ */
+function warningHeader(warnings: readonly string[]): string {
+  const text = warnings.join(' | ');
+  const value = safeHeaderValue(text);
+  if (value.length <= MAX_WARNING_HEADER_BYTES) return value;
+  const note = (left: number) =>
+    ` ... (${left} warning(s) not shown in full: ${WARNING_HEADER} is cut at ${MAX_WARNING_HEADER_BYTES} bytes)`;
+  const room = MAX_WARNING_HEADER_BYTES - note(warnings.length).length;
+  let cut = '';
+  let used = 0;
+  for (const char of text) {
+    const safe = safeHeaderValue(char);
+    if (cut.length + safe.length > room) break;
+    cut += safe;
+    used += char.length;
+  }
+  let whole = 0;
+  for (let end = 0; whole < warnings.length; whole += 1) {
+    end += (warnings[whole] as string).length;
+    if (end > used) break;
+    end += ' | '.length;
+  }
+  return `${cut}${note(warnings.length - whole)}`;
 }
 
 /**
