@@ -4,7 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { MAX_WARNING_HEADER_BYTES } from '../mock/http/pipeline.js';
+import { MAX_WARNING_HEADER_BYTES, warnOnce } from '../mock/http/pipeline.js';
+import type { Ctx } from '../mock/http/types.js';
+import { MAX_LOG_LINE_CHARS } from '../mock/support/log-limit.js';
+import { redactingLogger } from '../mock/support/redact.js';
 import { evaluateBody } from './helpers.js';
 import { type Live, startLive } from './hostile-helpers.js';
 
@@ -15,7 +18,8 @@ describe('strict-profile warnings from hostile field names', { timeout: 120_000 
   let live: Live;
   let token: string;
   before(async () => {
-    live = await startLive();
+    // Every warning line of the suite is read: none may be rate-limited away.
+    live = await startLive({ logLimit: { perKind: 100 } });
     token = await live.token();
   });
   after(() => live.close());
@@ -48,15 +52,19 @@ describe('strict-profile warnings from hostile field names', { timeout: 120_000 
     });
   }
 
-  test('9,000 unknown fields: fetch reads the answer, and the header is bounded', async () => {
+  test('9,000 unknown fields: fetch reads the answer, the header and the log line are bounded', async () => {
     const fields: Record<string, string> = { email: 'a@b.c' };
     for (let i = 0; i < 9_000; i += 1) fields[`f${i}_${'x'.repeat(90)}`] = 'v';
+    const before = live.logs.length;
     const res = await evaluate(evaluateBody({ payer: fields }));
     assert.equal(res.status, 200, res.text.slice(0, 300));
     const warning = res.headers.get('x-mock-warning') ?? '';
     assert.ok(warning.length <= MAX_WARNING_HEADER_BYTES, `${warning.length} bytes`);
     assert.match(warning, /payer\.f0_x{20}/);
     assert.match(warning, /payer\.f9_x{55}\.\.\. and 8,990 more\./);
+    const lines = live.logs.slice(before);
+    assert.ok(lines.some((l) => l.includes('Cardholder fields beyond')));
+    for (const line of lines) assert.ok(line.length <= MAX_LOG_LINE_CHARS + 100, `${line.length} characters`);
   });
 
   test('long CJK field names: the encoded header is cut under its limit and says what it left out', async () => {
@@ -74,5 +82,45 @@ describe('strict-profile warnings from hostile field names', { timeout: 120_000 
     assert.match(warning, /1 warning\(s\) not shown in full/);
     // Cut at a whole character: what is kept still decodes.
     decodeURIComponent(warning.replace(/ \.\.\. \(1 warning.*$/, ''));
+  });
+});
+
+describe('bounded warning memory and log lines', () => {
+  test('warnOnce remembers a bounded number of fixed-size keys, whatever the size of the warnings', () => {
+    const remembered = new Map<string, true>();
+    const lines: string[] = [];
+    const warn = warnOnce({ info() {}, warn: (m) => lines.push(m), error() {} }, remembered);
+    const huge = 'y'.repeat(20_000);
+    for (let i = 0; i < 2_500; i += 1) {
+      const ctx = {
+        session: { name: `s${i % 7}` },
+        op: { id: 'evaluate' },
+        warnings: [`${i} ${huge}`],
+      } as unknown as Ctx;
+      warn(ctx);
+      warn(ctx); // once per session, operation and warning
+    }
+    assert.equal(lines.length, 2_500);
+    assert.equal(remembered.size, 1_000);
+    let chars = 0;
+    for (const key of remembered.keys()) chars += key.length;
+    assert.ok(chars <= 1_000 * 64, `${chars} characters of keys`);
+  });
+
+  test('every log line is cut to a bounded length, after redaction, with a note of what was left out', () => {
+    const lines: string[] = [];
+    const log = redactingLogger({ info() {}, warn: (m: string) => lines.push(m), error() {} });
+    log.warn(`start ${'z'.repeat(2_000_000)}`);
+    const line = lines[0] ?? '';
+    assert.ok(line.length <= MAX_LOG_LINE_CHARS, `${line.length} characters`);
+    assert.match(line, /^start z+/);
+    assert.match(line, /more characters/);
+
+    // A card number where the cut falls is redacted first: no run of its digits survives the cut.
+    for (let shift = 0; shift < 20; shift += 1) {
+      lines.length = 0;
+      log.warn(`${'w'.repeat(MAX_LOG_LINE_CHARS - 60 + shift)} 4111111111111111 ${'w'.repeat(200)}`);
+      assert.doesNotMatch(lines[0] ?? '', /\d{7}/);
+    }
   });
 });

@@ -4,6 +4,7 @@
 //   after → (check response) → write.
 
 import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { type CompiledOperation, checkRequest, jsonLimitErrors } from '../contract/contract.js';
 import type { AccountBook, MerchantAccount } from '../domain/accounts.js';
@@ -187,19 +188,23 @@ export function pipeline(
   };
 }
 
+/** Warnings remembered as logged (each by a 43-character digest, so the set stays under 100 KB). */
+const WARNINGS_REMEMBERED = 1_000;
+
 /**
  * Strict-profile warnings go out in a header on every response and to the log once per session, operation and
- * warning (at most 1,000 remembered).
+ * warning. `remembered` holds a digest of each logged one, never its text (tests pass their own Map to look inside).
  */
-export function warnOnce(log: Logger): (ctx: Ctx) => void {
-  const logged = new Map<string, true>();
+export function warnOnce(log: Logger, remembered = new Map<string, true>()): (ctx: Ctx) => void {
   return (ctx) => {
     if (ctx.warnings.length === 0) return;
     for (const warning of ctx.warnings) {
-      const key = `${ctx.session.name}\u0000${ctx.op.id}\u0000${warning}`;
-      if (logged.has(key)) continue;
-      evictOldest(logged, 1_000);
-      logged.set(key, true);
+      const key = createHash('sha256')
+        .update(`${ctx.session.name}\u0000${ctx.op.id}\u0000${warning}`)
+        .digest('base64url');
+      if (remembered.has(key)) continue;
+      evictOldest(remembered, WARNINGS_REMEMBERED);
+      remembered.set(key, true);
       log.warn(
         `${ctx.op.id}: ${warning} (logged once per session; every response carries ${WARNING_HEADER})`,
       );
