@@ -3,6 +3,7 @@
 
 import { apiError } from '../errors/catalog.js';
 import type { Ctx } from '../http/types.js';
+import { cutText } from '../support/bounded.js';
 import { cardDataPath, hasCardData, isCardKey } from '../support/redact.js';
 import { findTestCard, looksLikePan } from './outcomes.js';
 
@@ -101,9 +102,22 @@ export function profileChecks(ctx: Ctx): void {
     .filter((path) => CARDHOLDER_OBJECTS.some((o) => path.startsWith(`${o}.`)));
   if (extra.length > 0) {
     ctx.warnings.push(
-      `Cardholder fields beyond the documented ones were sent and ignored: ${extra.join(', ')}. Do not send cardholder data FlexFactor does not ask for.`,
+      `Cardholder fields beyond the documented ones were sent and ignored: ${fieldList(extra)}. Do not send cardholder data FlexFactor does not ask for.`,
     );
   }
+}
+
+/** A warning names this many fields at most, each cut to FIELD_NAME_CHARS: a 1 MiB body can hold thousands. */
+const LISTED_FIELDS = 10;
+const FIELD_NAME_CHARS = 64;
+
+/** `a, b, c` or `a, b, …, j and 8,990 more`: bounded whatever the request holds. */
+function fieldList(paths: readonly string[]): string {
+  const names = paths
+    .slice(0, LISTED_FIELDS)
+    .map((path) => (path.length > FIELD_NAME_CHARS ? `${cutText(path, FIELD_NAME_CHARS)}...` : path));
+  const more = paths.length - names.length;
+  return more > 0 ? `${names.join(', ')} and ${more.toLocaleString('en-US')} more` : names.join(', ');
 }
 
 function read(body: Record<string, unknown>, path: string): unknown {

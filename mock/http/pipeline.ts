@@ -4,6 +4,7 @@
 //   after → (check response) → write.
 
 import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { type CompiledOperation, checkRequest, jsonLimitErrors } from '../contract/contract.js';
 import type { AccountBook, MerchantAccount } from '../domain/accounts.js';
@@ -14,6 +15,7 @@ import { type ApiError, apiError } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER } from '../errors/shape.js';
 import type { SharedStore } from '../redis/shared-store.js';
 import { evictOldest } from '../support/bounded.js';
+import { safeHeaderValue } from '../support/header-value.js';
 import type { Logger } from '../support/logger.js';
 import type { Settings } from '../support/settings.js';
 import { type BodyError, bodyError, declaresUtf8, readJsonBody, scalarJson } from './json-body.js';
@@ -22,6 +24,8 @@ import { locals } from './session-stage.js';
 import type { Ctx, HandlerServices, Reply, RequestHooks } from './types.js';
 
 export const WARNING_HEADER = 'x-mock-warning';
+/** The most the warning header holds (printable ASCII, so characters are bytes). */
+export const MAX_WARNING_HEADER_BYTES = 4096;
 const JSON_TYPE = /^(application\/(?:[\w.*+-]+\+)?json|text\/json)\s*(;|$)/i;
 
 /** Responses checked against the contract (when validateResponses is on); a failed check is recorded by check(). */
@@ -184,19 +188,23 @@ export function pipeline(
   };
 }
 
+/** Warnings remembered as logged (each by a 43-character digest, so the set stays under 100 KB). */
+const WARNINGS_REMEMBERED = 1_000;
+
 /**
  * Strict-profile warnings go out in a header on every response and to the log once per session, operation and
- * warning (at most 1,000 remembered).
+ * warning. `remembered` holds a digest of each logged one, never its text (tests pass their own Map to look inside).
  */
-export function warnOnce(log: Logger): (ctx: Ctx) => void {
-  const logged = new Map<string, true>();
+export function warnOnce(log: Logger, remembered = new Map<string, true>()): (ctx: Ctx) => void {
   return (ctx) => {
     if (ctx.warnings.length === 0) return;
     for (const warning of ctx.warnings) {
-      const key = `${ctx.session.name}\u0000${ctx.op.id}\u0000${warning}`;
-      if (logged.has(key)) continue;
-      evictOldest(logged, 1_000);
-      logged.set(key, true);
+      const key = createHash('sha256')
+        .update(`${ctx.session.name}\u0000${ctx.op.id}\u0000${warning}`)
+        .digest('base64url');
+      if (remembered.has(key)) continue;
+      evictOldest(remembered, WARNINGS_REMEMBERED);
+      remembered.set(key, true);
       log.warn(
         `${ctx.op.id}: ${warning} (logged once per session; every response carries ${WARNING_HEADER})`,
       );
@@ -237,14 +245,44 @@ function send(
       return;
     }
   }
-  if (warnings.length > 0)
-    res.setHeader(WARNING_HEADER, warnings.map((w) => w.replace(/[\r\n]/g, ' ')).join(' | '));
+  if (warnings.length > 0) res.setHeader(WARNING_HEADER, warningHeader(warnings));
+  // A stored reply's headers come back on every replay: made safe here, one value can never fail a write.
   const headers = reply.headers;
   if (headers !== undefined)
-    for (const name of Object.keys(headers)) res.setHeader(name, headers[name] as string);
+    for (const name of Object.keys(headers)) res.setHeader(name, safeHeaderValue(String(headers[name])));
   if (body === undefined) body = {};
   locals(res).responseBody = body;
   writeJson(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
+}
+
+/**
+ * The warnings as one header value: made safe (field names come from the request) and at most
+ * MAX_WARNING_HEADER_BYTES, since clients refuse a response whose headers are too large (undici at 16 KiB in all),
+ * after the request was applied. What does not fit is cut at a whole character, with a note of how many warnings
+ * were not shown whole.
+ */
+function warningHeader(warnings: readonly string[]): string {
+  const text = warnings.join(' | ');
+  const value = safeHeaderValue(text);
+  if (value.length <= MAX_WARNING_HEADER_BYTES) return value;
+  const note = (left: number) =>
+    ` ... (${left} warning(s) not shown in full: ${WARNING_HEADER} is cut at ${MAX_WARNING_HEADER_BYTES} bytes)`;
+  const room = MAX_WARNING_HEADER_BYTES - note(warnings.length).length;
+  let cut = '';
+  let used = 0;
+  for (const char of text) {
+    const safe = safeHeaderValue(char);
+    if (cut.length + safe.length > room) break;
+    cut += safe;
+    used += char.length;
+  }
+  let whole = 0;
+  for (let end = 0; whole < warnings.length; whole += 1) {
+    end += (warnings[whole] as string).length;
+    if (end > used) break;
+    end += ' | '.length;
+  }
+  return `${cut}${note(warnings.length - whole)}`;
 }
 
 /**

@@ -1,6 +1,7 @@
-// What a scenario file may cost: its size, the side files it reads (inside its own folder, regular files, capped),
-// the regular expressions it runs on requests (a linear-time engine) and the header values it sends. Scenario files
-// are data a user drops in a folder, sometimes copied from elsewhere: none of them may stall or take down the server.
+// What a scenario file may cost: its size, the side files it reads (inside its own folder, regular files, capped)
+// and the regular expressions it runs on requests (a linear-time engine); the header values it sends follow the
+// rule of mock/support/header-value.ts. Scenario files are data a user drops in a folder, sometimes copied from
+// elsewhere: none of them may stall or take down the server.
 
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -105,39 +106,4 @@ export function compilePattern(source: string): SafePattern {
     throw new Error(`not a regular expression RE2 accepts: ${(error as Error).message}`);
   }
   return { test: (text) => compiled.matcher(text).find() };
-}
-
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
-
-/** Why a header written in a scenario file cannot be sent, or null when it can. */
-export function headerProblem(name: string, value: string): string | null {
-  if (!HEADER_NAME.test(name))
-    return `header name "${name}" is not an HTTP token (letters, digits, - and the like)`;
-  if (!HEADER_VALUE.test(value)) {
-    return `header ${name}: the value has control characters (CR, LF…) or non-ASCII characters; use printable ASCII`;
-  }
-  return null;
-}
-
-/**
- * A rendered header value that is safe to send: control characters (CR/LF would split the header) become spaces,
- * and non-ASCII characters are percent-encoded as UTF-8, so a template fed any request data never fails the write.
- */
-export function safeHeaderValue(value: string): string {
-  if (HEADER_VALUE.test(value)) return value;
-  let out = '';
-  for (const char of value) {
-    const code = char.codePointAt(0) ?? 0;
-    if (code === 0x09 || (code >= 0x20 && code <= 0x7e)) out += char;
-    else if (code < 0x20 || code === 0x7f) out += ' ';
-    else {
-      try {
-        out += encodeURIComponent(char);
-      } catch {
-        out += '%EF%BF%BD'; // a lone surrogate: U+FFFD
-      }
-    }
-  }
-  return out;
 }

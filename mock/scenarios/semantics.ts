@@ -3,8 +3,8 @@
 
 import { parseDuration } from '../domain/clock.js';
 import { ERROR_CATALOG } from '../errors/catalog.js';
+import { headerProblem } from '../support/header-value.js';
 import { type FaultObject, faultRow } from './faults.js';
-import { headerProblem } from './limits.js';
 import type { SpecError } from './matcher.js';
 import { hasTemplates, readsOrder } from './responder.js';
 import type { ExampleRequest, ScenarioFile } from './types.js';

@@ -1,4 +1,12 @@
-// Bounded collections: what keeps memory flat in long runs. Oldest entries go first.
+// Bounded collections: what keeps memory flat in long runs. Oldest entries go first. And bounded text: what a field
+// name, a warning or a log line built from a request may grow to.
+
+/** The first `max` UTF-16 units of `text` (one fewer rather than half a surrogate pair), or `text` when it fits. */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
 
 /** Delete the oldest entries of a Map (insertion order) until it has room for one more under `limit`. */
 export function evictOldest<K, V>(map: Map<K, V>, limit: number, onEvict?: (value: V, key: K) => void): void {

@@ -1,7 +1,11 @@
 // Log volume that does not grow with hostile input: each kind of line (its first words) is printed at most
-// LINES_PER_KIND times per interval; the rest are counted and summed up in one "suppressed" line.
+// LINES_PER_KIND times per interval; the rest are counted and summed up in one "suppressed" line. A line itself is
+// at most MAX_LOG_LINE_CHARS long (cut by the redacting logger, after redaction: see mock/support/redact/sinks.ts).
 
 import type { Logger } from './logger.js';
+
+/** The longest log line: a line quoting a request (a field name, a message) never writes megabytes to stderr. */
+export const MAX_LOG_LINE_CHARS = 8192;
 
 export interface LogLimitOptions {
   /** Lines of one kind printed per interval (default 5). */

@@ -1,5 +1,7 @@
 // Headers, URLs and loggers, and the strict profile's question "is there card data outside the card fields?".
 
+import { cutText } from '../bounded.js';
+import { MAX_LOG_LINE_CHARS } from '../log-limit.js';
 import { keyInfo, redactNumber, replaced, ruleFor } from './keys.js';
 import { norm, REDACTED } from './markers.js';
 import { hasCardData, onSecretRegistered, redactText } from './text.js';
@@ -73,17 +75,21 @@ export function redactUrl(url: string, keys: Iterable<string> = []): string {
 }
 
 /**
- * One log line: redacted, and with control characters escaped, so text from a request (a field name, a header) can
- * neither forge a line of its own with a newline nor rewrite the terminal.
+ * One log line: redacted, with control characters escaped, so text from a request (a field name, a header) can
+ * neither forge a line of its own with a newline nor rewrite the terminal, and cut to MAX_LOG_LINE_CHARS. The cut
+ * comes last: cut before redaction, a card number split at the edge would no longer be recognized as one.
  */
 function logLine(message: unknown): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what is escaped.
-  return redactText(String(message)).replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
+  const line = redactText(String(message)).replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
     c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
+  if (line.length <= MAX_LOG_LINE_CHARS) return line;
+  const kept = cutText(line, MAX_LOG_LINE_CHARS - 48);
+  return `${kept}... [${line.length - kept.length} more characters]`;
 }
 
-/** A logger wrapper: every line redacted (redactText) and its control characters escaped. */
+/** A logger wrapper: every line redacted (redactText), its control characters escaped and its length capped. */
 export function redactingLogger<
   L extends { info(m: string): void; warn(m: string): void; error(m: string): void },
 >(logger: L): L {
