@@ -1,0 +1,132 @@
+// No answer carries card data: not an error's field names (a client's key is written as a JSON key, which string
+// redaction never reaches), not what an answer echoes back (tokenize's names, an order's fields, partner records),
+// and the strict profile refuses card data in every part of every request. Against real socket servers.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DEFAULT_PARTNER } from '../mock/domain/accounts.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
+import { type MockServer, startMock } from '../mock/http/start-mock.js';
+import { guid, tokenizeBody } from './helpers.js';
+
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
+/** Anything of these in an answer is a leak. */
+const FORBIDDEN = [
+  '4111111111111111',
+  '4111-1111-1111-1111',
+  '4111 1111 1111 1111',
+  '5555555555554444',
+  'cvv 739',
+];
+
+function leaks(text: string): string[] {
+  return FORBIDDEN.filter((f) => text.includes(f));
+}
+
+interface Answer {
+  status: number;
+  code: string | null;
+  text: string;
+  json: Record<string, unknown>;
+}
+
+async function call(url: string, init: RequestInit = {}): Promise<Answer> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return { status: res.status, code: res.headers.get('x-mock-error-code'), text, json: JSON.parse(text) };
+}
+
+function jsonPost(token: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+describe('strict profile: card data is refused without being echoed', { timeout: 60_000 }, () => {
+  let mock: MockServer;
+  let token: string;
+  before(async () => {
+    mock = await startMock({ clock: { frozen: true }, logger: silent });
+    token = await mock.token();
+  });
+  after(() => mock.close());
+
+  test('query strings, headers and path parameters are checked on every operation, not only evaluate', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const cases: [string, Promise<Answer>, string][] = [
+      ['list query', call(`${mock.baseUrl}/orders?note=4111111111111111`, { headers: auth }), 'note'],
+      [
+        'list header',
+        call(`${mock.baseUrl}/orders`, { headers: { ...auth, 'x-note': '4111 1111 1111 1111' } }),
+        'header x-note',
+      ],
+      [
+        'list CVV header',
+        call(`${mock.baseUrl}/orders`, { headers: { ...auth, 'x-cvv': '739' } }),
+        'header x-cvv',
+      ],
+      ['order path', call(`${mock.baseUrl}/orders/4111111111111111`, { headers: auth }), 'path parameter id'],
+      [
+        'capture header',
+        call(
+          `${mock.baseUrl}/capture`,
+          jsonPost(
+            token,
+            { idempotencyKey: guid(), orderId: guid(), amount: 100, currency: 'USD' },
+            { 'x-note': 'cvv 739' },
+          ),
+        ),
+        'header x-note',
+      ],
+      [
+        'tokenize query',
+        call(
+          `${mock.baseUrl}/tokenize?note=5555555555554444`,
+          jsonPost(token, tokenizeBody(TEST_CARDS.approved)),
+        ),
+        'note',
+      ],
+    ];
+    for (const [label, pending, field] of cases) {
+      const answer = await pending;
+      assert.equal(answer.status, 400, `${label}: ${answer.text}`);
+      assert.equal(answer.code, '400041', `${label}: ${answer.text}`);
+      assert.deepEqual(Object.keys(answer.json.errors as object), [field], label);
+      assert.deepEqual(leaks(answer.text), [], label);
+    }
+    const plain = await call(`${mock.baseUrl}/orders?pageSize=5`, {
+      headers: { ...auth, 'x-note': 'hello 42' },
+    });
+    assert.equal(plain.status, 200, plain.text);
+  });
+
+  test('a multipart boundary is the HTTP library’s random text, not card data', async () => {
+    const partner = await mock.token(DEFAULT_PARTNER);
+    const created = await call(
+      `${mock.baseUrl}/onboarding/application`,
+      jsonPost(partner, { LegalEntityName: 'Acme LLC', Dba: 'Acme' }),
+    );
+    assert.equal(created.status, 200, created.text);
+    // A Luhn-valid 16-digit run, as curl's hex boundaries sometimes are.
+    const boundary = '------------------------4111111111111111';
+    const part = (headers: string, content: string) => `--${boundary}\r\n${headers}\r\n\r\n${content}\r\n`;
+    const body =
+      part('Content-Disposition: form-data; name="documentType"', 'ID') +
+      part(
+        'Content-Disposition: form-data; name="document"; filename="id.pdf"\r\nContent-Type: application/pdf',
+        '%PDF-1.4 test',
+      ) +
+      `--${boundary}--\r\n`;
+    const up = await call(`${mock.baseUrl}/onboarding/application/${created.json.id}/documents`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${partner}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
+      body,
+    });
+    assert.equal(up.status, 200, up.text);
+  });
+});
