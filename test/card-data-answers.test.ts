@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { DEFAULT_PARTNER } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { type MockServer, startMock } from '../mock/http/start-mock.js';
-import { guid, tokenizeBody } from './helpers.js';
+import { evaluateBody, guid, tokenizeBody } from './helpers.js';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 /** Anything of these in an answer is a leak. */
@@ -52,6 +52,43 @@ describe('strict profile: card data is refused without being echoed', { timeout:
     token = await mock.token();
   });
   after(() => mock.close());
+
+  test('400041 redacts the field it names in errors as in detail: body keys, query names, header names', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const evaluateWithPayerKey = (key: string) =>
+      call(
+        `${mock.baseUrl}/evaluate`,
+        jsonPost(token, evaluateBody({ payer: { email: 'a@b.c', [key]: 'x' } })),
+      );
+    const cases: [string, Promise<Answer>, string][] = [
+      ['payer key', evaluateWithPayerKey('4111111111111111'), 'payer.411111******1111'],
+      ['dashed payer key', evaluateWithPayerKey('4111-1111-1111-1111'), 'payer.411111******1111'],
+      ['CVV payer key', evaluateWithPayerKey('cvv 739'), 'payer.cvv [redacted]'],
+      [
+        'evaluate query name',
+        call(`${mock.baseUrl}/evaluate?4111111111111111=1`, jsonPost(token, evaluateBody())),
+        '411111******1111',
+      ],
+      [
+        'orders query name',
+        call(`${mock.baseUrl}/orders?4111111111111111=1`, { headers: auth }),
+        '411111******1111',
+      ],
+      [
+        'orders header name',
+        call(`${mock.baseUrl}/orders`, { headers: { ...auth, 'x-4111111111111111': '1' } }),
+        'header x-411111******1111',
+      ],
+    ];
+    for (const [label, pending, field] of cases) {
+      const answer = await pending;
+      assert.equal(answer.status, 400, `${label}: ${answer.text}`);
+      assert.equal(answer.json.code, '400041', label);
+      assert.deepEqual(Object.keys(answer.json.errors as object), [field], label);
+      assert.ok(String(answer.json.detail).includes(field), `${label}: ${answer.json.detail}`);
+      assert.deepEqual(leaks(answer.text), [], label);
+    }
+  });
 
   test('query strings, headers and path parameters are checked on every operation, not only evaluate', async () => {
     const auth = { authorization: `Bearer ${token}` };
@@ -128,5 +165,50 @@ describe('strict profile: card data is refused without being echoed', { timeout:
       body,
     });
     assert.equal(up.status, 200, up.text);
+  });
+});
+
+describe('lenient profile: no answer carries card data', { timeout: 60_000 }, () => {
+  let mock: MockServer;
+  let token: string;
+  before(async () => {
+    mock = await startMock({ profile: 'lenient', clock: { frozen: true }, logger: silent });
+    token = await mock.token();
+  });
+  after(() => mock.close());
+
+  test('a limit error names the client’s key: redacted in the flat ModelState and the problem body', async () => {
+    // 1e999 parses to Infinity: the JSON limits name the field that holds it, key and all.
+    const withKey = (body: Record<string, unknown>, parent: string) =>
+      JSON.stringify({ ...body, [parent]: { '4111111111111111': 0 } }).replace(
+        '"4111111111111111":0',
+        '"4111111111111111":1e999',
+      );
+    const requests: [string, string, string][] = [
+      ['evaluate', `${mock.baseUrl}/evaluate`, withKey(evaluateBody(), 'payer')],
+      [
+        'capture',
+        `${mock.baseUrl}/capture`,
+        withKey({ idempotencyKey: guid(), orderId: guid(), amount: 100, currency: 'USD' }, 'extra'),
+      ],
+      ['tokenize', `${mock.baseUrl}/tokenize`, withKey(tokenizeBody(TEST_CARDS.approved), 'payment_method')],
+    ];
+    for (const [label, url, raw] of requests) {
+      for (const accept of ['application/json', 'application/problem+json']) {
+        const answer = await call(url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept },
+          body: raw,
+        });
+        assert.equal(answer.status, 400, `${label}: ${answer.text}`);
+        assert.equal(answer.code, '400001', label);
+        const fields = accept === 'application/json' ? answer.json : (answer.json.errors as object);
+        assert.ok(
+          Object.keys(fields).some((field) => field.includes('411111******1111')),
+          `${label} ${accept}: ${answer.text}`,
+        );
+        assert.deepEqual(leaks(answer.text), [], `${label} ${accept}`);
+      }
+    }
   });
 });
