@@ -211,4 +211,111 @@ describe('lenient profile: no answer carries card data', { timeout: 60_000 }, ()
       }
     }
   });
+
+  test('tokenize echoes the cardholder names with card data masked', async () => {
+    const body = tokenizeBody(TEST_CARDS.approved);
+    const card = (body.payment_method as { credit_card: Record<string, unknown> }).credit_card;
+    card.first_name = '4111111111111111';
+    card.last_name = 'cvv 739';
+    const { mid } = mock.credentials;
+    const answer = await call(`${mock.baseUrl}/tokenize?mid=${mid}`, jsonPost(token, body));
+    assert.equal(answer.status, 200, answer.text);
+    const method = (answer.json.transaction as { payment_method: Record<string, unknown> }).payment_method;
+    assert.equal(method.first_name, '411111******1111');
+    assert.equal(method.last_name, 'cvv [redacted]');
+    assert.deepEqual(leaks(answer.text), []);
+  });
+
+  test('an order keeps and answers its fields redacted; only the merchant orderId is kept as sent', async () => {
+    const orderId = `O-5555555555554444-${guid()}`;
+    const evaluated = await call(
+      `${mock.baseUrl}/evaluate`,
+      jsonPost(
+        token,
+        evaluateBody({
+          orderId,
+          senseKey: 'cvv 739',
+          correlationId: '4111111111111111',
+          transaction: { id: '4111-1111-1111-1111' },
+          payer: { email: 'a@b.c', phone: '4111 1111 1111 1111' },
+          billingInformation: { firstName: 'cvv 739', addressLine1: '4111111111111111' },
+        }),
+      ),
+    );
+    assert.equal(evaluated.status, 200, evaluated.text);
+    assert.equal(evaluated.json.senseKey, 'cvv [redacted]');
+    assert.deepEqual(leaks(evaluated.text), []);
+    const id = evaluated.json.orderSessionKey as string;
+    const auth = { authorization: `Bearer ${token}` };
+    const refunded = await call(
+      `${mock.baseUrl}/orders/${id}/refund`,
+      jsonPost(token, {
+        amountToRefund: 1,
+        refundMessage: 'card 4111111111111111',
+        transactionId: 'cvv 739',
+      }),
+    );
+    assert.equal(refunded.status, 200, refunded.text);
+    assert.deepEqual(leaks(refunded.text), []);
+    const read = await call(`${mock.baseUrl}/orders/${id}`, { headers: auth });
+    assert.equal(read.status, 200, read.text);
+    // The documented exception: the merchant's orderId is the lookup key and is echoed as sent.
+    assert.equal(read.json.externalOrderId, orderId);
+    const withoutOrderId = read.text.replaceAll(orderId, '');
+    assert.deepEqual(leaks(withoutOrderId), []);
+    assert.equal(read.json.phone, '411111******1111');
+    assert.equal(read.json.firstName, 'cvv [redacted]');
+    assert.equal((read.json.refunds as { message: string }[])[0]?.message, 'card 411111******1111');
+    const list = await call(`${mock.baseUrl}/orders?orderId=${orderId}`, { headers: auth });
+    assert.equal((list.json.items as unknown[]).length, 1, list.text);
+    assert.deepEqual(leaks(list.text.replaceAll(orderId, '')), []);
+  });
+
+  test('partner records answer their texts redacted: applications, API key names, document descriptions', async () => {
+    const partner = await mock.token(DEFAULT_PARTNER);
+    const auth = { authorization: `Bearer ${partner}` };
+    const created = await call(
+      `${mock.baseUrl}/onboarding/application`,
+      jsonPost(partner, {
+        LegalEntityName: 'Acme LLC',
+        Dba: 'Acme 4111111111111111',
+        Description: 'cvv 739',
+        PrimaryContact: { FirstName: 'Ann', Phone: '5555555555554444' },
+      }),
+    );
+    assert.equal(created.status, 200, created.text);
+    assert.equal(created.json.description, 'cvv [redacted]');
+    assert.deepEqual(leaks(created.text), []);
+    const read = await call(`${mock.baseUrl}/onboarding/application/${created.json.id}`, { headers: auth });
+    assert.deepEqual(leaks(read.text), []);
+    const listed = await call(`${mock.baseUrl}/onboarding/application/list`, { headers: auth });
+    assert.deepEqual(leaks(listed.text), []);
+
+    const key = await call(
+      `${mock.baseUrl}/api-keys`,
+      jsonPost(partner, { mid: mock.credentials.mid, name: 'key cvv 739', type: 'secret' }),
+    );
+    assert.equal(key.status, 200, key.text);
+    assert.equal(key.json.name, 'key cvv [redacted]');
+    const keyRead = await call(`${mock.baseUrl}/api-keys/${key.json.id}`, { headers: auth });
+    assert.deepEqual(leaks(keyRead.text), []);
+
+    const form = new FormData();
+    form.set('documentType', 'ID');
+    form.set('description', 'card 4111111111111111');
+    form.set('document', new Blob(['%PDF-1.4 test'], { type: 'application/pdf' }), 'cvv 739.pdf');
+    const up = await call(`${mock.baseUrl}/onboarding/application/${created.json.id}/documents`, {
+      method: 'POST',
+      headers: auth,
+      body: form,
+    });
+    assert.equal(up.status, 200, up.text);
+    const docs = await call(`${mock.baseUrl}/onboarding/application/${created.json.id}/documents`, {
+      headers: auth,
+    });
+    const [doc] = docs.json.documents as Record<string, unknown>[];
+    assert.equal(doc?.description, 'card 411111******1111');
+    assert.equal(doc?.fileName, 'cvv [redacted].pdf');
+    assert.deepEqual(leaks(docs.text), []);
+  });
 });
