@@ -4,6 +4,7 @@
 
 import { apiError } from '../errors/catalog.js';
 import { LEDGER_SLOT } from '../support/bounded.js';
+import { redactText } from '../support/redact.js';
 import type { VirtualClock } from './clock.js';
 import { parseInstant } from './dates.js';
 import { none, ORDER_STATUS, type Order, type TransitionName } from './order-states.js';
@@ -146,8 +147,8 @@ export function evaluateOrder(
     session: session.name,
     mid,
     externalOrderId: String(body.orderId),
-    correlationId: body.correlationId ?? null,
-    referenceNumber: String(body.transaction.id),
+    correlationId: kept(body.correlationId),
+    referenceNumber: redactText(String(body.transaction.id)),
     status: ORDER_STATUS.DRAFT,
     reason: 'submitted',
     evaluateStatus: rule.status,
@@ -164,10 +165,10 @@ export function evaluateOrder(
     refundedAmount: 0,
     billingAddress: address(billing),
     shippingAddress: shipping ? address(shipping) : null,
-    firstName: billing.firstName ?? null,
-    lastName: billing.lastName ?? null,
-    email: body.payer?.email ?? null,
-    phone: body.payer?.phone ?? null,
+    firstName: kept(billing.firstName),
+    lastName: kept(billing.lastName),
+    email: kept(body.payer?.email),
+    phone: kept(body.payer?.phone),
     card: { bin, last4, brand, tokenized: method.token === true },
     confirmationId: null,
     chargeback: false,
@@ -217,15 +218,22 @@ function currentEvaluateStatus(order: Order): EvaluateStatus {
   }
 }
 
+/**
+ * A request string as the order keeps it: redacted, because GET /v1/orders answers it back and the policy is that no
+ * answer echoes card data. Only the merchant's orderId is kept as sent (it is the lookup key; docs/security.md).
+ */
+function kept(value: unknown): string | null {
+  return typeof value === 'string' ? redactText(value) : null;
+}
+
 function address(source: Record<string, unknown>): Order['billingAddress'] {
-  const text = (v: unknown) => (typeof v === 'string' ? v : null);
   return {
-    addressLine1: text(source.addressLine1),
-    addressLine2: text(source.addressLine2),
-    city: text(source.city),
-    state: text(source.state),
-    zipCode: text(source.zipCode ?? source.zipcode),
-    country: text(source.country),
-    countryCode: text(source.countryCode),
+    addressLine1: kept(source.addressLine1),
+    addressLine2: kept(source.addressLine2),
+    city: kept(source.city),
+    state: kept(source.state),
+    zipCode: kept(source.zipCode ?? source.zipcode),
+    country: kept(source.country),
+    countryCode: kept(source.countryCode),
   };
 }

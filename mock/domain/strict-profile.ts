@@ -31,9 +31,15 @@ const REAL_API_NOTE =
 
 /** Run the strict checks for the operation (errors throw); collect warnings into ctx.warnings. */
 export function profileChecks(ctx: Ctx): void {
-  if (ctx.services.settings.profile !== 'strict' || ctx.op.bodyType !== 'json') return;
-  const body = ctx.body as Record<string, unknown>;
+  if (ctx.services.settings.profile !== 'strict') return;
+  if (ctx.op.bodyType === 'json') bodyChecks(ctx, ctx.body as Record<string, unknown>);
+  // Every operation, with a body or not: a card number in a GET's query string or header is stored by proxies and
+  // access logs as surely as one in a POST's.
+  refuseStrayCardData(ctx);
+  if (ctx.op.bodyType === 'json') warnExtraCardholderFields(ctx, ctx.body);
+}
 
+function bodyChecks(ctx: Ctx, body: Record<string, unknown>): void {
   const quoted = ((ctx.locals.coerced as string[] | undefined) ?? []).filter((path) =>
     (MONEY_FIELDS[ctx.op.id] ?? []).includes(path),
   );
@@ -94,9 +100,9 @@ export function profileChecks(ctx: Ctx): void {
       );
     }
   }
+}
 
-  refuseStrayCardData(ctx);
-
+function warnExtraCardholderFields(ctx: Ctx, body: unknown): void {
   const extra = ctx.op
     .unknownFields(body)
     .filter((path) => CARDHOLDER_OBJECTS.some((o) => path.startsWith(`${o}.`)));
@@ -144,6 +150,9 @@ const CARD_FIELDS = new Set([
 /** A bank account's number (onboarding) is named like a card's but is not card data. */
 const BANK_ACCOUNT = /(^|\.)bankaccount/i;
 
+/** The boundary parameter of a multipart content type, quoted or not. */
+const MULTIPART_BOUNDARY = /;\s*boundary=("[^"]*"|[^;]*)/i;
+
 function cardField(path: string): boolean {
   return CARD_FIELDS.has(path) || BANK_ACCOUNT.test(path);
 }
@@ -156,11 +165,17 @@ function refuseStrayCardData(ctx: Ctx): void {
   let where = cardDataPath(ctx.body, cardField);
   where ??= cardDataPath(ctx.query, () => false);
   if (where === null) {
+    const param = cardDataPath(ctx.params, () => false);
+    if (param !== null) where = `path parameter ${param}`;
+  }
+  if (where === null) {
     const headers = ctx.req.headers;
     for (const name of Object.keys(headers)) {
       if (name === 'authorization' || name === 'cookie') continue;
       const value = headers[name];
-      const text = Array.isArray(value) ? value.join(', ') : String(value ?? '');
+      let text = Array.isArray(value) ? value.join(', ') : String(value ?? '');
+      // A multipart boundary is random text the HTTP library draws (curl's 16 hex digits), not the client's data.
+      if (name === 'content-type') text = text.replace(MULTIPART_BOUNDARY, '');
       if ((text !== '' && isCardKey(name)) || hasCardData(name) || hasCardData(text)) {
         where = `header ${name}`;
         break;

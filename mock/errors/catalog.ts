@@ -3,6 +3,8 @@
 // FlexFactor documents the format (first three digits = HTTP status, last three = the specific error) but not the
 // list, so every entry below is invented (labelled so in the README and in contracts/openapi.yaml).
 
+import { redactText } from '../support/redact.js';
+
 export interface CatalogEntry {
   /** HTTP status the code is sent with; always the code's first three digits. */
   status: number;
@@ -333,7 +335,7 @@ export class ApiError extends Error {
     this.code = code;
     this.status = entry.status;
     this.detail = options.detail ? `${options.detail} ${entry.fix}` : entry.fix;
-    this.errors = options.errors;
+    this.errors = options.errors && safeFieldNames(options.errors);
     this.headers = options.headers;
   }
 
@@ -350,6 +352,30 @@ export class ApiError extends Error {
     if (this.errors && Object.keys(this.errors).length > 0) body.errors = this.errors;
     return body;
   }
+}
+
+/**
+ * Field errors whose names carry no card data or secret. A name is often the client's own key (a body field, a query
+ * parameter), and it is written as a JSON key, which the writer's string redaction never reaches; redacting it here,
+ * in the one constructor, covers every error of every shape. Names that redact alike share their messages.
+ */
+function safeFieldNames(errors: Record<string, string[]>): Record<string, string[]> {
+  const names = Object.keys(errors);
+  if (names.every((name) => redactText(name) === name)) return errors;
+  const out: Record<string, string[]> = {};
+  for (const name of names) {
+    const safe = redactText(name);
+    const messages = errors[name] ?? [];
+    const earlier = Object.hasOwn(out, safe) ? (out[safe] as string[]) : [];
+    // defineProperty: a field named `__proto__` stays a field.
+    Object.defineProperty(out, safe, {
+      value: [...earlier, ...messages.filter((m) => !earlier.includes(m))],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }
 
 /** Shorthand constructor: `throw apiError('404002')`. */

@@ -5,6 +5,7 @@ import type { MerchantAccount } from '../../domain/accounts.js';
 import { cardBrand, findTestCard } from '../../domain/outcomes.js';
 import { apiError } from '../../errors/catalog.js';
 import { LEDGER_SLOT } from '../../support/bounded.js';
+import { redactText } from '../../support/redact.js';
 import type { Ctx, Reply } from '../types.js';
 import { envelope } from '../types.js';
 
@@ -156,8 +157,9 @@ export function tokenize(ctx: Ctx): Reply {
           last_four_digits: lastFour,
           first_six_digits: firstDigits,
           card_type: null,
-          first_name: card.first_name,
-          last_name: card.last_name,
+          // The names are echoed: a card number or CVV typed into one (the lenient profile lets it through) is not.
+          first_name: redactText(card.first_name),
+          last_name: redactText(card.last_name),
           month,
           year,
           address1: null,

@@ -9,6 +9,7 @@ import {
 } from '../../domain/order-operations.js';
 import { type Order, orderView, STATUS_NAMES } from '../../domain/order-states.js';
 import { apiError } from '../../errors/catalog.js';
+import { redactText } from '../../support/redact.js';
 import type { Ctx, Reply } from '../types.js';
 import { envelope, merchantOf } from '../types.js';
 import { withIdempotency } from './idempotency.js';
@@ -184,8 +185,9 @@ export function refundOrder(ctx: Ctx): Reply {
   const order = findOrder(ctx, ctx.params.id ?? '') as Order;
   const result = refund(ctx.services, ctx.session, order, {
     dollars: Number(ctx.body.amountToRefund),
-    message: typeof ctx.body.refundMessage === 'string' ? ctx.body.refundMessage : null,
-    transactionId: typeof ctx.body.transactionId === 'string' ? ctx.body.transactionId : null,
+    // Kept with the order and answered back by GET /v1/orders: redacted, as every echoed request text.
+    message: typeof ctx.body.refundMessage === 'string' ? redactText(ctx.body.refundMessage) : null,
+    transactionId: typeof ctx.body.transactionId === 'string' ? redactText(ctx.body.transactionId) : null,
   });
   if (result.ok) return refundSuccess(result.refundId);
   return {

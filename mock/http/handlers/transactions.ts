@@ -4,6 +4,7 @@
 import { evaluateOrder } from '../../domain/evaluate.js';
 import { confirmationIdOf, outcomeStatus } from '../../domain/order-states.js';
 import type { EvaluateStatus } from '../../domain/outcomes.js';
+import { redactText } from '../../support/redact.js';
 import type { Ctx, Reply } from '../types.js';
 import { envelope, merchantOf } from '../types.js';
 import { withIdempotency } from './idempotency.js';
@@ -20,7 +21,7 @@ export function evaluate(ctx: Ctx): Promise<Reply> | Reply {
 function evaluateBody(orderId: string, status: EvaluateStatus, senseKey: unknown): Record<string, unknown> {
   return {
     orderSessionKey: orderId,
-    senseKey: typeof senseKey === 'string' ? senseKey : null,
+    senseKey: typeof senseKey === 'string' ? redactText(senseKey) : null,
     orderId,
     ...envelope({ result: 'Success', status }),
   };

@@ -2,6 +2,7 @@
 
 import { type ApiKeyRecord, type ApiKeyType, partnerState } from '../../../domain/partner-store.js';
 import { apiError } from '../../../errors/catalog.js';
+import { redactText } from '../../../support/redact.js';
 import type { Ctx, Reply } from '../../types.js';
 import { iso, partnerOf } from './shared.js';
 
@@ -16,7 +17,8 @@ const KEY_PREFIXES: Record<ApiKeyType, string> = {
 export function createApiKey(ctx: Ctx): Reply {
   const state = partnerState(ctx.session);
   const mid = String(ctx.body.mid);
-  const name = String(ctx.body.name);
+  // The name is answered back (here and in listings): kept redacted, as every echoed request text.
+  const name = redactText(String(ctx.body.name));
   const type = ctx.body.type as ApiKeyType;
   // Invented business rule (the contract's failure example): key names are unique per merchant.
   const duplicate = [...state.apiKeys.values()].some(

@@ -2,10 +2,11 @@
 
 import { type DocumentRecord, type PartnerState, partnerState } from '../../../domain/partner-store.js';
 import { apiError } from '../../../errors/catalog.js';
+import { redactText } from '../../../support/redact.js';
 import { readMultipart } from '../../multipart.js';
 import type { Ctx, Reply } from '../../types.js';
 import { findApplication } from './applications.js';
-import { actionSuccess, iso } from './shared.js';
+import { actionSuccess, iso, str } from './shared.js';
 
 /** Largest accepted document (documented: 10 MB, read as 10 MiB). */
 export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
@@ -103,8 +104,9 @@ export async function uploadDocument(ctx: Ctx): Promise<Reply> {
     documentId: newDocumentId(ctx, state),
     applicationId: a.id,
     documentType: (documentTypeField ?? '').trim(),
-    description: upload.fields.description ?? null,
-    fileName: upload.file.fileName,
+    // Answered back in listings: kept redacted, as every echoed request text (multipart fields escape the strict scan).
+    description: str(upload.fields.description),
+    fileName: redactText(upload.file.fileName),
     fileType,
     fileSize: upload.file.size,
     uploadedOn: ctx.services.clock.now(),

@@ -1,6 +1,7 @@
 // What every partner resource module shares: the calling partner, value coercions and the partner action envelope.
 
 import type { MerchantAccount } from '../../../domain/accounts.js';
+import { redactText } from '../../../support/redact.js';
 import type { Ctx, Reply } from '../../types.js';
 
 /** The authenticated partner (the pipeline guarantees one on every partner operation). */
@@ -13,8 +14,9 @@ export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** A stored request value as an answer shows it: text is redacted (no answer echoes card data or a secret). */
 export function str(value: unknown): string | null {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return redactText(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return null;
 }

@@ -1,0 +1,321 @@
+// No answer carries card data: not an error's field names (a client's key is written as a JSON key, which string
+// redaction never reaches), not what an answer echoes back (tokenize's names, an order's fields, partner records),
+// and the strict profile refuses card data in every part of every request. Against real socket servers.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DEFAULT_PARTNER } from '../mock/domain/accounts.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
+import { type MockServer, startMock } from '../mock/http/start-mock.js';
+import { evaluateBody, guid, tokenizeBody } from './helpers.js';
+
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
+/** Anything of these in an answer is a leak. */
+const FORBIDDEN = [
+  '4111111111111111',
+  '4111-1111-1111-1111',
+  '4111 1111 1111 1111',
+  '5555555555554444',
+  'cvv 739',
+];
+
+function leaks(text: string): string[] {
+  return FORBIDDEN.filter((f) => text.includes(f));
+}
+
+interface Answer {
+  status: number;
+  code: string | null;
+  text: string;
+  json: Record<string, unknown>;
+}
+
+async function call(url: string, init: RequestInit = {}): Promise<Answer> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return { status: res.status, code: res.headers.get('x-mock-error-code'), text, json: JSON.parse(text) };
+}
+
+function jsonPost(token: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+describe('strict profile: card data is refused without being echoed', { timeout: 60_000 }, () => {
+  let mock: MockServer;
+  let token: string;
+  before(async () => {
+    mock = await startMock({ clock: { frozen: true }, logger: silent });
+    token = await mock.token();
+  });
+  after(() => mock.close());
+
+  test('400041 redacts the field it names in errors as in detail: body keys, query names, header names', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const evaluateWithPayerKey = (key: string) =>
+      call(
+        `${mock.baseUrl}/evaluate`,
+        jsonPost(token, evaluateBody({ payer: { email: 'a@b.c', [key]: 'x' } })),
+      );
+    const cases: [string, Promise<Answer>, string][] = [
+      ['payer key', evaluateWithPayerKey('4111111111111111'), 'payer.411111******1111'],
+      ['dashed payer key', evaluateWithPayerKey('4111-1111-1111-1111'), 'payer.411111******1111'],
+      ['CVV payer key', evaluateWithPayerKey('cvv 739'), 'payer.cvv [redacted]'],
+      [
+        'evaluate query name',
+        call(`${mock.baseUrl}/evaluate?4111111111111111=1`, jsonPost(token, evaluateBody())),
+        '411111******1111',
+      ],
+      [
+        'orders query name',
+        call(`${mock.baseUrl}/orders?4111111111111111=1`, { headers: auth }),
+        '411111******1111',
+      ],
+      [
+        'orders header name',
+        call(`${mock.baseUrl}/orders`, { headers: { ...auth, 'x-4111111111111111': '1' } }),
+        'header x-411111******1111',
+      ],
+    ];
+    for (const [label, pending, field] of cases) {
+      const answer = await pending;
+      assert.equal(answer.status, 400, `${label}: ${answer.text}`);
+      assert.equal(answer.json.code, '400041', label);
+      assert.deepEqual(Object.keys(answer.json.errors as object), [field], label);
+      assert.ok(String(answer.json.detail).includes(field), `${label}: ${answer.json.detail}`);
+      assert.deepEqual(leaks(answer.text), [], label);
+    }
+  });
+
+  test('query strings, headers and path parameters are checked on every operation, not only evaluate', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const cases: [string, Promise<Answer>, string][] = [
+      ['list query', call(`${mock.baseUrl}/orders?note=4111111111111111`, { headers: auth }), 'note'],
+      [
+        'list header',
+        call(`${mock.baseUrl}/orders`, { headers: { ...auth, 'x-note': '4111 1111 1111 1111' } }),
+        'header x-note',
+      ],
+      [
+        'list CVV header',
+        call(`${mock.baseUrl}/orders`, { headers: { ...auth, 'x-cvv': '739' } }),
+        'header x-cvv',
+      ],
+      ['order path', call(`${mock.baseUrl}/orders/4111111111111111`, { headers: auth }), 'path parameter id'],
+      [
+        'capture header',
+        call(
+          `${mock.baseUrl}/capture`,
+          jsonPost(
+            token,
+            { idempotencyKey: guid(), orderId: guid(), amount: 100, currency: 'USD' },
+            { 'x-note': 'cvv 739' },
+          ),
+        ),
+        'header x-note',
+      ],
+      [
+        'tokenize query',
+        call(
+          `${mock.baseUrl}/tokenize?note=5555555555554444`,
+          jsonPost(token, tokenizeBody(TEST_CARDS.approved)),
+        ),
+        'note',
+      ],
+    ];
+    for (const [label, pending, field] of cases) {
+      const answer = await pending;
+      assert.equal(answer.status, 400, `${label}: ${answer.text}`);
+      assert.equal(answer.code, '400041', `${label}: ${answer.text}`);
+      assert.deepEqual(Object.keys(answer.json.errors as object), [field], label);
+      assert.deepEqual(leaks(answer.text), [], label);
+    }
+    const plain = await call(`${mock.baseUrl}/orders?pageSize=5`, {
+      headers: { ...auth, 'x-note': 'hello 42' },
+    });
+    assert.equal(plain.status, 200, plain.text);
+  });
+
+  test('a multipart boundary is the HTTP library’s random text, not card data', async () => {
+    const partner = await mock.token(DEFAULT_PARTNER);
+    const created = await call(
+      `${mock.baseUrl}/onboarding/application`,
+      jsonPost(partner, { LegalEntityName: 'Acme LLC', Dba: 'Acme' }),
+    );
+    assert.equal(created.status, 200, created.text);
+    // A Luhn-valid 16-digit run, as curl's hex boundaries sometimes are.
+    const boundary = '------------------------4111111111111111';
+    const part = (headers: string, content: string) => `--${boundary}\r\n${headers}\r\n\r\n${content}\r\n`;
+    const body =
+      part('Content-Disposition: form-data; name="documentType"', 'ID') +
+      part(
+        'Content-Disposition: form-data; name="document"; filename="id.pdf"\r\nContent-Type: application/pdf',
+        '%PDF-1.4 test',
+      ) +
+      `--${boundary}--\r\n`;
+    const up = await call(`${mock.baseUrl}/onboarding/application/${created.json.id}/documents`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${partner}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
+      body,
+    });
+    assert.equal(up.status, 200, up.text);
+  });
+});
+
+describe('lenient profile: no answer carries card data', { timeout: 60_000 }, () => {
+  let mock: MockServer;
+  let token: string;
+  before(async () => {
+    mock = await startMock({ profile: 'lenient', clock: { frozen: true }, logger: silent });
+    token = await mock.token();
+  });
+  after(() => mock.close());
+
+  test('a limit error names the client’s key: redacted in the flat ModelState and the problem body', async () => {
+    // 1e999 parses to Infinity: the JSON limits name the field that holds it, key and all.
+    const withKey = (body: Record<string, unknown>, parent: string) =>
+      JSON.stringify({ ...body, [parent]: { '4111111111111111': 0 } }).replace(
+        '"4111111111111111":0',
+        '"4111111111111111":1e999',
+      );
+    const requests: [string, string, string][] = [
+      ['evaluate', `${mock.baseUrl}/evaluate`, withKey(evaluateBody(), 'payer')],
+      [
+        'capture',
+        `${mock.baseUrl}/capture`,
+        withKey({ idempotencyKey: guid(), orderId: guid(), amount: 100, currency: 'USD' }, 'extra'),
+      ],
+      ['tokenize', `${mock.baseUrl}/tokenize`, withKey(tokenizeBody(TEST_CARDS.approved), 'payment_method')],
+    ];
+    for (const [label, url, raw] of requests) {
+      for (const accept of ['application/json', 'application/problem+json']) {
+        const answer = await call(url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept },
+          body: raw,
+        });
+        assert.equal(answer.status, 400, `${label}: ${answer.text}`);
+        assert.equal(answer.code, '400001', label);
+        const fields = accept === 'application/json' ? answer.json : (answer.json.errors as object);
+        assert.ok(
+          Object.keys(fields).some((field) => field.includes('411111******1111')),
+          `${label} ${accept}: ${answer.text}`,
+        );
+        assert.deepEqual(leaks(answer.text), [], `${label} ${accept}`);
+      }
+    }
+  });
+
+  test('tokenize echoes the cardholder names with card data masked', async () => {
+    const body = tokenizeBody(TEST_CARDS.approved);
+    const card = (body.payment_method as { credit_card: Record<string, unknown> }).credit_card;
+    card.first_name = '4111111111111111';
+    card.last_name = 'cvv 739';
+    const { mid } = mock.credentials;
+    const answer = await call(`${mock.baseUrl}/tokenize?mid=${mid}`, jsonPost(token, body));
+    assert.equal(answer.status, 200, answer.text);
+    const method = (answer.json.transaction as { payment_method: Record<string, unknown> }).payment_method;
+    assert.equal(method.first_name, '411111******1111');
+    assert.equal(method.last_name, 'cvv [redacted]');
+    assert.deepEqual(leaks(answer.text), []);
+  });
+
+  test('an order keeps and answers its fields redacted; only the merchant orderId is kept as sent', async () => {
+    const orderId = `O-5555555555554444-${guid()}`;
+    const evaluated = await call(
+      `${mock.baseUrl}/evaluate`,
+      jsonPost(
+        token,
+        evaluateBody({
+          orderId,
+          senseKey: 'cvv 739',
+          correlationId: '4111111111111111',
+          transaction: { id: '4111-1111-1111-1111' },
+          payer: { email: 'a@b.c', phone: '4111 1111 1111 1111' },
+          billingInformation: { firstName: 'cvv 739', addressLine1: '4111111111111111' },
+        }),
+      ),
+    );
+    assert.equal(evaluated.status, 200, evaluated.text);
+    assert.equal(evaluated.json.senseKey, 'cvv [redacted]');
+    assert.deepEqual(leaks(evaluated.text), []);
+    const id = evaluated.json.orderSessionKey as string;
+    const auth = { authorization: `Bearer ${token}` };
+    const refunded = await call(
+      `${mock.baseUrl}/orders/${id}/refund`,
+      jsonPost(token, {
+        amountToRefund: 1,
+        refundMessage: 'card 4111111111111111',
+        transactionId: 'cvv 739',
+      }),
+    );
+    assert.equal(refunded.status, 200, refunded.text);
+    assert.deepEqual(leaks(refunded.text), []);
+    const read = await call(`${mock.baseUrl}/orders/${id}`, { headers: auth });
+    assert.equal(read.status, 200, read.text);
+    // The documented exception: the merchant's orderId is the lookup key and is echoed as sent.
+    assert.equal(read.json.externalOrderId, orderId);
+    const withoutOrderId = read.text.replaceAll(orderId, '');
+    assert.deepEqual(leaks(withoutOrderId), []);
+    assert.equal(read.json.phone, '411111******1111');
+    assert.equal(read.json.firstName, 'cvv [redacted]');
+    assert.equal((read.json.refunds as { message: string }[])[0]?.message, 'card 411111******1111');
+    const list = await call(`${mock.baseUrl}/orders?orderId=${orderId}`, { headers: auth });
+    assert.equal((list.json.items as unknown[]).length, 1, list.text);
+    assert.deepEqual(leaks(list.text.replaceAll(orderId, '')), []);
+  });
+
+  test('partner records answer their texts redacted: applications, API key names, document descriptions', async () => {
+    const partner = await mock.token(DEFAULT_PARTNER);
+    const auth = { authorization: `Bearer ${partner}` };
+    const created = await call(
+      `${mock.baseUrl}/onboarding/application`,
+      jsonPost(partner, {
+        LegalEntityName: 'Acme LLC',
+        Dba: 'Acme 4111111111111111',
+        Description: 'cvv 739',
+        PrimaryContact: { FirstName: 'Ann', Phone: '5555555555554444' },
+      }),
+    );
+    assert.equal(created.status, 200, created.text);
+    assert.equal(created.json.description, 'cvv [redacted]');
+    assert.deepEqual(leaks(created.text), []);
+    const read = await call(`${mock.baseUrl}/onboarding/application/${created.json.id}`, { headers: auth });
+    assert.deepEqual(leaks(read.text), []);
+    const listed = await call(`${mock.baseUrl}/onboarding/application/list`, { headers: auth });
+    assert.deepEqual(leaks(listed.text), []);
+
+    const key = await call(
+      `${mock.baseUrl}/api-keys`,
+      jsonPost(partner, { mid: mock.credentials.mid, name: 'key cvv 739', type: 'secret' }),
+    );
+    assert.equal(key.status, 200, key.text);
+    assert.equal(key.json.name, 'key cvv [redacted]');
+    const keyRead = await call(`${mock.baseUrl}/api-keys/${key.json.id}`, { headers: auth });
+    assert.deepEqual(leaks(keyRead.text), []);
+
+    const form = new FormData();
+    form.set('documentType', 'ID');
+    form.set('description', 'card 4111111111111111');
+    form.set('document', new Blob(['%PDF-1.4 test'], { type: 'application/pdf' }), 'cvv 739.pdf');
+    const up = await call(`${mock.baseUrl}/onboarding/application/${created.json.id}/documents`, {
+      method: 'POST',
+      headers: auth,
+      body: form,
+    });
+    assert.equal(up.status, 200, up.text);
+    const docs = await call(`${mock.baseUrl}/onboarding/application/${created.json.id}/documents`, {
+      headers: auth,
+    });
+    const [doc] = docs.json.documents as Record<string, unknown>[];
+    assert.equal(doc?.description, 'card 411111******1111');
+    assert.equal(doc?.fileName, 'cvv [redacted].pdf');
+    assert.deepEqual(leaks(docs.text), []);
+  });
+});
