@@ -759,6 +759,7 @@ export function authCases(
     { name: 'signed by someone else', header: `Bearer ${foreignToken}`, code: '401003' },
     { name: 'expired', header: `Bearer ${expiredToken}`, code: '401004' },
     { name: 'two tokens', header: `Bearer ${f.merchantToken} ${f.merchantToken}`, code: '401002' },
+    { name: 'a valid token with = padding', header: `Bearer ${f.merchantToken}=`, code: '401002' },
   ];
   for (const op of ops) {
     if (op.security !== 'bearer') continue;
