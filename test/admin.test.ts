@@ -62,6 +62,30 @@ test('the clock: read, advance (durations and ms), set forward only, freeze and 
   assert.equal(frozen.body.frozen, true);
 });
 
+test('clock/freeze only moves forward, as clock/set does', async () => {
+  const { app } = makeApp();
+  const t0 = Date.parse(T0);
+  await request(app).post('/__admin/clock/advance').send({ by: '1d' });
+  for (const [call, body] of [
+    ['set', { to: T0 }],
+    ['freeze', { at: T0 }],
+  ] as const) {
+    const backwards = await request(app).post(`/__admin/clock/${call}`).send(body);
+    conforms(call === 'set' ? 'adminClockSet' : 'adminClockFreeze', backwards);
+    assert.equal(backwards.status, 400, call);
+    assert.equal(backwards.body.code, '400001', call);
+    assert.match(Object.values(backwards.body.errors).flat().join(' '), /only moves forward/, call);
+  }
+  const clock = await request(app).get('/__admin/clock');
+  assert.equal(clock.body.nowMs, t0 + 86_400_000, 'the refused calls left the clock alone');
+  const same = await request(app)
+    .post('/__admin/clock/freeze')
+    .send({ at: new Date(t0 + 86_400_000).toISOString() });
+  assert.equal(same.status, 200, 'freezing at the current instant is not going back');
+  const here = await request(app).post('/__admin/clock/freeze');
+  assert.equal(here.body.nowMs, t0 + 86_400_000);
+});
+
 test('advancing the clock through the admin API runs due fates: a token expires, a managed MIT completes', async () => {
   const { app } = makeApp();
   const token = await tokenFor(app);

@@ -85,6 +85,26 @@ test('a tampered token is refused with 401003', async () => {
   assert.ok(p);
 });
 
+test('a token is one string: padding or base64 (not base64url) characters in it are refused with 401002', async () => {
+  const { app } = makeApp();
+  const token = await tokenFor(app);
+  const [h, p, s] = token.split('.') as [string, string, string];
+  // The same signature bytes in base64: "+" and "/" for "-" and "_", then "=" padding.
+  const base64 = Buffer.from(s, 'base64url').toString('base64');
+  for (const variant of [
+    `${token}=`,
+    `${token}==`,
+    `${h}.${p}.${base64}`,
+    `${h}.${p}.${base64.replace(/=+$/, '')}+/`,
+  ]) {
+    const res = await request(app).get('/v1/orders').set('authorization', `Bearer ${variant}`);
+    assert.equal(res.status, 401, variant.slice(-8));
+    assert.equal(res.body.code, '401002', variant.slice(-8));
+    assert.match(res.body.detail, /base64url/);
+  }
+  assert.equal((await request(app).get('/v1/orders').set('authorization', `Bearer ${token}`)).status, 200);
+});
+
 test('a token from a server with another seed is refused', async () => {
   const other = makeApp({ seed: 2 }).app;
   const token = await tokenFor(other);

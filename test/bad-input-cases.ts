@@ -710,6 +710,12 @@ export function queryCases(f: Fixtures): BadCase[] {
     get('/v1/orders?pageNumber=0'),
     get('/v1/orders?pageNumber=NaN'),
     get('/v1/orders?pageNumber=Infinity'),
+    get('/v1/orders?pageNumber=1e300'),
+    get('/v1/orders?pageNumber=9007199254740993'),
+    get('/v1/orders?pageNumber=2147483648'),
+    get('/v1/orders?pageSize=0x10'),
+    get('/v1/orders?pageSize=1e1'),
+    get('/v1/orders?status=0x5'),
     get('/v1/orders?status=8'),
     get('/v1/orders?status=abc'),
     get('/v1/orders?status=-1'),
@@ -726,6 +732,8 @@ export function queryCases(f: Fixtures): BadCase[] {
     get('/v1/orders?PAGESIZE=0'),
     get('/v1/merchants?pageSize=0', 'partner'),
     get('/v1/merchants?pageNumber=-3', 'partner'),
+    get('/v1/merchants?pageNumber=1e3', 'partner'),
+    get('/v1/onboarding/application/list?pageSize=0x10', 'partner'),
     get('/v1/onboarding/application/list?status=NOPE', 'partner'),
     get('/v1/onboarding/application/list?sortBy=__proto__', 'partner'),
     get('/v1/onboarding/application/list?sortOrder=up', 'partner'),
@@ -759,6 +767,7 @@ export function authCases(
     { name: 'signed by someone else', header: `Bearer ${foreignToken}`, code: '401003' },
     { name: 'expired', header: `Bearer ${expiredToken}`, code: '401004' },
     { name: 'two tokens', header: `Bearer ${f.merchantToken} ${f.merchantToken}`, code: '401002' },
+    { name: 'a valid token with = padding', header: `Bearer ${f.merchantToken}=`, code: '401002' },
   ];
   for (const op of ops) {
     if (op.security !== 'bearer') continue;

@@ -162,4 +162,32 @@ describe('hostile body shapes', { timeout: 60_000 }, () => {
     });
     assert.equal(ok.status, 200);
   });
+
+  test('numbers in the query are plain decimal digits within range, else 400012 saying so', async () => {
+    const token = await live.token();
+    const list = (query: string) =>
+      live.call('GET', `/v1/orders?${query}`, { headers: { authorization: `Bearer ${token}` } });
+    for (const [query, field, message] of [
+      ['pageSize=0x10', 'pageSize', /decimal digits/],
+      ['pageSize=%201', 'pageSize', /decimal digits/],
+      ['pageNumber=1e300', 'pageNumber', /decimal digits/],
+      ['pageNumber=1e2', 'pageNumber', /decimal digits/],
+      ['pageNumber=9007199254740993', 'pageNumber', /decimal digits/],
+      ['pageNumber=2147483648', 'pageNumber', /<= 2147483647/],
+      ['pageNumber=Infinity', 'pageNumber', /decimal digits/],
+      ['status=5&status=0x7', 'status[1]', /decimal digits/],
+    ] as const) {
+      const res = await list(query);
+      assert.equal(res.status, 400, `${query}: ${res.text}`);
+      assert.equal(res.headers.get('x-mock-error-code'), '400012', query);
+      assert.match(String(res.body[field]), message, `${query}: ${res.text}`);
+    }
+    const fine = await list('pageSize=25&pageNumber=2147483647&status=5&status=7');
+    assert.equal(fine.status, 200, fine.text);
+    assert.equal(fine.body.pageNumber, 2147483647);
+    assert.equal(fine.body.pageSize, 25);
+    const admin = await live.call('GET', '/__admin/journal?limit=0x10');
+    assert.equal(admin.status, 400, admin.text);
+    assert.equal(admin.body.code, '400012');
+  });
 });

@@ -125,6 +125,29 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
     assert.deepEqual(leaks(sessions), []);
   });
 
+  test('a session named after a millisecond timestamp is accepted, even one that passes the Luhn check', async () => {
+    // Luhn-valid 13-digit timestamps, as `run-${Date.now()}` gives about one start in ten (docs/behaviour.md).
+    const stamps = ['1796235971159', '1796235971159.2', '1796236432748', '1000000000009'];
+    for (const stamp of stamps) {
+      const res = await fetch(`${mock.baseUrl}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-mock-session': `run-${stamp}` },
+        body: JSON.stringify({ AppKey: mock.credentials.appKey, AppSecret: mock.credentials.appSecret }),
+      });
+      assert.equal(res.status, 200, `run-${stamp}: ${await res.text()}`);
+    }
+    const sessions = (await (await fetch(`${mock.url}/__admin/sessions`)).json()) as { sessions: string[] };
+    for (const stamp of stamps) assert.ok(sessions.sessions.includes(`run-${stamp}`), stamp);
+    // A 13-digit card number (Visa's old length) is still card data.
+    const visa13 = await fetch(`${mock.baseUrl}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mock-session': 'run-4222222222222' },
+      body: '{}',
+    });
+    assert.equal(visa13.status, 400);
+    assert.equal(((await visa13.json()) as { code: string }).code, '400040');
+  });
+
   test('error messages that echo input are redacted', async () => {
     const token = await mock.token();
     const res = await fetch(`${mock.baseUrl}/evaluate`, {

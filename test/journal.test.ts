@@ -160,6 +160,9 @@ describe('redact()', () => {
       '3478613',
       '+1 555 0100',
       'a8a0a74d-2509-4cbc-9eb5-879c7a34eb45',
+      // Luhn-valid millisecond timestamps: 13 digits starting with 1 are no issuer's card numbers.
+      'run-1796235971159',
+      'at 1000000000009 ms',
     ]) {
       assert.equal(redactText(kept), kept);
     }

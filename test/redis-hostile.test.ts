@@ -313,12 +313,15 @@ describe('the shared store under hostile input and a misbehaving Redis', { timeo
   });
 
   test('after FLUSHALL the processes keep one clock, and the next advance goes on from it', async () => {
-    const frozenAt = Date.parse('2027-03-01T00:00:00Z');
-    await fetch(`${a.url}/__admin/clock/freeze`, {
+    // A month ahead of wherever the clock is: freeze, like set, only moves it forward.
+    const before = (await (await fetch(`${a.url}/__admin/clock`)).json()) as { nowMs: number };
+    const frozenAt = before.nowMs + 30 * 86_400_000;
+    const frozen = await fetch(`${a.url}/__admin/clock/freeze`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ at: '2027-03-01T00:00:00Z' }),
+      body: JSON.stringify({ at: new Date(frozenAt).toISOString() }),
     });
+    assert.equal(frozen.status, 200, await frozen.text());
     await fetch(`${a.url}/__admin/clock/advance`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1347,7 +1347,7 @@ export interface ListOrdersQuery {
   sort?: 'asc' | 'desc';
   /** Items per page (default 10; the maximum of 100 is invented). */
   pageSize?: number;
-  /** 1-based page number (default 1). */
+  /** 1-based page number (default 1; the maximum, the largest 32-bit integer an ASP.NET `int` parameter takes, is invented). */
   pageNumber?: number;
 }
 
@@ -1355,7 +1355,7 @@ export interface ListOrdersQuery {
 export interface ListMerchantsQuery {
   /** Items per page (default 10; the maximum of 100 is invented). */
   pageSize?: number;
-  /** 1-based page number (default 1). */
+  /** 1-based page number (default 1; the maximum, the largest 32-bit integer an ASP.NET `int` parameter takes, is invented). */
   pageNumber?: number;
 }
 
@@ -1373,6 +1373,6 @@ export interface ListApplicationsQuery {
   sortOrder?: 'asc' | 'desc';
   /** Items per page (default 10; the maximum of 100 is invented). */
   pageSize?: number;
-  /** 1-based page number (default 1). */
+  /** 1-based page number (default 1; the maximum, the largest 32-bit integer an ASP.NET `int` parameter takes, is invented). */
   pageNumber?: number;
 }

@@ -3,7 +3,7 @@
 // request and shapes the answer; a handler only acts on the mock's parts.
 
 import { createHash } from 'node:crypto';
-import { ClockRangeError, parseDuration, toMs } from '../domain/clock.js';
+import { ClockRangeError, checkInstant, parseDuration, toMs } from '../domain/clock.js';
 import { apiError } from '../errors/catalog.js';
 import type { MockParts as Engine } from '../http/mock-parts.js';
 import { packageInfo } from '../support/package-info.js';
@@ -63,6 +63,25 @@ function instant(value: unknown, field: string): number {
   }
 }
 
+/**
+ * An instant for clock/set or clock/freeze: within the clock's range (400020), then not before the current instant
+ * (400001). Orders keep the times the clock gave them, so a clock sent back would date an update before its order.
+ */
+function forwardInstant(engine: Engine, value: unknown, field: string): number {
+  const ms = instant(value, field);
+  moveClock(() => checkInstant(ms));
+  if (ms < engine.clock.now()) {
+    throw apiError('400001', {
+      errors: {
+        [field]: [
+          'The clock only moves forward: send an instant at or after now (GET /__admin/clock reads it).',
+        ],
+      },
+    });
+  }
+  return ms;
+}
+
 function scenariosOf(engine: Engine) {
   if (!engine.scenarios) throw apiError('404001', { detail: 'Scenarios are not enabled on this server.' });
   return engine.scenarios;
@@ -116,7 +135,7 @@ export const ADMIN_ROUTES: Record<string, AdminHandler> = {
   }),
   adminClock: ({ engine }) => clockView(engine),
   adminClockFreeze: ({ engine, body }) => {
-    const at = body?.at === undefined ? undefined : instant(body.at, 'at');
+    const at = body?.at === undefined ? undefined : forwardInstant(engine, body.at, 'at');
     moveClock(() => engine.clock.freeze(at));
     return settled(engine);
   },
@@ -140,12 +159,7 @@ export const ADMIN_ROUTES: Record<string, AdminHandler> = {
     return settled(engine);
   },
   adminClockSet: ({ engine, body }) => {
-    const to = instant(body.to, 'to');
-    if (to < engine.clock.now()) {
-      throw apiError('400001', {
-        errors: { to: ['The clock only moves forward: send an instant after now.'] },
-      });
-    }
+    const to = forwardInstant(engine, body.to, 'to');
     moveClock(() => engine.clock.set(to));
     return settled(engine);
   },

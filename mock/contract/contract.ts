@@ -250,19 +250,13 @@ export class Contract {
           if (name === '__proto__') continue;
           value[queryNames.get(name.toLowerCase()) ?? name] = v;
         }
-        if (!queryValidator(value)) return { value, errors: fieldErrors(queryValidator.errors ?? [], false) };
-        // ajv's coercion turns "Infinity" into a number without its strictNumbers check, so `?pageNumber=Infinity`
-        // would pass and be answered as `pageNumber: null`.
-        const infinite = Object.keys(value).filter((name) =>
-          [value[name]].flat().some((v) => typeof v === 'number' && !Number.isFinite(v)),
-        );
-        if (infinite.length === 0) return { value, errors: null };
-        return {
-          value,
-          errors: Object.fromEntries(
-            infinite.map((name) => [name, [`The ${name} parameter must be a finite number.`]]),
-          ),
-        };
+        // ajv coerces in place: what was sent is kept to see how each number was written.
+        const sent = new Map(Object.entries(value).map(([name, v]) => [name, [v].flat()]));
+        const valid = queryValidator(value);
+        // A number written oddly is named as such, rather than by the range its value then misses.
+        const unwritten = unwrittenNumbers(value, sent);
+        if (valid) return { value, errors: unwritten };
+        return { value, errors: { ...fieldErrors(queryValidator.errors ?? [], false), ...unwritten } };
       },
     };
   }
@@ -325,6 +319,28 @@ export function writeContractCache(
     writeFileSync(cache.query, sources.query + stamp);
     return cache.document;
   });
+}
+
+/**
+ * ajv reads any string JavaScript can turn into a number (`0x10`, `1e300`, ` 1`, `Infinity`) and rounds integers past
+ * 2^53, so `?pageNumber=1e300` was answered as `"pageNumber": 1e+300`. Every number the contracts take in a query is
+ * an integer: it must be sent as at most 15 decimal digits (so it is exact), and the schema's minimum and maximum
+ * apply to that value. Returns the parameters sent otherwise, or null.
+ */
+function unwrittenNumbers(value: Record<string, unknown>, sent: Map<string, unknown[]>): FieldErrors | null {
+  let errors: FieldErrors | null = null;
+  for (const [name, v] of Object.entries(value)) {
+    const items = [v].flat();
+    for (let i = 0; i < items.length; i += 1) {
+      const text = sent.get(name)?.[i];
+      if (typeof items[i] !== 'number' || typeof text !== 'string' || /^-?\d{1,15}$/.test(text)) continue;
+      errors ??= {};
+      errors[Array.isArray(v) ? `${name}[${i}]` : name] = [
+        `The ${name} parameter must be a whole number written in decimal digits (0-9, at most 15), e.g. ${name}=2.`,
+      ];
+    }
+  }
+  return errors;
 }
 
 function securityKind(op: Schema, document: Schema): SecurityKind {

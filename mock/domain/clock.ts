@@ -33,7 +33,7 @@ export class ClockRangeError extends RangeError {
 }
 
 /** Refuse an instant outside the allowed range (see MAX_CLOCK_SKEW_MS). */
-function checkInstant(ms: number): number {
+export function checkInstant(ms: number): number {
   const now = Date.now();
   if (!Number.isFinite(ms) || Math.abs(ms - now) > MAX_CLOCK_SKEW_MS) {
     throw new ClockRangeError(

@@ -50,6 +50,8 @@ const MAX_CACHED = 10_000;
 export const MAX_CACHED_BYTES = 4 * 1024 * 1024;
 /** Issued tokens are about 700 characters; anything far longer is not one of ours and is refused unread. */
 export const MAX_TOKEN_CHARS = 4096;
+/** Three base64url parts without padding (an empty signature, `alg: none`, is left for the signature check to refuse). */
+const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** What a cache entry costs besides the token's characters: the claims object and the map slot. */
 const CACHE_ENTRY_OVERHEAD = 1024;
 
@@ -167,9 +169,12 @@ export class TokenService {
   }
 
   async #verifySignature(token: string): Promise<TokenClaims> {
-    if (token.split('.').length !== 3) {
+    // Unpadded base64url only (the JWS compact form): jose's decoder also takes `=` padding and `+` `/`, which would
+    // let several strings name one token.
+    if (!JWS_COMPACT.test(token)) {
       throw apiError('401002', {
-        detail: 'A bearer token is a JWT: three base64url parts separated by dots.',
+        detail:
+          'A bearer token is a JWT: three base64url parts (A-Z, a-z, 0-9, - and _, no = padding) separated by dots.',
       });
     }
     let payload: Uint8Array;

@@ -64,8 +64,18 @@ function insideId(text: string, start: number, end: number): boolean {
 }
 
 /**
- * Mask every card number in a chain of digits: the whole chain when it is one (13–19 digits, Luhn-valid), else any
- * Luhn-valid 13–19 digit window that starts like a card (2–6: Mastercard 2-series to Discover), leftmost first.
+ * 13 digits starting with 1: a millisecond timestamp (`Date.now()` until the year 2286), not a card. The only 13-digit
+ * card numbers are Visa's old ones (starting with 4), so names like `run-1796235971159` stay usable whatever their
+ * Luhn sum.
+ */
+function isMillisecondStamp(digits: string): boolean {
+  return digits.length === 13 && digits.charCodeAt(0) === 49;
+}
+
+/**
+ * Mask every card number in a chain of digits: the whole chain when it is one (13–19 digits, Luhn-valid, not a
+ * millisecond timestamp), else any Luhn-valid 13–19 digit window that starts like a card (2–6: Mastercard 2-series
+ * to Discover), leftmost first.
  * Prefix sums make each window's Luhn sum O(1), so a megabyte of digits stays linear.
  */
 export function maskChain(chain: string, offset: number, text: string): string {
@@ -74,7 +84,7 @@ export function maskChain(chain: string, offset: number, text: string): string {
   const n = digits.length;
   // A whole chain may start with any digit; one that touches a mask is the rest of a chain already handled.
   const touchesMask = text.charAt(offset - 1) === '*' || text.charAt(offset + chain.length) === '*';
-  if (n <= 19 && !touchesMask && luhnValid(digits)) return maskPan(digits);
+  if (n <= 19 && !touchesMask && !isMillisecondStamp(digits) && luhnValid(digits)) return maskPan(digits);
   // even[i]/odd[i]: Luhn sums of digits[0, i) with the digits at even/odd positions doubled.
   const even = new Int32Array(n + 1);
   const odd = new Int32Array(n + 1);
