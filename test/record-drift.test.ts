@@ -256,9 +256,11 @@ describe('record and drift against a deliberately different local server', { tim
         headers: { authorization: 'Bearer x.y.z' },
       });
       assert.equal(refused.status, 401);
-      // A card number in a path reaches the target as sent, but never the recording.
+      // A card number in a path reaches the target as sent (whose strict profile refuses it), but never the
+      // recording.
       const byPan = await fetch(`${base}/orders/4111111111111111`, { headers: auth });
-      assert.equal(byPan.status, 404);
+      assert.equal(byPan.status, 400);
+      assert.equal(byPan.headers.get('x-mock-error-code'), '400041');
     } finally {
       await stopCli(rec.child);
     }
@@ -271,7 +273,7 @@ describe('record and drift against a deliberately different local server', { tim
           'evaluate-200.yaml',
           'captureOrder-202.yaml',
           'getOrder-401.yaml',
-          'getOrder-404.yaml',
+          'getOrder-400.yaml',
         ],
       );
       const checked = checkScenarioFolders([dir]);
