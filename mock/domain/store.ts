@@ -88,6 +88,7 @@ export class Store {
   onEvicted: ((session: string) => void) | undefined;
   readonly #sessions = new Map<string, Session>();
   readonly #listeners = new Set<TransitionListener>();
+  readonly #dropListeners = new Set<(session: string) => void>();
   /** Orders with scheduled changes still to come, and the session they live in. */
   readonly #scheduled = new Map<Order, Session>();
 
@@ -118,10 +119,7 @@ export class Store {
       // session names evicts idle sessions, never the ones in use.
       this.#sessions.delete(name);
     } else {
-      evictOldest(this.#sessions, MAX_SESSIONS, (evicted) => {
-        evicted.release();
-        this.onEvicted?.(evicted.name);
-      });
+      evictOldest(this.#sessions, MAX_SESSIONS, (evicted) => this.#dropped(evicted.name, evicted));
       session = new Session(name, this.seed, this.budget, this.shared, () => this.onEvicted?.(name));
     }
     this.#sessions.set(name, session);
@@ -139,17 +137,30 @@ export class Store {
 
   /** Forget everything of one session (orders, cards, keys); its fake-data stream restarts from the seed. */
   reset(name: string = DEFAULT_SESSION): void {
-    this.#sessions.get(name)?.release();
+    const session = this.#sessions.get(name);
     this.#sessions.delete(name);
-    this.onEvicted?.(name);
+    this.#dropped(name, session);
   }
 
   resetAll(): void {
-    for (const session of this.#sessions.values()) {
-      session.release();
-      this.onEvicted?.(session.name);
-    }
+    const sessions = [...this.#sessions.values()];
     this.#sessions.clear();
+    for (const session of sessions) this.#dropped(session.name, session);
+  }
+
+  /**
+   * Tell `listener` the name of every session this store forgets (reset, or evicted beyond MAX_SESSIONS), so state
+   * kept outside the store for a session (webhook faults) lives and dies with it. Returns the unsubscribe function.
+   */
+  onSessionDropped(listener: (session: string) => void): () => void {
+    this.#dropListeners.add(listener);
+    return () => this.#dropListeners.delete(listener);
+  }
+
+  #dropped(name: string, session: Session | undefined): void {
+    session?.release();
+    this.onEvicted?.(name);
+    for (const listener of this.#dropListeners) listener(name);
   }
 
   onTransition(listener: TransitionListener): () => void {
