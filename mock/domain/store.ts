@@ -8,6 +8,7 @@ import { DataSource } from './fake-data.js';
 import type { Order, StatusChange, TransitionListener, TransitionName } from './order-states.js';
 import { appended, canTransition, none, refundable, transition } from './order-states.js';
 import { Partition, type SessionTx, STORE_BYTE_LIMITS, STORE_LIMITS, type StoreBudget } from './partition.js';
+import { PartnerState } from './partner-store.js';
 
 export {
   IDEMPOTENCY_WINDOW_MS,
@@ -32,6 +33,7 @@ export class Session {
   readonly #budget: StoreBudget;
   readonly #shared: boolean;
   readonly #evicted: () => void;
+  #partner: PartnerState | undefined;
   /** The request changing this session, when the store is shared; null between requests. */
   tx: SessionTx | null = null;
 
@@ -58,9 +60,21 @@ export class Session {
     return this.#partitions.entries();
   }
 
+  /** The session's partner data (API keys, onboarding applications, documents), made on first use. */
+  partner(): PartnerState {
+    this.#partner ??= new PartnerState(this.#budget.partner, this.#evicted);
+    return this.#partner;
+  }
+
+  /** The session's partner data if it has any, without making it. */
+  existingPartner(): PartnerState | undefined {
+    return this.#partner;
+  }
+
   /** Give everything back to the shared budgets, so a reset or evicted session's data is not kept alive by them. */
   release(): void {
     for (const partition of this.#partitions.values()) partition.release();
+    this.#partner?.release();
   }
 
   /** Empty the session in place (a shared store reloading it): its data, and its fake-data stream from the seed. */
@@ -109,6 +123,7 @@ export class Store {
         options.byteLimits?.idempotencyKeys ?? STORE_BYTE_LIMITS.idempotencyKeys,
       ),
       cards: new Ledger(l.cards),
+      partner: new Ledger(l.partner, options.byteLimits?.partner ?? STORE_BYTE_LIMITS.partner),
     };
   }
 
