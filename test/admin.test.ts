@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import request from 'supertest';
 import { loadAdminContract } from '../mock/admin/admin-api.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
+import { MAX_SESSIONS } from '../mock/domain/store.js';
 import { type MockServer, startMock } from '../mock/http/start-mock.js';
 import { evaluate, evaluateBody, makeApp, T0, tokenFor } from './helpers.js';
 
@@ -209,6 +210,41 @@ test('webhook receivers, faults, deliveries and flush through the admin API', as
   conforms('adminRemoveWebhookReceiver', removed);
   const cleared = await request(app).delete('/__admin/session/webhook-faults');
   assert.deepEqual(cleared.body, {});
+});
+
+test("a session's webhook faults are forgotten with the session: on reset, and when it is evicted", async () => {
+  const mock = await startMock();
+  try {
+    const put = (session: string, body: object) =>
+      fetch(`${mock.url}/__admin/session/webhook-faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'x-mock-session': session },
+        body: JSON.stringify(body),
+      });
+    assert.equal((await put('reset-me', { failTimes: 3 })).status, 200);
+    assert.deepEqual(mock.webhooks.faults('reset-me'), { failTimes: 3 });
+    await fetch(`${mock.url}/__admin/reset`, { method: 'POST', headers: { 'x-mock-session': 'reset-me' } });
+    assert.deepEqual(mock.webhooks.faults('reset-me'), {});
+
+    await put('evict-me', { failTimes: 3, duplicate: true });
+    // Each PUT uses (and so creates) its session: MAX_SESSIONS newer ones push the first out of the store.
+    for (let i = 0; i < MAX_SESSIONS; i++) (await put(`newer-${i}`, { delayMs: 1 })).body?.cancel();
+    const live = (await (await fetch(`${mock.url}/__admin/sessions`)).json()) as { sessions: string[] };
+    assert.ok(!live.sessions.includes('evict-me'));
+    // A later session of the same name starts without the old faults.
+    assert.deepEqual(mock.webhooks.faults('evict-me'), {});
+    assert.deepEqual(mock.webhooks.faults(`newer-${MAX_SESSIONS - 1}`), { delayMs: 1 });
+  } finally {
+    await mock.close();
+  }
+});
+
+test('webhook faults set for sessions the store never holds are bounded by the session limit', () => {
+  const { app } = makeApp();
+  for (let i = 0; i <= MAX_SESSIONS; i++) app.mock.webhooks.setFaults(`direct-${i}`, { failTimes: 1 });
+  assert.deepEqual(app.mock.webhooks.faults('direct-0'), {});
+  assert.deepEqual(app.mock.webhooks.faults('direct-1'), { failTimes: 1 });
+  assert.deepEqual(app.mock.webhooks.faults(`direct-${MAX_SESSIONS}`), { failTimes: 1 });
 });
 
 test('admin errors use the catalog: unknown admin path, wrong method', async () => {

@@ -12,7 +12,6 @@ import request from 'supertest';
 import { DEFAULT_MERCHANT, DEFAULT_PARTNER } from '../mock/domain/accounts.js';
 import { lastUpdated } from '../mock/domain/order-states.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
-import { partnerState } from '../mock/domain/partner-store.js';
 import { ERROR_CATALOG } from '../mock/errors/catalog.js';
 import { createApp } from '../mock/http/app.js';
 import { PARTNER_OPERATIONS } from '../mock/http/routes.js';
@@ -169,7 +168,7 @@ function snapshot(): string {
         [...p.cards.keys()],
       ]);
     }
-    const partner = partnerState(session);
+    const partner = session.partner();
     out.push([
       name,
       [...partner.apiKeys.keys()],

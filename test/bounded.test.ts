@@ -15,6 +15,7 @@ import {
   type TransitionName,
   transition,
 } from '../mock/domain/order-states.js';
+import { type ApiKeyRecord, type DocumentRecord, partnerRecordBytes } from '../mock/domain/partner-store.js';
 import { Store, type VaultedCard } from '../mock/domain/store.js';
 import {
   evictOldest,
@@ -24,6 +25,7 @@ import {
   type LedgerOwner,
   RecordPool,
 } from '../mock/support/bounded.js';
+import { applicationRecord } from './helpers.js';
 
 interface Item {
   id: number;
@@ -153,6 +155,48 @@ test('resetting or evicting a session gives its orders, cards and idempotency ke
   assert.equal(store.session('b').partition('mid-1').orders.size, 20);
   store.resetAll();
   assert.deepEqual(sizes(), [0, 0, 0]);
+});
+
+test('partner records of all sessions share one byte budget: the oldest are forgotten first, wherever they live', () => {
+  const maxBytes = 256 * 1024;
+  const store = new Store(1, { partner: 50 }, { byteLimits: { partner: maxBytes } });
+  const one = partnerRecordBytes(applicationRecord('a-0', 20_000));
+  const a = store.session('a').partner();
+  const b = store.session('b').partner();
+  for (let i = 0; i < 4; i++) a.addApplication(applicationRecord(`a-${i}`, 20_000));
+  a.addDocument({ documentId: 'doc-0', applicationId: 'a-0' } as DocumentRecord);
+  a.addApiKey({ id: 'key-0', name: 'k' } as ApiKeyRecord);
+  // Session b's applications push out session a's oldest: a-0 first, and its document with it.
+  for (let i = 0; i < 20; i++) {
+    b.addApplication(applicationRecord(`b-${i}`, 20_000));
+    assert.ok(store.budget.partner.bytes <= maxBytes);
+  }
+  const fit = Math.floor(maxBytes / one);
+  assert.equal(store.budget.partner.size, fit);
+  assert.deepEqual([...a.applications.keys()], []);
+  assert.equal(a.documents.size, 0);
+  assert.equal(a.apiKeys.size, 0);
+  assert.equal(b.applications.size, fit);
+  assert.ok(b.applications.has('b-19') && !b.applications.has(`b-${19 - fit}`));
+
+  // One value longer than the whole budget is kept alone rather than refused; the count limit holds too.
+  b.addApplication(applicationRecord('huge', 200_000));
+  assert.deepEqual([...b.applications.keys()], ['huge']);
+  for (let i = 0; i < 100; i++) a.addApiKey({ id: `key-${i}`, name: 'k' } as ApiKeyRecord);
+  assert.equal(store.budget.partner.size, 50);
+  assert.equal(a.apiKeys.size, 50);
+
+  // A reset session gives its share back at once; an edited application is counted at its new size.
+  store.reset('a');
+  assert.deepEqual([store.budget.partner.size, b.applications.size], [0, 0]);
+  const small = applicationRecord('small', 10);
+  b.addApplication(small);
+  const before = store.budget.partner.bytes;
+  (small.fields as { Description: string }).Description = 'd'.repeat(5_000);
+  b.updatedApplication(small);
+  assert.equal(store.budget.partner.bytes, before + 10_000 - 20);
+  store.resetAll();
+  assert.deepEqual([store.budget.partner.size, store.budget.partner.bytes], [0, 0]);
 });
 
 test('flat() hands back the same text for ropes, two-byte text and the empty string', () => {

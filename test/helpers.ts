@@ -3,6 +3,7 @@
 import request from 'supertest';
 import { DEFAULT_MERCHANT, type MerchantAccount } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
+import type { ApplicationRecord } from '../mock/domain/partner-store.js';
 import { createApp, type MockApp, type MockOptions } from '../mock/http/app.js';
 import type { Logger } from '../mock/support/logger.js';
 
@@ -113,5 +114,20 @@ export function tokenizeBody(number: string, cvv = '999'): Record<string, unknow
         year: '2030',
       },
     },
+  };
+}
+
+/** An onboarding application as the store keeps it, with a Description of `size` characters. */
+export function applicationRecord(id: string, size: number): ApplicationRecord {
+  return {
+    id,
+    owner: DEFAULT_MERCHANT.mid,
+    status: 'DRAFT',
+    createdOn: 0,
+    lastUpdatedOn: 0,
+    submittedOn: null,
+    merchantId: null,
+    seq: 0,
+    fields: { Dba: 'Shop', Description: 'd'.repeat(size) },
   };
 }

@@ -10,6 +10,7 @@ import {
   type MerchantAccount,
   SECOND_MERCHANT,
 } from '../mock/domain/accounts.js';
+import { STORE_BYTE_LIMITS } from '../mock/domain/store.js';
 import { createApp, type MockApp } from '../mock/http/app.js';
 import type { Logger } from '../mock/support/logger.js';
 
@@ -925,6 +926,31 @@ describe('sessions', () => {
     // Resetting session a drops its partner state.
     app.mock.store.reset('a');
     assertProblem(await a.call('get', `/v1/onboarding/application/${inA.id}`), 404, '404005');
+  });
+
+  test('applications with long fields stay within the partner byte budget of all sessions; the oldest go first', async () => {
+    const created = async (client: Client, i: number): Promise<string> => {
+      const res = await client.call('post', '/v1/onboarding/application', {
+        ...FULL_APPLICATION,
+        Description: `${i} ${'d'.repeat(900_000)}`,
+      });
+      assert.equal(res.status, 200);
+      return res.body.id as string;
+    };
+    const a = new Client(app, DEFAULT_PARTNER, 'long-a');
+    const b = new Client(app, DEFAULT_PARTNER, 'long-b');
+    const first = await created(a, 0);
+    const ids: string[] = [];
+    for (let i = 1; i <= 20; i++) ids.push(await created(b, i));
+    const budget = app.mock.store.budget.partner;
+    assert.ok(budget.bytes <= STORE_BYTE_LIMITS.partner, `${budget.bytes} bytes kept`);
+    assert.ok(budget.size < 20, `${budget.size} applications kept`);
+    // Session a's application was the oldest anywhere: it went first. Then session b's own oldest.
+    assertProblem(await a.call('get', `/v1/onboarding/application/${first}`), 404, '404005');
+    assertProblem(await b.call('get', `/v1/onboarding/application/${ids[0]}`), 404, '404005');
+    assert.equal((await b.call('get', `/v1/onboarding/application/${ids[19]}`)).status, 200);
+    const list = await b.call('get', '/v1/onboarding/application/list?pageSize=100');
+    assert.equal(list.body.totalItemCount, budget.size);
   });
 
   test('the same seed and requests give the same ids', async () => {

@@ -9,6 +9,7 @@ import type { Order } from '../mock/domain/order-states.js';
 import { orderBytes, Store } from '../mock/domain/store.js';
 import { openSharedStore, type SharedConnection } from '../mock/redis/index.js';
 import { SharedStore } from '../mock/redis/shared-store.js';
+import { applicationRecord } from './helpers.js';
 import { type RedisServer, startRedis } from './redis-server.js';
 
 const QUIET = { info() {}, warn() {}, error() {} };
@@ -60,7 +61,7 @@ function sharedStore(connection: SharedConnection): { store: Store; shared: Shar
     clock: new VirtualClock(),
     log: QUIET,
     limits: { orders: 1_000 },
-    byteLimits: { orders: BYTE_BUDGET },
+    byteLimits: { orders: BYTE_BUDGET, partner: BYTE_BUDGET },
   });
   return { store, shared };
 }
@@ -105,6 +106,31 @@ describe('the shared store bounds Redis by bytes', { timeout: 60_000 }, () => {
     const written = [...(writer.store.peek('big')?.partition(MID).orders.keys() ?? [])].sort();
     assert.deepEqual(read, orders.map((f) => f.split('\u001f')[2]).sort());
     assert.deepEqual(written, read);
+  });
+
+  test('partner data: a session’s whole share leaves Redis, least recently written first, past the budget', async () => {
+    const writer = sharedStore(a);
+    for (const name of ['p1', 'p2', 'p3', 'p4']) {
+      await writer.shared.transact(name, (session) =>
+        session.partner().addApplication(applicationRecord(name, 20_000)),
+      );
+    }
+    // The partner budget in Redis is twice a process's (what one process's copy of one session may reach).
+    const bytes = Number(await a.redis.get('bytes:budget:p:bytes'));
+    assert.ok(bytes > 40_000 && bytes <= 2 * BYTE_BUDGET, `the partner bytes in Redis: ${bytes}`);
+    const kept = async (name: string) => (await a.redis.hmget(`bytes:s:${name}`, 'p'))[0] !== null;
+    assert.deepEqual(
+      [await kept('p1'), await kept('p2'), await kept('p3'), await kept('p4')],
+      [false, false, true, true],
+    );
+    // Another process reads what Redis kept, and so does the writer once it reads the session again.
+    const reader = sharedStore(b);
+    await reader.shared.refresh('p1');
+    await reader.shared.refresh('p4');
+    assert.equal(reader.store.peek('p1')?.existingPartner()?.applications.size ?? 0, 0);
+    assert.deepEqual([...(reader.store.peek('p4')?.partner().applications.keys() ?? [])], ['p4']);
+    await writer.shared.refresh('p1');
+    assert.equal(writer.store.peek('p1')?.existingPartner()?.applications.size ?? 0, 0);
   });
 
   test('a reset gives the session’s bytes back to the budget', async () => {

@@ -98,10 +98,10 @@ function webhooksOf(engine: Engine) {
  */
 export function resetSession(engine: Engine, session: string): void | Promise<void> {
   const local = () => {
+    // The store tells the webhook dispatcher, which forgets the session's faults.
     engine.store.reset(session);
     engine.journal.clear(session);
     engine.scenarios?.clearSession(session);
-    engine.webhooks?.clearFaults(session);
   };
   const shared = engine.shared;
   if (shared) {

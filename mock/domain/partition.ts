@@ -19,6 +19,7 @@ import {
   type TransitionName,
 } from './order-states.js';
 import type { TestCardName } from './outcomes.js';
+import type { PartnerRecord } from './partner-store.js';
 
 /** A vaulted card: only what survives tokenization. The PAN and CVV are never stored. */
 export interface VaultedCard extends Slotted {
@@ -57,12 +58,18 @@ export interface IdempotencyRecord extends Slotted {
  * Bounds that keep memory flat in long runs, across all sessions and merchants together: beyond them the oldest
  * entries are forgotten (invented; an order is about 2 KB). Override with createApp({ maxOrders }).
  */
-export const STORE_LIMITS = { orders: 20_000, idempotencyKeys: 20_000, cards: 20_000 };
+export const STORE_LIMITS = { orders: 20_000, idempotencyKeys: 20_000, cards: 20_000, partner: 30_000 };
 /**
- * Byte budgets besides the counts: an order's strings come from the request (names, addresses, ids), so without one a
- * client sending long strings could make 20,000 orders take gigabytes. Estimated from the strings each entry keeps.
+ * Byte budgets besides the counts: an order's strings come from the request (names, addresses, ids), and a partner
+ * record (API key, onboarding application, document) keeps its request fields whole, so without one a client sending
+ * long strings could make 20,000 orders, or 30,000 partner records, take gigabytes. Estimated from the strings each
+ * entry keeps.
  */
-export const STORE_BYTE_LIMITS = { orders: 48 * 1024 * 1024, idempotencyKeys: 16 * 1024 * 1024 };
+export const STORE_BYTE_LIMITS = {
+  orders: 48 * 1024 * 1024,
+  idempotencyKeys: 16 * 1024 * 1024,
+  partner: 16 * 1024 * 1024,
+};
 /** What an order or idempotency record costs besides its request strings (objects, history, the response kept). */
 const ORDER_OVERHEAD = 2048;
 const KEY_OVERHEAD = 1024;
@@ -72,6 +79,8 @@ export interface StoreBudget {
   orders: Ledger<Order>;
   idempotencyKeys: Ledger<IdempotencyRecord>;
   cards: Ledger<VaultedCard>;
+  /** Partner records of every session (mock/domain/partner-store.ts). */
+  partner: Ledger<PartnerRecord>;
 }
 
 /** Idempotency replay window (24 h is documented for cancel; we apply it to every idempotent call — invented). */

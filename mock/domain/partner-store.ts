@@ -1,9 +1,9 @@
-// Per-session partner state: merchant API keys, onboarding applications and document metadata. Kept in a WeakMap
-// keyed by the Session object, so resetting a session (the store drops the Session) drops its partner state too.
-// Uploaded file bytes are never kept: only name, type, size, documentType and description.
+// Per-session partner state: merchant API keys, onboarding applications and document metadata. Each session holds
+// its own (Session.partner()), and every record is admitted into the store's partner budget, shared by all sessions,
+// so resetting or evicting a session gives its share back. Uploaded file bytes are never kept: only name, type, size,
+// documentType and description.
 
-import { evictOldest } from '../support/bounded.js';
-import type { Session } from './store.js';
+import { evictOldest, type Ledger, type LedgerOwner } from '../support/bounded.js';
 
 export type ApiKeyType = 'secret' | 'public' | 'tokenization';
 
@@ -125,31 +125,91 @@ export interface DocumentRecord {
   uploadedOn: number;
 }
 
-/** Bounds that keep memory flat in long runs (oldest entries are evicted first; invented). */
+/**
+ * Per-session bounds (oldest entries are evicted first; invented). Besides these, every record counts against the
+ * store's partner budget (STORE_LIMITS.partner and STORE_BYTE_LIMITS.partner, across all sessions).
+ */
 export const PARTNER_LIMITS = {
   apiKeys: 10_000,
   applications: 10_000,
   documents: 10_000,
 };
 
+/** What one partner record is: an API key, an application or a document's metadata. */
+export type PartnerRecord = ApiKeyRecord | ApplicationRecord | DocumentRecord;
+
+/** What a record costs besides its JSON text (the object, its hidden class, the map slot). */
+const RECORD_OVERHEAD = 1024;
+
+/**
+ * Estimated heap bytes of a partner record: its JSON text twice (a string may be one- or two-byte), plus the overhead.
+ * An application keeps its request fields whole, and the contract bounds none of them.
+ */
+export function partnerRecordBytes(record: PartnerRecord): number {
+  return RECORD_OVERHEAD + JSON.stringify(record).length * 2;
+}
+
+/** The same estimate for a whole PartnerState, from its JSON text (what a shared store writes) and its record count. */
+export function partnerStateBytes(json: string, records: number): number {
+  return RECORD_OVERHEAD * records + json.length * 2;
+}
+
 export class PartnerState {
-  readonly apiKeys = new Map<string, ApiKeyRecord>();
-  readonly applications = new Map<string, ApplicationRecord>();
-  readonly documents = new Map<string, DocumentRecord>();
+  readonly #apiKeys = new Map<string, ApiKeyRecord>();
+  readonly #applications = new Map<string, ApplicationRecord>();
+  readonly #documents = new Map<string, DocumentRecord>();
+  readonly #budget: Ledger<PartnerRecord>;
+  /** Called when the budget drops one of this session's records (a shared store's copy then is incomplete). */
+  readonly #evicted: () => void;
+  // What the shared budget calls to forget a record of this session.
+  readonly #owner: LedgerOwner<PartnerRecord> = {
+    evict: (record) => {
+      this.#evicted();
+      this.#drop(record);
+    },
+  };
   #seq = 0;
 
+  constructor(budget: Ledger<PartnerRecord>, evicted: () => void) {
+    this.#budget = budget;
+    this.#evicted = evicted;
+  }
+
+  get apiKeys(): ReadonlyMap<string, ApiKeyRecord> {
+    return this.#apiKeys;
+  }
+
+  get applications(): ReadonlyMap<string, ApplicationRecord> {
+    return this.#applications;
+  }
+
+  get documents(): ReadonlyMap<string, DocumentRecord> {
+    return this.#documents;
+  }
+
+  /** How many records it holds, of all kinds. */
+  get size(): number {
+    return this.#apiKeys.size + this.#applications.size + this.#documents.size;
+  }
+
   addApiKey(key: ApiKeyRecord): void {
-    evictOldest(this.apiKeys, PARTNER_LIMITS.apiKeys);
-    this.apiKeys.set(key.id, key);
+    evictOldest(this.#apiKeys, PARTNER_LIMITS.apiKeys, (evicted) => this.#budget.forget(evicted));
+    this.#apiKeys.set(key.id, key);
+    this.#admit(key);
+  }
+
+  removeApiKey(id: string): void {
+    const key = this.#apiKeys.get(id);
+    if (key) this.#forget(key);
   }
 
   /** Everything as plain JSON, for a shared store to keep (API keys hold only their last four characters). */
   toJSON(): unknown {
     return {
       seq: this.#seq,
-      apiKeys: [...this.apiKeys.values()],
-      applications: [...this.applications.values()],
-      documents: [...this.documents.values()],
+      apiKeys: [...this.#apiKeys.values()],
+      applications: [...this.#applications.values()],
+      documents: [...this.#documents.values()],
     };
   }
 
@@ -161,13 +221,28 @@ export class PartnerState {
       applications: ApplicationRecord[];
       documents: DocumentRecord[];
     }>;
-    this.apiKeys.clear();
-    this.applications.clear();
-    this.documents.clear();
+    this.release();
     this.#seq = typeof data.seq === 'number' ? data.seq : 0;
-    for (const key of data.apiKeys ?? []) this.apiKeys.set(key.id, key);
-    for (const application of data.applications ?? []) this.applications.set(application.id, application);
-    for (const document of data.documents ?? []) this.documents.set(document.documentId, document);
+    for (const key of data.apiKeys ?? []) {
+      this.#apiKeys.set(key.id, key);
+      this.#admit(key);
+    }
+    for (const application of data.applications ?? []) {
+      this.#applications.set(application.id, application);
+      this.#admit(application);
+    }
+    for (const document of data.documents ?? []) {
+      this.#documents.set(document.documentId, document);
+      this.#admit(document);
+    }
+  }
+
+  /** Give every record back to the shared budget and let go of them (the session is reset or evicted). */
+  release(): void {
+    for (const map of [this.#apiKeys, this.#applications, this.#documents] as Map<string, PartnerRecord>[]) {
+      for (const record of map.values()) this.#budget.forget(record);
+      map.clear();
+    }
   }
 
   nextSeq(): number {
@@ -176,39 +251,55 @@ export class PartnerState {
   }
 
   addApplication(application: ApplicationRecord): void {
-    evictOldest(this.applications, PARTNER_LIMITS.applications, (evicted) =>
-      this.#dropDocumentsOf(evicted.id),
-    );
-    this.applications.set(application.id, application);
+    evictOldest(this.#applications, PARTNER_LIMITS.applications, (evicted) => {
+      this.#budget.forget(evicted);
+      this.#dropDocumentsOf(evicted.id);
+    });
+    this.#applications.set(application.id, application);
+    this.#admit(application);
+  }
+
+  /** Count an application again after its fields changed (it becomes the newest in the budget). */
+  updatedApplication(application: ApplicationRecord): void {
+    if (this.#applications.get(application.id) === application) this.#admit(application);
   }
 
   addDocument(document: DocumentRecord): void {
-    evictOldest(this.documents, PARTNER_LIMITS.documents);
-    this.documents.set(document.documentId, document);
+    evictOldest(this.#documents, PARTNER_LIMITS.documents, (evicted) => this.#budget.forget(evicted));
+    this.#documents.set(document.documentId, document);
+    this.#admit(document);
+  }
+
+  removeDocument(documentId: string): void {
+    const document = this.#documents.get(documentId);
+    if (document) this.#forget(document);
   }
 
   documentsOf(applicationId: string): DocumentRecord[] {
-    return [...this.documents.values()].filter((d) => d.applicationId === applicationId);
+    return [...this.#documents.values()].filter((d) => d.applicationId === applicationId);
+  }
+
+  #admit(record: PartnerRecord): void {
+    this.#budget.admit(record, this.#owner, partnerRecordBytes(record));
+  }
+
+  #forget(record: PartnerRecord): void {
+    this.#budget.forget(record);
+    this.#drop(record);
+  }
+
+  /** Take a record out of its map (an application with its documents), if the map holds that very record. */
+  #drop(record: PartnerRecord): void {
+    if ('documentId' in record) {
+      if (this.#documents.get(record.documentId) === record) this.#documents.delete(record.documentId);
+    } else if ('owner' in record) {
+      if (this.#applications.get(record.id) !== record) return;
+      this.#applications.delete(record.id);
+      this.#dropDocumentsOf(record.id);
+    } else if (this.#apiKeys.get(record.id) === record) this.#apiKeys.delete(record.id);
   }
 
   #dropDocumentsOf(applicationId: string): void {
-    for (const document of this.documentsOf(applicationId)) this.documents.delete(document.documentId);
+    for (const document of this.documentsOf(applicationId)) this.#forget(document);
   }
-}
-
-const STATES = new WeakMap<Session, PartnerState>();
-
-/** The partner state of a session if it has one (without creating it). */
-export function existingPartnerState(session: Session): PartnerState | undefined {
-  return STATES.get(session);
-}
-
-/** The partner state of a test session, created on first use. */
-export function partnerState(session: Session): PartnerState {
-  let state = STATES.get(session);
-  if (!state) {
-    state = new PartnerState();
-    STATES.set(session, state);
-  }
-  return state;
 }

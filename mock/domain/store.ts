@@ -8,6 +8,7 @@ import { DataSource } from './fake-data.js';
 import type { Order, StatusChange, TransitionListener, TransitionName } from './order-states.js';
 import { appended, canTransition, none, refundable, transition } from './order-states.js';
 import { Partition, type SessionTx, STORE_BYTE_LIMITS, STORE_LIMITS, type StoreBudget } from './partition.js';
+import { PartnerState } from './partner-store.js';
 
 export {
   IDEMPOTENCY_WINDOW_MS,
@@ -32,6 +33,7 @@ export class Session {
   readonly #budget: StoreBudget;
   readonly #shared: boolean;
   readonly #evicted: () => void;
+  #partner: PartnerState | undefined;
   /** The request changing this session, when the store is shared; null between requests. */
   tx: SessionTx | null = null;
 
@@ -58,9 +60,21 @@ export class Session {
     return this.#partitions.entries();
   }
 
+  /** The session's partner data (API keys, onboarding applications, documents), made on first use. */
+  partner(): PartnerState {
+    this.#partner ??= new PartnerState(this.#budget.partner, this.#evicted);
+    return this.#partner;
+  }
+
+  /** The session's partner data if it has any, without making it. */
+  existingPartner(): PartnerState | undefined {
+    return this.#partner;
+  }
+
   /** Give everything back to the shared budgets, so a reset or evicted session's data is not kept alive by them. */
   release(): void {
     for (const partition of this.#partitions.values()) partition.release();
+    this.#partner?.release();
   }
 
   /** Empty the session in place (a shared store reloading it): its data, and its fake-data stream from the seed. */
@@ -88,6 +102,7 @@ export class Store {
   onEvicted: ((session: string) => void) | undefined;
   readonly #sessions = new Map<string, Session>();
   readonly #listeners = new Set<TransitionListener>();
+  readonly #dropListeners = new Set<(session: string) => void>();
   /** Orders with scheduled changes still to come, and the session they live in. */
   readonly #scheduled = new Map<Order, Session>();
 
@@ -108,6 +123,7 @@ export class Store {
         options.byteLimits?.idempotencyKeys ?? STORE_BYTE_LIMITS.idempotencyKeys,
       ),
       cards: new Ledger(l.cards),
+      partner: new Ledger(l.partner, options.byteLimits?.partner ?? STORE_BYTE_LIMITS.partner),
     };
   }
 
@@ -118,10 +134,7 @@ export class Store {
       // session names evicts idle sessions, never the ones in use.
       this.#sessions.delete(name);
     } else {
-      evictOldest(this.#sessions, MAX_SESSIONS, (evicted) => {
-        evicted.release();
-        this.onEvicted?.(evicted.name);
-      });
+      evictOldest(this.#sessions, MAX_SESSIONS, (evicted) => this.#dropped(evicted.name, evicted));
       session = new Session(name, this.seed, this.budget, this.shared, () => this.onEvicted?.(name));
     }
     this.#sessions.set(name, session);
@@ -139,17 +152,30 @@ export class Store {
 
   /** Forget everything of one session (orders, cards, keys); its fake-data stream restarts from the seed. */
   reset(name: string = DEFAULT_SESSION): void {
-    this.#sessions.get(name)?.release();
+    const session = this.#sessions.get(name);
     this.#sessions.delete(name);
-    this.onEvicted?.(name);
+    this.#dropped(name, session);
   }
 
   resetAll(): void {
-    for (const session of this.#sessions.values()) {
-      session.release();
-      this.onEvicted?.(session.name);
-    }
+    const sessions = [...this.#sessions.values()];
     this.#sessions.clear();
+    for (const session of sessions) this.#dropped(session.name, session);
+  }
+
+  /**
+   * Tell `listener` the name of every session this store forgets (reset, or evicted beyond MAX_SESSIONS), so state
+   * kept outside the store for a session (webhook faults) lives and dies with it. Returns the unsubscribe function.
+   */
+  onSessionDropped(listener: (session: string) => void): () => void {
+    this.#dropListeners.add(listener);
+    return () => this.#dropListeners.delete(listener);
+  }
+
+  #dropped(name: string, session: Session | undefined): void {
+    session?.release();
+    this.onEvicted?.(name);
+    for (const listener of this.#dropListeners) listener(name);
   }
 
   onTransition(listener: TransitionListener): () => void {

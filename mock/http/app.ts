@@ -74,12 +74,18 @@ export function createApp(options: MockOptions = {}): MockApp {
   const store = connection
     ? new Store(
         settings.seed,
-        { orders: local.orders * 2, idempotencyKeys: local.idempotencyKeys * 2, cards: local.cards * 2 },
+        {
+          orders: local.orders * 2,
+          idempotencyKeys: local.idempotencyKeys * 2,
+          cards: local.cards * 2,
+          partner: local.partner * 2,
+        },
         {
           shared: true,
           byteLimits: {
             orders: STORE_BYTE_LIMITS.orders * 2,
             idempotencyKeys: STORE_BYTE_LIMITS.idempotencyKeys * 2,
+            partner: STORE_BYTE_LIMITS.partner * 2,
           },
         },
       )

@@ -6,7 +6,7 @@
 // Key layout under the prefix P (one Redis server; the scripts build keys from the prefix, so Cluster is not served):
 //   P s:<session>         hash   field → JSON           P s:<session>/ver   counter
 //   P s:<session>/log     list   {v,set,del,reset}      P s:<session>/lock  the session's lock (token, PX)
-//   P budget:<o|c|k>      zset   "<session>\x1f<field>" by admission order: --max-orders over the whole account
+//   P budget:<o|c|k|p>    zset   "<session>\x1f<field>" by admission order: --max-orders over the whole account
 //   P budget:<k>:size     hash   member → bytes          P budget:<k>:bytes  the budget's bytes in all
 //   P seq                 counter for budget order      P due               zset session → earliest scheduled change
 //   P sessions            zset session → last use       P clock             hash offset/frozen of the virtual clock
@@ -48,14 +48,19 @@ end
 local function budgeted(f)
   local k = string.sub(f, 1, 1)
   if k == 'o' or k == 'c' or k == 'k' then return k end
+  if f == 'p' then return 'p' end
   return nil
 end
 
 -- Each budget counts entries (its zset) and bytes (the heap size a process estimates for the entry, else its value's
 -- length), kept per entry so a session that expired from Redis still gives its bytes back when its entries leave.
+-- A session's partner data is one entry that grows with every record added: it becomes the newest each time it is
+-- written, so the partner data written least recently goes first, never the data a commit is adding to.
 local function admit(p, k, member, bytes)
   local z = p .. 'budget:' .. k
-  if not redis.call('ZSCORE', z, member) then redis.call('ZADD', z, redis.call('INCR', p .. 'seq'), member) end
+  if k == 'p' or not redis.call('ZSCORE', z, member) then
+    redis.call('ZADD', z, redis.call('INCR', p .. 'seq'), member)
+  end
   local old = tonumber(redis.call('HGET', z .. ':size', member) or '0')
   redis.call('HSET', z .. ':size', member, bytes)
   redis.call('INCRBY', z .. ':bytes', bytes - old)

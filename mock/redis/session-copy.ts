@@ -1,10 +1,11 @@
 // A process's copy of a shared session, and how Redis's fields map onto it: one field per order, card and
-// idempotency record, plus the session's meta ('m': the id stream), scenario choice ('sc') and partner data ('p').
+// idempotency record, plus the session's meta ('m': the id stream), scenario choice ('sc') and partner data ('p', one
+// value for the session's API keys, applications and documents, budgeted in Redis as one entry).
 // Reading a field applies it to the cached session in place; the digests tell a touched entity from a changed one.
 
 import { createHash } from 'node:crypto';
 import type { Order } from '../domain/order-states.js';
-import { existingPartnerState, partnerState } from '../domain/partner-store.js';
+import { partnerStateBytes } from '../domain/partner-store.js';
 import {
   type IdempotencyRecord,
   keyBytes,
@@ -75,8 +76,8 @@ export function applyField(
     return;
   }
   if (field === 'p') {
-    if (value !== null) partnerState(session).load(value);
-    else existingPartnerState(session)?.load({});
+    if (value !== null) session.partner().load(value);
+    else session.existingPartner()?.load({});
     return;
   }
   const parts = field.split(SEP);
@@ -155,11 +156,11 @@ export function changesOf(
   const del: string[] = [];
   // What an entry costs is counted as one process counts it (its heap estimate), so Redis's budget and each
   // process's copy agree on what goes first.
-  const put = (field: string, value: unknown, size?: number) => {
+  const put = (field: string, value: unknown, size?: number | ((json: string) => number)) => {
     const json = JSON.stringify(value);
     const digest = digestOf(json);
     if (cached.digests.get(field) === digest) return;
-    set.push(field, json, size === undefined ? '' : String(size));
+    set.push(field, json, size === undefined ? '' : String(typeof size === 'number' ? size : size(json)));
     digests.push([field, digest]);
   };
   let due: number | null = tx.due;
@@ -189,8 +190,8 @@ export function changesOf(
   }
   put('m', { rng: session.data.state() });
   put('sc', extras?.scenarios(session.name) ?? []);
-  const partner = existingPartnerState(session);
-  if (partner) put('p', partner);
+  const partner = session.existingPartner();
+  if (partner) put('p', partner, (json) => partnerStateBytes(json, partner.size));
 
   return { set, digests, del, due };
 }

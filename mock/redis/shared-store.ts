@@ -8,7 +8,6 @@
 
 import { randomUUID } from 'node:crypto';
 import type { VirtualClock } from '../domain/clock.js';
-import { existingPartnerState } from '../domain/partner-store.js';
 import {
   MAX_SESSIONS,
   type Session,
@@ -82,6 +81,9 @@ export class SharedStore {
       o: { n: l.orders, b: bytes.orders },
       c: { n: l.cards },
       k: { n: l.idempotencyKeys, b: bytes.idempotencyKeys },
+      // A session's partner data is one entry, as large as a process's copy lets it grow (twice the budget, see
+      // createApp): the account's room is that much, or a session filling it alone would lose all of it.
+      p: { n: MAX_SESSIONS, b: bytes.partner * 2 },
     });
     // This process's copy lost an entry to its budget: read the session whole next time rather than trust it.
     this.#store.onEvicted = (session) => this.#cache.delete(session);
@@ -394,7 +396,7 @@ export class SharedStore {
       this.#store.forgetScheduled(session);
       session.clear();
       session.data.restore(rng);
-      existingPartnerState(session)?.load({});
+      session.existingPartner()?.load({});
       this.#extras?.adoptScenarios(session.name, []);
       cached = newCached(version);
       this.#cache.set(session.name, cached);

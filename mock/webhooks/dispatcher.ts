@@ -5,6 +5,8 @@
 import type { VirtualClock } from '../domain/clock.js';
 import type { Order, StatusChange, TransitionName } from '../domain/order-states.js';
 import type { OrderScheduler } from '../domain/scheduler.js';
+import { MAX_SESSIONS } from '../domain/store.js';
+import { evictOldest } from '../support/bounded.js';
 import type { Logger } from '../support/logger.js';
 import { AttemptSender } from './attempts.js';
 import { attemptRecord, copyDelivery, DeliveryBook, type NewDelivery, newDeliveries } from './deliveries.js';
@@ -78,6 +80,7 @@ export class WebhookDispatcher {
   readonly #internal = new WeakMap<WebhookDelivery, Internal>();
   /** Deliveries created since the last pump: one batch, for the outOfOrder fault. */
   #incoming: WebhookDelivery[] = [];
+  /** Per session: forgotten with the session (the store tells), and never more entries than the store has sessions. */
   readonly #faults = new Map<string, WebhookFaults>();
   /** One promise chain per URL, so a receiver gets its deliveries one at a time, in order. */
   readonly #chains = new Map<string, Promise<void>>();
@@ -123,6 +126,7 @@ export class WebhookDispatcher {
 
     this.#unsubscribe.push(
       deps.store.onTransition((order, name, change) => this.#onTransition(order, name, change)),
+      deps.store.onSessionDropped((session) => this.clearFaults(session)),
       deps.scheduler.onTick((now) => this.#pump(now)),
     );
   }
@@ -203,6 +207,9 @@ export class WebhookDispatcher {
 
   /** Replace the delivery faults of one test session (others are untouched). */
   setFaults(session: string, faults: WebhookFaults): void {
+    // Most recently set last, so a caller setting faults for sessions the store never holds cannot grow the map.
+    this.#faults.delete(session);
+    evictOldest(this.#faults, MAX_SESSIONS);
     this.#faults.set(session, { ...faults });
   }
 

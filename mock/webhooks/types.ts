@@ -168,7 +168,7 @@ export interface WebhookDeps {
   accounts: AccountBook;
   clock: VirtualClock;
   /** Order transitions, the events delivered. */
-  store: Pick<Store, 'onTransition'>;
+  store: Pick<Store, 'onTransition' | 'onSessionDropped'>;
   /** Settles due fates as time moves; the dispatcher queues what they caused after each tick. */
   scheduler: OrderScheduler;
   journal: WebhookJournalSink;

@@ -1,6 +1,6 @@
 // Partner API keys: create a merchant's key (its full value shown once), read one key or a merchant's keys, revoke.
 
-import { type ApiKeyRecord, type ApiKeyType, partnerState } from '../../../domain/partner-store.js';
+import type { ApiKeyRecord, ApiKeyType } from '../../../domain/partner-store.js';
 import { apiError } from '../../../errors/catalog.js';
 import { redactText } from '../../../support/redact.js';
 import type { Ctx, Reply } from '../../types.js';
@@ -15,7 +15,7 @@ const KEY_PREFIXES: Record<ApiKeyType, string> = {
 
 /** createApiKey: a new key for a merchant the partner acts for; the full `value` is returned only here. */
 export function createApiKey(ctx: Ctx): Reply {
-  const state = partnerState(ctx.session);
+  const state = ctx.session.partner();
   const mid = String(ctx.body.mid);
   // The name is answered back (here and in listings): kept redacted, as every echoed request text.
   const name = redactText(String(ctx.body.name));
@@ -60,7 +60,7 @@ export function createApiKey(ctx: Ctx): Reply {
 
 /** A key the caller may see: it exists in this session and belongs to a merchant the partner acts for. */
 function findApiKey(ctx: Ctx, id: string): ApiKeyRecord {
-  const key = partnerState(ctx.session).apiKeys.get(id);
+  const key = ctx.session.partner().apiKeys.get(id);
   if (!key || !ctx.services.accounts.mayActFor(partnerOf(ctx), key.mid)) {
     throw apiError('404003', { detail: `No API key ${id}.` });
   }
@@ -74,7 +74,7 @@ function findApiKey(ctx: Ctx, id: string): ApiKeyRecord {
 export function getApiKey(ctx: Ctx): Reply {
   const id = ctx.params.id ?? '';
   if (ctx.services.accounts.mayActFor(partnerOf(ctx), id)) {
-    const keys = [...partnerState(ctx.session).apiKeys.values()]
+    const keys = [...ctx.session.partner().apiKeys.values()]
       .filter((k) => k.mid.toLowerCase() === id.toLowerCase())
       .map((k) => ({
         id: k.id,
@@ -108,13 +108,13 @@ export function getApiKey(ctx: Ctx): Reply {
  * its documented messages (an unknown key, or one of a merchant the partner does not act for).
  */
 export function deleteApiKey(ctx: Ctx): Reply {
-  const key = partnerState(ctx.session).apiKeys.get(ctx.params.id ?? '');
+  const key = ctx.session.partner().apiKeys.get(ctx.params.id ?? '');
   const failed = (message: string): Reply => ({
     body: { status: 'FAILED', success: false, result: null, errors: [message] },
   });
   if (!key) return failed('API key not found.');
   if (!ctx.services.accounts.mayActFor(partnerOf(ctx), key.mid))
     return failed('You do not have permission to delete this key.');
-  partnerState(ctx.session).apiKeys.delete(key.id);
+  ctx.session.partner().removeApiKey(key.id);
   return { body: { status: 'SUCCESS', success: true, result: 'API key deleted successfully.', errors: [] } };
 }

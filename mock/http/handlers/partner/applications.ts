@@ -8,7 +8,6 @@ import {
   type ApplicationStatus,
   EDITABLE_STATUSES,
   mayTransition,
-  partnerState,
   settleApplication,
   transitionApplication,
 } from '../../../domain/partner-store.js';
@@ -59,7 +58,7 @@ function mergeFields(target: Record<string, unknown>, changes: Record<string, un
 }
 
 function newApplication(ctx: Ctx): ApplicationRecord {
-  const state = partnerState(ctx.session);
+  const state = ctx.session.partner();
   const now = ctx.services.clock.now();
   const application: ApplicationRecord = {
     id: ctx.session.data.uuid(),
@@ -133,7 +132,7 @@ function applicationView(a: ApplicationRecord): Record<string, unknown> {
 
 /** An application of the calling partner in this session, with its due review decision applied; else 404005. */
 export function findApplication(ctx: Ctx, id: string): ApplicationRecord {
-  const application = partnerState(ctx.session).applications.get(id);
+  const application = ctx.session.partner().applications.get(id);
   if (!application || application.owner !== partnerOf(ctx).mid) {
     throw apiError('404005', { detail: `No application ${id}.` });
   }
@@ -175,6 +174,7 @@ export function updateApplication(ctx: Ctx): Reply {
   }
   mergeFields(a.fields, applicationFields(ctx.body as Record<string, unknown>));
   a.lastUpdatedOn = ctx.services.clock.now();
+  ctx.session.partner().updatedApplication(a);
   return { body: applicationView(a) };
 }
 
@@ -254,7 +254,7 @@ export function listApplications(ctx: Ctx): Reply {
   const status = typeof q.status === 'string' ? (q.status as ApplicationStatus) : null;
 
   const matches: ApplicationRecord[] = [];
-  for (const a of partnerState(ctx.session).applications.values()) {
+  for (const a of ctx.session.partner().applications.values()) {
     if (a.owner !== owner) continue;
     settleApplication(a, now);
     if (status !== null && a.status !== status) continue;

@@ -1,6 +1,6 @@
 // Onboarding documents: upload (multipart; only metadata is kept), list, read and delete an application's documents.
 
-import { type DocumentRecord, type PartnerState, partnerState } from '../../../domain/partner-store.js';
+import type { DocumentRecord, PartnerState } from '../../../domain/partner-store.js';
 import { apiError } from '../../../errors/catalog.js';
 import { redactText } from '../../../support/redact.js';
 import { readMultipart } from '../../multipart.js';
@@ -99,7 +99,7 @@ export async function uploadDocument(ctx: Ctx): Promise<Reply> {
   if (!upload.file || fileType === null || Object.keys(errors).length > 0)
     throw apiError('400001', { errors });
 
-  const state = partnerState(ctx.session);
+  const state = ctx.session.partner();
   const document: DocumentRecord = {
     documentId: newDocumentId(ctx, state),
     applicationId: a.id,
@@ -127,7 +127,8 @@ export async function uploadDocument(ctx: Ctx): Promise<Reply> {
 /** listDocuments: the application's documents, oldest first, each with a fresh download URL. */
 export function listDocuments(ctx: Ctx): Reply {
   const a = findApplication(ctx, ctx.params.id ?? '');
-  const documents = partnerState(ctx.session)
+  const documents = ctx.session
+    .partner()
     .documentsOf(a.id)
     .map((d) => documentView(ctx, d));
   return {
@@ -138,7 +139,7 @@ export function listDocuments(ctx: Ctx): Reply {
 function findDocument(ctx: Ctx): DocumentRecord {
   const a = findApplication(ctx, ctx.params.id ?? '');
   const id = ctx.params.documentId ?? '';
-  const document = partnerState(ctx.session).documents.get(id);
+  const document = ctx.session.partner().documents.get(id);
   if (!document || document.applicationId !== a.id) {
     throw apiError('404006', { detail: `No document ${id} on application ${a.id}.` });
   }
@@ -153,6 +154,6 @@ export function getDocument(ctx: Ctx): Reply {
 /** deleteDocument: remove a document (HTTP 200 with the submit/cancel envelope; invented response). */
 export function deleteDocument(ctx: Ctx): Reply {
   const document = findDocument(ctx);
-  partnerState(ctx.session).documents.delete(document.documentId);
+  ctx.session.partner().removeDocument(document.documentId);
   return actionSuccess('Document deleted successfully.');
 }
