@@ -217,7 +217,8 @@ function currentEvaluateStatus(order: Order): EvaluateStatus {
   }
 }
 
-function address(source: Record<string, unknown>): Order['billingAddress'] {
+/** An address from the fields of a body or a stored order: anything but a string reads as null. */
+export function address(source: Record<string, unknown>): Order['billingAddress'] {
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
   return {
     addressLine1: text(source.addressLine1),
