@@ -299,7 +299,10 @@ function buildProgram(): Command {
       ),
     )
     .addOption(
-      new Option('--max-orders <n>', 'orders, idempotency keys and cards kept across all sessions')
+      new Option(
+        '--max-orders <n>',
+        'orders and cards kept across all sessions, and 3× as many idempotency keys (100 to 10000000)',
+      )
         .default(20_000)
         .argParser(integer('--max-orders', 100, 10_000_000)),
     )

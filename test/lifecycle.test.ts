@@ -808,6 +808,45 @@ describe('idempotency', () => {
   });
 });
 
+describe('idempotency under the store budgets', () => {
+  test("at the smallest budget an order's keys outlive it: a retry after the order was forgotten replays", async () => {
+    const w = new World(makeApp({ maxOrders: 100 }).app);
+    const body = w.body(card('captureRequired'));
+    const first = await w.post('/v1/evaluate', body);
+    assert.equal(first.body.status, 'CAPTUREREQUIRED');
+    const id = first.body.orderSessionKey;
+    const captureKey = guid();
+    assert.equal((await w.capture(id, 1500, 'USD', captureKey)).body.status, 'SUCCESS');
+    for (let i = 0; i < 120; i++) assert.equal((await w.evaluate()).status, 200);
+    assert.equal((await w.get(`/v1/orders/${id}`)).status, 404, 'the order was forgotten by the budget');
+
+    const retry = await w.post('/v1/evaluate', body);
+    assert.equal(retry.status, 200);
+    assert.equal(retry.headers[REPLAY], 'true');
+    assert.deepEqual(retry.body, first.body);
+    const captureRetry = await w.capture(id, 1500, 'USD', captureKey);
+    assert.equal(captureRetry.headers[REPLAY], 'true');
+    assert.equal(captureRetry.body.status, 'SUCCESS');
+    assert.equal((await w.list(`query=${body.orderId}`)).totalItemCount, 0, 'no second order');
+  });
+
+  test('a retry whose key the byte budget forgot answers its kept order, never a second one', async () => {
+    const w = new World(makeApp({ maxOrders: 100 }).app);
+    const body = w.body(card('captureRequired'));
+    const first = await w.post('/v1/evaluate', body);
+    // 16 MiB of keys at about 600 KB each: these 30 push the first key out while every order is kept.
+    for (let i = 0; i < 30; i++) {
+      assert.equal((await w.evaluate({ idempotencyKey: `${guid()}${'k'.repeat(100_000)}` })).status, 200);
+    }
+    const retry = await w.post('/v1/evaluate', body);
+    assert.equal(retry.status, 200);
+    assert.equal(retry.headers[REPLAY], undefined);
+    assert.equal(retry.body.orderSessionKey, first.body.orderSessionKey);
+    assert.equal(retry.body.status, 'CAPTUREREQUIRED');
+    assert.equal((await w.list(`query=${body.orderId}`)).totalItemCount, 1);
+  });
+});
+
 // ------------------------------------------------------------------------------------------------------------------
 describe('concurrency', () => {
   test('50 concurrent duplicate evaluates with one key → exactly one order', async () => {

@@ -1051,6 +1051,95 @@ describe('the Redis store in-process, from the environment and with --workers', 
     }
   });
 
+  test('orders in Redis that do not decode are left out or lose their bad parts: never a 500, the rest still listed', async () => {
+    const prefix = freshPrefix();
+    const logs: string[] = [];
+    const log = (line: string) => logs.push(line);
+    const mock = await startMock({
+      store: redis.url,
+      storePrefix: prefix,
+      validateResponses: true,
+      logger: { info: () => undefined, warn: log, error: log },
+    });
+    cleanups.push(() => mock.close());
+    const session = `redis-${randomUUID()}`;
+    const token = await mock.token(undefined, session);
+    const target: Target = { name: 'in-process', url: mock.url };
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await create(target, token, session, card('approved'), 'APPROVED'));
+    const [badTime, badStatus, badFate, noHistory] = ids as [string, string, string, string];
+    // An order with every part filled in (history, refunds, a shipping address) reads back whole.
+    const intact = await create(
+      target,
+      token,
+      session,
+      {
+        ...card('captureRequired'),
+        shippingInformation: { ...(evaluateBody().billingInformation as object) },
+      },
+      'CAPTUREREQUIRED',
+    );
+    const captured = await call(target, 'POST', '/v1/capture', {
+      token,
+      session,
+      body: { orderId: intact, amount: 1500, currency: 'USD', idempotencyKey: randomUUID() },
+    });
+    assert.equal(captured.body.status, 'SUCCESS', captured.text);
+    await refundOk(target, token, session, intact, 1);
+    const whole = await order(target, token, session, intact);
+
+    // Edit the orders as another version (or a hand) might have written them, and mark the session changed.
+    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    cleanups.push(async () => void (await client.quit()));
+    const hash = `${prefix}s:${session}`;
+    const fields = await client.hkeys(hash);
+    const edit = async (id: string, patch: Record<string, unknown>) => {
+      const field = fields.find((f) => f.startsWith('o\u001f') && f.endsWith(`\u001f${id}`)) as string;
+      const stored = JSON.parse(String(await client.hget(hash, field)));
+      await client.hset(hash, field, JSON.stringify({ ...stored, ...patch }));
+    };
+    await edit(badTime, { createdOn: 1e300 });
+    await edit(badStatus, { status: 99 });
+    await edit(badFate, { schedule: [{ at: 0, fate: 'nope' }] });
+    await edit(noHistory, { history: null });
+    // A foreign field whose "id" is a card number, holding no order at all: its log line must not show the digits.
+    await client.hset(hash, `o\u001f${DEFAULT_MERCHANT.mid.toLowerCase()}\u001f4111111111111111`, '"text"');
+    await client.incr(`${hash}/ver`);
+
+    const reported = (id: string) => logs.filter((line) => line.includes(id));
+    for (const id of [badTime, badStatus]) {
+      const res = await call(target, 'GET', `/v1/orders/${id}`, { token, session });
+      assert.equal(res.status, 404, `an order that does not decode is left out: ${res.text}`);
+      assert.equal(res.headers[ERROR_CODE], '404002');
+    }
+    assert.equal((await order(target, token, session, badFate)).statusName, 'COMPLETED');
+    assert.deepEqual((await order(target, token, session, noHistory)).statusHistory, []);
+    assert.deepEqual(await order(target, token, session, intact), whole);
+    const list = await call(target, 'GET', '/v1/orders?pageSize=100', { token, session });
+    assert.equal(list.status, 200, list.text);
+    assert.deepEqual(
+      list.body.items.map((o: { id: string }) => o.id).sort(),
+      [badFate, noHistory, intact].sort(),
+    );
+    // The session goes on: a new order is made. Read whole once more after another edit, the values reported
+    // already are not reported again.
+    await create(target, token, session, card('approved'), 'APPROVED');
+    await edit(noHistory, { createdOn: 'yesterday' });
+    await client.incr(`${hash}/ver`);
+    const after = await call(target, 'GET', '/v1/orders?pageSize=100', { token, session });
+    assert.equal(after.body.totalItemCount, 3, after.text);
+    assert.equal(reported(noHistory).length, 1, logs.join('\n'));
+
+    // Each order left out is reported once, with its id and why; the card number is redacted.
+    assert.equal(reported(badTime).length, 1, logs.join('\n'));
+    assert.match(reported(badTime)[0] as string, /createdOn/);
+    assert.equal(reported(badStatus).length, 1, logs.join('\n'));
+    assert.match(reported(badStatus)[0] as string, /status/);
+    assert.equal(logs.filter((line) => line.includes('not a JSON object')).length, 1, logs.join('\n'));
+    assert.ok(!logs.some((line) => line.includes('4111111111111111')), logs.join('\n'));
+  });
+
   test('serve --workers 2 on one port answers as one mock; without a Redis store it refuses to start', async () => {
     const workers = await serve('workers', freshPrefix(), ['--workers', '2']);
     const session = `redis-${randomUUID()}`;

@@ -226,7 +226,9 @@ function kept(value: unknown): string | null {
   return typeof value === 'string' ? redactText(value) : null;
 }
 
-function address(source: Record<string, unknown>): Order['billingAddress'] {
+/** An address from the fields of a body or a stored order, redacted like every kept string: anything but a string
+ * reads as null. */
+export function address(source: Record<string, unknown>): Order['billingAddress'] {
   return {
     addressLine1: kept(source.addressLine1),
     addressLine2: kept(source.addressLine2),

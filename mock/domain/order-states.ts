@@ -49,6 +49,11 @@ export type OrderReason = (typeof REASONS)[number];
 
 const REASON_INDEX = new Map<string, number>(REASONS.map((reason, index) => [reason, index]));
 
+/** Whether a value is one of the reasons a transition records. */
+export function isOrderReason(value: unknown): value is OrderReason {
+  return typeof value === 'string' && REASON_INDEX.has(value);
+}
+
 export interface StatusChange {
   status: OrderStatus;
   statusName: OrderStatusName;

@@ -55,10 +55,21 @@ export interface IdempotencyRecord extends Slotted {
 }
 
 /**
+ * Idempotency keys kept per order in the count budget. An order takes up to three (evaluate, capture, cancel); with
+ * fewer, its keys would be forgotten before it, and a retry after both were gone would silently make a second order.
+ * With this many the keys outlive their order, and such a retry replays (the byte budget below may still bind first).
+ */
+export const KEYS_PER_ORDER = 3;
+/**
  * Bounds that keep memory flat in long runs, across all sessions and merchants together: beyond them the oldest
  * entries are forgotten (invented; an order is about 2 KB). Override with createApp({ maxOrders }).
  */
-export const STORE_LIMITS = { orders: 20_000, idempotencyKeys: 20_000, cards: 20_000, partner: 30_000 };
+export const STORE_LIMITS = { ...storeLimits(20_000), partner: 30_000 };
+
+/** The count budgets for a number of orders: as many cards, and KEYS_PER_ORDER times as many idempotency keys. */
+export function storeLimits(orders: number): { orders: number; idempotencyKeys: number; cards: number } {
+  return { orders, idempotencyKeys: orders * KEYS_PER_ORDER, cards: orders };
+}
 /**
  * Byte budgets besides the counts: an order's strings come from the request (names, addresses, ids), and a partner
  * record (API key, onboarding application, document) keeps its request fields whole, so without one a client sending

@@ -21,6 +21,7 @@ export {
   STORE_LIMITS,
   type StoreBudget,
   type StoredResponse,
+  storeLimits,
   type VaultedCard,
 } from './partition.js';
 

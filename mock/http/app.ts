@@ -11,7 +11,7 @@ import { AccountBook, DEFAULT_ACCOUNTS } from '../domain/accounts.js';
 import { VirtualClock } from '../domain/clock.js';
 import { SCENARIO_EFFECTS } from '../domain/scenario-effects.js';
 import { OrderScheduler } from '../domain/scheduler.js';
-import { STORE_BYTE_LIMITS, STORE_LIMITS, Store } from '../domain/store.js';
+import { STORE_BYTE_LIMITS, STORE_LIMITS, Store, storeLimits } from '../domain/store.js';
 import { TokenService } from '../domain/tokens.js';
 import { apiError } from '../errors/catalog.js';
 import { Journal } from '../journal/journal.js';
@@ -65,7 +65,7 @@ export function createApp(options: MockOptions = {}): MockApp {
   const clock = options.clock instanceof VirtualClock ? options.clock : new VirtualClock(options.clock);
   const contract = new Contract(options.specPath ? { specPath: options.specPath } : {});
   const limit = options.maxOrders;
-  const limits = limit ? { orders: limit, idempotencyKeys: limit, cards: limit } : {};
+  const limits = limit ? storeLimits(limit) : {};
   const connection = options.shared;
   // Shared: the budgets hold in Redis for the whole account (the scripts evict there). A process's copy keeps twice
   // as much room, for entries other processes' commits evicted that it has not read yet; beyond that, it forgets the

@@ -52,7 +52,10 @@ export interface MockOptions {
   admin?: boolean;
   /** Require this token on /__admin calls (the CLI sets one when binding a non-loopback address). */
   adminToken?: string;
-  /** Keep at most this many orders, idempotency keys and vaulted cards across all sessions (default 20,000). */
+  /**
+   * Keep at most this many orders and vaulted cards across all sessions (default 20,000), and three times as many
+   * idempotency keys, so an order's keys outlive it (docs/behaviour.md, "Idempotency").
+   */
   maxOrders?: number;
   /**
    * Isolate sessions on a shared server (needs `adminToken`): every /v1 and per-session admin call must carry its

@@ -4,6 +4,7 @@
 // Reading a field applies it to the cached session in place; the digests tell a touched entity from a changed one.
 
 import { createHash } from 'node:crypto';
+import { decodeOrder } from '../domain/order-decoding.js';
 import type { Order } from '../domain/order-states.js';
 import { partnerStateBytes } from '../domain/partner-store.js';
 import {
@@ -15,6 +16,7 @@ import {
   type Store,
   type VaultedCard,
 } from '../domain/store.js';
+import { evictOldest } from '../support/bounded.js';
 import type { Logger } from '../support/logger.js';
 
 export const SEP = '\u001f';
@@ -45,6 +47,26 @@ export interface CopyTarget {
   store: Store;
   extras: SharedSessionExtras | null;
   log: Logger;
+  /** Values already reported as unreadable (a digest of session, field and value), oldest first. */
+  reported: Map<string, true>;
+}
+
+/** How many unreadable values a process remembers having reported: a session read whole again repeats none of them. */
+const REPORTED_LIMIT = 1_000;
+
+/** Warn about a value that could not be read, once per session, field and value. */
+function reportUnreadable(
+  into: CopyTarget,
+  session: Session,
+  field: string,
+  digest: string,
+  message: string,
+): void {
+  const key = `${digestOf(`${session.name}${SEP}${field}`)}${digest}`;
+  if (into.reported.has(key)) return;
+  evictOldest(into.reported, REPORTED_LIMIT);
+  into.reported.set(key, true);
+  into.log.warn(message);
 }
 
 export function applyField(
@@ -54,14 +76,19 @@ export function applyField(
   json: string | null,
   cached: Cached,
 ): void {
+  const digest = json === null ? '' : digestOf(json);
   if (json === null) cached.digests.delete(field);
-  else cached.digests.set(field, digestOf(json));
+  else cached.digests.set(field, digest);
   let value: unknown = null;
   try {
     value = json === null ? null : JSON.parse(json);
   } catch {
     // Not written by a mock (or by a version that wrote something else): skipped rather than failing the request.
-    into.log.warn(
+    reportUnreadable(
+      into,
+      session,
+      field,
+      digest,
       `the shared store holds an unreadable value for a field of session "${session.name}"; skipped`,
     );
     return;
@@ -88,14 +115,23 @@ export function applyField(
     const id = parts.slice(2).join(SEP);
     const old = partition.orders.get(id);
     if (old) into.store.indexSchedule(session, { ...old, schedule: [] });
-    if (value === null) {
+    const order = value === null ? null : decodeOrder(value, id);
+    if (typeof order === 'string') {
+      reportUnreadable(
+        into,
+        session,
+        field,
+        digest,
+        `the shared store holds an order of session "${session.name}" that does not decode (${JSON.stringify(id.slice(0, 100))}: ${order}); it is left out`,
+      );
+    }
+    if (order === null || typeof order === 'string') {
       if (old) {
         partition.dropOrder(id);
         into.store.indexSchedule(session, old);
       }
       return;
     }
-    const order = value as Order;
     if (old) {
       // Keep the object others may hold (the journal's order ids, a handler's reference): update it in place.
       Object.assign(old, order);

@@ -65,8 +65,9 @@ export class SharedStore {
   #extras: SharedSessionExtras | null = null;
   /** What reading a field needs (built once the extras are known). */
   get #copyTarget(): CopyTarget {
-    return { store: this.#store, extras: this.#extras, log: this.#log };
+    return { store: this.#store, extras: this.#extras, log: this.#log, reported: this.#reported };
   }
+  readonly #reported = new Map<string, true>();
   #receivers: ((version: string) => Promise<void>) | null = null;
 
   constructor(options: SharedStoreOptions) {

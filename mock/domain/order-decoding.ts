@@ -1,0 +1,115 @@
+// An order read back from a shared store (mock/redis/), where another process, another version of the mock or a hand
+// edit may have written it. What the state machine, the clock and the views compute with must decode, or the order
+// is refused with the reason; the parts that are only shown or listed lose what does not decode.
+
+import { isInstant } from './dates.js';
+import { address } from './evaluate.js';
+import { isOrderReason, none, ORDER_STATUS, type Order, type OrderRefund } from './order-states.js';
+import { type EvaluateStatus, FATE_KINDS } from './outcomes.js';
+
+type Fields = Record<string, unknown>;
+
+const STATUSES: ReadonlySet<unknown> = new Set(Object.values(ORDER_STATUS));
+const EVALUATE_STATUSES: Record<EvaluateStatus, true> = {
+  APPROVED: true,
+  DECLINED: true,
+  CHALLENGE: true,
+  SUBMITTED: true,
+  CAPTUREREQUIRED: true,
+};
+const SCHEDULED: ReadonlySet<unknown> = new Set<Order['schedule'][number]['fate']>([
+  ...FATE_KINDS,
+  'pickUp',
+  'autoVoid',
+]);
+const TEXTS = ['session', 'mid', 'externalOrderId', 'referenceNumber', 'currencyCode'] as const;
+const AMOUNTS = ['amount', 'capturedAmount', 'refundedAmount'] as const;
+const FLAGS = ['isMIT', 'isRecurring', 'chargeback'] as const;
+
+const isFields = (value: unknown): value is Fields =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** The order a shared store holds under `id`, or why it is not one (a sentence for the log). */
+export function decodeOrder(value: unknown, id: string): Order | string {
+  if (!isFields(value)) return 'it is not a JSON object';
+  if (value.id !== id) return 'its id is not the one it is stored under';
+  for (const key of TEXTS) if (typeof value[key] !== 'string') return `${key} is not a string`;
+  for (const key of AMOUNTS) if (!Number.isFinite(value[key])) return `${key} is not a number`;
+  for (const key of FLAGS) if (typeof value[key] !== 'boolean') return `${key} is not true or false`;
+  if (!STATUSES.has(value.status)) return 'status is not an order status';
+  if (!isOrderReason(value.reason)) return 'reason is not a reason the mock writes';
+  if (typeof value.evaluateStatus !== 'string' || !Object.hasOwn(EVALUATE_STATUSES, value.evaluateStatus))
+    return 'evaluateStatus is not an evaluate answer';
+  if (value.transactionType !== 'PURCHASE' && value.transactionType !== 'AUTHORIZATION')
+    return 'transactionType is neither PURCHASE nor AUTHORIZATION';
+  if (!isInstant(value.createdOn)) return 'createdOn is not a time a date can hold';
+  if (value.expiryDate !== null && !isInstant(value.expiryDate))
+    return 'expiryDate is not a time a date can hold';
+  const card = isFields(value.card) ? value.card : {};
+  return {
+    id,
+    session: value.session as string,
+    mid: value.mid as string,
+    externalOrderId: value.externalOrderId as string,
+    correlationId: text(value.correlationId),
+    referenceNumber: value.referenceNumber as string,
+    status: value.status as Order['status'],
+    reason: value.reason as Order['reason'],
+    evaluateStatus: value.evaluateStatus as EvaluateStatus,
+    createdOn: value.createdOn,
+    expiryDate: value.expiryDate,
+    isMIT: value.isMIT as boolean,
+    isRecurring: value.isRecurring as boolean,
+    transactionType: value.transactionType,
+    amount: value.amount as number,
+    currencyCode: value.currencyCode as string,
+    capturedAmount: value.capturedAmount as number,
+    refundedAmount: value.refundedAmount as number,
+    billingAddress: address(isFields(value.billingAddress) ? value.billingAddress : {}),
+    shippingAddress: isFields(value.shippingAddress) ? address(value.shippingAddress) : null,
+    firstName: text(value.firstName),
+    lastName: text(value.lastName),
+    email: text(value.email),
+    phone: text(value.phone),
+    card: {
+      bin: text(card.bin),
+      last4: text(card.last4),
+      brand: text(card.brand),
+      tokenized: card.tokenized === true,
+    },
+    confirmationId: text(value.confirmationId),
+    chargeback: value.chargeback as boolean,
+    // Pairs that do not decode are skipped where the history is read (statusHistory, lastUpdated).
+    history: Array.isArray(value.history) ? value.history : none(),
+    refunds: refunds(value.refunds),
+    schedule: schedule(value.schedule),
+  };
+}
+
+function refunds(value: unknown): OrderRefund[] {
+  if (!Array.isArray(value)) return none();
+  const kept: OrderRefund[] = [];
+  for (const refund of value) {
+    if (!isFields(refund) || typeof refund.id !== 'string' || !Number.isFinite(refund.amount)) continue;
+    if (typeof refund.createdOn !== 'string') continue;
+    kept.push({
+      id: refund.id,
+      amount: refund.amount as number,
+      message: text(refund.message),
+      transactionId: text(refund.transactionId),
+      createdOn: refund.createdOn,
+    });
+  }
+  return kept.length === 0 ? none() : kept;
+}
+
+function schedule(value: unknown): Order['schedule'] {
+  if (!Array.isArray(value)) return none();
+  const kept: Order['schedule'] = [];
+  for (const due of value) {
+    if (isFields(due) && isInstant(due.at) && SCHEDULED.has(due.fate))
+      kept.push({ at: due.at, fate: due.fate as Order['schedule'][number]['fate'] });
+  }
+  return kept.length === 0 ? none() : kept.sort((a, b) => a.at - b.at);
+}
