@@ -5,7 +5,6 @@
 
 import { createHash } from 'node:crypto';
 import { decodeOrder } from '../domain/order-decoding.js';
-import type { Order } from '../domain/order-states.js';
 import { partnerStateBytes } from '../domain/partner-store.js';
 import {
   type IdempotencyRecord,
