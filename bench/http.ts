@@ -20,7 +20,7 @@ export interface HttpReply {
   body: string;
 }
 
-const REQUEST_TIMEOUT_MS = 2_000;
+const REQUEST_TIMEOUT_MS = Number(process.env.BENCH_REQUEST_TIMEOUT_MS ?? 2_000);
 const POLL_EVERY_MS = 10;
 const FIRST_200_TIMEOUT_MS = 30_000;
 
