@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
+import { MAX_SESSIONS } from '../mock/domain/store.js';
 import { ApiError } from '../mock/errors/catalog.js';
 import type { MockOptions } from '../mock/http/app.js';
 import { listen } from '../mock/http/server.js';
@@ -77,6 +78,24 @@ describe('choosing scenarios', () => {
       () => app.mock.scenarios?.useForSession('s', ['servce-unavailable']),
       (e: unknown) => e instanceof ApiError && e.code === '400011' && /service-unavailable/.test(e.detail),
     );
+  });
+
+  test("a session's choice goes with the session: a later session of the same name starts without it", async () => {
+    const { app } = appWith();
+    const scenarios = app.mock.scenarios;
+    assert.ok(scenarios);
+    scenarios.useForSession('evict-me', ['evaluate-declined']);
+    app.mock.store.session('evict-me');
+    // MAX_SESSIONS newer sessions push the first out of the store.
+    for (let i = 0; i < MAX_SESSIONS; i++) app.mock.store.session(`newer-${i}`);
+    assert.ok(!app.mock.store.sessionNames().includes('evict-me'));
+    assert.deepEqual(scenarios.sessionScenarios('evict-me'), []);
+    const again = await evaluateWith(app, { 'x-mock-session': 'evict-me' });
+    assert.equal(again?.body.status, 'APPROVED');
+
+    scenarios.useForSession('reset-me', ['evaluate-declined']);
+    app.mock.store.reset('reset-me');
+    assert.deepEqual(scenarios.sessionScenarios('reset-me'), []);
   });
 
   test('two sessions choose different scenarios at once; a third sees the normal mock', async () => {

@@ -98,10 +98,9 @@ function webhooksOf(engine: Engine) {
  */
 export function resetSession(engine: Engine, session: string): void | Promise<void> {
   const local = () => {
-    // The store tells the webhook dispatcher, which forgets the session's faults.
+    // The store tells the webhook dispatcher and the scenario engine, which forget the session's faults and choice.
     engine.store.reset(session);
     engine.journal.clear(session);
-    engine.scenarios?.clearSession(session);
   };
   const shared = engine.shared;
   if (shared) {

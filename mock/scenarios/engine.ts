@@ -42,7 +42,7 @@ export interface ScenarioDeps {
   /** Operations a match block may name, and the responses each declares. */
   contract: Pick<Contract, 'operations' | 'document'>;
   /** Scenario fates are scheduled on orders; templates read an order settled to now. */
-  store: Pick<Store, 'schedule' | 'settle'>;
+  store: Pick<Store, 'schedule' | 'settle' | 'onSessionDropped'>;
   clock: Pick<VirtualClock, 'now'>;
   /** Where a scenario's webhook faults go. */
   webhooks: WebhookFaultSink;
@@ -89,6 +89,8 @@ export class ScenarioEngine {
   readonly #random: () => number;
   readonly #declares: (operationId: string, status: number) => boolean;
   #closed = false;
+  /** Ends the subscription that forgets a session's choice when the store forgets the session. */
+  #unsubscribe: () => void = () => undefined;
 
   constructor(deps: ScenarioDeps, options: ScenarioOptions = {}) {
     this.#deps = deps;
@@ -116,6 +118,10 @@ export class ScenarioEngine {
     );
     if (options.strict || this.defaults.length > 0)
       this.#library.loadAtStart(options.strict ?? false, this.defaults);
+    // Last, so a constructor that threw (an invalid file) leaves no listener behind. A session the store forgot
+    // (reset, or evicted beyond its session limit) must not hand its choice, counts or pending token failures to a
+    // later session of the same name.
+    this.#unsubscribe = deps.store.onSessionDropped((session) => this.clearSession(session));
   }
 
   /** Every loaded scenario, by name. */
@@ -214,6 +220,7 @@ export class ScenarioEngine {
   /** Stop watching, stop pending delays and slow bodies, and end hung connections (now and any that arrive later). */
   close(): void {
     this.#closed = true;
+    this.#unsubscribe();
     this.#library.close();
     this.#timers.clear();
     this.#hung.endAll();
