@@ -1140,6 +1140,97 @@ describe('the Redis store in-process, from the environment and with --workers', 
     assert.ok(!logs.some((line) => line.includes('4111111111111111')), logs.join('\n'));
   });
 
+  test('vaulted cards and idempotency records in Redis that do not decode are left out: never a 500', async () => {
+    const prefix = freshPrefix();
+    const logs: string[] = [];
+    const log = (line: string) => logs.push(line);
+    const mock = await startMock({
+      store: redis.url,
+      storePrefix: prefix,
+      validateResponses: true,
+      logger: { info: () => undefined, warn: log, error: log },
+    });
+    cleanups.push(() => mock.close());
+    const session = `redis-${randomUUID()}`;
+    const token = await mock.token(undefined, session);
+    const target: Target = { name: 'in-process', url: mock.url };
+    const vault = async () => {
+      const res = await call(
+        target,
+        'POST',
+        `/v1/tokenize?mid=${DEFAULT_MERCHANT.mid}&environment=${DEFAULT_MERCHANT.tokenizationKey}`,
+        {
+          session,
+          body: {
+            payment_method: {
+              credit_card: {
+                first_name: 'Ann',
+                last_name: 'Lee',
+                number: TEST_CARDS.approved,
+                verification_value: '123',
+                month: '12',
+                year: '2030',
+              },
+            },
+          },
+        },
+      );
+      assert.equal(res.status, 200, res.text);
+      return res.body.transaction.payment_method.token as string;
+    };
+    const [badCard, goodCard] = [await vault(), await vault()];
+    const replayed = body(card('approved'));
+    const first = await call(target, 'POST', '/v1/evaluate', { token, session, body: replayed });
+    assert.equal(first.status, 200, first.text);
+
+    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    cleanups.push(async () => void (await client.quit()));
+    const hash = `${prefix}s:${session}`;
+    const fields = await client.hkeys(hash);
+    const edit = async (field: string, patch: Record<string, unknown>) => {
+      const stored = JSON.parse(String(await client.hget(hash, field)));
+      await client.hset(hash, field, JSON.stringify({ ...stored, ...patch }));
+    };
+    await edit(fields.find((f) => f.startsWith('c\u001f') && f.endsWith(badCard)) as string, {
+      firstSix: 400000,
+    });
+    const keyFields = fields.filter((f) => f.startsWith('k\u001f') && f.includes('\u001fevaluate\u001f'));
+    assert.equal(keyFields.length, 1, fields.join(', '));
+    // A kept response whose headers are null, or named what no header may be, would make the replay's write throw.
+    await edit(keyFields[0] as string, { headers: { 'bad name': 'x', 'x-kept': 'yes' } });
+    await client.incr(`${hash}/ver`);
+
+    const byBadCard = await call(target, 'POST', '/v1/evaluate', {
+      token,
+      session,
+      body: body({ paymentMethod: { cardNumber: badCard, token: true } }),
+    });
+    assert.equal(byBadCard.status, 400, `a card that does not decode is left out: ${byBadCard.text}`);
+    assert.equal(byBadCard.headers[ERROR_CODE], '400006');
+    await create(
+      target,
+      token,
+      session,
+      { paymentMethod: { cardNumber: goodCard, token: true } },
+      'APPROVED',
+    );
+    const replay = await call(target, 'POST', '/v1/evaluate', { token, session, body: replayed });
+    assert.equal(replay.status, 200, replay.text);
+    assert.equal(replay.body.orderId, first.body.orderId);
+    assert.equal(replay.headers['x-kept'], 'yes');
+    assert.equal(replay.headers['bad name'], undefined);
+
+    await edit(keyFields[0] as string, { headers: null, status: 'done' });
+    await client.incr(`${hash}/ver`);
+    // The record is left out: the retry is evaluated again, as a retry of the order its orderId names.
+    const again = await call(target, 'POST', '/v1/evaluate', { token, session, body: replayed });
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.body.orderId, first.body.orderId);
+    assert.equal(logs.filter((line) => line.includes('vaulted card')).length, 1, logs.join('\n'));
+    assert.equal(logs.filter((line) => line.includes('idempotency record')).length, 1, logs.join('\n'));
+  });
+
   test('serve --workers 2 on one port answers as one mock; without a Redis store it refuses to start', async () => {
     const workers = await serve('workers', freshPrefix(), ['--workers', '2']);
     const session = `redis-${randomUUID()}`;

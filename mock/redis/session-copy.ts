@@ -4,7 +4,6 @@
 // Reading a field applies it to the cached session in place; the digests tell a touched entity from a changed one.
 
 import { createHash } from 'node:crypto';
-import { decodeOrder } from '../domain/order-decoding.js';
 import { partnerStateBytes } from '../domain/partner-store.js';
 import {
   type IdempotencyRecord,
@@ -13,8 +12,8 @@ import {
   type Session,
   type SessionTx,
   type Store,
-  type VaultedCard,
 } from '../domain/store.js';
+import { decodeCard, decodeIdempotencyRecord, decodeOrder } from '../domain/stored-decoding.js';
 import { evictOldest } from '../support/bounded.js';
 import type { Logger } from '../support/logger.js';
 
@@ -142,17 +141,35 @@ export function applyField(
     }
   } else if (kind === 'c') {
     const token = parts.slice(2).join(SEP);
-    if (value === null) partition.dropCard(token);
-    else partition.putCard(value as VaultedCard);
+    const card = value === null ? null : decodeCard(value, token);
+    if (typeof card === 'string') {
+      reportUnreadable(
+        into,
+        session,
+        field,
+        digest,
+        `the shared store holds a vaulted card of session "${session.name}" that does not decode (${card}); it is left out`,
+      );
+    }
+    if (card === null || typeof card === 'string') partition.dropCard(token);
+    else partition.putCard(card);
   } else if (kind === 'k') {
-    if (value === null) {
+    const record = value === null ? null : decodeIdempotencyRecord(value);
+    if (typeof record === 'string') {
+      reportUnreadable(
+        into,
+        session,
+        field,
+        digest,
+        `the shared store holds an idempotency record of session "${session.name}" that does not decode (${record}); it is left out`,
+      );
+    }
+    if (record === null || typeof record === 'string') {
       const held = cached.keys.get(field);
       cached.keys.delete(field);
       if (held) partition.dropIdempotencyRecord(held[0], held[1]);
       return;
     }
-    const record = value as IdempotencyRecord;
-    if (typeof record?.scope !== 'string' || typeof record.key !== 'string') return;
     cached.keys.set(field, [record.scope, record.key]);
     partition.putIdempotencyRecord(record);
   }

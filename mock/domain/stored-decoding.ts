@@ -1,11 +1,13 @@
-// An order read back from a shared store (mock/redis/), where another process, another version of the mock or a hand
-// edit may have written it. What the state machine, the clock and the views compute with must decode, or the order
-// is refused with the reason; the parts that are only shown or listed lose what does not decode.
+// Entities read back from a shared store (mock/redis/), where another process, another version of the mock or a hand
+// edit may have written them. What the state machine, the clock, the views and replays compute with must decode, or
+// the entity is refused with the reason; the parts that are only shown or listed lose what does not decode.
 
+import { LEDGER_SLOT } from '../support/bounded.js';
 import { isInstant } from './dates.js';
 import { address } from './evaluate.js';
 import { isOrderReason, none, ORDER_STATUS, type Order, type OrderRefund } from './order-states.js';
-import { type EvaluateStatus, FATE_KINDS } from './outcomes.js';
+import { type EvaluateStatus, FATE_KINDS, TEST_CARD_DETAILS, type TestCardName } from './outcomes.js';
+import type { IdempotencyRecord, VaultedCard } from './partition.js';
 
 type Fields = Record<string, unknown>;
 
@@ -25,6 +27,9 @@ const SCHEDULED: ReadonlySet<unknown> = new Set<Order['schedule'][number]['fate'
 const TEXTS = ['session', 'mid', 'externalOrderId', 'referenceNumber', 'currencyCode'] as const;
 const AMOUNTS = ['amount', 'capturedAmount', 'refundedAmount'] as const;
 const FLAGS = ['isMIT', 'isRecurring', 'chargeback'] as const;
+
+/** RFC 9110's token: what a header name may be. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const isFields = (value: unknown): value is Fields =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -84,6 +89,64 @@ export function decodeOrder(value: unknown, id: string): Order | string {
     history: Array.isArray(value.history) ? value.history : none(),
     refunds: refunds(value.refunds),
     schedule: schedule(value.schedule),
+    // Declared here, as evaluate declares it, so admission into the budget stores the slot in the object itself.
+    [LEDGER_SLOT]: -1,
+  };
+}
+
+/** The vaulted card a shared store holds under `token`, or why it is not one. */
+export function decodeCard(value: unknown, token: string): VaultedCard | string {
+  if (!isFields(value)) return 'it is not a JSON object';
+  if (value.token !== token) return 'its token is not the one it is stored under';
+  if (typeof value.testCard !== 'string' || !Object.hasOwn(TEST_CARD_DETAILS, value.testCard))
+    return 'testCard is not a test card the mock knows';
+  for (const key of ['firstSix', 'lastFour', 'brand'] as const)
+    if (typeof value[key] !== 'string') return `${key} is not a string`;
+  if (!Number.isInteger(value.month) || !Number.isInteger(value.year))
+    return 'month or year is not a whole number';
+  if (!isInstant(value.createdOn)) return 'createdOn is not a time a date can hold';
+  return {
+    token,
+    testCard: value.testCard as TestCardName,
+    firstSix: value.firstSix as string,
+    lastFour: value.lastFour as string,
+    brand: value.brand as string,
+    month: value.month as number,
+    year: value.year as number,
+    createdOn: value.createdOn,
+    [LEDGER_SLOT]: -1,
+  };
+}
+
+/** An idempotency record as a shared store holds it, or why it is not one. */
+export function decodeIdempotencyRecord(value: unknown): IdempotencyRecord | string {
+  if (!isFields(value)) return 'it is not a JSON object';
+  for (const key of ['scope', 'key', 'fingerprint'] as const)
+    if (typeof value[key] !== 'string') return `${key} is not a string`;
+  if (!isInstant(value.at)) return 'at is not a time a date can hold';
+  // 0 while the first request is in flight, else the kept response's status.
+  if (
+    !Number.isInteger(value.status) ||
+    (value.status !== 0 && ((value.status as number) < 100 || (value.status as number) > 599))
+  )
+    return 'status is not an HTTP status';
+  let headers: Record<string, string> | undefined;
+  if (value.headers !== undefined && value.headers !== null) {
+    if (!isFields(value.headers)) return 'headers is not an object';
+    headers = {};
+    // A name that is not an HTTP token would make the replay's write throw.
+    for (const [name, header] of Object.entries(value.headers))
+      if (typeof header === 'string' && HEADER_NAME.test(name)) headers[name] = header;
+  }
+  return {
+    scope: value.scope as string,
+    key: value.key as string,
+    fingerprint: value.fingerprint as string,
+    at: value.at,
+    status: value.status as number,
+    body: value.body,
+    headers,
+    [LEDGER_SLOT]: -1,
   };
 }
 
