@@ -1051,7 +1051,8 @@ describe('the Redis store in-process, from the environment and with --workers', 
     }
   });
 
-  test('orders in Redis that do not decode are left out or lose their bad parts: never a 500, the rest still listed', async () => {
+  /** An in-process mock on a prefix of its own that collects its warnings, with a session and its token. */
+  async function tamperedMock() {
     const prefix = freshPrefix();
     const logs: string[] = [];
     const log = (line: string) => logs.push(line);
@@ -1065,6 +1066,25 @@ describe('the Redis store in-process, from the environment and with --workers', 
     const session = `redis-${randomUUID()}`;
     const token = await mock.token(undefined, session);
     const target: Target = { name: 'in-process', url: mock.url };
+    return { prefix, logs, session, token, target };
+  }
+
+  /** A session's hash in Redis, its fields, and a way to edit one field's JSON as another writer might. */
+  async function sessionHash(prefix: string, session: string) {
+    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    cleanups.push(async () => void (await client.quit()));
+    const hash = `${prefix}s:${session}`;
+    const fields = await client.hkeys(hash);
+    const patch = async (field: string, changes: Record<string, unknown>) => {
+      const stored = JSON.parse(String(await client.hget(hash, field)));
+      await client.hset(hash, field, JSON.stringify({ ...stored, ...changes }));
+    };
+    return { client, hash, fields, patch };
+  }
+
+  test('orders in Redis that do not decode are left out or lose their bad parts: never a 500, the rest still listed', async () => {
+    const { prefix, logs, session, token, target } = await tamperedMock();
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push(await create(target, token, session, card('approved'), 'APPROVED'));
     const [badTime, badStatus, badFate, noHistory] = ids as [string, string, string, string];
@@ -1089,16 +1109,9 @@ describe('the Redis store in-process, from the environment and with --workers', 
     const whole = await order(target, token, session, intact);
 
     // Edit the orders as another version (or a hand) might have written them, and mark the session changed.
-    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    await client.connect();
-    cleanups.push(async () => void (await client.quit()));
-    const hash = `${prefix}s:${session}`;
-    const fields = await client.hkeys(hash);
-    const edit = async (id: string, patch: Record<string, unknown>) => {
-      const field = fields.find((f) => f.startsWith('o\u001f') && f.endsWith(`\u001f${id}`)) as string;
-      const stored = JSON.parse(String(await client.hget(hash, field)));
-      await client.hset(hash, field, JSON.stringify({ ...stored, ...patch }));
-    };
+    const { client, hash, fields, patch } = await sessionHash(prefix, session);
+    const edit = (id: string, changes: Record<string, unknown>) =>
+      patch(fields.find((f) => f.startsWith('o\u001f') && f.endsWith(`\u001f${id}`)) as string, changes);
     await edit(badTime, { createdOn: 1e300 });
     await edit(badStatus, { status: 99 });
     await edit(badFate, { schedule: [{ at: 0, fate: 'nope' }] });
@@ -1141,19 +1154,7 @@ describe('the Redis store in-process, from the environment and with --workers', 
   });
 
   test('vaulted cards and idempotency records in Redis that do not decode are left out: never a 500', async () => {
-    const prefix = freshPrefix();
-    const logs: string[] = [];
-    const log = (line: string) => logs.push(line);
-    const mock = await startMock({
-      store: redis.url,
-      storePrefix: prefix,
-      validateResponses: true,
-      logger: { info: () => undefined, warn: log, error: log },
-    });
-    cleanups.push(() => mock.close());
-    const session = `redis-${randomUUID()}`;
-    const token = await mock.token(undefined, session);
-    const target: Target = { name: 'in-process', url: mock.url };
+    const { prefix, logs, session, token, target } = await tamperedMock();
     const vault = async () => {
       const res = await call(
         target,
@@ -1183,15 +1184,7 @@ describe('the Redis store in-process, from the environment and with --workers', 
     const first = await call(target, 'POST', '/v1/evaluate', { token, session, body: replayed });
     assert.equal(first.status, 200, first.text);
 
-    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    await client.connect();
-    cleanups.push(async () => void (await client.quit()));
-    const hash = `${prefix}s:${session}`;
-    const fields = await client.hkeys(hash);
-    const edit = async (field: string, patch: Record<string, unknown>) => {
-      const stored = JSON.parse(String(await client.hget(hash, field)));
-      await client.hset(hash, field, JSON.stringify({ ...stored, ...patch }));
-    };
+    const { client, hash, fields, patch: edit } = await sessionHash(prefix, session);
     await edit(fields.find((f) => f.startsWith('c\u001f') && f.endsWith(badCard)) as string, {
       firstSix: 400000,
     });
