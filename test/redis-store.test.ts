@@ -221,6 +221,32 @@ async function order(mock: Target, token: string, session: string, id: string) {
   return res.body;
 }
 
+/** Vault a test card through `mock`'s /v1/tokenize and return its token. */
+async function vaultCard(mock: Target, session: string, name: TestCardName): Promise<string> {
+  const res = await call(
+    mock,
+    'POST',
+    `/v1/tokenize?mid=${DEFAULT_MERCHANT.mid}&environment=${DEFAULT_MERCHANT.tokenizationKey}`,
+    {
+      session,
+      body: {
+        payment_method: {
+          credit_card: {
+            first_name: 'Cure',
+            last_name: 'Tester',
+            number: TEST_CARDS[name],
+            verification_value: '999',
+            month: '09',
+            year: '2030',
+          },
+        },
+      },
+    },
+  );
+  assert.equal(res.status, 200, `tokenize on ${mock.name}: ${res.text}`);
+  return res.body.transaction.payment_method.token as string;
+}
+
 /** Refund `dollars` of an order on `mock`, check it succeeded, return the answer's body. */
 async function refundOk(mock: Target, token: string, session: string, id: string, dollars: number) {
   const res = await call(mock, 'POST', `/v1/orders/${id}/refund`, {
@@ -484,28 +510,7 @@ describe('two serve processes on one Redis act as one account', { timeout: 120_0
     const { a, b, session, tokenA, tokenB } = await pairInSession();
 
     // A card vaulted through A's /v1/tokenize is known to B.
-    const vault = await call(
-      a,
-      'POST',
-      `/v1/tokenize?mid=${DEFAULT_MERCHANT.mid}&environment=${DEFAULT_MERCHANT.tokenizationKey}`,
-      {
-        session,
-        body: {
-          payment_method: {
-            credit_card: {
-              first_name: 'Cure',
-              last_name: 'Tester',
-              number: TEST_CARDS.challenge,
-              verification_value: '999',
-              month: '09',
-              year: '2030',
-            },
-          },
-        },
-      },
-    );
-    assert.equal(vault.status, 200, vault.text);
-    const cardToken = vault.body.transaction.payment_method.token as string;
+    const cardToken = await vaultCard(a, session, 'challenge');
     const tokenized = await create(
       b,
       tokenB,
@@ -1155,31 +1160,10 @@ describe('the Redis store in-process, from the environment and with --workers', 
 
   test('vaulted cards and idempotency records in Redis that do not decode are left out: never a 500', async () => {
     const { prefix, logs, session, token, target } = await tamperedMock();
-    const vault = async () => {
-      const res = await call(
-        target,
-        'POST',
-        `/v1/tokenize?mid=${DEFAULT_MERCHANT.mid}&environment=${DEFAULT_MERCHANT.tokenizationKey}`,
-        {
-          session,
-          body: {
-            payment_method: {
-              credit_card: {
-                first_name: 'Ann',
-                last_name: 'Lee',
-                number: TEST_CARDS.approved,
-                verification_value: '123',
-                month: '12',
-                year: '2030',
-              },
-            },
-          },
-        },
-      );
-      assert.equal(res.status, 200, res.text);
-      return res.body.transaction.payment_method.token as string;
-    };
-    const [badCard, goodCard] = [await vault(), await vault()];
+    const [badCard, goodCard] = [
+      await vaultCard(target, session, 'approved'),
+      await vaultCard(target, session, 'approved'),
+    ];
     const replayed = body(card('approved'));
     const first = await call(target, 'POST', '/v1/evaluate', { token, session, body: replayed });
     assert.equal(first.status, 200, first.text);
