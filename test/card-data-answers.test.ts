@@ -139,6 +139,35 @@ describe('strict profile: card data is refused without being echoed', { timeout:
     assert.equal(plain.status, 200, plain.text);
   });
 
+  test('ids that tracing, proxies and caches put in headers are not card data, however their digits fall', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    // Luhn-valid runs that start like a card (4, 5): what a random decimal id is about one time in ten.
+    const ids = { decimal: '4000000000000000006', sixteen: '5555555555554444' };
+    const headers = {
+      'x-datadog-trace-id': ids.decimal,
+      'x-datadog-parent-id': ids.sixteen,
+      'x-request-id': ids.sixteen,
+      'x-correlation-id': ids.decimal,
+      'if-none-match': `W/"${ids.sixteen}"`,
+      'x-request-start': `t=${ids.sixteen}`,
+      'x-cid': '42',
+    };
+    for (const [name, value] of Object.entries(headers)) {
+      const answer = await call(`${mock.baseUrl}/orders?pageSize=1`, { headers: { ...auth, [name]: value } });
+      assert.equal(answer.status, 200, `${name}: ${answer.text}`);
+    }
+    // Luhn-valid timestamps (ms, µs, ns) and snowflake ids start with 1, as no card does but UATP's 15-digit ones.
+    for (const id of ['1796238278552', '1796238278552122', '1796238278552000000', '1733150000000123458']) {
+      const answer = await call(`${mock.baseUrl}/orders?pageSize=1`, { headers: { ...auth, 'x-note': id } });
+      assert.equal(answer.status, 200, `${id}: ${answer.text}`);
+    }
+    // Any other header is still checked.
+    const refused = await call(`${mock.baseUrl}/orders?pageSize=1`, {
+      headers: { ...auth, 'x-note': ids.sixteen },
+    });
+    assert.equal(refused.code, '400041', refused.text);
+  });
+
   test('a multipart boundary is the HTTP library’s random text, not card data', async () => {
     const partner = await mock.token(DEFAULT_PARTNER);
     const created = await call(

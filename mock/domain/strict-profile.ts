@@ -150,6 +150,15 @@ const CARD_FIELDS = new Set([
 /** A bank account's number (onboarding) is named like a card's but is not card data. */
 const BANK_ACCOUNT = /(^|\.)bankaccount/i;
 
+/**
+ * Headers whose values are ids drawn by the client's tracing, proxies or caches (Datadog's decimal trace ids,
+ * request and correlation ids, ETags, queue start times): long digit runs by design, so scanning them refused
+ * ordinary traffic at random. Neither their names nor their values are checked (`x-cid` is a correlation id, not
+ * a card's CID).
+ */
+const ID_HEADERS =
+  /^(?:x-datadog-[a-z-]+|x-b3-[a-z-]+|b3|traceparent|tracestate|baggage|sentry-trace|uber-trace-id|x-amzn-trace-id|x-cloud-trace-context|x-request-start|x-queue-start|if-none-match|if-match|etag|x-cid|(?:x-)?(?:request|correlation|trace|span|parent|transaction|message)-id)$/;
+
 /** The boundary parameter of a multipart content type, quoted or not. */
 const MULTIPART_BOUNDARY = /;\s*boundary=("[^"]*"|[^;]*)/i;
 
@@ -171,7 +180,7 @@ function refuseStrayCardData(ctx: Ctx): void {
   if (where === null) {
     const headers = ctx.req.headers;
     for (const name of Object.keys(headers)) {
-      if (name === 'authorization' || name === 'cookie') continue;
+      if (name === 'authorization' || name === 'cookie' || ID_HEADERS.test(name)) continue;
       const value = headers[name];
       let text = Array.isArray(value) ? value.join(', ') : String(value ?? '');
       // A multipart boundary is random text the HTTP library draws (curl's 16 hex digits), not the client's data.
