@@ -8,6 +8,7 @@ import { generateAdminToken, isLoopback } from './admin/admin-api.js';
 import { registerContractCommand } from './cli/any-case.js';
 import { duration, integer } from './cli/arguments.js';
 import { registerDriftCommand } from './cli/drift.js';
+import { compactWhenIdle } from './cli/idle-compaction.js';
 import { registerRecordCommand } from './cli/record.js';
 import { registerScenariosCheckCommand } from './cli/scenarios-check.js';
 import { checkScenarioDirs, writeReadyFile } from './cli/serve-support.js';
@@ -47,6 +48,7 @@ interface ServeOptions {
   tokenKey?: string;
   reproducibleTokens?: boolean;
   journalBytes: number;
+  idleCompact: number;
   scenarioMaxBytes: number;
   allowWebhookHost?: string[];
   isolateSessions?: boolean;
@@ -137,6 +139,12 @@ async function serve(options: ServeOptions): Promise<void> {
   // Scenario folders of the user are read now, so a bad file is reported at start (file:line), not at first use.
   if (options.scenarios.length > 0) app.mock.scenarios?.problems();
   const running = await listen(app, { port: options.port, host: options.host });
+  const idleSeconds = options.idleCompact;
+  const stopCompacting = compactWhenIdle(running.server, idleSeconds * 1000, (done) =>
+    log.logger.info(
+      `heap compacted after ${idleSeconds} s idle: ${done.beforeMb} -> ${done.afterMb} MB committed (${done.ms} ms)`,
+    ),
+  );
   if (adminToken && !options.adminToken && !worker) {
     process.stderr.write(`admin API token: ${adminToken}\n`);
   }
@@ -163,6 +171,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    stopCompacting();
     process.stderr.write(`${signal}: finishing in-flight requests, then exiting\n`);
     running.close(4_000).then(() => {
       // Deliveries still waiting for a retry are not sent by a stopped server: say so, they are not silently lost.
@@ -327,6 +336,14 @@ function buildProgram(): Command {
       new Option('--journal-bytes <bytes>', 'byte budget of the request journal (oldest entries go first)')
         .default(32 * 1024 * 1024, '32 MiB')
         .argParser(integer('--journal-bytes', 64 * 1024, 2 ** 31)),
+    )
+    .addOption(
+      new Option(
+        '--idle-compact <seconds>',
+        'after serving, once idle this long, compact the heap and give its free pages back to the system (0: never)',
+      )
+        .default(10)
+        .argParser(integer('--idle-compact', 0, 86_400)),
     )
     .addOption(
       new Option('--scenario-max-bytes <bytes>', 'largest scenario file or bodyFile that is loaded')

@@ -133,3 +133,57 @@ test("the bin starts and serves with the README's NODE_OPTIONS (Node accepts bot
     await once(child, 'exit');
   }
 });
+
+test('once idle after serving, the server compacts its heap once, and again only after more requests', async () => {
+  const { child, url } = await startCli(['--port', '0', '--idle-compact', '1', '--log', 'info']);
+  let log = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    log += chunk.toString();
+  });
+  const compactions = () => [
+    ...log.matchAll(/heap compacted after 1 s idle: ([\d.]+) -> ([\d.]+) MB committed \((\d+) ms\)/g),
+  ];
+  /** Resolves once `n` compactions were logged; fails with the log after 15 s. */
+  const logged = async (n: number) => {
+    for (let waited = 0; compactions().length < n; waited += 100) {
+      assert.ok(waited < 15_000, `compaction ${n} not logged within 15 s:\n${log}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const token = () =>
+    fetch(`${url}/v1/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ AppKey: DEFAULT_MERCHANT.appKey, AppSecret: DEFAULT_MERCHANT.appSecret }),
+    });
+  try {
+    for (let i = 0; i < 20; i++) assert.equal((await token()).status, 200);
+    await logged(1);
+    const [first] = compactions();
+    assert.ok(Number(first?.[1]) > 0 && Number(first?.[2]) > 0, `sizes in the line: ${first?.[0]}`);
+    // Idle without requests: nothing more to give back, so no second compaction.
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    assert.equal(compactions().length, 1, log);
+    assert.equal((await token()).status, 200, 'the server answers after compacting');
+    await logged(2);
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+});
+
+test('--idle-compact 0 never compacts', async () => {
+  const { child, url } = await startCli(['--port', '0', '--idle-compact', '0', '--log', 'info']);
+  let log = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    log += chunk.toString();
+  });
+  try {
+    assert.equal((await fetch(`${url}/__admin/health`)).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assert.doesNotMatch(log, /heap compacted/);
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+});
