@@ -1158,6 +1158,13 @@ describe('the Redis store in-process, from the environment and with --workers', 
     assert.ok(!logs.some((line) => line.includes('4111111111111111')), logs.join('\n'));
   });
 
+  /** The one field of a session's hash that holds an evaluate's idempotency record. */
+  function evaluateKeyField(fields: string[]): string {
+    const keyFields = fields.filter((f) => f.startsWith('k\u001f') && f.includes('\u001fevaluate\u001f'));
+    assert.equal(keyFields.length, 1, fields.join(', '));
+    return keyFields[0] as string;
+  }
+
   test('vaulted cards and idempotency records in Redis that do not decode are left out: never a 500', async () => {
     const { prefix, logs, session, token, target } = await tamperedMock();
     const [badCard, goodCard] = [
@@ -1172,10 +1179,9 @@ describe('the Redis store in-process, from the environment and with --workers', 
     await edit(fields.find((f) => f.startsWith('c\u001f') && f.endsWith(badCard)) as string, {
       firstSix: 400000,
     });
-    const keyFields = fields.filter((f) => f.startsWith('k\u001f') && f.includes('\u001fevaluate\u001f'));
-    assert.equal(keyFields.length, 1, fields.join(', '));
+    const keyField = evaluateKeyField(fields);
     // A kept response whose headers are null, or named what no header may be, would make the replay's write throw.
-    await edit(keyFields[0] as string, { headers: { 'bad name': 'x', 'x-kept': 'yes' } });
+    await edit(keyField, { headers: { 'bad name': 'x', 'x-kept': 'yes' } });
     await client.incr(`${hash}/ver`);
 
     const byBadCard = await call(target, 'POST', '/v1/evaluate', {
@@ -1198,7 +1204,7 @@ describe('the Redis store in-process, from the environment and with --workers', 
     assert.equal(replay.headers['x-kept'], 'yes');
     assert.equal(replay.headers['bad name'], undefined);
 
-    await edit(keyFields[0] as string, { headers: null, status: 'done' });
+    await edit(keyField, { headers: null, status: 'done' });
     await client.incr(`${hash}/ver`);
     // The record is left out: the retry is evaluated again, as a retry of the order its orderId names.
     const again = await call(target, 'POST', '/v1/evaluate', { token, session, body: replayed });
@@ -1206,6 +1212,84 @@ describe('the Redis store in-process, from the environment and with --workers', 
     assert.equal(again.body.orderId, first.body.orderId);
     assert.equal(logs.filter((line) => line.includes('vaulted card')).length, 1, logs.join('\n'));
     assert.equal(logs.filter((line) => line.includes('idempotency record')).length, 1, logs.join('\n'));
+  });
+
+  test('an idempotency record whose kept body is nested 100,000 deep is left out: the retry is evaluated, the server goes on', async () => {
+    const { prefix, logs, session, token, target } = await tamperedMock();
+    const replayed = body(card('approved'));
+    const first = await call(target, 'POST', '/v1/evaluate', { token, session, body: replayed });
+    assert.equal(first.status, 200, first.text);
+
+    // JSON.parse reads any depth; walking the result (the replay's copy, its JSON, the journal) would overflow.
+    const { client, hash, fields } = await sessionHash(prefix, session);
+    const field = evaluateKeyField(fields);
+    const stored = JSON.parse(String(await client.hget(hash, field)));
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    await client.hset(
+      hash,
+      field,
+      JSON.stringify({ ...stored, body: 0 }).replace('"body":0', `"body":${deep}`),
+    );
+    await client.incr(`${hash}/ver`);
+
+    const retry = await call(target, 'POST', '/v1/evaluate', { token, session, body: replayed });
+    assert.equal(retry.status, 200, retry.text);
+    assert.equal(retry.body.orderId, first.body.orderId, 'evaluated again, as a retry of the order it names');
+    assert.equal(retry.headers[REPLAY], undefined, 'not a replay of the record left out');
+    const reported = logs.filter((line) => line.includes('idempotency record'));
+    assert.equal(reported.length, 1, logs.join('\n'));
+    assert.match(reported[0] as string, /body[^)]*nested deeper than 64/);
+    // The retry kept its own answer again: the next retry replays it; the session and the server go on.
+    const replay = await call(target, 'POST', '/v1/evaluate', { token, session, body: replayed });
+    assert.equal(replay.headers[REPLAY], 'true', replay.text);
+    assert.equal(replay.body.orderId, first.body.orderId);
+    await create(target, token, session, card('approved'), 'APPROVED');
+  });
+
+  test('a kept reply with framing, hop-by-hop or control-character headers replays as a well-formed answer', async () => {
+    const { prefix, session, token, target } = await tamperedMock();
+    const replayed = body(card('approved'));
+    const first = await call(target, 'POST', '/v1/evaluate', { token, session, body: replayed });
+    assert.equal(first.status, 200, first.text);
+
+    const { client, hash, fields, patch: edit } = await sessionHash(prefix, session);
+    await edit(evaluateKeyField(fields), {
+      headers: {
+        'Content-Length': '1',
+        'transfer-encoding': 'chunked',
+        'content-encoding': 'gzip',
+        trailer: 'x-after',
+        upgrade: 'h2c',
+        'keep-alive': 'timeout=1',
+        host: 'elsewhere.example',
+        'x-split': 'a\r\nx-injected: 1',
+        'x-control': 'a\u0000b',
+        'x-number': 7,
+        'x-kept': 'yes',
+      },
+    });
+    await client.incr(`${hash}/ver`);
+
+    // Sent back as they were, these would make the client read one byte, or chunks that are not there, or gzip.
+    for (let i = 0; i < 2; i++) {
+      const replay = await call(target, 'POST', '/v1/evaluate', { token, session, body: replayed });
+      assert.equal(replay.status, 200, replay.text);
+      assert.equal(replay.headers[REPLAY], 'true');
+      assert.equal(replay.body.orderId, first.body.orderId, replay.text);
+      assert.equal(replay.headers['content-length'], String(Buffer.byteLength(replay.text)));
+      for (const name of [
+        'transfer-encoding',
+        'content-encoding',
+        'trailer',
+        'upgrade',
+        'keep-alive',
+        'host',
+      ])
+        assert.equal(replay.headers[name], undefined, name);
+      for (const name of ['x-split', 'x-injected', 'x-control', 'x-number'])
+        assert.equal(replay.headers[name], undefined, name);
+      assert.equal(replay.headers['x-kept'], 'yes');
+    }
   });
 
   test('serve --workers 2 on one port answers as one mock; without a Redis store it refuses to start', async () => {

@@ -11,6 +11,7 @@ import {
   type Slotted,
 } from '../support/bounded.js';
 import { fingerprint } from '../support/fingerprint.js';
+import { replayableHeaders } from '../support/header-value.js';
 import {
   none,
   type Order,
@@ -343,7 +344,8 @@ export class Partition {
     } else {
       record.status = response.status;
       record.body = response.body;
-      record.headers = response.headers;
+      // What a replay sends again with a message of its own: never the first message's framing.
+      record.headers = response.headers && replayableHeaders(response.headers, 'make-safe');
       tx?.keys.set(record, this.mid);
     }
   }

@@ -2,7 +2,9 @@
 // edit may have written them. What the state machine, the clock, the views and replays compute with must decode, or
 // the entity is refused with the reason; the parts that are only shown or listed lose what does not decode.
 
+import { jsonLimitErrors } from '../contract/json-limits.js';
 import { LEDGER_SLOT } from '../support/bounded.js';
+import { replayableHeaders } from '../support/header-value.js';
 import { isInstant } from './dates.js';
 import { address } from './evaluate.js';
 import { isOrderReason, none, ORDER_STATUS, type Order, type OrderRefund } from './order-states.js';
@@ -27,9 +29,7 @@ const SCHEDULED: ReadonlySet<unknown> = new Set<Order['schedule'][number]['fate'
 const TEXTS = ['session', 'mid', 'externalOrderId', 'referenceNumber', 'currencyCode'] as const;
 const AMOUNTS = ['amount', 'capturedAmount', 'refundedAmount'] as const;
 const FLAGS = ['isMIT', 'isRecurring', 'chargeback'] as const;
-
-/** RFC 9110's token: what a header name may be. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const NO_BODY: ReadonlySet<unknown> = new Set([204, 205, 304]);
 
 const isFields = (value: unknown): value is Fields =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -124,19 +124,24 @@ export function decodeIdempotencyRecord(value: unknown): IdempotencyRecord | str
   for (const key of ['scope', 'key', 'fingerprint'] as const)
     if (typeof value[key] !== 'string') return `${key} is not a string`;
   if (!isInstant(value.at)) return 'at is not a time a date can hold';
-  // 0 while the first request is in flight, else the kept response's status.
+  // 0 while the first request is in flight, else the kept response's status: a final answer that has a body, as the
+  // replay sends one (a 1xx would leave the client waiting for the answer; a 204, 205 or 304 says there is no body).
+  const status = value.status;
   if (
-    !Number.isInteger(value.status) ||
-    (value.status !== 0 && ((value.status as number) < 100 || (value.status as number) > 599))
+    !Number.isInteger(status) ||
+    (status !== 0 && ((status as number) < 200 || (status as number) > 599 || NO_BODY.has(status)))
   )
-    return 'status is not an HTTP status';
+    return 'status is not the HTTP status of an answer with a body';
+  // Replays, the journal and redaction walk the kept body recursively: held to the limits of a request's body (the
+  // mock keeps a few dozen values, a few levels deep), as JSON.parse reads any depth.
+  const limits = jsonLimitErrors(value.body);
+  if (limits !== null) return `body is beyond the JSON limits of a request: ${Object.values(limits)[0]?.[0]}`;
   let headers: Record<string, string> | undefined;
   if (value.headers !== undefined && value.headers !== null) {
     if (!isFields(value.headers)) return 'headers is not an object';
-    headers = {};
-    // A name that is not an HTTP token would make the replay's write throw.
-    for (const [name, header] of Object.entries(value.headers))
-      if (typeof header === 'string' && HEADER_NAME.test(name)) headers[name] = header;
+    // A name that is not an HTTP token or a value with CR/LF would make the replay's write throw or split a header;
+    // framing headers would describe another message than the replay.
+    headers = replayableHeaders(value.headers, 'drop');
   }
   return {
     scope: value.scope as string,

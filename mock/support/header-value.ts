@@ -1,7 +1,8 @@
 // The one rule for header values the mock writes from text it does not control (a scenario's rendered template, a
 // field name in a strict-profile warning, a stored reply): printable ASCII goes as is, control characters become
 // spaces and anything else is percent-encoded as UTF-8. Node throws on a value with a character above U+00FF or a
-// control character, and sends U+0080–U+00FF as single bytes each client decodes its own way.
+// control character, and sends U+0080–U+00FF as single bytes each client decodes its own way. And which headers of
+// a kept reply may be sent again with another message.
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
@@ -37,4 +38,46 @@ export function safeHeaderValue(value: string): string {
     }
   }
   return out;
+}
+
+/**
+ * Headers that describe one message's framing or one connection (RFC 9110 §7.6.1 and RFC 9112), not the answer: a
+ * kept reply's copy would describe the first message, not the replay. Content-Length: 1 makes the client stop after a
+ * byte; Transfer-Encoding beside the Content-Length the replay gets makes the message one no client may read;
+ * Content-Encoding: gzip makes it inflate plain JSON.
+ */
+const NOT_REPLAYABLE: ReadonlySet<string> = new Set([
+  'connection',
+  'content-encoding',
+  'content-length',
+  'host',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/**
+ * The headers of a kept reply that a replay may send: those named by an HTTP token, not about framing or the
+ * connection (NOT_REPLAYABLE), whose value is a string of printable ASCII. `values` says what becomes of a value that
+ * is not: 'drop' for one read from outside (a shared store), 'make-safe' (safeHeaderValue) for the mock's own, so the
+ * replay sends what the first answer sent.
+ */
+export function replayableHeaders(
+  headers: Record<string, unknown>,
+  values: 'drop' | 'make-safe',
+): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (typeof value !== 'string' || !HEADER_NAME.test(name) || NOT_REPLAYABLE.has(name.toLowerCase()))
+      continue;
+    if (HEADER_VALUE.test(value)) kept[name] = value;
+    else if (values === 'make-safe') kept[name] = safeHeaderValue(value);
+  }
+  return kept;
 }
