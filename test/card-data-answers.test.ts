@@ -181,6 +181,39 @@ describe('strict profile: card data is refused without being echoed', { timeout:
     assert.equal(refused.code, '400041', refused.text);
   });
 
+  test('a card number written as a JSON float, a negative, an exponent or past 2^53 is refused too', async () => {
+    const send = (raw: string) =>
+      call(`${mock.baseUrl}/evaluate`, {
+        ...jsonPost(token, {}),
+        body: withRaw(evaluateBody({ payer: { email: 'a@b.c', note: '@' } }), raw),
+      });
+    // JSON.parse reads these as a float, a negative number, or (past 2^53) a number whose last digits are lost.
+    for (const raw of [
+      '4111111111111111.5',
+      '-4111111111111111',
+      '4.111111111111111e15',
+      '-4.1111111111111115e15',
+      '4111111111111111111',
+      '6011000990139424123',
+    ]) {
+      const answer = await send(raw);
+      assert.equal(answer.code, '400041', `${raw}: ${answer.text}`);
+      assert.deepEqual(Object.keys(answer.json.errors as object), ['payer.note'], raw);
+      assert.deepEqual(cardNumbersIn(answer.whole), [], raw);
+    }
+    // Numbers that are no card number: amounts, Luhn-valid millisecond and nanosecond timestamps (they start with 1).
+    for (const raw of [
+      '19.99',
+      '-1796238278552',
+      '1796238278552.5',
+      '1733150000000123458',
+      '9007199254740993',
+    ]) {
+      const answer = await send(raw);
+      assert.equal(answer.status, 200, `${raw}: ${answer.text}`);
+    }
+  });
+
   test('a multipart boundary is the HTTP library’s random text, not card data', async () => {
     const partner = await mock.token(DEFAULT_PARTNER);
     const created = await call(
@@ -378,6 +411,26 @@ describe('lenient profile: no answer carries card data', { timeout: 60_000 }, ()
       assert.match(String(refused.json.responseMessage), /Amount to refund \(411111\*+1111\.\d\d\)/);
       assert.deepEqual(cardNumbersIn(refused.whole), [], raw);
     }
+  });
+
+  test('the journal masks a card number written as a JSON float, a negative or past 2^53', async () => {
+    const session = 'numbers';
+    const sessionToken = await mock.token(undefined, session);
+    const raws = ['4111111111111111.5', '-5555555555554444', '4111111111111111111'];
+    for (const raw of raws) {
+      const answer = await call(`${mock.baseUrl}/evaluate`, {
+        ...jsonPost(sessionToken, {}, { 'x-mock-session': session }),
+        body: withRaw(evaluateBody({ payer: { email: 'a@b.c', note: '@' } }), raw),
+      });
+      assert.equal(answer.status, 200, `${raw}: ${answer.text}`);
+    }
+    const res = await fetch(`${mock.url}/__admin/journal`, { headers: { 'x-mock-session': session } });
+    const journal = await res.text();
+    assert.ok(journal.includes('"note":"411111******1111"'), journal.slice(0, 500));
+    assert.ok(journal.includes('"note":"555555******4444"'));
+    // Past 2^53 the last digits are gone: masked whatever its Luhn sum, BIN kept.
+    assert.ok(journal.includes('"note":"411111*********'));
+    assert.deepEqual(cardNumbersIn(answerText(res, journal)), []);
   });
 
   test('an API key keeps its scopes redacted', async () => {
