@@ -257,17 +257,10 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
     assert.equal(masked('4111111111111111111'), '411111*********1000');
     assert.equal(masked('-6011000990139424123'), '601100*********4000');
     // Not card data: timestamps (ms, ns) and ids starting with 1, numbers starting with 7–9 (2^53 + 1 included), a
-    // Luhn-invalid 16-digit number, 20 digits and more, and small amounts.
-    for (const json of [
-      '1796238278552',
-      '1796238278552.5',
-      '1733150000000123458',
-      '9007199254740993',
-      '4111111111111112',
-      '41111111111111111111',
-      '1e999',
-      '19.99',
-    ])
+    // Luhn-invalid 16-digit number, 20 digits and more, Infinity (1e999) and small amounts.
+    const kept =
+      '1796238278552 1796238278552.5 1733150000000123458 9007199254740993 4111111111111112 41111111111111111111';
+    for (const json of [...kept.split(' '), '1e999', '19.99'])
       assert.equal(masked(json), JSON.parse(json), json);
     for (const value of [Number.NaN, Number.NEGATIVE_INFINITY])
       assert.equal((redact({ n: value }) as { n: unknown }).n, value);
