@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { DEFAULT_PARTNER } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { type MockServer, startMock } from '../mock/http/start-mock.js';
-import { evaluateBody, guid, tokenizeBody } from './helpers.js';
+import { answerText, cardNumbersIn, evaluateBody, guid, tokenizeBody } from './helpers.js';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 /** Anything of these in an answer is a leak. */
@@ -28,12 +28,25 @@ interface Answer {
   code: string | null;
   text: string;
   json: Record<string, unknown>;
+  /** Status, headers and body in one text: what must hold no card number. */
+  whole: string;
 }
 
 async function call(url: string, init: RequestInit = {}): Promise<Answer> {
   const res = await fetch(url, init);
   const text = await res.text();
-  return { status: res.status, code: res.headers.get('x-mock-error-code'), text, json: JSON.parse(text) };
+  return {
+    status: res.status,
+    code: res.headers.get('x-mock-error-code'),
+    text,
+    json: JSON.parse(text),
+    whole: answerText(res, text),
+  };
+}
+
+/** A body with `raw` JSON text in place of the string `"@"`: numbers JSON.stringify would write otherwise. */
+function withRaw(body: unknown, raw: string): string {
+  return JSON.stringify(body).replace('"@"', raw);
 }
 
 function jsonPost(token: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
@@ -168,6 +181,39 @@ describe('strict profile: card data is refused without being echoed', { timeout:
     assert.equal(refused.code, '400041', refused.text);
   });
 
+  test('a card number written as a JSON float, a negative, an exponent or past 2^53 is refused too', async () => {
+    const send = (raw: string) =>
+      call(`${mock.baseUrl}/evaluate`, {
+        ...jsonPost(token, {}),
+        body: withRaw(evaluateBody({ payer: { email: 'a@b.c', note: '@' } }), raw),
+      });
+    // JSON.parse reads these as a float, a negative number, or (past 2^53) a number whose last digits are lost.
+    for (const raw of [
+      '4111111111111111.5',
+      '-4111111111111111',
+      '4.111111111111111e15',
+      '-4.1111111111111115e15',
+      '4111111111111111111',
+      '6011000990139424123',
+    ]) {
+      const answer = await send(raw);
+      assert.equal(answer.code, '400041', `${raw}: ${answer.text}`);
+      assert.deepEqual(Object.keys(answer.json.errors as object), ['payer.note'], raw);
+      assert.deepEqual(cardNumbersIn(answer.whole), [], raw);
+    }
+    // Numbers that are no card number: amounts, Luhn-valid millisecond and nanosecond timestamps (they start with 1).
+    for (const raw of [
+      '19.99',
+      '-1796238278552',
+      '1796238278552.5',
+      '1733150000000123458',
+      '9007199254740993',
+    ]) {
+      const answer = await send(raw);
+      assert.equal(answer.status, 200, `${raw}: ${answer.text}`);
+    }
+  });
+
   test('a multipart boundary is the HTTP library’s random text, not card data', async () => {
     const partner = await mock.token(DEFAULT_PARTNER);
     const created = await call(
@@ -298,6 +344,115 @@ describe('lenient profile: no answer carries card data', { timeout: 60_000 }, ()
     const list = await call(`${mock.baseUrl}/orders?orderId=${orderId}`, { headers: auth });
     assert.equal((list.json.items as unknown[]).length, 1, list.text);
     assert.deepEqual(leaks(list.text.replaceAll(orderId, '')), []);
+  });
+
+  test('an order keeps its currency redacted; capture compares that form and quotes nothing raw', async () => {
+    // A session of its own: the order list holds only this test's orders (an earlier one echoes its orderId).
+    const session = { 'x-mock-session': 'currency' };
+    const own = await mock.token(undefined, 'currency');
+    const auth = { authorization: `Bearer ${own}`, ...session };
+    const authorize = (currency: string) =>
+      call(
+        `${mock.baseUrl}/evaluate`,
+        jsonPost(
+          own,
+          evaluateBody({
+            transactionType: 'Authorization',
+            transaction: { currency },
+            paymentMethod: { cardNumber: TEST_CARDS.visaAuthorization, token: false },
+          }),
+          session,
+        ),
+      );
+    const capture = (orderId: unknown, amount: number, currency: string) =>
+      call(
+        `${mock.baseUrl}/capture`,
+        jsonPost(own, { idempotencyKey: guid(), orderId, amount, currency }, session),
+      );
+
+    const evaluated = await authorize('4111111111111111');
+    assert.equal(evaluated.json.status, 'CAPTUREREQUIRED', evaluated.text);
+    assert.deepEqual(cardNumbersIn(evaluated.whole), []);
+    const id = evaluated.json.orderSessionKey as string;
+    const read = await call(`${mock.baseUrl}/orders/${id}`, { headers: auth });
+    assert.equal(read.json.currencyCode, '411111******1111');
+    assert.equal(read.json.currencySymbol, '411111******1111');
+    assert.deepEqual(cardNumbersIn(read.whole), []);
+    const list = await call(`${mock.baseUrl}/orders?pageSize=50`, { headers: auth });
+    assert.ok(list.text.includes('411111******1111'), list.text.slice(0, 300));
+    assert.deepEqual(cardNumbersIn(list.whole), []);
+
+    // A refusal quotes the request's amount and currency, redacted.
+    const refused = await capture(id, 4111111111111111, '5555555555554444');
+    assert.equal(refused.json.status, 'FAILED', refused.text);
+    assert.match(refused.text, /Capture 411111\*+1111 555555\*+4444 does not match/);
+    assert.deepEqual(cardNumbersIn(refused.whole), []);
+    // Compared redacted: another card number with the same first six and last four matches just as well, so trying
+    // captures cannot confirm which number the order holds.
+    const captured = await capture(id, 1500, '4111110000091111');
+    assert.equal(captured.json.status, 'SUCCESS', captured.text);
+
+    // A real currency is unchanged, whatever its case.
+    const usd = await authorize('usd');
+    const usdId = usd.json.orderSessionKey as string;
+    assert.equal((await call(`${mock.baseUrl}/orders/${usdId}`, { headers: auth })).json.currencySymbol, '$');
+    assert.equal((await capture(usdId, 1500, 'Usd')).json.status, 'SUCCESS');
+  });
+
+  test('a refund refusal quotes the amount asked for redacted', async () => {
+    const evaluated = await call(`${mock.baseUrl}/evaluate`, jsonPost(token, evaluateBody()));
+    const id = evaluated.json.orderSessionKey as string;
+    for (const raw of ['4111111111111111', '4111111111111111.5', '4.111111111111111e15']) {
+      const refused = await call(`${mock.baseUrl}/orders/${id}/refund`, {
+        ...jsonPost(token, {}),
+        body: withRaw({ amountToRefund: '@' }, raw),
+      });
+      assert.equal(refused.json.responseCode, '2001', `${raw}: ${refused.text}`);
+      assert.match(String(refused.json.responseMessage), /Amount to refund \(411111\*+1111\.\d\d\)/);
+      assert.deepEqual(cardNumbersIn(refused.whole), [], raw);
+    }
+  });
+
+  test('the journal masks a card number written as a JSON float, a negative or past 2^53', async () => {
+    const session = 'numbers';
+    const sessionToken = await mock.token(undefined, session);
+    const raws = ['4111111111111111.5', '-5555555555554444', '4111111111111111111'];
+    for (const raw of raws) {
+      const answer = await call(`${mock.baseUrl}/evaluate`, {
+        ...jsonPost(sessionToken, {}, { 'x-mock-session': session }),
+        body: withRaw(evaluateBody({ payer: { email: 'a@b.c', note: '@' } }), raw),
+      });
+      assert.equal(answer.status, 200, `${raw}: ${answer.text}`);
+    }
+    const res = await fetch(`${mock.url}/__admin/journal`, { headers: { 'x-mock-session': session } });
+    const journal = await res.text();
+    assert.ok(journal.includes('"note":"411111******1111"'), journal.slice(0, 500));
+    assert.ok(journal.includes('"note":"555555******4444"'));
+    // Past 2^53 the last digits are gone: masked whatever its Luhn sum, BIN kept.
+    assert.ok(journal.includes('"note":"411111*********'));
+    assert.deepEqual(cardNumbersIn(answerText(res, journal)), []);
+  });
+
+  test('an API key keeps its scopes redacted', async () => {
+    const partner = await mock.token(DEFAULT_PARTNER);
+    const created = await call(
+      `${mock.baseUrl}/api-keys`,
+      jsonPost(partner, {
+        mid: mock.credentials.mid,
+        name: 'scoped',
+        type: 'secret',
+        scopes: ['charges:read', '4111111111111111', 'cvv 739'],
+      }),
+    );
+    assert.equal(created.status, 200, created.text);
+    assert.deepEqual(created.json.scopes, ['charges:read', '411111******1111', 'cvv [redacted]']);
+    assert.deepEqual(cardNumbersIn(created.whole), []);
+    assert.deepEqual(leaks(created.text), []);
+    const read = await call(`${mock.baseUrl}/api-keys/${created.json.id}`, {
+      headers: { authorization: `Bearer ${partner}` },
+    });
+    assert.deepEqual(read.json.scopes, ['charges:read', '411111******1111', 'cvv [redacted]']);
+    assert.deepEqual(cardNumbersIn(read.whole), []);
   });
 
   test('partner records answer their texts redacted: applications, API key names, document descriptions', async () => {

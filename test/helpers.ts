@@ -131,3 +131,41 @@ export function applicationRecord(id: string, size: number): ApplicationRecord {
     fields: { Dba: 'Shop', Description: 'd'.repeat(size) },
   };
 }
+
+/** GUIDs and W3C trace ids: decimal runs inside them are ids by design, set aside before looking for card numbers. */
+const ID_TOKENS =
+  /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]\b/gi;
+
+function luhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i += 1) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * Every card number in a text, written independently of the mock's redaction: a Luhn-valid window of 13–19 digits
+ * that starts like a card (2–6), inside a run of digits that single spaces or dashes may group. An answer that
+ * holds one leaks card data.
+ */
+export function cardNumbersIn(text: string): string[] {
+  const found: string[] = [];
+  for (const [chain] of text.replace(ID_TOKENS, '#').matchAll(/\d(?:[ -]?\d){12,}/g)) {
+    const digits = chain.replace(/\D/g, '');
+    for (let start = 0; start + 13 <= digits.length; start += 1) {
+      if (!'23456'.includes(digits[start] as string)) continue;
+      for (let end = start + 13; end <= Math.min(digits.length, start + 19); end += 1) {
+        if (luhn(digits.slice(start, end))) found.push(digits.slice(start, end));
+      }
+    }
+  }
+  return found;
+}
+
+/** An answer as one text (status, headers and body), for cardNumbersIn. */
+export function answerText(res: { status: number; headers: Headers }, body: string): string {
+  return `${res.status}\n${JSON.stringify([...res.headers])}\n${body}`;
+}

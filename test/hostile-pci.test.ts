@@ -6,7 +6,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { type MockServer, startMock } from '../mock/http/start-mock.js';
-import { redactHeaders, redactingLogger, redactStringsJson, redactText } from '../mock/support/redact.js';
+import {
+  redact,
+  redactHeaders,
+  redactingLogger,
+  redactStringsJson,
+  redactText,
+} from '../mock/support/redact.js';
 import { evaluateBody, guid } from './helpers.js';
 
 const PANS = ['4242424242424242', '5555555555554444', '4111111111111111'];
@@ -235,6 +241,29 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
       const body = (await res.json()) as { nowMs: number };
       assert.equal(typeof body.nowMs, 'number');
     }
+  });
+
+  test('a number is card data by the integer part of its absolute value; past 2^53 by its first digit', () => {
+    // Numbers as a client writes them in JSON: JSON.parse gives floats, negatives, or doubles that lost digits.
+    const masked = (json: string) => (redact(JSON.parse(`{"n":${json}}`)) as { n: unknown }).n;
+    for (const json of [
+      '4111111111111111.5',
+      '-4111111111111111',
+      '4.111111111111111e15',
+      '-5555555555554444.25',
+    ])
+      assert.match(String(masked(json)), /^(411111|555555)\*{6}(1111|4444)$/, json);
+    // 19 digits read as a double keep their first digits only: masked whatever their Luhn sum.
+    assert.equal(masked('4111111111111111111'), '411111*********1000');
+    assert.equal(masked('-6011000990139424123'), '601100*********4000');
+    // Not card data: timestamps (ms, ns) and ids starting with 1, numbers starting with 7–9 (2^53 + 1 included), a
+    // Luhn-invalid 16-digit number, 20 digits and more, Infinity (1e999) and small amounts.
+    const kept =
+      '1796238278552 1796238278552.5 1733150000000123458 9007199254740993 4111111111111112 41111111111111111111';
+    for (const json of [...kept.split(' '), '1e999', '19.99'])
+      assert.equal(masked(json), JSON.parse(json), json);
+    for (const value of [Number.NaN, Number.NEGATIVE_INFINITY])
+      assert.equal((redact({ n: value }) as { n: unknown }).n, value);
   });
 
   test('redacting JSON text keeps it JSON, whatever the quoted input', () => {

@@ -4,11 +4,13 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import { MAX_WARNING_HEADER_BYTES, warnOnce } from '../mock/http/pipeline.js';
 import type { Ctx } from '../mock/http/types.js';
+import { encodedHeaderText } from '../mock/support/header-value.js';
 import { MAX_LOG_LINE_CHARS } from '../mock/support/log-limit.js';
 import { redactingLogger } from '../mock/support/redact.js';
-import { evaluateBody } from './helpers.js';
+import { answerText, cardNumbersIn, evaluateBody } from './helpers.js';
 import { type Live, startLive } from './hostile-helpers.js';
 
 /** What HTTP lets a header value hold: tab and printable ASCII (no obs-text, which clients decode differently). */
@@ -30,8 +32,9 @@ describe('strict-profile warnings from hostile field names', { timeout: 120_000 
   for (const [label, field, encoded] of [
     ['an emoji', 'nick\u{1F600}', 'payer.nick%F0%9F%98%80'],
     ['an accented letter', 'pr\u00e9nom', 'payer.pr%C3%A9nom'],
-    ['a NUL', 'a\u0000b', 'payer.a b'],
-    ['a bell, CR and LF', 'x\u0007\r\nSet-Cookie: y=1', 'payer.x   Set-Cookie: y=1'],
+    ['a NUL', 'a\u0000b', 'payer.a%00b'],
+    ['a bell, CR and LF', 'x\u0007\r\nSet-Cookie: y=1', 'payer.x%07%0D%0ASet-Cookie: y=1'],
+    ['a percent sign', '100%', 'payer.100%25'],
     ['a lone surrogate', 'half\ud83d', 'payer.half%EF%BF%BD'],
   ] as const) {
     test(`a payer field named with ${label} answers 200 with a printable header, and so does its replay`, async () => {
@@ -51,6 +54,53 @@ describe('strict-profile warnings from hostile field names', { timeout: 120_000 
       assert.equal(replay.headers.get('x-mock-warning'), warning);
     });
   }
+
+  test('the header decodes back exactly: decodeURIComponent gives the text with the field names as sent', async () => {
+    const field = 'a%41b\u0007\u00e9\u{1F600}+\t';
+    const res = await evaluate(evaluateBody({ payer: { email: 'a@b.c', [field]: 'v' } }));
+    assert.equal(res.status, 200, res.text);
+    const warning = res.headers.get('x-mock-warning') ?? '';
+    assert.match(warning, PRINTABLE_ASCII);
+    assert.ok(warning.includes('payer.a%2541b%07%C3%A9%F0%9F%98%80+%09'), warning);
+    assert.ok(decodeURIComponent(warning).includes(`were sent and ignored: payer.${field}.`), warning);
+  });
+
+  test('a control character between digit groups does not become a space that makes them a card number', async () => {
+    // The name is no card number (a control character splits the run), so strict accepts it; a header that turned
+    // control characters into spaces answered `payer.4111 1111 1111 1111`.
+    const field = '4111\u00011111\u00011111\u00011111';
+    const res = await evaluate(evaluateBody({ payer: { email: 'a@b.c', [field]: 'v' } }));
+    assert.equal(res.status, 200, res.text);
+    const warning = res.headers.get('x-mock-warning') ?? '';
+    assert.ok(warning.includes('payer.4111%011111%011111%011111'), warning);
+    assert.deepEqual(cardNumbersIn(answerText(res, res.text)), []);
+    assert.deepEqual(cardNumbersIn(warning.replaceAll('%01', ' ')), ['4111111111111111']);
+  });
+
+  test('field names are redacted in the header: secrets, and a secret the 64-character cut would split', async () => {
+    const key = 'sk_test_4eC39HqLyjWDarjtT1zdp7dc';
+    // 6 + 44 + 1 + 8 characters: the cut at 64 leaves five characters of the key, which no rule recognizes.
+    const long = `${'n'.repeat(44)}-sk_test_Q1w2E3r4T5y6U7i8O9p0`;
+    const fields = {
+      email: 'a@b.c',
+      [key]: 'v',
+      [`x-${DEFAULT_MERCHANT.appSecret}`]: 'v',
+      'Bearer abcdefghijklmnop': 'v',
+      [long]: 'v',
+    };
+    const res = await evaluate(evaluateBody({ payer: fields }));
+    assert.equal(res.status, 200, res.text);
+    const warning = decodeURIComponent(res.headers.get('x-mock-warning') ?? '');
+    assert.match(
+      warning,
+      /ignored: payer\.\[redacted-key\], payer\.x-\[redacted\], payer\.Bearer \[redacted\]/,
+    );
+    assert.match(warning, /payer\.n{44}-\[redacted-k/);
+    for (const secret of [key, DEFAULT_MERCHANT.appSecret, 'abcdefghijklmnop', 'Q1w2E'])
+      assert.ok(!warning.includes(secret), `${secret} in ${warning}`);
+    // The log line of the warning is redacted as well.
+    assert.ok(!live.logs.join('\n').includes('Q1w2E'));
+  });
 
   test('9,000 unknown fields: fetch reads the answer, the header and the log line are bounded', async () => {
     const fields: Record<string, string> = { email: 'a@b.c' };
@@ -122,5 +172,25 @@ describe('bounded warning memory and log lines', () => {
       log.warn(`${'w'.repeat(MAX_LOG_LINE_CHARS - 60 + shift)} 4111111111111111 ${'w'.repeat(200)}`);
       assert.doesNotMatch(lines[0] ?? '', /\d{7}/);
     }
+  });
+});
+
+describe('encodedHeaderText', () => {
+  test('any text comes back exactly from decodeURIComponent, as printable ASCII', () => {
+    for (const text of [
+      'plain text, no change',
+      '100% of a%20b and %E4',
+      'tab\there, CR\r LF\n NUL\u0000 DEL\u007f',
+      'pr\u00e9nom \u4e2d\u6587 \u{1F600} \u00ff\u0080',
+      '',
+    ]) {
+      const encoded = encodedHeaderText(text);
+      assert.match(encoded, PRINTABLE_ASCII);
+      assert.ok(!encoded.includes('\t'), encoded);
+      assert.equal(decodeURIComponent(encoded), text);
+    }
+    assert.equal(encodedHeaderText('plain, no change'), 'plain, no change');
+    // A lone surrogate has no UTF-8 form: it comes back as U+FFFD.
+    assert.equal(decodeURIComponent(encodedHeaderText('half\ud83d')), 'half\ufffd');
   });
 });

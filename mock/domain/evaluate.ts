@@ -160,7 +160,7 @@ export function evaluateOrder(
       ? 'AUTHORIZATION'
       : 'PURCHASE',
     amount,
-    currencyCode: String(body.transaction.currency).toUpperCase(),
+    currencyCode: keptCurrency(body.transaction.currency),
     capturedAmount: 0,
     refundedAmount: 0,
     billingAddress: address(billing),
@@ -224,6 +224,14 @@ function currentEvaluateStatus(order: Order): EvaluateStatus {
  */
 function kept(value: unknown): string | null {
   return typeof value === 'string' ? redactText(value) : null;
+}
+
+/**
+ * A currency as an order keeps it: upper-cased, then redacted (GET /v1/orders and webhooks answer it back, and
+ * `currencySymbol` falls back to it). Capture compares its request's currency in this same form.
+ */
+export function keptCurrency(value: unknown): string {
+  return redactText(String(value).toUpperCase());
 }
 
 /** An address from the fields of a body or a stored order, redacted like every kept string: anything but a string

@@ -2,7 +2,8 @@
 // changes the order and applies one named transition. The HTTP handlers find the order and shape the answer.
 
 import { apiError } from '../errors/catalog.js';
-import type { OrderDeps } from './evaluate.js';
+import { redactText } from '../support/redact.js';
+import { keptCurrency, type OrderDeps } from './evaluate.js';
 import {
   appended,
   canTransition,
@@ -33,11 +34,14 @@ export function captureOrder(
       message: `Order is ${STATUS_NAMES[order.status]}; only a CAPTUREREQUIRED order can be captured.`,
     };
   }
-  if (amount !== order.amount || currency !== order.currencyCode) {
+  // The order keeps its currency redacted: the request's is compared in the same form, so a legitimate capture still
+  // matches and a card number sent as a currency cannot be confirmed by trying captures against it.
+  const kept = keptCurrency(currency);
+  if (amount !== order.amount || kept !== order.currencyCode) {
     return {
       ok: false,
       code: '3002',
-      message: `Capture ${amount} ${currency} does not match the authorized ${order.amount} ${order.currencyCode}; partial and over-capture are not supported.`,
+      message: `Capture ${redactText(String(amount))} ${kept} does not match the authorized ${order.amount} ${order.currencyCode}; partial and over-capture are not supported.`,
     };
   }
   order.capturedAmount = amount;
@@ -77,7 +81,7 @@ export function refundOrder(
     return {
       ok: false,
       code: '2001',
-      message: `Amount to refund (${dollars.toFixed(2)}) is greater than maximum refund amount in (${(maximum / 100).toFixed(2)}))`,
+      message: `Amount to refund (${redactText(dollars.toFixed(2))}) is greater than maximum refund amount in (${(maximum / 100).toFixed(2)}))`,
     };
   }
   const now = deps.clock.now();

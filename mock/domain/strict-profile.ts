@@ -4,7 +4,7 @@
 import { apiError } from '../errors/catalog.js';
 import type { Ctx } from '../http/types.js';
 import { cutText } from '../support/bounded.js';
-import { cardDataPath, hasCardData, isCardKey } from '../support/redact.js';
+import { cardDataPath, hasCardData, isCardKey, redactText } from '../support/redact.js';
 import { findTestCard, looksLikePan } from './outcomes.js';
 
 /** Amount fields in integer cents, per operation (refund's amountToRefund is in dollars and exempt). */
@@ -117,11 +117,15 @@ function warnExtraCardholderFields(ctx: Ctx, body: unknown): void {
 const LISTED_FIELDS = 10;
 const FIELD_NAME_CHARS = 64;
 
-/** `a, b, c` or `a, b, …, j and 8,990 more`: bounded whatever the request holds. */
+/**
+ * `a, b, c` or `a, b, …, j and 8,990 more`: bounded whatever the request holds. Each name is redacted before it is
+ * cut: a cut through a card number or a secret leaves a part the redactor no longer recognizes.
+ */
 function fieldList(paths: readonly string[]): string {
-  const names = paths
-    .slice(0, LISTED_FIELDS)
-    .map((path) => (path.length > FIELD_NAME_CHARS ? `${cutText(path, FIELD_NAME_CHARS)}...` : path));
+  const names = paths.slice(0, LISTED_FIELDS).map((path) => {
+    const safe = redactText(path);
+    return safe.length > FIELD_NAME_CHARS ? `${cutText(safe, FIELD_NAME_CHARS)}...` : safe;
+  });
   const more = paths.length - names.length;
   return more > 0 ? `${names.join(', ')} and ${more.toLocaleString('en-US')} more` : names.join(', ');
 }

@@ -15,8 +15,9 @@ import { type ApiError, apiError } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER } from '../errors/shape.js';
 import type { SharedStore } from '../redis/shared-store.js';
 import { evictOldest } from '../support/bounded.js';
-import { safeHeaderValue } from '../support/header-value.js';
+import { encodedHeaderText, safeHeaderValue } from '../support/header-value.js';
 import type { Logger } from '../support/logger.js';
+import { redactText } from '../support/redact.js';
 import type { Settings } from '../support/settings.js';
 import { type BodyError, bodyError, declaresUtf8, readJsonBody, scalarJson } from './json-body.js';
 import { PARTNER_OPERATIONS } from './routes.js';
@@ -256,14 +257,16 @@ function send(
 }
 
 /**
- * The warnings as one header value: made safe (field names come from the request) and at most
- * MAX_WARNING_HEADER_BYTES, since clients refuse a response whose headers are too large (undici at 16 KiB in all),
- * after the request was applied. What does not fit is cut at a whole character, with a note of how many warnings
- * were not shown whole.
+ * The warnings as one header value: redacted (they quote field names from the request), then encoded reversibly
+ * (encodedHeaderText: decodeURIComponent gives the redacted text back) and at most MAX_WARNING_HEADER_BYTES, since
+ * clients refuse a response whose headers are too large (undici at 16 KiB in all), after the request was applied.
+ * What does not fit is cut at a whole character, with a note of how many warnings were not shown whole. Redaction
+ * comes before the cut: a cut card number is no longer recognized as one.
  */
 function warningHeader(warnings: readonly string[]): string {
-  const text = warnings.join(' | ');
-  const value = safeHeaderValue(text);
+  const redacted = warnings.map(redactText);
+  const text = redacted.join(' | ');
+  const value = encodedHeaderText(text);
   if (value.length <= MAX_WARNING_HEADER_BYTES) return value;
   const note = (left: number) =>
     ` ... (${left} warning(s) not shown in full: ${WARNING_HEADER} is cut at ${MAX_WARNING_HEADER_BYTES} bytes)`;
@@ -271,14 +274,14 @@ function warningHeader(warnings: readonly string[]): string {
   let cut = '';
   let used = 0;
   for (const char of text) {
-    const safe = safeHeaderValue(char);
+    const safe = encodedHeaderText(char);
     if (cut.length + safe.length > room) break;
     cut += safe;
     used += char.length;
   }
   let whole = 0;
-  for (let end = 0; whole < warnings.length; whole += 1) {
-    end += (warnings[whole] as string).length;
+  for (let end = 0; whole < redacted.length; whole += 1) {
+    end += (redacted[whole] as string).length;
     if (end > used) break;
     end += ' | '.length;
   }

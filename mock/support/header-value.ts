@@ -1,11 +1,19 @@
-// The one rule for header values the mock writes from text it does not control (a scenario's rendered template, a
-// field name in a strict-profile warning, a stored reply): printable ASCII goes as is, control characters become
-// spaces and anything else is percent-encoded as UTF-8. Node throws on a value with a character above U+00FF or a
-// control character, and sends U+0080–U+00FF as single bytes each client decodes its own way. And which headers of
-// a kept reply may be sent again with another message.
+// Header values the mock writes from text it does not control. Two rules:
+// - safeHeaderValue, for a scenario's rendered template and a stored reply's headers: printable ASCII goes as is,
+//   control characters become spaces and anything else is percent-encoded as UTF-8 (lossy, but what the scenario
+//   author wrote reads as written).
+// - encodedHeaderText, for the mock's own text that quotes the request (the strict profile's x-mock-warning): `%`,
+//   control characters and anything non-ASCII percent-encoded as UTF-8, so decodeURIComponent gives the text back
+//   exactly, and no character of the request is turned into another (a control character becoming a space could
+//   join digit groups into a card number).
+// Node throws on a value with a character above U+00FF or a control character, and sends U+0080–U+00FF as single
+// bytes each client decodes its own way.
+// And which headers of a kept reply may be sent again with another message (replayableHeaders).
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+/** Text encodedHeaderText sends as is: printable ASCII without `%`. */
+const ENCODE_FREE = /^[\x20-\x24\x26-\x7e]*$/;
 
 /** Why a header written in a scenario file cannot be sent, or null when it can. */
 export function headerProblem(name: string, value: string): string | null {
@@ -15,6 +23,15 @@ export function headerProblem(name: string, value: string): string | null {
     return `header ${name}: the value has control characters (CR, LF…) or non-ASCII characters; use printable ASCII`;
   }
   return null;
+}
+
+/** One character as UTF-8 percent-escapes; a lone surrogate, which UTF-8 cannot hold, as U+FFFD. */
+function percentEncoded(char: string): string {
+  try {
+    return encodeURIComponent(char);
+  } catch {
+    return '%EF%BF%BD';
+  }
 }
 
 /**
@@ -29,13 +46,23 @@ export function safeHeaderValue(value: string): string {
     const code = char.codePointAt(0) ?? 0;
     if (code === 0x09 || (code >= 0x20 && code <= 0x7e)) out += char;
     else if (code < 0x20 || code === 0x7f) out += ' ';
-    else {
-      try {
-        out += encodeURIComponent(char);
-      } catch {
-        out += '%EF%BF%BD'; // a lone surrogate: U+FFFD
-      }
-    }
+    else out += percentEncoded(char);
+  }
+  return out;
+}
+
+/**
+ * Text as a header value that decodeURIComponent turns back into exactly that text: printable ASCII but `%` goes as
+ * is; `%`, control characters (tab included) and non-ASCII characters are percent-encoded as UTF-8. A lone surrogate,
+ * which UTF-8 cannot hold, is encoded as U+FFFD. The result is printable ASCII: its length is its size in bytes.
+ */
+export function encodedHeaderText(text: string): string {
+  if (ENCODE_FREE.test(text)) return text;
+  let out = '';
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code >= 0x20 && code <= 0x7e && code !== 0x25) out += char;
+    else out += percentEncoded(char);
   }
   return out;
 }

@@ -174,7 +174,7 @@ export function captureOrder(ctx: Ctx): Promise<Reply> {
   return withIdempotency(ctx, partition, 'capture', ctx.body.idempotencyKey, () => {
     const order = findOrder(ctx, String(ctx.body.orderId)) as Order;
     const amount = Number(ctx.body.amount);
-    const result = capture(ctx.services, order, amount, String(ctx.body.currency).toUpperCase());
+    const result = capture(ctx.services, order, amount, String(ctx.body.currency));
     if (!result.ok)
       return { body: envelope({ status: 'FAILED', errors: [failure(result.code, result.message)] }) };
     return { body: envelope({ status: 'SUCCESS' }) };

@@ -139,10 +139,20 @@ export function keyInfo(key: string): KeyInfo {
   return info;
 }
 
-/** A card-like number (13–19 digits, first digit 2–6 so millisecond timestamps stay, Luhn-valid) → masked string. */
+/**
+ * A card-like number → masked string. What is checked is the integer part of the absolute value, so a card number
+ * written as a JSON float (`4111111111111111.5`), a negative one or in exponent form is found like an integer. Up to
+ * 2^53 (every 13–16 digit number that starts like a card) that integer holds the number's digits exactly: it is a
+ * card number when it has 13–19 digits, starts with 2–6 (so millisecond timestamps stay) and is Luhn-valid. A 17–19
+ * digit number above 2^53 has lost its last digits to JSON.parse, so its Luhn sum says nothing: one that starts with
+ * 2–6 is masked whatever its sum (nanosecond timestamps and snowflake ids start with 1 and stay).
+ */
 export function redactNumber(value: number): number | string {
-  if (!Number.isInteger(value) || value < 1e12) return value;
-  const digits = String(value);
-  if (digits.length < 13 || digits.length > 19 || !/^[2-6]/.test(digits)) return value;
-  return luhnValid(digits) ? maskPan(digits) : value;
+  const whole = Math.trunc(Math.abs(value));
+  // Also false for NaN; Infinity and anything of 20 digits or more is no card number.
+  if (!(whole >= 1e12 && whole < 1e19)) return value;
+  const digits = String(whole);
+  const first = digits.charCodeAt(0);
+  if (first < 50 || first > 54) return value;
+  return whole > Number.MAX_SAFE_INTEGER || luhnValid(digits) ? maskPan(digits) : value;
 }

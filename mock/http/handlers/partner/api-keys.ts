@@ -41,7 +41,10 @@ export function createApiKey(ctx: Ctx): Reply {
   const data = ctx.session.data;
   const id = data.uuid();
   const value = KEY_PREFIXES[type] + data.faker.string.alphanumeric(24);
-  const scopes = Array.isArray(ctx.body.scopes) ? (ctx.body.scopes as string[]).map(String) : [];
+  // Answered back here and by getApiKey: kept redacted, as the name is.
+  const scopes = Array.isArray(ctx.body.scopes)
+    ? ctx.body.scopes.map((scope: unknown) => redactText(String(scope)))
+    : [];
   const key: ApiKeyRecord = {
     id,
     mid,
