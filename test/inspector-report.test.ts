@@ -55,6 +55,19 @@ describe('journal subscription and prerequisites report', { timeout: 60_000 }, (
     assert.equal(other.body.requests, 0);
   });
 
+  test('a warning quoting a field name the header had to percent-encode is reported as written', async () => {
+    const { app } = makeApp();
+    const token = await tokenFor(app, undefined, 'accents');
+    const body = evaluateBody();
+    (body.payer as Record<string, unknown>)['prénom 100%'] = 'Zoë';
+    const answer = await evaluate(app, token, body, 'accents');
+    assert.match(String(answer.headers['x-mock-warning']), /pr%C3%A9nom 100%25/, 'the header is encoded');
+    const res = await request(app).get('/__admin/session/prerequisites').set('x-mock-session', 'accents');
+    const extra = res.body.findings.find((f: { id: string }) => f.id === 'extra-personal-data');
+    assert.equal(extra.count, 1);
+    assert.match(extra.example.message, /payer\.prénom 100%/);
+  });
+
   test('credentials: built-in accounts whole, a merchants-file account without its secrets', async () => {
     const mine = {
       ...DEFAULT_MERCHANT,

@@ -7,6 +7,15 @@ import type { JournalEntry, RequestEntry } from '../../journal/journal.js';
 const WARNING_HEADER = 'x-mock-warning';
 const CODE_HEADER = 'x-mock-error-code';
 
+/** A warning as the mock wrote it: the header carries it percent-encoded (a cut one may not decode: kept as sent). */
+function decodedWarning(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** One prerequisite: the catalog codes that refuse it, and the warning text that flags it without refusing. */
 interface Rule {
   id: string;
@@ -72,7 +81,10 @@ export function prerequisitesReport(
     if (entry.kind !== 'request') continue;
     requests += 1;
     const code = entry.responseHeaders[CODE_HEADER] ?? null;
-    const warnings = (entry.responseHeaders[WARNING_HEADER] ?? '').split(' | ').filter((w) => w !== '');
+    const warnings = (entry.responseHeaders[WARNING_HEADER] ?? '')
+      .split(' | ')
+      .filter((w) => w !== '')
+      .map(decodedWarning);
     RULES.forEach((rule, i) => {
       const finding = findings[i] as PrerequisiteFinding;
       let message: string | undefined;

@@ -4,8 +4,20 @@
 import { fill, h, headerTable, json, statusBadge } from '../dom.js';
 import { orderIds, orderLink, section, statusOf, summary } from './common.js';
 
+/** The header is percent-encoded so that it is exact ASCII; shown decoded, as the mock wrote it. */
+function decoded(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 function warningsOf(entry) {
-  return (entry.responseHeaders?.['x-mock-warning'] ?? '').split(' | ').filter((w) => w !== '');
+  return (entry.responseHeaders?.['x-mock-warning'] ?? '')
+    .split(' | ')
+    .filter((w) => w !== '')
+    .map(decoded);
 }
 
 export function entry(main, { live, args }) {
