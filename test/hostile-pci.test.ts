@@ -152,6 +152,13 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
     });
     assert.equal(visa13.status, 400);
     assert.equal(((await visa13.json()) as { code: string }).code, '400040');
+    // A card number after a leading 1 is still one: only the whole run is no issuer's.
+    const glued = await fetch(`${mock.baseUrl}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mock-session': 'run-14111111111111111' },
+      body: '{}',
+    });
+    assert.equal(((await glued.json()) as { code: string }).code, '400040');
   });
 
   test('error messages that echo input are redacted', async () => {

@@ -64,20 +64,20 @@ function insideId(text: string, start: number, end: number): boolean {
 }
 
 /**
- * A run that starts with 1 and is not 15 digits long: no issuer's card number. The only card numbers starting with 1
- * are UATP's, of 15 digits; every other network starts with 2 to 6 (13-digit numbers are Visa's old ones, with a 4).
- * Timestamps start with 1 until the year 2286 (13 digits in ms, 16 in µs, 19 in ns), and so do most decimal ids
- * (snowflakes, 18–19 digits), so names and ids like `run-1796235971159` stay usable whatever their Luhn sum.
+ * A run that starts with 1 and is not 15 digits long is not itself a card number: the only card numbers starting with
+ * 1 are UATP's, of 15 digits; every other network starts with 2 to 6 (13-digit numbers are Visa's old ones, with a
+ * 4). So a millisecond timestamp (13 digits, starting with 1 until the year 2286) is never masked or refused whatever
+ * its Luhn sum. A longer run still has its windows checked: `1` + a card number is a card number.
  */
 function isNoIssuerRun(digits: string): boolean {
   return digits.charCodeAt(0) === 49 && digits.length !== 15;
 }
 
 /**
- * Mask every card number in a chain of digits: the whole chain when it is one (13–19 digits, Luhn-valid), else any
- * Luhn-valid 13–19 digit window that starts like a card (2–6: Mastercard 2-series to Discover), leftmost first. A
- * chain of up to 19 digits without separators that no issuer's numbers look like (see isNoIssuerRun) is left whole.
- * Prefix sums make each window's Luhn sum O(1), so a megabyte of digits stays linear.
+ * Mask every card number in a chain of digits: the whole chain when it is one (13–19 digits, Luhn-valid, not a run
+ * no issuer's numbers look like: isNoIssuerRun), else any Luhn-valid 13–19 digit window that starts like a card (2–6:
+ * Mastercard 2-series to Discover), leftmost first. Prefix sums make each window's Luhn sum O(1), so a megabyte of
+ * digits stays linear.
  */
 export function maskChain(chain: string, offset: number, text: string): string {
   if (insideId(text, offset, offset + chain.length)) return chain;
@@ -85,12 +85,7 @@ export function maskChain(chain: string, offset: number, text: string): string {
   const n = digits.length;
   // A whole chain may start with any digit; one that touches a mask is the rest of a chain already handled.
   const touchesMask = text.charAt(offset - 1) === '*' || text.charAt(offset + chain.length) === '*';
-  if (n <= 19 && !touchesMask) {
-    // An unbroken run no issuer uses is an id or a timestamp, not a card number with digits around it. A run with
-    // a separator is left to the rules below: `+1 5555555555554444` is a country code before a card.
-    if (digits.length === chain.length && isNoIssuerRun(digits)) return chain;
-    if (luhnValid(digits)) return maskPan(digits);
-  }
+  if (n <= 19 && !touchesMask && !isNoIssuerRun(digits) && luhnValid(digits)) return maskPan(digits);
   // even[i]/odd[i]: Luhn sums of digits[0, i) with the digits at even/odd positions doubled.
   const even = new Int32Array(n + 1);
   const odd = new Int32Array(n + 1);
