@@ -175,6 +175,13 @@ describe('strict profile: card data is refused without being echoed', { timeout:
       const answer = await call(`${mock.baseUrl}/orders?pageSize=1`, { headers: { ...auth, 'x-note': id } });
       assert.equal(answer.status, 200, `${id}: ${answer.text}`);
     }
+    // Headers that carry the application's own data alongside trace ids are checked.
+    for (const name of ['baggage', 'tracestate']) {
+      const answer = await call(`${mock.baseUrl}/orders?pageSize=1`, {
+        headers: { ...auth, [name]: `pan=${ids.sixteen}` },
+      });
+      assert.equal(answer.code, '400041', `${name}: ${answer.text}`);
+    }
     // Any other header is still checked, and a card number after a 1 (or more digits) is a card number.
     for (const value of [
       ids.sixteen,
@@ -220,6 +227,17 @@ describe('strict profile: card data is refused without being echoed', { timeout:
     ]) {
       const answer = await send(raw);
       assert.equal(answer.status, 200, `${raw}: ${answer.text}`);
+    }
+  });
+
+  test('only an onboarding application’s bank account object may hold an account number shaped like a card', async () => {
+    const token = await mock.token();
+    for (const payer of [
+      { email: 'a@b.c', bankaccountX: { note: '5555555555554444' } },
+      { email: 'a@b.c', bankAccountInformation: { accountNumber: '5555555555554444' } },
+    ]) {
+      const answer = await call(`${mock.baseUrl}/evaluate`, jsonPost(token, evaluateBody({ payer })));
+      assert.equal(answer.code, '400041', answer.text);
     }
   });
 

@@ -151,8 +151,16 @@ const CARD_FIELDS = new Set([
   'payment_method.credit_card.verification_value',
 ]);
 
-/** A bank account's number (onboarding) is named like a card's but is not card data. */
-const BANK_ACCOUNT = /(^|\.)bankaccount/i;
+/**
+ * A bank account's number is named like a card's but is not card data: inside the bank account object of the
+ * onboarding application operations that carry one, and nowhere else.
+ */
+const BANK_ACCOUNT = /(^|\.)bankaccountinformation\./i;
+const BANK_ACCOUNT_OPERATIONS: ReadonlySet<string> = new Set([
+  'createApplication',
+  'inviteApplicant',
+  'updateApplication',
+]);
 
 /**
  * Headers whose values are ids drawn by the client's tracing, proxies or caches (Datadog's decimal trace ids,
@@ -161,12 +169,16 @@ const BANK_ACCOUNT = /(^|\.)bankaccount/i;
  * a card's CID).
  */
 const ID_HEADERS =
-  /^(?:x-datadog-[a-z-]+|x-b3-[a-z-]+|b3|traceparent|tracestate|baggage|sentry-trace|uber-trace-id|x-amzn-trace-id|x-cloud-trace-context|x-request-start|x-queue-start|if-none-match|if-match|etag|x-cid|(?:x-)?(?:request|correlation|trace|span|parent|transaction|message)-id)$/;
+  /^(?:x-datadog-[a-z-]+|x-b3-[a-z-]+|b3|traceparent|sentry-trace|uber-trace-id|x-amzn-trace-id|x-cloud-trace-context|x-request-start|x-queue-start|if-none-match|if-match|etag|x-cid|(?:x-)?(?:request|correlation|trace|span|parent|transaction|message)-id)$/;
 
 /** The boundary parameter of a multipart content type, quoted or not. */
 const MULTIPART_BOUNDARY = /;\s*boundary=("[^"]*"|[^;]*)/i;
 
 function cardField(path: string): boolean {
+  return CARD_FIELDS.has(path);
+}
+
+function cardOrBankField(path: string): boolean {
   return CARD_FIELDS.has(path) || BANK_ACCOUNT.test(path);
 }
 
@@ -175,7 +187,7 @@ function cardField(path: string): boolean {
  * merchant's systems would store them wherever that field goes. The error names the field, never the value.
  */
 function refuseStrayCardData(ctx: Ctx): void {
-  let where = cardDataPath(ctx.body, cardField);
+  let where = cardDataPath(ctx.body, BANK_ACCOUNT_OPERATIONS.has(ctx.op.id) ? cardOrBankField : cardField);
   where ??= cardDataPath(ctx.query, () => false);
   if (where === null) {
     const param = cardDataPath(ctx.params, () => false);
