@@ -9,7 +9,7 @@ import type { Order } from '../mock/domain/order-states.js';
 import { orderBytes, Store } from '../mock/domain/store.js';
 import { openSharedStore, type SharedConnection } from '../mock/redis/index.js';
 import { SharedStore } from '../mock/redis/shared-store.js';
-import { applicationRecord } from './helpers.js';
+import { applicationRecord, storedOrder } from './helpers.js';
 import { type RedisServer, startRedis } from './redis-server.js';
 
 const QUIET = { info() {}, warn() {}, error() {} };
@@ -18,38 +18,7 @@ const BYTE_BUDGET = 60_000;
 
 /** An order as the store keeps it, with a long name (what a hostile client controls). */
 function order(n: number, session: string): Order {
-  return {
-    id: `order-${n}`,
-    session,
-    mid: MID,
-    externalOrderId: `EXT-${n}`,
-    correlationId: null,
-    referenceNumber: String(n),
-    status: 7,
-    reason: 'approved',
-    evaluateStatus: 'APPROVED',
-    createdOn: 0,
-    expiryDate: null,
-    isMIT: false,
-    isRecurring: false,
-    transactionType: 'PURCHASE',
-    amount: 1500,
-    currencyCode: 'USD',
-    capturedAmount: 1500,
-    refundedAmount: 0,
-    billingAddress: { country: 'US' } as Order['billingAddress'],
-    shippingAddress: null,
-    firstName: 'x'.repeat(8_000),
-    lastName: null,
-    email: null,
-    phone: null,
-    card: { bin: null, last4: null, brand: null, tokenized: false },
-    confirmationId: null,
-    chargeback: false,
-    history: [],
-    refunds: [],
-    schedule: [],
-  } as unknown as Order;
+  return storedOrder(n, { session, mid: MID, firstName: 'x'.repeat(8_000) });
 }
 
 function sharedStore(connection: SharedConnection): { store: Store; shared: SharedStore } {
