@@ -95,7 +95,8 @@ describe('hostile memory: an order counts every string it keeps', { timeout: 120
       assert.equal(res.status, 200, res.text.slice(0, 300));
       return res.body.orderSessionKey as string;
     };
-    const found = async (id: string) => (await live.call('GET', `/v1/orders/${id}`, { headers: auth })).status;
+    const found = async (id: string) =>
+      (await live.call('GET', `/v1/orders/${id}`, { headers: auth })).status;
 
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) {

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { VirtualClock } from '../mock/domain/clock.js';
 import type { Order } from '../mock/domain/order-states.js';
-import { orderBytes, Store } from '../mock/domain/store.js';
+import { partnerStateBytes } from '../mock/domain/partner-store.js';
+import { keyBytes, orderBytes, Store } from '../mock/domain/store.js';
 import { openSharedStore, type SharedConnection } from '../mock/redis/index.js';
 import { SharedStore } from '../mock/redis/shared-store.js';
 import { applicationRecord, storedOrder } from './helpers.js';
@@ -100,6 +101,33 @@ describe('the shared store bounds Redis by bytes', { timeout: 60_000 }, () => {
     assert.deepEqual([...(reader.store.peek('p4')?.partner().applications.keys() ?? [])], ['p4']);
     await writer.shared.refresh('p1');
     assert.equal(writer.store.peek('p1')?.existingPartner()?.applications.size ?? 0, 0);
+  });
+
+  test('a kept response and partner data are counted in Redis as a process counts them', async () => {
+    const writer = sharedStore(a);
+    await writer.shared.transact('sizes', (session) => {
+      const partition = session.partition(MID);
+      partition.claimIdempotencyKey('evaluate', 'key-1', { n: 1 }, 0);
+      const body = { status: 'APPROVED', echoed: 'e'.repeat(5_000) };
+      partition.completeIdempotencyKey('evaluate', 'key-1', { status: 200, body });
+      session.partner().addApplication({
+        ...applicationRecord('tiny-items', 0),
+        fields: { Description: Array.from({ length: 500 }, () => ({})) },
+      });
+    });
+    const session = writer.store.peek('sizes');
+    const record = session?.partition(MID).idempotencyRecord('evaluate', 'key-1');
+    const partner = session?.existingPartner();
+    assert.ok(record && partner, 'the writer holds what it wrote');
+    const sizes = (kind: string) => a.redis.hgetall(`bytes:budget:${kind}:size`);
+    const keySizes = Object.entries(await sizes('k')).filter(([member]) => member.startsWith('sizes\u001f'));
+    assert.deepEqual(
+      keySizes.map(([, bytes]) => Number(bytes)),
+      [keyBytes(record)],
+    );
+    assert.ok(keyBytes(record) > 10_000, `${keyBytes(record)} bytes: the kept body counts`);
+    assert.equal(Number((await sizes('p'))['sizes\u001fp']), partnerStateBytes(partner));
+    assert.equal(partnerStateBytes(partner), writer.store.budget.partner.bytes);
   });
 
   test('a reset gives the session’s bytes back to the budget', async () => {

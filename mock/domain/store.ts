@@ -7,14 +7,8 @@ import { evictOldest, Ledger } from '../support/bounded.js';
 import { DataSource } from './fake-data.js';
 import type { Order, StatusChange, TransitionListener, TransitionName } from './order-states.js';
 import { appended, canTransition, none, refundable, transition } from './order-states.js';
-import {
-  orderBytes,
-  Partition,
-  type SessionTx,
-  STORE_BYTE_LIMITS,
-  STORE_LIMITS,
-  type StoreBudget,
-} from './partition.js';
+import type { SessionTx, StoreBudget } from './partition.js';
+import { orderBytes, Partition, STORE_BYTE_LIMITS, STORE_LIMITS } from './partition.js';
 import { PartnerState } from './partner-store.js';
 
 export {

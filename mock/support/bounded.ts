@@ -398,7 +398,14 @@ export function valueBytes(value: unknown, depth = 0): number {
   }
   let bytes = OBJECT_BYTES;
   const record = value as Record<string, unknown>;
-  for (const key in record) bytes += PROPERTY_BYTES + stringBytes(key) + valueBytes(record[key], depth + 1);
+  for (const key in record) {
+    const item = record[key];
+    // Most values are strings (headers, a response's fields): counted here rather than in a call of their own.
+    bytes +=
+      PROPERTY_BYTES +
+      stringBytes(key) +
+      (typeof item === 'string' ? stringBytes(item) : valueBytes(item, depth + 1));
+  }
   return bytes;
 }
 
