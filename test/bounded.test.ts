@@ -2,6 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   type Address,
   lastUpdated,
@@ -15,8 +17,14 @@ import {
   type TransitionName,
   transition,
 } from '../mock/domain/order-states.js';
-import { type ApiKeyRecord, type DocumentRecord, partnerRecordBytes } from '../mock/domain/partner-store.js';
-import { Store, type VaultedCard } from '../mock/domain/store.js';
+import {
+  type ApiKeyRecord,
+  type ApplicationRecord,
+  type DocumentRecord,
+  partnerRecordBytes,
+  partnerStateBytes,
+} from '../mock/domain/partner-store.js';
+import { keyBytes, orderBytes, Store, type VaultedCard } from '../mock/domain/store.js';
 import {
   evictOldest,
   flat,
@@ -24,8 +32,15 @@ import {
   Ledger,
   type LedgerOwner,
   RecordPool,
+  valueBytes,
 } from '../mock/support/bounded.js';
-import { applicationRecord } from './helpers.js';
+import { applicationRecord, storedOrder, T0 } from './helpers.js';
+
+const DEFAULT_MID = 'mid-1';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+setFlagsFromString('--no-expose-gc');
 
 interface Item {
   id: number;
@@ -102,6 +117,38 @@ test('an entry carries its own queue position: a copy carrying it is not live, a
   assert.equal(ledger.bytes, 35);
 });
 
+test('resize counts an entry at its new size: in place while the budget holds, else as the newest, or evicted past it', () => {
+  const ledger = new Ledger<Item>(10, 100);
+  const { owner, evicted } = recorder();
+  const [a, b, c] = [1, 2, 3].map((id) => ({ id })) as [Item, Item, Item];
+  ledger.admit(a, owner, 20);
+  ledger.admit(b, owner, 20);
+  ledger.admit(c, owner, 20);
+  // Growing within the budget keeps the entry's place: a is still the oldest.
+  ledger.resize(a, 50);
+  assert.equal(ledger.bytes, 90);
+  ledger.resize(b, 10);
+  assert.equal(ledger.bytes, 80);
+  assert.deepEqual(evicted, []);
+  // Growing past the total makes it the newest, and the oldest others go to make room: a (50), not c.
+  ledger.resize(c, 60);
+  assert.deepEqual(evicted, [1]);
+  assert.deepEqual([ledger.size, ledger.bytes], [2, 70]);
+  ledger.resize(b, 45); // 45 + 60 > 100: b is re-admitted, and c (now the oldest) goes
+  assert.deepEqual(evicted, [1, 3]);
+  assert.deepEqual([ledger.size, ledger.bytes], [1, 45]);
+  // An entry that is not live is left alone; one that grows past the whole budget goes itself, others stay.
+  ledger.resize(a, 1_000);
+  ledger.resize({ id: 9 }, 5);
+  assert.deepEqual([ledger.size, ledger.bytes], [1, 45]);
+  ledger.admit(a, owner, 10);
+  ledger.resize(b, 101);
+  assert.deepEqual(evicted, [1, 3, 2]);
+  assert.deepEqual([ledger.size, ledger.bytes], [1, 10]);
+  ledger.resize(b, 5);
+  assert.equal(ledger.bytes, 10);
+});
+
 test('long runs of admissions and releases keep the eviction order exact', () => {
   const ledger = new Ledger<Item>(100);
   const { owner, evicted } = recorder();
@@ -137,7 +184,11 @@ test('resetting or evicting a session gives its orders, cards and idempotency ke
     for (let i = 0; i < count; i++) {
       partition.addOrder({
         id: `${name}-${i}`,
+        mid: 'mid-1',
         externalOrderId: `ext-${i}`,
+        referenceNumber: `tx-${i}`,
+        currencyCode: 'USD',
+        refunds: [],
         schedule: [],
       } as unknown as Order);
       partition.addCard({ token: `${name}-card-${i}` } as VaultedCard);
@@ -197,6 +248,158 @@ test('partner records of all sessions share one byte budget: the oldest are forg
   assert.equal(store.budget.partner.bytes, before + 10_000 - 20);
   store.resetAll();
   assert.deepEqual([store.budget.partner.size, store.budget.partner.bytes], [0, 0]);
+});
+
+test('an order counts every string a client gave it: long transaction ids, currencies and refunds fill the budget', () => {
+  const maxBytes = 200_000;
+  const store = new Store(1, {}, { byteLimits: { orders: maxBytes } });
+  const partition = store.session('s').partition(DEFAULT_MID);
+  // What the session holds now (a reset replaces its partitions).
+  const live = () => [...store.session('s').partition(DEFAULT_MID).orders.values()];
+  const total = () => live().reduce((sum, order) => sum + orderBytes(order), 0);
+  // Two fields the estimate used to leave out, 50,000 characters each: at most one such order fits.
+  for (let n = 0; n < 4; n++) {
+    partition.addOrder(storedOrder(n, { referenceNumber: `${n}`.padEnd(50_000, 'r') }));
+    partition.addOrder(storedOrder(n + 10, { currencyCode: `${n}`.padEnd(50_000, 'c') }));
+  }
+  assert.deepEqual(
+    live().map((o) => o.id),
+    ['order-13'],
+  );
+  assert.equal(store.budget.orders.bytes, total());
+  store.reset('s');
+
+  // Refunds grow an order after it was admitted: each is counted as it lands, and the oldest orders make room.
+  const orders = Array.from({ length: 20 }, (_, n) => storedOrder(n));
+  const refunded = store.session('s').partition(DEFAULT_MID);
+  for (const order of orders) refunded.addOrder(order);
+  assert.equal(refunded.orders.size, 20);
+  const refund = (order: Order, name: 'refundPartially' | 'refundFully', message = 'm'.repeat(10_000)) => {
+    order.refunds = [
+      ...order.refunds,
+      {
+        id: `refund-${order.refunds.length}`,
+        amount: 100,
+        message,
+        transactionId: 't'.repeat(1_000),
+        createdOn: T0,
+      },
+    ];
+    store.apply(order, name, 0);
+  };
+  const [eighteen, nineteen] = [orders[18], orders[19]] as [Order, Order];
+  for (let i = 0; i < 4; i++) refund(nineteen, 'refundPartially');
+  refund(eighteen, 'refundFully');
+  // About 150 KB now: everything still fits, each order counted at its new size.
+  assert.equal(refunded.orders.size, 20);
+  assert.equal(store.budget.orders.bytes, total());
+  for (let i = 0; i < 3; i++) refund(nineteen, 'refundPartially');
+  assert.equal(store.budget.orders.bytes, total());
+  assert.ok(store.budget.orders.bytes <= maxBytes, `${store.budget.orders.bytes} bytes`);
+  // Past the budget, order-19 became the newest and the oldest orders made room; order-18 stayed.
+  const ids = [...refunded.orders.keys()];
+  assert.ok(ids.length < 20 && ids.length > 2, `${ids.length} orders kept`);
+  assert.ok(!ids.includes('order-0') && ids.includes('order-18') && ids.includes('order-19'), ids.join());
+  // An order whose refunds alone pass the whole budget is forgotten itself, not kept alone at any size.
+  refund(nineteen, 'refundPartially', 'm'.repeat(maxBytes));
+  assert.deepEqual([...refunded.orders.keys()], ids.slice(0, -1));
+  assert.equal(store.budget.orders.bytes, total());
+});
+
+test('an idempotency record counts the response it keeps for replays, body and headers', () => {
+  const maxBytes = 100_000;
+  const store = new Store(1, {}, { byteLimits: { idempotencyKeys: maxBytes } });
+  const partition = store.session('s').partition(DEFAULT_MID);
+  const key = (n: number) => `key-${n}`;
+  partition.claimIdempotencyKey('evaluate', key(0), { n: 0 }, 0);
+  const claimed = store.budget.idempotencyKeys.bytes;
+  const body = {
+    status: 'APPROVED',
+    echoed: 'e'.repeat(10_000),
+    items: Array.from({ length: 100 }, () => ({})),
+  };
+  const headers = { 'x-kept': 'h'.repeat(1_000) };
+  partition.completeIdempotencyKey('evaluate', key(0), { status: 200, body, headers });
+  const record = partition.idempotencyRecord('evaluate', key(0));
+  assert.ok(record, 'the completed record');
+  assert.equal(store.budget.idempotencyKeys.bytes, keyBytes(record));
+  assert.equal(keyBytes(record) - claimed, valueBytes(body) + valueBytes(headers));
+  assert.ok(keyBytes(record) > 20_000 + 2_000 + 100 * 64, `${keyBytes(record)} bytes`);
+  // Kept bodies fill the budget: the oldest keys go (a record's key alone would let all 20 stay).
+  for (let n = 1; n < 20; n++) {
+    partition.claimIdempotencyKey('evaluate', key(n), { n }, 0);
+    partition.completeIdempotencyKey('evaluate', key(n), { status: 200, body });
+    assert.ok(store.budget.idempotencyKeys.bytes <= maxBytes, `${store.budget.idempotencyKeys.bytes} bytes`);
+  }
+  assert.equal(partition.idempotencyRecord('evaluate', key(0)), undefined);
+  assert.ok(partition.idempotencyRecord('evaluate', key(19)), 'the newest key is kept');
+  assert.ok(store.budget.idempotencyKeys.size < 20, `${store.budget.idempotencyKeys.size} keys kept`);
+});
+
+/** The heap `count` values of a shape cost, each (after full collections), and the estimate of each. */
+function measured(count: number, make: (i: number) => ApplicationRecord): { real: number; estimate: number } {
+  const texts = Array.from({ length: count }, (_, i) => JSON.stringify(make(i)));
+  const kept: ApplicationRecord[] = new Array(count).fill(null);
+  gc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  // Parsed from JSON text, as a request body is: no value shares memory with the fixture that made it.
+  for (let i = 0; i < count; i++) kept[i] = JSON.parse(texts[i] as string) as ApplicationRecord;
+  gc();
+  gc();
+  const real = (process.memoryUsage().heapUsed - before) / count;
+  const estimate = kept.reduce((sum, record) => sum + partnerRecordBytes(record), 0) / count;
+  return { real, estimate };
+}
+
+test('a partner record is estimated at or above its heap cost, whatever shape a client gives its fields', () => {
+  const application = (i: number, fields: Record<string, unknown>): ApplicationRecord => ({
+    ...applicationRecord(`app-${i}`, 0),
+    fields,
+  });
+  const range = (n: number) => Array.from({ length: n }, (_, k) => k);
+  const shapes: Record<string, (i: number) => ApplicationRecord> = {
+    'thousands of tiny fields with keys of their own': (i) =>
+      application(i, { Description: Object.fromEntries(range(1_400).map((k) => [`u${i}x${k}`, null])) }),
+    'thousands of empty objects': (i) => application(i, { Description: range(2_000).map(() => ({})) }),
+    'objects of one key each': (i) =>
+      application(i, { Description: range(1_000).map((k) => ({ [`k${i}_${k}`]: null })) }),
+    'empty arrays and numbers': (i) =>
+      application(i, { Description: range(2_000).map((k) => (k % 2 ? [] : k + 0.5)) }),
+    'a long string': (i) => application(i, { Description: `${i}`.padEnd(100_000, 'x') }),
+  };
+  for (const [name, make] of Object.entries(shapes)) {
+    const { real, estimate } = measured(300, make);
+    assert.ok(
+      estimate >= real,
+      `${name}: estimated ${Math.round(estimate)} bytes, the heap holds ${Math.round(real)}`,
+    );
+    assert.ok(
+      estimate <= 3 * real,
+      `${name}: estimated ${Math.round(estimate)} bytes, far above ${Math.round(real)}`,
+    );
+  }
+});
+
+test('valueBytes counts every item and field, stops at a depth no body reaches, and is what a shared store counts', () => {
+  const one = valueBytes([{}]);
+  const many = valueBytes(Array.from({ length: 1_000 }, () => ({})));
+  assert.ok(many >= 1_000 * (one - valueBytes([])), `${many} bytes for 1,000 empty objects`);
+  assert.ok(valueBytes({ a: 1, b: 2 }) > valueBytes({ a: 1 }), 'a field more costs more');
+  assert.ok(valueBytes('x'.repeat(1_000)) >= 2_000, 'two bytes a character');
+  // Nested past any body's depth, a value is still counted whole (from its JSON text).
+  let deep: unknown = 'x'.repeat(10_000);
+  for (let i = 0; i < 200; i++) deep = [deep];
+  assert.ok(valueBytes(deep) >= 20_000, `${valueBytes(deep)} bytes`);
+
+  // A session's partner state, as a shared store writes it, costs what the budget counts for its records.
+  const store = new Store(1);
+  const partner = store.session('p').partner();
+  partner.addApplication(applicationRecord('a-1', 5_000));
+  partner.addApplication({ ...applicationRecord('a-2', 0), fields: { Description: [{}, [], 'x'] } });
+  partner.addApiKey({ id: 'key-1', name: 'k', scopes: ['read'] } as ApiKeyRecord);
+  partner.addDocument({ documentId: 'doc-1', applicationId: 'a-1', fileName: 'f.pdf' } as DocumentRecord);
+  assert.equal(partnerStateBytes(partner), store.budget.partner.bytes);
 });
 
 test('flat() hands back the same text for ropes, two-byte text and the empty string', () => {

@@ -2,6 +2,7 @@
 
 import request from 'supertest';
 import { DEFAULT_MERCHANT, type MerchantAccount } from '../mock/domain/accounts.js';
+import type { Order } from '../mock/domain/order-states.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import type { ApplicationRecord } from '../mock/domain/partner-store.js';
 import { createApp, type MockApp, type MockOptions } from '../mock/http/app.js';
@@ -114,6 +115,51 @@ export function tokenizeBody(number: string, cvv = '999'): Record<string, unknow
         year: '2030',
       },
     },
+  };
+}
+
+/** An approved order as the store keeps it (what evaluate builds), numbered `n`; `overrides` replace fields. */
+export function storedOrder(n: number, overrides: Partial<Order> = {}): Order {
+  return {
+    id: `order-${n}`,
+    session: 'default',
+    mid: DEFAULT_MERCHANT.mid,
+    externalOrderId: `EXT-${n}`,
+    correlationId: null,
+    referenceNumber: String(n),
+    status: 7,
+    reason: 'approved',
+    evaluateStatus: 'APPROVED',
+    createdOn: 0,
+    expiryDate: null,
+    isMIT: false,
+    isRecurring: false,
+    transactionType: 'PURCHASE',
+    amount: 1500,
+    currencyCode: 'USD',
+    capturedAmount: 1500,
+    refundedAmount: 0,
+    billingAddress: {
+      addressLine1: null,
+      addressLine2: null,
+      city: null,
+      state: null,
+      zipCode: null,
+      country: 'US',
+      countryCode: null,
+    },
+    shippingAddress: null,
+    firstName: null,
+    lastName: null,
+    email: null,
+    phone: null,
+    card: { bin: null, last4: null, brand: null, tokenized: false },
+    confirmationId: null,
+    chargeback: false,
+    history: [],
+    refunds: [],
+    schedule: [],
+    ...overrides,
   };
 }
 

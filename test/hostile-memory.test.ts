@@ -8,6 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CompactSign } from 'jose';
 import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { STORE_BYTE_LIMITS } from '../mock/domain/store.js';
 import { evaluateBody } from './helpers.js';
 import { type Live, startLive } from './hostile-helpers.js';
 
@@ -70,6 +71,52 @@ describe('hostile memory: the journal keeps copies within a byte budget', { time
     assert.ok(journal.bytes <= BUDGET, `journal counts ${journal.bytes} bytes, budget ${BUDGET}`);
     const newest = journal.entries({ session: 'lister', limit: 1 })[0];
     assert.equal(newest?.kind, 'request');
+  });
+});
+
+describe('hostile memory: an order counts every string it keeps', { timeout: 120_000 }, () => {
+  let live: Live;
+  before(async () => {
+    // Bodies of a few megabytes, so that a handful of orders fill the default 48 MiB order budget.
+    live = await startLive({ bodyLimit: 16 * 1024 * 1024 });
+  });
+  after(() => live.close());
+
+  test('long transaction ids, then long refund messages: the oldest orders go, and the total stays within budget', async () => {
+    const session = 'long-strings';
+    const token = await live.token(DEFAULT_MERCHANT, session);
+    const auth = { authorization: `Bearer ${token}`, 'x-mock-session': session };
+    const budget = live.app.mock.store.budget.orders;
+    // Each of these strings is counted at 8 MB: six fill the budget.
+    const long = (i: number) => `${i}`.padEnd(4_000_000, 'x');
+    const evaluated = async (transactionId: string): Promise<string> => {
+      const body = evaluateBody({ transaction: { id: transactionId } });
+      const res = await live.call('POST', '/v1/evaluate', { headers: auth, body });
+      assert.equal(res.status, 200, res.text.slice(0, 300));
+      return res.body.orderSessionKey as string;
+    };
+    const found = async (id: string) =>
+      (await live.call('GET', `/v1/orders/${id}`, { headers: auth })).status;
+
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      ids.push(await evaluated(long(i)));
+      assert.ok(budget.bytes <= STORE_BYTE_LIMITS.orders, `${budget.bytes} bytes of orders`);
+    }
+    assert.deepEqual(await Promise.all(ids.map(found)), [404, 404, 200, 200, 200, 200, 200, 200]);
+
+    // Refunds grow an order after it was made: eight small orders, each refunded with a long message.
+    live.app.mock.store.reset(session);
+    const small: string[] = [];
+    for (let i = 0; i < 8; i++) small.push(await evaluated(`tx-${i}`));
+    for (const [i, id] of small.entries()) {
+      const body = { amountToRefund: 1, refundMessage: long(i) };
+      const res = await live.call('POST', `/v1/orders/${id}/refund`, { headers: auth, body });
+      assert.equal(res.status, 200, res.text.slice(0, 300));
+      assert.equal(res.body.status, 'SUCCESS', res.text.slice(0, 300));
+      assert.ok(budget.bytes <= STORE_BYTE_LIMITS.orders, `${budget.bytes} bytes of orders`);
+    }
+    assert.deepEqual(await Promise.all(small.map(found)), [404, 404, 200, 200, 200, 200, 200, 200]);
   });
 });
 

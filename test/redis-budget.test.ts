@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { VirtualClock } from '../mock/domain/clock.js';
 import type { Order } from '../mock/domain/order-states.js';
-import { orderBytes, Store } from '../mock/domain/store.js';
+import { partnerStateBytes } from '../mock/domain/partner-store.js';
+import { keyBytes, orderBytes, Store } from '../mock/domain/store.js';
 import { openSharedStore, type SharedConnection } from '../mock/redis/index.js';
 import { SharedStore } from '../mock/redis/shared-store.js';
-import { applicationRecord } from './helpers.js';
+import { applicationRecord, storedOrder } from './helpers.js';
 import { type RedisServer, startRedis } from './redis-server.js';
 
 const QUIET = { info() {}, warn() {}, error() {} };
@@ -18,38 +19,7 @@ const BYTE_BUDGET = 60_000;
 
 /** An order as the store keeps it, with a long name (what a hostile client controls). */
 function order(n: number, session: string): Order {
-  return {
-    id: `order-${n}`,
-    session,
-    mid: MID,
-    externalOrderId: `EXT-${n}`,
-    correlationId: null,
-    referenceNumber: String(n),
-    status: 7,
-    reason: 'approved',
-    evaluateStatus: 'APPROVED',
-    createdOn: 0,
-    expiryDate: null,
-    isMIT: false,
-    isRecurring: false,
-    transactionType: 'PURCHASE',
-    amount: 1500,
-    currencyCode: 'USD',
-    capturedAmount: 1500,
-    refundedAmount: 0,
-    billingAddress: { country: 'US' } as Order['billingAddress'],
-    shippingAddress: null,
-    firstName: 'x'.repeat(8_000),
-    lastName: null,
-    email: null,
-    phone: null,
-    card: { bin: null, last4: null, brand: null, tokenized: false },
-    confirmationId: null,
-    chargeback: false,
-    history: [],
-    refunds: [],
-    schedule: [],
-  } as unknown as Order;
+  return storedOrder(n, { session, mid: MID, firstName: 'x'.repeat(8_000) });
 }
 
 function sharedStore(connection: SharedConnection): { store: Store; shared: SharedStore } {
@@ -131,6 +101,33 @@ describe('the shared store bounds Redis by bytes', { timeout: 60_000 }, () => {
     assert.deepEqual([...(reader.store.peek('p4')?.partner().applications.keys() ?? [])], ['p4']);
     await writer.shared.refresh('p1');
     assert.equal(writer.store.peek('p1')?.existingPartner()?.applications.size ?? 0, 0);
+  });
+
+  test('a kept response and partner data are counted in Redis as a process counts them', async () => {
+    const writer = sharedStore(a);
+    await writer.shared.transact('sizes', (session) => {
+      const partition = session.partition(MID);
+      partition.claimIdempotencyKey('evaluate', 'key-1', { n: 1 }, 0);
+      const body = { status: 'APPROVED', echoed: 'e'.repeat(5_000) };
+      partition.completeIdempotencyKey('evaluate', 'key-1', { status: 200, body });
+      session.partner().addApplication({
+        ...applicationRecord('tiny-items', 0),
+        fields: { Description: Array.from({ length: 500 }, () => ({})) },
+      });
+    });
+    const session = writer.store.peek('sizes');
+    const record = session?.partition(MID).idempotencyRecord('evaluate', 'key-1');
+    const partner = session?.existingPartner();
+    assert.ok(record && partner, 'the writer holds what it wrote');
+    const sizes = (kind: string) => a.redis.hgetall(`bytes:budget:${kind}:size`);
+    const keySizes = Object.entries(await sizes('k')).filter(([member]) => member.startsWith('sizes\u001f'));
+    assert.deepEqual(
+      keySizes.map(([, bytes]) => Number(bytes)),
+      [keyBytes(record)],
+    );
+    assert.ok(keyBytes(record) > 10_000, `${keyBytes(record)} bytes: the kept body counts`);
+    assert.equal(Number((await sizes('p'))['sizes\u001fp']), partnerStateBytes(partner));
+    assert.equal(partnerStateBytes(partner), writer.store.budget.partner.bytes);
   });
 
   test('a reset gives the session’s bytes back to the budget', async () => {

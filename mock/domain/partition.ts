@@ -9,10 +9,12 @@ import {
   type Ledger,
   type LedgerOwner,
   type Slotted,
+  valueBytes,
 } from '../support/bounded.js';
 import { fingerprint } from '../support/fingerprint.js';
 import { replayableHeaders } from '../support/header-value.js';
 import {
+  type Address,
   none,
   type Order,
   type StatusChange,
@@ -82,9 +84,12 @@ export const STORE_BYTE_LIMITS = {
   idempotencyKeys: 16 * 1024 * 1024,
   partner: 16 * 1024 * 1024,
 };
-/** What an order or idempotency record costs besides its request strings (objects, history, the response kept). */
+/** What an order costs besides the strings a client gave it (its objects, ids, history and schedule). */
 const ORDER_OVERHEAD = 2048;
-const KEY_OVERHEAD = 1024;
+/** What a refund costs besides its message and transactionId (the object, its id and time, its slot). */
+const REFUND_OVERHEAD = 256;
+/** What an idempotency record costs besides its key and kept response (the record, its fingerprint, two index slots). */
+const KEY_OVERHEAD = 256;
 
 /** The shared budgets of one store. */
 export interface StoreBudget {
@@ -346,26 +351,58 @@ export class Partition {
       record.body = response.body;
       // What a replay sends again with a message of its own: never the first message's framing.
       record.headers = response.headers && replayableHeaders(response.headers, 'make-safe');
+      // The kept response is what makes a record large: count it now (resize leaves an evicted record alone).
+      this.#budget.idempotencyKeys.resize(record, keyBytes(record));
       tx?.keys.set(record, this.mid);
     }
   }
 }
 
-/** Estimated heap bytes of an idempotency record: the key is held three times (map key, record, the kept response). */
+/**
+ * Estimated heap bytes of an idempotency record: its key (one string, held by the index and the record, at two bytes a
+ * character and as much again for a response that echoes it) and the response it keeps for replays, body and headers.
+ */
 export function keyBytes(record: IdempotencyRecord): number {
-  return KEY_OVERHEAD + record.key.length * 6;
+  let bytes = KEY_OVERHEAD + record.key.length * 4;
+  if (record.body !== undefined) bytes += valueBytes(record.body);
+  if (record.headers !== undefined) bytes += valueBytes(record.headers);
+  return bytes;
 }
 
-/** Estimated heap bytes of an order: the strings it took from the request, twice each (one- or two-byte), and more. */
+/**
+ * Estimated heap bytes of an order: every string it took from a request, two bytes a character (one- or two-byte),
+ * its refunds, and a fixed overhead for the rest (its id, history and schedule are the mock's own and bounded).
+ */
 export function orderBytes(order: Order): number {
-  let chars = order.externalOrderId.length + (order.correlationId?.length ?? 0);
-  for (const text of [order.firstName, order.lastName, order.email, order.phone]) chars += text?.length ?? 0;
-  for (const address of [order.billingAddress, order.shippingAddress]) {
-    if (!address) continue;
-    for (const key in address) {
-      const value = (address as unknown as Record<string, unknown>)[key];
-      if (typeof value === 'string') chars += value.length;
-    }
+  let chars =
+    order.mid.length +
+    order.externalOrderId.length +
+    (order.correlationId?.length ?? 0) +
+    order.referenceNumber.length +
+    order.currencyCode.length +
+    (order.firstName?.length ?? 0) +
+    (order.lastName?.length ?? 0) +
+    (order.email?.length ?? 0) +
+    (order.phone?.length ?? 0) +
+    addressChars(order.billingAddress) +
+    addressChars(order.shippingAddress);
+  let bytes = ORDER_OVERHEAD;
+  for (const refund of order.refunds) {
+    bytes += REFUND_OVERHEAD;
+    chars += (refund.message?.length ?? 0) + (refund.transactionId?.length ?? 0);
   }
-  return ORDER_OVERHEAD + chars * 2;
+  return bytes + chars * 2;
+}
+
+function addressChars(address: Address | null): number {
+  if (!address) return 0;
+  return (
+    (address.addressLine1?.length ?? 0) +
+    (address.addressLine2?.length ?? 0) +
+    (address.city?.length ?? 0) +
+    (address.state?.length ?? 0) +
+    (address.zipCode?.length ?? 0) +
+    (address.country?.length ?? 0) +
+    (address.countryCode?.length ?? 0)
+  );
 }

@@ -3,7 +3,7 @@
 // so resetting or evicting a session gives its share back. Uploaded file bytes are never kept: only name, type, size,
 // documentType and description.
 
-import { evictOldest, type Ledger, type LedgerOwner } from '../support/bounded.js';
+import { evictOldest, type Ledger, type LedgerOwner, valueBytes } from '../support/bounded.js';
 
 export type ApiKeyType = 'secret' | 'public' | 'tokenization';
 
@@ -138,20 +138,22 @@ export const PARTNER_LIMITS = {
 /** What one partner record is: an API key, an application or a document's metadata. */
 export type PartnerRecord = ApiKeyRecord | ApplicationRecord | DocumentRecord;
 
-/** What a record costs besides its JSON text (the object, its hidden class, the map slot). */
-const RECORD_OVERHEAD = 1024;
+/** What a record costs besides its value (its slot in a session's map and in the budget's queue). */
+const RECORD_OVERHEAD = 256;
 
 /**
- * Estimated heap bytes of a partner record: its JSON text twice (a string may be one- or two-byte), plus the overhead.
- * An application keeps its request fields whole, and the contract bounds none of them.
+ * Estimated heap bytes of a partner record, from its structure: an application keeps its request fields whole, the
+ * contract bounds none of them, and a client may send a few long strings or thousands of tiny items and fields.
  */
 export function partnerRecordBytes(record: PartnerRecord): number {
-  return RECORD_OVERHEAD + JSON.stringify(record).length * 2;
+  return RECORD_OVERHEAD + valueBytes(record);
 }
 
-/** The same estimate for a whole PartnerState, from its JSON text (what a shared store writes) and its record count. */
-export function partnerStateBytes(json: string, records: number): number {
-  return RECORD_OVERHEAD * records + json.length * 2;
+/** The same estimate for a whole PartnerState (what a shared store keeps as one value): the sum over its records. */
+export function partnerStateBytes(state: PartnerState): number {
+  let bytes = 0;
+  for (const map of state.maps()) for (const record of map.values()) bytes += partnerRecordBytes(record);
+  return bytes;
 }
 
 export class PartnerState {
@@ -235,6 +237,11 @@ export class PartnerState {
       this.#documents.set(document.documentId, document);
       this.#admit(document);
     }
+  }
+
+  /** The maps of every kind of record. */
+  maps(): ReadonlyMap<string, PartnerRecord>[] {
+    return [this.#apiKeys, this.#applications, this.#documents];
   }
 
   /** Give every record back to the shared budget and let go of them (the session is reset or evicted). */

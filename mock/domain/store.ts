@@ -7,7 +7,8 @@ import { evictOldest, Ledger } from '../support/bounded.js';
 import { DataSource } from './fake-data.js';
 import type { Order, StatusChange, TransitionListener, TransitionName } from './order-states.js';
 import { appended, canTransition, none, refundable, transition } from './order-states.js';
-import { Partition, type SessionTx, STORE_BYTE_LIMITS, STORE_LIMITS, type StoreBudget } from './partition.js';
+import type { SessionTx, StoreBudget } from './partition.js';
+import { orderBytes, Partition, STORE_BYTE_LIMITS, STORE_LIMITS } from './partition.js';
 import { PartnerState } from './partner-store.js';
 
 export {
@@ -193,6 +194,10 @@ export class Store {
       else for (const listener of this.#listeners) listener(o, n, change);
     });
     tx?.orders.add(order);
+    // A refund is the one change that grows an order after its admission (its message and transactionId are the
+    // client's): count it at its new size, so the orders' byte total stays true.
+    if (name === 'refundPartially' || name === 'refundFully')
+      this.budget.orders.resize(order, orderBytes(order));
     // Statuses only move forward, so a scheduled change that cannot apply now never will (e.g. the auto-void of a
     // captured order): drop it, and the order from the schedule index once nothing is left.
     if (order.schedule.length > 0) {

@@ -2,7 +2,7 @@
 // the public copy built from a stored entry, and the estimated heap cost of one.
 
 import type { OrderReason, OrderStatus, OrderStatusName, TransitionName } from '../domain/order-states.js';
-import { stringBytes } from '../support/bounded.js';
+import { stringBytes, valueBytes } from '../support/bounded.js';
 
 export type JournalKind = 'request' | 'transition' | 'webhook';
 
@@ -97,21 +97,24 @@ export type Stored = StoredRequest | Omit<TransitionEntry, 'time'> | StoredWebho
 /** What an entry costs besides its strings: the objects and arrays that hold them. */
 const ENTRY_OVERHEAD = 512;
 
-/** Estimated heap bytes of a stored entry: its strings plus a fixed overhead for the objects around them. */
+/**
+ * Estimated heap bytes of a stored entry: its strings, its headers and query by their structure (a client chooses
+ * their names), plus a fixed overhead for the objects around them.
+ */
 export function entryBytes(entry: Stored): number {
   let bytes = ENTRY_OVERHEAD + stringBytes(entry.session);
   switch (entry.kind) {
     case 'request':
       bytes += stringBytes(entry.path) + stringBytes(entry.method);
-      bytes += recordBytes(entry.requestHeaders) + recordBytes(entry.responseHeaders);
+      bytes += valueBytes(entry.requestHeaders) + valueBytes(entry.responseHeaders);
       bytes += bodyBytes(entry.requestBody) + bodyBytes(entry.responseBody);
       for (const id of entry.orderIds) bytes += stringBytes(id);
-      bytes += valueBytes(entry.query, 0);
+      bytes += valueBytes(entry.query);
       return bytes;
     case 'webhook':
       bytes +=
         stringBytes(entry.event) + stringBytes(entry.url) + (entry.error ? stringBytes(entry.error) : 0);
-      return bytes + recordBytes(entry.requestHeaders) + bodyBytes(entry.payload);
+      return bytes + valueBytes(entry.requestHeaders) + bodyBytes(entry.payload);
     default:
       return bytes + stringBytes(entry.orderId) + stringBytes(entry.externalOrderId);
   }
@@ -119,21 +122,6 @@ export function entryBytes(entry: Stored): number {
 
 function bodyBytes(body: StoredBody): number {
   return body.text === null ? 0 : stringBytes(body.text);
-}
-
-function recordBytes(record: Record<string, string>): number {
-  let bytes = 0;
-  for (const name in record) bytes += stringBytes(name) + stringBytes(record[name] ?? '') + 16;
-  return bytes;
-}
-
-function valueBytes(value: unknown, depth: number): number {
-  if (typeof value === 'string') return stringBytes(value);
-  if (value === null || typeof value !== 'object' || depth > 64) return 16;
-  let bytes = 32;
-  const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) bytes += stringBytes(key) + valueBytes(record[key], depth + 1);
-  return bytes;
 }
 
 function parseBody(body: StoredBody): unknown {

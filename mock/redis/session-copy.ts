@@ -208,11 +208,11 @@ export function changesOf(
   const del: string[] = [];
   // What an entry costs is counted as one process counts it (its heap estimate), so Redis's budget and each
   // process's copy agree on what goes first.
-  const put = (field: string, value: unknown, size?: number | ((json: string) => number)) => {
+  const put = (field: string, value: unknown, size?: number | (() => number)) => {
     const json = JSON.stringify(value);
     const digest = digestOf(json);
     if (cached.digests.get(field) === digest) return;
-    set.push(field, json, size === undefined ? '' : String(typeof size === 'number' ? size : size(json)));
+    set.push(field, json, size === undefined ? '' : String(typeof size === 'number' ? size : size()));
     digests.push([field, digest]);
   };
   let due: number | null = tx.due;
@@ -243,7 +243,7 @@ export function changesOf(
   put('m', { rng: session.data.state() });
   put('sc', extras?.scenarios(session.name) ?? []);
   const partner = session.existingPartner();
-  if (partner) put('p', partner, (json) => partnerStateBytes(json, partner.size));
+  if (partner) put('p', partner, () => partnerStateBytes(partner));
 
   return { set, digests, del, due };
 }

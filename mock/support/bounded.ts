@@ -155,6 +155,28 @@ export class Ledger<K extends object> {
     this.#compact();
   }
 
+  /**
+   * Count a live entry at a new size, after it grew or shrank in place (an order that was refunded, an idempotency
+   * record that kept its response). It keeps its place in the queue while the total stays within the budget; when it
+   * would not, it is admitted again as the newest, so what makes room is the oldest entries. An entry that grew past
+   * the whole budget is evicted itself, through its owner: a new entry is kept alone however large (one request made
+   * it), but growth has no such bound. An entry that is not live (forgotten, evicted, never admitted) is left alone.
+   */
+  resize(key: K, bytes: number): void {
+    const at = this.#index(key);
+    if (at < 0) return;
+    const old = this.#sizes[at] as number;
+    const owner = this.#owners[at] as LedgerOwner<K>;
+    if (bytes > this.maxBytes) {
+      this.#empty(at);
+      this.#compact();
+      owner.evict(key);
+    } else if (this.#bytes - old + bytes <= this.maxBytes) {
+      this.#sizes[at] = bytes;
+      this.#bytes += bytes - old;
+    } else this.admit(key, owner, bytes);
+  }
+
   forget(key: K): void {
     const at = this.#index(key);
     if (at < 0) return;
@@ -331,4 +353,70 @@ export function flat(text: string): string {
 /** Rough bytes a string costs in the heap (two-byte strings cost twice; the header is small enough to ignore here). */
 export function stringBytes(text: string): number {
   return text.length * 2 + 16;
+}
+
+// What valueBytes() counts besides strings, measured with `node --expose-gc` on 64-bit Node 20 (no pointer compression)
+// for values JSON.parse builds, by heapUsed after a collection (bench/value-bytes.ts): each constant is at or above
+// the worst shape found, so that a client choosing the shape cannot make an entry cost more than its estimate.
+/** An object: its header and in-object slack (56), and a hidden class (80) when its keys make a shape of its own. */
+const OBJECT_BYTES = 96;
+/**
+ * A property besides its key and value: a dictionary-mode object (past about a thousand properties, or after a
+ * delete) pays 24 bytes an entry at a load as low as 1/3 (70 measured), a fast one a slot and a descriptor.
+ */
+const PROPERTY_BYTES = 80;
+/** An array: its header (32) and its backing store's (16). */
+const ARRAY_BYTES = 64;
+/** An element: an 8-byte slot, with room for the slack of an array grown by push(). */
+const ELEMENT_BYTES = 16;
+/** A number held in an object or a mixed array: a boxed double (an array of numbers only keeps them unboxed). */
+const NUMBER_BYTES = 16;
+/** Deeper than JSON bodies may nest (the reader refuses beyond 64), plus the levels that hold a body. */
+const MAX_DEPTH = 128;
+
+/**
+ * Estimated heap bytes of a JSON-like value (what a request body parses into): its strings, and every object, array,
+ * property and element by the constants above. At or above what V8 holds for any shape of the value, within about
+ * 2x for shapes a client chooses to be expensive (unique keys, thousands of tiny items); values that share their
+ * keys' hidden classes with many others (a test fixture's records) cost less than estimated, up to about 10x for an
+ * object of many small fields. A value nested deeper than MAX_DEPTH is counted from its JSON text instead.
+ */
+export function valueBytes(value: unknown, depth = 0): number {
+  if (typeof value === 'string') return stringBytes(value);
+  if (typeof value === 'number') return NUMBER_BYTES;
+  if (value === null || typeof value !== 'object') return 0;
+  if (depth >= MAX_DEPTH) return deepBytes(value);
+  if (Array.isArray(value)) {
+    let bytes = ARRAY_BYTES + value.length * ELEMENT_BYTES;
+    let numbers = 0;
+    for (const item of value) {
+      if (typeof item === 'number') numbers += 1;
+      else bytes += valueBytes(item, depth + 1);
+    }
+    // An array of numbers only holds them in its own slots (small integers or unboxed doubles).
+    return numbers === value.length ? bytes : bytes + numbers * NUMBER_BYTES;
+  }
+  let bytes = OBJECT_BYTES;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const item = record[key];
+    // Most values are strings (headers, a response's fields): counted here rather than in a call of their own.
+    bytes +=
+      PROPERTY_BYTES +
+      stringBytes(key) +
+      (typeof item === 'string' ? stringBytes(item) : valueBytes(item, depth + 1));
+  }
+  return bytes;
+}
+
+/**
+ * What nothing this deep should reach: its JSON text's length at the most a character of JSON costs (`{}` 64 bytes
+ * with its slot). A value with no JSON text (a cycle) counts as one object.
+ */
+function deepBytes(value: object): number {
+  try {
+    return (JSON.stringify(value)?.length ?? 0) * 32;
+  } catch {
+    return OBJECT_BYTES;
+  }
 }
