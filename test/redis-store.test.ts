@@ -1181,7 +1181,7 @@ describe('the Redis store in-process, from the environment and with --workers', 
     });
     const keyField = evaluateKeyField(fields);
     // A kept response whose headers are null, or named what no header may be, would make the replay's write throw.
-    await edit(keyField, { headers: { 'bad name': 'x', 'x-kept': 'yes' } });
+    await edit(keyField, { headers: { 'bad name': 'x', 'x-mock-kept': 'yes' } });
     await client.incr(`${hash}/ver`);
 
     const byBadCard = await call(target, 'POST', '/v1/evaluate', {
@@ -1201,7 +1201,7 @@ describe('the Redis store in-process, from the environment and with --workers', 
     const replay = await call(target, 'POST', '/v1/evaluate', { token, session, body: replayed });
     assert.equal(replay.status, 200, replay.text);
     assert.equal(replay.body.orderId, first.body.orderId);
-    assert.equal(replay.headers['x-kept'], 'yes');
+    assert.equal(replay.headers['x-mock-kept'], 'yes');
     assert.equal(replay.headers['bad name'], undefined);
 
     await edit(keyField, { headers: null, status: 'done' });
@@ -1214,21 +1214,27 @@ describe('the Redis store in-process, from the environment and with --workers', 
     assert.equal(logs.filter((line) => line.includes('idempotency record')).length, 1, logs.join('\n'));
   });
 
-  test('an idempotency record whose kept body is nested 100,000 deep is left out: the retry is evaluated, the server goes on', async () => {
+  /** A tampered mock that answered one evaluate with an idempotency key, and that key's record as Redis holds it. */
+  async function keptEvaluate() {
     const { prefix, logs, session, token, target } = await tamperedMock();
     const replayed = body(card('approved'));
     const first = await call(target, 'POST', '/v1/evaluate', { token, session, body: replayed });
     assert.equal(first.status, 200, first.text);
-
-    // JSON.parse reads any depth; walking the result (the replay's copy, its JSON, the journal) would overflow.
     const { client, hash, fields } = await sessionHash(prefix, session);
     const field = evaluateKeyField(fields);
     const stored = JSON.parse(String(await client.hget(hash, field)));
+    return { logs, session, token, target, replayed, first, client, hash, field, stored };
+  }
+
+  test('an idempotency record whose kept body is nested 100,000 deep is left out: the retry is evaluated, the server goes on', async () => {
+    const { logs, session, token, target, replayed, first, client, hash, field, stored } =
+      await keptEvaluate();
+    // JSON.parse reads any depth; walking the result (the replay's copy, its JSON, the journal) would overflow.
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     await client.hset(
       hash,
       field,
-      JSON.stringify({ ...stored, body: 0 }).replace('"body":0', `"body":${deep}`),
+      JSON.stringify({ ...stored, body: 0 }).replace('"body":0', `"body":{"x":${deep}}`),
     );
     await client.incr(`${hash}/ver`);
 
@@ -1243,6 +1249,47 @@ describe('the Redis store in-process, from the environment and with --workers', 
     const replay = await call(target, 'POST', '/v1/evaluate', { token, session, body: replayed });
     assert.equal(replay.headers[REPLAY], 'true', replay.text);
     assert.equal(replay.body.orderId, first.body.orderId);
+    await create(target, token, session, card('approved'), 'APPROVED');
+  });
+
+  test('planted idempotency records with a 40 MiB body, a 500 or 78 KB of headers are left out: retries are evaluated, the server goes on', async () => {
+    const { logs, session, token, target, replayed, first, client, hash, field, stored } =
+      await keptEvaluate();
+    const big = 'A'.repeat(40 * 1024 * 1024);
+    const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`x-mock-${i}`, 'v'.repeat(50)]));
+    const plants: [Record<string, unknown>, RegExp][] = [
+      // Each replay built a copy and 40 MiB of JSON of it: six at once ran the heap out, with every session.
+      [{ body: { x: big } }, /more than 4194304 characters of JSON/],
+      [{ status: 500, body: null }, /status is neither 0 \(in flight\) nor 200/],
+      [{ headers: { 'x-mock-big': 'v'.repeat(60_000), ...many } }, /headers has more than 32 names/],
+    ];
+    for (const [changes, reason] of plants) {
+      await client.hset(hash, field, JSON.stringify({ ...stored, ...changes }));
+      await client.incr(`${hash}/ver`);
+      const retries = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          call(target, 'POST', '/v1/evaluate', { token, session, body: replayed }),
+        ),
+      );
+      for (const retry of retries) {
+        assert.equal(retry.status, 200, retry.text);
+        assert.equal(
+          retry.body.orderId,
+          first.body.orderId,
+          'evaluated again, as a retry of the order it names',
+        );
+        assert.ok(retry.text.length < 10_000, 'not the planted body');
+        assert.equal(retry.headers['x-mock-big'], undefined);
+      }
+      const reported = logs.filter((line) => line.includes('idempotency record'));
+      assert.match(reported.at(-1) as string, reason, logs.join('\n'));
+    }
+    assert.equal(
+      logs.filter((line) => line.includes('idempotency record')).length,
+      plants.length,
+      logs.join('\n'),
+    );
+    // The server and the session go on.
     await create(target, token, session, card('approved'), 'APPROVED');
   });
 
@@ -1262,10 +1309,12 @@ describe('the Redis store in-process, from the environment and with --workers', 
         upgrade: 'h2c',
         'keep-alive': 'timeout=1',
         host: 'elsewhere.example',
-        'x-split': 'a\r\nx-injected: 1',
-        'x-control': 'a\u0000b',
-        'x-number': 7,
-        'x-kept': 'yes',
+        'x-mock-split': 'a\r\nx-injected: 1',
+        'x-mock-control': 'a\u0000b',
+        'x-mock-number': 7,
+        'set-cookie': 'session=planted',
+        location: 'https://elsewhere.example/',
+        'x-mock-kept': 'yes',
       },
     });
     await client.incr(`${hash}/ver`);
@@ -1286,9 +1335,16 @@ describe('the Redis store in-process, from the environment and with --workers', 
         'host',
       ])
         assert.equal(replay.headers[name], undefined, name);
-      for (const name of ['x-split', 'x-injected', 'x-control', 'x-number'])
+      for (const name of [
+        'x-mock-split',
+        'x-injected',
+        'x-mock-control',
+        'x-mock-number',
+        'set-cookie',
+        'location',
+      ])
         assert.equal(replay.headers[name], undefined, name);
-      assert.equal(replay.headers['x-kept'], 'yes');
+      assert.equal(replay.headers['x-mock-kept'], 'yes');
     }
   });
 

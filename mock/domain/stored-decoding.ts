@@ -29,7 +29,32 @@ const SCHEDULED: ReadonlySet<unknown> = new Set<Order['schedule'][number]['fate'
 const TEXTS = ['session', 'mid', 'externalOrderId', 'referenceNumber', 'currencyCode'] as const;
 const AMOUNTS = ['amount', 'capturedAmount', 'refundedAmount'] as const;
 const FLAGS = ['isMIT', 'isRecurring', 'chargeback'] as const;
-const NO_BODY: ReadonlySet<unknown> = new Set([204, 205, 304]);
+
+/**
+ * The statuses the mock keeps for a key: 0 while its first request is in flight, then its answer's. Every handler
+ * that keeps answers (evaluate, capture, cancel) answers 200 when its action succeeds, and a failed action releases
+ * the key instead of keeping an answer.
+ */
+const KEPT_STATUS = 200;
+/**
+ * The bytes of JSON a replay of a kept body may write. The mock's own answers are a few hundred bytes, but evaluate's
+ * echoes the request's senseKey, so one can be as large as a request body: 1 MiB, the default --body-limit. A body of
+ * tens of MiB made each concurrent replay build a copy and its JSON text, until the heap ran out.
+ */
+export const MAX_KEPT_BODY_BYTES = 1024 * 1024;
+/**
+ * Headers a kept answer may carry: the mock keeps none today, and the headers it writes itself are its x-mock-*
+ * ones. Any other (Set-Cookie, Location, WWW-Authenticate, caching) would change what the client does, and
+ * Content-Type is written by the reply itself.
+ */
+const KEPT_HEADER_PREFIX = 'x-mock-';
+/**
+ * At most this many kept headers, of at most MAX_KEPT_HEADER_BYTES together (name, value, ": " and CRLF each).
+ * Clients refuse an answer whose head is larger than 16 KiB (undici); a replay adds its own headers to the kept ones,
+ * x-mock-warning alone up to 4 KiB, so 8 KiB leaves room for both.
+ */
+export const MAX_KEPT_HEADERS = 32;
+export const MAX_KEPT_HEADER_BYTES = 8 * 1024;
 
 const isFields = (value: unknown): value is Fields =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -124,24 +149,38 @@ export function decodeIdempotencyRecord(value: unknown): IdempotencyRecord | str
   for (const key of ['scope', 'key', 'fingerprint'] as const)
     if (typeof value[key] !== 'string') return `${key} is not a string`;
   if (!isInstant(value.at)) return 'at is not a time a date can hold';
-  // 0 while the first request is in flight, else the kept response's status: a final answer that has a body, as the
-  // replay sends one (a 1xx would leave the client waiting for the answer; a 204, 205 or 304 says there is no body).
+  // 0 while the first request is in flight, which keeps no answer yet; else the status of the answer kept.
   const status = value.status;
-  if (
-    !Number.isInteger(status) ||
-    (status !== 0 && ((status as number) < 200 || (status as number) > 599 || NO_BODY.has(status)))
-  )
-    return 'status is not the HTTP status of an answer with a body';
-  // Replays, the journal and redaction walk the kept body recursively: held to the limits of a request's body (the
-  // mock keeps a few dozen values, a few levels deep), as JSON.parse reads any depth.
-  const limits = jsonLimitErrors(value.body);
-  if (limits !== null) return `body is beyond the JSON limits of a request: ${Object.values(limits)[0]?.[0]}`;
+  if (status !== 0 && status !== KEPT_STATUS) return `status is neither 0 (in flight) nor ${KEPT_STATUS}`;
+  if (status === 0) {
+    if (value.body !== undefined) return 'a key still in flight keeps a body';
+  } else {
+    if (!isFields(value.body)) return 'body is not a JSON object';
+    // Replays, the journal and redaction walk the kept body recursively: held to the limits of a request's body (the
+    // mock keeps a few dozen values, a few levels deep), as JSON.parse reads any depth. Measured after that walk,
+    // which bounds the depth JSON.stringify recurses to.
+    const limits = jsonLimitErrors(value.body);
+    if (limits !== null)
+      return `body is beyond the JSON limits of a request: ${Object.values(limits)[0]?.[0]}`;
+    if (Buffer.byteLength(JSON.stringify(value.body)) > MAX_KEPT_BODY_BYTES)
+      return `body is more than ${MAX_KEPT_BODY_BYTES} bytes of JSON`;
+  }
   let headers: Record<string, string> | undefined;
   if (value.headers !== undefined && value.headers !== null) {
     if (!isFields(value.headers)) return 'headers is not an object';
+    const names = Object.keys(value.headers);
+    if (names.length > MAX_KEPT_HEADERS) return `headers has more than ${MAX_KEPT_HEADERS} names`;
+    let bytes = 0;
+    const allowed: Fields = {};
+    for (const name of names) {
+      const header = value.headers[name];
+      bytes += name.length + 4 + (typeof header === 'string' ? header.length : 0);
+      if (name.toLowerCase().startsWith(KEPT_HEADER_PREFIX)) allowed[name] = header;
+    }
+    if (bytes > MAX_KEPT_HEADER_BYTES) return `headers are more than ${MAX_KEPT_HEADER_BYTES} bytes`;
     // A name that is not an HTTP token or a value with CR/LF would make the replay's write throw or split a header;
     // framing headers would describe another message than the replay.
-    headers = replayableHeaders(value.headers, 'drop');
+    headers = replayableHeaders(allowed, 'drop');
   }
   return {
     scope: value.scope as string,

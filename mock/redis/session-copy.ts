@@ -49,6 +49,13 @@ export interface CopyTarget {
   reported: Map<string, true>;
 }
 
+/**
+ * The JSON text of an idempotency record read no further: what a mock writes is a client's key and the answer kept
+ * for it, both from one request (1 MiB by default, --body-limit), and a few small fields. Refused before JSON.parse
+ * builds a planted text of tens of MiB; decodeIdempotencyRecord bounds the kept body itself more tightly.
+ */
+const MAX_RECORD_CHARS = 4 * 1024 * 1024;
+
 /** How many unreadable values a process remembers having reported: a session read whole again repeats none of them. */
 const REPORTED_LIMIT = 1_000;
 
@@ -78,8 +85,9 @@ export function applyField(
   if (json === null) cached.digests.delete(field);
   else cached.digests.set(field, digest);
   let value: unknown = null;
+  const oversized = json !== null && json.length > MAX_RECORD_CHARS && field.startsWith(`k${SEP}`);
   try {
-    value = json === null ? null : JSON.parse(json);
+    value = json === null || oversized ? null : JSON.parse(json);
   } catch {
     // Not written by a mock (or by a version that wrote something else): skipped rather than failing the request.
     reportUnreadable(
@@ -154,7 +162,11 @@ export function applyField(
     if (card === null || typeof card === 'string') partition.dropCard(token);
     else partition.putCard(card);
   } else if (kind === 'k') {
-    const record = value === null ? null : decodeIdempotencyRecord(value);
+    const record = oversized
+      ? `it is more than ${MAX_RECORD_CHARS} characters of JSON`
+      : value === null
+        ? null
+        : decodeIdempotencyRecord(value);
     if (typeof record === 'string') {
       reportUnreadable(
         into,
