@@ -29,23 +29,23 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]00:?0
 const REAL_API_NOTE =
   'The real API would have accepted this request (strict profile; start with --profile lenient to allow it).';
 
+/** Run the strict checks for the operation (errors throw); collect warnings into ctx.warnings. */
+export function profileChecks(ctx: Ctx): void {
+  if (ctx.services.settings.profile !== 'strict') return;
+  if (ctx.op.bodyType === 'json') bodyChecks(ctx, ctx.body as Record<string, unknown>);
+  cardDataChecks(ctx);
+  if (ctx.op.bodyType === 'json') warnExtraCardholderFields(ctx, ctx.body);
+}
+
 /**
- * The strict profile's refusal of card data outside the card fields (400041), run before anything answers: before
- * a scenario (which may echo request values in its templates) and before the contract check, so a request carrying
- * card data where it does not belong is refused whatever else is wrong with it. Every operation, with a body or
- * not: a card number in a GET's query string or header is stored by proxies and access logs as surely as one in a
- * POST's.
+ * The strict profile's refusal of card data outside the card fields (400041), on its own: profileChecks runs it
+ * after the contract check, and a scenario that answers before the handler (so before the contract check, which it
+ * may stand in for) runs it first, since its templates may echo request values. Every operation, with a body or not:
+ * a card number in a GET's query string or header is stored by proxies and access logs as surely as one in a POST's.
  */
 export function cardDataChecks(ctx: Ctx): void {
   if (ctx.services.settings.profile !== 'strict') return;
   refuseStrayCardData(ctx);
-}
-
-/** Run the other strict checks for the operation (errors throw); collect warnings into ctx.warnings. */
-export function profileChecks(ctx: Ctx): void {
-  if (ctx.services.settings.profile !== 'strict') return;
-  if (ctx.op.bodyType === 'json') bodyChecks(ctx, ctx.body as Record<string, unknown>);
-  if (ctx.op.bodyType === 'json') warnExtraCardholderFields(ctx, ctx.body);
 }
 
 function bodyChecks(ctx: Ctx, body: Record<string, unknown>): void {

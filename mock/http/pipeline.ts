@@ -9,7 +9,7 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import { type CompiledOperation, checkRequest, jsonLimitErrors } from '../contract/contract.js';
 import type { AccountBook, MerchantAccount } from '../domain/accounts.js';
 import { COMPAT_HEADER, compatErrors, compatOf } from '../domain/compat.js';
-import { cardDataChecks, profileChecks } from '../domain/strict-profile.js';
+import { profileChecks } from '../domain/strict-profile.js';
 import type { TokenClaims, TokenService } from '../domain/tokens.js';
 import { type ApiError, apiError } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER } from '../errors/shape.js';
@@ -163,7 +163,6 @@ export function pipeline(
         warnings: [],
         locals: res.locals,
       };
-      cardDataChecks(ctx);
       for (const hook of hooks) {
         const pending = hook.beforeHandler?.(ctx, res);
         const early = pending instanceof Promise ? await pending : pending;
