@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_PARTNER } from '../mock/domain/accounts.js';
+import { DEFAULT_MERCHANT, DEFAULT_PARTNER } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { type MockServer, startMock } from '../mock/http/start-mock.js';
 import { answerText, cardNumbersIn, evaluateBody, guid, tokenizeBody } from './helpers.js';
@@ -424,6 +424,32 @@ describe('lenient profile: no answer carries card data', { timeout: 60_000 }, ()
     const usdId = usd.json.orderSessionKey as string;
     assert.equal((await call(`${mock.baseUrl}/orders/${usdId}`, { headers: auth })).json.currencySymbol, '$');
     assert.equal((await capture(usdId, 1500, 'Usd')).json.status, 'SUCCESS');
+  });
+
+  test('a secret sent as a currency is redacted as sent, not upper-cased past the case-sensitive rules', async () => {
+    const session = { 'x-mock-session': 'secret-currency' };
+    const own = await mock.token(undefined, 'secret-currency');
+    const auth = { authorization: `Bearer ${own}`, ...session };
+    const secrets = [
+      DEFAULT_MERCHANT.appSecret,
+      'sk_test_4eC39HqLyjWDarjtT1zdp7dc',
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+    ];
+    for (const secret of secrets) {
+      const evaluated = await call(
+        `${mock.baseUrl}/evaluate`,
+        jsonPost(own, evaluateBody({ transaction: { currency: secret } }), session),
+      );
+      assert.equal(evaluated.status, 200, evaluated.text);
+      const id = evaluated.json.orderSessionKey as string;
+      const read = await call(`${mock.baseUrl}/orders/${id}`, { headers: auth });
+      assert.equal(read.status, 200, read.text);
+      for (const form of [secret, secret.toUpperCase()]) {
+        assert.ok(!read.whole.includes(form), `${secret} kept as ${form}: ${read.text.slice(0, 400)}`);
+      }
+      assert.match(String(read.json.currencyCode), /\[redacted/, secret);
+      assert.equal(read.json.currencySymbol, read.json.currencyCode);
+    }
   });
 
   test('a refund refusal quotes the amount asked for redacted', async () => {

@@ -5,13 +5,17 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { requestLine } from '../mock/http/request-log.js';
 import { type MockServer, startMock } from '../mock/http/start-mock.js';
+import type { Exchange } from '../mock/http/types.js';
 import {
   redact,
   redactHeaders,
   redactingLogger,
+  redactPath,
   redactStringsJson,
   redactText,
+  redactUrl,
 } from '../mock/support/redact.js';
 import { evaluateBody, guid } from './helpers.js';
 
@@ -30,6 +34,25 @@ const FORBIDDEN = [
 
 function leaks(text: string): string[] {
   return FORBIDDEN.filter((f) => text.includes(f));
+}
+
+/** A finished GET of `path`, as the request log and the journal get it. */
+function exchangeOf(path: string): Exchange {
+  return {
+    session: 'default',
+    method: 'GET',
+    path,
+    query: {},
+    operationId: 'getOrder',
+    at: 0,
+    durationMs: 1,
+    status: 404,
+    requestHeaders: {},
+    requestBody: undefined,
+    responseHeaders: {},
+    responseBody: undefined,
+    scenarios: [],
+  } as Exchange;
 }
 
 describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => {
@@ -172,6 +195,62 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
     assert.equal(res.status, 415);
     assert.deepEqual(leaks(body), []);
     assert.match(body, /424242\*+4242/);
+  });
+
+  test('a card number or secret written with percent-escapes in the path is kept decoded and redacted', async () => {
+    const session = 'pci-encoded-path';
+    const token = await mock.token(undefined, session);
+    const digits = [...'4111111111111111'].map((d) => `%${d.charCodeAt(0).toString(16)}`).join('');
+    const paths = [
+      '/v1/orders/4111%201111%201111%201111',
+      `/v1/orders/${digits}`,
+      '/v1/orders/4111%2D1111%2D1111%2D1111',
+      '/v1/orders/%254111111111111111',
+      '/v1/orders/sk%5Ftest%5F51Habcdefghijklmnop',
+    ];
+    /** Every form of each path's secret: as sent, and decoded once. */
+    const forms = paths.flatMap((p) => {
+      const tail = p.slice('/v1/orders/'.length);
+      return [tail, decodeURIComponent(tail)];
+    });
+    const kept = (text: string) => [...leaks(text), ...forms.filter((f) => text.includes(f))];
+    for (const path of paths) {
+      const res = await fetch(`${mock.url}${path}`, {
+        headers: {
+          authorization: `Bearer ${token}`,
+          'x-mock-session': session,
+          accept: 'application/problem+json',
+        },
+      });
+      const body = await res.text();
+      assert.equal(res.status, 404, `${path}: ${body}`);
+      const problem = JSON.parse(body) as { instance: string };
+      assert.match(problem.instance, /^\/v1\/orders\/(%25)?(411111\*{6}1111|\[redacted-key\])$/, path);
+      assert.deepEqual(kept(body), [], path);
+    }
+    const admin = { 'x-mock-session': session };
+    const journal = (await (await fetch(`${mock.url}/__admin/journal`, { headers: admin })).json()) as {
+      entries: { path: string }[];
+    };
+    const journalPaths = journal.entries.map((e) => e.path).filter((p) => p.startsWith('/v1/orders/'));
+    assert.equal(journalPaths.length, paths.length, JSON.stringify(journalPaths));
+    for (const path of journalPaths)
+      assert.match(path, /^\/v1\/orders\/(%25)?(411111\*{6}1111|\[redacted-key\])$/);
+    const har = await (await fetch(`${mock.url}/__admin/journal/har`, { headers: admin })).text();
+    const urls = (JSON.parse(har) as { log: { entries: { request: { url: string } }[] } }).log.entries.map(
+      (e) => e.request.url,
+    );
+    for (const url of urls) assert.doesNotThrow(() => new URL(url), url);
+    assert.deepEqual(kept(har), [], 'HAR');
+    assert.deepEqual(kept(JSON.stringify(journal)), [], 'journal');
+    // The request log line (`--log info`) and a webhook receiver's URL as the journal keeps it.
+    for (const path of paths) {
+      const line = requestLine(exchangeOf(path));
+      assert.deepEqual(kept(line.path), [], path);
+      assert.deepEqual(kept(redactUrl(`http://hooks.example${path}?n=4111%201111%201111%201111`)), [], path);
+    }
+    // A path whose decoded form is clean is kept as sent.
+    assert.equal(redactPath('/v1/orders/ORDER%20A%2F1'), '/v1/orders/ORDER%20A%2F1');
   });
 
   test('strict profile: card data outside the card fields is a 400 that names the field', async () => {

@@ -259,6 +259,107 @@ respond:
   });
 });
 
+describe('templates echo request values redacted', () => {
+  const dir = folder({
+    'echo-everything.yaml': `description: capture answers back every part of the request.
+source: invented
+match:
+  operation: captureOrder
+respond:
+  status: 418
+  headers:
+    x-echo: '{{request.body.currency}}'
+  body:
+    text: 'Capture of {{request.body.amount}} {{request.body.currency}} at {{request.path}} by {{request.headers.authorization}}'
+    amount: '{{request.body.amount}}'
+    currency: '{{request.body.currency}}'
+    body: '{{request.body}}'
+    bodyText: 'body {{request.body}}'
+    apiKey: '{{request.headers.x-api-key}}'
+    note: '{{request.headers.x-note}}'
+    query: '{{request.query.note}}'
+    path: '{{request.path}}'
+`,
+  });
+  const card = '4111111111111111';
+  const secret = 'sk_test_4eC39HqLyjWDarjtT1zdp7dc';
+
+  /** A capture under `scenario`; `headers` adds to the bearer token and the scenario header. */
+  async function capture(
+    app: ReturnType<typeof makeApp>['app'],
+    scenario: string,
+    body: Record<string, unknown>,
+    { path = '/v1/capture', headers = {} }: { path?: string; headers?: Record<string, string> } = {},
+  ) {
+    const token = await tokenFor(app, undefined, 'token-only');
+    const req = request(app)
+      .post(path)
+      .set('authorization', `Bearer ${token}`)
+      .set('x-mock-scenario', scenario);
+    for (const [name, value] of Object.entries(headers)) req.set(name, value);
+    return { token, res: await req.send(body) };
+  }
+
+  test('lenient: strings, card-like numbers, objects, headers, query and path are redacted when rendered', async () => {
+    const { app } = appWith({ profile: 'lenient', scenarios: { dirs: [dir] } });
+    const { res: failed } = await capture(app, 'capture-failed', {
+      orderId: 'ORDER-1',
+      idempotencyKey: 'k1',
+      amount: 1500,
+      currency: card,
+    });
+    assert.equal(failed.status, 200, failed.text);
+    assert.ok(!failed.text.includes(card), failed.text);
+    assert.match(failed.body.errors[0].item1, /^Capture of 1500 411111\*{6}1111 failed/);
+
+    const { token, res: echoed } = await capture(
+      app,
+      'echo-everything',
+      { orderId: 'ORDER-1', idempotencyKey: 'k1', amount: Number(card), currency: secret, cardNumber: card },
+      {
+        path: '/v1/capture?note=4111%201111%201111%201111',
+        headers: { 'x-api-key': 'my-secret-api-key', 'x-note': `card ${card}` },
+      },
+    );
+    assert.equal(echoed.status, 418, echoed.text);
+    const whole = `${JSON.stringify(echoed.headers)}${echoed.text}`;
+    for (const kept of [card, '4111 1111 1111 1111', secret, 'my-secret-api-key', token]) {
+      assert.ok(!whole.includes(kept), `${kept} echoed: ${whole}`);
+    }
+    assert.equal(echoed.headers['x-echo'], '[redacted-key]');
+    assert.equal(echoed.body.amount, '411111******1111');
+    assert.equal(echoed.body.currency, '[redacted-key]');
+    assert.equal(echoed.body.body.cardNumber, '411111******1111');
+    assert.equal(echoed.body.body.orderId, 'ORDER-1');
+    assert.equal(echoed.body.apiKey, '[redacted]');
+    assert.equal(echoed.body.note, 'card 411111******1111');
+    assert.equal(echoed.body.query, '411111******1111');
+    assert.match(echoed.body.text, /by Bearer \[redacted\]$/);
+    // A value with nothing to redact is echoed as sent, keeping its type.
+    const { res: plain } = await capture(app, 'echo-everything', {
+      orderId: 'ORDER-1',
+      idempotencyKey: 'k1',
+      amount: 1500,
+      currency: 'usd',
+    });
+    assert.equal(plain.body.amount, 1500);
+    assert.equal(plain.body.currency, 'usd');
+    assert.equal(plain.body.path, '/v1/capture');
+  });
+
+  test('strict: card data outside the card fields is refused before a scenario answers', async () => {
+    const { app } = appWith({ scenarios: { dirs: [dir] } });
+    const body = { orderId: 'ORDER-1', idempotencyKey: 'k1', amount: 1500, currency: card };
+    for (const scenario of ['capture-failed', 'echo-everything']) {
+      const { res } = await capture(app, scenario, body);
+      assert.equal(res.status, 400, `${scenario}: ${res.text}`);
+      assert.equal(res.body.code, '400041', scenario);
+      assert.match(res.body.detail, /Card data found in currency/, scenario);
+      assert.ok(!res.text.includes(card), res.text);
+    }
+  });
+});
+
 describe('transport faults on real sockets', () => {
   interface Seen {
     status: number | null;

@@ -227,11 +227,15 @@ function kept(value: unknown): string | null {
 }
 
 /**
- * A currency as an order keeps it: upper-cased, then redacted (GET /v1/orders and webhooks answer it back, and
- * `currencySymbol` falls back to it). Capture compares its request's currency in this same form.
+ * A currency as an order keeps it: redacted as sent, and upper-cased only when redaction left it unchanged (GET
+ * /v1/orders and webhooks answer it back, and `currencySymbol` falls back to it). Redaction comes first because known
+ * secrets, `sk_test_…` keys and `eyJ…` tokens are recognized in their own letter case: upper-cased first, they would
+ * be kept. Capture compares its request's currency in this same form, so `usd` still matches `USD`.
  */
 export function keptCurrency(value: unknown): string {
-  return redactText(String(value).toUpperCase());
+  const text = String(value);
+  const safe = redactText(text);
+  return safe === text ? text.toUpperCase() : safe;
 }
 
 /** An address from the fields of a body or a stored order, redacted like every kept string: anything but a string

@@ -33,10 +33,19 @@ const REAL_API_NOTE =
 export function profileChecks(ctx: Ctx): void {
   if (ctx.services.settings.profile !== 'strict') return;
   if (ctx.op.bodyType === 'json') bodyChecks(ctx, ctx.body as Record<string, unknown>);
-  // Every operation, with a body or not: a card number in a GET's query string or header is stored by proxies and
-  // access logs as surely as one in a POST's.
-  refuseStrayCardData(ctx);
+  cardDataChecks(ctx);
   if (ctx.op.bodyType === 'json') warnExtraCardholderFields(ctx, ctx.body);
+}
+
+/**
+ * The strict profile's refusal of card data outside the card fields (400041), on its own: profileChecks runs it
+ * after the contract check, and a scenario that answers before the handler (so before the contract check, which it
+ * may stand in for) runs it first, since its templates may echo request values. Every operation, with a body or not:
+ * a card number in a GET's query string or header is stored by proxies and access logs as surely as one in a POST's.
+ */
+export function cardDataChecks(ctx: Ctx): void {
+  if (ctx.services.settings.profile !== 'strict') return;
+  refuseStrayCardData(ctx);
 }
 
 function bodyChecks(ctx: Ctx, body: Record<string, unknown>): void {

@@ -3,7 +3,7 @@
 // FlexFactor documents the format (first three digits = HTTP status, last three = the specific error) but not the
 // list, so every entry below is invented (labelled so in the README and in contracts/openapi.yaml).
 
-import { redactText } from '../support/redact.js';
+import { redactPath, redactText } from '../support/redact.js';
 
 export interface CatalogEntry {
   /** HTTP status the code is sent with; always the code's first three digits. */
@@ -348,7 +348,8 @@ export class ApiError extends Error {
       detail: this.detail,
       traceId,
     };
-    if (instance !== undefined) body.instance = instance;
+    // The path as the client wrote it, so checked decoded too: `4111%201111…` is a card number.
+    if (instance !== undefined) body.instance = redactPath(instance);
     if (this.errors && Object.keys(this.errors).length > 0) body.errors = this.errors;
     return body;
   }

@@ -7,7 +7,7 @@ import { DataSource } from '../domain/fake-data.js';
 import { ApiError, apiError } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER, errorResponse } from '../errors/shape.js';
 import type { Logger } from '../support/logger.js';
-import { redactStringsJson } from '../support/redact.js';
+import { redactPath, redactStringsJson } from '../support/redact.js';
 import { fromParserError, type ResponseCheck, writeJson } from './pipeline.js';
 import { type Locals, locals } from './session-stage.js';
 
@@ -46,7 +46,7 @@ export function errorHandler(deps: ErrorHandlerDeps): ErrorRequestHandler {
       else {
         // Never a stack trace in the response; the log gets the message only.
         deps.log.error(
-          `unexpected ${(error as Error)?.name ?? 'error'} on ${req.method} ${req.path}: ${(error as Error)?.message ?? String(error)}`,
+          `unexpected ${(error as Error)?.name ?? 'error'} on ${req.method} ${redactPath(req.path)}: ${(error as Error)?.message ?? String(error)}`,
         );
         apiErr = apiError('500001');
       }

@@ -5,7 +5,7 @@
 
 import { createRequire } from 'node:module';
 import type { Logger } from '../support/logger.js';
-import { redactText } from '../support/redact.js';
+import { redactPath, redactText } from '../support/redact.js';
 import type { Exchange, RequestHooks } from './types.js';
 
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'info'] as const;
@@ -26,7 +26,7 @@ export interface RequestLine {
 export function requestLine(exchange: Exchange): RequestLine {
   return {
     method: exchange.method,
-    path: redactText(exchange.path),
+    path: redactPath(exchange.path),
     status: exchange.status,
     ms: exchange.durationMs,
     session: redactText(exchange.session),

@@ -8,7 +8,7 @@ import type { Order, StatusChange, TransitionName } from '../domain/order-states
 import type { Store } from '../domain/store.js';
 import type { Exchange, RequestHooks } from '../http/types.js';
 import { flat, ownCopy } from '../support/bounded.js';
-import { redact, redactHeaders, redactJson, redactText, redactUrl } from '../support/redact.js';
+import { redact, redactHeaders, redactJson, redactPath, redactText, redactUrl } from '../support/redact.js';
 import type { WebhookRecord } from '../webhooks/types.js';
 import {
   type EntryQuery,
@@ -138,7 +138,7 @@ export class Journal {
         session: ownCopy(exchange.session),
         at: exchange.at,
         method: ownCopy(exchange.method),
-        path: ownCopy(redactText(exchange.path)),
+        path: ownCopy(redactPath(exchange.path)),
         query,
         status: exchange.status,
         durationMs: exchange.durationMs,

@@ -10,6 +10,7 @@ import type { VirtualClock } from '../domain/clock.js';
 import { TEST_CARDS } from '../domain/outcomes.js';
 import type { OperationEffects } from '../domain/scenario-effects.js';
 import { MAX_SESSIONS, type Session, type Store } from '../domain/store.js';
+import { cardDataChecks } from '../domain/strict-profile.js';
 import { apiError, type ErrorCode } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER, errorResponse } from '../errors/shape.js';
 import type { Ctx, HookResult, Reply, RequestHooks } from '../http/types.js';
@@ -263,6 +264,9 @@ export class ScenarioEngine {
       // The index: a scenario is only looked at for the operations its match block allows.
       if (s.match.operations !== null && !s.match.operations.has(ctx.op.id)) continue;
       if (s.match.test !== null && !s.match.test(input)) continue;
+      // Strict: card data outside the card fields is refused before a scenario answers in the handler's place (its
+      // templates may echo request values), and without using up one of its `times`.
+      if (!s.definition.applied && (s.definition.respond || s.fault)) cardDataChecks(ctx);
       if (!this.#count(s, ctx.session.name)) continue;
       run.applied.push(s.name);
       locals.scenarios = run.applied;

@@ -5,6 +5,7 @@ import type { VirtualClock } from '../domain/clock.js';
 import { type Order, orderView } from '../domain/order-states.js';
 import type { Store } from '../domain/store.js';
 import type { Ctx, Reply } from '../http/types.js';
+import { redact, redactHeaders, redactPath } from '../support/redact.js';
 import { readPath } from './matcher.js';
 import type { TemplateScope } from './responder.js';
 
@@ -16,14 +17,7 @@ export function templateScope(
 ): TemplateScope {
   let order: Record<string, unknown> | null | undefined;
   return {
-    request: {
-      method: ctx.req.method,
-      path: ctx.req.path,
-      params: ctx.params,
-      query: ctx.query,
-      headers: ctx.req.headers,
-      body: ctx.body,
-    },
+    request: redactedRequest(ctx),
     order: () => {
       if (!needsOrder) return null;
       if (order === undefined) {
@@ -35,6 +29,38 @@ export function templateScope(
     },
     uuid: () => ctx.session.data.uuid(),
     now: () => new Date(deps.clock.now()).toISOString(),
+  };
+}
+
+/**
+ * The request as templates read it: every part redacted like the journal keeps it (key rules for named fields and
+ * headers, text rules for strings, card-like numbers masked, the path checked decoded), so a scenario that echoes a
+ * request value never answers card data or a secret, whatever the profile. Each part is redacted when a template
+ * first reads it.
+ */
+function redactedRequest(ctx: Ctx): TemplateScope['request'] {
+  const parts = new Map<string, unknown>();
+  const once = <T>(name: string, make: () => T): T => {
+    if (!parts.has(name)) parts.set(name, make());
+    return parts.get(name) as T;
+  };
+  return {
+    method: ctx.req.method,
+    get path() {
+      return once('path', () => redactPath(ctx.req.path));
+    },
+    get params() {
+      return once('params', () => redact(ctx.params) as Record<string, string>);
+    },
+    get query() {
+      return once('query', () => redact(ctx.query) as Record<string, unknown>);
+    },
+    get headers() {
+      return once('headers', () => redactHeaders(ctx.req.headers));
+    },
+    get body() {
+      return once('body', () => redact(ctx.body));
+    },
   };
 }
 

@@ -9,6 +9,13 @@
 export { luhnValid, maskPan } from './redact/cards.js';
 export { KEY_RULES } from './redact/keys.js';
 export { REDACTED, REDACTED_KEY, REDACTED_TOKEN, REDACTED_TRACK } from './redact/markers.js';
-export { cardDataPath, isCardKey, redactHeaders, redactingLogger, redactUrl } from './redact/sinks.js';
+export {
+  cardDataPath,
+  isCardKey,
+  redactHeaders,
+  redactingLogger,
+  redactPath,
+  redactUrl,
+} from './redact/sinks.js';
 export { hasCardData, redactText, registerSecret, TEXT_RULES, type TextRule } from './redact/text.js';
 export { type RedactOptions, redact, redactJson, redactStringsJson } from './redact/walk.js';

@@ -54,20 +54,83 @@ export function redactHeaders(headers: unknown): Record<string, string> {
   return out;
 }
 
+/** Rounds of percent-decoding a path gets checked in: `%2534` is `%34` is `4`. */
+const DECODE_ROUNDS = 3;
+const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
+const ASCII_ESCAPE = /%([0-7][0-9A-Fa-f])/g;
+
 /**
- * A URL without credentials: user info and the values of secret-named query parameters are replaced, and the rest
- * goes through redactText. Not a URL → redactText of the string.
+ * `text` with its percent-escapes decoded; never throws. A run of escapes that is not valid UTF-8 keeps its non-ASCII
+ * bytes encoded and has its ASCII ones decoded (digits, spaces and dashes, what a card number is written with).
+ */
+function percentDecoded(text: string): string {
+  return text.replace(PERCENT_RUN, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run.replace(ASCII_ESCAPE, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+    }
+  });
+}
+
+/** Redacted (decoded) text written as a path again: `?`, `#`, `%`, spaces and non-ASCII encoded, `/` kept. */
+function asPath(text: string): string {
+  // A lone surrogate would make encodeURI throw.
+  return encodeURI(text.replace(/\p{Cs}/gu, '\uFFFD'))
+    .replace(/[?#]/g, (c) => (c === '?' ? '%3F' : '%23'))
+    .replace(/%5B/g, '[')
+    .replace(/%5D/g, ']');
+}
+
+/**
+ * A request path as it may be kept or echoed (a problem's `instance`, the journal and its HAR export, log lines,
+ * scenario templates). The path as sent goes through redactText; but a card number or secret written with escapes
+ * (`/v1/orders/4111%201111%201111%201111`, `%34%31%31…`) is no match there, so its percent-decoded forms are checked
+ * too, and when one holds something redactText replaces, the kept path is that decoded text redacted and encoded
+ * again as a path. A path whose decoded forms are clean is kept as sent.
+ */
+export function redactPath(path: string): string {
+  try {
+    const raw = String(path);
+    let decoded = raw;
+    for (let round = 0; round < DECODE_ROUNDS && decoded.includes('%'); round += 1) {
+      const next = percentDecoded(decoded);
+      if (next === decoded) break;
+      decoded = next;
+      const safe = redactText(decoded);
+      if (safe !== decoded) return asPath(safe);
+    }
+    return redactText(raw);
+  } catch {
+    return REDACTED;
+  }
+}
+
+/**
+ * A URL without credentials: user info and the values of secret-named query parameters are replaced, the path is
+ * checked decoded (redactPath), other query values are redacted decoded, and the rest goes through redactText. Not a
+ * URL → redactText of the string.
  */
 export function redactUrl(url: string, keys: Iterable<string> = []): string {
   try {
     const parsed = new URL(url);
     if (parsed.username) parsed.username = 'redacted';
     if (parsed.password) parsed.password = 'redacted';
+    const path = redactPath(parsed.pathname);
+    if (path !== parsed.pathname) parsed.pathname = path;
     const extra = new Set([...keys].map(norm));
-    for (const name of [...parsed.searchParams.keys()]) {
+    // Values are checked decoded (`?note=4111%201111%201111%201111`); the query is written again only when one changed.
+    let changed = false;
+    const kept = new URLSearchParams();
+    for (const [name, value] of parsed.searchParams) {
       const k = norm(name);
-      if (ruleFor(k) !== null || extra.has(k) || k === 'token') parsed.searchParams.set(name, REDACTED);
+      const secret = ruleFor(k) !== null || extra.has(k) || k === 'token';
+      const safeName = redactText(name);
+      const safeValue = secret ? REDACTED : redactText(value);
+      if (safeName !== name || safeValue !== value) changed = true;
+      kept.append(safeName, safeValue);
     }
+    if (changed) parsed.search = kept.toString();
     return redactText(parsed.toString());
   } catch {
     return redactText(String(url));
