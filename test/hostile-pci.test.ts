@@ -9,6 +9,7 @@ import { requestLine } from '../mock/http/request-log.js';
 import { type MockServer, startMock } from '../mock/http/start-mock.js';
 import type { Exchange } from '../mock/http/types.js';
 import {
+  hasCardData,
   redact,
   redactHeaders,
   redactingLogger,
@@ -266,6 +267,11 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
       const cases: [Record<string, unknown>, Record<string, string>, string][] = [
         [{ payer: { email: 'a@example.com', phone: '+1 5555555555554444' } }, {}, 'payer.phone'],
         [{ orderId: 'O-4242424242424242-1' }, {}, 'orderId'],
+        [
+          { billingInformation: { addressLine1: '4111\t1111\t1111\t1111' } },
+          {},
+          'billingInformation.addressLine1',
+        ],
         [{ billingInformation: { addressLine2: 'cvv 739' } }, {}, 'billingInformation.addressLine2'],
         [{}, { 'x-cvv': '739' }, 'x-cvv'],
       ];
@@ -284,6 +290,26 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
     } finally {
       await strict.close();
     }
+  });
+
+  test('card groups split by tabs, no-break or thin spaces are one card number, masked as a spaced one is', () => {
+    for (const separator of ['\t', '\u00a0', '\u2007', '\u2009', '\u202f']) {
+      const groups = ['4111', '1111', '1111', '1111'];
+      assert.equal(
+        redactText(`card ${groups.join(separator)} on file`),
+        'card 411111******1111 on file',
+        JSON.stringify(separator),
+      );
+      assert.equal(hasCardData(`x${groups.join(separator)}`), true, JSON.stringify(separator));
+      // Inside a longer run, only the card's window is hidden and the separators stay where they were.
+      assert.equal(
+        redactText(`7${separator}${groups.join(separator)}`),
+        `7${separator}${['4111', '11**', '****', '1111'].join(separator)}`,
+        JSON.stringify(separator),
+      );
+    }
+    // Two separators in a row still end a run, as two spaces do: a phone number beside a date stays as written.
+    assert.equal(redactText('4111\t\t1111 1111 1111'), '4111\t\t1111 1111 1111');
   });
 
   test('ids stay ids: GUIDs and trace ids are kept, a card number in 4-4-4-4 groups beside hex is not', () => {

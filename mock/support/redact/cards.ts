@@ -1,4 +1,5 @@
-// Card numbers: Luhn-valid 13–19 digit windows inside any chain of digits (one space or dash allowed between two).
+// Card numbers: Luhn-valid 13–19 digit windows inside any chain of digits (one separator allowed between two: a space,
+// a tab, a no-break or thin space, or a dash — what people and word processors put between a card's groups).
 
 import { REDACTED } from './markers.js';
 
@@ -26,8 +27,10 @@ export function maskPan(digits: string): string {
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const DIGIT_CHAIN = /\d(?:[ -]?\d){12,}/g;
-export const HAS_CHAIN = /\d(?:[ -]?\d){12}/;
+export const DIGIT_CHAIN = /\d(?:[ \t\u00a0\u2007\u2009\u202f-]?\d){12,}/g;
+export const HAS_CHAIN = /\d(?:[ \t\u00a0\u2007\u2009\u202f-]?\d){12}/;
+/** The separators DIGIT_CHAIN allows between two digits. */
+const SEPARATOR = /[ \t\u00a0\u2007\u2009\u202f-]/g;
 /** GUIDs and W3C trace ids (`00-<32 hex>-<16 hex>-01`, the mock's traceId): ids, even when all digits. */
 const UUID_IN =
   /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]\b/gi;
@@ -81,7 +84,7 @@ function isNoIssuerRun(digits: string): boolean {
  */
 export function maskChain(chain: string, offset: number, text: string): string {
   if (insideId(text, offset, offset + chain.length)) return chain;
-  const digits = chain.replace(/[ -]/g, '');
+  const digits = chain.replace(SEPARATOR, '');
   const n = digits.length;
   // A whole chain may start with any digit; one that touches a mask is the rest of a chain already handled.
   const touchesMask = text.charAt(offset - 1) === '*' || text.charAt(offset + chain.length) === '*';
@@ -117,7 +120,8 @@ export function maskChain(chain: string, offset: number, text: string): string {
   let d = 0;
   for (let i = 0; i < chain.length; i += 1) {
     const c = chain.charAt(i);
-    if (c === ' ' || c === '-') out += c;
+    const code = c.charCodeAt(0);
+    if (code < 48 || code > 57) out += c;
     else out += hidden[d++] === 1 ? '*' : c;
   }
   return out;
