@@ -538,7 +538,7 @@ describe('lenient profile: no answer carries card data', { timeout: 60_000 }, ()
     assert.deepEqual(leaks(keyRead.text), []);
 
     const form = new FormData();
-    form.set('documentType', 'ID');
+    form.set('documentType', 'ID 5555\t5555\t5555\t4444');
     form.set('description', 'card 4111111111111111');
     form.set('document', new Blob(['%PDF-1.4 test'], { type: 'application/pdf' }), 'cvv 739.pdf');
     const up = await call(`${mock.baseUrl}/onboarding/application/${created.json.id}/documents`, {
@@ -553,6 +553,7 @@ describe('lenient profile: no answer carries card data', { timeout: 60_000 }, ()
     const [doc] = docs.json.documents as Record<string, unknown>[];
     assert.equal(doc?.description, 'card 411111******1111');
     assert.equal(doc?.fileName, 'cvv [redacted].pdf');
+    assert.equal(doc?.documentType, 'ID 555555******4444');
     assert.deepEqual(leaks(docs.text), []);
   });
 });

@@ -103,8 +103,9 @@ export async function uploadDocument(ctx: Ctx): Promise<Reply> {
   const document: DocumentRecord = {
     documentId: newDocumentId(ctx, state),
     applicationId: a.id,
-    documentType: (documentTypeField ?? '').trim(),
-    // Answered back in listings: kept redacted, as every echoed request text (multipart fields escape the strict scan).
+    // The texts are answered back in listings: kept redacted, as every echoed request text (multipart fields escape the
+    // strict scan).
+    documentType: redactText((documentTypeField ?? '').trim()),
     description: str(upload.fields.description),
     fileName: redactText(upload.file.fileName),
     fileType,
