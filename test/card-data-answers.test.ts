@@ -541,12 +541,26 @@ describe('lenient profile: no answer carries card data', { timeout: 60_000 }, ()
     form.set('documentType', 'ID 5555\t5555\t5555\t4444');
     form.set('description', 'card 4111111111111111');
     form.set('document', new Blob(['%PDF-1.4 test'], { type: 'application/pdf' }), 'cvv 739.pdf');
+    // A UTF-8 file name whose card groups are split by no-break spaces (read as Latin-1, each became two characters).
+    const second = new FormData();
+    second.set('documentType', 'ID');
+    second.set(
+      'document',
+      new Blob(['%PDF-1.4 test'], { type: 'application/pdf' }),
+      '4111\u00a01111\u00a01111\u00a01111.pdf',
+    );
     const up = await call(`${mock.baseUrl}/onboarding/application/${created.json.id}/documents`, {
       method: 'POST',
       headers: auth,
       body: form,
     });
     assert.equal(up.status, 200, up.text);
+    const upSecond = await call(`${mock.baseUrl}/onboarding/application/${created.json.id}/documents`, {
+      method: 'POST',
+      headers: auth,
+      body: second,
+    });
+    assert.equal(upSecond.status, 200, upSecond.text);
     const docs = await call(`${mock.baseUrl}/onboarding/application/${created.json.id}/documents`, {
       headers: auth,
     });
@@ -554,6 +568,7 @@ describe('lenient profile: no answer carries card data', { timeout: 60_000 }, ()
     assert.equal(doc?.description, 'card 411111******1111');
     assert.equal(doc?.fileName, 'cvv [redacted].pdf');
     assert.equal(doc?.documentType, 'ID 555555******4444');
+    assert.equal((docs.json.documents as Record<string, unknown>[])[1]?.fileName, '411111******1111.pdf');
     assert.deepEqual(leaks(docs.text), []);
   });
 });

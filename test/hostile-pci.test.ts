@@ -274,6 +274,7 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
         ],
         [{ billingInformation: { addressLine2: 'cvv 739' } }, {}, 'billingInformation.addressLine2'],
         [{}, { 'x-cvv': '739' }, 'x-cvv'],
+        [{}, { 'x-note': '4111%201111%201111%201111' }, 'x-note'],
       ];
       for (const [overrides, headers, field] of cases) {
         const res = await send(overrides, headers);
@@ -310,6 +311,25 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
     }
     // Two separators in a row still end a run, as two spaces do: a phone number beside a date stays as written.
     assert.equal(redactText('4111\t\t1111 1111 1111'), '4111\t\t1111 1111 1111');
+  });
+
+  test('a card number behind percent-escapes is found in any text, and the text keeps its shape', () => {
+    for (const escaped of [
+      '4111%201111%201111%201111',
+      '%34%31%31%31111111111111',
+      '%2534%2531%2531%2531111111111111',
+    ]) {
+      assert.equal(redactText(escaped), '411111******1111', escaped);
+      assert.equal(hasCardData(`x-note ${escaped}`), true, escaped);
+    }
+    // Inside JSON text only the escaped word changes: the text is still JSON.
+    const json = JSON.stringify({ detail: 'No order %22,"x":"4111%201111%201111%201111.' });
+    assert.deepEqual(JSON.parse(redactText(json)), { detail: 'No order %22,"x":"411111******1111.' });
+    // Escapes that hide nothing stay as written.
+    for (const clean of ['100%25 done', 'a%20b', '%E2%82%AC 15.00']) {
+      assert.equal(redactText(clean), clean);
+      assert.equal(hasCardData(clean), false, clean);
+    }
   });
 
   test('ids stay ids: GUIDs and trace ids are kept, a card number in 4-4-4-4 groups beside hex is not', () => {

@@ -43,6 +43,9 @@ export function readMultipart(req: Request, limits: MultipartLimits): Promise<Mu
     try {
       parser = parse({
         headers: req.headers,
+        // File names are UTF-8 (what browsers, curl and FormData send); busboy's default reads them as Latin-1, which
+        // turns a no-break space into two characters and hides a card number split by them from redaction.
+        defParamCharset: 'utf8',
         // busboy emits 'limit' once a file reaches fileSize bytes: one more than allowed means too large.
         limits: { fileSize: limits.maxFileBytes + 1, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 30 },
       });

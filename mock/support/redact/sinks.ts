@@ -4,7 +4,7 @@ import { cutText } from '../bounded.js';
 import { MAX_LOG_LINE_CHARS } from '../log-limit.js';
 import { keyInfo, redactNumber, replaced, ruleFor } from './keys.js';
 import { norm, REDACTED } from './markers.js';
-import { hasCardData, onSecretRegistered, redactText } from './text.js';
+import { DECODE_ROUNDS, hasCardData, onSecretRegistered, percentDecoded, redactText } from './text.js';
 
 const DROPPED_HEADERS = new Set(['cookie', 'set-cookie']);
 /** `Bearer [redacted]` and the like, made once per scheme: the journal keeps one per recorded request. */
@@ -52,25 +52,6 @@ export function redactHeaders(headers: unknown): Record<string, string> {
     // Whatever was copied so far is already redacted.
   }
   return out;
-}
-
-/** Rounds of percent-decoding a path gets checked in: `%2534` is `%34` is `4`. */
-const DECODE_ROUNDS = 3;
-const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
-const ASCII_ESCAPE = /%([0-7][0-9A-Fa-f])/g;
-
-/**
- * `text` with its percent-escapes decoded; never throws. A run of escapes that is not valid UTF-8 keeps its non-ASCII
- * bytes encoded and has its ASCII ones decoded (digits, spaces and dashes, what a card number is written with).
- */
-function percentDecoded(text: string): string {
-  return text.replace(PERCENT_RUN, (run) => {
-    try {
-      return decodeURIComponent(run);
-    } catch {
-      return run.replace(ASCII_ESCAPE, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-    }
-  });
 }
 
 /** Redacted (decoded) text written as a path again: `?`, `#`, `%`, spaces and non-ASCII encoded, `/` kept. */

@@ -243,6 +243,66 @@ function rememberPlain(text: string): void {
   PLAIN.set(kept, kept);
 }
 
+/** Rounds of percent-decoding a path gets checked in: `%2534` is `%34` is `4`. */
+export const DECODE_ROUNDS = 3;
+const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
+const ASCII_ESCAPE = /%([0-7][0-9A-Fa-f])/g;
+
+/**
+ * `text` with its percent-escapes decoded; never throws. A run of escapes that is not valid UTF-8 keeps its non-ASCII
+ * bytes encoded and has its ASCII ones decoded (digits, spaces and dashes, what a card number is written with).
+ */
+export function percentDecoded(text: string): string {
+  return text.replace(PERCENT_RUN, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run.replace(ASCII_ESCAPE, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+    }
+  });
+}
+
+const ESCAPE = /%[0-9A-Fa-f]{2}/;
+
+/**
+ * Card data a client hid behind percent-escapes (`4111%201111%201111%201111`, or escapes of escapes): the first
+ * decoded form (at most DECODE_ROUNDS rounds) a card rule changes, or null. Only text with an escape pays for it.
+ */
+function encodedCardForm(text: string): string | null {
+  let decoded = text;
+  for (let round = 0; round < DECODE_ROUNDS && ESCAPE.test(decoded); round += 1) {
+    const next = percentDecoded(decoded);
+    if (next === decoded) break;
+    decoded = next;
+    if (applyRules(decoded, CARD_RULES) !== decoded) return decoded;
+  }
+  return null;
+}
+
+/**
+ * Redacted decoded text written with escapes again (encodeURI's: quotes, backslashes, `%`, controls and non-ASCII), so
+ * the result can stand wherever the escaped text stood, inside JSON text or a header included.
+ */
+function escapedAgain(text: string): string {
+  return encodeURI(text.replace(/\p{Cs}/gu, '\uFFFD'));
+}
+
+/** A word with a percent-escape in it: what a client's percent-encoded value looks like inside longer text or JSON. */
+const ESCAPED_WORD = /[^\s"'\\<>{}[\],;]*%[0-9A-Fa-f]{2}[^\s"'\\<>{}[\],;]*/g;
+
+/**
+ * Each escaped word whose decoded form holds card data, redacted decoded and escaped again; the rest of the text as
+ * it was, so JSON text stays JSON and a log line keeps its shape.
+ */
+function redactEscapedCards(text: string): string {
+  if (!text.includes('%') || !ESCAPE.test(text)) return text;
+  ESCAPED_WORD.lastIndex = 0;
+  return text.replace(ESCAPED_WORD, (word) => {
+    const hidden = encodedCardForm(word);
+    return hidden === null ? word : escapedAgain(applyRules(hidden, TEXT_RULES));
+  });
+}
+
 /** Redact free text (a log line, a URL, one string value) with every TEXT_RULES row. */
 export function redactText(text: string): string {
   try {
@@ -253,7 +313,7 @@ export function redactText(text: string): string {
     if (kept !== undefined) return kept;
     // A lone GUID (the commonest long value) can match no rule: hex has no rule's trigger, and ids are exempt.
     if (text.length === 36 && UUID.test(text)) return text;
-    const out = applyRules(text, TEXT_RULES);
+    const out = applyRules(redactEscapedCards(text), TEXT_RULES);
     if (out === text) rememberPlain(text);
     return out;
   } catch {
@@ -267,7 +327,8 @@ export function hasCardData(text: string): boolean {
   if ((text.length <= PLAIN_MAX_LENGTH && PLAIN.has(text)) || (text.length === 36 && UUID.test(text)))
     return false;
   try {
-    return applyRules(text, CARD_RULES) !== text;
+    if (applyRules(text, CARD_RULES) !== text) return true;
+    return redactEscapedCards(text) !== text;
   } catch {
     return true;
   }
