@@ -4,7 +4,14 @@ import { cutText } from '../bounded.js';
 import { MAX_LOG_LINE_CHARS } from '../log-limit.js';
 import { keyInfo, redactNumber, replaced, ruleFor } from './keys.js';
 import { norm, REDACTED } from './markers.js';
-import { DECODE_ROUNDS, hasCardData, onSecretRegistered, percentDecoded, redactText } from './text.js';
+import {
+  DECODE_ROUNDS,
+  escapedAgain,
+  hasCardData,
+  onSecretRegistered,
+  percentDecoded,
+  redactText,
+} from './text.js';
 
 const DROPPED_HEADERS = new Set(['cookie', 'set-cookie']);
 /** `Bearer [redacted]` and the like, made once per scheme: the journal keeps one per recorded request. */
@@ -56,8 +63,7 @@ export function redactHeaders(headers: unknown): Record<string, string> {
 
 /** Redacted (decoded) text written as a path again: `?`, `#`, `%`, spaces and non-ASCII encoded, `/` kept. */
 function asPath(text: string): string {
-  // A lone surrogate would make encodeURI throw.
-  return encodeURI(text.replace(/\p{Cs}/gu, '\uFFFD'))
+  return escapedAgain(text)
     .replace(/[?#]/g, (c) => (c === '?' ? '%3F' : '%23'))
     .replace(/%5B/g, '[')
     .replace(/%5D/g, ']');

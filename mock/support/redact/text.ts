@@ -281,9 +281,10 @@ function encodedCardForm(text: string): string | null {
 
 /**
  * Redacted decoded text written with escapes again (encodeURI's: quotes, backslashes, `%`, controls and non-ASCII), so
- * the result can stand wherever the escaped text stood, inside JSON text or a header included.
+ * the result can stand wherever the escaped text stood, inside JSON text or a header included. A lone surrogate, which
+ * would make encodeURI throw, becomes U+FFFD.
  */
-function escapedAgain(text: string): string {
+export function escapedAgain(text: string): string {
   return encodeURI(text.replace(/\p{Cs}/gu, '\uFFFD'));
 }
 
