@@ -283,6 +283,7 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
         const problem = JSON.parse(body);
         assert.equal(problem.code, '400041', field);
         assert.ok(problem.detail.includes(field), `${field} named in ${problem.detail}`);
+        assert.equal(problem.detail.split('would have accepted').length, 2, `said once: ${problem.detail}`);
         assert.deepEqual(leaks(body), [], field);
       }
       // The card field itself still takes a test card, and GUID-shaped ids are not card data.

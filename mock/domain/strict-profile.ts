@@ -218,7 +218,8 @@ function refuseStrayCardData(ctx: Ctx): void {
   }
   if (where === null) return;
   throw apiError('400041', {
-    detail: `Card data found in ${where}. ${REAL_API_NOTE}`,
+    // The catalog entry's fix already says the real API would have accepted it, and why that matters.
+    detail: `Card data found in ${where}.`,
     errors: { [where]: ['Remove the card number, CVV or track data from this field.'] },
   });
 }
