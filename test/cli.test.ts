@@ -124,6 +124,12 @@ describe('the command line', { timeout: 90_000 }, () => {
       dead.stderr,
       /^flexfactor-mock wait: http:\/\/127\.0\.0\.1:\d+\/v1 did not answer within 0\.3s \(last attempt: ECONNREFUSED\)\n$/,
     );
+    // `--timeout 30` reads as seconds to anyone used to `timeout 30`; as 30 ms it would fail at once, blaming the
+    // server. It is refused, saying how to write it.
+    const bare = await node(['wait', '--url', `${server.url}/v1`, '--timeout', '30']);
+    assert.equal(bare.code, 1);
+    assert.match(bare.stderr, /30 has no unit: write 30s for seconds or 30ms for milliseconds/);
+    assert.doesNotMatch(bare.stderr, /did not answer/);
   });
 
   test('--log info writes one line per request with six fields, never bodies, headers or card numbers', async () => {

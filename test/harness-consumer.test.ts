@@ -140,7 +140,31 @@ async function writeShopPacts(): Promise<void> {
       assert.deepEqual(onWebhook(message.contents.content), { orderId: ORDER_ID, completed: true });
     });
 
-  // What a verifier in another language replays: a state-driven interaction only.
+  // What a verifier in another language replays: a state-driven interaction, and one without a state (for which
+  // the verifiers call the state-change URL with an empty state).
+  await new PactV4({ consumer: 'shop-backend-jvm', provider: 'flexfactor', dir: rustPacts, logLevel: 'warn' })
+    .addInteraction()
+    .uponReceiving('a token request')
+    .withRequest('POST', '/v1/oauth2/token', (req) =>
+      req.jsonBody({
+        AppKey: 'ffmock_pk_sandbox_merchant_0001',
+        AppSecret: 'AQAAAAEAACcQmock-sandbox-merchant-secret',
+      }),
+    )
+    .willRespondWith(200, (res) => res.jsonBody({ accessToken: like('eyJ.token') }))
+    .executeTest(
+      booked(async (server) => {
+        const res = await fetch(`${server.url}/v1/oauth2/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            AppKey: 'ffmock_pk_sandbox_merchant_0001',
+            AppSecret: 'AQAAAAEAACcQmock-sandbox-merchant-secret',
+          }),
+        });
+        assert.equal(res.status, 200);
+      }),
+    );
   await new PactV4({ consumer: 'shop-backend-jvm', provider: 'flexfactor', dir: rustPacts, logLevel: 'warn' })
     .addInteraction()
     .given('a captured order is completed', { amount: 1800 })
@@ -299,6 +323,9 @@ describe('the contract harness from an integrator project', { timeout: 180_000 }
       });
       assert.equal(teardown.status, 200);
       assert.deepEqual(await teardown.json(), {});
+      const stateless = await change({ state: '', params: {}, action: 'setup' });
+      assert.equal(stateless.status, 200);
+      assert.deepEqual(await stateless.json(), {});
       const unknown = await change({ state: 'the moon is full', action: 'setup' });
       assert.equal(unknown.status, 400);
       const problem = (await unknown.json()) as { code: string; detail: string };

@@ -110,6 +110,9 @@ describe('provider states for any Pact verifier', { timeout: 60_000 }, () => {
     const invalid = await change({ params: {} });
     assert.equal(invalid.status, 400);
     assert.equal(invalid.body.code, '400001');
+    assert.match(JSON.stringify(invalid.body.errors), /State field is required/);
+    // What Pact's verifiers send for an interaction without a provider state: nothing to set up.
+    assert.deepEqual(await change({ state: '', params: {}, action: 'setup' }), { status: 200, body: {} });
   });
 
   test('a state whose set-up fails answers 409080 with the step, and other sessions are untouched', async () => {

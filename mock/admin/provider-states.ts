@@ -20,7 +20,8 @@ export function registerProviderStates(engine: MockParts, table: StateTable): vo
 }
 
 export interface ProviderStateCall {
-  state: string;
+  /** Empty for an interaction without a provider state: nothing is set up. Absent is refused (400001). */
+  state?: string;
   params?: Record<string, unknown>;
   action?: 'setup' | 'teardown';
 }
@@ -32,6 +33,18 @@ export async function changeProviderState(
   origin: string,
   call: ProviderStateCall,
 ): Promise<Record<string, unknown>> {
+  // Pact's verifiers call the state-change URL for every interaction, with an empty state for one that has none:
+  // there is nothing to set up, and refusing it would fail every stateless interaction of a pact.
+  // The contract cannot say "required, may be empty" (the binder reads an empty required string as missing), so the
+  // absent field is refused here.
+  if (call.state === undefined) {
+    throw apiError('400001', {
+      errors: {
+        State: ['The State field is required: the state sentence, or "" for an interaction without one.'],
+      },
+    });
+  }
+  if (call.state.trim() === '') return {};
   const table: StateTable = { ...BUILT_IN_STATES, ...REGISTERED.get(engine) };
   const entry = table[call.state];
   if (!entry) {

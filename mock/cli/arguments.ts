@@ -22,3 +22,16 @@ export function duration(value: string): number {
     throw new InvalidArgumentError((error as Error).message);
   }
 }
+
+/**
+ * A duration that must name its unit (`30s`, `500ms`): for waiting, where a bare `30` reads as seconds to anyone used
+ * to `timeout 30` or `sleep 30`, and as 30 ms it fails at once with a misleading "did not answer".
+ */
+export function durationWithUnit(value: string): number {
+  if (/^\s*\d+(?:\.\d+)?\s*$/.test(value)) {
+    throw new InvalidArgumentError(
+      `${value.trim()} has no unit: write ${value.trim()}s for seconds or ${value.trim()}ms for milliseconds.`,
+    );
+  }
+  return duration(value);
+}

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { duration } from './arguments.js';
+import { durationWithUnit } from './arguments.js';
 
 export interface WaitOptions {
   /** The URL to poll, or a function giving it once known (null: not yet). */
@@ -93,10 +93,12 @@ export function addWaitCommand(program: Command): Command {
     .addOption(
       new Option('--timeout <duration>', 'give up after this long, e.g. 30s, 2m')
         .default(30_000, '30s')
-        .argParser(duration),
+        .argParser(durationWithUnit),
     )
     .addOption(
-      new Option('--interval <duration>', 'pause between attempts').default(200, '200ms').argParser(duration),
+      new Option('--interval <duration>', 'pause between attempts')
+        .default(200, '200ms')
+        .argParser(durationWithUnit),
     )
     .action(async (options: { url?: string; readyFile?: string; timeout: number; interval: number }) => {
       const { readyFile } = options;
