@@ -5,6 +5,9 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Request, Response } from 'express';
+import { describeNetworkError } from '../../mock/cli/target-errors.js';
+
+export { describeNetworkError };
 
 /** Headers that describe one hop, not the message. */
 const HOP = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade']);
@@ -74,18 +77,4 @@ function bodyBytes(req: Request): Buffer | undefined {
     return Buffer.from(new URLSearchParams(body as Record<string, string>).toString());
   }
   return Buffer.from(JSON.stringify(body));
-}
-
-/** `ECONNREFUSED 127.0.0.1:9` / `ENOTFOUND api.example` — the cause a person can act on. */
-export function describeNetworkError(error: unknown): string {
-  const e = error as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException & { hostname?: string } };
-  const cause = e?.cause && typeof e.cause === 'object' ? e.cause : e;
-  const code = cause?.code ?? e?.code;
-  const hint =
-    code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-      ? ' (the host name does not resolve: check the URL and your network or proxy)'
-      : code === 'ECONNREFUSED'
-        ? ' (nothing listens there: is the server started, on that port?)'
-        : '';
-  return `${code ? `${code} ` : ''}${cause?.message ?? String(error)}${hint}`.trim();
 }

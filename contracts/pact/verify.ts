@@ -16,6 +16,7 @@ import { Verifier, type VerifierOptions } from '@pact-foundation/pact';
 import type { StateHandlers } from '@pact-foundation/pact/src/dsl/verifier/proxy/types.js';
 import type { Request, RequestHandler } from 'express';
 import { loadStatesModule } from '../../mock/cli/states-module.js';
+import { HOW_TO_GIVE_CREDENTIALS, tokenFailure } from '../../mock/cli/target-errors.js';
 import { DEFAULT_MERCHANT } from '../../mock/domain/accounts.js';
 import { createApp } from '../../mock/http/app.js';
 import { listen } from '../../mock/http/server.js';
@@ -78,7 +79,7 @@ export async function verifyPacts(options: VerifyOptions): Promise<VerificationR
   const appKey = options.appKey ?? (root ? undefined : DEFAULT_MERCHANT.appKey);
   const appSecret = options.appSecret ?? (root ? undefined : DEFAULT_MERCHANT.appSecret);
   if (!appKey || !appSecret)
-    throw new UsageError('verifying against a base URL needs --app-key and --app-secret');
+    throw new UsageError(`verifying against a base URL needs ${HOW_TO_GIVE_CREDENTIALS}`);
 
   const app = root ? null : createApp({ validateResponses: true, logger: QUIET });
   const mock = app ? await listen(app, { port: options.port ?? 0 }) : null;
@@ -261,18 +262,25 @@ function signatureHeaders(headers: Record<string, string>): Record<string, strin
   return Object.fromEntries(Object.entries(headers).filter(([name]) => name.startsWith('x-fc-')));
 }
 
-/** Fetch a token before anything else: an unreachable provider or refused credentials end the run here. */
+/**
+ * Fetch a token before anything else: an unreachable provider, a URL that is not the API root, or refused
+ * credentials end the run here.
+ */
 async function preflight(client: FlexFactorClient, base: string): Promise<void> {
   try {
     await client.accessToken();
   } catch (error) {
     if (error instanceof FlexFactorError) {
       throw new CannotRunError(
-        `${base} refused the credentials (POST /oauth2/token answered ${error.status}${error.code ? ` ${error.code}` : ''}: ${error.detail ?? error.title ?? error.message}); check --app-key and --app-secret`,
+        tokenFailure(
+          base,
+          { status: error.status, code: error.code, detail: error.detail ?? error.title ?? error.message },
+          'given',
+        ),
       );
     }
     const cause = (error as { cause?: unknown }).cause ?? error;
-    throw new CannotRunError(`cannot reach ${base}: ${describeNetworkError(cause)}`);
+    throw new CannotRunError(`cannot reach ${base}: ${describeNetworkError(cause, base)}`);
   }
 }
 

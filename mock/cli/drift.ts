@@ -3,7 +3,9 @@
 // refund, cancel, errors) runs against the target and against an in-process mock with the same inputs; every answer is compared
 // field by field (status, missing and extra fields, key casing, JSON types, error shapes), and the target's answers
 // are validated against contracts/openapi.yaml. Only shapes and statuses reach the report, and every string of it
-// goes through the journal's redactor, so a target that echoes card data cannot leak it into a report. Exit 0: no drift, 1: drift, 2: the target cannot be reached.
+// goes through the journal's redactor, so a target that echoes card data cannot leak it into a report.
+// Exit 0: no drift, 1: drift, 2: the walk could not run (the target cannot be reached, is not the API root, or
+// refuses the credentials: a token is fetched before the walk, so that is one line instead of 17 steps of drift).
 
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
@@ -13,6 +15,12 @@ import { createApp } from '../http/app.js';
 import { listen } from '../http/server.js';
 import { compareShapes, type DriftReport, driftMarkdown, redactReport } from './drift-report.js';
 import { type Context, type Creds, type Step, WALK } from './drift-walk.js';
+import {
+  type CredentialSource,
+  describeNetworkError,
+  HOW_TO_GIVE_CREDENTIALS,
+  tokenFailure,
+} from './target-errors.js';
 
 export type { Difference, DriftReport } from './drift-report.js';
 
@@ -29,14 +37,58 @@ export interface DriftOptions {
   tokenizationKey?: string;
   /** Per-request timeout in ms (default 15 000). */
   timeoutMs?: number;
+  /** Where appKey/appSecret came from; only changes what a refusal says (default `given`). */
+  credentials?: CredentialSource;
 }
 
-/** The target cannot be reached: exit 2. */
+/** The walk could not run (the target cannot be reached, answers no token): exit 2. */
 export class UnreachableError extends Error {}
 
 interface Answer {
   status: number;
   body: unknown;
+}
+
+/** A network failure of a request to the target, as the one line the command prints. */
+function unreachable(root: string, error: unknown): UnreachableError {
+  return new UnreachableError(`cannot reach ${root}/v1: ${describeNetworkError(error, `${root}/v1`)}`);
+}
+
+/**
+ * Fetch a token from the target before the walk: without one every step is a 401 and the report would be a wall of
+ * drift that is really a wrong URL or wrong credentials.
+ */
+async function preflight(root: string, creds: Creds, source: CredentialSource, timeoutMs: number) {
+  let res: Response;
+  try {
+    res = await fetch(`${root}/v1/oauth2/token`, {
+      method: 'POST',
+      headers: { accept: 'application/json, application/problem+json', 'content-type': 'application/json' },
+      body: JSON.stringify({ AppKey: creds.appKey, AppSecret: creds.appSecret }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw unreachable(root, error);
+  }
+  const text = await res.text().catch(() => '');
+  let body: { accessToken?: unknown; code?: unknown; detail?: unknown; title?: unknown } = {};
+  try {
+    body = JSON.parse(text) ?? {};
+  } catch {
+    // Not JSON (an HTML 404 page, say): only the status speaks.
+  }
+  if (res.ok && typeof body.accessToken === 'string' && body.accessToken !== '') return;
+  const code = typeof body.code === 'string' ? body.code : (res.headers.get('x-mock-error-code') ?? null);
+  const detail =
+    typeof body.detail === 'string' ? body.detail : typeof body.title === 'string' ? body.title : null;
+  throw new UnreachableError(
+    tokenFailure(
+      `${root}/v1`,
+      // A 2xx without a token is not a token endpoint either.
+      { status: res.status, code, detail: res.ok ? 'no accessToken in the answer' : detail },
+      source,
+    ),
+  );
 }
 
 async function call(root: string, step: Step, c: Context, creds: Creds, timeoutMs: number): Promise<Answer> {
@@ -68,6 +120,13 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
   const url = new URL(options.baseUrl);
   const root = `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}`;
   const timeoutMs = options.timeoutMs ?? 15_000;
+  const targetCreds: Creds = {
+    appKey: options.appKey,
+    appSecret: options.appSecret,
+    mid: options.mid ?? DEFAULT_MERCHANT.mid,
+    ...(options.tokenizationKey ? { tokenizationKey: options.tokenizationKey } : {}),
+  };
+  await preflight(root, targetCreds, options.credentials ?? 'given', timeoutMs);
   const contract = new Contract();
   const mock = await listen(createApp({ logger: { info() {}, warn() {}, error() {} } }), { port: 0 });
   const report: DriftReport = {
@@ -87,22 +146,13 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
       mid: DEFAULT_MERCHANT.mid,
       ...(options.tokenizationKey ? { tokenizationKey: DEFAULT_MERCHANT.tokenizationKey } : {}),
     };
-    const targetCreds: Creds = {
-      appKey: options.appKey,
-      appSecret: options.appSecret,
-      mid: options.mid ?? DEFAULT_MERCHANT.mid,
-      ...(options.tokenizationKey ? { tokenizationKey: options.tokenizationKey } : {}),
-    };
     for (const step of WALK) {
       const m = await call(mock.url, step, cm, mockCreds, timeoutMs);
       let t: Answer;
       try {
         t = await call(root, step, ct, targetCreds, timeoutMs);
       } catch (error) {
-        const cause = (error as { cause?: NodeJS.ErrnoException }).cause ?? (error as NodeJS.ErrnoException);
-        throw new UnreachableError(
-          `cannot reach ${root}/v1: ${cause.code ? `${cause.code} ` : ''}${cause.message}`,
-        );
+        throw unreachable(root, error);
       }
       report.steps.push({
         name: step.name,
@@ -142,7 +192,8 @@ export function registerDriftCommand(program: Command): void {
   program
     .command('drift')
     .description(
-      'compare the mock with a live API (a fixed walk of requests); exit 1 on drift, 2 when unreachable',
+      'compare the mock with a live API (a fixed walk of requests); exit 1 on drift, 2 when it could not run ' +
+        '(unreachable, not the API root, credentials refused)',
     )
     .requiredOption('--base-url <url>', 'API root to compare with, e.g. https://api-sandbox.flexfactor.io/v1')
     .addOption(new Option('--app-key <key>', 'API key for --base-url').env('FLEXFACTOR_APP_KEY'))
@@ -186,11 +237,26 @@ async function driftCommand(options: {
     process.stderr.write(`flexfactor-mock drift: --base-url ${options.baseUrl} is not a URL\n`);
     return 2;
   }
+  if (!options.appKey !== !options.appSecret) {
+    // Half a pair would be completed with the mock's default: a refusal would then blame the half that was given.
+    process.stderr.write(
+      `flexfactor-mock drift: ${options.appKey ? '--app-secret' : '--app-key'} is missing; give both with ${HOW_TO_GIVE_CREDENTIALS}\n`,
+    );
+    return 2;
+  }
+  const given = Boolean(options.appKey && options.appSecret);
+  if (!given) {
+    // Convenient against another mock, wrong against anything else: say so before the walk starts.
+    process.stderr.write(
+      `flexfactor-mock drift: no credentials given: using the mock's default test credentials, which only a flexfactor-mock target accepts (for any other target, give its own with ${HOW_TO_GIVE_CREDENTIALS})\n`,
+    );
+  }
   try {
     const report = await runDrift({
       baseUrl: options.baseUrl,
-      appKey: options.appKey ?? DEFAULT_MERCHANT.appKey,
-      appSecret: options.appSecret ?? DEFAULT_MERCHANT.appSecret,
+      appKey: options.appKey || DEFAULT_MERCHANT.appKey,
+      appSecret: options.appSecret || DEFAULT_MERCHANT.appSecret,
+      credentials: given ? 'given' : 'mock-default',
       ...(options.mid ? { mid: options.mid } : {}),
       ...(options.tokenizationKey ? { tokenizationKey: options.tokenizationKey } : {}),
     });
