@@ -117,6 +117,37 @@ describe('drift and verify explain a target they cannot use', { timeout: 120_000
     assert.match(line, HOW);
   });
 
+  test('a refusal that echoes the secret and control characters is printed redacted, on one line', async () => {
+    const secret = 'shop-secret-7f3a9c2e1b4d';
+    const echoing = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        res.writeHead(401, { 'content-type': 'application/problem+json' });
+        const sent = (JSON.parse(body) as { AppSecret: string }).AppSecret;
+        res.end(JSON.stringify({ status: 401, code: '401001', detail: `Bad secret ${sent}\u001b[2J\nend` }));
+      });
+    });
+    await new Promise<void>((done) => echoing.listen(0, '127.0.0.1', done));
+    const root = `http://127.0.0.1:${(echoing.address() as AddressInfo).port}`;
+    try {
+      for (const run of [drift, verify]) {
+        const r = await run(['--base-url', root], {
+          FLEXFACTOR_APP_KEY: 'shop-key',
+          FLEXFACTOR_APP_SECRET: secret,
+        });
+        const line = couldNotRun(r);
+        assert.match(line, /refused the credentials \(POST \/oauth2\/token answered 401 401001: Bad secret/);
+        assert.doesNotMatch(r.stdout + r.stderr, new RegExp(secret));
+        assert.doesNotMatch(r.stderr, /\u001b/);
+      }
+    } finally {
+      await new Promise((done) => echoing.close(done));
+    }
+  });
+
   test('drift with only one of key and secret says which is missing', async () => {
     const line = couldNotRun(await drift(['--base-url', mock.baseUrl, '--app-key', 'k'], NO_CREDENTIALS));
     assert.match(line, /--app-secret is missing/);

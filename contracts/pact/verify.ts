@@ -20,6 +20,7 @@ import { HOW_TO_GIVE_CREDENTIALS, tokenFailure } from '../../mock/cli/target-err
 import { DEFAULT_MERCHANT } from '../../mock/domain/accounts.js';
 import { createApp } from '../../mock/http/app.js';
 import { listen } from '../../mock/http/server.js';
+import { registerSecret } from '../../mock/support/redact.js';
 import { FlexFactorClient, FlexFactorError } from '../client/index.js';
 import { describeNetworkError, forward, UNREACHABLE } from './forward.js';
 import { eventOf, WebhookMessageSource } from './messages.js';
@@ -80,6 +81,8 @@ export async function verifyPacts(options: VerifyOptions): Promise<VerificationR
   const appSecret = options.appSecret ?? (root ? undefined : DEFAULT_MERCHANT.appSecret);
   if (!appKey || !appSecret)
     throw new UsageError(`verifying against a base URL needs ${HOW_TO_GIVE_CREDENTIALS}`);
+  // Whatever the target echoes (a refusal quoting the request, a report line) is redacted with this value known.
+  registerSecret(appSecret, { pinned: true });
 
   const app = root ? null : createApp({ validateResponses: true, logger: QUIET });
   const mock = app ? await listen(app, { port: options.port ?? 0 }) : null;

@@ -13,6 +13,7 @@ import { Contract } from '../contract/contract.js';
 import { DEFAULT_MERCHANT } from '../domain/accounts.js';
 import { createApp } from '../http/app.js';
 import { listen } from '../http/server.js';
+import { registerSecret } from '../support/redact.js';
 import { compareShapes, type DriftReport, driftMarkdown, redactReport } from './drift-report.js';
 import { type Context, type Creds, type Step, WALK } from './drift-walk.js';
 import {
@@ -126,6 +127,8 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
     mid: options.mid ?? DEFAULT_MERCHANT.mid,
     ...(options.tokenizationKey ? { tokenizationKey: options.tokenizationKey } : {}),
   };
+  // Whatever the target echoes (a refusal quoting the request, the report) is redacted with this value known.
+  registerSecret(options.appSecret, { pinned: true });
   await preflight(root, targetCreds, options.credentials ?? 'given', timeoutMs);
   const contract = new Contract();
   const mock = await listen(createApp({ logger: { info() {}, warn() {}, error() {} } }), { port: 0 });

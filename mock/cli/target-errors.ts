@@ -2,6 +2,8 @@
 // is the first thing both send, so its answer tells a wrong URL (any answer but a credential refusal) from wrong
 // credentials, and the network error tells a wrong scheme or a port fetch will not use from a server that is down.
 
+import { redactText } from '../support/redact.js';
+
 /** Where the credentials of a run came from: the options, or the mock's built-in test merchant. */
 export type CredentialSource = 'given' | 'mock-default';
 
@@ -28,7 +30,7 @@ export function tokenFailure(
     const serverError = answer.status >= 500 ? ' (a server error: if the URL is right, try again later)' : '';
     return `${said}${serverError}: check --base-url (it should be the API root, e.g. https://api-sandbox.flexfactor.io or …/v1)`;
   }
-  const why = answer.detail ? `: ${answer.detail}` : '';
+  const why = answer.detail ? `: ${targetText(answer.detail)}` : '';
   const answered = `POST /oauth2/token answered ${answer.status}${answer.code ? ` ${answer.code}` : ''}${why}`;
   if (source === 'mock-default') {
     return `no credentials were given, and ${base} refused the mock's default test credentials (${answered}); pass the target's with ${HOW_TO_GIVE_CREDENTIALS}`;
@@ -64,6 +66,16 @@ export function describeNetworkError(error: unknown, url?: string): string {
   // OpenSSL's message carries a source path and line; its code alone says the same.
   const text = /^[0-9A-F]+:error:/.test(message) && code ? '' : message;
   return `${code ? `${code} ` : ''}${text}${hint}`.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Text the target wrote, as it may stand in a terminal line: redacted (a target may echo the secret it was sent),
+ * control characters dropped (it must not rewrite the terminal) and cut short.
+ */
+function targetText(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what is dropped.
+  const clean = redactText(text).replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
+  return clean.length <= 300 ? clean : `${clean.slice(0, 300)}…`;
 }
 
 function portOf(url: string | undefined): string {
