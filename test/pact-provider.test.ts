@@ -198,3 +198,39 @@ test('bring your own pacts: the report names each interaction the mock does not 
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /no such pact file or folder/);
 });
+
+test('a report against a base URL says its webhook messages were checked against the mock, not that URL', () => {
+  const outcome = (kind: 'http' | 'message', description: string) => ({
+    pact: 'shop-flexfactor.json',
+    consumer: 'shop',
+    provider: 'flexfactor',
+    description,
+    kind,
+    states: [],
+    ok: true,
+    problems: [],
+  });
+  const report = {
+    target: 'https://api-sandbox.flexfactor.io/v1',
+    inProcess: false,
+    pactFiles: ['shop-flexfactor.json'],
+    skippedFiles: [],
+    interactions: [outcome('http', 'a token request'), outcome('message', 'order.completed')],
+    unknownStates: [],
+    setupErrors: [],
+    spec: null,
+    specSkipped: 'not asked for',
+    ok: true,
+  };
+  assert.match(
+    formatReport(report),
+    /webhook \[message\] interactions are checked against the mock's webhook payloads, not https:\/\/api-sandbox\.flexfactor\.io\/v1/,
+  );
+  // In process there is nothing to tell apart.
+  assert.doesNotMatch(formatReport({ ...report, inProcess: true }), /webhook \[message\] interactions/);
+  // Without messages there is nothing to say.
+  assert.doesNotMatch(
+    formatReport({ ...report, interactions: [outcome('http', 'a token request')] }),
+    /webhook \[message\] interactions/,
+  );
+});

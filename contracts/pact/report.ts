@@ -128,6 +128,13 @@ export function formatReport(report: VerificationReport, cwd = process.cwd()): s
   const lines = [
     `Pact verification against ${where}: ${report.interactions.length} interactions from ${files.join(', ')}`,
   ];
+  if (!report.inProcess && report.interactions.some((i) => i.kind === 'message')) {
+    // A sandbox sends webhooks only to a receiver registered with it, so no verifier can ask it for one: the
+    // messages come from the mock's own webhook code, whatever --base-url says.
+    lines.push(
+      `  (webhook [message] interactions are checked against the mock's webhook payloads, not ${report.target}: it cannot be asked for a webhook)`,
+    );
+  }
   if (report.skippedFiles.length > 0) {
     lines.push(
       `  (left out by --provider/--consumer: ${report.skippedFiles.map((f) => shown(f, cwd)).join(', ')})`,
