@@ -207,7 +207,7 @@ export const ERROR_CATALOG = {
   '408001': {
     status: 408,
     title: 'Request timeout.',
-    fix: 'Send the whole request (headers and body) promptly; the server stops waiting for an incomplete request.',
+    fix: 'Send the whole request promptly: the server waits 20 s for the headers and 30 s for the whole request, then closes the connection.',
   },
   '400080': {
     status: 400,
@@ -294,6 +294,11 @@ export const ERROR_CATALOG = {
     status: 503,
     title: 'The test session is busy in another mock process.',
     fix: 'Another process sharing the Redis store held this session too long (or died holding it; its lock expires within 10 s). Retry with the same idempotencyKey.',
+  },
+  '503102': {
+    status: 503,
+    title: 'The mock is holding too many unfinished request bodies.',
+    fix: 'Other connections have started large bodies and not finished them; retry after the Retry-After delay (the mock bounds what unfinished bodies may hold, so its memory stays bounded). If only your own tests run, send each body whole, or open fewer connections with large bodies at once.',
   },
   '504001': {
     status: 504,

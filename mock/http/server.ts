@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { apiError, type ErrorCode } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER } from '../errors/shape.js';
 import { closeMock, type MockApp } from './app.js';
+import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './body-budget.js';
 import { installFastLane } from './fast-lane.js';
 
 export interface RunningServer {
@@ -22,14 +23,43 @@ export interface RunningServer {
 export const DEFAULT_PORT = 4848;
 export const DEFAULT_HOST = '127.0.0.1';
 
-export function listen(app: MockApp, options: { port?: number; host?: string } = {}): Promise<RunningServer> {
+export interface ListenOptions {
+  port?: number;
+  host?: string;
+  /** The most all unfinished request bodies may hold together (default 64 MiB; see body-budget.ts). */
+  bodyBudgetBytes?: number;
+  /** How long a client may take to send a whole request, headers and body (default 30 s; then 408001). */
+  requestTimeoutMs?: number;
+}
+
+/** A request's headers must arrive within this (and within the request timeout). */
+const HEADERS_TIMEOUT_MS = 20_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export function listen(app: MockApp, options: ListenOptions = {}): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
+  const budget = new BodyBudget(
+    options.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET_BYTES,
+    app.mock.settings.bodyLimit,
+  );
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (budget.admit(req, res, transportTraceId)) app(req, res);
+  };
   return new Promise((resolve, reject) => {
     // Node answers a missing Host header itself, with an empty 400; the app answers it with a catalog problem.
-    const server = createServer({ ...installFastLane(app), requireHostHeader: false }, app).listen(
-      options.port ?? DEFAULT_PORT,
-      host,
-    );
+    // Node's own request timeout is 300 s, checked every 30 s: a client trickling its body a byte at a time held the
+    // body's memory (and its share of the budget) for minutes.
+    const server = createServer(
+      {
+        ...installFastLane(app),
+        requireHostHeader: false,
+        requestTimeout,
+        headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+        connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(requestTimeout / 4))),
+      },
+      handler,
+    ).listen(options.port ?? DEFAULT_PORT, host);
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);

@@ -1,0 +1,117 @@
+// Unfinished request bodies, over real sockets: together they may reserve no more than the server's body budget (a
+// request beyond it is answered 503102 at once, before its body is read), the budget comes back when they end, and a
+// body trickled slower than the request timeout is cut off with 408001.
+
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { createApp } from '../mock/http/app.js';
+import { listen, type RunningServer } from '../mock/http/server.js';
+
+const MiB = 1024 * 1024;
+
+/** A token request declaring `length` bytes of body and sending all but the last ten: left open. */
+async function unfinished(port: number, length: number): Promise<Socket> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.on('error', () => {});
+  socket.write(
+    `POST /v1/oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`,
+  );
+  socket.write(Buffer.alloc(length - 10, 0x20));
+  return socket;
+}
+
+/** Everything the server writes on `socket` until it closes it (or `ms` pass). */
+async function answerOn(socket: Socket, ms: number): Promise<string> {
+  let text = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    text += chunk;
+  });
+  await Promise.race([once(socket, 'close'), new Promise((done) => setTimeout(done, ms))]);
+  return text;
+}
+
+async function tokenStatus(url: string): Promise<number> {
+  const res = await fetch(`${url}/v1/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ AppKey: DEFAULT_MERCHANT.appKey, AppSecret: DEFAULT_MERCHANT.appSecret }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+describe('hostile bodies: unfinished bodies stay within the body budget', { timeout: 60_000 }, () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await listen(createApp({ logger: { info() {}, warn() {}, error() {} } }), {
+      port: 0,
+      bodyBudgetBytes: 4 * MiB,
+    });
+  });
+  after(() => server.close(100));
+
+  test('four stalled 1 MiB bodies fill a 4 MiB budget: the fifth is refused 503102 unread, small requests pass', async () => {
+    const stalled = await Promise.all([1, 2, 3, 4].map(() => unfinished(server.port, MiB - 64)));
+    try {
+      // Let the server see them all.
+      await new Promise((done) => setTimeout(done, 200));
+      const fifth = await unfinished(server.port, MiB - 64);
+      const answer = await answerOn(fifth, 5_000);
+      assert.match(answer, /^HTTP\/1\.1 503 /);
+      assert.match(answer, /\r\nretry-after: 1\r\n/i);
+      assert.match(answer, /\r\nconnection: close\r\n/i);
+      assert.match(answer, /"code":"503102"/);
+      fifth.destroy();
+      // A small body still fits, and the server is not otherwise harmed.
+      assert.equal(await tokenStatus(server.url), 200);
+    } finally {
+      for (const socket of stalled) socket.destroy();
+    }
+    // The stalled bodies' share comes back once their connections are gone.
+    await new Promise((done) => setTimeout(done, 200));
+    const again = await Promise.all([1, 2, 3, 4].map(() => unfinished(server.port, MiB - 64)));
+    try {
+      const answers = await Promise.all(again.map((socket) => answerOn(socket, 300)));
+      assert.deepEqual(answers, ['', '', '', ''], 'all four admitted: nothing answered yet');
+    } finally {
+      for (const socket of again) socket.destroy();
+    }
+  });
+});
+
+describe('hostile bodies: a body trickled past the request timeout is cut off', { timeout: 60_000 }, () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await listen(createApp({ logger: { info() {}, warn() {}, error() {} } }), {
+      port: 0,
+      requestTimeoutMs: 1_000,
+    });
+  });
+  after(() => server.close(100));
+
+  test('one byte at a time, never the end: 408001 within a few seconds, and the server goes on', async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.on('error', () => {});
+    socket.write(
+      'POST /v1/oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
+    );
+    const drip = setInterval(() => socket.write(' '), 200);
+    const started = Date.now();
+    try {
+      const answer = await answerOn(socket, 10_000);
+      assert.match(answer, /^HTTP\/1\.1 408 /);
+      assert.match(answer, /"code":"408001"/);
+      assert.ok(Date.now() - started < 9_000, 'cut off well before the test gives up');
+    } finally {
+      clearInterval(drip);
+      socket.destroy();
+    }
+    assert.equal(await tokenStatus(server.url), 200);
+  });
+});
