@@ -154,6 +154,14 @@ describe('webhook network safety', { timeout: 60_000 }, () => {
     assert.equal(held.length, 3, 'the clock answered while every attempt was still held by the receiver');
     const flush = await fetch(`${mock.url}/__admin/webhooks/flush?waitMs=50`, { method: 'POST' });
     assert.equal(((await flush.json()) as { idle: boolean }).idle, false);
+    // Another test session has nothing in flight: its flush answers at once, whatever this one's receivers do.
+    const started = Date.now();
+    const other = await fetch(`${mock.url}/__admin/webhooks/flush?waitMs=20000`, {
+      method: 'POST',
+      headers: { 'x-mock-session': 'another-worker' },
+    });
+    assert.deepEqual(await other.json(), { pending: 0, idle: true });
+    assert.ok(Date.now() - started < 10_000, 'answered without waiting for the held attempts');
     // Let them go one at a time: the next ones start, never more than three at once.
     while (held.length < 12) {
       const next = held.find((r) => !r.writableEnded);
@@ -165,5 +173,40 @@ describe('webhook network safety', { timeout: 60_000 }, () => {
     await mock.webhooks.flush();
     assert.equal(maxOpen, 3);
     assert.equal(mock.webhooks.deliveries({ status: 'delivered' }).length, 12);
+  });
+});
+
+describe('webhook attempt timing', { timeout: 60_000 }, () => {
+  test('an attempt that waited for a concurrency slot is timed from the slot, as its timeout is', async () => {
+    const DELAY = 400;
+    const slow = await receiver((_req, res) => {
+      setTimeout(() => res.end('ok'), DELAY);
+    });
+    const mock = await startMock({ clock: { frozen: true }, webhooks: { maxConcurrent: 1 } });
+    try {
+      // Two URLs, so the two deliveries are not ordered behind each other by URL, only by the single slot.
+      for (const path of ['a', 'b']) {
+        mock.webhooks.addReceiver({ mid: mock.credentials.mid, url: `${slow.url}/hook/${path}` });
+      }
+      const started = performance.now();
+      await approve(mock, await mock.token());
+      await mock.webhooks.flush();
+      const total = performance.now() - started;
+      const attempts = mock.webhooks.deliveries().flatMap((d) => d.attempts);
+      assert.equal(attempts.length, 2);
+      assert.ok(total >= 2 * DELAY, `one slot: the second waited for the first (${total} ms in all)`);
+      for (const attempt of attempts) {
+        assert.equal(attempt.statusCode, 200);
+        assert.ok(attempt.durationMs >= DELAY - 5, `${attempt.durationMs} ms`);
+        // Without the slot's wait: well under two receivers' worth.
+        assert.ok(
+          attempt.durationMs < 2 * DELAY - 50,
+          `${attempt.durationMs} ms is the receiver's time only`,
+        );
+      }
+    } finally {
+      await mock.close();
+      await new Promise((r) => slow.server.close(r));
+    }
   });
 });

@@ -256,11 +256,12 @@ export const ADMIN_ROUTES: Record<string, AdminHandler> = {
     if (!delivery) throw apiError('404001', { detail: `No webhook delivery ${params.id}.` });
     return delivery;
   },
-  adminFlushWebhooks: async ({ engine, query }) => {
+  adminFlushWebhooks: async ({ engine, session, query }) => {
     const webhooks = webhooksOf(engine);
     const waitMs = typeof query.waitMs === 'number' ? query.waitMs : 30_000;
-    const idle = await webhooks.idle(waitMs);
-    return { pending: webhooks.deliveries({ status: 'pending' }).length, idle };
+    // The session's deliveries only: one test worker's flush must not wait on another worker's slow receivers.
+    const idle = await webhooks.idle(waitMs, session);
+    return { pending: webhooks.deliveries({ session, status: 'pending' }).length, idle };
   },
   adminSetWebhookFaults: ({ engine, session, body }) => {
     webhooksOf(engine).setFaults(session, body);

@@ -13,6 +13,8 @@ export interface SendResult {
   statusCode: number | null;
   error: string | null;
   headers: Record<string, string>;
+  /** Time on the wire (connection to last byte), without the wait for a concurrency slot; null when never sent. */
+  durationMs: number | null;
 }
 
 export interface AttemptSenderOptions {
@@ -52,15 +54,21 @@ export class AttemptSender {
   /** POST `body` to the delivery's URL; never rejects (a failure is in the result's `error`). */
   async send(delivery: WebhookDelivery, body: string, at: number): Promise<SendResult> {
     let headers: Record<string, string> = {};
+    let started: number | null = null;
+    const elapsed = () => (started === null ? null : Math.round((performance.now() - started) * 100) / 100);
     try {
       this.#policy.check(new URL(delivery.url));
       headers = this.#headers(delivery, body, at);
-      const statusCode = await this.#slot(() => this.#client.post(delivery.url, headers, body));
-      return { statusCode, error: null, headers };
+      const statusCode = await this.#slot(() => {
+        // Timed from here, as the timeout is: a wait for a slot behind slow receivers is not the receiver's time.
+        started = performance.now();
+        return this.#client.post(delivery.url, headers, body);
+      });
+      return { statusCode, error: null, headers, durationMs: elapsed() };
     } catch (e) {
       const error =
         e instanceof ReceiverRefused ? `refused: ${e.message}` : describeError(e, this.#timeoutMs);
-      return { statusCode: null, error, headers };
+      return { statusCode: null, error, headers, durationMs: elapsed() };
     }
   }
 

@@ -85,6 +85,8 @@ export class WebhookDispatcher {
   /** One promise chain per URL, so a receiver gets its deliveries one at a time, in order. */
   readonly #chains = new Map<string, Promise<void>>();
   readonly #inFlight = new Set<Promise<void>>();
+  /** The same attempts by session (an entry only while one is in flight). */
+  readonly #inFlightOf = new Map<string, Set<Promise<void>>>();
   readonly #unsubscribe: (() => void)[] = [];
   readonly #sender: AttemptSender;
   #pumpScheduled = false;
@@ -238,13 +240,13 @@ export class WebhookDispatcher {
    * flush(), but waiting at most `waitMs` of real time: true when everything due has been attempted, false when
    * attempts were still in flight (they go on in the background).
    */
-  async idle(waitMs: number): Promise<boolean> {
+  async idle(waitMs: number, session?: string): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), waitMs);
     });
     try {
-      return await Promise.race([this.flush().then(() => true), timeout]);
+      return await Promise.race([this.flush(session).then(() => true), timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -252,15 +254,17 @@ export class WebhookDispatcher {
 
   /**
    * Resolve once nothing is in flight and nothing is due at the current virtual time (fates included). Tests await
-   * it after advancing the clock instead of sleeping.
+   * it after advancing the clock instead of sleeping. With `session`, only that session's deliveries are waited for:
+   * a test worker must not wait on another worker's receivers.
    */
-  async flush(): Promise<void> {
+  async flush(session?: string): Promise<void> {
     for (let round = 0; round < 10_000; round++) {
       const now = this.#clock.now();
       this.#scheduler.tick(now);
       this.#pump(now);
-      if (this.#inFlight.size === 0) return;
-      await Promise.allSettled([...this.#inFlight]);
+      const waiting = session === undefined ? this.#inFlight : this.#inFlightOf.get(session);
+      if (waiting === undefined || waiting.size === 0) return;
+      await Promise.allSettled([...waiting]);
     }
     throw new Error(
       'webhooks.flush(): deliveries keep becoming due (a zero retry delay against a failing receiver?)',
@@ -361,8 +365,17 @@ export class WebhookDispatcher {
     const run = previous.then(() => this.#attempt(delivery));
     this.#chains.set(delivery.url, run);
     this.#inFlight.add(run);
+    let mine = this.#inFlightOf.get(delivery.session);
+    if (!mine) {
+      mine = new Set();
+      this.#inFlightOf.set(delivery.session, mine);
+    }
+    mine.add(run);
     run.finally(() => {
       this.#inFlight.delete(run);
+      const left = this.#inFlightOf.get(delivery.session);
+      left?.delete(run);
+      if (left?.size === 0) this.#inFlightOf.delete(delivery.session);
       if (this.#chains.get(delivery.url) === run) this.#chains.delete(delivery.url);
       // A retry may already be due (zero delay, or the clock moved on while this attempt ran).
       this.#pump(this.#clock.now());
@@ -381,13 +394,14 @@ export class WebhookDispatcher {
       let statusCode: number | null = null;
       let error: string | null = null;
       let headers: Record<string, string> = {};
+      let onWire: number | null = null;
 
       const faults = this.#faults.get(delivery.session);
       if (faults?.failTimes !== undefined && faults.failTimes > 0) {
         faults.failTimes -= 1;
         error = 'fault: failTimes';
       } else {
-        ({ statusCode, error, headers } = await this.#sender.send(delivery, body, at));
+        ({ statusCode, error, headers, durationMs: onWire } = await this.#sender.send(delivery, body, at));
       }
       if (this.#closed) error = error ?? 'dispatcher closed';
       const attempt: WebhookAttempt = {
@@ -395,7 +409,7 @@ export class WebhookDispatcher {
         isResent,
         statusCode,
         error,
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        durationMs: onWire ?? Math.round((performance.now() - started) * 100) / 100,
       };
       this.#deliveries.addAttempt(
         delivery,

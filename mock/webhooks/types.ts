@@ -91,7 +91,7 @@ export interface WebhookAttempt {
   statusCode: number | null;
   /** Transport failure (`ECONNREFUSED`, `timeout after 5000 ms`, `fault: failTimes`), or null. */
   error: string | null;
-  /** Wall-clock duration in ms. */
+  /** Real time on the wire in ms, connection to last byte (as the timeout counts it; a wait for a slot is not in it). */
   durationMs: number;
 }
 
