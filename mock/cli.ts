@@ -395,9 +395,10 @@ function buildProgram(): Command {
   registerDriftCommand(program);
   registerContractCommand(program);
   // verify and drift exit 1 for a broken contract and 2 when they could not run; a usage error (unknown option,
-  // bad value, missing required option) could not run, and must not read as a broken contract in CI.
+  // bad value, missing required option) could not run, and must not read as a broken contract in CI. record exits 2
+  // for its own bad --target, --out and --har, so commander's usage errors exit 2 there too.
   for (const command of program.commands) {
-    if (command.name() === 'verify' || command.name() === 'drift') {
+    if (command.name() === 'verify' || command.name() === 'drift' || command.name() === 'record') {
       command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
     }
   }

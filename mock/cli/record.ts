@@ -4,10 +4,10 @@
 // rules and `source: observed` plus the date. `--har` also writes the exchanges as a HAR file.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { Contract } from '../contract/contract.js';
 import { apiError } from '../errors/catalog.js';
@@ -59,8 +59,13 @@ export interface Recorder {
   url: string;
   /** Scenario files written so far. */
   files: string[];
+  /** Files that could not be written (one line each): the exchange was answered, but its recording is lost. */
+  writeErrors: string[];
   close(): Promise<void>;
 }
+
+/** An --out or --har path that cannot be written: a usage error, found before anything listens. */
+export class RecordPathError extends Error {}
 
 /** Start the recording proxy on loopback (port 0 picks a free port). */
 export async function startRecorder(options: RecorderOptions): Promise<Recorder> {
@@ -69,82 +74,116 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   const contract = new Contract();
   const operations = [...contract.operations.values()];
   const out = resolve(options.out);
-  mkdirSync(out, { recursive: true });
+  makeFolder(out, `--out ${options.out}`, 'give a folder for the scenario files');
+  const har: Har = { log: { version: '1.2', creator: HAR_CREATOR, pages: [], entries: [] } };
+  // Written (empty) before listening: a HAR path that cannot be written is found now, not after the first
+  // exchange, when the recording is already lost. Its folder is created, as --out's is.
+  if (options.har) {
+    makeFolder(dirname(resolve(options.har)), `--har ${options.har}`, 'give a file path for the HAR');
+    try {
+      writeFileSync(options.har, `${JSON.stringify(har, null, 2)}\n`);
+    } catch (error) {
+      throw new RecordPathError(
+        `--har ${options.har}: cannot write it (${describeFsError(error)}); give a file path for the HAR`,
+      );
+    }
+  }
   // Editors find the schema of the installed package from the recorded files' own folder.
   const schema = relative(out, join(builtInScenarioDir(), 'scenario.schema.json')).split('\\').join('/');
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
   const prefix = options.prefix ?? 'recorded';
   const files: string[] = [];
-  const har: Har = { log: { version: '1.2', creator: HAR_CREATOR, pages: [], entries: [] } };
+  const writeErrors: string[] = [];
   let seq = 0;
+  // A failed write is not the target's fault: it is logged as what it is, and remembered for the exit code.
+  const write = (file: string, text: string): boolean => {
+    try {
+      writeFileSync(file, text);
+      return true;
+    } catch (error) {
+      const line = `cannot write ${file}: ${describeFsError(error)}`;
+      writeErrors.push(line);
+      log(line);
+      return false;
+    }
+  };
 
   const server: Server = createServer((req, res) => {
     const started = Date.now();
     readBody(req)
       .then(async (body) => {
         const answer = await send(`${origin}${req.url ?? '/'}`, req, body);
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(answer.headers)) {
-          if (
-            value !== undefined &&
-            !/^(connection|keep-alive|transfer-encoding|content-length)$/i.test(name)
-          )
-            headers[name] = Array.isArray(value) ? value.join(', ') : value;
-        }
-        res.writeHead(answer.status, headers).end(answer.body);
-        seq += 1;
-        const path = new URL(req.url ?? '/', 'http://x').pathname;
-        const op = operations.find(
-          (o) => o.method.toUpperCase() === req.method && templateRegex(o.path).test(path),
-        );
-        const at = now();
-        const name = `${prefix}-${String(seq).padStart(3, '0')}-${op?.id ?? 'unknown'}-${answer.status}`;
-        if (op) {
-          const file = join(out, `${name}.yaml`);
-          writeFileSync(
-            file,
-            scenarioYaml({
-              req,
-              path,
-              operation: op.id,
-              status: answer.status,
-              headers,
-              body: answer.body,
-              at,
-              origin,
-              schema,
-            }),
-          );
-          files.push(file);
-          log(`${req.method} ${redactText(path)} → ${answer.status}: ${file}`);
-        } else {
-          log(
-            `${req.method} ${redactText(path)} → ${answer.status}: not in contracts/openapi.yaml, no scenario written`,
-          );
-        }
-        if (options.har) {
-          har.log.entries.push(
-            harEntry(req, body, answer, headers, started, at, op?.id ?? null, `${origin}${req.url}`),
-          );
-          writeFileSync(options.har, `${JSON.stringify(har, null, 2)}\n`);
-        }
+        record(req, body, answer, started);
       })
       .catch((error: NodeJS.ErrnoException) => {
         const cause = error.code ? `${error.code} ${error.message}` : error.message;
-        log(`${req.method} ${req.url}: cannot reach ${origin}: ${cause}`);
-        if (!res.headersSent) {
-          // The client under test gets the catalog's gateway error, as from any other FlexFactor answer.
-          const traceId = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
-          const problem = apiError('502001', { detail: `The recorder cannot reach ${origin}: ${cause}` });
-          res
-            .writeHead(502, {
-              'content-type': 'application/problem+json; charset=utf-8',
-              [ERROR_CODE_HEADER]: '502001',
-            })
-            .end(JSON.stringify(problem.toBody(traceId)));
+        if (res.headersSent) {
+          // The target answered and the client has it: what failed is the recording, not the target.
+          const line = `${req.method} ${req.url}: answered, but not recorded: ${cause}`;
+          writeErrors.push(line);
+          log(line);
+          return;
         }
+        log(`${req.method} ${req.url}: cannot reach ${origin}: ${cause}`);
+        // The client under test gets the catalog's gateway error, as from any other FlexFactor answer.
+        const traceId = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+        const problem = apiError('502001', { detail: `The recorder cannot reach ${origin}: ${cause}` });
+        res
+          .writeHead(502, {
+            'content-type': 'application/problem+json; charset=utf-8',
+            [ERROR_CODE_HEADER]: '502001',
+          })
+          .end(JSON.stringify(problem.toBody(traceId)));
       });
+
+    // Answers the client, then writes the recording; only `send` above can fail for the target's sake.
+    function record(req: IncomingMessage, body: Buffer, answer: Answer, started: number): void {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(answer.headers)) {
+        if (value !== undefined && !/^(connection|keep-alive|transfer-encoding|content-length)$/i.test(name))
+          headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      res.writeHead(answer.status, headers).end(answer.body);
+      seq += 1;
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const op = operations.find(
+        (o) => o.method.toUpperCase() === req.method && templateRegex(o.path).test(path),
+      );
+      const at = now();
+      const name = `${prefix}-${String(seq).padStart(3, '0')}-${op?.id ?? 'unknown'}-${answer.status}`;
+      if (op) {
+        const file = join(out, `${name}.yaml`);
+        const written = write(
+          file,
+          scenarioYaml({
+            req,
+            path,
+            operation: op.id,
+            status: answer.status,
+            headers,
+            body: answer.body,
+            at,
+            origin,
+            schema,
+          }),
+        );
+        if (written) {
+          files.push(file);
+          log(`${req.method} ${redactText(path)} → ${answer.status}: ${file}`);
+        }
+      } else {
+        log(
+          `${req.method} ${redactText(path)} → ${answer.status}: not in contracts/openapi.yaml, no scenario written`,
+        );
+      }
+      if (options.har) {
+        har.log.entries.push(
+          harEntry(req, body, answer, headers, started, at, op?.id ?? null, `${origin}${req.url}`),
+        );
+        write(options.har, `${JSON.stringify(har, null, 2)}\n`);
+      }
+    }
   });
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
@@ -154,12 +193,35 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   return {
     url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
     files,
+    writeErrors,
     close: () =>
       new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();
       }),
   };
+}
+
+/** Create a folder (and its parents) or say, as a usage error, why it cannot be one. */
+function makeFolder(path: string, what: string, fix: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (error) {
+    throw new RecordPathError(
+      `${what}: cannot create the folder ${path} (${describeFsError(error)}); ${fix}`,
+    );
+  }
+  // mkdir with recursive succeeds silently only for folders; the check keeps the message plain either way.
+  if (!statSync(path).isDirectory()) throw new RecordPathError(`${what}: ${path} is not a folder; ${fix}`);
+}
+
+function describeFsError(error: unknown): string {
+  const { code } = error as NodeJS.ErrnoException;
+  if (code === 'EEXIST' || code === 'ENOTDIR') return 'a file is in the way';
+  if (code === 'EISDIR') return 'it is a folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOENT') return 'no such folder';
+  return code ?? (error as Error).message;
 }
 
 function templateRegex(template: string): RegExp {
@@ -344,10 +406,28 @@ export function registerRecordCommand(program: Command): void {
         process.stderr.write(`flexfactor-mock record: --target ${options.target} is not a URL\n`);
         process.exit(2);
       }
-      const recorder = await startRecorder({
-        ...options,
-        log: (line) => process.stdout.write(`${line}\n`),
-      });
+      let recorder: Recorder;
+      try {
+        recorder = await startRecorder({
+          ...options,
+          log: (line) => process.stdout.write(`${line}\n`),
+        });
+      } catch (error) {
+        const { code } = error as NodeJS.ErrnoException;
+        if (error instanceof RecordPathError) {
+          process.stderr.write(`flexfactor-mock record: ${error.message}\n`);
+          process.exit(2);
+        }
+        // Exit 1, as serve exits when it cannot listen.
+        if (code === 'EADDRINUSE') {
+          process.stderr.write(
+            `flexfactor-mock record: port ${options.port} on 127.0.0.1 is already in use; stop what listens there, or pick another with --port (0 picks a free one)\n`,
+          );
+          process.exit(1);
+        }
+        process.stderr.write(`flexfactor-mock record: ${(error as Error).message}\n`);
+        process.exit(1);
+      }
       process.stdout.write(
         `Recording ${options.target} through ${recorder.url}/v1 into ${resolve(options.out)}` +
           (options.har ? ` (HAR: ${options.har})` : '') +
@@ -356,6 +436,13 @@ export function registerRecordCommand(program: Command): void {
       const stop = () => {
         recorder.close().then(() => {
           process.stderr.write(`${recorder.files.length} scenario file(s) written\n`);
+          if (recorder.writeErrors.length > 0) {
+            // Exchanges were answered but their recording is lost: a CI job must not take the run as complete.
+            process.stderr.write(
+              `flexfactor-mock record: ${recorder.writeErrors.length} recording(s) could not be written (see the lines above); check --out and --har and record again\n`,
+            );
+            process.exit(1);
+          }
           process.exit(0);
         });
       };
