@@ -378,7 +378,13 @@ function buildProgram(): Command {
       try {
         await serve(options);
       } catch (error) {
-        process.stderr.write(`flexfactor-mock: ${(error as Error).message}\n`);
+        const { code, address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
+        // Node's own words name the address but not what to do about it.
+        const message =
+          code === 'EADDRINUSE'
+            ? `port ${port} on ${address} is already in use; stop what listens there, or pick another with --port (0 picks a free one) or PORT`
+            : (error as Error).message;
+        process.stderr.write(`flexfactor-mock: ${message}\n`);
         process.exit(1);
       }
     });

@@ -98,6 +98,20 @@ describe('the command line', { timeout: 90_000 }, () => {
     }
   });
 
+  test('a port already taken: one line that says what to do, exit 1', async () => {
+    const taken = await listen(createApp({ logger: QUIET }), { port: 0 });
+    try {
+      const r = await node(['serve', '--port', String(taken.port)]);
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stderr,
+        `flexfactor-mock: port ${taken.port} on 127.0.0.1 is already in use; stop what listens there, or pick another with --port (0 picks a free one) or PORT\n`,
+      );
+    } finally {
+      await taken.close(100);
+    }
+  });
+
   test('--ready-file gets the base URL once listening; wait finds it; wait on a dead URL fails in one line', async () => {
     const file = join(tmp, 'ready');
     const server = await serve(['--ready-file', file]);
