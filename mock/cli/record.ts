@@ -37,6 +37,10 @@ export const PERSONAL_KEYS = [
 const KEPT_HEADERS = /^(content-type|retry-after|www-authenticate|x-correlation-id|location)$/i;
 
 const MAX_BODY = 1024 * 1024;
+/** The most of a target's answer the recorder holds (a list of orders is a few hundred KB). */
+const MAX_ANSWER = 16 * 1024 * 1024;
+/** The longest a target may take for a whole answer. */
+const ANSWER_DEADLINE_MS = 60_000;
 
 export interface RecorderOptions {
   /** The base URL to forward to, e.g. https://api-sandbox.flexfactor.io/v1 (a trailing /v1 is dropped). */
@@ -118,6 +122,21 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       })
       .catch((error: NodeJS.ErrnoException) => {
         const cause = error.code ? `${error.code} ${error.message}` : error.message;
+        if (error instanceof ClientRequestError) {
+          // The client's request is what failed: nothing was sent to the target, and nothing is recorded.
+          log(`${req.method} ${req.url}: not forwarded: ${error.message}`);
+          if (error.answer === null || res.headersSent || res.destroyed) return;
+          const traceId = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+          const problem = apiError(error.answer, { detail: error.message });
+          res
+            .writeHead(problem.status, {
+              'content-type': 'application/problem+json; charset=utf-8',
+              connection: 'close',
+              [ERROR_CODE_HEADER]: error.answer,
+            })
+            .end(JSON.stringify(problem.toBody(traceId)));
+          return;
+        }
         if (res.headersSent) {
           // The target answered and the client has it: what failed is the recording, not the target.
           const line = `${req.method} ${req.url}: answered, but not recorded: ${cause}`;
@@ -232,19 +251,42 @@ function templateRegex(template: string): RegExp {
   return new RegExp(`^${source}/?$`, 'i');
 }
 
+/** The client's request cannot be forwarded; `answer` is the catalog code to answer it with (null: nobody to answer). */
+class ClientRequestError extends Error {
+  constructor(
+    message: string,
+    readonly answer: '413001' | null,
+  ) {
+    super(message);
+  }
+}
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((done, fail) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) {
-        req.destroy();
-        fail(Object.assign(new Error('request body over 1 MiB'), { code: 'E2BIG' }));
-      } else chunks.push(chunk);
+      // Past the limit the rest is read and dropped, so the client can still be told why.
+      if (size <= MAX_BODY) chunks.push(chunk);
+      else chunks.length = 0;
     });
-    req.on('end', () => done(Buffer.concat(chunks)));
-    req.on('error', fail);
+    req.on('end', () => {
+      if (size > MAX_BODY)
+        fail(
+          new ClientRequestError(
+            `the request body is ${size} bytes; the recorder forwards bodies up to 1 MiB, the real API's limit`,
+            '413001',
+          ),
+        );
+      else done(Buffer.concat(chunks));
+    });
+    req.on('aborted', () =>
+      fail(new ClientRequestError('the client went away before its request was complete', null)),
+    );
+    req.on('error', () =>
+      fail(new ClientRequestError('the client went away before its request was complete', null)),
+    );
   });
 }
 
@@ -260,18 +302,46 @@ function send(url: string, req: IncomingMessage, body: Buffer): Promise<Answer> 
   delete headers.connection;
   const request = target.protocol === 'https:' ? process.getBuiltinModule('node:https').request : httpRequest;
   return new Promise((done, fail) => {
+    // A target that trickles its answer, or sends one without end, must not hold the recorder's memory or the
+    // client for ever: the whole answer within ANSWER_DEADLINE_MS, at most MAX_ANSWER bytes.
+    const deadline = setTimeout(
+      () =>
+        outgoing.destroy(
+          Object.assign(new Error(`no complete answer within ${ANSWER_DEADLINE_MS / 1000} s`), {
+            code: 'ETIMEDOUT',
+          }),
+        ),
+      ANSWER_DEADLINE_MS,
+    );
     const outgoing = request(target, { method: req.method, headers, timeout: 30_000 }, (answer) => {
       const chunks: Buffer[] = [];
-      answer.on('data', (c: Buffer) => chunks.push(c));
-      answer.on('end', () =>
-        done({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) }),
-      );
-      answer.on('error', fail);
+      let size = 0;
+      answer.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_ANSWER) {
+          outgoing.destroy(
+            Object.assign(new Error(`the answer is over ${MAX_ANSWER / 1024 / 1024} MiB`), { code: 'E2BIG' }),
+          );
+          return;
+        }
+        chunks.push(c);
+      });
+      answer.on('end', () => {
+        clearTimeout(deadline);
+        done({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) });
+      });
+      answer.on('error', (error) => {
+        clearTimeout(deadline);
+        fail(error);
+      });
     });
     outgoing.on('timeout', () =>
       outgoing.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
     );
-    outgoing.on('error', fail);
+    outgoing.on('error', (error) => {
+      clearTimeout(deadline);
+      fail(error);
+    });
     outgoing.end(body);
   });
 }

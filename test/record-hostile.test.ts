@@ -1,0 +1,97 @@
+// The recording proxy between a client and a target it does not control: a request it cannot forward is answered
+// as the client's own fault (never blamed on the target), and a target's answer too large to hold is refused with the
+// catalog's gateway error instead of being buffered without end.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { type Recorder, startRecorder } from '../mock/cli/record.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'ff-record-hostile-'));
+
+async function target(handle: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
+  const server = createServer(handle);
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` };
+}
+
+describe('record against what it cannot forward or hold', { timeout: 60_000 }, () => {
+  const closers: (() => Promise<unknown>)[] = [];
+  after(async () => {
+    for (const close of closers.reverse()) await close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  async function recorder(url: string, out: string, lines: string[]): Promise<Recorder> {
+    const r = await startRecorder({
+      target: url,
+      out: join(scratch, out),
+      port: 0,
+      log: (l) => lines.push(l),
+    });
+    closers.push(() => r.close());
+    return r;
+  }
+
+  test('a request body over 1 MiB is answered 413001, not forwarded, and not blamed on the target', async () => {
+    let calls = 0;
+    const t = await target((_req, res) => {
+      calls += 1;
+      res.end('{}');
+    });
+    closers.push(() => new Promise((done) => t.server.close(done)));
+    const lines: string[] = [];
+    const r = await recorder(t.url, 'big-request', lines);
+    const res = await fetch(`${r.url}/v1/evaluate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ note: 'x'.repeat(1024 * 1024 + 10) }),
+    });
+    assert.equal(res.status, 413);
+    const problem = (await res.json()) as { code: string; detail: string };
+    assert.equal(problem.code, '413001');
+    assert.match(problem.detail, /forwards bodies up to 1 MiB/);
+    assert.equal(calls, 0);
+    assert.ok(
+      lines.some((l) => /POST \/v1\/evaluate: not forwarded: the request body is \d+ bytes/.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(!lines.some((l) => /cannot reach/.test(l)), lines.join('\n'));
+    assert.deepEqual(readdirSync(join(scratch, 'big-request')), []);
+  });
+
+  test('an answer over 16 MiB is refused with 502001 naming the size, and nothing is recorded', async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    const t = await target((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // An answer without end: 64 MiB unless the recorder stops reading.
+      let sent = 0;
+      const more = () => {
+        while (sent < 64 && res.write(chunk)) sent += 1;
+        if (sent < 64) res.once('drain', more);
+        else res.end();
+      };
+      res.on('error', () => {});
+      more();
+    });
+    closers.push(
+      () =>
+        new Promise((done) => {
+          t.server.closeAllConnections();
+          t.server.close(done);
+        }),
+    );
+    const lines: string[] = [];
+    const r = await recorder(t.url, 'big-answer', lines);
+    const res = await fetch(`${r.url}/v1/orders`);
+    assert.equal(res.status, 502);
+    const problem = (await res.json()) as { code: string; detail: string };
+    assert.equal(problem.code, '502001');
+    assert.match(problem.detail, /the answer is over 16 MiB/);
+    assert.deepEqual(readdirSync(join(scratch, 'big-answer')), []);
+  });
+});
