@@ -148,6 +148,15 @@ describe('drift and verify explain a target they cannot use', { timeout: 120_000
     }
   });
 
+  test('verify --port on a port already taken: one line, exit 2', async () => {
+    const r = await verify(['--port', String(mock.port)]);
+    const line = couldNotRun(r);
+    assert.equal(
+      line,
+      `flexfactor-mock verify: --port ${mock.port} on 127.0.0.1 is already in use; pick another, or leave --port out for a free one`,
+    );
+  });
+
   test('drift with only one of key and secret says which is missing', async () => {
     const line = couldNotRun(await drift(['--base-url', mock.baseUrl, '--app-key', 'k'], NO_CREDENTIALS));
     assert.match(line, /--app-secret is missing/);

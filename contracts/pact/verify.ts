@@ -18,7 +18,7 @@ import type { Request, RequestHandler } from 'express';
 import { loadStatesModule } from '../../mock/cli/states-module.js';
 import { HOW_TO_GIVE_CREDENTIALS, tokenFailure } from '../../mock/cli/target-errors.js';
 import { DEFAULT_MERCHANT } from '../../mock/domain/accounts.js';
-import { createApp } from '../../mock/http/app.js';
+import { closeMock, createApp } from '../../mock/http/app.js';
 import { listen } from '../../mock/http/server.js';
 import { registerSecret } from '../../mock/support/redact.js';
 import { FlexFactorClient, FlexFactorError } from '../client/index.js';
@@ -85,7 +85,7 @@ export async function verifyPacts(options: VerifyOptions): Promise<VerificationR
   registerSecret(appSecret, { pinned: true });
 
   const app = root ? null : createApp({ validateResponses: true, logger: QUIET });
-  const mock = app ? await listen(app, { port: options.port ?? 0 }) : null;
+  const mock = app ? await listenFor(app, options.port ?? 0) : null;
   const target = mock ? mock.url : (root as string);
   const client = new FlexFactorClient({
     baseUrl: `${target}/v1`,
@@ -424,6 +424,19 @@ export interface VerifyCommandOptions {
 }
 
 /** `flexfactor-mock verify`: prints the report; resolves with the exit code (0 ok, 1 not satisfied, 2 could not run). */
+/** The in-process mock on `port`; a port already taken is a one-line reason the run could not start. */
+async function listenFor(app: Parameters<typeof listen>[0], port: number) {
+  try {
+    return await listen(app, { port });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    await closeMock(app.mock);
+    throw new CannotRunError(
+      `--port ${port} on 127.0.0.1 is already in use; pick another, or leave --port out for a free one`,
+    );
+  }
+}
+
 export async function runVerifyCommand(options: VerifyCommandOptions): Promise<number> {
   const pacts = options.pacts && options.pacts.length > 0 ? options.pacts : [resolve('pacts')];
   let report: VerificationReport | undefined;
