@@ -130,6 +130,21 @@ describe('the inspector in a browser', { timeout: 300_000 }, () => {
     await page.screenshot({ path: join(SHOTS, 'inspector-timeline.png') });
   });
 
+  test('an entry opened by its link in a fresh page shows once the backlog has arrived', async () => {
+    const [evaluate] = mock.journal
+      .entries({ kind: 'request' })
+      .filter((e) => e.kind === 'request' && e.path === '/v1/evaluate');
+    assert.ok(evaluate, 'the evaluate above is in the journal');
+    const fresh = await open.context.newPage();
+    try {
+      await fresh.goto(`${mock.url}/__admin/ui#entry/${evaluate.seq}`);
+      await fresh.getByRole('heading', { name: new RegExp(`^Entry ${evaluate.seq}: `) }).waitFor();
+      assert.doesNotMatch(String(await fresh.textContent('main')), /may have been dropped/);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test('advancing the clock completes a managed MIT order, and its webhook appears', async () => {
     const expiry = new Date(Date.parse(T0) + 3 * 24 * 3600_000).toISOString();
     const mit = await client.evaluate(

@@ -24,12 +24,25 @@ export function entry(main, { live, args }) {
   const seq = Number(args[0]);
   const found = live.entries.find((e) => e.seq === seq);
   if (!found) {
+    // Opened by link (a reload, a timeline's link in a new tab), the page has no entries until the stream's backlog
+    // arrives: look again then, and on every later batch, rather than call the entry dropped.
+    live.onChange = () => entry(main, { live, args });
     fill(
       main,
-      section('Entry', h('p', {}, `Entry ${seq} is not in the page's journal (it may have been dropped).`)),
+      section(
+        'Entry',
+        h(
+          'p',
+          {},
+          live.entries.length === 0
+            ? `Loading entry ${seq}…`
+            : `Entry ${seq} is not in the page's journal (it may have been dropped).`,
+        ),
+      ),
     );
     return;
   }
+  live.onChange = null;
   const e = found;
   const facts = [
     ['Session', e.session],
