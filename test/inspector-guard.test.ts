@@ -59,6 +59,50 @@ describe('inspector guard', { timeout: 60_000 }, () => {
     assert.notEqual(code(api), '403100');
   });
 
+  test('a call that changes something, sent by a page of another origin, is refused with 403101', async () => {
+    const port = new URL(mock.url).port;
+    const post = (path: string, headers: Record<string, string>) =>
+      fetch(`${mock.url}${path}`, { method: 'POST', headers }).then(async (res) => ({
+        status: res.status,
+        code: ((await res.json()) as { code?: string }).code,
+      }));
+    const before = await (await fetch(`${mock.url}/__admin/clock`)).json();
+    const browsers: Record<string, string>[] = [
+      { origin: 'http://evil.example' },
+      { origin: `http://localhost:${Number(port) + 1}` },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+    ];
+    for (const headers of browsers) {
+      for (const path of ['/__admin/clock/freeze', '/__admin/reset', '/__admin/webhooks/flush?waitMs=0']) {
+        assert.deepEqual(
+          await post(path, headers),
+          { status: 403, code: '403101' },
+          `${path} ${JSON.stringify(headers)}`,
+        );
+      }
+    }
+    // Nothing changed: the clock is as it was.
+    assert.deepEqual(
+      ((await (await fetch(`${mock.url}/__admin/clock`)).json()) as { frozen: boolean }).frozen,
+      (before as { frozen: boolean }).frozen,
+    );
+    // The server's own page (the inspector), and callers that are not browsers, may.
+    assert.equal(
+      (
+        await post('/__admin/webhooks/flush?waitMs=0', {
+          origin: `http://127.0.0.1:${port}`,
+          'sec-fetch-site': 'same-origin',
+        })
+      ).status,
+      200,
+    );
+    assert.equal((await post('/__admin/webhooks/flush?waitMs=0', {})).status, 200);
+    // Reads stay open to a link: GET of the inspector's page with a cross-site fetch header.
+    assert.equal((await get(`${mock.url}/__admin/ui`, { 'sec-fetch-site': 'cross-site' })).status, 200);
+  });
+
   test("the inspector's errors carry its Content-Security-Policy and nosniff, with an admin code", async () => {
     const missing = await get(`${mock.url}/__admin/ui/nope.js`, {});
     assert.equal(missing.status, 404);

@@ -130,6 +130,15 @@ function buildAdminRouter(engine: Engine, options: { token?: string }): Router {
     const host = req.headers.host;
     next(onLoopback && host !== undefined && !isLoopbackName(host) ? apiError('403100') : undefined);
   });
+  // A page on another origin cannot read an admin answer (no CORS headers), but a bodyless POST needs no preflight:
+  // `fetch(…/__admin/reset, { method: 'POST', mode: 'no-cors' })` from any site the developer visits would wipe a
+  // session or freeze the clock. Browsers say where a request comes from (Origin, Sec-Fetch-Site); a call that changes
+  // something is refused when they name another origin. Tests, curl and the inspector itself send neither, or their
+  // own origin; GET and HEAD change nothing and stay open, so a link to the inspector still opens it.
+  router.use((req, _res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    next(fromAnotherOrigin(req) ? apiError('403101') : undefined);
+  });
   // The inspector's security headers on every answer under its path, its errors included.
   router.use(INSPECTOR_PATH, (_req, res, next) => {
     securityHeaders(res);
@@ -225,4 +234,19 @@ function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): Requ
       next(error);
     }
   };
+}
+
+/** Whether a browser says this request comes from a page of another origin than the server's own. */
+function fromAnotherOrigin(req: Request): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return true;
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  // `null` is a sandboxed frame, a file:// page or a redirect chain: never the inspector.
+  if (origin === 'null') return true;
+  try {
+    return new URL(origin).host !== (req.headers.host ?? '').toLowerCase();
+  } catch {
+    return true;
+  }
 }

@@ -163,6 +163,11 @@ export const ERROR_CATALOG = {
     title: 'Admin call under a foreign host name.',
     fix: 'The connection reached a loopback address but the Host header names another host, which is what a DNS-rebinding web page does. Open the inspector and call /__admin as http://127.0.0.1:<port> or http://localhost:<port>.',
   },
+  '403101': {
+    status: 403,
+    title: 'Admin call from a page of another origin.',
+    fix: 'A web page on another origin (its Origin or Sec-Fetch-Site header says so) tried to change the mock through the browser. Drive /__admin from your tests, curl, or the inspector the mock serves itself (http://127.0.0.1:<port>/__admin/ui).',
+  },
   '404001': {
     status: 404,
     title: 'No such endpoint.',
