@@ -89,6 +89,16 @@ scenario(
   'description: x\nsource: invented\n__proto__: { polluted: true }\nrespond:\n  status: 200\n',
 );
 
+// One flow map of 40,000 keys (389 KB, under the size cap): the yaml package's own duplicate-key check took 8 s on it.
+scenario(
+  'wide-map',
+  `description: x\nsource: invented\nrespond: { status: 200, body: {${Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`).join(',')}} }\n`,
+);
+scenario(
+  'duplicate-keys',
+  'description: x\nsource: invented\nrespond:\n  status: 200\n  body:\n    a: 1\n    b: 2\n    a: 3\n',
+);
+
 describe('hostile scenario files', { timeout: 60_000 }, () => {
   let live: Live;
   let auth: Record<string, string> = {};
@@ -118,6 +128,22 @@ describe('hostile scenario files', { timeout: 60_000 }, () => {
     const result = checkScenarioFolders([dir]);
     assert.ok(result.problems.some((p) => p.file.endsWith('huge.yaml') && /1 MiB/.test(p.message)));
     assert.ok(result.valid >= 2);
+  });
+
+  test('a file with more keys and items than any scenario needs is refused before it is parsed', () => {
+    const [problem] = problemFor('wide-map');
+    assert.ok(problem, JSON.stringify(problems));
+    assert.match(
+      problem.message,
+      /has \d+ keys and items .*the limit is 20000: put a large body in a JSON bodyFile/,
+    );
+  });
+
+  test('a key repeated in one mapping is reported with its line', () => {
+    const [problem] = problemFor('duplicate-keys');
+    assert.ok(problem, JSON.stringify(problems));
+    assert.match(problem.message, /Map keys must be unique \("a"\)/);
+    assert.equal(problem.line, 8);
   });
 
   test('an alias bomb is refused', () => {

@@ -107,3 +107,10 @@ export function compilePattern(source: string): SafePattern {
   }
   return { test: (text) => compiled.matcher(text).find() };
 }
+/**
+ * The most `:`, `,` and `- ` marks (an upper bound on a file's keys and items) a scenario file may have. The yaml
+ * package's parse is linear but not quick (about 12 µs a key), so a 1 MiB file of one flow map with 90,000 keys held
+ * the event loop for seconds on a hot reload; 20,000 marks parse in about a quarter of a second. A real scenario has
+ * tens; a large body belongs in a JSON `bodyFile`, which JSON.parse reads at once.
+ */
+export const MAX_YAML_MARKS = 20_000;
