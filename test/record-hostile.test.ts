@@ -64,6 +64,31 @@ describe('record against what it cannot forward or hold', { timeout: 60_000 }, (
     assert.deepEqual(readdirSync(join(scratch, 'big-request')), []);
   });
 
+  test('an answer over the 1 MiB a scenario file holds is forwarded whole but not recorded, and says so', async () => {
+    const big = JSON.stringify({
+      items: Array.from({ length: 30_000 }, (_, i) => ({ id: `order-${i}`, amount: i })),
+    });
+    assert.ok(big.length > 1024 * 1024);
+    const t = await target((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(big);
+    });
+    closers.push(() => new Promise((done) => t.server.close(done)));
+    const lines: string[] = [];
+    const r = await recorder(t.url, 'big-list', lines);
+    const res = await fetch(`${r.url}/v1/orders`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), big);
+    assert.deepEqual(readdirSync(join(scratch, 'big-list')), []);
+    assert.ok(
+      lines.some((l) =>
+        /GET \/v1\/orders → 200: answered, but not recorded: the scenario would be \d+ bytes, over the 1 MiB/.test(
+          l,
+        ),
+      ),
+      lines.join('\n'),
+    );
+  });
+
   test('an answer over 16 MiB is refused with 502001 naming the size, and nothing is recorded', async () => {
     const chunk = Buffer.alloc(1024 * 1024, 0x20);
     const t = await target((_req, res) => {

@@ -157,6 +157,33 @@ describe('drift and verify explain a target they cannot use', { timeout: 120_000
     );
   });
 
+  test('drift against a target whose token answer never ends: one line, exit 2, without holding it all', async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    const endless = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.on('error', () => {});
+      let sent = 0;
+      const more = () => {
+        while (sent < 64 && res.write(chunk)) sent += 1;
+        if (sent < 64) res.once('drain', more);
+        else res.end();
+      };
+      more();
+    });
+    await new Promise<void>((done) => endless.listen(0, '127.0.0.1', done));
+    const root = `http://127.0.0.1:${(endless.address() as AddressInfo).port}`;
+    try {
+      const line = couldNotRun(await drift(['--base-url', root], NO_CREDENTIALS));
+      assert.match(
+        line,
+        /answered POST \/oauth2\/token with more than 16 MiB, which no FlexFactor answer is: check --base-url/,
+      );
+    } finally {
+      endless.closeAllConnections();
+      await new Promise((done) => endless.close(done));
+    }
+  });
+
   test('drift with only one of key and secret says which is missing', async () => {
     const line = couldNotRun(await drift(['--base-url', mock.baseUrl, '--app-key', 'k'], NO_CREDENTIALS));
     assert.match(line, /--app-secret is missing/);

@@ -17,9 +17,12 @@ import { registerSecret } from '../support/redact.js';
 import { compareShapes, type DriftReport, driftMarkdown, redactReport } from './drift-report.js';
 import { type Context, type Creds, type Step, WALK } from './drift-walk.js';
 import {
+  AnswerTooLarge,
+  boundedText,
   type CredentialSource,
   describeNetworkError,
   HOW_TO_GIVE_CREDENTIALS,
+  MAX_ANSWER_BYTES,
   tokenFailure,
 } from './target-errors.js';
 
@@ -55,6 +58,13 @@ function unreachable(root: string, error: unknown): UnreachableError {
   return new UnreachableError(`cannot reach ${root}/v1: ${describeNetworkError(error, `${root}/v1`)}`);
 }
 
+/** An answer too large to be the API's: the URL is wrong, the target is not what it seems. */
+function tooLarge(root: string, what: string): UnreachableError {
+  return new UnreachableError(
+    `${root}/v1 answered ${what} with more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB, which no FlexFactor answer is: check --base-url`,
+  );
+}
+
 /**
  * Fetch a token from the target before the walk: without one every step is a 401 and the report would be a wall of
  * drift that is really a wrong URL or wrong credentials.
@@ -71,7 +81,13 @@ async function preflight(root: string, creds: Creds, source: CredentialSource, t
   } catch (error) {
     throw unreachable(root, error);
   }
-  const text = await res.text().catch(() => '');
+  let text = '';
+  try {
+    text = await boundedText(res);
+  } catch (error) {
+    if (error instanceof AnswerTooLarge) throw tooLarge(root, 'POST /oauth2/token');
+    // A broken body: only the status speaks.
+  }
   let body: { accessToken?: unknown; code?: unknown; detail?: unknown; title?: unknown } = {};
   try {
     body = JSON.parse(text) ?? {};
@@ -105,7 +121,7 @@ async function call(root: string, step: Step, c: Context, creds: Creds, timeoutM
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(timeoutMs),
   });
-  const text = await res.text();
+  const text = await boundedText(res);
   let parsed: unknown = text;
   try {
     parsed = text === '' ? null : JSON.parse(text);
@@ -155,6 +171,7 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
       try {
         t = await call(root, step, ct, targetCreds, timeoutMs);
       } catch (error) {
+        if (error instanceof AnswerTooLarge) throw tooLarge(root, `the "${step.name}" request`);
         throw unreachable(root, error);
       }
       report.steps.push({

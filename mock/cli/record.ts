@@ -14,6 +14,7 @@ import { apiError } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER } from '../errors/shape.js';
 import type { Har, HarEntry } from '../journal/har.js';
 import { HAR_CREATOR } from '../journal/har.js';
+import { DEFAULT_SCENARIO_MAX_BYTES, describeBytes } from '../scenarios/limits.js';
 import { builtInScenarioDir } from '../scenarios/loader.js';
 import { redact, redactHeaders, redactText, redactUrl } from '../support/redact.js';
 import { yaml } from '../support/yaml.js';
@@ -171,22 +172,28 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       );
       const at = now();
       const name = `${prefix}-${String(seq).padStart(3, '0')}-${op?.id ?? 'unknown'}-${answer.status}`;
-      if (op) {
+      // A scenario file over the size limit would be refused by serve and scenarios:check; an answer that large is not
+      // even turned into YAML (redacting and writing megabytes would hold the recorder for seconds).
+      const tooLarge = (bytes: number) =>
+        `${req.method} ${redactText(path)} → ${answer.status}: answered, but not recorded: the scenario would be ${bytes} bytes, over the ${describeBytes(DEFAULT_SCENARIO_MAX_BYTES)} a scenario file may hold`;
+      if (op && answer.body.length > DEFAULT_SCENARIO_MAX_BYTES) {
+        log(tooLarge(answer.body.length));
+      } else if (op) {
         const file = join(out, `${name}.yaml`);
-        const written = write(
-          file,
-          scenarioYaml({
-            req,
-            path,
-            operation: op.id,
-            status: answer.status,
-            headers,
-            body: answer.body,
-            at,
-            origin,
-            schema,
-          }),
-        );
+        const text = scenarioYaml({
+          req,
+          path,
+          operation: op.id,
+          status: answer.status,
+          headers,
+          body: answer.body,
+          at,
+          origin,
+          schema,
+        });
+        const bytes = Buffer.byteLength(text);
+        if (bytes > DEFAULT_SCENARIO_MAX_BYTES) log(tooLarge(bytes));
+        const written = bytes <= DEFAULT_SCENARIO_MAX_BYTES && write(file, text);
         if (written) {
           files.push(file);
           log(`${req.method} ${redactText(path)} → ${answer.status}: ${file}`);

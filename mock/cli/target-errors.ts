@@ -85,3 +85,28 @@ function portOf(url: string | undefined): string {
     return '';
   }
 }
+
+/** The most of one answer `drift` reads: far above any FlexFactor answer, far below what would exhaust memory. */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+/** An answer longer than MAX_ANSWER_BYTES: not the API, whatever it is. */
+export class AnswerTooLarge extends Error {}
+
+/** `res.text()`, but refusing (AnswerTooLarge) once the body passes MAX_ANSWER_BYTES, without holding more of it. */
+export async function boundedText(res: Response): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw new AnswerTooLarge(`the answer is over ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
