@@ -333,6 +333,30 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
     }
   });
 
+  test('a field or query parameter called token is redacted; the paymentMethod.token flag and vault tokens stay', async () => {
+    const session = 'plain-token';
+    const res = await fetch(`${mock.url}/v1/orders?token=SECRETQ_zz9plain`, {
+      headers: {
+        authorization: `Bearer ${await mock.token()}`,
+        'x-mock-session': session,
+        'x-token': 'SECRETH_zz9plain',
+      },
+    });
+    await res.arrayBuffer();
+    const vault = '5f0c1d2e-3b4a-4c5d-8e6f-7a8b9c0d1e2f';
+    assert.deepEqual(
+      redact({
+        token: 'SECRETB_1plain',
+        paymentMethod: { cardNumber: vault, token: true },
+        vault: { token: vault },
+      }),
+      { token: '[redacted]', paymentMethod: { cardNumber: vault, token: true }, vault: { token: vault } },
+    );
+    const kept = JSON.stringify(mock.journal.entries({ session }));
+    assert.ok(kept.includes('"token":"[redacted]"'), kept);
+    for (const secret of ['SECRETQ_zz9plain', 'SECRETH_zz9plain']) assert.ok(!kept.includes(secret), secret);
+  });
+
   test('ids stay ids: GUIDs and trace ids are kept, a card number in 4-4-4-4 groups beside hex is not', () => {
     for (const id of [
       '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',

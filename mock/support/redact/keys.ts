@@ -88,7 +88,22 @@ export const KEY_RULES: readonly KeyRule[] = [
     contains: ['secret', 'password', 'passwd', 'apikey'],
     replace: replaced,
   },
+  {
+    name: 'token',
+    card: false,
+    keys: ['token', 'sessiontoken', 'authtoken', 'bearertoken', 'csrftoken', 'xsrftoken'],
+    replace: redactToken,
+  },
 ];
+
+/**
+ * A field called just `token`: FlexFactor's `paymentMethod.token` flag (a boolean) and a vault token (a GUID) stay
+ * readable, as a card-number field's vault token does; any other value may be a bearer or session token.
+ */
+export function redactToken(value: unknown): unknown {
+  if (typeof value === 'string' && UUID.test(value.trim())) return value;
+  return replaced(value);
+}
 
 /** Parent keys under which `number` is a card number. */
 export const CARD_PARENT = /card|payment/i;
