@@ -1007,6 +1007,66 @@ describe('the Redis store in-process, from the environment and with --workers', 
     assert.equal((await order(fromEnv, token, session, id)).externalOrderId.startsWith('ORDER-'), true);
   });
 
+  test('lenient: a card number given as orderId or idempotency key never reaches Redis, and both still work', async () => {
+    const prefix = freshPrefix();
+    const mock = await startMock({ store: redis.url, storePrefix: prefix, profile: 'lenient' });
+    cleanups.push(() => mock.close());
+    const session = `redis-${randomUUID()}`;
+    const token = await mock.token(undefined, session);
+    const target: Target = { name: 'in-process', url: mock.url };
+    const sent = body({
+      orderId: '4111 1111 1111 1111',
+      idempotencyKey: 'k-5555555555554444',
+      ...card('approved'),
+    });
+    const first = await call(target, 'POST', '/v1/evaluate', { token, session, body: sent });
+    assert.equal(first.status, 200, first.text);
+    const again = await call(target, 'POST', '/v1/evaluate', { token, session, body: sent });
+    assert.equal(again.headers[REPLAY], 'true', 'the same key replays');
+    assert.equal(again.body.orderSessionKey, first.body.orderSessionKey);
+    const read = await call(target, 'GET', `/v1/orders/${first.body.orderSessionKey}`, { token, session });
+    assert.match(String(read.body.externalOrderId), /^411111\*{6}1111~[0-9a-f]{16}$/);
+    // The merchant's own id still finds the order (the lookup uses the same card-safe form).
+    const cancel = await call(
+      target,
+      'POST',
+      `/v1/orders/${encodeURIComponent('4111 1111 1111 1111')}/external-cancel`,
+      {
+        token,
+        session,
+        body: { idempotencyKey: randomUUID() },
+      },
+    );
+    assert.notEqual(cancel.status, 404, cancel.text);
+
+    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    try {
+      let everything = '';
+      for (const key of await client.keys(`${prefix}*`)) {
+        const type = await client.type(key);
+        const value =
+          type === 'string'
+            ? await client.get(key)
+            : type === 'hash'
+              ? await client.hgetall(key)
+              : type === 'list'
+                ? await client.lrange(key, 0, -1)
+                : type === 'set'
+                  ? await client.smembers(key)
+                  : type === 'zset'
+                    ? await client.zrange(key, 0, -1)
+                    : type;
+        everything += `${key} ${JSON.stringify(value)}\n`;
+      }
+      assert.ok(everything.length > 0, 'the session is in Redis');
+      for (const digits of ['4111 1111 1111 1111', '4111111111111111', '5555555555554444'])
+        assert.ok(!everything.includes(digits), `${digits} is not in Redis`);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   test('a store of another storage form (marked, or old sessions without a mark) is refused, naming the way out; a flushed one is marked again', async () => {
     const prefix = freshPrefix();
     const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });

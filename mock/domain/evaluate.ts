@@ -4,7 +4,7 @@
 
 import { apiError } from '../errors/catalog.js';
 import { LEDGER_SLOT } from '../support/bounded.js';
-import { redactText } from '../support/redact.js';
+import { cardSafeId, redactText } from '../support/redact.js';
 import type { VirtualClock } from './clock.js';
 import { parseInstant } from './dates.js';
 import { none, ORDER_STATUS, type Order, type TransitionName } from './order-states.js';
@@ -146,7 +146,8 @@ export function evaluateOrder(
     id: data.uuid(),
     session: session.name,
     mid,
-    externalOrderId: String(body.orderId),
+    // The lenient profile accepts a card number here; the store must not keep it (Partition looks it up so too).
+    externalOrderId: cardSafeId(String(body.orderId)),
     correlationId: kept(body.correlationId),
     referenceNumber: redactText(String(body.transaction.id)),
     status: ORDER_STATUS.DRAFT,

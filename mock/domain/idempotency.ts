@@ -4,6 +4,7 @@
 // key when it threw. What a response is (status, body, headers) is the caller's: the HTTP layer encodes its replies.
 
 import { apiError } from '../errors/catalog.js';
+import { cardSafeId } from '../support/redact.js';
 import type { Partition, StoredResponse } from './store.js';
 
 export interface IdempotencyClaim {
@@ -23,7 +24,9 @@ export async function runIdempotent<T>(
   action: () => T | Promise<T>,
   toStored: (result: T) => StoredResponse,
 ): Promise<IdempotentOutcome<T>> {
-  const { partition, scope, key } = claim;
+  const { partition, scope } = claim;
+  // A key holding a card number (the lenient profile takes one) is kept and matched in its card-safe form.
+  const key = cardSafeId(claim.key);
   const found = partition.claimIdempotencyKey(scope, key, claim.request, claim.now);
   switch (found.kind) {
     case 'conflict':

@@ -13,6 +13,7 @@ import {
 } from '../support/bounded.js';
 import { fingerprint } from '../support/fingerprint.js';
 import { replayableHeaders } from '../support/header-value.js';
+import { cardSafeId } from '../support/redact.js';
 import {
   type Address,
   none,
@@ -257,7 +258,8 @@ export class Partition {
   }
 
   orderByExternalId(externalOrderId: string): Order | undefined {
-    const id = this.byExternalId.get(externalOrderId);
+    // Orders keep a merchant orderId holding card data as its card-safe form (evaluate), so it is looked up so too.
+    const id = this.byExternalId.get(cardSafeId(externalOrderId));
     return id === undefined ? undefined : this.orders.get(id);
   }
 

@@ -17,5 +17,12 @@ export {
   redactPath,
   redactUrl,
 } from './redact/sinks.js';
-export { hasCardData, redactText, registerSecret, TEXT_RULES, type TextRule } from './redact/text.js';
+export {
+  cardSafeId,
+  hasCardData,
+  redactText,
+  registerSecret,
+  TEXT_RULES,
+  type TextRule,
+} from './redact/text.js';
 export { type RedactOptions, redact, redactJson, redactStringsJson } from './redact/walk.js';
