@@ -3,7 +3,7 @@
 // catalog's gateway error instead of being buffered without end.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -118,5 +118,38 @@ describe('record against what it cannot forward or hold', { timeout: 60_000 }, (
     assert.equal(problem.code, '502001');
     assert.match(problem.detail, /the answer is over 16 MiB/);
     assert.deepEqual(readdirSync(join(scratch, 'big-answer')), []);
+  });
+
+  test('the HAR keeps the newest exchanges within 32 MiB, written once the recorder closes', async () => {
+    const mib = `{"filler":"${'x'.repeat(1024 * 1024)}"}`;
+    const t = await target((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(mib);
+    });
+    closers.push(() => new Promise((done) => t.server.close(done)));
+    const lines: string[] = [];
+    const har = join(scratch, 'long.har');
+    const r = await startRecorder({
+      target: t.url,
+      out: join(scratch, 'long'),
+      har,
+      port: 0,
+      log: (l) => lines.push(l),
+    });
+    for (let i = 0; i < 40; i += 1) {
+      const res = await fetch(`${r.url}/v1/orders?page=${i}`);
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+    }
+    await r.close();
+    const entries = (
+      JSON.parse(readFileSync(har, 'utf8')) as { log: { entries: { request: { url: string } }[] } }
+    ).log.entries;
+    assert.ok(entries.length > 0 && entries.length < 40, `${entries.length} entries kept`);
+    // The newest ones: the last request is the last entry.
+    assert.match(entries.at(-1)?.request.url ?? '', /page=39$/);
+    assert.equal(
+      lines.filter((l) => /the HAR keeps the newest 5000 entries within 32 MiB/.test(l)).length,
+      1,
+    );
   });
 });

@@ -40,6 +40,11 @@ const KEPT_HEADERS = /^(content-type|retry-after|www-authenticate|x-correlation-
 const MAX_BODY = 1024 * 1024;
 /** The most of a target's answer the recorder holds (a list of orders is a few hundred KB). */
 const MAX_ANSWER = 16 * 1024 * 1024;
+/** The HAR keeps the newest exchanges within these bounds (the journal's defaults). */
+const MAX_HAR_ENTRIES = 5_000;
+const MAX_HAR_BYTES = 32 * 1024 * 1024;
+/** How often, at most, the HAR file is written again while exchanges arrive. */
+const HAR_WRITE_MS = 250;
 /** The longest a target may take for a whole answer. */
 const ANSWER_DEADLINE_MS = 60_000;
 
@@ -48,7 +53,7 @@ export interface RecorderOptions {
   target: string;
   /** Folder for the scenario files (created). */
   out: string;
-  /** Also write every exchange to this HAR file (rewritten after each exchange). */
+  /** Also write the exchanges to this HAR file (the newest 5,000 within 32 MiB; rewritten every 250 ms at most). */
   har?: string;
   port?: number;
   host?: string;
@@ -112,6 +117,21 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       log(line);
       return false;
     }
+  };
+
+  const harSizes: number[] = [];
+  let harBytes = 0;
+  let harDropped = 0;
+  // Written at most every HAR_WRITE_MS and on close, not after every exchange: rewriting the whole file each time
+  // cost time in proportion to the session's length for every request.
+  let harTimer: NodeJS.Timeout | null = null;
+  const writeHar = () => {
+    if (harTimer) clearTimeout(harTimer);
+    harTimer = null;
+    if (options.har) write(options.har, `${JSON.stringify(har, null, 2)}\n`);
+  };
+  const scheduleHar = () => {
+    harTimer ??= setTimeout(writeHar, HAR_WRITE_MS);
   };
 
   const server: Server = createServer((req, res) => {
@@ -204,10 +224,32 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
         );
       }
       if (options.har) {
-        har.log.entries.push(
-          harEntry(req, body, answer, headers, started, at, op?.id ?? null, `${origin}${req.url}`),
+        const entry = harEntry(
+          req,
+          body,
+          answer,
+          headers,
+          started,
+          at,
+          op?.id ?? null,
+          `${origin}${req.url}`,
         );
-        write(options.har, `${JSON.stringify(har, null, 2)}\n`);
+        harSizes.push(JSON.stringify(entry).length);
+        harBytes += harSizes.at(-1) ?? 0;
+        har.log.entries.push(entry);
+        // A long session must not grow the recorder without end: the newest entries are kept, as the journal does.
+        while (
+          har.log.entries.length > 1 &&
+          (har.log.entries.length > MAX_HAR_ENTRIES || harBytes > MAX_HAR_BYTES)
+        ) {
+          har.log.entries.shift();
+          harBytes -= harSizes.shift() ?? 0;
+          if (harDropped++ === 0)
+            log(
+              `the HAR keeps the newest ${MAX_HAR_ENTRIES} entries within ${MAX_HAR_BYTES / 1024 / 1024} MiB; older ones are dropped from it (the scenario files stay)`,
+            );
+        }
+        scheduleHar();
       }
     }
   });
@@ -222,7 +264,10 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     writeErrors,
     close: () =>
       new Promise<void>((done) => {
-        server.close(() => done());
+        server.close(() => {
+          if (harTimer) writeHar();
+          done();
+        });
         server.closeAllConnections();
       }),
   };
