@@ -32,6 +32,13 @@ describe('wait', { timeout: 60_000 }, () => {
     assert.equal(await probeStatus(`${await origin()}/`, 30_000), 503);
   });
 
+  test('a ready file that holds no URL fails at once, saying so', async () => {
+    const started = Date.now();
+    const result = await waitForUrl({ url: () => 'not a url at all', timeoutMs: 30_000 });
+    assert.deepEqual(result, { ok: false, reason: 'the ready file holds no http URL ("not a url at all")' });
+    assert.ok(Date.now() - started < 20_000, 'without waiting for the timeout');
+  });
+
   test('a 2xx is up', async () => {
     const up = await waitForUrl({ url: `${await origin()}/v1`, timeoutMs: 30_000 });
     assert.equal(up.ok, true);

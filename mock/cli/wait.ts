@@ -27,6 +27,12 @@ export async function waitForUrl({ url, timeoutMs, intervalMs = 200 }: WaitOptio
     try {
       const target = typeof url === 'string' ? url : url();
       if (target === null) throw new Error('the ready file is not written yet');
+      // serve writes its ready file whole (a rename), so text that is no URL will not become one: say so at once.
+      if (!/^https?:\/\/\S+$/.test(target))
+        return {
+          ok: false,
+          reason: `the ready file holds no http URL (${JSON.stringify(target.slice(0, 80))})`,
+        };
       const status = await probeStatus(target, Math.min(left, 5_000));
       if (status >= 200 && status < 300) return { ok: true, ms: Date.now() - started };
       reason = `answered ${status}`;
