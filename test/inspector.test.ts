@@ -175,6 +175,13 @@ describe('the inspector in a browser', { timeout: 300_000 }, () => {
       .first()
       .waitFor();
     assert.ok(hook.events.length > 0, 'the receiver got the delivery');
+    // The long signature values wrap: the row's button stays on screen, with no sideways scrolling.
+    const button = await delivery.getByRole('button', { name: 'Redeliver' }).boundingBox();
+    const width = page.viewportSize()?.width ?? 0;
+    assert.ok(
+      button && button.x + button.width <= width,
+      `Redeliver ends at ${button ? button.x + button.width : '?'} px of ${width}`,
+    );
   });
 
   test('a scenario picked in the page fails the next request with its six-digit code', async () => {

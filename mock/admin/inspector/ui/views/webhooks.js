@@ -17,7 +17,7 @@ export async function webhooks(main, { live, say }) {
     const sent = attempt?.requestHeaders ?? {};
     return Object.entries(sent)
       .filter(([name]) => name.startsWith('x-fc-'))
-      .map(([name, value]) => h('div', {}, h('code', {}, name), ': ', value));
+      .map(([name, value]) => h('div', { class: 'signature' }, h('code', {}, name), ': ', value));
   };
   const rows = data.deliveries.reverse().map((d) => [
     d.id,
