@@ -19,6 +19,7 @@ import { evictOldest } from '../support/bounded.js';
 import { safeHeaderValue } from '../support/header-value.js';
 import type { Logger } from '../support/logger.js';
 import type { WebhookFaults } from '../webhooks/faults.js';
+import { responseContract } from './body-check.js';
 import { faultObject, faultRow, HungRequests, sampleDelay, seededRandom, Timers } from './faults.js';
 import { ScenarioLibrary } from './library.js';
 import { builtInScenarioDir, type CompiledScenario, NO_SCENARIO, SCENARIO_NAME } from './loader.js';
@@ -41,7 +42,7 @@ export interface ScenarioDeps {
   /** Seeds the random delays. */
   seed: number;
   /** Operations a match block may name, and the responses each declares. */
-  contract: Pick<Contract, 'operations' | 'document'>;
+  contract: Pick<Contract, 'operations' | 'document' | 'responseErrors'>;
   /** Scenario fates are scheduled on orders; templates read an order settled to now. */
   store: Pick<Store, 'schedule' | 'settle' | 'onSessionDropped'>;
   clock: Pick<VirtualClock, 'now'>;
@@ -49,6 +50,11 @@ export interface ScenarioDeps {
   webhooks: WebhookFaultSink;
   /** Problems with scenario files (already redacting). */
   log: Logger;
+  /**
+   * The start and reload reports of bad scenario files (already redacting; default `log`). Not rate-limited: the
+   * report bounds itself, and every bad file must be named even when many are bad.
+   */
+  report?: Logger;
   /** Which operations a scenario's `state` block acts on, as the domain registers them. */
   effects: Readonly<Record<string, OperationEffects>>;
 }
@@ -113,7 +119,8 @@ export class ScenarioEngine {
       {
         dirs: [...(options.builtIn === false ? [] : [builtInScenarioDir()]), ...(options.dirs ?? [])],
         operations: deps.contract.operations,
-        log: deps.log,
+        log: deps.report ?? deps.log,
+        contract: responseContract(deps.contract),
       },
       options,
     );
