@@ -213,4 +213,26 @@ describe('a literal body is checked against the contract when loaded', { timeout
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.statusName, 'ONHOLD');
   });
+
+  for (const validateResponses of [true, false]) {
+    test(`a rendered value the contract does not allow answers 500003 naming the scenario file (validateResponses ${validateResponses})`, async () => {
+      const { app } = appWith({ validateResponses, scenarios: { dirs: [dir], builtIn: false } });
+      const token = await tokenFor(app);
+      const created = await request(app)
+        .post('/v1/evaluate')
+        .set('authorization', `Bearer ${token}`)
+        .send(evaluateBody({}));
+      const res = await request(app)
+        .get(`/v1/orders/${created.body.orderSessionKey}?statusName=weird`)
+        .set('authorization', `Bearer ${token}`)
+        .set('x-mock-scenario', 'templated-order');
+      assert.equal(res.status, 500);
+      assert.equal(res.body.code, '500003', JSON.stringify(res.body));
+      assert.ok(res.body.detail.includes(join(dir, 'templated-order.yaml')), res.body.detail);
+      assert.match(res.body.detail, /This is not a bug in the mock/);
+      assert.deepEqual(res.body.errors['scenario templated-order'], [
+        'statusName must be equal to one of the allowed values',
+      ]);
+    });
+  }
 });

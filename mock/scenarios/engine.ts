@@ -369,6 +369,22 @@ export class ScenarioEngine {
     this.#deps.store.schedule(ctx.session, order, this.#deps.clock.now() + s.fateAfterMs, fate.kind);
   }
 
+  /**
+   * A rendered body for a declared status must fit the contract, as a literal one must when its file loads: what a
+   * template filled in is only known now, and a mismatch is the scenario file's to fix, not a bug in the mock.
+   */
+  #checkRendered(s: CompiledScenario, operationId: string, status: number, body: unknown): void {
+    const errors = this.#deps.contract.responseErrors(operationId, status, body);
+    if (!errors || errors.length === 0) return;
+    const problems = errors
+      .slice(0, 10)
+      .map((e) => `${e.instancePath.slice(1).replace(/\//g, '.') || '(body)'} ${e.message ?? e.keyword}`);
+    throw apiError('500003', {
+      detail: `Scenario "${s.name}" (${s.file}) rendered a body for ${operationId}'s HTTP ${status} response that the contract does not allow.`,
+      errors: { [`scenario ${s.name}`]: problems },
+    });
+  }
+
   /** The scenario's answer: a fault on the socket, a catalog error, or a literal (or the handler's) response. */
   #answer(
     s: CompiledScenario,
@@ -420,8 +436,10 @@ export class ScenarioEngine {
         // Through the normal send (and its contract check) when the contract declares this JSON response.
         const custom = Object.keys(respond.headers ?? {}).some((h) => h.toLowerCase() === 'content-type');
         const json = body !== undefined && typeof body !== 'string' && !custom;
-        if (json && this.#declares(ctx.op.id, respond.status))
+        if (json && this.#declares(ctx.op.id, respond.status)) {
+          if (s.templated && hasBody) this.#checkRendered(s, ctx.op.id, respond.status, body);
           return { status: respond.status, body, headers };
+        }
         writeOutgoing(res, out);
         return 'handled';
       }
