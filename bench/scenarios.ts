@@ -49,7 +49,7 @@ function generate(count: number): string {
         : kind === 1
           ? `delay:\n  distribution: uniform\n  min: ${i % 50}\n  max: ${(i % 50) + 20}\n`
           : kind === 2
-            ? `respond:\n  status: 200\n  headers:\n    x-filler: '${i}'\n  body:\n    id: '{{uuid}}'\n    echo: '{{request.body.orderId}}'\n`
+            ? `respond:\n  status: 418\n  headers:\n    x-filler: '${i}'\n  body:\n    id: '{{uuid}}'\n    echo: '{{request.body.orderId}}'\n`
             : `applied: true\ntimes: ${1 + (i % 3)}\nfault: reset\n`;
     writeFileSync(
       join(dir, `filler-${String(i).padStart(4, '0')}.yaml`),

@@ -98,6 +98,38 @@ describe('the command line', { timeout: 90_000 }, () => {
     }
   });
 
+  test('--scenarios twice: every bad file of both folders is named at start, however many problems', async () => {
+    const mine = join(tmp, 'my-scenarios');
+    const bad = join(tmp, 'bad');
+    for (const dir of [mine, bad]) {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir);
+    }
+    // 10 problems in 4 files: more lines of one kind than the log's rate limit lets through.
+    const broken = (count: number) =>
+      `description: broken\nsource: invented\nfault: reset\n${Array.from({ length: count }, (_, i) => `typo${i}: 1`).join('\n')}\n`;
+    writeFileSync(join(mine, 'a-broken.yaml'), broken(4));
+    writeFileSync(join(mine, 'b-broken.yaml'), broken(3));
+    writeFileSync(join(bad, 'c-broken.yaml'), broken(2));
+    writeFileSync(join(bad, 'd-broken.yaml'), broken(1));
+    const server = await serve(['--scenarios', mine, '--scenarios', bad]);
+    try {
+      const timer = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`d-broken.yaml never named: ${server.stderr()}`)), 20_000).unref(),
+      );
+      const stderr = await Promise.race([server.stderrMatching(/d-broken\.yaml:\d+: /), timer]);
+      for (const name of ['a-broken', 'b-broken', 'c-broken', 'd-broken'])
+        assert.match(stderr, new RegExp(`${name}\\.yaml:\\d+: unknown property`), stderr);
+      assert.match(
+        stderr,
+        /… and 1 more problem\(s\) in .*a-broken\.yaml; GET \/__admin\/scenarios lists them all/,
+      );
+      assert.doesNotMatch(stderr, /suppressed/);
+    } finally {
+      await stop(server.child);
+    }
+  });
+
   test('a port already taken: one line that says what to do, exit 1', async () => {
     const taken = await listen(createApp({ logger: QUIET }), { port: 0 });
     try {

@@ -48,7 +48,7 @@ scenario(
 );
 scenario(
   'redos',
-  "description: catastrophic\nsource: invented\nmatch:\n  operation: evaluate\n  body:\n    orderId: { matches: '^(a+)+$' }\nrespond:\n  status: 200\n  body: { matched: true }\n",
+  "description: catastrophic\nsource: invented\nmatch:\n  operation: evaluate\n  body:\n    orderId: { matches: '^(a+)+$' }\nrespond:\n  status: 418\n  body: { matched: true }\n",
 );
 scenario(
   'backref',
@@ -78,7 +78,7 @@ scenario(
 );
 scenario(
   'echo-header',
-  "description: x\nsource: invented\nmatch:\n  operation: evaluate\nrespond:\n  status: 200\n  headers:\n    x-echo: '{{request.body.orderId}}'\n  body: { ok: true }\n",
+  "description: x\nsource: invented\nmatch:\n  operation: evaluate\nrespond:\n  status: 418\n  headers:\n    x-echo: '{{request.body.orderId}}'\n  body: { ok: true }\n",
 );
 scenario(
   'static-crlf',
@@ -208,7 +208,7 @@ describe('hostile scenario files', { timeout: 60_000 }, () => {
         headers: { authorization: `Bearer ${token}`, 'x-mock-scenario': 'echo-header' },
         body: evaluateBody({ orderId }),
       });
-      assert.equal(res.status, 200, res.text);
+      assert.equal(res.status, 418, res.text);
       assert.equal(res.headers.get('set-cookie'), null);
       const echoed = res.headers.get('x-echo') ?? '';
       assert.match(echoed, /^[\x20-\x7e]*$/);

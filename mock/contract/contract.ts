@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { apiError } from '../errors/catalog.js';
 import { type Binding, buildKeyMap, canonicalize, type KeyMap, type Schema, undeclared } from './binding.js';
 import { type FieldErrors, fieldErrors } from './field-messages.js';
@@ -166,15 +166,25 @@ export class Contract {
    * checked against the operation's declared status, or its `default` response.
    */
   checkResponse(operationId: string, status: number, body: unknown): string[] {
+    const errors = this.responseErrors(operationId, status, body);
+    if (errors === null) return [`${operationId} declares no response for HTTP ${status}`];
+    return errors.map((e) => `${e.instancePath || '(body)'} ${e.message ?? e.keyword}`);
+  }
+
+  /**
+   * The schema errors of a response body (empty when it conforms), or null when the operation declares no response
+   * for the status. Scenario files use these to say which field is wrong and what the contract expects there.
+   */
+  responseErrors(operationId: string, status: number, body: unknown): ErrorObject[] | null {
     const key = `${operationId} ${status}`;
     let validate = this.#responseValidators.get(key);
     if (validate === undefined) {
       validate = this.#compileResponse(operationId, status);
       this.#responseValidators.set(key, validate);
     }
-    if (validate === null) return [`${operationId} declares no response for HTTP ${status}`];
+    if (validate === null) return null;
     if (validate(body)) return [];
-    return (validate.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message ?? e.keyword}`);
+    return [...(validate.errors ?? [])];
   }
 
   #compileOperations(): void {

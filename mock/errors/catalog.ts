@@ -280,6 +280,11 @@ export const ERROR_CATALOG = {
     title: 'The mock produced a response that does not match contracts/openapi.yaml.',
     fix: 'This is a bug in the mock (response validation is on). Report it with the listed violations.',
   },
+  '500003': {
+    status: 500,
+    title: "A scenario's templates rendered a response that does not match contracts/openapi.yaml.",
+    fix: 'The scenario named in the detail answers a status the contract declares, but its templates filled in values the contract does not allow there (listed in `errors`). Fix that scenario file: template a value of the right type, or answer a status the contract does not declare. This is not a bug in the mock.',
+  },
   '502001': {
     status: 502,
     title: 'Bad gateway.',

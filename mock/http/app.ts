@@ -61,7 +61,8 @@ export function createApp(options: MockOptions = {}): MockApp {
     compat: options.compat ?? 'docs',
   });
   // Every part logs through redaction and the rate limit, from its first line on.
-  const log = rateLimitedLogger(redactingLogger(options.logger ?? STDERR_LOGGER), options.logLimit);
+  const unlimited = redactingLogger(options.logger ?? STDERR_LOGGER);
+  const log = rateLimitedLogger(unlimited, options.logLimit);
   const clock = options.clock instanceof VirtualClock ? options.clock : new VirtualClock(options.clock);
   const contract = new Contract(options.specPath ? { specPath: options.specPath } : {});
   const limit = options.maxOrders;
@@ -113,7 +114,17 @@ export function createApp(options: MockOptions = {}): MockApp {
   let scenarios: ScenarioEngine;
   try {
     scenarios = new ScenarioEngine(
-      { seed: settings.seed, contract, store, clock, webhooks, log, effects: SCENARIO_EFFECTS },
+      // Scenario-file reports bound themselves (a few lines per bad file), and every bad file must be named.
+      {
+        seed: settings.seed,
+        contract,
+        store,
+        clock,
+        webhooks,
+        log,
+        report: unlimited,
+        effects: SCENARIO_EFFECTS,
+      },
       options.scenarios,
     );
   } catch (error) {

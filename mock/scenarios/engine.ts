@@ -19,6 +19,7 @@ import { evictOldest } from '../support/bounded.js';
 import { safeHeaderValue } from '../support/header-value.js';
 import type { Logger } from '../support/logger.js';
 import type { WebhookFaults } from '../webhooks/faults.js';
+import { responseContract } from './body-check.js';
 import { faultObject, faultRow, HungRequests, sampleDelay, seededRandom, Timers } from './faults.js';
 import { ScenarioLibrary } from './library.js';
 import { builtInScenarioDir, type CompiledScenario, NO_SCENARIO, SCENARIO_NAME } from './loader.js';
@@ -41,7 +42,7 @@ export interface ScenarioDeps {
   /** Seeds the random delays. */
   seed: number;
   /** Operations a match block may name, and the responses each declares. */
-  contract: Pick<Contract, 'operations' | 'document'>;
+  contract: Pick<Contract, 'operations' | 'document' | 'responseErrors'>;
   /** Scenario fates are scheduled on orders; templates read an order settled to now. */
   store: Pick<Store, 'schedule' | 'settle' | 'onSessionDropped'>;
   clock: Pick<VirtualClock, 'now'>;
@@ -49,6 +50,11 @@ export interface ScenarioDeps {
   webhooks: WebhookFaultSink;
   /** Problems with scenario files (already redacting). */
   log: Logger;
+  /**
+   * The start and reload reports of bad scenario files (already redacting; default `log`). Not rate-limited: the
+   * report bounds itself, and every bad file must be named even when many are bad.
+   */
+  report?: Logger;
   /** Which operations a scenario's `state` block acts on, as the domain registers them. */
   effects: Readonly<Record<string, OperationEffects>>;
 }
@@ -113,7 +119,8 @@ export class ScenarioEngine {
       {
         dirs: [...(options.builtIn === false ? [] : [builtInScenarioDir()]), ...(options.dirs ?? [])],
         operations: deps.contract.operations,
-        log: deps.log,
+        log: deps.report ?? deps.log,
+        contract: responseContract(deps.contract),
       },
       options,
     );
@@ -362,6 +369,22 @@ export class ScenarioEngine {
     this.#deps.store.schedule(ctx.session, order, this.#deps.clock.now() + s.fateAfterMs, fate.kind);
   }
 
+  /**
+   * A rendered body for a declared status must fit the contract, as a literal one must when its file loads: what a
+   * template filled in is only known now, and a mismatch is the scenario file's to fix, not a bug in the mock.
+   */
+  #checkRendered(s: CompiledScenario, operationId: string, status: number, body: unknown): void {
+    const errors = this.#deps.contract.responseErrors(operationId, status, body);
+    if (!errors || errors.length === 0) return;
+    const problems = errors
+      .slice(0, 10)
+      .map((e) => `${e.instancePath.slice(1).replace(/\//g, '.') || '(body)'} ${e.message ?? e.keyword}`);
+    throw apiError('500003', {
+      detail: `Scenario "${s.name}" (${s.file}) rendered a body for ${operationId}'s HTTP ${status} response that the contract does not allow.`,
+      errors: { [`scenario ${s.name}`]: problems },
+    });
+  }
+
   /** The scenario's answer: a fault on the socket, a catalog error, or a literal (or the handler's) response. */
   #answer(
     s: CompiledScenario,
@@ -413,8 +436,10 @@ export class ScenarioEngine {
         // Through the normal send (and its contract check) when the contract declares this JSON response.
         const custom = Object.keys(respond.headers ?? {}).some((h) => h.toLowerCase() === 'content-type');
         const json = body !== undefined && typeof body !== 'string' && !custom;
-        if (json && this.#declares(ctx.op.id, respond.status))
+        if (json && this.#declares(ctx.op.id, respond.status)) {
+          if (s.templated && hasBody) this.#checkRendered(s, ctx.op.id, respond.status, body);
           return { status: respond.status, body, headers };
+        }
         writeOutgoing(res, out);
         return 'handled';
       }

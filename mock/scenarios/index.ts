@@ -2,6 +2,7 @@
 // CLI's `scenarios:check` runs).
 
 import { Contract } from '../contract/contract.js';
+import { responseContract } from './body-check.js';
 import { builtInScenarioDir, loadScenarioFolders } from './loader.js';
 import type { ScenarioProblem } from './types.js';
 
@@ -31,6 +32,7 @@ export function checkScenarioFolders(
     operations,
     new Map(),
     options.maxFileBytes === undefined ? {} : { maxFileBytes: options.maxFileBytes },
+    responseContract(contract),
   );
   const valid = [...result.cache.values()].filter((entry) => entry.scenario !== null).length;
   return { files: result.files, valid, problems: result.problems };

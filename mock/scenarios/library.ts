@@ -2,6 +2,7 @@
 // (unchanged files reused), with the problems of the files that were skipped, and name lookups that answer 400011
 // with close matches.
 
+import { basename, extname } from 'node:path';
 import type { CompiledOperation } from '../contract/contract.js';
 import { apiError } from '../errors/catalog.js';
 import type { Logger } from '../support/logger.js';
@@ -10,6 +11,7 @@ import {
   closeMatches,
   type LoadCache,
   loadScenarioFolders,
+  type ResponseContract,
   scenarioInfo,
 } from './loader.js';
 import type { ScenarioInfo, ScenarioProblem } from './types.js';
@@ -17,6 +19,15 @@ import { type FolderWatcher, watchFolders } from './watcher.js';
 
 /** At most this many scenarios per request or session (invented bound). */
 export const MAX_SELECTED = 20;
+
+/**
+ * Problems printed per bad file at start and on reload. Every bad file is named, whatever the rate limit; a file with
+ * more problems gets one line counting the rest, so a flood of problems cannot flood the log.
+ */
+export const PROBLEMS_SHOWN_PER_FILE = 3;
+
+/** Where every problem is listed, for the lines that count the ones not printed. */
+const ALL_PROBLEMS = 'GET /__admin/scenarios lists them all';
 
 interface Library {
   scenarios: Map<string, CompiledScenario>;
@@ -28,6 +39,7 @@ export class ScenarioLibrary {
   readonly #dirs: string[];
   readonly #operations: ReadonlyMap<string, CompiledOperation>;
   readonly #log: Logger;
+  readonly #contract: ResponseContract | undefined;
   #library: Library | null = null;
   #watcher: FolderWatcher | null = null;
   readonly #watch: boolean;
@@ -35,12 +47,20 @@ export class ScenarioLibrary {
   #closed = false;
 
   constructor(
-    deps: { dirs: string[]; operations: ReadonlyMap<string, CompiledOperation>; log: Logger },
+    deps: {
+      dirs: string[];
+      operations: ReadonlyMap<string, CompiledOperation>;
+      /** Where the start and reload reports go: not rate-limited, as the report bounds itself per file. */
+      log: Logger;
+      /** The contract's responses, to check literal bodies against (unchecked without it). */
+      contract?: ResponseContract;
+    },
     options: { watch?: boolean; maxFileBytes?: number },
   ) {
     this.#dirs = deps.dirs;
     this.#operations = deps.operations;
     this.#log = deps.log;
+    this.#contract = deps.contract;
     // Loading is lazy (an app that never uses a scenario never reads a file, and starts ~200 ms sooner) unless
     // strict mode or a default needs it at start. Watching begins with the first load: before it, there is nothing
     // to refresh, and the first load reads the files as they are then.
@@ -83,10 +103,10 @@ export class ScenarioLibrary {
     if (this.#closed) return [];
     const before = new Set((this.#library?.problems ?? []).map(formatProblem));
     const library = this.#load();
-    for (const problem of library.problems) {
-      const text = formatProblem(problem);
-      if (!before.has(text)) this.#log.warn(`scenario file skipped: ${text}`);
-    }
+    // A file with any new problem is reported again in full (bounded), so the console says what is wrong with it now.
+    const changed = new Set(library.problems.filter((p) => !before.has(formatProblem(p))).map((p) => p.file));
+    for (const line of problemReport(library.problems.filter((p) => changed.has(p.file))))
+      this.#log.warn(line);
     return [...library.problems];
   }
 
@@ -102,8 +122,7 @@ export class ScenarioLibrary {
 
   /** A bad file never takes the server down: it is reported (here) and skipped. */
   #report(library: Library): Library {
-    for (const problem of library.problems)
-      this.#log.warn(`scenario file skipped: ${formatProblem(problem)}`);
+    for (const line of problemReport(library.problems)) this.#log.warn(line);
     return library;
   }
 
@@ -119,6 +138,7 @@ export class ScenarioLibrary {
       operations,
       this.#library?.cache,
       this.#maxFileBytes === undefined ? {} : { maxFileBytes: this.#maxFileBytes },
+      this.#contract,
     );
     const library: Library = { scenarios: result.scenarios, problems: result.problems, cache: result.cache };
     this.#library = library;
@@ -148,6 +168,8 @@ export class ScenarioLibrary {
         detail: unknownMessage(unknown, library),
         errors: {
           [field]: unknown.map((name) => {
+            const failed = failedFile(name, library);
+            if (failed) return `"${name}" did not load: ${failedText(failed)}.`;
             const close = closeMatches(name, [...library.scenarios.keys()]);
             return close.length > 0
               ? `"${name}" is not a loaded scenario; close matches: ${close.join(', ')}.`
@@ -163,6 +185,8 @@ export class ScenarioLibrary {
 function unknownMessage(unknown: readonly string[], library: Library): string {
   const names = [...library.scenarios.keys()];
   const parts = unknown.map((name) => {
+    const failed = failedFile(name, library);
+    if (failed) return `Scenario "${name}" did not load: ${failedText(failed)}.`;
     const close = closeMatches(name, names);
     return close.length > 0
       ? `Unknown scenario "${name}"; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`
@@ -173,6 +197,40 @@ function unknownMessage(unknown: readonly string[], library: Library): string {
 
 export function formatProblem(p: ScenarioProblem): string {
   return `${p.file}:${p.line}: ${p.message}`;
+}
+
+/** The log lines for these problems: each file's first few, then a line counting the rest of that file's. */
+export function problemReport(problems: readonly ScenarioProblem[]): string[] {
+  const byFile = new Map<string, ScenarioProblem[]>();
+  for (const p of problems) {
+    const list = byFile.get(p.file) ?? [];
+    list.push(p);
+    byFile.set(p.file, list);
+  }
+  const lines: string[] = [];
+  for (const [file, list] of byFile) {
+    for (const p of list.slice(0, PROBLEMS_SHOWN_PER_FILE))
+      lines.push(`scenario file skipped: ${formatProblem(p)}`);
+    const more = list.length - PROBLEMS_SHOWN_PER_FILE;
+    if (more > 0)
+      lines.push(`scenario file skipped: … and ${more} more problem(s) in ${file}; ${ALL_PROBLEMS}`);
+  }
+  return lines;
+}
+
+/** The problems of the scenario file a name belongs to, when that file exists but failed to load. */
+function failedFile(name: string, library: Library): ScenarioProblem[] | null {
+  const problems = library.problems.filter(
+    (p) => /\.ya?ml$/i.test(p.file) && basename(p.file, extname(p.file)) === name,
+  );
+  return problems.length > 0 ? problems : null;
+}
+
+function failedText(problems: readonly ScenarioProblem[]): string {
+  const first = problems[0] as ScenarioProblem;
+  const rest = problems.length - 1;
+  const more = rest > 0 ? ` (and ${rest} more problem(s); ${ALL_PROBLEMS})` : '';
+  return `its file has problems, so it was skipped: ${formatProblem(first)}${more}. Fix the file; flexfactor-mock scenarios:check checks it`;
 }
 
 /** The order a request is about: path id, body orderId / orderSessionKey, merchant orderId, or the one just created. */

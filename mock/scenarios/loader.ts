@@ -6,6 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { literalBodyProblems, type ResponseContract } from './body-check.js';
 import { faultObject } from './faults.js';
 import {
   confinedPath,
@@ -20,6 +21,7 @@ import { Locator, schemaProblems, schemaValidator } from './schema.js';
 import { checkSemantics, type Derived } from './semantics.js';
 import type { FaultObject, ScenarioFile, ScenarioInfo, ScenarioProblem } from './types.js';
 
+export type { ResponseContract } from './body-check.js';
 export { builtInScenarioDir, closeMatches } from './schema.js';
 
 /** A scenario ready to run. */
@@ -73,13 +75,15 @@ function stampOf(path: string): string | null {
 
 /**
  * Load every scenario file of the folders, in order: a scenario in a later folder replaces a same-named one of an
- * earlier folder. Pass the previous result's cache to reuse unchanged files.
+ * earlier folder. Pass the previous result's cache to reuse unchanged files, and the contract's responses to check
+ * literal bodies against them.
  */
 export function loadScenarioFolders(
   dirs: readonly string[],
   operations: readonly OperationRef[],
   previous: LoadCache = new Map(),
   limits: LoadLimits = {},
+  contract?: ResponseContract,
 ): LoadResult {
   const maxBytes = limits.maxFileBytes ?? DEFAULT_SCENARIO_MAX_BYTES;
   const scenarios = new Map<string, CompiledScenario>();
@@ -116,7 +120,7 @@ export function loadScenarioFolders(
       const entry =
         old && old.stamp === stamp && old.deps.every((d) => stampOf(d.path) === d.stamp)
           ? old
-          : compileFile(file, stamp, operations, maxBytes);
+          : compileFile(file, stamp, operations, maxBytes, contract);
       cache.set(file, entry);
       problems.push(...entry.problems);
       if (entry.scenario) scenarios.set(entry.scenario.name, entry.scenario);
@@ -147,6 +151,7 @@ function compileFile(
   stamp: string,
   operations: readonly OperationRef[],
   maxBytes: number,
+  contract: ResponseContract | undefined,
 ): CacheEntry {
   const entry: CacheEntry = { stamp, deps: [], scenario: null, problems: [] };
   const name = basename(file, extname(file));
@@ -225,8 +230,12 @@ function compileFile(
     const full = confinedPath(file, path);
     return { path: full, read: () => readCapped(full, maxBytes) };
   });
+  if (contract && specErrors.length === 0)
+    literalBodyProblems(definition, derived.literalBody, match.operations, contract, specErrors);
   if (specErrors.length > 0) {
-    entry.problems.push(...specErrors.map((e) => locate.problem(e.at, e.message)));
+    // In file order, as schema problems are: the first lines printed are the first to fix.
+    const found = specErrors.map((e) => locate.problem(e.at, e.message));
+    entry.problems.push(...found.sort((a, b) => a.line - b.line || a.column - b.column));
     return entry;
   }
   entry.scenario = { name, file, definition, match, fault, ...derived };

@@ -1,0 +1,238 @@
+// Bad scenario files the user must be told about: every bad file named on the console at start and on reload (a
+// bounded report, not the request log's rate limit), a scenario whose file failed named as such (not as a typo),
+// and a literal body checked against the contract's response when the file is loaded.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import request from 'supertest';
+import type { MockOptions } from '../mock/http/app.js';
+import { checkScenarioFolders } from '../mock/scenarios/index.js';
+import { PROBLEMS_SHOWN_PER_FILE } from '../mock/scenarios/library.js';
+import { evaluateBody, makeApp, tokenFor } from './helpers.js';
+
+const run = promisify(execFile);
+const folders: string[] = [];
+
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ffmock-problems-'));
+  folders.push(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+after(() => {
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
+function appWith(options: MockOptions = {}) {
+  const made = makeApp(options);
+  after(() => made.app.mock.scenarios?.close());
+  return made;
+}
+
+/** A scenario file with `count` unknown properties: `count` problems, one per line. */
+function manyProblems(count: number): string {
+  const extra = Array.from({ length: count }, (_, i) => `typo${i}: 1`).join('\n');
+  return `description: broken\nsource: invented\nfault: reset\n${extra}\n`;
+}
+
+describe('bad scenario files on the console', { timeout: 60_000 }, () => {
+  test('every bad file is named at start, each with its first problems and a count of the rest', () => {
+    // 4 bad files, 10 problems: more than the rate limit lets through of one kind of line.
+    const dir = folder({
+      'a-bad.yaml': manyProblems(7),
+      'b-bad.yaml': manyProblems(1),
+      'c-bad.yaml': manyProblems(1),
+      'd-bad.yaml': manyProblems(1),
+      'good.yaml': 'description: fine\nsource: invented\nfault: reset\n',
+    });
+    const { app, logs } = appWith({ scenarios: { dirs: [dir], builtIn: false } });
+    assert.equal(app.mock.scenarios?.problems().length, 10);
+    const skipped = logs.filter((l) => l.includes('scenario file skipped'));
+    for (const name of ['a-bad', 'b-bad', 'c-bad', 'd-bad'])
+      assert.ok(
+        skipped.some((l) => l.includes(`${name}.yaml:`)),
+        `${name}.yaml is named: ${skipped.join('\n')}`,
+      );
+    assert.equal(skipped.filter((l) => /a-bad\.yaml:\d+: /.test(l)).length, PROBLEMS_SHOWN_PER_FILE);
+    assert.ok(
+      skipped.some((l) =>
+        l.includes(
+          `… and ${7 - PROBLEMS_SHOWN_PER_FILE} more problem(s) in ${join(dir, 'a-bad.yaml')}; GET /__admin/scenarios lists them all`,
+        ),
+      ),
+      skipped.join('\n'),
+    );
+    assert.ok(!logs.some((l) => l.includes('suppressed')), 'nothing about the files is suppressed');
+  });
+
+  test('a flood of problems stays a few lines per file', () => {
+    const dir = folder({ 'flood.yaml': manyProblems(500) });
+    const { app, logs } = appWith({ scenarios: { dirs: [dir], builtIn: false } });
+    assert.equal(app.mock.scenarios?.problems().length, 500);
+    assert.equal(logs.filter((l) => l.includes('flood.yaml')).length, PROBLEMS_SHOWN_PER_FILE + 1);
+  });
+
+  test('files that turn bad on reload are named, whatever was logged just before', () => {
+    const dir = folder({ 'good.yaml': 'description: fine\nsource: invented\nfault: reset\n' });
+    const { app, logs } = appWith({ scenarios: { dirs: [dir], builtIn: false } });
+    const scenarios = app.mock.scenarios;
+    assert.ok(scenarios);
+    assert.deepEqual(scenarios.problems(), []);
+    for (const name of ['p', 'q', 'r', 's', 't', 'u', 'v'])
+      writeFileSync(join(dir, `${name}.yaml`), manyProblems(2));
+    scenarios.reload();
+    for (const name of ['p', 'q', 'r', 's', 't', 'u', 'v'])
+      assert.ok(
+        logs.some((l) => l.includes(`${name}.yaml:`)),
+        `${name}.yaml is named on reload: ${logs.join('\n')}`,
+      );
+    const before = logs.length;
+    scenarios.reload();
+    assert.equal(logs.length, before, 'an unchanged bad file is not reported again');
+  });
+});
+
+describe('naming a scenario whose file failed to load', { timeout: 60_000 }, () => {
+  const dir = folder({
+    'echo-order.yaml':
+      'description: echo\nsource: invented\nmatch:\n  operation: getOrder\nrespnd:\n  status: 200\n',
+  });
+
+  test('the 400011 names the file and its first problem, not a typo', async () => {
+    const { app } = appWith({ scenarios: { dirs: [dir] } });
+    const token = await tokenFor(app);
+    const res = await request(app)
+      .get('/v1/orders/00000000-0000-0000-0000-000000000001')
+      .set('authorization', `Bearer ${token}`)
+      .set('x-mock-scenario', 'echo-order');
+    assert.equal(res.status, 400);
+    assert.equal(res.headers['x-mock-error-code'], '400011');
+    const text = JSON.stringify(res.body);
+    assert.match(text, /Scenario \\"echo-order\\" did not load: its file has problems, so it was skipped/);
+    assert.ok(text.includes(`${join(dir, 'echo-order.yaml')}:1: a scenario must do something`), text);
+    assert.match(text, /and 1 more problem\(s\); GET \/__admin\/scenarios lists them all/);
+    assert.match(text, /scenarios:check/);
+    assert.doesNotMatch(text, /Unknown scenario/);
+  });
+
+  test('a server default naming it refuses the start with the same explanation', () => {
+    assert.throws(
+      () => makeApp({ scenarios: { dirs: [dir], defaults: ['echo-order'] } }),
+      /Scenario "echo-order" did not load: .*echo-order\.yaml:1: a scenario must do something/,
+    );
+  });
+});
+
+describe('a literal body is checked against the contract when loaded', { timeout: 60_000 }, () => {
+  const wrong =
+    'description: a malformed order\nsource: invented\nmatch:\n  operation: getOrder\nrespond:\n  status: 200\n  body:\n    amount: not a number\n    status: weird\n    createdOn: 42\n';
+  const dir = folder({
+    'wrong-order.yaml': wrong,
+    'wrong-file.yaml':
+      'description: the same from a file\nsource: invented\nmatch:\n  operation: getOrder\nrespond:\n  status: 200\n  bodyFile: wrong.json\n',
+    'wrong.json': '{"amount": "not a number"}',
+    // Templated values are only known when rendered; the spread may supply every required field.
+    'templated-order.yaml':
+      "description: the order, its status from the query\nsource: invented\nmatch:\n  operation: getOrder\nrespond:\n  status: 200\n  body:\n    '...': '{{order}}'\n    statusName: '{{request.query.statusName}}'\n",
+    'templated-wrong.yaml':
+      "description: a literal beside a template\nsource: invented\nmatch:\n  operation: getOrder\nrespond:\n  status: 200\n  body:\n    '...': '{{order}}'\n    statusName: 42\n",
+    // A status the contract does not declare is the scenario's own business.
+    'teapot.yaml':
+      'description: undeclared\nsource: invented\nmatch:\n  operation: getOrder\nrespond:\n  status: 418\n  body:\n    amount: not a number\n',
+  });
+
+  test('a mismatch is a file:line problem naming the field and what the contract expects; the file is skipped', () => {
+    const { app, logs } = appWith({ scenarios: { dirs: [dir], builtIn: false } });
+    const names = app.mock.scenarios?.list().map((s) => s.name);
+    assert.deepEqual(names, ['teapot', 'templated-order']);
+    const problems = app.mock.scenarios?.problems() ?? [];
+    const of = (file: string) => problems.filter((p) => p.file.endsWith(file));
+    const order = of('wrong-order.yaml');
+    assert.ok(
+      order.some(
+        (p) =>
+          p.line === 8 &&
+          /body: amount: the contract expects an integer \(getOrder's HTTP 200/.test(p.message),
+      ),
+      JSON.stringify(order),
+    );
+    assert.ok(
+      order.some((p) => p.line === 9 && /body: status: the contract expects one of 0, 1/.test(p.message)),
+    );
+    assert.ok(
+      order.some((p) => p.line === 10 && /body: createdOn: the contract expects a string/.test(p.message)),
+    );
+    assert.ok(order.some((p) => /missing fields the contract requires: id, /.test(p.message)));
+    assert.ok(
+      order.every((p) => /fix the body, or answer a status the contract does not declare/.test(p.message)),
+    );
+    assert.ok(
+      of('wrong-file.yaml').some(
+        (p) =>
+          p.line === 7 && /bodyFile wrong\.json: amount: the contract expects an integer/.test(p.message),
+      ),
+    );
+    assert.ok(
+      of('templated-wrong.yaml').some((p) =>
+        /body: statusName: the contract expects a string/.test(p.message),
+      ),
+    );
+    assert.ok(logs.some((l) => /wrong-order\.yaml:8: body: amount/.test(l)));
+  });
+
+  test('scenarios:check exits 1 with the same lines', async () => {
+    await assert.rejects(
+      run(process.execPath, ['--import', 'tsx', 'mock/cli.ts', 'scenarios:check', dir], { timeout: 30_000 }),
+      (error: { code: number; stderr: string }) => {
+        assert.equal(error.code, 1);
+        assert.match(error.stderr, /wrong-order\.yaml:8: body: amount: the contract expects an integer/);
+        return true;
+      },
+    );
+    assert.equal(checkScenarioFolders([dir]).valid, 2);
+  });
+
+  test('a templated body that loaded answers as rendered', async () => {
+    const { app } = appWith({ scenarios: { dirs: [dir], builtIn: false } });
+    const token = await tokenFor(app);
+    const created = await request(app)
+      .post('/v1/evaluate')
+      .set('authorization', `Bearer ${token}`)
+      .send(evaluateBody({}));
+    assert.equal(created.status, 200);
+    const res = await request(app)
+      .get(`/v1/orders/${created.body.orderSessionKey}?statusName=ONHOLD`)
+      .set('authorization', `Bearer ${token}`)
+      .set('x-mock-scenario', 'templated-order');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.statusName, 'ONHOLD');
+  });
+
+  for (const validateResponses of [true, false]) {
+    test(`a rendered value the contract does not allow answers 500003 naming the scenario file (validateResponses ${validateResponses})`, async () => {
+      const { app } = appWith({ validateResponses, scenarios: { dirs: [dir], builtIn: false } });
+      const token = await tokenFor(app);
+      const created = await request(app)
+        .post('/v1/evaluate')
+        .set('authorization', `Bearer ${token}`)
+        .send(evaluateBody({}));
+      const res = await request(app)
+        .get(`/v1/orders/${created.body.orderSessionKey}?statusName=weird`)
+        .set('authorization', `Bearer ${token}`)
+        .set('x-mock-scenario', 'templated-order');
+      assert.equal(res.status, 500);
+      assert.equal(res.body.code, '500003', JSON.stringify(res.body));
+      assert.ok(res.body.detail.includes(join(dir, 'templated-order.yaml')), res.body.detail);
+      assert.match(res.body.detail, /This is not a bug in the mock/);
+      assert.deepEqual(res.body.errors['scenario templated-order'], [
+        'statusName must be equal to one of the allowed values',
+      ]);
+    });
+  }
+});
