@@ -4,36 +4,19 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import type { MockOptions } from '../mock/http/app.js';
 import { checkScenarioFolders } from '../mock/scenarios/index.js';
 import { PROBLEMS_SHOWN_PER_FILE } from '../mock/scenarios/library.js';
 import { evaluateBody, makeApp, tokenFor } from './helpers.js';
+import { appWith, scenarioFolders } from './scenario-folders.js';
 
 const run = promisify(execFile);
-const folders: string[] = [];
-
-function folder(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ffmock-problems-'));
-  folders.push(dir);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
-
-after(() => {
-  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
-});
-
-function appWith(options: MockOptions = {}) {
-  const made = makeApp(options);
-  after(() => made.app.mock.scenarios?.close());
-  return made;
-}
+/** A temporary folder of scenario files, removed after the suite. */
+const folder = scenarioFolders('ffmock-problems-');
 
 /** A scenario file with `count` unknown properties: `count` problems, one per line. */
 function manyProblems(count: number): string {

@@ -4,43 +4,25 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { MAX_SESSIONS } from '../mock/domain/store.js';
 import { ApiError } from '../mock/errors/catalog.js';
-import type { MockOptions } from '../mock/http/app.js';
 import { listen } from '../mock/http/server.js';
 import type { Exchange } from '../mock/http/types.js';
 import type { WebhookFaults } from '../mock/webhooks/faults.js';
 import { evaluateBody, makeApp, tokenFor } from './helpers.js';
+import { appWith, scenarioFolders } from './scenario-folders.js';
 
 const run = promisify(execFile);
-const folders: string[] = [];
-
 /** A temporary folder of scenario files, removed after the suite. */
-function folder(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ffmock-scenarios-'));
-  folders.push(dir);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
-
-after(() => {
-  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
-});
-
-function appWith(options: MockOptions = {}) {
-  const made = makeApp(options);
-  after(() => made.app.mock.scenarios?.close());
-  return made;
-}
+const folder = scenarioFolders('ffmock-scenarios-');
 
 async function evaluateWith(
   app: ReturnType<typeof makeApp>['app'],
