@@ -1,6 +1,7 @@
-// Unfinished request bodies, over real sockets: together they may reserve no more than the server's body budget (a
-// request beyond it is answered 503102 at once, before its body is read), the budget comes back when they end, and a
-// body trickled slower than the request timeout is cut off with 408001.
+// Unfinished request bodies, over real sockets: together they may hold no more than the server's body budget (a
+// request that cannot fit is answered 503102 at once, before its body is read), what is charged is the bytes that
+// arrived (declaring a length takes nothing), the budget comes back when they end, and a body trickled slower than
+// the request timeout is cut off with 408001.
 
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -12,15 +13,23 @@ import { listen, type RunningServer } from '../mock/http/server.js';
 
 const MiB = 1024 * 1024;
 
-/** A token request declaring `length` bytes of body and sending all but the last ten: left open. */
-async function unfinished(port: number, length: number): Promise<Socket> {
+/**
+ * A token request declaring `length` bytes of body (written as `declared`, e.g. with leading zeros) and sending
+ * `sent` of them (default: all but the last ten): left open.
+ */
+async function unfinished(
+  port: number,
+  length: number,
+  sent = length - 10,
+  declared = String(length),
+): Promise<Socket> {
   const socket = connect(port, '127.0.0.1');
   await once(socket, 'connect');
   socket.on('error', () => {});
   socket.write(
-    `POST /v1/oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`,
+    `POST /v1/oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`,
   );
-  socket.write(Buffer.alloc(length - 10, 0x20));
+  if (sent > 0) socket.write(Buffer.alloc(sent, 0x20));
   return socket;
 }
 
@@ -80,6 +89,43 @@ describe('hostile bodies: unfinished bodies stay within the body budget', { time
       assert.deepEqual(answers, ['', '', '', ''], 'all four admitted: nothing answered yet');
     } finally {
       for (const socket of again) socket.destroy();
+    }
+  });
+});
+
+describe('hostile bodies: what is charged is what arrived', { timeout: 60_000 }, () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await listen(createApp({ logger: { info() {}, warn() {}, error() {} } }), {
+      port: 0,
+      bodyBudgetBytes: 4 * MiB,
+    });
+  });
+  after(() => server.close(100));
+
+  test('sockets that only declare large bodies, sending none, do not lock out a small request', async () => {
+    const declaring = await Promise.all(
+      Array.from({ length: 16 }, () => unfinished(server.port, MiB, 0)),
+    );
+    try {
+      await new Promise((done) => setTimeout(done, 200));
+      assert.equal(await tokenStatus(server.url), 200);
+    } finally {
+      for (const socket of declaring) socket.destroy();
+    }
+  });
+
+  test('a Content-Length written with leading zeros is charged like any other', async () => {
+    const padded = await Promise.all(
+      [1, 2, 3, 4].map(() => unfinished(server.port, MiB - 64, MiB - 74, `000000000000${MiB - 64}`)),
+    );
+    try {
+      await new Promise((done) => setTimeout(done, 200));
+      const fifth = await unfinished(server.port, MiB - 64);
+      assert.match(await answerOn(fifth, 5_000), /"code":"503102"/);
+      fifth.destroy();
+    } finally {
+      for (const socket of padded) socket.destroy();
     }
   });
 });

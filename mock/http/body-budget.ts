@@ -1,11 +1,14 @@
-// A bound on the request bodies the server holds unfinished, all connections together. Each body is read whole into
-// memory before it is parsed (up to the body limit, 1 MiB by default), so a client that opens hundreds of connections
-// and sends nearly all of a large body on each, never the last bytes, made the process hold hundreds of megabytes that
-// no heap limit counts (Buffers live outside the JavaScript heap) and that the allocator then kept. Each request with
-// a body reserves its declared length (the body limit when it declares none) from arrival until its body has been
-// read or the request is over; one that would take the total past the budget is answered 503102 at once, before a
-// byte of its body is read, with Retry-After and Connection: close. The requests already admitted are untouched, and
-// the server's request timeout (listen()) ends the stalled ones, which frees their share.
+// A bound on the request-body bytes the server holds unfinished, all connections together. Each body is read whole
+// into memory before it is parsed (up to the body limit, 1 MiB by default), so a client that opens hundreds of
+// connections and sends nearly all of a large body on each, never the last bytes, made the process hold hundreds of
+// megabytes that no heap limit counts (Buffers live outside the JavaScript heap) and that the allocator then kept.
+//
+// What is charged is the bytes that have arrived, as the HTTP parser hands them to the request, from the first chunk
+// until the body has been read or the request is over: a client must really send the bytes to take a share, so a few
+// sockets that only declare large bodies cannot lock everyone else out. A request is refused with 503102 (Retry-After,
+// Connection: close) when its declared length cannot fit beside what is held now, before a byte of it is read, or
+// when a chunk of it would pass the budget; the requests already holding bytes are untouched, and the server's request
+// timeout (listen()) ends the stalled ones, which frees their share.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiError } from '../errors/catalog.js';
@@ -14,53 +17,74 @@ import { ERROR_CODE_HEADER } from '../errors/shape.js';
 /** Default budget: 64 bodies at the default 1 MiB limit, far beyond what tests on loopback keep open at once. */
 export const DEFAULT_BODY_BUDGET_BYTES = 64 * 1024 * 1024;
 
-const DECIMAL = /^[0-9]{1,15}$/;
+const DIGITS = /^[0-9]+$/;
+
+type Push = IncomingMessage['push'];
 
 export class BodyBudget {
   #held = 0;
 
   /**
-   * `limitBytes`: the most all unfinished bodies may reserve together. `bodyLimit`: the most one body can hold
-   * (what a body without a declared length reserves, and the cap of a declared one: a longer one is refused 413 by
-   * the reader without being kept).
+   * `limitBytes`: the most all unfinished bodies may hold together. `bodyLimit`: the most one body can hold (what a
+   * body of unknown length is assumed to need, and the cap of a declared one: a longer one is refused 413 by the
+   * reader without being kept).
    */
   constructor(
     readonly limitBytes: number,
     readonly bodyLimit: number,
   ) {}
 
-  /** Bytes reserved now by bodies not yet read. */
+  /** Bytes of bodies that have arrived and are not yet read whole. */
   get held(): number {
     return this.#held;
   }
 
-  /** Reserve room for this request's body; false (and the request answered 503102) when there is none. */
+  /** Watch this request's body against the budget; false (and the request answered 503102) when it cannot fit. */
   admit(req: IncomingMessage, res: ServerResponse, traceId: () => string): boolean {
-    const cost = this.#cost(req);
-    if (cost === 0) return true;
-    if (this.#held + cost > this.limitBytes) {
+    const expected = this.#expected(req);
+    if (expected === 0) return true;
+    if (this.#held + expected > this.limitBytes) {
       refuse(res, this.limitBytes, traceId());
       return false;
     }
-    this.#held += cost;
-    let released = false;
+    let taken = 0;
+    let over = false;
     const release = () => {
-      if (released) return;
-      released = true;
-      this.#held -= cost;
+      this.#held -= taken;
+      taken = 0;
     };
-    // The body is read (end), the request is over (close), or the answer is gone without reading it.
+    // The parser hands each chunk to push(): counting there sees every byte whatever reads the body, without adding
+    // a 'data' listener (which would start the flow before the route's reader is attached).
+    const push: Push = req.push;
+    req.push = ((chunk: unknown, encoding?: BufferEncoding) => {
+      if (chunk === null || chunk === undefined) return push.call(req, chunk, encoding);
+      if (over) return false;
+      const size = (chunk as { length: number }).length;
+      if (this.#held + size > this.limitBytes) {
+        over = true;
+        release();
+        if (!res.headersSent) refuse(res, this.limitBytes, traceId());
+        else res.destroy();
+        return false;
+      }
+      this.#held += size;
+      taken += size;
+      return push.call(req, chunk, encoding);
+    }) as Push;
     req.once('end', release);
     req.once('close', release);
     res.once('close', release);
     return true;
   }
 
-  #cost(req: IncomingMessage): number {
+  /** The body this request says it will send: its Content-Length (capped), the body limit when that is unknown. */
+  #expected(req: IncomingMessage): number {
     const declared = req.headers['content-length'];
-    if (declared !== undefined && DECIMAL.test(declared)) return Math.min(Number(declared), this.bodyLimit);
-    if (req.headers['transfer-encoding'] !== undefined) return this.bodyLimit;
-    return 0;
+    if (declared !== undefined) {
+      // Not understood (`0x10`, `1e6`, a list): assume the most one body may hold, rather than nothing.
+      return DIGITS.test(declared) ? Math.min(Number(declared), this.bodyLimit) : this.bodyLimit;
+    }
+    return req.headers['transfer-encoding'] !== undefined ? this.bodyLimit : 0;
   }
 }
 
