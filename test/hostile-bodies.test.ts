@@ -104,9 +104,7 @@ describe('hostile bodies: what is charged is what arrived', { timeout: 60_000 },
   after(() => server.close(100));
 
   test('sockets that only declare large bodies, sending none, do not lock out a small request', async () => {
-    const declaring = await Promise.all(
-      Array.from({ length: 16 }, () => unfinished(server.port, MiB, 0)),
-    );
+    const declaring = await Promise.all(Array.from({ length: 16 }, () => unfinished(server.port, MiB, 0)));
     try {
       await new Promise((done) => setTimeout(done, 200));
       assert.equal(await tokenStatus(server.url), 200);

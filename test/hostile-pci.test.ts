@@ -2,6 +2,7 @@
 // deliveries (as kept and as received), admin answers, error messages and log lines. Against a real socket server.
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -9,6 +10,7 @@ import { requestLine } from '../mock/http/request-log.js';
 import { type MockServer, startMock } from '../mock/http/start-mock.js';
 import type { Exchange } from '../mock/http/types.js';
 import {
+  cardSafeId,
   hasCardData,
   redact,
   redactHeaders,
@@ -352,9 +354,23 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
       }),
       { token: '[redacted]', paymentMethod: { cardNumber: vault, token: true }, vault: { token: vault } },
     );
+    // The GUID exception is the vault token's, under the bare name only: a session token may well be a GUID.
+    for (const name of ['sessionToken', 'csrfToken', 'authToken', 'bearerToken', 'xsrf_token'])
+      assert.deepEqual(redact({ [name]: vault }), { [name]: '[redacted]' }, name);
     const kept = JSON.stringify(mock.journal.entries({ session }));
     assert.ok(kept.includes('"token":"[redacted]"'), kept);
     for (const secret of ['SECRETQ_zz9plain', 'SECRETH_zz9plain']) assert.ok(!kept.includes(secret), secret);
+  });
+
+  test('a card-safe id cannot be turned back into the card number: its digest is keyed', () => {
+    const pan = '4111111111111111';
+    const id = cardSafeId(pan);
+    assert.match(id, /^411111\*{6}1111~[0-9a-f]{16}$/);
+    const plain = createHash('sha256').update(pan).digest('hex').slice(0, 16);
+    assert.notEqual(id.split('~')[1], plain, 'not a plain digest of the number');
+    assert.equal(cardSafeId(pan), id, 'the same number gives the same id');
+    assert.notEqual(cardSafeId('5555555555554444'), id);
+    assert.equal(cardSafeId('ORDER-1'), 'ORDER-1');
   });
 
   test('ids stay ids: GUIDs and trace ids are kept, a card number in 4-4-4-4 groups beside hex is not', () => {

@@ -94,6 +94,11 @@ scenario(
   'wide-map',
   `description: x\nsource: invented\nrespond: { status: 200, body: {${Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`).join(',')}} }\n`,
 );
+// The same, as a block sequence whose items start with a tab: `-\t` opens an item like `- ` does.
+scenario(
+  'tabbed-items',
+  `description: x\nsource: invented\nrespond:\n  status: 200\n  body:\n${'-\tx\n'.repeat(25_000)}`,
+);
 scenario(
   'duplicate-keys',
   'description: x\nsource: invented\nrespond:\n  status: 200\n  body:\n    a: 1\n    b: 2\n    a: 3\n',
@@ -137,6 +142,12 @@ describe('hostile scenario files', { timeout: 60_000 }, () => {
       problem.message,
       /has \d+ keys and items .*the limit is 20000: put a large body in a JSON bodyFile/,
     );
+  });
+
+  test('items opened by a tab count as items', () => {
+    const [problem] = problemFor('tabbed-items');
+    assert.ok(problem, JSON.stringify(problems));
+    assert.match(problem.message, /keys and items .*the limit is 20000/);
   });
 
   test('a key repeated in one mapping is reported with its line', () => {

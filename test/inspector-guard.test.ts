@@ -99,6 +99,16 @@ describe('inspector guard', { timeout: 60_000 }, () => {
       200,
     );
     assert.equal((await post('/__admin/webhooks/flush?waitMs=0', {})).status, 200);
+    // Behind a proxy that rewrites Host (a dev server's changeOrigin), the browser's own same-origin word is trusted.
+    assert.equal(
+      (
+        await post('/__admin/webhooks/flush?waitMs=0', {
+          origin: 'http://localhost:5173',
+          'sec-fetch-site': 'same-origin',
+        })
+      ).status,
+      200,
+    );
     // Reads stay open to a link: GET of the inspector's page with a cross-site fetch header.
     assert.equal((await get(`${mock.url}/__admin/ui`, { 'sec-fetch-site': 'cross-site' })).status, 200);
   });

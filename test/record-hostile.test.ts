@@ -46,7 +46,7 @@ describe('record against what it cannot forward or hold', { timeout: 60_000 }, (
     closers.push(() => new Promise((done) => t.server.close(done)));
     const lines: string[] = [];
     const r = await recorder(t.url, 'big-request', lines);
-    const res = await fetch(`${r.url}/v1/evaluate`, {
+    const res = await fetch(`${r.url}/v1/evaluate?note=4111111111111111`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ note: 'x'.repeat(1024 * 1024 + 10) }),
@@ -57,10 +57,13 @@ describe('record against what it cannot forward or hold', { timeout: 60_000 }, (
     assert.match(problem.detail, /forwards bodies up to 1 MiB/);
     assert.equal(calls, 0);
     assert.ok(
-      lines.some((l) => /POST \/v1\/evaluate: not forwarded: the request body is \d+ bytes/.test(l)),
+      lines.some((l) =>
+        /POST \/v1\/evaluate\?note=411111\*{6}1111: not forwarded: the request body is \d+ bytes/.test(l),
+      ),
       lines.join('\n'),
     );
     assert.ok(!lines.some((l) => /cannot reach/.test(l)), lines.join('\n'));
+    assert.ok(!lines.some((l) => l.includes('4111111111111111')), 'the logged URL is redacted');
     assert.deepEqual(readdirSync(join(scratch, 'big-request')), []);
   });
 

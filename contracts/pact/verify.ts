@@ -429,8 +429,8 @@ async function listenFor(app: Parameters<typeof listen>[0], port: number) {
   try {
     return await listen(app, { port });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     await closeMock(app.mock);
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     throw new CannotRunError(
       `--port ${port} on 127.0.0.1 is already in use; pick another, or leave --port out for a free one`,
     );

@@ -240,6 +240,9 @@ function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): Requ
 function fromAnotherOrigin(req: Request): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site === 'cross-site' || site === 'same-site') return true;
+  // The browser's own word that the page is this origin: trusted before Origin is compared with Host, which a proxy
+  // in front of the mock (a dev server's `changeOrigin`, a bare `proxy_pass`) may have rewritten.
+  if (site === 'same-origin' || site === 'none') return false;
   const origin = req.headers.origin;
   if (origin === undefined) return false;
   // `null` is a sandboxed frame, a file:// page or a redirect chain: never the inspector.

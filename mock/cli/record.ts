@@ -16,7 +16,7 @@ import type { Har, HarEntry } from '../journal/har.js';
 import { HAR_CREATOR } from '../journal/har.js';
 import { DEFAULT_SCENARIO_MAX_BYTES, describeBytes } from '../scenarios/limits.js';
 import { builtInScenarioDir } from '../scenarios/loader.js';
-import { redact, redactHeaders, redactText, redactUrl } from '../support/redact.js';
+import { redact, redactHeaders, redactPath, redactText, redactUrl } from '../support/redact.js';
 import { yaml } from '../support/yaml.js';
 
 /** Personal data the journal keeps but a recording shared in a repository must not (names, contacts, addresses). */
@@ -145,7 +145,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
         const cause = error.code ? `${error.code} ${error.message}` : error.message;
         if (error instanceof ClientRequestError) {
           // The client's request is what failed: nothing was sent to the target, and nothing is recorded.
-          log(`${req.method} ${req.url}: not forwarded: ${error.message}`);
+          log(`${req.method} ${redactPath(req.url ?? '/')}: not forwarded: ${error.message}`);
           if (error.answer === null || res.headersSent || res.destroyed) return;
           const traceId = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
           const problem = apiError(error.answer, { detail: error.message });
@@ -160,12 +160,12 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
         }
         if (res.headersSent) {
           // The target answered and the client has it: what failed is the recording, not the target.
-          const line = `${req.method} ${req.url}: answered, but not recorded: ${cause}`;
+          const line = `${req.method} ${redactPath(req.url ?? '/')}: answered, but not recorded: ${cause}`;
           writeErrors.push(line);
           log(line);
           return;
         }
-        log(`${req.method} ${req.url}: cannot reach ${origin}: ${cause}`);
+        log(`${req.method} ${redactPath(req.url ?? '/')}: cannot reach ${origin}: ${cause}`);
         // The client under test gets the catalog's gateway error, as from any other FlexFactor answer.
         const traceId = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
         const problem = apiError('502001', { detail: `The recorder cannot reach ${origin}: ${cause}` });

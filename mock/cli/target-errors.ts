@@ -25,13 +25,13 @@ export function tokenFailure(
   answer: { status: number; code: string | null; detail: string | null },
   source: CredentialSource,
 ): string {
-  const said = `POST ${base}/oauth2/token answered ${answer.status}${answer.code ? ` ${answer.code}` : ''}`;
+  const said = `POST ${base}/oauth2/token answered ${answer.status}${answer.code ? ` ${targetText(answer.code, 32)}` : ''}`;
   if (!refusesCredentials(answer.status, answer.code)) {
     const serverError = answer.status >= 500 ? ' (a server error: if the URL is right, try again later)' : '';
     return `${said}${serverError}: check --base-url (it should be the API root, e.g. https://api-sandbox.flexfactor.io or …/v1)`;
   }
   const why = answer.detail ? `: ${targetText(answer.detail)}` : '';
-  const answered = `POST /oauth2/token answered ${answer.status}${answer.code ? ` ${answer.code}` : ''}${why}`;
+  const answered = `POST /oauth2/token answered ${answer.status}${answer.code ? ` ${targetText(answer.code, 32)}` : ''}${why}`;
   if (source === 'mock-default') {
     return `no credentials were given, and ${base} refused the mock's default test credentials (${answered}); pass the target's with ${HOW_TO_GIVE_CREDENTIALS}`;
   }
@@ -72,10 +72,10 @@ export function describeNetworkError(error: unknown, url?: string): string {
  * Text the target wrote, as it may stand in a terminal line: redacted (a target may echo the secret it was sent),
  * control characters dropped (it must not rewrite the terminal) and cut short.
  */
-function targetText(text: string): string {
+function targetText(text: string, max = 300): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what is dropped.
   const clean = redactText(text).replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
-  return clean.length <= 300 ? clean : `${clean.slice(0, 300)}…`;
+  return clean.length <= max ? clean : `${clean.slice(0, max)}…`;
 }
 
 function portOf(url: string | undefined): string {

@@ -251,11 +251,11 @@ function yamlMarks(text: string): number {
   let count = 0;
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
-    // ':' and ',' — and '-' followed by a space or a line end (a block sequence item).
+    // ':' and ',' — and '-' or '?' followed by any white space or the end (a block sequence item, an explicit key).
     if (c === 0x3a || c === 0x2c) count += 1;
-    else if (c === 0x2d) {
+    else if (c === 0x2d || c === 0x3f) {
       const next = text.charCodeAt(i + 1);
-      if (next === 0x20 || next === 0x0a || next === 0x0d || Number.isNaN(next)) count += 1;
+      if (next === 0x20 || next === 0x09 || next === 0x0a || next === 0x0d || Number.isNaN(next)) count += 1;
     }
   }
   return count;

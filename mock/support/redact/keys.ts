@@ -84,6 +84,11 @@ export const KEY_RULES: readonly KeyRule[] = [
       'passphrase',
       'mocksessiontoken',
       'mockadmintoken',
+      'sessiontoken',
+      'authtoken',
+      'bearertoken',
+      'csrftoken',
+      'xsrftoken',
     ],
     contains: ['secret', 'password', 'passwd', 'apikey'],
     replace: replaced,
@@ -91,7 +96,7 @@ export const KEY_RULES: readonly KeyRule[] = [
   {
     name: 'token',
     card: false,
-    keys: ['token', 'sessiontoken', 'authtoken', 'bearertoken', 'csrftoken', 'xsrftoken'],
+    keys: ['token'],
     replace: redactToken,
   },
 ];

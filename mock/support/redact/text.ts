@@ -1,6 +1,6 @@
 // Text rules: patterns found inside any string, in the order they run. A new secret pattern is one row of TEXT_RULES.
 
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { ownCopy } from '../bounded.js';
 import { DIGIT_CHAIN, HAS_CHAIN, maskChain, UUID } from './cards.js';
 import { REDACTED, REDACTED_KEY, REDACTED_TOKEN, REDACTED_TRACK } from './markers.js';
@@ -338,10 +338,14 @@ export function hasCardData(text: string): boolean {
 
 /**
  * An identifier the mock must keep and look up (a merchant's orderId, an idempotency key) that a lenient client may
- * have filled with a card number: kept redacted, with a digest of the original so that two different numbers stay
- * two different ids. Text without card data is returned as it is.
+ * have filled with a card number: kept redacted, with a keyed digest of the original so that two different numbers
+ * stay two different ids. Text without card data is returned as it is.
  */
 export function cardSafeId(text: string): string {
   if (!hasCardData(text)) return text;
-  return `${redactText(text)}~${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+  // Keyed with a secret of this process: a plain digest beside the masked number gives the number back (six hidden
+  // digits are a million guesses, a fraction of a second). So the form holds across requests, not across processes.
+  return `${redactText(text)}~${createHmac('sha256', CARD_SAFE_KEY).update(text).digest('hex').slice(0, 16)}`;
 }
+
+const CARD_SAFE_KEY = randomBytes(32);
