@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { apiError, type ErrorCode } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER } from '../errors/shape.js';
 import { closeMock, type MockApp } from './app.js';
-import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './body-budget.js';
+import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES, meteredRequests } from './body-budget.js';
 import { installFastLane } from './fast-lane.js';
 
 export interface RunningServer {
@@ -32,6 +32,11 @@ export interface ListenOptions {
   requestTimeoutMs?: number;
 }
 
+/** The fast lane's server classes, with requests that charge their body bytes to the body budget. */
+function metered(classes: ReturnType<typeof installFastLane>): ReturnType<typeof installFastLane> {
+  return { ...classes, IncomingMessage: meteredRequests(classes.IncomingMessage) };
+}
+
 /** A request's headers must arrive within this (and within the request timeout). */
 const HEADERS_TIMEOUT_MS = 20_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -52,7 +57,7 @@ export function listen(app: MockApp, options: ListenOptions = {}): Promise<Runni
     // body's memory (and its share of the budget) for minutes.
     const server = createServer(
       {
-        ...installFastLane(app),
+        ...metered(installFastLane(app)),
         requireHostHeader: false,
         requestTimeout,
         headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
