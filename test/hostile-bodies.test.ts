@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import { createApp } from '../mock/http/app.js';
-import { listen, type RunningServer } from '../mock/http/server.js';
+import { type ListenOptions, listen, type RunningServer } from '../mock/http/server.js';
 
 const MiB = 1024 * 1024;
 
@@ -54,22 +54,33 @@ async function tokenStatus(url: string): Promise<number> {
   return res.status;
 }
 
-describe('hostile bodies: unfinished bodies stay within the body budget', { timeout: 60_000 }, () => {
-  let server: RunningServer;
+/** A quiet mock listening on a free port for the enclosing suite, with these listen() options. */
+function serverFor(options: Omit<ListenOptions, 'port'>): { get(): RunningServer } {
+  let server: RunningServer | undefined;
   before(async () => {
     server = await listen(createApp({ logger: { info() {}, warn() {}, error() {} } }), {
       port: 0,
-      bodyBudgetBytes: 4 * MiB,
+      ...options,
     });
   });
-  after(() => server.close(100));
+  after(() => server?.close(100));
+  return {
+    get() {
+      if (!server) throw new Error('the server is not listening yet');
+      return server;
+    },
+  };
+}
+
+describe('hostile bodies: unfinished bodies stay within the body budget', { timeout: 60_000 }, () => {
+  const server = serverFor({ bodyBudgetBytes: 4 * MiB });
 
   test('four stalled 1 MiB bodies fill a 4 MiB budget: the fifth is refused 503102 unread, small requests pass', async () => {
-    const stalled = await Promise.all([1, 2, 3, 4].map(() => unfinished(server.port, MiB - 64)));
+    const stalled = await Promise.all([1, 2, 3, 4].map(() => unfinished(server.get().port, MiB - 64)));
     try {
       // Let the server see them all.
       await new Promise((done) => setTimeout(done, 200));
-      const fifth = await unfinished(server.port, MiB - 64);
+      const fifth = await unfinished(server.get().port, MiB - 64);
       const answer = await answerOn(fifth, 5_000);
       assert.match(answer, /^HTTP\/1\.1 503 /);
       assert.match(answer, /\r\nretry-after: 1\r\n/i);
@@ -77,13 +88,13 @@ describe('hostile bodies: unfinished bodies stay within the body budget', { time
       assert.match(answer, /"code":"503102"/);
       fifth.destroy();
       // A small body still fits, and the server is not otherwise harmed.
-      assert.equal(await tokenStatus(server.url), 200);
+      assert.equal(await tokenStatus(server.get().url), 200);
     } finally {
       for (const socket of stalled) socket.destroy();
     }
     // The stalled bodies' share comes back once their connections are gone.
     await new Promise((done) => setTimeout(done, 200));
-    const again = await Promise.all([1, 2, 3, 4].map(() => unfinished(server.port, MiB - 64)));
+    const again = await Promise.all([1, 2, 3, 4].map(() => unfinished(server.get().port, MiB - 64)));
     try {
       const answers = await Promise.all(again.map((socket) => answerOn(socket, 300)));
       assert.deepEqual(answers, ['', '', '', ''], 'all four admitted: nothing answered yet');
@@ -94,20 +105,15 @@ describe('hostile bodies: unfinished bodies stay within the body budget', { time
 });
 
 describe('hostile bodies: what is charged is what arrived', { timeout: 60_000 }, () => {
-  let server: RunningServer;
-  before(async () => {
-    server = await listen(createApp({ logger: { info() {}, warn() {}, error() {} } }), {
-      port: 0,
-      bodyBudgetBytes: 4 * MiB,
-    });
-  });
-  after(() => server.close(100));
+  const server = serverFor({ bodyBudgetBytes: 4 * MiB });
 
   test('sockets that only declare large bodies, sending none, do not lock out a small request', async () => {
-    const declaring = await Promise.all(Array.from({ length: 16 }, () => unfinished(server.port, MiB, 0)));
+    const declaring = await Promise.all(
+      Array.from({ length: 16 }, () => unfinished(server.get().port, MiB, 0)),
+    );
     try {
       await new Promise((done) => setTimeout(done, 200));
-      assert.equal(await tokenStatus(server.url), 200);
+      assert.equal(await tokenStatus(server.get().url), 200);
     } finally {
       for (const socket of declaring) socket.destroy();
     }
@@ -115,11 +121,11 @@ describe('hostile bodies: what is charged is what arrived', { timeout: 60_000 },
 
   test('a Content-Length written with leading zeros is charged like any other', async () => {
     const padded = await Promise.all(
-      [1, 2, 3, 4].map(() => unfinished(server.port, MiB - 64, MiB - 74, `000000000000${MiB - 64}`)),
+      [1, 2, 3, 4].map(() => unfinished(server.get().port, MiB - 64, MiB - 74, `000000000000${MiB - 64}`)),
     );
     try {
       await new Promise((done) => setTimeout(done, 200));
-      const fifth = await unfinished(server.port, MiB - 64);
+      const fifth = await unfinished(server.get().port, MiB - 64);
       assert.match(await answerOn(fifth, 5_000), /"code":"503102"/);
       fifth.destroy();
     } finally {
@@ -129,17 +135,10 @@ describe('hostile bodies: what is charged is what arrived', { timeout: 60_000 },
 });
 
 describe('hostile bodies: a body trickled past the request timeout is cut off', { timeout: 60_000 }, () => {
-  let server: RunningServer;
-  before(async () => {
-    server = await listen(createApp({ logger: { info() {}, warn() {}, error() {} } }), {
-      port: 0,
-      requestTimeoutMs: 1_000,
-    });
-  });
-  after(() => server.close(100));
+  const server = serverFor({ requestTimeoutMs: 1_000 });
 
   test('one byte at a time, never the end: 408001 within a few seconds, and the server goes on', async () => {
-    const socket = connect(server.port, '127.0.0.1');
+    const socket = connect(server.get().port, '127.0.0.1');
     await once(socket, 'connect');
     socket.on('error', () => {});
     socket.write(
@@ -156,6 +155,6 @@ describe('hostile bodies: a body trickled past the request timeout is cut off', 
       clearInterval(drip);
       socket.destroy();
     }
-    assert.equal(await tokenStatus(server.url), 200);
+    assert.equal(await tokenStatus(server.get().url), 200);
   });
 });
