@@ -119,6 +119,31 @@ describe('hostile bodies: what is charged is what arrived', { timeout: 60_000 },
     }
   });
 
+  test('Expect: 100-continue is refused before the upload when the body cannot fit, and told to go on when it can', async () => {
+    const holding = await Promise.all([1, 2, 3, 4].map(() => unfinished(server.get().port, MiB - 64)));
+    const ask = async () => {
+      const socket = connect(server.get().port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.on('error', () => {});
+      socket.write(
+        `POST /v1/oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${MiB - 64}\r\nExpect: 100-continue\r\n\r\n`,
+      );
+      const [first] = (await once(socket, 'data')) as [Buffer];
+      socket.destroy();
+      return first.toString('latin1');
+    };
+    try {
+      await new Promise((done) => setTimeout(done, 200));
+      const full = await ask();
+      assert.match(full, /^HTTP\/1\.1 503 /, 'no "100 Continue" first');
+      assert.match(full, /"code":"503102"/);
+    } finally {
+      for (const socket of holding) socket.destroy();
+    }
+    await new Promise((done) => setTimeout(done, 200));
+    assert.match(await ask(), /^HTTP\/1\.1 100 Continue\r\n/);
+  });
+
   test('a Content-Length written with leading zeros is charged like any other', async () => {
     const padded = await Promise.all(
       [1, 2, 3, 4].map(() => unfinished(server.get().port, MiB - 64, MiB - 74, `000000000000${MiB - 64}`)),

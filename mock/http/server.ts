@@ -65,6 +65,14 @@ export function listen(app: MockApp, options: ListenOptions = {}): Promise<Runni
       },
       handler,
     ).listen(options.port ?? DEFAULT_PORT, host);
+    // `Expect: 100-continue`: the client waits for a go-ahead before it sends its body. Node's own handling says
+    // "100 Continue" before the request is seen, so a body the budget then refuses was uploaded into a closing
+    // socket; here the budget decides first, and only an admitted request is told to go on.
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (!budget.admit(req, res, transportTraceId)) return;
+      res.writeContinue();
+      app(req, res);
+    });
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
