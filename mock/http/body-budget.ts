@@ -92,14 +92,18 @@ export class BodyBudget {
     return this.#held;
   }
 
+  /** Whether this request's body could start now; if not, answer it 503102 and return false. */
+  fits(req: IncomingMessage, res: ServerResponse, traceId: () => string): boolean {
+    if (this.#held + this.#expected(req) <= this.limitBytes) return true;
+    refuse(res, this.limitBytes, traceId());
+    return false;
+  }
+
   /** Watch this request's body against the budget; false (and the request answered 503102) when it cannot fit. */
   admit(req: IncomingMessage, res: ServerResponse, traceId: () => string): boolean {
     const expected = this.#expected(req);
     if (expected === 0) return true;
-    if (this.#held + expected > this.limitBytes) {
-      refuse(res, this.limitBytes, traceId());
-      return false;
-    }
+    if (!this.fits(req, res, traceId)) return false;
     // Requests made by a server whose class is not metered (an app served by another server) are not charged.
     if (!(METER in req)) return true;
     const meter = new Meter(this, res, traceId);

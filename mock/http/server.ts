@@ -68,10 +68,11 @@ export function listen(app: MockApp, options: ListenOptions = {}): Promise<Runni
     // `Expect: 100-continue`: the client waits for a go-ahead before it sends its body. Node's own handling says
     // "100 Continue" before the request is seen, so a body the budget then refuses was uploaded into a closing
     // socket; here the budget decides first, and only an admitted request is told to go on.
+    // Then the request goes the usual way ('request'), so the shutdown's bookkeeping sees it as it sees every other.
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-      if (!budget.admit(req, res, transportTraceId)) return;
+      if (!budget.fits(req, res, transportTraceId)) return;
       res.writeContinue();
-      app(req, res);
+      server.emit('request', req, res);
     });
     server.once('error', reject);
     server.once('listening', () => {
