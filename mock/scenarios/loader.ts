@@ -177,7 +177,7 @@ function compileFile(
     return fail(
       1,
       1,
-      `the file has ${marks} keys and items (counted as ':', ',' and '- '); the limit is ${MAX_YAML_MARKS}: put a large body in a JSON bodyFile`,
+      `the file has ${marks} keys and items (counted as ':', ',', and '-' or '?' before white space); the limit is ${MAX_YAML_MARKS}: put a large body in a JSON bodyFile`,
     );
   }
   const { LineCounter, parseDocument } = yaml();
