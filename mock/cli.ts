@@ -11,7 +11,12 @@ import { registerDriftCommand } from './cli/drift.js';
 import { compactWhenIdle } from './cli/idle-compaction.js';
 import { registerRecordCommand } from './cli/record.js';
 import { registerScenariosCheckCommand } from './cli/scenarios-check.js';
-import { checkScenarioDirs, writeReadyFile } from './cli/serve-support.js';
+import {
+  checkScenarioDirs,
+  clearReadyFile,
+  writeReadyFailure,
+  writeReadyFile,
+} from './cli/serve-support.js';
 import { registerVerifyCommand } from './cli/verify.js';
 import { addWaitCommand } from './cli/wait.js';
 import { isWorker, reportListening, runPrimary, WORKER_ENV } from './cli/workers.js';
@@ -73,6 +78,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const worker = isWorker();
   const workerSeed = worker ? Number.parseInt(process.env[WORKER_ENV.seed] ?? '', 10) : Number.NaN;
   const seed = options.seed ?? (Number.isInteger(workerSeed) ? workerSeed : randomInt(1, 2 ** 31 - 1));
+  if (options.readyFile && !worker) clearReadyFile(options.readyFile);
   checkScenarioDirs(options.scenarios);
   if (options.workers !== undefined && options.workers > 1 && !options.store) {
     throw new Error(
@@ -385,6 +391,7 @@ function buildProgram(): Command {
             ? `port ${port} on ${address} is already in use; stop what listens there, or pick another with --port (0 picks a free one) or PORT`
             : (error as Error).message;
         process.stderr.write(`flexfactor-mock: ${message}\n`);
+        if (options.readyFile && !isWorker()) writeReadyFailure(options.readyFile, message);
         process.exit(1);
       }
     });

@@ -178,6 +178,27 @@ describe('the command line', { timeout: 90_000 }, () => {
     assert.doesNotMatch(bare.stderr, /did not answer/);
   });
 
+  test('a serve that cannot start replaces the ready file with its reason, and wait stops on it at once', async () => {
+    const file = join(tmp, 'ready-failed');
+    // A previous run's URL: wait must not take it for this run's server.
+    writeFileSync(file, 'http://127.0.0.1:1/v1\n');
+    const taken = await listen(createApp({ logger: QUIET }), { port: 0 });
+    try {
+      const failed = await node(['--port', String(taken.port), '--ready-file', file]);
+      assert.equal(failed.code, 1);
+      assert.match(failed.stderr, /already in use/);
+      assert.match(readFileSync(file, 'utf8'), /^failed to start: port \d+ on 127\.0\.0\.1 is already in use; /);
+      const started = Date.now();
+      const waited = await node(['wait', '--ready-file', file, '--timeout', '60s']);
+      assert.equal(waited.code, 1);
+      assert.match(waited.stderr, /^flexfactor-mock wait: the server of .*: failed to start: port \d+ .* already in use/);
+      assert.doesNotMatch(waited.stderr, /did not answer/);
+      assert.ok(Date.now() - started < 30_000, 'wait ends long before its timeout');
+    } finally {
+      await taken.close();
+    }
+  });
+
   test('--log info writes one line per request with six fields, never bodies, headers or card numbers', async () => {
     // Lenient: the strict profile would refuse the card number in the path before the scenario answers.
     const server = await serve(['--log', 'info', '--profile', 'lenient']);

@@ -35,7 +35,18 @@ describe('wait', { timeout: 60_000 }, () => {
   test('a ready file that holds no URL fails at once, saying so', async () => {
     const started = Date.now();
     const result = await waitForUrl({ url: () => 'not a url at all', timeoutMs: 30_000 });
-    assert.deepEqual(result, { ok: false, reason: 'the ready file holds no http URL ("not a url at all")' });
+    assert.deepEqual(result, {
+      ok: false,
+      reason: 'the ready file holds no http URL ("not a url at all")',
+      final: true,
+    });
+    assert.ok(Date.now() - started < 20_000, 'without waiting for the timeout');
+  });
+
+  test('a ready file saying the server failed to start ends the wait at once with its reason', async () => {
+    const started = Date.now();
+    const result = await waitForUrl({ url: () => 'failed to start: port 1 is in use', timeoutMs: 30_000 });
+    assert.deepEqual(result, { ok: false, reason: 'failed to start: port 1 is in use', final: true });
     assert.ok(Date.now() - started < 20_000, 'without waiting for the timeout');
   });
 

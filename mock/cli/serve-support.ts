@@ -1,7 +1,7 @@
 // Start-up checks and signals of `flexfactor-mock serve` that a CI job relies on: a missing --scenarios folder is an
 // error before anything listens, and --ready-file tells a waiting script the base URL without parsing output.
 
-import { renameSync, statSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 
 /** Every --scenarios folder must exist: a typo would otherwise serve only the built-in library, silently. */
 export function checkScenarioDirs(dirs: readonly string[]): void {
@@ -16,9 +16,37 @@ export function checkScenarioDirs(dirs: readonly string[]): void {
   }
 }
 
+/** What a ready file holds when `serve` could not start, before the reason; `wait` stops on it at once. */
+export const READY_FILE_FAILED = 'failed to start: ';
+
 /** Written whole or not at all (rename is atomic), so a reader polling for the file never sees half a URL. */
 export function writeReadyFile(path: string, baseUrl: string): void {
   const partial = `${path}.${process.pid}.tmp`;
   writeFileSync(partial, `${baseUrl}\n`);
   renameSync(partial, path);
+}
+
+/**
+ * A previous run's ready file goes before anything else: `wait` would take its URL, and another server may still
+ * answer there.
+ */
+export function clearReadyFile(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new Error(`--ready-file ${path}: cannot replace it (${code}); give the path of a file`);
+  }
+}
+
+/**
+ * A start that failed says so in the ready file (one line, the reason printed on stderr), so `wait --ready-file`
+ * stops at once instead of polling to its timeout. Best effort: the failure itself is what the user must see.
+ */
+export function writeReadyFailure(path: string, reason: string): void {
+  try {
+    writeReadyFile(path, `${READY_FILE_FAILED}${reason.replace(/\s+/g, ' ').slice(0, 500)}`);
+  } catch {
+    // The reason is on stderr already; an unwritable ready file was the user's to see at start.
+  }
 }

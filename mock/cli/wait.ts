@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { durationWithUnit } from './arguments.js';
+import { READY_FILE_FAILED } from './serve-support.js';
 
 export interface WaitOptions {
   /** The URL to poll, or a function giving it once known (null: not yet). */
@@ -15,7 +16,8 @@ export interface WaitOptions {
   intervalMs?: number;
 }
 
-export type WaitResult = { ok: true; ms: number } | { ok: false; reason: string };
+/** `final`: the failure will not change with more waiting (the server failed to start, or the ready file is wrong). */
+export type WaitResult = { ok: true; ms: number } | { ok: false; reason: string; final?: true };
 
 /** Poll `url` until it answers 2xx or the timeout passes; the reason names the last failure. */
 export async function waitForUrl({ url, timeoutMs, intervalMs = 200 }: WaitOptions): Promise<WaitResult> {
@@ -28,10 +30,12 @@ export async function waitForUrl({ url, timeoutMs, intervalMs = 200 }: WaitOptio
       const target = typeof url === 'string' ? url : url();
       if (target === null) throw new Error('the ready file is not written yet');
       // serve writes its ready file whole (a rename), so text that is no URL will not become one: say so at once.
+      if (target.startsWith(READY_FILE_FAILED)) return { ok: false, reason: target, final: true };
       if (!/^https?:\/\/\S+$/.test(target))
         return {
           ok: false,
           reason: `the ready file holds no http URL (${JSON.stringify(target.slice(0, 80))})`,
+          final: true,
         };
       const status = await probeStatus(target, Math.min(left, 5_000));
       if (status >= 200 && status < 300) return { ok: true, ms: Date.now() - started };
@@ -122,7 +126,9 @@ export function addWaitCommand(program: Command): Command {
         return;
       }
       process.stderr.write(
-        `flexfactor-mock wait: ${shown} did not answer within ${options.timeout / 1000}s (last attempt: ${result.reason})\n`,
+        result.final
+          ? `flexfactor-mock wait: ${shown}: ${result.reason}\n`
+          : `flexfactor-mock wait: ${shown} did not answer within ${options.timeout / 1000}s (last attempt: ${result.reason})\n`,
       );
       process.exitCode = 1;
     });
