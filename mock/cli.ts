@@ -11,12 +11,7 @@ import { registerDriftCommand } from './cli/drift.js';
 import { compactWhenIdle } from './cli/idle-compaction.js';
 import { registerRecordCommand } from './cli/record.js';
 import { registerScenariosCheckCommand } from './cli/scenarios-check.js';
-import {
-  checkScenarioDirs,
-  clearReadyFile,
-  writeReadyFailure,
-  writeReadyFile,
-} from './cli/serve-support.js';
+import { checkScenarioDirs, clearReadyFile, writeReadyFailure, writeReadyFile } from './cli/serve-support.js';
 import { registerVerifyCommand } from './cli/verify.js';
 import { addWaitCommand } from './cli/wait.js';
 import { isWorker, reportListening, runPrimary, WORKER_ENV } from './cli/workers.js';

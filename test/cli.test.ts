@@ -187,11 +187,17 @@ describe('the command line', { timeout: 90_000 }, () => {
       const failed = await node(['--port', String(taken.port), '--ready-file', file]);
       assert.equal(failed.code, 1);
       assert.match(failed.stderr, /already in use/);
-      assert.match(readFileSync(file, 'utf8'), /^failed to start: port \d+ on 127\.0\.0\.1 is already in use; /);
+      assert.match(
+        readFileSync(file, 'utf8'),
+        /^failed to start: port \d+ on 127\.0\.0\.1 is already in use; /,
+      );
       const started = Date.now();
       const waited = await node(['wait', '--ready-file', file, '--timeout', '60s']);
       assert.equal(waited.code, 1);
-      assert.match(waited.stderr, /^flexfactor-mock wait: the server of .*: failed to start: port \d+ .* already in use/);
+      assert.match(
+        waited.stderr,
+        /^flexfactor-mock wait: the server of .*: failed to start: port \d+ .* already in use/,
+      );
       assert.doesNotMatch(waited.stderr, /did not answer/);
       assert.ok(Date.now() - started < 30_000, 'wait ends long before its timeout');
     } finally {
