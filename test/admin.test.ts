@@ -161,6 +161,21 @@ test('journal, HAR and an order timeline are per session and redacted', async ()
   assert.ok(timeline.body.entries.some((e: { kind: string }) => e.kind === 'transition'));
 });
 
+test('an order timeline is found by a card-bearing merchant orderId, which it never echoes', async () => {
+  // The lenient profile takes a card number as the merchant's orderId and keeps it in a card-safe form.
+  const { app } = makeApp({ profile: 'lenient' });
+  const token = await tokenFor(app, undefined, 'c1');
+  const card = TEST_CARDS.approved;
+  const res = await evaluate(app, token, evaluateBody({ orderId: card }), 'c1');
+  assert.equal(res.status, 200);
+  const timeline = await request(app).get(`/__admin/orders/${card}/timeline`).set('x-mock-session', 'c1');
+  assert.equal(timeline.status, 200);
+  conforms('adminOrderTimeline', timeline);
+  assert.ok(timeline.body.entries.some((e: { kind: string }) => e.kind === 'transition'));
+  assert.ok(timeline.body.entries.some((e: { kind: string }) => e.kind === 'request'));
+  assert.ok(!JSON.stringify(timeline.body).includes(card), 'the card number is not echoed');
+});
+
 test('scenarios: list, choose for a session, clear; unknown names are refused', async () => {
   const { app } = makeApp();
   const list = await request(app).get('/__admin/scenarios');

@@ -7,6 +7,7 @@ import { ClockRangeError, checkInstant, parseDuration, toMs } from '../domain/cl
 import { apiError } from '../errors/catalog.js';
 import type { MockParts as Engine } from '../http/mock-parts.js';
 import { packageInfo } from '../support/package-info.js';
+import { cardSafeId } from '../support/redact.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { credentialsView, prerequisitesReport } from './inspector/index.js';
 import { changeProviderState } from './provider-states.js';
@@ -201,7 +202,8 @@ export const ADMIN_ROUTES: Record<string, AdminHandler> = {
     ),
   adminCredentials: ({ engine }) => credentialsView(engine.accounts.accounts),
   adminOrderTimeline: ({ engine, session, params }) => ({
-    orderId: params.id,
+    // Named back as the journal shows it: a card-bearing merchant orderId is never echoed.
+    orderId: cardSafeId(params.id ?? ''),
     entries: engine.journal.timeline(session, params.id ?? ''),
   }),
   adminWebhookReceivers: ({ engine }) => ({ receivers: webhooksOf(engine).receivers() }),

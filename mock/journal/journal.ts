@@ -8,7 +8,15 @@ import type { Order, StatusChange, TransitionName } from '../domain/order-states
 import type { Store } from '../domain/store.js';
 import type { Exchange, RequestHooks } from '../http/types.js';
 import { flat, ownCopy } from '../support/bounded.js';
-import { redact, redactHeaders, redactJson, redactPath, redactText, redactUrl } from '../support/redact.js';
+import {
+  cardSafeId,
+  redact,
+  redactHeaders,
+  redactJson,
+  redactPath,
+  redactText,
+  redactUrl,
+} from '../support/redact.js';
 import type { WebhookRecord } from '../webhooks/types.js';
 import {
   type EntryQuery,
@@ -226,10 +234,12 @@ export class Journal {
    * merchant's own orderId.
    */
   timeline(session: string, orderId: string): JournalEntry[] {
-    const aliases = new Set([orderId]);
+    // Orders keep a card-bearing merchant orderId in its card-safe form; the caller names it as they sent it.
+    const merchantId = cardSafeId(orderId);
+    const aliases = new Set([orderId, merchantId]);
     for (const entry of this.#iterate()) {
       if (entry.session !== session || entry.kind !== 'transition') continue;
-      if (entry.orderId === orderId || entry.externalOrderId === orderId) {
+      if (entry.orderId === orderId || entry.externalOrderId === merchantId) {
         aliases.add(entry.orderId);
         aliases.add(entry.externalOrderId);
       }
