@@ -9,10 +9,11 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeConsumerPacts } from '../contracts/pact/consumer.js';
+import { COMPARATOR_INSTALL } from '../contracts/pact/openapi-check.js';
 import { STATES } from '../contracts/pact/states.js';
 import { formatReport, verifyPacts } from '../contracts/pact/verify.js';
 import { DEFAULT_MERCHANT, SECOND_MERCHANT } from '../mock/domain/accounts.js';
@@ -28,11 +29,17 @@ before(async () => {
 
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
+/** Node's options that make the OpenAPI comparator resolve as not installed (test/hide-comparator.ts). */
+const WITHOUT_COMPARATOR = ['--import', 'tsx', '--import', './test/hide-comparator.ts'];
+
 /** Run `flexfactor-mock verify …` from source; resolves with its exit code and output. */
-async function verifyCommand(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const [node, ...rest] = CLI;
+async function verifyCommand(
+  args: string[],
+  nodeOptions: readonly string[] = ['--import', 'tsx'],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const [node, , , cli] = CLI;
   try {
-    const { stdout, stderr } = await promisify(execFile)(node, [...rest, 'verify', ...args], {
+    const { stdout, stderr } = await promisify(execFile)(node, [...nodeOptions, cli, 'verify', ...args], {
       cwd: ROOT,
       env: { ...process.env, PACT_DO_NOT_TRACK: 'true' },
       maxBuffer: 10 * 1024 * 1024,
@@ -233,4 +240,43 @@ test('a report against a base URL says its webhook messages were checked against
     formatReport({ ...report, interactions: [outcome('http', 'a token request')] }),
     /webhook \[message\] interactions/,
   );
+});
+
+describe('verify without the OpenAPI comparator installed', { timeout: 300_000 }, () => {
+  test('the CLI could not run (exit 2): one line naming the install command and --no-spec-check', async () => {
+    const r = await verifyCommand(['--pacts', pactDir], WITHOUT_COMPARATOR);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0] ?? '', /^flexfactor-mock verify: the check against contracts\/openapi\.yaml needs/);
+    assert.ok(lines[0]?.includes(COMPARATOR_INSTALL), r.stderr);
+    assert.match(lines[0] ?? '', /--no-spec-check/);
+    assert.equal(r.stdout, '', 'no report: nothing was verified');
+  });
+
+  test('--no-spec-check verifies without it, and says the check was turned off', async () => {
+    const r = await verifyCommand(['--pacts', pactDir, '--no-spec-check'], WITHOUT_COMPARATOR);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Check against contracts\/openapi\.yaml: skipped \(turned off\)/);
+    assert.match(r.stdout, /OK: 17 of 17 interactions verified/);
+  });
+
+  test('verifyPacts() rejects with a CannotRunError, as for the other runs that could not start', async () => {
+    const script = `
+      const { verifyPacts, CannotRunError } = await import(${JSON.stringify(join(ROOT, 'contracts/pact/verify.ts'))});
+      try {
+        await verifyPacts({ pacts: [${JSON.stringify(pactDir)}] });
+        console.log(JSON.stringify({ resolved: true }));
+      } catch (error) {
+        console.log(JSON.stringify({ cannotRun: error instanceof CannotRunError, message: error.message }));
+      }`;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [...WITHOUT_COMPARATOR, '--input-type=module', '-e', script],
+      { cwd: ROOT, env: { ...process.env, PACT_DO_NOT_TRACK: 'true' } },
+    );
+    const outcome = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
+    assert.equal(outcome.cannotRun, true, stdout);
+    assert.match(outcome.message, /checkSpec: false/);
+  });
 });

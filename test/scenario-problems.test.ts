@@ -5,10 +5,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import request from 'supertest';
+import { ApiError } from '../mock/errors/catalog.js';
+import { scenarioFileLabel } from '../mock/scenarios/file-label.js';
 import { checkScenarioFolders } from '../mock/scenarios/index.js';
 import { PROBLEMS_SHOWN_PER_FILE } from '../mock/scenarios/library.js';
 import { evaluateBody, makeApp, tokenFor } from './helpers.js';
@@ -98,7 +101,9 @@ describe('naming a scenario whose file failed to load', { timeout: 60_000 }, () 
     assert.equal(res.headers['x-mock-error-code'], '400011');
     const text = JSON.stringify(res.body);
     assert.match(text, /Scenario \\"echo-order\\" did not load: its file has problems, so it was skipped/);
-    assert.ok(text.includes(`${join(dir, 'echo-order.yaml')}:1: a scenario must do something`), text);
+    // Named as reports do, never by the absolute path of this machine: the answer may travel.
+    assert.ok(text.includes(`${basename(dir)}/echo-order.yaml:1: a scenario must do something`), text);
+    assert.ok(!text.includes(dir), text);
     assert.match(text, /and 1 more problem\(s\); GET \/__admin\/scenarios lists them all/);
     assert.match(text, /scenarios:check/);
     assert.doesNotMatch(text, /Unknown scenario/);
@@ -109,6 +114,116 @@ describe('naming a scenario whose file failed to load', { timeout: 60_000 }, () 
       () => makeApp({ scenarios: { dirs: [dir], defaults: ['echo-order'] } }),
       /Scenario "echo-order" did not load: .*echo-order\.yaml:1: a scenario must do something/,
     );
+  });
+});
+
+describe('a user file that fails to load, named like a built-in scenario', { timeout: 60_000 }, () => {
+  // bad-gateway is built in (every operation answers 502): the user's file of that name means to replace it.
+  const broken = 'description: mine\nsource: invented\nrespond:\n  status: 200\n  bdy: {}\n';
+  const order = '/v1/orders/00000000-0000-0000-0000-000000000001';
+
+  async function named(app: Parameters<typeof tokenFor>[0], scenario: string) {
+    return request(app)
+      .get(order)
+      .set('authorization', `Bearer ${await tokenFor(app)}`)
+      .set('x-mock-scenario', scenario);
+  }
+
+  test("naming it answers 400011 with the user file's problem, not the built-in's 502", async () => {
+    const dir = folder({ 'bad-gateway.yaml': broken });
+    const { app, logs } = appWith({ scenarios: { dirs: [dir] } });
+    const res = await named(app, 'bad-gateway');
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.equal(res.headers['x-mock-error-code'], '400011');
+    const text = JSON.stringify(res.body);
+    assert.match(text, /Scenario \\"bad-gateway\\" did not load: its file has problems/);
+    assert.ok(text.includes(`${basename(dir)}/bad-gateway.yaml:`), text);
+    assert.match(text, /the built-in scenario \\"bad-gateway\\" is not used in its place while it is broken/);
+    assert.ok(!text.includes(dir), text);
+    assert.equal(app.mock.scenarios?.get('bad-gateway'), undefined, 'the built-in is not listed as loaded');
+    assert.throws(
+      () => app.mock.scenarios?.useForSession('s', ['bad-gateway']),
+      (e: unknown) => e instanceof ApiError && e.code === '400011' && /did not load/.test(e.detail),
+    );
+    assert.ok(
+      logs.some(
+        (l) =>
+          l.includes('scenario not used: the built-in scenario "bad-gateway" is not used while') &&
+          l.includes(join(dir, 'bad-gateway.yaml')) &&
+          l.includes('naming "bad-gateway" answers 400011 until the file is fixed'),
+      ),
+      logs.join('\n'),
+    );
+  });
+
+  test('a file that is not even YAML shadows the built-in too (its name is its file name)', async () => {
+    const dir = folder({ 'bad-gateway.yml': 'respond: [\n' });
+    const { app } = appWith({ scenarios: { dirs: [dir] } });
+    const res = await named(app, 'bad-gateway');
+    assert.equal(res.headers['x-mock-error-code'], '400011', JSON.stringify(res.body));
+    assert.ok(JSON.stringify(res.body).includes(`${basename(dir)}/bad-gateway.yml:`));
+  });
+
+  test('a server default naming it refuses the start instead of running the built-in', () => {
+    const dir = folder({ 'bad-gateway.yaml': broken });
+    assert.throws(
+      () => makeApp({ scenarios: { dirs: [dir], defaults: ['bad-gateway'] } }),
+      /Scenario "bad-gateway" did not load: .*bad-gateway\.yaml:\d+: .*the built-in scenario "bad-gateway" is not used/,
+    );
+  });
+
+  test("on reload: breaking the file says so once, fixing it runs the user's scenario", async () => {
+    const dir = folder({
+      'bad-gateway.yaml': "description: mine\nsource: invented\nrespond:\n  error: '503001'\n",
+    });
+    const { app, logs } = appWith({ scenarios: { dirs: [dir] } });
+    const scenarios = app.mock.scenarios;
+    assert.ok(scenarios);
+    assert.equal((await named(app, 'bad-gateway')).status, 503, 'the user file replaces the built-in');
+    writeFileSync(join(dir, 'bad-gateway.yaml'), broken);
+    scenarios.reload();
+    const notUsed = () => logs.filter((l) => l.includes('scenario not used:')).length;
+    assert.equal(notUsed(), 1, logs.join('\n'));
+    assert.equal((await named(app, 'bad-gateway')).headers['x-mock-error-code'], '400011');
+    scenarios.reload();
+    assert.equal(notUsed(), 1, 'an unchanged broken file is not reported again');
+    writeFileSync(
+      join(dir, 'bad-gateway.yaml'),
+      "description: mine\nsource: invented\nrespond:\n  error: '504001'\n",
+    );
+    scenarios.reload();
+    assert.equal((await named(app, 'bad-gateway')).status, 504);
+  });
+
+  test("the same between two user folders: the later folder's broken file keeps the earlier one out", async () => {
+    const first = folder({
+      'mine.yaml': "description: first\nsource: invented\nrespond:\n  error: '503001'\n",
+    });
+    const second = folder({ 'mine.yaml': broken });
+    const { app } = appWith({ scenarios: { dirs: [first, second], builtIn: false } });
+    const text = JSON.stringify((await named(app, 'mine')).body);
+    assert.match(
+      text,
+      new RegExp(`the scenario \\\\"mine\\\\" of ${basename(first)}/mine\\.yaml is not used`),
+      text,
+    );
+    assert.ok(text.includes(`${basename(second)}/mine.yaml:`), text);
+  });
+
+  test('a broken file of a name no earlier folder has changes nothing else; the built-in is used without it', async () => {
+    const dir = folder({ 'other.yaml': broken });
+    const { app, logs } = appWith({ scenarios: { dirs: [dir] } });
+    assert.equal((await named(app, 'bad-gateway')).status, 502);
+    assert.ok(!logs.some((l) => l.includes('scenario not used:')), logs.join('\n'));
+  });
+});
+
+describe('how an HTTP answer names a scenario file', { timeout: 60_000 }, () => {
+  test("relative to the working directory inside it, else by its folder's name: never absolute", () => {
+    assert.equal(scenarioFileLabel(join(process.cwd(), 'my', 'x.yaml'), []), 'my/x.yaml');
+    const outside = join(tmpdir(), 'ffmock-label-folder');
+    assert.equal(scenarioFileLabel(join(outside, 'x.yaml'), [outside]), 'ffmock-label-folder/x.yaml');
+    assert.equal(scenarioFileLabel(join(outside, 'x.yaml'), []), 'x.yaml');
   });
 });
 
@@ -211,7 +326,8 @@ describe('a literal body is checked against the contract when loaded', { timeout
         .set('x-mock-scenario', 'templated-order');
       assert.equal(res.status, 500);
       assert.equal(res.body.code, '500003', JSON.stringify(res.body));
-      assert.ok(res.body.detail.includes(join(dir, 'templated-order.yaml')), res.body.detail);
+      assert.ok(res.body.detail.includes(`(${basename(dir)}/templated-order.yaml)`), res.body.detail);
+      assert.ok(!JSON.stringify(res.body).includes(dir), 'no absolute path of this machine in the answer');
       assert.match(res.body.detail, /This is not a bug in the mock/);
       assert.deepEqual(res.body.errors['scenario templated-order'], [
         'statusName must be equal to one of the allowed values',

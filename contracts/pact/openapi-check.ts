@@ -9,6 +9,8 @@ import { defaultSpecPath } from '../../mock/contract/contract.js';
 export const COMPARATOR_PACKAGE = '@pactflow/openapi-pact-comparator';
 /** The newest version that runs on Node 20 (2.x declares Node >= 22). */
 export const COMPARATOR_VERSION = '1.7.0';
+/** The command that installs it. */
+export const COMPARATOR_INSTALL = `npm install --save-dev ${COMPARATOR_PACKAGE}@${COMPARATOR_VERSION}`;
 
 export interface SpecFinding {
   pact: string;
@@ -53,9 +55,7 @@ export async function checkPactsAgainstSpec(
 ): Promise<SpecFinding[]> {
   const Comparator = await loadComparator();
   if (!Comparator) {
-    throw new Error(
-      `${COMPARATOR_PACKAGE} is not installed: npm install --save-dev ${COMPARATOR_PACKAGE}@${COMPARATOR_VERSION}`,
-    );
+    throw new Error(`${COMPARATOR_PACKAGE} is not installed: ${COMPARATOR_INSTALL}`);
   }
   const comparator = new Comparator(parseYaml(readFileSync(specPath, 'utf8')));
   const findings: SpecFinding[] = [];

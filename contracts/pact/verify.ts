@@ -24,7 +24,13 @@ import { registerSecret } from '../../mock/support/redact.js';
 import { FlexFactorClient, FlexFactorError } from '../client/index.js';
 import { describeNetworkError, forward, UNREACHABLE } from './forward.js';
 import { eventOf, WebhookMessageSource } from './messages.js';
-import { checkPactsAgainstSpec, loadComparator, type SpecFinding } from './openapi-check.js';
+import {
+  COMPARATOR_INSTALL,
+  COMPARATOR_PACKAGE,
+  checkPactsAgainstSpec,
+  loadComparator,
+  type SpecFinding,
+} from './openapi-check.js';
 import { type PactDocument, type PactInteraction, pactFilesOf, readPact, UsageError } from './pact-files.js';
 import { formatReport, junitReport, outcomes, parseResult, type VerificationReport } from './report.js';
 import { BUILT_IN_STATES, type StateTable, type StateTarget, stateHandlers } from './states.js';
@@ -53,13 +59,16 @@ export interface VerifyOptions {
   port?: number;
   /** More provider states, or replacements of built-in ones (sentence → set-up). */
   stateHandlers?: StateTable;
-  /** Also compare the pacts with contracts/openapi.yaml (default true; skipped when the comparator is missing). */
+  /**
+   * Also compare the pacts with contracts/openapi.yaml (default true). When the comparator is not installed, the run
+   * rejects with a CannotRunError naming how to install it: pass false to verify without the check.
+   */
   checkSpec?: boolean;
   /** Per-request timeout in ms (default 30 000). */
   timeoutMs?: number;
 }
 
-/** Verification could not run (provider unreachable, no token): the command exits 2. */
+/** Verification could not run (provider unreachable, no token, the spec check's comparator missing): exit 2. */
 export class CannotRunError extends Error {}
 
 /** Verify the pacts; resolves with the report whether or not they pass (rejects only when nothing could run). */
@@ -75,6 +84,13 @@ export async function verifyPacts(options: VerifyOptions): Promise<VerificationR
   }
   const files = documents.map((d) => d.file);
   const httpCount = documents.flatMap((d) => d.interactions).filter((i) => i.kind === 'http').length;
+  // Before anything starts: a run that passes without the check it was asked for would read as "the pacts fit the
+  // contract" in CI. Webhook-only pacts have nothing to compare.
+  if (options.checkSpec !== false && httpCount > 0 && !(await loadComparator())) {
+    throw new CannotRunError(
+      `the check against contracts/openapi.yaml needs ${COMPARATOR_PACKAGE}, which is not installed: ${COMPARATOR_INSTALL} (or skip the check: --no-spec-check, checkSpec: false in code)`,
+    );
+  }
 
   const root = options.baseUrl ? apiRoot(options.baseUrl) : null;
   const appKey = options.appKey ?? (root ? undefined : DEFAULT_MERCHANT.appKey);
@@ -240,7 +256,7 @@ export async function verifyPacts(options: VerifyOptions): Promise<VerificationR
       .filter((d) => d.interactions.some((i) => i.kind === 'http'))
       .map((d) => d.file);
     if (options.checkSpec === false) specSkipped = 'turned off';
-    else if (!(await loadComparator())) specSkipped = 'install @pactflow/openapi-pact-comparator to run it';
+    else if (httpFiles.length === 0) spec = [];
     else spec = await checkPactsAgainstSpec(httpFiles);
 
     const report: VerificationReport = {

@@ -1,7 +1,7 @@
 // `flexfactor-mock scenarios:check`: validate scenario files without starting the server, one file:line per problem.
 
-import { relative } from 'node:path';
 import { type Command, Option } from 'commander';
+import { fromWorkingDirectory } from '../scenarios/file-label.js';
 import { checkScenarioFolders } from '../scenarios/index.js';
 import { integer } from './arguments.js';
 
@@ -22,10 +22,7 @@ export function registerScenariosCheckCommand(program: Command): void {
         maxFileBytes: options.scenarioMaxBytes,
       });
       for (const p of result.problems) {
-        const shown = relative(process.cwd(), p.file);
-        process.stderr.write(
-          `${shown === '' || shown.startsWith('..') ? p.file : shown}:${p.line}: ${p.message}\n`,
-        );
+        process.stderr.write(`${fromWorkingDirectory(p.file) ?? p.file}:${p.line}: ${p.message}\n`);
       }
       const invalid = result.files - result.valid;
       process.stdout.write(

@@ -28,7 +28,12 @@ export function registerVerifyCommand(program: Command): void {
         (value: string, previous: string[] = []) => [...previous, value],
       ),
     )
-    .addOption(new Option('--no-spec-check', 'skip comparing the pacts with contracts/openapi.yaml'))
+    .addOption(
+      new Option(
+        '--no-spec-check',
+        'skip comparing the pacts with contracts/openapi.yaml (without it, a missing comparator is exit 2)',
+      ),
+    )
     .addOption(new Option('--provider <name>', 'only pact files for this provider'))
     .addOption(new Option('--consumer <name>', 'only pact files from this consumer'))
     .addOption(

@@ -21,6 +21,7 @@ import type { Logger } from '../support/logger.js';
 import type { WebhookFaults } from '../webhooks/faults.js';
 import { responseContract } from './body-check.js';
 import { faultObject, faultRow, HungRequests, sampleDelay, seededRandom, Timers } from './faults.js';
+import { scenarioFileLabel } from './file-label.js';
 import { ScenarioLibrary } from './library.js';
 import { builtInScenarioDir, type CompiledScenario, NO_SCENARIO, SCENARIO_NAME } from './loader.js';
 import { declaredStatuses, type Outgoing, outgoing, stringHeaders, writeOutgoing } from './outgoing.js';
@@ -380,7 +381,7 @@ export class ScenarioEngine {
       .slice(0, 10)
       .map((e) => `${e.instancePath.slice(1).replace(/\//g, '.') || '(body)'} ${e.message ?? e.keyword}`);
     throw apiError('500003', {
-      detail: `Scenario "${s.name}" (${s.file}) rendered a body for ${operationId}'s HTTP ${status} response that the contract does not allow.`,
+      detail: `Scenario "${s.name}" (${scenarioFileLabel(s.file, this.#library.folders())}) rendered a body for ${operationId}'s HTTP ${status} response that the contract does not allow.`,
       errors: { [`scenario ${s.name}`]: problems },
     });
   }

@@ -2,16 +2,19 @@
 // (unchanged files reused), with the problems of the files that were skipped, and name lookups that answer 400011
 // with close matches.
 
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import type { CompiledOperation } from '../contract/contract.js';
 import { apiError } from '../errors/catalog.js';
 import type { Logger } from '../support/logger.js';
+import { scenarioFileLabel } from './file-label.js';
 import {
+  builtInScenarioDir,
   type CompiledScenario,
   closeMatches,
   type LoadCache,
   loadScenarioFolders,
   type ResponseContract,
+  type ShadowedScenario,
   scenarioInfo,
 } from './loader.js';
 import type { ScenarioInfo, ScenarioProblem } from './types.js';
@@ -33,6 +36,9 @@ interface Library {
   scenarios: Map<string, CompiledScenario>;
   problems: ScenarioProblem[];
   cache: LoadCache;
+  shadowed: ShadowedScenario[];
+  /** The folders, to name a file in an HTTP answer without its absolute path. */
+  dirs: readonly string[];
 }
 
 export class ScenarioLibrary {
@@ -102,11 +108,17 @@ export class ScenarioLibrary {
   reload(): ScenarioProblem[] {
     if (this.#closed) return [];
     const before = new Set((this.#library?.problems ?? []).map(formatProblem));
+    const shadowedBefore = new Set((this.#library?.shadowed ?? []).map(shadowKey));
     const library = this.#load();
     // A file with any new problem is reported again in full (bounded), so the console says what is wrong with it now.
     const changed = new Set(library.problems.filter((p) => !before.has(formatProblem(p))).map((p) => p.file));
-    for (const line of problemReport(library.problems.filter((p) => changed.has(p.file))))
-      this.#log.warn(line);
+    const lines = [
+      ...problemReport(library.problems.filter((p) => changed.has(p.file))),
+      ...shadowReport(
+        library.shadowed.filter((s) => changed.has(s.file) || !shadowedBefore.has(shadowKey(s))),
+      ),
+    ];
+    for (const line of lines) this.#log.warn(line);
     return [...library.problems];
   }
 
@@ -122,7 +134,8 @@ export class ScenarioLibrary {
 
   /** A bad file never takes the server down: it is reported (here) and skipped. */
   #report(library: Library): Library {
-    for (const line of problemReport(library.problems)) this.#log.warn(line);
+    for (const line of [...problemReport(library.problems), ...shadowReport(library.shadowed)])
+      this.#log.warn(line);
     return library;
   }
 
@@ -140,7 +153,13 @@ export class ScenarioLibrary {
       this.#maxFileBytes === undefined ? {} : { maxFileBytes: this.#maxFileBytes },
       this.#contract,
     );
-    const library: Library = { scenarios: result.scenarios, problems: result.problems, cache: result.cache };
+    const library: Library = {
+      scenarios: result.scenarios,
+      problems: result.problems,
+      cache: result.cache,
+      shadowed: result.shadowed,
+      dirs: this.#dirs,
+    };
     this.#library = library;
     if (this.#watch && !this.#watcher && !this.#closed)
       this.#watcher = watchFolders(this.#dirs, () => this.reload());
@@ -169,7 +188,7 @@ export class ScenarioLibrary {
         errors: {
           [field]: unknown.map((name) => {
             const failed = failedFile(name, library);
-            if (failed) return `"${name}" did not load: ${failedText(failed)}.`;
+            if (failed) return `"${name}" did not load: ${failedText(name, failed, library)}.`;
             const close = closeMatches(name, [...library.scenarios.keys()]);
             return close.length > 0
               ? `"${name}" is not a loaded scenario; close matches: ${close.join(', ')}.`
@@ -186,7 +205,7 @@ function unknownMessage(unknown: readonly string[], library: Library): string {
   const names = [...library.scenarios.keys()];
   const parts = unknown.map((name) => {
     const failed = failedFile(name, library);
-    if (failed) return `Scenario "${name}" did not load: ${failedText(failed)}.`;
+    if (failed) return `Scenario "${name}" did not load: ${failedText(name, failed, library)}.`;
     const close = closeMatches(name, names);
     return close.length > 0
       ? `Unknown scenario "${name}"; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`
@@ -226,11 +245,36 @@ function failedFile(name: string, library: Library): ScenarioProblem[] | null {
   return problems.length > 0 ? problems : null;
 }
 
-function failedText(problems: readonly ScenarioProblem[]): string {
+/** Why a name did not load: its file's first problem, the file named without its absolute path (this is an answer). */
+function failedText(name: string, problems: readonly ScenarioProblem[], library: Library): string {
   const first = problems[0] as ScenarioProblem;
   const rest = problems.length - 1;
   const more = rest > 0 ? ` (and ${rest} more problem(s); ${ALL_PROBLEMS})` : '';
-  return `its file has problems, so it was skipped: ${formatProblem(first)}${more}. Fix the file; flexfactor-mock scenarios:check checks it`;
+  const shadowed = library.shadowed.find((s) => s.name === name);
+  const notUsed = shadowed
+    ? `; ${describeReplaced(shadowed, (file) => scenarioFileLabel(file, library.dirs))} is not used in its place while it is broken`
+    : '';
+  const shown = formatProblem({ ...first, file: scenarioFileLabel(first.file, library.dirs) });
+  return `its file has problems, so it was skipped: ${shown}${more}${notUsed}. Fix the file; flexfactor-mock scenarios:check checks it`;
+}
+
+function shadowKey(s: ShadowedScenario): string {
+  return `${s.name}\0${s.file}\0${s.replaced}`;
+}
+
+/** "the built-in scenario "x"", or the scenario and the file of an earlier folder. */
+function describeReplaced(s: ShadowedScenario, name: (file: string) => string): string {
+  return dirname(s.replaced) === builtInScenarioDir()
+    ? `the built-in scenario "${s.name}"`
+    : `the scenario "${s.name}" of ${name(s.replaced)}`;
+}
+
+/** The log lines saying which earlier scenario a broken file keeps out of use, and what naming it answers. */
+function shadowReport(shadowed: readonly ShadowedScenario[]): string[] {
+  return shadowed.map(
+    (s) =>
+      `scenario not used: ${describeReplaced(s, (file) => file)} is not used while ${s.file} (which replaces it) is broken: naming "${s.name}" answers 400011 until the file is fixed`,
+  );
 }
 
 /** The order a request is about: path id, body orderId / orderSessionKey, merchant orderId, or the one just created. */

@@ -39,6 +39,17 @@ export interface LoadResult {
   /** Scenario files read (valid or not). */
   files: number;
   cache: LoadCache;
+  /** Scenarios of an earlier folder (a built-in, say) not used because a later folder's file of that name failed. */
+  shadowed: ShadowedScenario[];
+}
+
+/** A scenario left out because the file meant to replace it failed to load: its name answers 400011, not the old one. */
+export interface ShadowedScenario {
+  name: string;
+  /** The file that failed (absolute). */
+  file: string;
+  /** The file of the scenario not used (absolute). */
+  replaced: string;
 }
 
 interface CacheEntry {
@@ -89,6 +100,7 @@ export function loadScenarioFolders(
   const scenarios = new Map<string, CompiledScenario>();
   const problems: ScenarioProblem[] = [];
   const cache: LoadCache = new Map();
+  const shadowed: ShadowedScenario[] = [];
   let files = 0;
   for (const dir of dirs) {
     const folder = resolve(dir);
@@ -123,10 +135,21 @@ export function loadScenarioFolders(
           : compileFile(file, stamp, operations, maxBytes, contract);
       cache.set(file, entry);
       problems.push(...entry.problems);
-      if (entry.scenario) scenarios.set(entry.scenario.name, entry.scenario);
+      if (entry.scenario) {
+        scenarios.set(entry.scenario.name, entry.scenario);
+        continue;
+      }
+      // A later folder's file replaces the earlier scenario of its name: when it fails, answering with the earlier one
+      // would silently run what the user meant to replace, so the name is left to answer "did not load".
+      const earlier = scenarios.get(basename(file, extname(file)));
+      if (earlier && dirname(earlier.file) !== folder) {
+        scenarios.delete(earlier.name);
+        shadowed.push({ name: earlier.name, file, replaced: earlier.file });
+      }
     }
   }
-  return { scenarios, problems, files, cache };
+  // A still later folder's good file of that name is used: nothing of it is shadowed then.
+  return { scenarios, problems, files, cache, shadowed: shadowed.filter((s) => !scenarios.has(s.name)) };
 }
 
 /** Bounds on what loading may read. */
