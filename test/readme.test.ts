@@ -72,6 +72,16 @@ test('every TypeScript example that is a test passes, importing the package by n
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
   const files = examples.map((example, index) => {
     assert.ok(example.code.includes("from 'flexfactor-mock'"), example.file);
+    // Copied and then broken by a failing assertion, an example that closes its mock on its last line leaves the
+    // server open, and node:test waits on it forever: every started server is closed in t.after.
+    const started = example.code.match(/const (\w+) = (?:await startMock\(|\w+\.listen\()/g) ?? [];
+    for (const line of started) {
+      const name = /const (\w+)/.exec(line)?.[1];
+      assert.ok(
+        example.code.includes(`t.after(() => ${name}.close())`),
+        `${example.file}: ${name} closed in t.after`,
+      );
+    }
     const file = `.readme-examples/example-${index}.test.ts`;
     writeFileSync(file, example.code);
     return file;
