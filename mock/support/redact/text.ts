@@ -36,11 +36,9 @@ const KNOWN_MIN_LENGTH = 12;
 const WORD = /[A-Za-z0-9_+/-]{12,}/g;
 const WORD_ONLY = /^[A-Za-z0-9_+/-]+$/;
 const HASH_BASE = 131;
-/** A prime under 2^30: every hash stays a small integer. */
-const HASH_MOD = 1_000_000_007;
-/** HASH_BASE^(KNOWN_MIN_LENGTH - 1) mod HASH_MOD: the weight of the character leaving the window. */
+/** HASH_BASE^(KNOWN_MIN_LENGTH - 1) in 32-bit arithmetic: the weight of the character leaving the window. */
 let weight = 1;
-for (let i = 1; i < KNOWN_MIN_LENGTH; i += 1) weight = (weight * HASH_BASE) % HASH_MOD;
+for (let i = 1; i < KNOWN_MIN_LENGTH; i += 1) weight = Math.imul(weight, HASH_BASE);
 const LEAVING_WEIGHT = weight;
 /** Known secrets, lower-cased, by the hash of their first KNOWN_MIN_LENGTH characters; longest first. */
 const BY_HEAD = new Map<number, string[]>();
@@ -55,7 +53,7 @@ function fold(code: number): number {
 function headHash(text: string, from: number): number {
   let h = 0;
   for (let i = from; i < from + KNOWN_MIN_LENGTH; i += 1)
-    h = (h * HASH_BASE + fold(text.charCodeAt(i))) % HASH_MOD;
+    h = (Math.imul(h, HASH_BASE) + fold(text.charCodeAt(i))) | 0;
   return h;
 }
 
@@ -162,8 +160,9 @@ function knownWord(word: string): string {
     }
     const next = start + KNOWN_MIN_LENGTH;
     if (next >= n) break;
-    h = (h - ((fold(word.charCodeAt(start)) * LEAVING_WEIGHT) % HASH_MOD) + HASH_MOD) % HASH_MOD;
-    h = (h * HASH_BASE + fold(word.charCodeAt(next))) % HASH_MOD;
+    // 32-bit polynomial arithmetic wraps exactly, so taking the leaving character out needs no modulo.
+    const kept = (h - Math.imul(fold(word.charCodeAt(start)), LEAVING_WEIGHT)) | 0;
+    h = (Math.imul(kept, HASH_BASE) + fold(word.charCodeAt(next))) | 0;
   }
   return copied === 0 ? word : out + word.slice(copied);
 }
