@@ -35,6 +35,18 @@ const FORBIDDEN = [
   'my-secret-api-key',
 ];
 
+/**
+ * What an attacker split card numbers with: format characters (zero-width space and joiner, soft hyphen, BOM, bidi
+ * mark, word joiner), a combining mark, an en dash and an ideographic space.
+ */
+const SPLITTERS = ['\u200b', '\u200d', '\u00ad', '\ufeff', '\u200e', '\u2060', '\u0301', '\u2013', '\u3000'];
+
+/** The test PANs in `text` once every invisible character, dash and space is taken out. */
+function pansIn(text: string): string[] {
+  const joined = text.replace(/[\p{Cf}\p{Mn}\p{Me}\p{Pd}\p{Zs}]/gu, '');
+  return PANS.filter((pan) => joined.includes(pan));
+}
+
 function leaks(text: string): string[] {
   return FORBIDDEN.filter((f) => text.includes(f));
 }
@@ -140,6 +152,82 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
       ['logs', logs.join('\n')],
     ] as const) {
       assert.deepEqual(leaks(text), [], `${sink} leaks`);
+    }
+  });
+
+  test('split card numbers are refused by strict; cut, glued or encoded tokens and secrets reach no sink', async () => {
+    const strict = await startMock({ clock: { frozen: true } });
+    try {
+      const token = await strict.token();
+      for (const separator of SPLITTERS) {
+        const split = ['4111', '1111', '1111', '1111'].join(separator);
+        for (const [field, overrides] of [
+          ['orderId', { orderId: split }],
+          ['payer.phone', { payer: { email: 'a@example.com', phone: split } }],
+          ['billingInformation.firstName', { billingInformation: { firstName: split } }],
+        ] as const) {
+          const res = await fetch(`${strict.baseUrl}/evaluate`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(evaluateBody(overrides)),
+          });
+          const body = await res.text();
+          assert.equal(res.status, 400, `${field} ${JSON.stringify(separator)}: ${body}`);
+          assert.equal(JSON.parse(body).code, '400041', body);
+          assert.ok(body.includes(field), body);
+          assert.deepEqual(pansIn(body), [], body);
+        }
+      }
+    } finally {
+      await strict.close();
+    }
+
+    const session = 'pci-split';
+    const token = await mock.token(undefined, session);
+    const headerless = token.slice(token.indexOf('.') + 1);
+    const signature = token.slice(token.lastIndexOf('.') + 1);
+    const { appSecret } = mock.credentials;
+    const split = '4111\u200b1111\u200b1111\u200b1111';
+    const res = await evaluate(session, {
+      orderId: `O-${split}`,
+      payer: { email: 'john@example.com', phone: split },
+      billingInformation: {
+        firstName: headerless,
+        lastName: `z${appSecret}`,
+        addressLine1: appSecret.toUpperCase(),
+        addressLine2: `${token.slice(0, 30)}\u200b${token.slice(30)}`,
+        city: Buffer.from(appSecret).toString('base64'),
+        ｃｖｖ: 739,
+      },
+    });
+    const answer = await res.text();
+    assert.equal(res.status, 200, answer);
+    const orderId = (JSON.parse(answer) as { orderId?: string; result?: { orderId?: string } }).orderId;
+    const headers = { authorization: `Bearer ${token}`, 'x-mock-session': session };
+    const orderRes = await fetch(`${mock.baseUrl}/orders/${orderId}`, { headers });
+    const order = await orderRes.text();
+    assert.equal(orderRes.status, 200, order);
+    const missing = await (
+      await fetch(`${mock.baseUrl}/orders/4111%E2%80%8B1111111111111111`, { headers })
+    ).text();
+    const admin = { 'x-mock-session': session };
+    const journal = await (await fetch(`${mock.url}/__admin/journal`, { headers: admin })).text();
+    const har = await (await fetch(`${mock.url}/__admin/journal/har`, { headers: admin })).text();
+    assert.ok(journal.includes('411111'), 'the masked number is still recognisable');
+    const base64Secret = Buffer.from(appSecret).toString('base64').replace(/=+$/, '');
+    for (const [sink, text] of [
+      ['evaluate answer', answer],
+      ['order answer', order],
+      ['404 answer', missing],
+      ['journal', journal],
+      ['HAR', har],
+      ['logs', logs.join('\n')],
+    ] as const) {
+      assert.deepEqual(pansIn(text), [], `${sink} keeps a card number`);
+      const visible = text.replace(/[\p{Cf}]/gu, '');
+      for (const secret of [signature, appSecret, appSecret.toUpperCase(), base64Secret, headerless])
+        assert.ok(!visible.includes(secret), `${sink} keeps ${secret.slice(0, 12)}…`);
+      assert.ok(!/ｃｖｖ"?:\s*"?739/.test(text), `${sink} keeps the full-width cvv`);
     }
   });
 
@@ -314,6 +402,69 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
     }
     // Two separators in a row still end a run, as two spaces do: a phone number beside a date stays as written.
     assert.equal(redactText('4111\t\t1111 1111 1111'), '4111\t\t1111 1111 1111');
+  });
+
+  test('card groups split by invisible characters, Unicode dashes or spaces are card data everywhere it is looked for', () => {
+    const logged: string[] = [];
+    const logger = redactingLogger({
+      info: (m: string) => logged.push(m),
+      warn: (m: string) => logged.push(m),
+      error: (m: string) => logged.push(m),
+    });
+    for (const separator of SPLITTERS) {
+      const split = ['4111', '1111', '1111', '1111'].join(separator);
+      const name = JSON.stringify(separator);
+      assert.equal(hasCardData(split), true, name);
+      assert.equal(hasCardData(`order ${split}-1`), true, name);
+      assert.deepEqual(pansIn(redactText(`card ${split} on file`)), [], name);
+      assert.ok(redactText(split).includes('411111'), `${name}: still recognisable as masked`);
+      assert.deepEqual(pansIn(cardSafeId(split)), [], name);
+      assert.notEqual(cardSafeId(split), cardSafeId(['4242', '4242', '4242', '4242'].join(separator)), name);
+      assert.deepEqual(pansIn(JSON.stringify(redact({ orderId: split, payer: { phone: split } }))), [], name);
+      assert.deepEqual(pansIn(redactPath(`/v1/orders/${encodeURIComponent(split)}1111`)), [], name);
+      assert.deepEqual(
+        pansIn(decodeURIComponent(redactPath(`/v1/orders/${encodeURIComponent(split)}`))),
+        [],
+        name,
+      );
+      assert.deepEqual(
+        pansIn(requestLine(exchangeOf(`/v1/orders/${encodeURIComponent(split)}`)).path),
+        [],
+        name,
+      );
+      logger.info(`GET /v1/orders/${split} 404`);
+    }
+    assert.deepEqual(pansIn(logged.join('\n')), []);
+    // Several invisible characters in a row, or one beside a visible separator, still join the groups.
+    assert.equal(hasCardData('4111\u200b\u200b\u200b1111\u00ad1111 \u200d1111'), true);
+    // Text that is not card data keeps its invisible characters and accents: only a text with something to hide
+    // loses them.
+    const plain = [
+      'Jose\u0301 Cafe\u0301 12 34',
+      'a\u200bb 2026\u20131\u20132',
+      'ｃｖｖ is a word',
+      '電話 03\u30001234\u30005678',
+    ];
+    for (const text of plain) assert.deepEqual([redactText(text), hasCardData(text)], [text, false], text);
+  });
+
+  test('a JWS payload and signature without the header are redacted; keys in full-width letters keep their rule', () => {
+    const payload = Buffer.from(
+      JSON.stringify({ sub: 'a0b1c2d3', 'custom:mid': 'M1', exp: 2_000_000_000 }),
+    ).toString('base64url');
+    const signature = 'SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+    for (const text of [`${payload}.${signature}`, `name ${payload}.${signature} end`]) {
+      const out = redactText(text);
+      assert.ok(!out.includes(signature) && !out.includes(payload), out);
+    }
+    const zwsp = `eyJhbGciOiJIUzI1NiJ9.${payload.slice(0, 9)}\u200b${payload.slice(9)}.${signature}`;
+    assert.ok(!redactText(zwsp).includes(signature), redactText(zwsp));
+    // Two dotted words that start like base64 JSON but are too short for a payload and a signature stay.
+    assert.equal(redactText('see eyJobs.readme'), 'see eyJobs.readme');
+    const copy = JSON.stringify(
+      redact({ ｃｖｖ: 739, 'cv\u200bv': '739', ｃａｒｄＮｕｍｂｅｒ: '4111111111111111' }),
+    );
+    assert.ok(!copy.includes('739') && !copy.includes('4111111111111111'), copy);
   });
 
   test('a card number behind percent-escapes is found in any text, and the text keeps its shape', () => {

@@ -1,5 +1,6 @@
-// Known secret values (account secrets, session and admin tokens) are replaced wherever they stand as a word of their
-// own, and only there; the lookup skips words whose length no known secret has, so these pin what it must still find.
+// Known secret values (account secrets, session and admin tokens, issued tokens) are replaced wherever they stand
+// inside a word, in any letter case, and pinned ones in their base64 forms too; a rolling hash finds them in one pass
+// over each word, so these pin what it must still find and what it must leave alone.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -28,11 +29,14 @@ test('a registered secret is replaced as a word of its own, wherever it stands i
   }
 });
 
-test('a word that only contains a secret, or has another length, is left alone', () => {
+test('a secret glued to other letters, or in another letter case, is found; other words are left alone', () => {
   const secret = word(31);
   registerSecret(secret);
-  // Inside a longer word it is not "a word of its own" (the rule's definition, unchanged by the length lookup).
-  assert.equal(redactText(`x${secret}`), `x${secret}`);
+  // A letter glued in front (`zAQAAAAE…`) or behind, or the secret upper- or lower-cased, still gives it away.
+  assert.equal(redactText(`x${secret}`), `x${REDACTED}`);
+  assert.equal(redactText(`${secret}9`), `${REDACTED}9`);
+  assert.equal(redactText(secret.toUpperCase()), REDACTED);
+  assert.equal(redactText(`see ${secret.toLowerCase()}!`), `see ${REDACTED}!`);
   // A word of a length no secret has, and one of the same length that is not a secret.
   const other = word(33);
   assert.equal(redactText(`see ${other} here`), `see ${other} here`);
@@ -69,9 +73,29 @@ test('a secret inside a longer word is found where the word has a joiner around 
     assert.ok(!out.includes(secret), `${text} → ${out}`);
     assert.ok(out.includes(REDACTED), `${text} → ${out}`);
   }
-  // Joined to letters or digits it is part of another word, as before.
-  assert.equal(redactText(`ab${secret}`), `ab${secret}`);
-  assert.equal(redactText(`${secret}9`), `${secret}9`);
+  // Joined to letters or digits it is found all the same.
+  assert.equal(redactText(`ab${secret}`), `ab${REDACTED}`);
+  assert.equal(redactText(`${secret}9`), `${REDACTED}9`);
+});
+
+test('a pinned secret is found base64-encoded, alone or inside a longer encoded text, and cut by invisible characters', () => {
+  const secret = `AQAAAAE${word(40)}`;
+  registerSecret(secret, { pinned: true });
+  for (const prefix of ['', 'u', 'us', 'user:']) {
+    for (const encoding of ['base64', 'base64url'] as const) {
+      const encoded = Buffer.from(`${prefix}${secret}`).toString(encoding);
+      const out = redactText(`auth ${encoded} end`);
+      assert.ok(out.includes(REDACTED), `${prefix} ${encoding}: ${out}`);
+      // Nothing that decodes back to most of the secret is left.
+      assert.ok(!Buffer.from(out, 'base64').toString('latin1').includes(secret.slice(8, 30)), out);
+    }
+  }
+  for (const invisible of ['\u200b', '\u00ad', '\ufeff', '\u200e', '\u2060']) {
+    const cut = `${secret.slice(0, 10)}${invisible}${secret.slice(10)}`;
+    const out = redactText(`token ${cut}`);
+    assert.ok(!out.includes(secret.slice(10)), out);
+    assert.ok(out.includes(REDACTED), out);
+  }
 });
 
 test('caches that remembered text as clean forget it when that text becomes a secret', () => {
@@ -89,12 +113,14 @@ test('caches that remembered text as clean forget it when that text becomes a se
   assert.ok(!header.includes(secret), header);
 });
 
-test('a word with joiners all through it is looked at a bounded number of times, then replaced whole', () => {
+test('a long word is looked at in one pass: a secret at its end is found, quickly', () => {
   const secret = `J${word(29)}`;
   registerSecret(secret, { pinned: true });
-  // Tens of thousands of places a secret could start: past the bound the word is replaced, secret and all.
+  // A hundred thousand places a secret could start: one rolling hash over them, not a lookup each.
   const long = `${'a-'.repeat(50_000)}${secret}`;
-  assert.equal(redactText(`x ${long} y`), `x ${REDACTED} y`);
+  const started = process.hrtime.bigint();
+  assert.equal(redactText(`x ${long} y`), `x ${'a-'.repeat(50_000)}${REDACTED} y`);
+  assert.ok(process.hrtime.bigint() - started < 500_000_000n, 'a 100 KB word took over half a second');
   // A few joiners: looked at part by part, and only the secret goes.
   assert.equal(redactText(`id-1/${secret}/tail`), `id-1/${REDACTED}/tail`);
 });

@@ -10,6 +10,7 @@ import { CompactSign } from 'jose/jws/compact/sign';
 import { compactVerify } from 'jose/jws/compact/verify';
 import { apiError } from '../errors/catalog.js';
 import { ownCopy } from '../support/bounded.js';
+import { registerSecret } from '../support/redact.js';
 import type { MerchantAccount } from './accounts.js';
 import type { VirtualClock } from './clock.js';
 import type { DataSource } from './fake-data.js';
@@ -115,6 +116,10 @@ export class TokenService {
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .sign(this.#key);
     const refreshToken = `AQAAAAEAACcQAAAAE${Buffer.from(data.hex(64), 'hex').toString('base64')}`;
+    // Redacted wherever they turn up from now on, even cut out of the token or glued to other text: the signature is
+    // what makes a payload (whose header anyone can put back) a working token.
+    registerSecret(accessToken.slice(accessToken.lastIndexOf('.') + 1));
+    registerSecret(refreshToken);
     // Observed: `expires` keeps the millisecond of `iat` (1712237348565 → 1712237948565), while `exp` is in seconds.
     return { accessToken, refreshToken, expires: nowMs + TOKEN_LIFETIME_SECONDS * 1000, id };
   }

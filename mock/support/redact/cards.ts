@@ -1,5 +1,7 @@
 // Card numbers: Luhn-valid 13–19 digit windows inside any chain of digits (one separator allowed between two: a space,
-// a tab, a no-break or thin space, or a dash — what people and word processors put between a card's groups).
+// a tab, a no-break or thin space, or a dash — what people and word processors put between a card's groups; in text
+// that is not pure ASCII, any Unicode space separator or dash too). Invisible characters (format characters and
+// combining marks) are dropped before the rules run again: see text.ts.
 
 import { REDACTED } from './markers.js';
 
@@ -29,8 +31,14 @@ export function maskPan(digits: string): string {
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const DIGIT_CHAIN = /\d(?:[ \t\u00a0\u2007\u2009\u202f-]?\d){12,}/g;
 export const HAS_CHAIN = /\d(?:[ \t\u00a0\u2007\u2009\u202f-]?\d){12}/;
-/** The separators DIGIT_CHAIN allows between two digits. */
-const SEPARATOR = /[ \t\u00a0\u2007\u2009\u202f-]/g;
+/**
+ * DIGIT_CHAIN for text that is not pure ASCII: one tab, space separator (Zs: U+3000, U+2002…) or dash (Pd: U+2013,
+ * U+2010…) between two digits. A superset of DIGIT_CHAIN's separators, so in such text this rule finds every chain.
+ */
+export const UNICODE_DIGIT_CHAIN = /\d(?:[\t\p{Zs}\p{Pd}]?\d){12,}/gu;
+export const HAS_UNICODE_CHAIN = /\d(?:[\t\p{Zs}\p{Pd}]?\d){12}/u;
+/** Anything but an ASCII digit: what a chain's separators are. */
+const NOT_DIGIT = /\D/g;
 /** GUIDs and W3C trace ids (`00-<32 hex>-<16 hex>-01`, the mock's traceId): ids, even when all digits. */
 const UUID_IN =
   /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]\b/gi;
@@ -84,7 +92,7 @@ function isNoIssuerRun(digits: string): boolean {
  */
 export function maskChain(chain: string, offset: number, text: string): string {
   if (insideId(text, offset, offset + chain.length)) return chain;
-  const digits = chain.replace(SEPARATOR, '');
+  const digits = chain.replace(NOT_DIGIT, '');
   const n = digits.length;
   // A whole chain may start with any digit; one that touches a mask is the rest of a chain already handled.
   const touchesMask = text.charAt(offset - 1) === '*' || text.charAt(offset + chain.length) === '*';

@@ -2,8 +2,8 @@
 
 import { createHmac, randomBytes } from 'node:crypto';
 import { ownCopy } from '../bounded.js';
-import { DIGIT_CHAIN, HAS_CHAIN, maskChain, UUID } from './cards.js';
-import { REDACTED, REDACTED_KEY, REDACTED_TOKEN, REDACTED_TRACK } from './markers.js';
+import { DIGIT_CHAIN, HAS_CHAIN, HAS_UNICODE_CHAIN, maskChain, UNICODE_DIGIT_CHAIN, UUID } from './cards.js';
+import { INVISIBLE, NON_ASCII, REDACTED, REDACTED_KEY, REDACTED_TOKEN, REDACTED_TRACK } from './markers.js';
 
 /** A rule for free text. `pre` is a cheap test that is true whenever `pattern` could match (else it is skipped). */
 export interface TextRule {
@@ -17,32 +17,66 @@ export interface TextRule {
   replace: string | ((match: string, ...rest: never[]) => string);
 }
 
-// Values the mock knows to be secrets (account secrets, webhook subscriber keys, the admin token, session tokens):
-// replaced wherever they stand as a word of their own, or as a part of a longer word that starts and ends where the
-// word has a `/`, `+`, `_` or `-` (a path like `/v1/orders/<secret>`, `prefix-<secret>`), whatever a field or header
-// is called. Looked up by exact value in a Set, so the cost per string does not grow with the number of secrets (one
-// regular expression with a thousand alternatives costs ~50 µs a string): only the parts whose length some secret
-// has are looked up. Pinned values (accounts, the admin token) are bounded generously; session tokens, made per
-// session name a client sends, are bounded tightly and the oldest are forgotten.
+// Values the mock knows to be secrets (account secrets, webhook subscriber keys, the admin token, session tokens,
+// issued tokens): replaced wherever they stand inside a word, in any letter case (`zAQAAAAE…`, an upper-cased copy),
+// whatever a field or header is called. Pinned secrets are also known in their base64 forms (standard and URL-safe,
+// at each of the three alignments a longer encoded text can give them). Found by a rolling hash of every window of
+// KNOWN_MIN_LENGTH characters, looked up in a table of the secrets' first KNOWN_MIN_LENGTH characters: one pass over
+// each word whatever the number of secrets, no allocation until a hash hits. Pinned values (accounts, the admin
+// token) are bounded generously; session and issued tokens, made per request, are bounded tightly and the oldest are
+// forgotten.
 const PINNED = new Set<string>();
 const TRANSIENT = new Set<string>();
 const TRANSIENT_MAX = 1_000;
 /** A process that builds many apps (one per test, each with its own admin token) must not grow without bound. */
 const PINNED_MAX = 10_000;
-/** Shorter values are not registered: too likely to occur in ordinary text. */
+/** Shorter values are not registered: too likely to occur in ordinary text. Also the rolling hash's window. */
 const KNOWN_MIN_LENGTH = 12;
 /** A word: what tokens, keys and base64 secrets are made of; `=` padding, quotes, spaces and `&` end it. */
 const WORD = /[A-Za-z0-9_+/-]{12,}/g;
 const WORD_ONLY = /^[A-Za-z0-9_+/-]+$/;
-/** How many known secrets have each length. */
-const KNOWN_LENGTHS = new Map<number, number>();
-/** KNOWN_LENGTHS' keys as an array, made again only after a change (null until then). */
-let lengthList: number[] | null = null;
+const HASH_BASE = 131;
+/** HASH_BASE^(KNOWN_MIN_LENGTH - 1) in 32-bit arithmetic: the weight of the character leaving the window. */
+let weight = 1;
+for (let i = 1; i < KNOWN_MIN_LENGTH; i += 1) weight = Math.imul(weight, HASH_BASE);
+const LEAVING_WEIGHT = weight;
+/** Known secrets, lower-cased, by the hash of their first KNOWN_MIN_LENGTH characters; longest first. */
+const BY_HEAD = new Map<number, string[]>();
+/** How many secrets' head hashes fall in each of 65,536 buckets: most windows are rejected here, before the Map. */
+const HEAD_BUCKETS = new Uint16Array(65_536);
 
-/** The distinct lengths of the known secrets. */
-function knownLengthList(): number[] {
-  lengthList ??= [...KNOWN_LENGTHS.keys()];
-  return lengthList;
+/** ASCII letters folded to lower case, everything else as it is. */
+function fold(code: number): number {
+  return code >= 65 && code <= 90 ? code + 32 : code;
+}
+
+function headHash(text: string, from: number): number {
+  let h = 0;
+  for (let i = from; i < from + KNOWN_MIN_LENGTH; i += 1)
+    h = (Math.imul(h, HASH_BASE) + fold(text.charCodeAt(i))) | 0;
+  return h;
+}
+
+function addHead(word: string): void {
+  const lower = word.toLowerCase();
+  const h = headHash(lower, 0);
+  const list = BY_HEAD.get(h) ?? [];
+  if (list.includes(lower)) return;
+  list.push(lower);
+  list.sort((a, b) => b.length - a.length);
+  BY_HEAD.set(h, list);
+  HEAD_BUCKETS[h & 0xffff] = Math.min(0xffff, (HEAD_BUCKETS[h & 0xffff] as number) + 1);
+}
+
+function removeHead(word: string): void {
+  const lower = word.toLowerCase();
+  const h = headHash(lower, 0);
+  const list = BY_HEAD.get(h);
+  const at = list?.indexOf(lower) ?? -1;
+  if (list === undefined || at < 0) return;
+  list.splice(at, 1);
+  if (list.length === 0) BY_HEAD.delete(h);
+  HEAD_BUCKETS[h & 0xffff] = Math.max(0, (HEAD_BUCKETS[h & 0xffff] as number) - 1);
 }
 
 /** Caches elsewhere (key rules, credentials by scheme) that remember text as clean: emptied with this one's. */
@@ -53,78 +87,82 @@ export function onSecretRegistered(clear: () => void): void {
   CLEAN_CACHES.push(clear);
 }
 
-function countLength(word: string, by: number): void {
-  lengthList = null;
-  const count = (KNOWN_LENGTHS.get(word.length) ?? 0) + by;
-  if (count > 0) KNOWN_LENGTHS.set(word.length, count);
-  else KNOWN_LENGTHS.delete(word.length);
+/**
+ * The parts of `value`'s base64 encodings that stay the same wherever it stands in a longer encoded text: at each of
+ * the three byte alignments, the characters whose six bits all come from `value` (standard and URL-safe alphabets).
+ */
+export function base64Forms(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
+  const forms: string[] = [];
+  for (let shift = 0; shift < 3; shift += 1) {
+    const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
+    const first = Math.ceil((shift * 8) / 6);
+    const end = Math.floor(((shift + bytes.length) * 8) / 6);
+    const core = encoded.slice(first, end);
+    forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return [...new Set(forms)].filter((form) => form.length >= KNOWN_MIN_LENGTH);
+}
+
+function addKnown(word: string, pinned: boolean): boolean {
+  if (PINNED.has(word) || TRANSIENT.has(word)) return false;
+  const [set, max] = pinned ? [PINNED, PINNED_MAX] : [TRANSIENT, TRANSIENT_MAX];
+  if (set.size >= max) {
+    const oldest = set.values().next().value as string;
+    set.delete(oldest);
+    removeHead(oldest);
+  }
+  set.add(word);
+  addHead(word);
+  return true;
 }
 
 /**
- * Redact `value` wherever it stands as a word of its own from now on (base64 padding aside), or inside a longer word
- * between `/`, `+`, `_` or `-`. `pinned` values are kept for the life of the process, up to a generous bound; others
- * are bounded tightly. Values under 12 characters, or with characters a word cannot hold, are not registered.
+ * Redact `value` wherever it stands inside a word from now on (base64 padding aside), in any letter case. `pinned`
+ * values are kept for the life of the process, up to a generous bound, and are also found base64-encoded; others are
+ * bounded tightly. Values under 12 characters, or with characters a word cannot hold, are not registered.
  */
 export function registerSecret(value: string, options: { pinned?: boolean } = {}): void {
   if (typeof value !== 'string') return;
   const word = value.replace(/=+$/, '');
   if (word.length < KNOWN_MIN_LENGTH || !WORD_ONLY.test(word)) return;
-  if (PINNED.has(word) || TRANSIENT.has(word)) return;
-  const [set, max] = options.pinned ? [PINNED, PINNED_MAX] : [TRANSIENT, TRANSIENT_MAX];
-  if (set.size >= max) {
-    const oldest = set.values().next().value as string;
-    set.delete(oldest);
-    countLength(oldest, -1);
-  }
-  set.add(word);
-  countLength(word, 1);
+  const pinned = options.pinned === true;
+  if (!addKnown(word, pinned)) return;
+  if (pinned) for (const form of base64Forms(word)) addKnown(form, true);
   // Text cached as clean may now hold a secret.
   PLAIN.clear();
   for (const clear of CLEAN_CACHES) clear();
 }
 
-const isKnown = (text: string) => PINNED.has(text) || TRANSIENT.has(text);
-
-/** `/`, `+`, `_` and `-`: where a secret may start or end inside a longer word. */
-function isJoiner(code: number): boolean {
-  return code === 47 || code === 43 || code === 95 || code === 45;
+/** Whether `word` holds the lower-cased `secret` at `at`, in any letter case. */
+function holdsAt(word: string, at: number, secret: string): boolean {
+  if (at + secret.length > word.length) return false;
+  for (let i = 0; i < secret.length; i += 1)
+    if (fold(word.charCodeAt(at + i)) !== secret.charCodeAt(i)) return false;
+  return true;
 }
 
-/** A part of `word` from `start` may begin a secret: the word's start, or beside a joiner. */
-function canStart(word: string, start: number): boolean {
-  return start === 0 || isJoiner(word.charCodeAt(start - 1)) || isJoiner(word.charCodeAt(start));
-}
-
-/** A part of `word` up to `end` may end a secret: the word's end, or beside a joiner. */
-function canEnd(word: string, end: number): boolean {
-  return end === word.length || isJoiner(word.charCodeAt(end)) || isJoiner(word.charCodeAt(end - 1));
-}
-
-/**
- * Lookups one word may take: a long word with joiners all through it (`a-a-a-…`, a megabyte of base64) would otherwise
- * cost a lookup per joiner and known length. Past the bound the whole word is replaced: safe, and bounded.
- */
-const MAX_LOOKUPS_PER_WORD = 512;
-
-/** The word with every known secret in it replaced: the whole word, or parts bounded as canStart/canEnd say. */
+/** The word with every known secret in it replaced, leftmost and longest first. */
 function knownWord(word: string): string {
-  if (isKnown(word)) return REDACTED;
-  const lengths = knownLengthList();
+  const n = word.length;
+  if (n < KNOWN_MIN_LENGTH) return word;
   let out = '';
   let copied = 0;
-  let lookups = 0;
-  for (let start = 0; start < word.length; start += 1) {
-    if (start < copied || !canStart(word, start)) continue;
-    for (const length of lengths) {
-      const end = start + length;
-      if (end > word.length || !canEnd(word, end)) continue;
-      lookups += 1;
-      if (lookups > MAX_LOOKUPS_PER_WORD) return REDACTED;
-      if (!isKnown(word.slice(start, end))) continue;
-      out += word.slice(copied, start) + REDACTED;
-      copied = end;
-      break;
+  let h = headHash(word, 0);
+  for (let start = 0; ; start += 1) {
+    if (start >= copied && HEAD_BUCKETS[h & 0xffff] !== 0) {
+      for (const secret of BY_HEAD.get(h) ?? []) {
+        if (!holdsAt(word, start, secret)) continue;
+        out += word.slice(copied, start) + REDACTED;
+        copied = start + secret.length;
+        break;
+      }
     }
+    const next = start + KNOWN_MIN_LENGTH;
+    if (next >= n) break;
+    // 32-bit polynomial arithmetic wraps exactly, so taking the leaving character out needs no modulo.
+    const kept = (h - Math.imul(fold(word.charCodeAt(start)), LEAVING_WEIGHT)) | 0;
+    h = (Math.imul(kept, HASH_BASE) + fold(word.charCodeAt(next))) | 0;
   }
   return copied === 0 ? word : out + word.slice(copied);
 }
@@ -136,6 +174,14 @@ const SECRET_WORDS = /secret|pass|pwd|key|token/i;
 const AUTH_WORDS = /bearer|basic/i;
 
 export const TEXT_RULES: readonly TextRule[] = [
+  {
+    // Runs before the ASCII row, whose separators are a subset of this one's: in such text it finds every chain.
+    name: 'card number with Unicode separators',
+    card: true,
+    pre: (t) => t.length >= 13 && NON_ASCII.test(t) && HAS_UNICODE_CHAIN.test(t),
+    pattern: UNICODE_DIGIT_CHAIN,
+    replace: maskChain as TextRule['replace'],
+  },
   {
     name: 'card number',
     card: true,
@@ -168,10 +214,13 @@ export const TEXT_RULES: readonly TextRule[] = [
     replace: `$1$2${REDACTED}`,
   },
   {
+    // A JWS (header.payload.signature), or its payload and signature alone: the header of a given issuer is a
+    // constant anyone can put back. A JSON object's base64url starts `eyJ`; a signature is 20 characters or more.
     name: 'JWT',
     card: false,
     pre: (t) => t.includes('eyJ'),
-    pattern: /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
+    pattern:
+      /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{20,}/g,
     replace: REDACTED_TOKEN,
   },
   {
@@ -216,7 +265,7 @@ export const TEXT_RULES: readonly TextRule[] = [
 
 const CARD_RULES = TEXT_RULES.filter((r) => r.card);
 
-function applyRules(text: string, rules: readonly TextRule[]): string {
+function applyRulesOnce(text: string, rules: readonly TextRule[]): string {
   let out = text;
   for (const rule of rules) {
     if (!rule.pre(out)) continue;
@@ -224,6 +273,21 @@ function applyRules(text: string, rules: readonly TextRule[]): string {
     out = out.replace(rule.pattern, rule.replace as (m: string) => string);
   }
   return out;
+}
+
+/**
+ * The rules, then, for text with invisible characters in it (`4111\u200b1111…`, a token with a U+200B inside, `Bearer`
+ * with a soft hyphen), the rules again on the text without them. When that second pass finds something, its result
+ * is what is kept: the invisible characters are dropped from a text that had something to hide. Pure ASCII text
+ * pays one scan for a non-ASCII character.
+ */
+function applyRules(text: string, rules: readonly TextRule[]): string {
+  const out = applyRulesOnce(text, rules);
+  if (!NON_ASCII.test(out)) return out;
+  const visible = out.replace(INVISIBLE, '');
+  if (visible === out) return out;
+  const again = applyRulesOnce(visible, rules);
+  return again === visible ? out : again;
 }
 
 /**
