@@ -6,6 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { evictOldest } from '../support/bounded.js';
 import { literalBodyProblems, type ResponseContract } from './body-check.js';
 import { faultObject } from './faults.js';
 import {
@@ -17,7 +18,7 @@ import {
   readCapped,
 } from './limits.js';
 import { type CompiledMatch, compileMatch, type OperationRef, type SpecError } from './matcher.js';
-import { Locator, schemaProblems, schemaValidator } from './schema.js';
+import { builtInScenarioDir, Locator, schemaProblems, schemaValidator } from './schema.js';
 import { checkSemantics, type Derived } from './semantics.js';
 import type { FaultObject, ScenarioFile, ScenarioInfo, ScenarioProblem } from './types.js';
 
@@ -63,6 +64,62 @@ interface CacheEntry {
 /** Files already compiled, keyed by absolute path; an entry is reused while the file and its side files are unchanged. */
 export type LoadCache = Map<string, CacheEntry>;
 
+/**
+ * How the built-in folder's files are compiled, for sharing them between the mocks of a process: the folder ships with
+ * the package, so every mock would otherwise parse and compile the same files again (~100–400 ms, blocking).
+ */
+export interface BuiltInSharing {
+  /** What compiling depends on besides the file and the size bound: the contract (its document's fingerprint). */
+  contractKey: string;
+  /**
+   * Leave out the literal-body check for built-in files: true only for the package's own contract, which the test
+   * suite checks every built-in body against (`scenarios:check` still checks them).
+   */
+  trustBodies: boolean;
+}
+
+/**
+ * Built-in files compiled in this process, per way of compiling them. Entries are frozen and hold only what the files
+ * say, so no mock can change what another sees; each is still reused only while its file is unchanged.
+ */
+const builtInCaches = new Map<string, LoadCache>();
+/** Ways of compiling kept (contracts × size bounds): a process rarely has more than one. */
+const MAX_BUILT_IN_CACHES = 4;
+
+function builtInCache(sharing: BuiltInSharing, maxBytes: number): LoadCache {
+  const key = `${sharing.contractKey}\0${maxBytes}\0${sharing.trustBodies}`;
+  let cache = builtInCaches.get(key);
+  if (!cache) {
+    evictOldest(builtInCaches, MAX_BUILT_IN_CACHES);
+    cache = new Map();
+    builtInCaches.set(key, cache);
+  }
+  return cache;
+}
+
+/** Freeze a compiled entry and the plain data in it (a match's operation Set and test function are left as built). */
+function freezeEntry(entry: CacheEntry): CacheEntry {
+  for (const p of entry.problems) Object.freeze(p);
+  for (const d of entry.deps) Object.freeze(d);
+  Object.freeze(entry.problems);
+  Object.freeze(entry.deps);
+  const s = entry.scenario;
+  if (s) {
+    deepFreeze(s.definition);
+    deepFreeze(s.literalBody);
+    deepFreeze(s.fault);
+    Object.freeze(s.match);
+    Object.freeze(s);
+  }
+  return Object.freeze(entry);
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+}
+
 export const SCENARIO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const SCENARIO_FILE = /\.ya?ml$/i;
 /** The reserved header value that turns every scenario off for one request. */
@@ -87,7 +144,8 @@ function stampOf(path: string): string | null {
 /**
  * Load every scenario file of the folders, in order: a scenario in a later folder replaces a same-named one of an
  * earlier folder. Pass the previous result's cache to reuse unchanged files, and the contract's responses to check
- * literal bodies against them.
+ * literal bodies against them. With `sharing`, the built-in folder's files are compiled once per process (see
+ * BuiltInSharing).
  */
 export function loadScenarioFolders(
   dirs: readonly string[],
@@ -95,6 +153,7 @@ export function loadScenarioFolders(
   previous: LoadCache = new Map(),
   limits: LoadLimits = {},
   contract?: ResponseContract,
+  sharing?: BuiltInSharing,
 ): LoadResult {
   const maxBytes = limits.maxFileBytes ?? DEFAULT_SCENARIO_MAX_BYTES;
   const scenarios = new Map<string, CompiledScenario>();
@@ -114,6 +173,10 @@ export function loadScenarioFolders(
       problems.push({ file: folder, line: 0, column: 0, message: 'no such folder' });
       continue;
     }
+    const shared =
+      sharing && folder === resolve(builtInScenarioDir()) ? builtInCache(sharing, maxBytes) : null;
+    // A file gone from the folder is dropped from the shared cache too, so it cannot grow past the folder.
+    if (shared) for (const file of shared.keys()) if (!names.includes(basename(file))) shared.delete(file);
     for (const name of names) {
       if (files >= MAX_SCENARIO_FILES) {
         problems.push({
@@ -128,11 +191,17 @@ export function loadScenarioFolders(
       const file = join(folder, name);
       const stamp = stampOf(file);
       if (stamp === null) continue; // deleted while we listed it
-      const old = previous.get(file);
-      const entry =
-        old && old.stamp === stamp && old.deps.every((d) => stampOf(d.path) === d.stamp)
-          ? old
-          : compileFile(file, stamp, operations, maxBytes, contract);
+      const fresh = (e: CacheEntry | undefined) =>
+        e !== undefined && e.stamp === stamp && e.deps.every((d) => stampOf(d.path) === d.stamp);
+      const old = [previous.get(file), shared?.get(file)].find(fresh);
+      let entry: CacheEntry;
+      if (old) entry = old;
+      else if (shared) {
+        entry = freezeEntry(
+          compileFile(file, stamp, operations, maxBytes, sharing?.trustBodies ? undefined : contract),
+        );
+        shared.set(file, entry);
+      } else entry = compileFile(file, stamp, operations, maxBytes, contract);
       cache.set(file, entry);
       problems.push(...entry.problems);
       if (entry.scenario) {
@@ -165,7 +234,8 @@ export function scenarioInfo(s: CompiledScenario): ScenarioInfo {
     source: s.definition.source,
     file: s.file,
     operations: s.match.operations === null ? null : [...s.match.operations],
-    definition: s.definition,
+    // A copy: a built-in's definition is shared by every mock of the process (and frozen).
+    definition: structuredClone(s.definition),
   };
 }
 
