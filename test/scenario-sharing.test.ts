@@ -45,6 +45,27 @@ describe('built-in scenarios shared within a process', { timeout: 120_000 }, () 
     assert.notEqual(load([builtInScenarioDir()]).scenarios.get('gateway-timeout'), timeout);
   });
 
+  test('a shared built-in is what parsing its file gives, and its problems under another contract still name lines', () => {
+    const shared = load([builtInScenarioDir()], { contractKey: contract.fingerprint, trustBodies: true });
+    const parsed = load([builtInScenarioDir()]);
+    assert.equal(shared.scenarios.size, parsed.scenarios.size);
+    for (const [name, scenario] of parsed.scenarios) {
+      const same = shared.scenarios.get(name);
+      assert.deepEqual(same?.definition, scenario.definition, name);
+      assert.deepEqual(same?.literalBody, scenario.literalBody, name);
+    }
+
+    // A contract without the operations the files name: the build's copy has no lines, so the file is parsed to say
+    // where each problem is.
+    const none = loadScenarioFolders([builtInScenarioDir()], [], new Map(), {}, undefined, {
+      contractKey: 'no operations',
+      trustBodies: false,
+    });
+    assert.ok(none.problems.length > 0);
+    assert.ok(none.problems.every((p) => p.line > 1 && /\.yaml$/.test(p.file)));
+    assert.ok(none.problems.some((p) => /no operation "evaluate"/.test(p.message)));
+  });
+
   test("the built-in files' literal bodies fit the package's contract (why a mock may skip that check for them)", () => {
     const checked = checkScenarioFolders([builtInScenarioDir()]);
     assert.deepEqual(checked.problems, []);

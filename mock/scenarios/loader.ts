@@ -3,9 +3,11 @@
 // line and what is wrong; a bad file is reported and skipped. Unchanged files are reused from the previous load (hot
 // reload).
 
-import { readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { evictOldest } from '../support/bounded.js';
 import { literalBodyProblems, type ResponseContract } from './body-check.js';
 import { faultObject } from './faults.js';
@@ -197,9 +199,8 @@ export function loadScenarioFolders(
       let entry: CacheEntry;
       if (old) entry = old;
       else if (shared) {
-        entry = freezeEntry(
-          compileFile(file, stamp, operations, maxBytes, sharing?.trustBodies ? undefined : contract),
-        );
+        const checkBodies = sharing?.trustBodies ? undefined : contract;
+        entry = freezeEntry(compileFile(file, stamp, operations, maxBytes, checkBodies, builtInKnownFiles()));
         shared.set(file, entry);
       } else entry = compileFile(file, stamp, operations, maxBytes, contract);
       cache.set(file, entry);
@@ -245,6 +246,7 @@ function compileFile(
   operations: readonly OperationRef[],
   maxBytes: number,
   contract: ResponseContract | undefined,
+  known: KnownFiles | null = null,
 ): CacheEntry {
   const entry: CacheEntry = { stamp, deps: [], scenario: null, problems: [] };
   const name = basename(file, extname(file));
@@ -273,46 +275,17 @@ function compileFile(
       `the file has ${marks} keys and items (counted as ':', ',', and '-' or '?' before white space); the limit is ${MAX_YAML_MARKS}: put a large body in a JSON bodyFile`,
     );
   }
-  const { LineCounter, parseDocument } = yaml();
-  const lines = new LineCounter();
-  // The package's own duplicate-key check compares every key with every other (a 40,000-key map took 8 s);
-  // duplicateKeys() below does the same check with a Set.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
-  if (doc.errors.length === 0) {
-    for (const duplicate of duplicateKeys(doc)) {
-      const pos = lines.linePos(duplicate.offset);
-      entry.problems.push({
-        file,
-        line: pos.line,
-        column: pos.col,
-        message: `Map keys must be unique ("${duplicate.key}")`,
-      });
-    }
-    if (entry.problems.length > 0) return entry;
+  // A built-in file the build already parsed and validated, byte for byte: its definition, without the YAML parser
+  // and the schema validator (most of the first load's time).
+  const checked = known?.get(textHash(text));
+  let locate: Locator | null = null;
+  let definition: ScenarioFile;
+  if (checked !== undefined) definition = structuredClone(checked);
+  else {
+    const parsed = parseScenario(file, text, entry.problems);
+    if (!parsed) return entry;
+    ({ definition, locate } = parsed);
   }
-  if (doc.errors.length > 0) {
-    for (const error of doc.errors) {
-      const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
-      entry.problems.push({ file, line: pos.line, column: pos.col, message: firstLine(error.message) });
-    }
-    return entry;
-  }
-  const locate = new Locator(file, doc, lines);
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
-  } catch (error) {
-    return fail(1, 1, (error as Error).message);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return fail(1, 1, 'a scenario file is a YAML mapping (description, source, match, respond, …)');
-  }
-  const validate = schemaValidator();
-  if (!validate(value)) {
-    entry.problems.push(...schemaProblems(validate.errors ?? [], locate));
-    return entry;
-  }
-  const definition = value as ScenarioFile;
   const specErrors: SpecError[] = [];
   const match = compileMatch(definition.match, operations, specErrors);
   const fault = definition.fault ? faultObject(definition.fault) : null;
@@ -326,13 +299,121 @@ function compileFile(
   if (contract && specErrors.length === 0)
     literalBodyProblems(definition, derived.literalBody, match.operations, contract, specErrors);
   if (specErrors.length > 0) {
+    // Lines are only known from the parsed document: parse the file after all, to say where.
+    if (!locate) return compileFile(file, stamp, operations, maxBytes, contract);
     // In file order, as schema problems are: the first lines printed are the first to fix.
-    const found = specErrors.map((e) => locate.problem(e.at, e.message));
+    const found = specErrors.map((e) => (locate as Locator).problem(e.at, e.message));
     entry.problems.push(...found.sort((a, b) => a.line - b.line || a.column - b.column));
     return entry;
   }
   entry.scenario = { name, file, definition, match, fault, ...derived };
   return entry;
+}
+
+/** A scenario file's text parsed and checked against the JSON Schema, or null with its problems added to `problems`. */
+function parseScenario(
+  file: string,
+  text: string,
+  problems: ScenarioProblem[],
+): { definition: ScenarioFile; locate: Locator } | null {
+  const fail = (line: number, column: number, message: string) => {
+    problems.push({ file, line, column, message });
+    return null;
+  };
+  const { LineCounter, parseDocument } = yaml();
+  const lines = new LineCounter();
+  // The package's own duplicate-key check compares every key with every other (a 40,000-key map took 8 s);
+  // duplicateKeys() below does the same check with a Set.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  if (doc.errors.length === 0) {
+    const before = problems.length;
+    for (const duplicate of duplicateKeys(doc)) {
+      const pos = lines.linePos(duplicate.offset);
+      problems.push({
+        file,
+        line: pos.line,
+        column: pos.col,
+        message: `Map keys must be unique ("${duplicate.key}")`,
+      });
+    }
+    if (problems.length > before) return null;
+  }
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
+      problems.push({ file, line: pos.line, column: pos.col, message: firstLine(error.message) });
+    }
+    return null;
+  }
+  const locate = new Locator(file, doc, lines);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (error) {
+    return fail(1, 1, (error as Error).message);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return fail(1, 1, 'a scenario file is a YAML mapping (description, source, match, respond, …)');
+  }
+  const validate = schemaValidator();
+  if (!validate(value)) {
+    problems.push(...schemaProblems(validate.errors ?? [], locate));
+    return null;
+  }
+  return { definition: value as ScenarioFile, locate };
+}
+
+/** Built-in definitions the build parsed and validated, by the SHA-256 of the file's text. */
+type KnownFiles = ReadonlyMap<string, ScenarioFile>;
+
+function textHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Where the build leaves its copy of the built-in definitions (none when the package was not built). */
+function knownFilesPath(): string {
+  return join(dirname(builtInScenarioDir()), 'dist', 'mock', 'scenarios', 'built-in.json');
+}
+
+function schemaHash(): string {
+  return textHash(readFileSync(join(builtInScenarioDir(), 'scenario.schema.json'), 'utf8'));
+}
+
+let knownFiles: KnownFiles | null | undefined;
+
+/** The build's copy, read once per process; used only while it was made with this very schema. */
+function builtInKnownFiles(): KnownFiles | null {
+  if (knownFiles !== undefined) return knownFiles;
+  knownFiles = null;
+  try {
+    const copy = JSON.parse(readFileSync(knownFilesPath(), 'utf8')) as {
+      schema?: string;
+      files?: Record<string, ScenarioFile>;
+    };
+    if (copy.schema === schemaHash() && copy.files) knownFiles = new Map(Object.entries(copy.files));
+  } catch {
+    // No build (or a damaged copy): the files are parsed, as any folder's are.
+  }
+  return knownFiles;
+}
+
+/**
+ * Write the build's copy of the built-in definitions (run by `npm run build`): each file that parses and fits the
+ * schema, keyed by its text's SHA-256, with the schema's. Only files whose definition JSON keeps exactly are kept.
+ */
+export function writeBuiltInDefinitions(): string {
+  const dir = builtInScenarioDir();
+  const files: Record<string, ScenarioFile> = {};
+  for (const name of readdirSync(dir).filter((n) => SCENARIO_FILE.test(n))) {
+    const text = readFileSync(join(dir, name), 'utf8');
+    const parsed = parseScenario(join(dir, name), text, []);
+    if (parsed && isDeepStrictEqual(JSON.parse(JSON.stringify(parsed.definition)), parsed.definition))
+      files[textHash(text)] = parsed.definition;
+  }
+  const out = knownFilesPath();
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ schema: schemaHash(), files }));
+  return out;
 }
 
 function firstLine(text: string): string {
