@@ -1,18 +1,22 @@
 // In-process start-up with scenarios, run by hand: N× (startMock + useScenario + close) against N× (startMock +
-// close), in one process, so the difference is what the scenario library costs each mock (the first one loads the
-// YAML parser and the schema validator too). Profile it with `node --cpu-prof --cpu-prof-dir=… --import tsx …`.
-//   node --import tsx bench/scenario-startup.ts [--cycles 20] [--scenario gateway-timeout]
+// close), in one process, so the difference is what the scenario library costs each mock. With --dist it runs the
+// build (dist/mock/index.js, as a library user does; `npm run build` first), else the sources through tsx. Profile it
+// with `node --cpu-prof --cpu-prof-dir=… --import tsx bench/scenario-startup.ts …`.
+//   node --import tsx bench/scenario-startup.ts [--cycles 20] [--scenario gateway-timeout] [--dist]
 
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { startMock } from '../mock/http/start-mock.js';
+import type { startMock as StartMock } from '../mock/http/start-mock.js';
 
 const { values } = parseArgs({
   options: {
     cycles: { type: 'string', default: '20' },
     scenario: { type: 'string', default: 'gateway-timeout' },
+    dist: { type: 'boolean', default: false },
   },
 });
+const entry = values.dist ? new URL('../dist/mock/index.js', import.meta.url).href : '../mock/index.js';
+const { startMock } = (await import(entry)) as { startMock: typeof StartMock };
 const cycles = Number(values.cycles);
 const scenario = values.scenario;
 

@@ -72,7 +72,7 @@ export class ScenarioLibrary {
     this.#log = deps.log;
     this.#contract = deps.contract;
     this.#sharing = deps.sharing;
-    // Loading is lazy (an app that never uses a scenario never reads a file, and starts ~200 ms sooner) unless
+    // Loading is lazy (an app that never uses a scenario never reads a file) unless
     // strict mode or a default needs it at start. Watching begins with the first load: before it, there is nothing
     // to refresh, and the first load reads the files as they are then.
     this.#watch = options.watch ?? false;
