@@ -42,8 +42,12 @@ export interface WebhookFaultSink {
 export interface ScenarioDeps {
   /** Seeds the random delays. */
   seed: number;
-  /** Operations a match block may name, and the responses each declares. */
-  contract: Pick<Contract, 'operations' | 'document' | 'responseErrors'>;
+  /**
+   * Operations a match block may name, and the responses each declares; with its fingerprint, the built-in scenario
+   * files are compiled once per process for every mock of that contract.
+   */
+  contract: Pick<Contract, 'operations' | 'document' | 'responseErrors'> &
+    Partial<Pick<Contract, 'fingerprint' | 'packaged'>>;
   /** Scenario fates are scheduled on orders; templates read an order settled to now. */
   store: Pick<Store, 'schedule' | 'settle' | 'onSessionDropped'>;
   clock: Pick<VirtualClock, 'now'>;
@@ -122,6 +126,14 @@ export class ScenarioEngine {
         operations: deps.contract.operations,
         log: deps.report ?? deps.log,
         contract: responseContract(deps.contract),
+        ...(deps.contract.fingerprint === undefined
+          ? {}
+          : {
+              sharing: {
+                contractKey: deps.contract.fingerprint,
+                trustBodies: deps.contract.packaged === true,
+              },
+            }),
       },
       options,
     );

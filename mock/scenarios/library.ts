@@ -8,6 +8,7 @@ import { apiError } from '../errors/catalog.js';
 import type { Logger } from '../support/logger.js';
 import { scenarioFileLabel } from './file-label.js';
 import {
+  type BuiltInSharing,
   builtInScenarioDir,
   type CompiledScenario,
   closeMatches,
@@ -46,6 +47,7 @@ export class ScenarioLibrary {
   readonly #operations: ReadonlyMap<string, CompiledOperation>;
   readonly #log: Logger;
   readonly #contract: ResponseContract | undefined;
+  readonly #sharing: BuiltInSharing | undefined;
   #library: Library | null = null;
   #watcher: FolderWatcher | null = null;
   readonly #watch: boolean;
@@ -60,6 +62,8 @@ export class ScenarioLibrary {
       log: Logger;
       /** The contract's responses, to check literal bodies against (unchecked without it). */
       contract?: ResponseContract;
+      /** Compile the built-in folder's files once per process (without it, this library compiles its own). */
+      sharing?: BuiltInSharing;
     },
     options: { watch?: boolean; maxFileBytes?: number },
   ) {
@@ -67,7 +71,8 @@ export class ScenarioLibrary {
     this.#operations = deps.operations;
     this.#log = deps.log;
     this.#contract = deps.contract;
-    // Loading is lazy (an app that never uses a scenario never reads a file, and starts ~200 ms sooner) unless
+    this.#sharing = deps.sharing;
+    // Loading is lazy (an app that never uses a scenario never reads a file) unless
     // strict mode or a default needs it at start. Watching begins with the first load: before it, there is nothing
     // to refresh, and the first load reads the files as they are then.
     this.#watch = options.watch ?? false;
@@ -152,6 +157,7 @@ export class ScenarioLibrary {
       this.#library?.cache,
       this.#maxFileBytes === undefined ? {} : { maxFileBytes: this.#maxFileBytes },
       this.#contract,
+      this.#sharing,
     );
     const library: Library = {
       scenarios: result.scenarios,

@@ -3,9 +3,12 @@
 // line and what is wrong; a bad file is reported and skipped. Unchanged files are reused from the previous load (hot
 // reload).
 
-import { readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { evictOldest } from '../support/bounded.js';
 import { literalBodyProblems, type ResponseContract } from './body-check.js';
 import { faultObject } from './faults.js';
 import {
@@ -17,7 +20,7 @@ import {
   readCapped,
 } from './limits.js';
 import { type CompiledMatch, compileMatch, type OperationRef, type SpecError } from './matcher.js';
-import { Locator, schemaProblems, schemaValidator } from './schema.js';
+import { builtInScenarioDir, Locator, schemaProblems, schemaValidator } from './schema.js';
 import { checkSemantics, type Derived } from './semantics.js';
 import type { FaultObject, ScenarioFile, ScenarioInfo, ScenarioProblem } from './types.js';
 
@@ -63,6 +66,62 @@ interface CacheEntry {
 /** Files already compiled, keyed by absolute path; an entry is reused while the file and its side files are unchanged. */
 export type LoadCache = Map<string, CacheEntry>;
 
+/**
+ * How the built-in folder's files are compiled, for sharing them between the mocks of a process: the folder ships with
+ * the package, so every mock would otherwise parse and compile the same files again (~100–400 ms, blocking).
+ */
+export interface BuiltInSharing {
+  /** What compiling depends on besides the file and the size bound: the contract (its document's fingerprint). */
+  contractKey: string;
+  /**
+   * Leave out the literal-body check for built-in files: true only for the package's own contract, which the test
+   * suite checks every built-in body against (`scenarios:check` still checks them).
+   */
+  trustBodies: boolean;
+}
+
+/**
+ * Built-in files compiled in this process, per way of compiling them. Entries are frozen and hold only what the files
+ * say, so no mock can change what another sees; each is still reused only while its file is unchanged.
+ */
+const builtInCaches = new Map<string, LoadCache>();
+/** Ways of compiling kept (contracts × size bounds): a process rarely has more than one. */
+const MAX_BUILT_IN_CACHES = 4;
+
+function builtInCache(sharing: BuiltInSharing, maxBytes: number): LoadCache {
+  const key = `${sharing.contractKey}\0${maxBytes}\0${sharing.trustBodies}`;
+  let cache = builtInCaches.get(key);
+  if (!cache) {
+    evictOldest(builtInCaches, MAX_BUILT_IN_CACHES);
+    cache = new Map();
+    builtInCaches.set(key, cache);
+  }
+  return cache;
+}
+
+/** Freeze a compiled entry and the plain data in it (a match's operation Set and test function are left as built). */
+function freezeEntry(entry: CacheEntry): CacheEntry {
+  for (const p of entry.problems) Object.freeze(p);
+  for (const d of entry.deps) Object.freeze(d);
+  Object.freeze(entry.problems);
+  Object.freeze(entry.deps);
+  const s = entry.scenario;
+  if (s) {
+    deepFreeze(s.definition);
+    deepFreeze(s.literalBody);
+    deepFreeze(s.fault);
+    Object.freeze(s.match);
+    Object.freeze(s);
+  }
+  return Object.freeze(entry);
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+}
+
 export const SCENARIO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const SCENARIO_FILE = /\.ya?ml$/i;
 /** The reserved header value that turns every scenario off for one request. */
@@ -87,7 +146,8 @@ function stampOf(path: string): string | null {
 /**
  * Load every scenario file of the folders, in order: a scenario in a later folder replaces a same-named one of an
  * earlier folder. Pass the previous result's cache to reuse unchanged files, and the contract's responses to check
- * literal bodies against them.
+ * literal bodies against them. With `sharing`, the built-in folder's files are compiled once per process (see
+ * BuiltInSharing).
  */
 export function loadScenarioFolders(
   dirs: readonly string[],
@@ -95,6 +155,7 @@ export function loadScenarioFolders(
   previous: LoadCache = new Map(),
   limits: LoadLimits = {},
   contract?: ResponseContract,
+  sharing?: BuiltInSharing,
 ): LoadResult {
   const maxBytes = limits.maxFileBytes ?? DEFAULT_SCENARIO_MAX_BYTES;
   const scenarios = new Map<string, CompiledScenario>();
@@ -114,6 +175,10 @@ export function loadScenarioFolders(
       problems.push({ file: folder, line: 0, column: 0, message: 'no such folder' });
       continue;
     }
+    const shared =
+      sharing && folder === resolve(builtInScenarioDir()) ? builtInCache(sharing, maxBytes) : null;
+    // A file gone from the folder is dropped from the shared cache too, so it cannot grow past the folder.
+    if (shared) for (const file of shared.keys()) if (!names.includes(basename(file))) shared.delete(file);
     for (const name of names) {
       if (files >= MAX_SCENARIO_FILES) {
         problems.push({
@@ -128,11 +193,16 @@ export function loadScenarioFolders(
       const file = join(folder, name);
       const stamp = stampOf(file);
       if (stamp === null) continue; // deleted while we listed it
-      const old = previous.get(file);
-      const entry =
-        old && old.stamp === stamp && old.deps.every((d) => stampOf(d.path) === d.stamp)
-          ? old
-          : compileFile(file, stamp, operations, maxBytes, contract);
+      const fresh = (e: CacheEntry | undefined) =>
+        e !== undefined && e.stamp === stamp && e.deps.every((d) => stampOf(d.path) === d.stamp);
+      const old = [previous.get(file), shared?.get(file)].find(fresh);
+      let entry: CacheEntry;
+      if (old) entry = old;
+      else if (shared) {
+        const checkBodies = sharing?.trustBodies ? undefined : contract;
+        entry = freezeEntry(compileFile(file, stamp, operations, maxBytes, checkBodies, builtInKnownFiles()));
+        shared.set(file, entry);
+      } else entry = compileFile(file, stamp, operations, maxBytes, contract);
       cache.set(file, entry);
       problems.push(...entry.problems);
       if (entry.scenario) {
@@ -165,7 +235,8 @@ export function scenarioInfo(s: CompiledScenario): ScenarioInfo {
     source: s.definition.source,
     file: s.file,
     operations: s.match.operations === null ? null : [...s.match.operations],
-    definition: s.definition,
+    // A copy: a built-in's definition is shared by every mock of the process (and frozen).
+    definition: structuredClone(s.definition),
   };
 }
 
@@ -175,6 +246,7 @@ function compileFile(
   operations: readonly OperationRef[],
   maxBytes: number,
   contract: ResponseContract | undefined,
+  known: KnownFiles | null = null,
 ): CacheEntry {
   const entry: CacheEntry = { stamp, deps: [], scenario: null, problems: [] };
   const name = basename(file, extname(file));
@@ -203,46 +275,17 @@ function compileFile(
       `the file has ${marks} keys and items (counted as ':', ',', and '-' or '?' before white space); the limit is ${MAX_YAML_MARKS}: put a large body in a JSON bodyFile`,
     );
   }
-  const { LineCounter, parseDocument } = yaml();
-  const lines = new LineCounter();
-  // The package's own duplicate-key check compares every key with every other (a 40,000-key map took 8 s);
-  // duplicateKeys() below does the same check with a Set.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
-  if (doc.errors.length === 0) {
-    for (const duplicate of duplicateKeys(doc)) {
-      const pos = lines.linePos(duplicate.offset);
-      entry.problems.push({
-        file,
-        line: pos.line,
-        column: pos.col,
-        message: `Map keys must be unique ("${duplicate.key}")`,
-      });
-    }
-    if (entry.problems.length > 0) return entry;
+  // A built-in file the build already parsed and validated, byte for byte: its definition, without the YAML parser
+  // and the schema validator (most of the first load's time).
+  const checked = known?.get(textHash(text));
+  let locate: Locator | null = null;
+  let definition: ScenarioFile;
+  if (checked !== undefined) definition = structuredClone(checked);
+  else {
+    const parsed = parseScenario(file, text, entry.problems);
+    if (!parsed) return entry;
+    ({ definition, locate } = parsed);
   }
-  if (doc.errors.length > 0) {
-    for (const error of doc.errors) {
-      const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
-      entry.problems.push({ file, line: pos.line, column: pos.col, message: firstLine(error.message) });
-    }
-    return entry;
-  }
-  const locate = new Locator(file, doc, lines);
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
-  } catch (error) {
-    return fail(1, 1, (error as Error).message);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return fail(1, 1, 'a scenario file is a YAML mapping (description, source, match, respond, …)');
-  }
-  const validate = schemaValidator();
-  if (!validate(value)) {
-    entry.problems.push(...schemaProblems(validate.errors ?? [], locate));
-    return entry;
-  }
-  const definition = value as ScenarioFile;
   const specErrors: SpecError[] = [];
   const match = compileMatch(definition.match, operations, specErrors);
   const fault = definition.fault ? faultObject(definition.fault) : null;
@@ -256,13 +299,121 @@ function compileFile(
   if (contract && specErrors.length === 0)
     literalBodyProblems(definition, derived.literalBody, match.operations, contract, specErrors);
   if (specErrors.length > 0) {
+    // Lines are only known from the parsed document: parse the file after all, to say where.
+    if (!locate) return compileFile(file, stamp, operations, maxBytes, contract);
     // In file order, as schema problems are: the first lines printed are the first to fix.
-    const found = specErrors.map((e) => locate.problem(e.at, e.message));
+    const found = specErrors.map((e) => (locate as Locator).problem(e.at, e.message));
     entry.problems.push(...found.sort((a, b) => a.line - b.line || a.column - b.column));
     return entry;
   }
   entry.scenario = { name, file, definition, match, fault, ...derived };
   return entry;
+}
+
+/** A scenario file's text parsed and checked against the JSON Schema, or null with its problems added to `problems`. */
+function parseScenario(
+  file: string,
+  text: string,
+  problems: ScenarioProblem[],
+): { definition: ScenarioFile; locate: Locator } | null {
+  const fail = (line: number, column: number, message: string) => {
+    problems.push({ file, line, column, message });
+    return null;
+  };
+  const { LineCounter, parseDocument } = yaml();
+  const lines = new LineCounter();
+  // The package's own duplicate-key check compares every key with every other (a 40,000-key map took 8 s);
+  // duplicateKeys() below does the same check with a Set.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  if (doc.errors.length === 0) {
+    const before = problems.length;
+    for (const duplicate of duplicateKeys(doc)) {
+      const pos = lines.linePos(duplicate.offset);
+      problems.push({
+        file,
+        line: pos.line,
+        column: pos.col,
+        message: `Map keys must be unique ("${duplicate.key}")`,
+      });
+    }
+    if (problems.length > before) return null;
+  }
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
+      problems.push({ file, line: pos.line, column: pos.col, message: firstLine(error.message) });
+    }
+    return null;
+  }
+  const locate = new Locator(file, doc, lines);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (error) {
+    return fail(1, 1, (error as Error).message);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return fail(1, 1, 'a scenario file is a YAML mapping (description, source, match, respond, …)');
+  }
+  const validate = schemaValidator();
+  if (!validate(value)) {
+    problems.push(...schemaProblems(validate.errors ?? [], locate));
+    return null;
+  }
+  return { definition: value as ScenarioFile, locate };
+}
+
+/** Built-in definitions the build parsed and validated, by the SHA-256 of the file's text. */
+type KnownFiles = ReadonlyMap<string, ScenarioFile>;
+
+function textHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Where the build leaves its copy of the built-in definitions (none when the package was not built). */
+function knownFilesPath(): string {
+  return join(dirname(builtInScenarioDir()), 'dist', 'mock', 'scenarios', 'built-in.json');
+}
+
+function schemaHash(): string {
+  return textHash(readFileSync(join(builtInScenarioDir(), 'scenario.schema.json'), 'utf8'));
+}
+
+let knownFiles: KnownFiles | null | undefined;
+
+/** The build's copy, read once per process; used only while it was made with this very schema. */
+function builtInKnownFiles(): KnownFiles | null {
+  if (knownFiles !== undefined) return knownFiles;
+  knownFiles = null;
+  try {
+    const copy = JSON.parse(readFileSync(knownFilesPath(), 'utf8')) as {
+      schema?: string;
+      files?: Record<string, ScenarioFile>;
+    };
+    if (copy.schema === schemaHash() && copy.files) knownFiles = new Map(Object.entries(copy.files));
+  } catch {
+    // No build (or a damaged copy): the files are parsed, as any folder's are.
+  }
+  return knownFiles;
+}
+
+/**
+ * Write the build's copy of the built-in definitions (run by `npm run build`): each file that parses and fits the
+ * schema, keyed by its text's SHA-256, with the schema's. Only files whose definition JSON keeps exactly are kept.
+ */
+export function writeBuiltInDefinitions(): string {
+  const dir = builtInScenarioDir();
+  const files: Record<string, ScenarioFile> = {};
+  for (const name of readdirSync(dir).filter((n) => SCENARIO_FILE.test(n))) {
+    const text = readFileSync(join(dir, name), 'utf8');
+    const parsed = parseScenario(join(dir, name), text, []);
+    if (parsed && isDeepStrictEqual(JSON.parse(JSON.stringify(parsed.definition)), parsed.definition))
+      files[textHash(text)] = parsed.definition;
+  }
+  const out = knownFilesPath();
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ schema: schemaHash(), files }));
+  return out;
 }
 
 function firstLine(text: string): string {
