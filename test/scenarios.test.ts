@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
@@ -563,6 +564,28 @@ describe('hot reload', () => {
     assert.equal(scenarios.get('down'), undefined, 'a file that turns bad is skipped, the server stays up');
     assert.equal((await list('none')).status, 200);
     scenarios.close();
+  });
+
+  test('a watching app built in-process does not keep the process alive; closeMock() from the package root stops it', async () => {
+    const dir = folder({
+      'down.yaml': "description: down.\nsource: invented\nrespond:\n  error: '503001'\n",
+    });
+    const script = join(dir, 'exits.mts');
+    const root = pathToFileURL(join(process.cwd(), 'mock/index.ts')).href;
+    writeFileSync(
+      script,
+      `import { closeMock, createApp } from ${JSON.stringify(root)};
+      const quiet = { info() {}, warn() {}, error() {} };
+      const idle = createApp({ logger: quiet, scenarios: { dirs: [${JSON.stringify(dir)}], watch: true } });
+      if (!idle.mock.scenarios.get('down')) throw new Error('not loaded');
+      const closed = createApp({ logger: quiet, scenarios: { dirs: [${JSON.stringify(dir)}], watch: true } });
+      closed.mock.scenarios.list();
+      await closeMock(closed.mock);
+      console.log('built');\n`,
+    );
+    // Before, the folder watcher held the event loop: the child never exited and was killed here.
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', script], { timeout: 30_000 });
+    assert.equal(stdout.trim(), 'built');
   });
 });
 
