@@ -18,8 +18,15 @@ export {
 export { type ClockOptions, VirtualClock } from './domain/clock.js';
 export { ORDER_STATUS, STATUS_NAMES } from './domain/order-states.js';
 export { OUTCOME_RULES, TEST_CARD_DETAILS, TEST_CARDS, type TestCardName } from './domain/outcomes.js';
-export { ERROR_CATALOG, type ErrorCode, type ProblemBody } from './errors/catalog.js';
-export { createApp, type MockApp, type MockOptions, SESSION_HEADER, WARNING_HEADER } from './http/app.js';
+export { ApiError, ERROR_CATALOG, type ErrorCode, type ProblemBody } from './errors/catalog.js';
+export {
+  closeMock,
+  createApp,
+  type MockApp,
+  type MockOptions,
+  SESSION_HEADER,
+  WARNING_HEADER,
+} from './http/app.js';
 export { DEFAULT_HOST, DEFAULT_PORT, listen, type RunningServer } from './http/server.js';
 export { SESSION_TOKEN_HEADER, SessionAccess } from './http/session-access.js';
 export { type MockServer, type StartMockOptions, startMock } from './http/start-mock.js';

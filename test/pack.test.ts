@@ -202,11 +202,13 @@ try {
       `import { createApp, startMock, type MockServer } from 'flexfactor-mock';
 import { FlexFactorClient } from 'flexfactor-mock/client';
 import { verifyWebhookSignature } from 'flexfactor-mock/webhooks';
+import { verifyPacts, type VerifyOptions } from 'flexfactor-mock/pact';
 export async function use(): Promise<string> {
   const mock: MockServer = await startMock();
   const app = createApp({ seed: 2 });
   const client = new FlexFactorClient({ baseUrl: mock.baseUrl, appKey: 'k', appSecret: 's' });
-  void client; void verifyWebhookSignature;
+  const verifying: VerifyOptions = { pacts: ['pacts'] };
+  void client; void verifyWebhookSignature; void verifyPacts; void verifying;
   return \`\${mock.baseUrl} \${app.mock.settings.seed}\`;
 }
 `,
@@ -252,6 +254,28 @@ export async function typo(): Promise<unknown> {
       /npm install --save-dev '@pact-foundation\/pact@\^16\.5\.0 \|\| \^17\.0\.0'/,
     );
     assert.doesNotMatch(result.stderr, /ERR_MODULE_NOT_FOUND|\n\s+at /);
+  });
+
+  test('(e) flexfactor-mock/pact without the optional Pact packages imports; verifyPacts() names what to install', async () => {
+    writeFileSync(
+      join(packed.project, 'pact-missing.mjs'),
+      `import { stateHandlers, verifyPacts } from 'flexfactor-mock/pact';
+try {
+  await verifyPacts({ pacts: ['no-such-folder'] });
+  console.log('verified?');
+} catch (error) {
+  console.log(JSON.stringify({ handlers: typeof stateHandlers, message: error.message }));
+}
+`,
+    );
+    const result = await exec(process.execPath, ['pact-missing.mjs'], { cwd: packed.project });
+    assert.equal(result.code, 0, result.stderr);
+    const out = JSON.parse(result.stdout.trim());
+    assert.equal(out.handlers, 'function');
+    assert.match(
+      out.message,
+      /^flexfactor-mock\/pact verifyPacts\(\): needs the optional package @pact-foundation\/pact; install it with: npm install --save-dev '@pact-foundation\/pact@\^16\.5\.0 \|\| \^17\.0\.0'$/,
+    );
   });
 
   test('the shell recipe of docs/ci-service.md runs verbatim: start, wait, client tests, stop', async () => {

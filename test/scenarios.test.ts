@@ -4,11 +4,14 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
@@ -16,6 +19,7 @@ import { MAX_SESSIONS } from '../mock/domain/store.js';
 import { ApiError } from '../mock/errors/catalog.js';
 import { listen } from '../mock/http/server.js';
 import type { Exchange } from '../mock/http/types.js';
+import { ApiError as PublicApiError, startMock } from '../mock/index.js';
 import type { WebhookFaults } from '../mock/webhooks/faults.js';
 import { evaluateBody, makeApp, tokenFor } from './helpers.js';
 import { appWith, scenarioFolders } from './scenario-folders.js';
@@ -60,6 +64,35 @@ describe('choosing scenarios', () => {
       () => app.mock.scenarios?.useForSession('s', ['servce-unavailable']),
       (e: unknown) => e instanceof ApiError && e.code === '400011' && /service-unavailable/.test(e.detail),
     );
+  });
+
+  test("startMock's useScenario throws an error whose message says the close matches, in terms of the call", async () => {
+    const mock = await startMock();
+    try {
+      assert.throws(
+        () => mock.useScenario('gateway-timout'),
+        (e: unknown) => {
+          // Test runners print the message: it carries the suggestion, phrased for useScenario(), not a header.
+          assert.ok(e instanceof PublicApiError, 'the error class the package root exports');
+          assert.equal(e.code, '400011');
+          assert.match(
+            e.message,
+            /^Unknown mock scenario\. Unknown scenario "gateway-timout"; did you mean "gateway-timeout"/,
+          );
+          assert.match(e.message, /Pass useScenario\(\) the names of loaded scenarios/);
+          assert.doesNotMatch(e.message, /x-mock-scenario|header/);
+          assert.ok(e.message.endsWith(e.detail), e.message);
+          return true;
+        },
+      );
+      assert.throws(
+        () => mock.useScenario(Array.from({ length: 21 }, () => 'client-timeout')),
+        (e: unknown) =>
+          e instanceof PublicApiError && /At most 20 scenarios at once; got 21\./.test(e.message),
+      );
+    } finally {
+      await mock.close();
+    }
   });
 
   test("a session's choice goes with the session: a later session of the same name starts without it", async () => {
@@ -406,6 +439,50 @@ describe('transport faults on real sockets', () => {
     assert.equal(app.mock.scenarios?.hungCount, 0);
     await running.close(100);
   });
+
+  test('close() ends a held request and sockets that sent nothing at once; an in-flight request still finishes', async () => {
+    const { app } = appWith();
+    const running = await listen(app, { port: 0 });
+    const token = await tokenFor(app);
+    // The grace timer cuts every connection through closeAllConnections(): a close that waited for it calls it.
+    let graceFired = false;
+    const cutAll = running.server.closeAllConnections.bind(running.server);
+    running.server.closeAllConnections = () => {
+      graceFired = true;
+      cutAll();
+    };
+    const held = app.mock.scenarios?.whenHung();
+    const hung = get(running.url, { authorization: `Bearer ${token}`, 'x-mock-scenario': 'client-timeout' });
+    await held;
+    // A spare connection that has sent nothing (fetch's pool opens these), and one with a request half sent.
+    const spare = connect(running.port, '127.0.0.1');
+    await once(spare, 'connect');
+    const spareClosed = once(spare, 'close');
+    const body = JSON.stringify(evaluateBody());
+    const inFlight = connect(running.port, '127.0.0.1');
+    await once(inFlight, 'connect');
+    const chunks: Buffer[] = [];
+    inFlight.on('data', (c: Buffer) => chunks.push(c));
+    inFlight.write(
+      `POST /v1/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n` +
+        `Expect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
+    await once(inFlight, 'data'); // 100 Continue: the request is in flight
+    chunks.length = 0;
+    const inFlightClosed = once(inFlight, 'close');
+
+    const closed = running.close();
+    assert.equal((await hung).status, null);
+    await spareClosed;
+    inFlight.write(body);
+    await inFlightClosed;
+    assert.match(Buffer.concat(chunks).toString('utf8'), /^HTTP\/1\.1 200 OK\r\n/);
+    await closed;
+    assert.equal(graceFired, false, 'close() waited for the grace timer');
+    assert.equal(app.mock.scenarios?.hungCount, 0);
+    const left = await new Promise<number>((resolve) => running.server.getConnections((_e, n) => resolve(n)));
+    assert.equal(left, 0);
+  });
 });
 
 describe('applied, but the response was lost', () => {
@@ -487,6 +564,28 @@ describe('hot reload', () => {
     assert.equal(scenarios.get('down'), undefined, 'a file that turns bad is skipped, the server stays up');
     assert.equal((await list('none')).status, 200);
     scenarios.close();
+  });
+
+  test('a watching app built in-process does not keep the process alive; closeMock() from the package root stops it', async () => {
+    const dir = folder({
+      'down.yaml': "description: down.\nsource: invented\nrespond:\n  error: '503001'\n",
+    });
+    const script = join(dir, 'exits.mts');
+    const root = pathToFileURL(join(process.cwd(), 'mock/index.ts')).href;
+    writeFileSync(
+      script,
+      `import { closeMock, createApp } from ${JSON.stringify(root)};
+      const quiet = { info() {}, warn() {}, error() {} };
+      const idle = createApp({ logger: quiet, scenarios: { dirs: [${JSON.stringify(dir)}], watch: true } });
+      if (!idle.mock.scenarios.get('down')) throw new Error('not loaded');
+      const closed = createApp({ logger: quiet, scenarios: { dirs: [${JSON.stringify(dir)}], watch: true } });
+      closed.mock.scenarios.list();
+      await closeMock(closed.mock);
+      console.log('built');\n`,
+    );
+    // Before, the folder watcher held the event loop: the child never exited and was killed here.
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', script], { timeout: 30_000 });
+    assert.equal(stdout.trim(), 'built');
   });
 });
 

@@ -12,9 +12,10 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Verifier, type VerifierOptions } from '@pact-foundation/pact';
+import type { Verifier, VerifierOptions } from '@pact-foundation/pact';
 import type { StateHandlers } from '@pact-foundation/pact/src/dsl/verifier/proxy/types.js';
 import type { Request, RequestHandler } from 'express';
+import { missingPeerHint } from '../../mock/cli/optional-import.js';
 import { loadStatesModule } from '../../mock/cli/states-module.js';
 import { HOW_TO_GIVE_CREDENTIALS, tokenFailure } from '../../mock/cli/target-errors.js';
 import { DEFAULT_MERCHANT } from '../../mock/domain/accounts.js';
@@ -71,8 +72,25 @@ export interface VerifyOptions {
 /** Verification could not run (provider unreachable, no token, the spec check's comparator missing): exit 2. */
 export class CannotRunError extends Error {}
 
+let PactVerifier: typeof Verifier | undefined;
+
+/**
+ * Load Pact's verifier (once): `flexfactor-mock/pact` imports without the optional peer (its state handlers and the
+ * OpenAPI check do not need it), and a verification without it says what to install. Rejects with Node's own
+ * ERR_MODULE_NOT_FOUND when the peer is missing; the command line turns that into its one-line hint. Returns nothing,
+ * so the package's declarations name no Pact type and resolve without the peer installed.
+ */
+export async function loadVerifier(): Promise<void> {
+  PactVerifier ??= (await import('@pact-foundation/pact')).Verifier;
+}
+
 /** Verify the pacts; resolves with the report whether or not they pass (rejects only when nothing could run). */
 export async function verifyPacts(options: VerifyOptions): Promise<VerificationReport> {
+  await loadVerifier().catch((error: unknown) => {
+    const hint = missingPeerHint(error, 'flexfactor-mock/pact verifyPacts()');
+    throw hint ? new Error(hint, { cause: error }) : error;
+  });
+  const Pact = PactVerifier as typeof Verifier;
   const all = pactFilesOf(options.pacts).map(readPact);
   const wanted = (d: PactDocument) =>
     (!options.provider || d.provider === options.provider) &&
@@ -209,7 +227,7 @@ export async function verifyPacts(options: VerifyOptions): Promise<VerificationR
 
     let raw: string;
     try {
-      raw = await new Verifier({
+      raw = await new Pact({
         providerBaseUrl: target,
         pactUrls: files,
         // pact-js types this option as HTTP and message state handlers at once; ours are HTTP ones.

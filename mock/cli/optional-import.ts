@@ -5,13 +5,18 @@ import { packageInfo } from '../support/package-info.js';
 
 /** The install command for the optional package a failed import is missing, or null for any other failure. */
 export function missingPeerMessage(error: unknown, command: string): string | null {
+  return missingPeerHint(error, `flexfactor-mock ${command}`);
+}
+
+/** As missingPeerMessage, for any caller: `who` starts the line (a command, or a library function). */
+export function missingPeerHint(error: unknown, who: string): string | null {
   if ((error as { code?: string })?.code !== 'ERR_MODULE_NOT_FOUND') return null;
   const message = String((error as Error).message);
   const peers = packageInfo().peerDependencies;
   const missing = Object.keys(peers).filter((name) => message.includes(`'${name}'`));
   if (missing.length === 0) return null;
   const specs = missing.map((name) => `'${name}@${peers[name]}'`).join(' ');
-  return `flexfactor-mock ${command}: needs the optional package ${missing.join(', ')}; install it with: npm install --save-dev ${specs}`;
+  return `${who}: needs the optional package ${missing.join(', ')}; install it with: npm install --save-dev ${specs}`;
 }
 
 /** Import a module that needs an optional peer; on a missing peer print the one-line hint and exit 2 (could not run). */

@@ -51,10 +51,11 @@ export function registerVerifyCommand(program: Command): void {
     .addOption(new Option('--junit <file>', 'also write the report as JUnit XML'))
     .action(async (options) => {
       // Loaded on demand: Pact is a development dependency, and serving must not pay for it.
-      const { runVerifyCommand } = await importWithPeers(
-        () => import('../../contracts/pact/verify.js'),
-        'verify',
-      );
+      const { runVerifyCommand } = await importWithPeers(async () => {
+        const verify = await import('../../contracts/pact/verify.js');
+        await verify.loadVerifier();
+        return verify;
+      }, 'verify');
       process.exitCode = await runVerifyCommand(options);
     });
 }

@@ -339,25 +339,50 @@ export class ApiError extends Error {
   readonly detail: string;
   readonly errors: Record<string, string[]> | undefined;
   readonly headers: Record<string, string> | undefined;
+  /** The detail as given, without the catalog's fix. */
+  readonly #given: string | undefined;
 
   constructor(
     code: ErrorCode,
-    options: { detail?: string; errors?: Record<string, string[]>; headers?: Record<string, string> } = {},
+    options: {
+      detail?: string;
+      errors?: Record<string, string[]>;
+      headers?: Record<string, string>;
+      /** Instead of the catalog's fix (which speaks of requests and headers). */
+      fix?: string;
+    } = {},
   ) {
     const entry: CatalogEntry = ERROR_CATALOG[code];
     super(entry.title);
     this.name = 'ApiError';
     this.code = code;
     this.status = entry.status;
-    this.detail = options.detail ? `${options.detail} ${entry.fix}` : entry.fix;
+    const fix = options.fix ?? entry.fix;
+    this.detail = options.detail ? `${options.detail} ${fix}` : fix;
     this.errors = options.errors && safeFieldNames(options.errors);
     this.headers = options.headers;
+    this.#given = options.detail;
+  }
+
+  /**
+   * The same problem thrown to a caller in this process (startMock's methods): `fix` says what to change in the call,
+   * and the message carries the detail, because test runners (Vitest, Jest) print an error's message, not its fields.
+   */
+  forCaller(fix: string): ApiError {
+    const error = new ApiError(this.code, {
+      ...(this.#given !== undefined ? { detail: this.#given } : {}),
+      ...(this.errors ? { errors: this.errors } : {}),
+      ...(this.headers ? { headers: this.headers } : {}),
+      fix,
+    });
+    error.message = `${error.message} ${error.detail}`;
+    return error;
   }
 
   toBody(traceId: string, instance?: string): ProblemBody {
     const body: ProblemBody = {
       type: `urn:flexfactor-mock:error:${this.code}`,
-      title: this.message,
+      title: ERROR_CATALOG[this.code].title,
       status: this.status,
       code: this.code,
       detail: this.detail,

@@ -2,13 +2,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, ServerResponse, STATUS_CODES } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { apiError, type ErrorCode } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER } from '../errors/shape.js';
 import { closeMock, type MockApp } from './app.js';
 import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES, meteredRequests } from './body-budget.js';
 import { installFastLane } from './fast-lane.js';
+import { onHeld } from './held.js';
 
 export interface RunningServer {
   server: Server;
@@ -111,18 +112,35 @@ export function listen(app: MockApp, options: ListenOptions = {}): Promise<Runni
  * Graceful shutdown: once closing, every answer not yet started — the in-flight ones included — says
  * `Connection: close`, so its socket ends with the answer. Before, an in-flight request finished with `keep-alive` and
  * its socket kept the server open until the grace timer cut it (SIGTERM took the whole 4 s). Returns `closing()`.
+ *
+ * Nothing else is waited for: a request a `hang` fault holds never ends by itself, and a connection that has sent no
+ * byte yet (clients such as fetch open spares) is not idle to Node's closeIdleConnections(); both are ended at once.
+ * Either kept close() waiting for the grace timer or the client's own keep-alive timeout.
  */
 function closeConnectionsWhenDone(server: Server): () => void {
   const open = new Set<ServerResponse>();
+  const sockets = new Set<Socket>();
   let closing = false;
+  const endHeld = (res: ServerResponse) => onHeld(res, () => res.socket?.destroy());
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-    if (closing) res.shouldKeepAlive = false;
+    if (closing) {
+      res.shouldKeepAlive = false;
+      endHeld(res);
+    }
     open.add(res);
     res.once('close', () => open.delete(res));
   });
   return () => {
     closing = true;
-    for (const res of open) if (!res.headersSent) res.shouldKeepAlive = false;
+    for (const res of open) {
+      if (!res.headersSent) res.shouldKeepAlive = false;
+      endHeld(res);
+    }
+    for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
   };
 }
 

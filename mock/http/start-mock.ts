@@ -3,6 +3,7 @@
 import { generateAdminToken, resetSession } from '../admin/admin-api.js';
 import { DEFAULT_MERCHANT, type MerchantAccount } from '../domain/accounts.js';
 import type { VirtualClock } from '../domain/clock.js';
+import { ApiError } from '../errors/catalog.js';
 import type { Journal } from '../journal/journal.js';
 import { openSharedStore } from '../redis/index.js';
 import type { ScenarioEngine } from '../scenarios/engine.js';
@@ -48,7 +49,10 @@ export interface MockServer {
   journal: Journal;
   webhooks: WebhookDispatcher;
   scenarios: ScenarioEngine;
-  /** Choose scenarios for a session (default session `default`); replaces its previous choice. */
+  /**
+   * Choose scenarios for a session (default session `default`); replaces its previous choice. An unknown name throws an
+   * ApiError (code `400011`) whose message names the close matches.
+   */
   useScenario(names: string | readonly string[], session?: string): void;
   /** Forget a session's orders, cards, keys, journal, scenario choice and webhook faults (a promise when shared). */
   reset(session?: string): void | Promise<void>;
@@ -58,7 +62,10 @@ export interface MockServer {
   sessionToken(session?: string): string;
   /** A bearer token for an account (default: the default merchant). */
   token(account?: MerchantAccount, session?: string): Promise<string>;
-  /** Stop listening (in-flight requests finish) and stop background work. */
+  /**
+   * Stop listening and stop background work. In-flight requests finish; requests a `hang` fault holds, idle keep-alive
+   * connections and connections that sent nothing are ended at once.
+   */
   close(): Promise<void>;
 }
 
@@ -113,7 +120,14 @@ export async function startMock(options: StartMockOptions = {}): Promise<MockSer
     webhooks: engine.webhooks,
     scenarios: engine.scenarios,
     useScenario(names, session = 'default') {
-      engine.scenarios.useForSession(session, typeof names === 'string' ? [names] : names);
+      try {
+        engine.scenarios.useForSession(session, typeof names === 'string' ? [names] : names);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        throw error.forCaller(
+          'Pass useScenario() the names of loaded scenarios (mock.scenarios.list() lists them).',
+        );
+      }
     },
     ...(appOptions.adminToken ? { adminToken: appOptions.adminToken } : {}),
     sessionToken(session = 'default') {

@@ -33,7 +33,8 @@ export function watchFolders(
   const add = (dir: string) => {
     if (watchers.has(dir)) return;
     try {
-      const watcher = watch(dir, { persistent: true }, fire);
+      // Not persistent: an app built in a test must not keep the process alive (the CLI's listening server does).
+      const watcher = watch(dir, { persistent: false }, fire);
       watcher.on('error', () => {
         watcher.close();
         watchers.delete(dir);

@@ -55,7 +55,7 @@ const SHA512_BYTES = 64;
  *
  * @example
  * ```ts
- * import { signWebhook } from './mock/webhooks/signature.js';
+ * import { signWebhook } from 'flexfactor-mock/webhooks';
  *
  * const body = JSON.stringify({ Event: 'order.completed', OrderId: 'ac9674ed-…', IsResent: false });
  * const headers = signWebhook({
@@ -111,7 +111,7 @@ export function signWebhook(input: SignWebhookInput): SignedHeaders {
  * @example
  * ```ts
  * import express from 'express';
- * import { verifyWebhookSignature } from './mock/webhooks/signature.js';
+ * import { verifyWebhookSignature } from 'flexfactor-mock/webhooks';
  *
  * const app = express();
  * app.post('/webhooks/flex', express.text({ type: '*\/*' }), (req, res) => {
