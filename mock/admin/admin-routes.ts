@@ -34,10 +34,13 @@ function clockView(engine: Engine) {
   return { now: new Date(now).toISOString(), nowMs: now, frozen: engine.clock.isFrozen() };
 }
 
-/** Run a clock change; an input outside the clock's range is the client's mistake (400020), not a server error. */
-function moveClock(change: () => unknown): void {
+/**
+ * Run a clock change; an input outside the clock's range is the client's mistake (400020), not a server error. The
+ * change does not settle what it makes due: settled() does, in slices.
+ */
+function moveClock(engine: Engine, change: () => unknown): void {
   try {
-    change();
+    engine.scheduler.quietly(change);
   } catch (error) {
     if (error instanceof ClockRangeError) throw apiError('400020', { detail: error.message });
     throw error;
@@ -50,7 +53,8 @@ function moveClock(change: () => unknown): void {
  * POST /__admin/webhooks/flush waits for them.
  */
 async function settled(engine: Engine) {
-  await engine.scheduler.tick();
+  // In slices: a move over thousands of due orders (each making webhook deliveries) must not hold other requests.
+  await engine.scheduler.tickInSlices();
   return clockView(engine);
 }
 
@@ -70,7 +74,7 @@ function instant(value: unknown, field: string): number {
  */
 function forwardInstant(engine: Engine, value: unknown, field: string): number {
   const ms = instant(value, field);
-  moveClock(() => checkInstant(ms));
+  moveClock(engine, () => checkInstant(ms));
   if (ms < engine.clock.now()) {
     throw apiError('400001', {
       errors: {
@@ -136,7 +140,7 @@ export const ADMIN_ROUTES: Record<string, AdminHandler> = {
   adminClock: ({ engine }) => clockView(engine),
   adminClockFreeze: ({ engine, body }) => {
     const at = body?.at === undefined ? undefined : forwardInstant(engine, body.at, 'at');
-    moveClock(() => engine.clock.freeze(at));
+    moveClock(engine, () => engine.clock.freeze(at));
     return settled(engine);
   },
   adminClockUnfreeze: ({ engine }) => {
@@ -153,14 +157,14 @@ export const ADMIN_ROUTES: Record<string, AdminHandler> = {
     const shared = engine.shared?.store;
     if (shared) {
       // Two processes advancing at once must both count: the step is applied in Redis, not as a new absolute time.
-      moveClock(() => engine.clock.checkAdvance(ms));
+      moveClock(engine, () => engine.clock.checkAdvance(ms));
       await shared.advanceClock(ms);
-    } else moveClock(() => engine.clock.advance(ms));
+    } else moveClock(engine, () => engine.clock.advance(ms));
     return settled(engine);
   },
   adminClockSet: ({ engine, body }) => {
     const to = forwardInstant(engine, body.to, 'to');
-    moveClock(() => engine.clock.set(to));
+    moveClock(engine, () => engine.clock.set(to));
     return settled(engine);
   },
   adminScenarios: ({ engine }) => {

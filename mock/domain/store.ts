@@ -253,11 +253,29 @@ export class Store {
    * the clock moves, without anyone reading the order. Orders of reset sessions are dropped.
    */
   settleDue(now: number): void {
+    for (const _ of this.settleDueSteps(now, Number.POSITIVE_INFINITY));
+  }
+
+  /**
+   * settleDue() in steps: each step settles at most `limit` orders that had something due (and looks at no more than
+   * 20 times as many), so a caller can let the event loop run between steps. The index is read live: an order
+   * scheduled or settled by someone else between steps is handled as settleDue() would.
+   */
+  *settleDueSteps(now: number, limit: number): Generator<void, void, void> {
+    let settled = 0;
+    let looked = 0;
     for (const [order, session] of this.#scheduled) {
+      if (settled >= limit || looked >= limit * 20) {
+        yield;
+        settled = 0;
+        looked = 0;
+      }
+      looked += 1;
       if (this.#sessions.get(session.name) !== session) {
         this.#scheduled.delete(order);
         continue;
       }
+      if ((order.schedule[0]?.at ?? Number.POSITIVE_INFINITY) <= now) settled += 1;
       this.settle(order, now);
       if (order.schedule.length === 0) this.#scheduled.delete(order);
     }

@@ -1,5 +1,7 @@
 // The deliveries a dispatcher knows of, bounded: created with a sequential id, listed as copies, and the oldest finished
-// ones dropped first when the list is full. The pending ones are kept apart so pumping does not scan the finished.
+// ones dropped first when the list is full. Two queues say which to drop, the finished in the order they finished and
+// all in the order they were made, so making room takes from the front of one: O(1) amortised per new delivery
+// however full the list is (a Set or Map emptied from the front is not: its iterator walks the deleted entries).
 
 import type { Order, StatusChange } from '../domain/order-states.js';
 import type { Logger } from '../support/logger.js';
@@ -22,13 +24,20 @@ export class DeliveryBook {
   readonly #max: number;
   readonly #log: Logger;
   readonly #all = new Map<string, WebhookDelivery>();
-  /** Deliveries still pending. */
-  readonly pending = new Set<WebhookDelivery>();
+  /** Kept deliveries delivered or failed, in the order they finished: the first is the next to drop. */
+  readonly #finished = new Fifo<WebhookDelivery>();
+  /** Deliveries in the order they were made, some no longer kept or no longer pending (skipped when met). */
+  readonly #made = new Fifo<WebhookDelivery>();
+  readonly #onDrop: (delivery: WebhookDelivery) => void;
   #created = 0;
+  /** Pending deliveries dropped since reportDrops() last said so. */
+  #droppedPending = 0;
 
-  constructor(max: number, log: Logger) {
+  /** `onDrop` hears of each pending delivery dropped to make room (it will never be attempted). */
+  constructor(max: number, log: Logger, onDrop: (delivery: WebhookDelivery) => void = () => {}) {
     this.#max = max;
     this.#log = log;
+    this.#onDrop = onDrop;
   }
 
   /** How many deliveries were ever created (the last one's sequence number). */
@@ -57,13 +66,33 @@ export class DeliveryBook {
     };
     this.#evict();
     this.#all.set(delivery.id, delivery);
-    this.pending.add(delivery);
+    this.#made.push(delivery);
+    // Finished and dropped deliveries stay in #made until the front passes them; a pending one at the front for a
+    // day of retries must not make it keep every delivery made since.
+    if (this.#made.length > 2 * this.#max) this.#made.keep((d) => this.holds(d) && d.status === 'pending');
     return delivery;
   }
 
   /** The stored delivery itself (not a copy). */
   get(id: string): WebhookDelivery | undefined {
     return this.#all.get(id);
+  }
+
+  /** Whether the delivery is still kept (not dropped to make room). */
+  holds(delivery: WebhookDelivery): boolean {
+    return this.#all.get(delivery.id) === delivery;
+  }
+
+  /**
+   * One warning for all the pending deliveries dropped since the last call: a clock move that makes more deliveries
+   * than the list keeps drops thousands at once, and a line each would flood the log.
+   */
+  reportDrops(): void {
+    if (this.#droppedPending === 0) return;
+    this.#log.warn(
+      `webhooks: more than ${this.#max} pending deliveries; dropped the oldest ${this.#droppedPending} (never attempted again)`,
+    );
+    this.#droppedPending = 0;
   }
 
   /** Copies of the matching deliveries, oldest first. */
@@ -97,13 +126,13 @@ export class DeliveryBook {
     if (ok) {
       delivery.status = 'delivered';
       delivery.nextAttemptAt = null;
-      this.pending.delete(delivery);
+      this.#finish(delivery);
     } else if (retrySchedule) {
       const wait = retrySchedule[delivery.attempts.length - 1];
       if (wait === undefined) {
         delivery.status = 'failed';
         delivery.nextAttemptAt = null;
-        this.pending.delete(delivery);
+        this.#finish(delivery);
         this.#log.warn(
           `webhooks: ${delivery.event} of order ${delivery.orderId} to ${delivery.url} failed after ${delivery.attempts.length} attempts`,
         );
@@ -113,25 +142,56 @@ export class DeliveryBook {
     }
   }
 
-  /** Keep the list bounded: drop the oldest finished delivery, or the oldest of all when none has finished. */
+  #finish(delivery: WebhookDelivery): void {
+    if (this.holds(delivery)) this.#finished.push(delivery);
+  }
+
+  /** Keep the list bounded: drop the oldest finished delivery, or the oldest pending one when none has finished. */
   #evict(): void {
     while (this.#all.size >= this.#max) {
-      let victim: WebhookDelivery | undefined;
-      for (const d of this.#all.values()) {
-        if (d.status !== 'pending') {
-          victim = d;
-          break;
-        }
-      }
+      let victim = this.#finished.shift();
       if (!victim) {
-        victim = this.#all.values().next().value;
+        // Nothing kept has finished, so the oldest kept delivery is pending: skip what was dropped or finished.
+        do victim = this.#made.shift();
+        while (victim && !(this.holds(victim) && victim.status === 'pending'));
         if (!victim) return;
-        this.#log.warn(`webhooks: more than ${this.#max} pending deliveries; dropping ${victim.id}`);
         victim.nextAttemptAt = null;
+        this.#droppedPending += 1;
+        this.#onDrop(victim);
       }
       this.#all.delete(victim.id);
-      this.pending.delete(victim);
     }
+  }
+}
+
+/** A first-in first-out queue: an array read from a moving front, cut when the read part is half of it. */
+class Fifo<T> {
+  #items: T[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head];
+    this.#head += 1;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+
+  /** Keep only the items `wanted` accepts, in order. */
+  keep(wanted: (item: T) => boolean): void {
+    this.#items = this.#items.slice(this.#head).filter(wanted);
+    this.#head = 0;
   }
 }
 

@@ -10,6 +10,7 @@ import { evictOldest } from '../support/bounded.js';
 import type { Logger } from '../support/logger.js';
 import { AttemptSender } from './attempts.js';
 import { attemptRecord, copyDelivery, DeliveryBook, type NewDelivery, newDeliveries } from './deliveries.js';
+import { DueQueue } from './due-queue.js';
 import { eventsFor, type WebhookPayload } from './events.js';
 import { reverseOutOfOrder, type WebhookFaults } from './faults.js';
 import { ReceiverPolicy, type SelfAddress } from './receiver-policy.js';
@@ -53,6 +54,12 @@ interface Internal {
 }
 
 /**
+ * The most deliveries one pump hands to the URL queues before it yields to the event loop (setImmediate) and goes on:
+ * a clock move that makes tens of thousands due never holds up other requests for the whole batch.
+ */
+const ENQUEUE_SLICE = 1_000;
+
+/**
  * Delivers every order event to the receivers of the order's merchant. createApp() makes one per app.
  *
  * @example
@@ -78,6 +85,8 @@ export class WebhookDispatcher {
   readonly #book: ReceiverBook;
   readonly #deliveries: DeliveryBook;
   readonly #internal = new WeakMap<WebhookDelivery, Internal>();
+  /** Pending deliveries not in a URL's queue, by next attempt time. */
+  readonly #due = new DueQueue();
   /** Deliveries created since the last pump: one batch, for the outOfOrder fault. */
   #incoming: WebhookDelivery[] = [];
   /** Per session: forgotten with the session (the store tells), and never more entries than the store has sessions. */
@@ -89,7 +98,8 @@ export class WebhookDispatcher {
   readonly #inFlightOf = new Map<string, Set<Promise<void>>>();
   readonly #unsubscribe: (() => void)[] = [];
   readonly #sender: AttemptSender;
-  #pumpScheduled = false;
+  /** A pump is already coming, per kind (see #schedulePump). */
+  readonly #pumpScheduled = { microtask: false, immediate: false };
   #closed = false;
 
   constructor(deps: WebhookDeps, options: WebhookOptions = {}) {
@@ -115,7 +125,7 @@ export class WebhookDispatcher {
       maxConcurrent: this.maxConcurrent,
       seed: deps.settings.seed,
     });
-    this.#deliveries = new DeliveryBook(this.maxDeliveries, deps.log);
+    this.#deliveries = new DeliveryBook(this.maxDeliveries, deps.log, (dropped) => this.#due.delete(dropped));
     this.#book = new ReceiverBook(deps.accounts, this.#policy, {
       perSession: this.maxReceiversPerSession,
       total: this.maxReceivers,
@@ -263,7 +273,12 @@ export class WebhookDispatcher {
       this.#scheduler.tick(now);
       this.#pump(now);
       const waiting = session === undefined ? this.#inFlight : this.#inFlightOf.get(session);
-      if (waiting === undefined || waiting.size === 0) return;
+      if (waiting === undefined || waiting.size === 0) {
+        // A pump that stopped at its slice leaves due deliveries for after setImmediate: they may be this session's.
+        if (this.#closed || !this.#due.hasDue(now)) return;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
       await Promise.allSettled([...waiting]);
     }
     throw new Error(
@@ -320,16 +335,23 @@ export class WebhookDispatcher {
     return delivery;
   }
 
-  #schedulePump(): void {
-    if (this.#pumpScheduled) return;
-    this.#pumpScheduled = true;
-    queueMicrotask(() => {
-      this.#pumpScheduled = false;
+  /**
+   * Pump once more: after the current job (a microtask: what a request or clock move made goes out as one batch), or
+   * after the event loop has served what is waiting (setImmediate: the rest of a pump that stopped at its slice).
+   */
+  #schedulePump(when: 'microtask' | 'immediate' = 'microtask'): void {
+    if (this.#pumpScheduled[when]) return;
+    this.#pumpScheduled[when] = true;
+    (when === 'microtask' ? queueMicrotask : setImmediate)(() => {
+      this.#pumpScheduled[when] = false;
       this.#pump(this.#clock.now());
     });
   }
 
-  /** Start every attempt due at `now`, per URL in due-time order (the outOfOrder fault reverses a batch). */
+  /**
+   * Start every attempt due at `now`, per URL in due-time order (the outOfOrder fault reverses a batch): O(log n) per
+   * delivery started, and at most ENQUEUE_SLICE of them before the rest go on after setImmediate.
+   */
   #pump(now: number): void {
     if (this.#closed) return;
     if (this.#incoming.length > 0) {
@@ -341,13 +363,31 @@ export class WebhookDispatcher {
         (session) => this.#faults.get(session)?.outOfOrder === true,
         (d) => this.#info(d),
       );
+      for (const d of batch) this.#line(d);
+      this.#deliveries.reportDrops();
     }
-    const due = [...this.#deliveries.pending]
-      .filter((d) => d.nextAttemptAt !== null && d.nextAttemptAt <= now && !this.#info(d).queued)
-      .sort(
-        (a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || this.#info(a).seq - this.#info(b).seq,
-      );
-    for (const delivery of due) this.#enqueue(delivery);
+    for (let started = 0; ; started++) {
+      if (started === ENQUEUE_SLICE) {
+        this.#schedulePump('immediate');
+        return;
+      }
+      const delivery = this.#due.takeDue(now);
+      if (!delivery) return;
+      this.#enqueue(delivery);
+    }
+  }
+
+  /** Put a delivery in line for its next attempt, if it has one and is still kept. */
+  #line(delivery: WebhookDelivery): void {
+    const info = this.#info(delivery);
+    if (
+      delivery.status !== 'pending' ||
+      delivery.nextAttemptAt === null ||
+      info.queued ||
+      !this.#deliveries.holds(delivery)
+    )
+      return;
+    this.#due.set(delivery, delivery.nextAttemptAt, info.seq);
   }
 
   #info(delivery: WebhookDelivery): Internal {
@@ -385,7 +425,7 @@ export class WebhookDispatcher {
   async #attempt(delivery: WebhookDelivery): Promise<void> {
     const info = this.#info(delivery);
     try {
-      if (this.#closed || delivery.status !== 'pending') return;
+      if (this.#closed || delivery.status !== 'pending' || !this.#deliveries.holds(delivery)) return;
       const at = this.#clock.now();
       const isResent = delivery.attempts.length > 0 || delivery.payload.IsResent;
       const payload: WebhookPayload = { ...delivery.payload, IsResent: isResent };
@@ -422,6 +462,7 @@ export class WebhookDispatcher {
       this.#log.error(`webhooks: delivery ${delivery.id} crashed: ${(error as Error).message}`);
     } finally {
       info.queued = false;
+      if (!this.#closed) this.#line(delivery);
     }
   }
 

@@ -27,7 +27,11 @@ export function reverseOutOfOrder(
   order: (delivery: WebhookDelivery) => { seq: number },
 ): void {
   const bySession = new Map<string, WebhookDelivery[]>();
-  for (const d of batch) bySession.set(d.session, [...(bySession.get(d.session) ?? []), d]);
+  for (const d of batch) {
+    const list = bySession.get(d.session);
+    if (list) list.push(d);
+    else bySession.set(d.session, [d]);
+  }
   for (const [session, list] of bySession) {
     if (!outOfOrder(session)) continue;
     const seqs = list.map((d) => order(d).seq);

@@ -1,0 +1,128 @@
+// A clock advance that makes many webhook deliveries at once: 7 receivers nobody listens on, N challenge orders
+// (each passes its challenge 5 minutes later: three events per receiver), then one `clock/advance {"by":"1h"}`
+// while `GET /__admin/health` is polled beside it. Reports how long the advance took, the longest health answer, and
+// how many deliveries were created and kept. Loopback only; bounded by N and by each request's timeout.
+//
+//   npm run build && node --import tsx bench/webhook-clock.ts [dist/mock/cli.js …] [N…]   (default N: 1000 5000)
+//
+// Several builds (paths ending in .js) are measured one after the other for each N, so they share the run's noise.
+
+import { performance } from 'node:perf_hooks';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { TEST_CARDS } from '../mock/domain/outcomes.js';
+import { call, REQUEST_TIMEOUT_MS } from './abuses.js';
+import {
+  installCleanup,
+  MOCK_NODE_FLAGS,
+  runBench,
+  spawnServer,
+  stopServer,
+  urlInLine,
+} from './processes.js';
+import { evaluateBody } from './workload.js';
+
+const RECEIVERS = 7;
+const CONCURRENCY = 16;
+/** A port nothing listens on: every attempt is refused at once. */
+const DEAD_PORT = 5999;
+
+async function token(origin: string): Promise<string> {
+  const res = await call(
+    origin,
+    'POST',
+    '/v1/oauth2/token',
+    {},
+    {
+      AppKey: DEFAULT_MERCHANT.appKey,
+      AppSecret: DEFAULT_MERCHANT.appSecret,
+    },
+  );
+  const accessToken = (JSON.parse(res.body) as { accessToken?: string }).accessToken;
+  if (!accessToken) throw new Error(`oauth2/token answered ${res.status}: ${res.body}`);
+  return accessToken;
+}
+
+/** The benchmark's evaluate body with the challenge card in clear (unique ids each call). */
+function challengeOrder(): unknown {
+  return {
+    ...(JSON.parse(evaluateBody()) as Record<string, unknown>),
+    paymentMethod: { cardNumber: TEST_CARDS.challenge, token: false },
+  };
+}
+
+async function attack(cli: string, orders: number): Promise<string> {
+  const server = await spawnServer(
+    process.execPath,
+    [...MOCK_NODE_FLAGS, cli, 'serve', '--port', '0', '--profile', 'strict'],
+    urlInLine,
+  );
+  try {
+    const { origin } = server;
+    for (let r = 0; r < RECEIVERS; r++) {
+      const res = await call(
+        origin,
+        'POST',
+        '/__admin/webhooks/receivers',
+        {},
+        {
+          url: `http://127.0.0.1:${DEAD_PORT}/r${r}`,
+        },
+      );
+      if (res.status >= 300) throw new Error(`receiver ${r}: ${res.status} ${res.body}`);
+    }
+    const bearer = `Bearer ${await token(origin)}`;
+    let next = 0;
+    const worker = async () => {
+      while (next < orders) {
+        const n = next++;
+        const res = await call(origin, 'POST', '/v1/evaluate', { authorization: bearer }, challengeOrder());
+        if (res.status !== 200) throw new Error(`evaluate ${n}: ${res.status} ${res.body}`);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+
+    let advancing = true;
+    let slowestHealth = 0;
+    let healthAnswers = 0;
+    const poll = (async () => {
+      while (advancing) {
+        const res = await call(origin, 'GET', '/__admin/health');
+        if (res.status === 200) healthAnswers += 1;
+        slowestHealth = Math.max(slowestHealth, res.ms);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    const started = performance.now();
+    const advance = await call(origin, 'POST', '/__admin/clock/advance', {}, { by: '1h' });
+    const advanceMs = performance.now() - started;
+    advancing = false;
+    await poll;
+    if (advance.status === 0) {
+      // The server is still settling: nothing else would be answered either (stopServer kills it).
+      return `N=${orders}: advance gave no answer within ${REQUEST_TIMEOUT_MS} ms (${advance.body}), slowest health ${slowestHealth.toFixed(0)} ms (${healthAnswers} answered)`;
+    }
+    if (advance.status !== 200) throw new Error(`advance: ${advance.status} ${advance.body}`);
+    const listed = await call(origin, 'GET', '/__admin/webhooks/deliveries');
+    const deliveries = (JSON.parse(listed.body) as { deliveries?: { id: string }[] }).deliveries ?? [];
+    const lastId = deliveries.at(-1)?.id ?? '-';
+    return (
+      `N=${orders}: advance ${advanceMs.toFixed(0)} ms, slowest health ${slowestHealth.toFixed(0)} ms ` +
+      `(${healthAnswers} answered), deliveries listed ${deliveries.length}, last id ${lastId}`
+    );
+  } finally {
+    await stopServer(server);
+  }
+}
+
+installCleanup();
+await runBench('webhook-clock', async () => {
+  const args = process.argv.slice(2);
+  const clis = args.filter((a) => a.endsWith('.js'));
+  const sizes = args.filter((a) => !a.endsWith('.js')).map(Number);
+  for (const n of sizes.length > 0 ? sizes : [1000, 5000]) {
+    if (!Number.isInteger(n) || n < 1 || n > 20_000) throw new Error(`N must be 1–20000, got ${n}`);
+    for (const cli of clis.length > 0 ? clis : ['dist/mock/cli.js']) {
+      process.stdout.write(`${cli} ${await attack(cli, n)}\n`);
+    }
+  }
+});
