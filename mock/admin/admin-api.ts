@@ -11,6 +11,7 @@ import type { MockParts as Engine } from '../http/mock-parts.js';
 import { SESSION_TOKEN_HEADER } from '../http/session-access.js';
 import { redactStringsJson, registerSecret } from '../support/redact.js';
 import { ADMIN_ROUTES, type AdminHandler } from './admin-routes.js';
+import { ExportGate, JsonExport, sendJsonExport } from './export.js';
 import { INSPECTOR_PATH, inspectorFiles, journalStream, securityHeaders } from './inspector/index.js';
 import { ADMIN_PREFIX, ADMIN_TOKEN_HEADER } from './mount.js';
 
@@ -146,6 +147,8 @@ function buildAdminRouter(engine: Engine, options: { token?: string }): Router {
   });
   // Operations that answer with something other than JSON: the inspector's page, files and journal stream.
   const files = inspectorFiles();
+  // The journal, its HAR log and timelines: a few written at once by this server (export.ts).
+  const exports = new ExportGate();
   const raw: Record<string, RequestHandler> = {
     adminInspector: files,
     adminInspectorFile: files,
@@ -164,7 +167,7 @@ function buildAdminRouter(engine: Engine, options: { token?: string }): Router {
       const other = raw[op.id];
       if (other) router[op.method](path, ...(PUBLIC_FILES.has(op.id) ? [] : [guard(op)]), other);
       else if (!handler) throw new Error(`no admin handler for ${op.id}`);
-      else router[op.method](path, guard(op), json, run(engine, op, handler));
+      else router[op.method](path, guard(op), json, run(engine, op, handler, exports));
     }
     const allow = ops.map((op) => op.method.toUpperCase()).join(', ');
     router.all(path, (_req, _res, next) => next(apiError('405001', { headers: { Allow: allow } })));
@@ -196,7 +199,12 @@ function ownOrigin(req: Request): string {
 const SHARED_CHANGES = new Set(['adminUseScenarios', 'adminClearScenarios']);
 const SHARED_READS = new Set(['adminSessionScenarios']);
 
-function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): RequestHandler {
+function run(
+  engine: Engine,
+  op: CompiledOperation,
+  handler: AdminHandler,
+  exports: ExportGate,
+): RequestHandler {
   return async (req: Request, res: Response, next) => {
     try {
       const { query, body } = checkRequest(op, req.query as Record<string, unknown>, req.body, {
@@ -223,6 +231,7 @@ function run(engine: Engine, op: CompiledOperation, handler: AdminHandler): Requ
       const result =
         shared && SHARED_CHANGES.has(op.id) ? await shared.transact(session, call) : await call();
       if (shared) await shared.clockShared();
+      if (result instanceof JsonExport) return await sendJsonExport(req, res, result, exports);
       // Everything an admin answer shows passed redaction when it was stored; this pass covers what was not stored
       // (receiver URLs, session names) with the same rules. Credentials the mock itself issues to the caller (a
       // session token, a provider state's bearer token) are the values meant to be shown.

@@ -6,9 +6,12 @@ import { createHash } from 'node:crypto';
 import { ClockRangeError, checkInstant, parseDuration, toMs } from '../domain/clock.js';
 import { apiError } from '../errors/catalog.js';
 import type { MockParts as Engine } from '../http/mock-parts.js';
+import { harEntry, harLog } from '../journal/har.js';
+import { view } from '../journal/journal.js';
 import { packageInfo } from '../support/package-info.js';
 import { cardSafeId } from '../support/redact.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { JsonExport } from './export.js';
 import { credentialsView, prerequisitesReport } from './inspector/index.js';
 import { changeProviderState } from './provider-states.js';
 
@@ -189,15 +192,21 @@ export const ADMIN_ROUTES: Record<string, AdminHandler> = {
     scenarios.clearSession(session);
     return { session, names: scenarios.sessionScenarios(session) };
   },
-  adminJournal: ({ engine, session, query }) => {
-    const entries = engine.journal.entries({
-      session,
-      ...(typeof query.kind === 'string' ? { kind: query.kind as 'request' } : {}),
-    });
-    const limit = typeof query.limit === 'number' ? query.limit : entries.length;
-    return { entries: entries.slice(Math.max(0, entries.length - limit)) };
-  },
-  adminJournalHar: ({ engine, session }) => engine.journal.toHar(session),
+  // The three answers that grow with the journal are written in slices (export.ts): each entry becomes its view or
+  // HAR entry only when its slice is written.
+  adminJournal: ({ engine, session, query }) =>
+    new JsonExport(
+      { entries: [] },
+      'entries',
+      engine.journal.select({
+        session,
+        ...(typeof query.kind === 'string' ? { kind: query.kind as 'request' } : {}),
+        ...(typeof query.limit === 'number' ? { limit: query.limit } : {}),
+      }),
+      view,
+    ),
+  adminJournalHar: ({ engine, session }) =>
+    new JsonExport(harLog([], session), 'entries', engine.journal.harRequests(session), harEntry),
   adminPrerequisites: ({ engine, session }) =>
     prerequisitesReport(
       session,
@@ -205,11 +214,14 @@ export const ADMIN_ROUTES: Record<string, AdminHandler> = {
       engine.journal.entries({ session, kind: 'request' }),
     ),
   adminCredentials: ({ engine }) => credentialsView(engine.accounts.accounts),
-  adminOrderTimeline: ({ engine, session, params }) => ({
-    // Named back as the journal shows it: a card-bearing merchant orderId is never echoed.
-    orderId: cardSafeId(params.id ?? ''),
-    entries: engine.journal.timeline(session, params.id ?? ''),
-  }),
+  adminOrderTimeline: ({ engine, session, params }) =>
+    new JsonExport(
+      // Named back as the journal shows it: a card-bearing merchant orderId is never echoed.
+      { orderId: cardSafeId(params.id ?? ''), entries: [] },
+      'entries',
+      engine.journal.selectTimeline(session, params.id ?? ''),
+      view,
+    ),
   adminWebhookReceivers: ({ engine }) => ({ receivers: webhooksOf(engine).receivers() }),
   adminAddWebhookReceiver: async ({ engine, session, body, admin }) => {
     const mid = typeof body.mid === 'string' ? body.mid : (engine.accounts.accounts[0]?.mid ?? '');

@@ -310,6 +310,11 @@ export const ERROR_CATALOG = {
     title: 'The mock is holding too many unfinished request bodies.',
     fix: 'Other connections have started large bodies and not finished them; retry after the Retry-After delay (the mock bounds what unfinished bodies may hold, so its memory stays bounded). If only your own tests run, send each body whole, or open fewer connections with large bodies at once.',
   },
+  '503103': {
+    status: 503,
+    title: 'The mock is already sending as many large admin exports as it allows.',
+    fix: 'The journal, its HAR log and order timelines are written a slice at a time, a few at once per server and one at a time per connection, so their unsent text stays bounded. Read each export whole before asking for the next on the same connection, and retry after the Retry-After delay.',
+  },
   '504001': {
     status: 504,
     title: 'Gateway timeout.',

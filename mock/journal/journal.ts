@@ -35,9 +35,12 @@ export type {
   JournalEntry,
   JournalKind,
   RequestEntry,
+  Stored,
+  StoredRequest,
   TransitionEntry,
   WebhookEntry,
 } from './entries.js';
+export { view } from './entries.js';
 export { HAR_CREATOR, type Har, type HarEntry } from './har.js';
 
 export const DEFAULT_JOURNAL_SIZE = 5_000;
@@ -213,6 +216,14 @@ export class Journal {
 
   /** Matching entries in journal order (`seq`), oldest first; with `limit`, the newest `limit` of them. */
   entries(query: EntryQuery = {}): JournalEntry[] {
+    return this.select(query).map(view);
+  }
+
+  /**
+   * What `entries` shows, as the stored entries themselves (never to be changed): a large answer turns them into
+   * views a slice at a time instead of building every view (and parsing every body) at once.
+   */
+  select(query: EntryQuery = {}): Stored[] {
     const since = query.since === undefined ? undefined : toMs(query.since);
     const out: Stored[] = [];
     for (const entry of this.#iterate()) {
@@ -223,9 +234,9 @@ export class Journal {
       out.push(entry);
     }
     out.sort((a, b) => a.seq - b.seq);
-    const limited =
-      query.limit !== undefined && query.limit >= 0 ? out.slice(Math.max(0, out.length - query.limit)) : out;
-    return limited.map(view);
+    return query.limit !== undefined && query.limit >= 0
+      ? out.slice(Math.max(0, out.length - query.limit))
+      : out;
   }
 
   /**
@@ -234,6 +245,11 @@ export class Journal {
    * merchant's own orderId.
    */
   timeline(session: string, orderId: string): JournalEntry[] {
+    return this.selectTimeline(session, orderId).map(view);
+  }
+
+  /** What `timeline` shows, as the stored entries themselves (never to be changed). */
+  selectTimeline(session: string, orderId: string): Stored[] {
     // Orders keep a card-bearing merchant orderId in its card-safe form; the caller names it as they sent it.
     const merchantId = cardSafeId(orderId);
     const aliases = new Set([orderId, merchantId]);
@@ -254,15 +270,19 @@ export class Journal {
       if (hit) out.push(entry);
     }
     out.sort((a, b) => a.at - b.at || a.seq - b.seq);
-    return out.map(view);
+    return out;
   }
 
   /** The recorded requests (of one session, or all) as a HAR 1.2 log; redacted like everything in the journal. */
   toHar(session?: string): Har {
-    const requests = this.#sorted().filter(
+    return harLog(this.harRequests(session), session);
+  }
+
+  /** The stored requests `toHar` turns into HAR entries, in journal order (never to be changed). */
+  harRequests(session?: string): StoredRequest[] {
+    return this.#sorted().filter(
       (e): e is StoredRequest => e.kind === 'request' && (session === undefined || e.session === session),
     );
-    return harLog(requests, session);
   }
 
   /** Forget the entries of one session, or all of them. Returns how many were removed. */

@@ -5,12 +5,13 @@
 
 import type { RequestHandler, Response } from 'express';
 import { apiError } from '../../errors/catalog.js';
-import type { EntryQuery, JournalEntry } from '../../journal/journal.js';
+import { type EntryQuery, type JournalEntry, type Stored, view } from '../../journal/journal.js';
+import { writeSlices } from '../export.js';
 import { securityHeaders } from './assets.js';
 
 /** The part of the journal a stream reads. */
 export interface JournalFeed {
-  entries(query?: EntryQuery): JournalEntry[];
+  select(query?: EntryQuery): Stored[];
   subscribe(listener: (entry: JournalEntry) => void): () => void;
 }
 
@@ -71,14 +72,29 @@ export function journalStream(journal: JournalFeed, options: StreamOptions = {})
     res.setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();
 
-    const first =
-      backlog === 0 ? [] : journal.entries(all ? { limit: backlog } : { session, limit: backlog });
-    send(res, 'backlog', { entries: first });
+    const first = backlog === 0 ? [] : journal.select(all ? { limit: backlog } : { session, limit: backlog });
     let pending: JournalEntry[] = [];
     let dropped = 0;
     let timer: NodeJS.Timeout | undefined;
+    // The backlog (up to 5,000 entries, megabytes) is one event written in slices, each after the socket drained: a
+    // reader that does not read holds one slice unsent, not the whole backlog. Until it is written, what is recorded
+    // waits in `pending` and no keep-alive comment is written into the middle of it.
+    let sendingBacklog = true;
+    writeSlices(res, {
+      head: 'event: backlog\ndata: {"entries":[',
+      tail: ']}\n\n',
+      items: first,
+      text: (entry) => JSON.stringify(view(entry)),
+    }).then(
+      (written) => {
+        sendingBacklog = false;
+        if (written && pending.length > 0) timer ??= setTimeout(flush, batchMs);
+      },
+      () => res.destroy(),
+    );
     const flush = () => {
       timer = undefined;
+      if (sendingBacklog) return;
       const batch = pending;
       pending = [];
       if (res.writableLength > MAX_UNSENT) {
@@ -103,7 +119,7 @@ export function journalStream(journal: JournalFeed, options: StreamOptions = {})
       // A server that stops listening (close()) must not wait for open streams: end them.
       if (server && server.listening === false) return res.end();
       ticks += 1;
-      if (ticks % 15 === 0) res.write(': keep-alive\n\n');
+      if (ticks % 15 === 0 && !sendingBacklog) res.write(': keep-alive\n\n');
     }, TICK_MS);
     ticker.unref();
     res.once('close', () => {
