@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MORE_STATES, STATES } from '../contracts/pact/states.js';
-import { BUILT_IN_STATES } from '../mock/admin/provider-states.js';
+import { BUILT_IN_STATES, changeProviderState } from '../mock/admin/provider-states.js';
+import { ApiError } from '../mock/errors/catalog.js';
 import { type MockServer, startMock } from '../mock/http/start-mock.js';
 
 describe('provider states for any Pact verifier', { timeout: 60_000 }, () => {
@@ -113,6 +114,27 @@ describe('provider states for any Pact verifier', { timeout: 60_000 }, () => {
     assert.match(JSON.stringify(invalid.body.errors), /State field is required/);
     // What Pact's verifiers send for an interaction without a provider state: nothing to set up.
     assert.deepEqual(await change({ state: '', params: {}, action: 'setup' }), { status: 200, body: {} });
+  });
+
+  test('in process, changeProviderState() throws a refusal with its explanation in the message', async () => {
+    const set = await changeProviderState(mock.engine, 'in-process', mock.url, {
+      state: 'a shop-defined state',
+      params: { value: 3 },
+    });
+    assert.deepEqual(set, { echoed: 3 });
+    await assert.rejects(
+      changeProviderState(mock.engine, 'in-process', mock.url, { state: 'nope' }),
+      (error) => {
+        assert.ok(error instanceof ApiError);
+        assert.equal(error.code, '400080');
+        // What test runners print: the message, which names the known states.
+        assert.match(
+          error.message,
+          /^Unknown provider state\. No provider state "nope"\. Known states: .*"a shop-defined state"/,
+        );
+        return true;
+      },
+    );
   });
 
   test('a state whose set-up fails answers 409080 with the step, and other sessions are untouched', async () => {

@@ -13,7 +13,7 @@ import { cardSafeId } from '../support/redact.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { JsonExport } from './export.js';
 import { credentialsView, prerequisitesReport } from './inspector/index.js';
-import { changeProviderState } from './provider-states.js';
+import { applyProviderState } from './provider-states.js';
 
 export interface AdminCall {
   engine: Engine;
@@ -286,7 +286,7 @@ export const ADMIN_ROUTES: Record<string, AdminHandler> = {
     return webhooksOf(engine).faults(session);
   },
   adminProviderState: ({ engine, session, body, origin }) =>
-    changeProviderState(engine, session, origin, body),
+    applyProviderState(engine, session, origin, body),
   adminClearWebhookFaults: ({ engine, session }) => {
     webhooksOf(engine).clearFaults(session);
     return webhooksOf(engine).faults(session);

@@ -6,7 +6,7 @@
 
 import { FlexFactorClient } from '../../contracts/client/index.js';
 import { BUILT_IN_STATES, type StateSetup, type StateTable } from '../../contracts/pact/states.js';
-import { ApiError, apiError } from '../errors/catalog.js';
+import { ApiError, apiError, ERROR_CATALOG } from '../errors/catalog.js';
 import type { MockParts } from '../http/mock-parts.js';
 
 export type { StateSetup, StateTable };
@@ -26,8 +26,25 @@ export interface ProviderStateCall {
   action?: 'setup' | 'teardown';
 }
 
-/** Run one state change against the mock behind `origin` (e.g. http://127.0.0.1:4848). */
+/**
+ * Run one state change from this process (a Pact verifier's state handler written in code): as the admin route does,
+ * but a refusal is thrown with its explanation in the message, which is all that test runners print.
+ */
 export async function changeProviderState(
+  engine: MockParts,
+  session: string,
+  origin: string,
+  call: ProviderStateCall,
+): Promise<Record<string, unknown>> {
+  try {
+    return await applyProviderState(engine, session, origin, call);
+  } catch (error) {
+    throw error instanceof ApiError ? error.forCaller(ERROR_CATALOG[error.code].fix) : error;
+  }
+}
+
+/** Run one state change against the mock behind `origin` (e.g. http://127.0.0.1:4848). */
+export async function applyProviderState(
   engine: MockParts,
   session: string,
   origin: string,
