@@ -36,14 +36,57 @@ const FORBIDDEN = [
 ];
 
 /**
- * What an attacker split card numbers with: format characters (zero-width space and joiner, soft hyphen, BOM, bidi
- * mark, word joiner), a combining mark, an en dash and an ideographic space.
+ * What attackers split card numbers with: format characters (zero-width space and joiner, soft hyphen, BOM, bidi
+ * mark, word joiner), a combining mark, an en dash and an ideographic space; then blank letters (Hangul fillers, the
+ * Braille blank), line and paragraph separators, control characters (NUL, line breaks, ESC, DEL, C1 controls), lone
+ * surrogate halves, dot-like marks (minus sign, middle dot, tatweel, the half-width voiced mark), the replacement
+ * characters and the underscore.
  */
-const SPLITTERS = ['\u200b', '\u200d', '\u00ad', '\ufeff', '\u200e', '\u2060', '\u0301', '\u2013', '\u3000'];
+const SPLITTERS = [
+  '\u200b',
+  '\u200d',
+  '\u00ad',
+  '\ufeff',
+  '\u200e',
+  '\u2060',
+  '\u0301',
+  '\u2013',
+  '\u3000',
+  '\u3164',
+  '\u115f',
+  '\u1160',
+  '\uffa0',
+  '\u2800',
+  '\u2028',
+  '\u2029',
+  '\u0000',
+  '\b',
+  '\v',
+  '\f',
+  '\r',
+  '\n',
+  '\r\n',
+  '\u001b',
+  '\u007f',
+  '\u0080',
+  '\u0085',
+  '\ud800',
+  '\udc00',
+  '\u2212',
+  '\u00b7',
+  '\u0640',
+  '\uff9e',
+  '\ufffc',
+  '\ufffd',
+  '_',
+];
 
-/** The test PANs in `text` once every invisible character, dash and space is taken out. */
+/** The test PANs in `text` once every splitter above is taken out. */
 function pansIn(text: string): string[] {
-  const joined = text.replace(/[\p{Cf}\p{Mn}\p{Me}\p{Pd}\p{Zs}]/gu, '');
+  const joined = text.replace(
+    /[\p{Cf}\p{Mn}\p{Me}\p{Pd}\p{Zs}\p{Cc}\p{Cs}\p{Zl}\p{Zp}\p{Pc}\u115f\u1160\u3164\uffa0\u2800\ufffc\ufffd\u2212\u00b7\u0640\uff9e]/gu,
+    '',
+  );
   return PANS.filter((pan) => joined.includes(pan));
 }
 
@@ -421,17 +464,13 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
       assert.deepEqual(pansIn(cardSafeId(split)), [], name);
       assert.notEqual(cardSafeId(split), cardSafeId(['4242', '4242', '4242', '4242'].join(separator)), name);
       assert.deepEqual(pansIn(JSON.stringify(redact({ orderId: split, payer: { phone: split } }))), [], name);
-      assert.deepEqual(pansIn(redactPath(`/v1/orders/${encodeURIComponent(split)}1111`)), [], name);
-      assert.deepEqual(
-        pansIn(decodeURIComponent(redactPath(`/v1/orders/${encodeURIComponent(split)}`))),
-        [],
-        name,
-      );
-      assert.deepEqual(
-        pansIn(requestLine(exchangeOf(`/v1/orders/${encodeURIComponent(split)}`)).path),
-        [],
-        name,
-      );
+      // A lone surrogate half has no UTF-8 form, so it cannot be in a path.
+      if (!/\p{Cs}/u.test(separator)) {
+        const encoded = encodeURIComponent(split);
+        assert.deepEqual(pansIn(redactPath(`/v1/orders/${encoded}1111`)), [], name);
+        assert.deepEqual(pansIn(decodeURIComponent(redactPath(`/v1/orders/${encoded}`))), [], name);
+        assert.deepEqual(pansIn(requestLine(exchangeOf(`/v1/orders/${encoded}`)).path), [], name);
+      }
       logger.info(`GET /v1/orders/${split} 404`);
     }
     assert.deepEqual(pansIn(logged.join('\n')), []);
@@ -444,6 +483,9 @@ describe('card data and secrets never reach a sink', { timeout: 60_000 }, () => 
       'a\u200bb 2026\u20131\u20132',
       'ｃｖｖ is a word',
       '電話 03\u30001234\u30005678',
+      'line one\nline two 2026-12-03',
+      'order_2026_12_03',
+      'tel 555\n0100',
     ];
     for (const text of plain) assert.deepEqual([redactText(text), hasCardData(text)], [text, false], text);
   });

@@ -1,7 +1,8 @@
 // Card numbers: Luhn-valid 13–19 digit windows inside any chain of digits (one separator allowed between two: a space,
-// a tab, a no-break or thin space, or a dash — what people and word processors put between a card's groups; in text
-// that is not pure ASCII, any Unicode space separator or dash too). Invisible characters (format characters and
-// combining marks) are dropped before the rules run again: see text.ts.
+// a tab, a no-break or thin space, a dash or an underscore — what people and word processors put between a card's
+// groups; in text that is not plain printable ASCII, the Unicode spaces, dashes, connectors and dot-like marks too).
+// Invisible characters (format and control characters, combining marks, blank letters) are dropped before the rules
+// run again: see text.ts.
 
 import { REDACTED } from './markers.js';
 
@@ -29,14 +30,18 @@ export function maskPan(digits: string): string {
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const DIGIT_CHAIN = /\d(?:[ \t\u00a0\u2007\u2009\u202f-]?\d){12,}/g;
-export const HAS_CHAIN = /\d(?:[ \t\u00a0\u2007\u2009\u202f-]?\d){12}/;
+export const DIGIT_CHAIN = /\d(?:[ \t\u00a0\u2007\u2009\u202f_-]?\d){12,}/g;
+export const HAS_CHAIN = /\d(?:[ \t\u00a0\u2007\u2009\u202f_-]?\d){12}/;
 /**
- * DIGIT_CHAIN for text that is not pure ASCII: one tab, space separator (Zs: U+3000, U+2002…) or dash (Pd: U+2013,
- * U+2010…) between two digits. A superset of DIGIT_CHAIN's separators, so in such text this rule finds every chain.
+ * DIGIT_CHAIN for text that is not pure ASCII: one tab, space separator (Zs: U+3000, U+2002…), dash (Pd: U+2013,
+ * U+2010…), connector (Pc: `_`, U+FF3F…) or dot-like mark people and keyboards put between groups (the minus sign,
+ * middle dots, the Arabic tatweel, the half-width voiced mark) between two digits. A superset of DIGIT_CHAIN's
+ * separators, so in such text this rule finds every chain.
  */
-export const UNICODE_DIGIT_CHAIN = /\d(?:[\t\p{Zs}\p{Pd}]?\d){12,}/gu;
-export const HAS_UNICODE_CHAIN = /\d(?:[\t\p{Zs}\p{Pd}]?\d){12}/u;
+export const UNICODE_DIGIT_CHAIN =
+  /\d(?:[\t\p{Zs}\p{Pd}\p{Pc}\u2212\u00b7\u2027\u2219\u30fb\uff65\u0640\uff9e]?\d){12,}/gu;
+export const HAS_UNICODE_CHAIN =
+  /\d(?:[\t\p{Zs}\p{Pd}\p{Pc}\u2212\u00b7\u2027\u2219\u30fb\uff65\u0640\uff9e]?\d){12}/u;
 /** Anything but an ASCII digit: what a chain's separators are. */
 const NOT_DIGIT = /\D/g;
 /** GUIDs and W3C trace ids (`00-<32 hex>-<16 hex>-01`, the mock's traceId): ids, even when all digits. */

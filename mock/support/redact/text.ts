@@ -3,7 +3,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { ownCopy } from '../bounded.js';
 import { DIGIT_CHAIN, HAS_CHAIN, HAS_UNICODE_CHAIN, maskChain, UNICODE_DIGIT_CHAIN, UUID } from './cards.js';
-import { INVISIBLE, NON_ASCII, REDACTED, REDACTED_KEY, REDACTED_TOKEN, REDACTED_TRACK } from './markers.js';
+import { INVISIBLE, REDACTED, REDACTED_KEY, REDACTED_TOKEN, REDACTED_TRACK, UNUSUAL } from './markers.js';
 
 /** A rule for free text. `pre` is a cheap test that is true whenever `pattern` could match (else it is skipped). */
 export interface TextRule {
@@ -178,7 +178,7 @@ export const TEXT_RULES: readonly TextRule[] = [
     // Runs before the ASCII row, whose separators are a subset of this one's: in such text it finds every chain.
     name: 'card number with Unicode separators',
     card: true,
-    pre: (t) => t.length >= 13 && NON_ASCII.test(t) && HAS_UNICODE_CHAIN.test(t),
+    pre: (t) => t.length >= 13 && UNUSUAL.test(t) && HAS_UNICODE_CHAIN.test(t),
     pattern: UNICODE_DIGIT_CHAIN,
     replace: maskChain as TextRule['replace'],
   },
@@ -283,7 +283,7 @@ function applyRulesOnce(text: string, rules: readonly TextRule[]): string {
  */
 function applyRules(text: string, rules: readonly TextRule[]): string {
   const out = applyRulesOnce(text, rules);
-  if (!NON_ASCII.test(out)) return out;
+  if (!UNUSUAL.test(out)) return out;
   const visible = out.replace(INVISIBLE, '');
   if (visible === out) return out;
   const again = applyRulesOnce(visible, rules);
