@@ -75,7 +75,7 @@ describe('strict-profile warnings from hostile field names', { timeout: 120_000 
     assert.ok(res.text.includes('payer.411111******1111'), res.text);
     const headers = [...res.headers.values()].join('\n');
     assert.deepEqual(cardNumbersIn(answerText(res, res.text)), []);
-    assert.deepEqual(cardNumbersIn(decodeURIComponent(headers).replace(/[\u0000-\u001f]/g, '')), []);
+    assert.deepEqual(cardNumbersIn(decodeURIComponent(headers).replace(/\p{Cc}/gu, '')), []);
   });
 
   test('field names are redacted in the header: secrets, and a secret the 64-character cut would split', async () => {
