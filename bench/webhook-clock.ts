@@ -3,7 +3,7 @@
 // while `GET /__admin/health` is polled beside it. Reports how long the advance took, the longest health answer, and
 // how many deliveries were created and kept. Loopback only; bounded by N and by each request's timeout.
 //
-//   npm run build && node --import tsx bench/webhook-clock.ts [dist/mock/cli.js …] [N…]   (default N: 1000 5000)
+//   npm run build && [RECEIVERS=7] node --import tsx bench/webhook-clock.ts [dist/mock/cli.js …] [N…]   (default N: 1000 5000)
 //
 // Several builds (paths ending in .js) are measured one after the other for each N, so they share the run's noise.
 
@@ -21,7 +21,10 @@ import {
 } from './processes.js';
 import { evaluateBody } from './workload.js';
 
-const RECEIVERS = 7;
+/** Receivers registered (RECEIVERS=1–20 in the environment; the admin API allows 20 per session). */
+const RECEIVERS = Number(process.env.RECEIVERS ?? 7);
+if (!Number.isInteger(RECEIVERS) || RECEIVERS < 1 || RECEIVERS > 20)
+  throw new Error('RECEIVERS must be 1–20');
 const CONCURRENCY = 16;
 /** A port nothing listens on: every attempt is refused at once. */
 const DEAD_PORT = 5999;

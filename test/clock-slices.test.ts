@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import request from 'supertest';
 import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
-import { SETTLE_SLICE } from '../mock/domain/scheduler.js';
+import { SETTLE_SLICE, SETTLE_SLICE_WORK } from '../mock/domain/scheduler.js';
 import type { MockApp } from '../mock/http/app.js';
 import { DueQueue } from '../mock/webhooks/due-queue.js';
 import type { WebhookDelivery } from '../mock/webhooks/types.js';
@@ -50,43 +50,77 @@ async function challengeOrders(app: MockApp, count: number): Promise<void> {
   }
 }
 
+/**
+ * POST /__admin/clock/advance by an hour, noting in which turn of the event loop each transition ran (turns are
+ * counted by a setImmediate chain that starts with the first one: settling everything in one go puts every transition
+ * in turn 0). Returns the turns used and the challenges passed.
+ */
+async function advanceCountingTurns(app: MockApp): Promise<{ turns: number; passed: number }> {
+  let turn = 0;
+  let counting = false;
+  const turns = new Set<number>();
+  let passed = 0;
+  const count = () => {
+    if (!counting) return;
+    turn += 1;
+    setImmediate(count);
+  };
+  const off = app.mock.store.onTransition((_order, name) => {
+    if (!counting) {
+      counting = true;
+      setImmediate(count);
+    }
+    turns.add(turn);
+    if (name === 'passChallenge') passed += 1;
+  });
+  try {
+    const advanced = await request(app).post('/__admin/clock/advance').send({ by: '1h' });
+    assert.equal(advanced.status, 200);
+    return { turns: turns.size, passed };
+  } finally {
+    counting = false;
+    off();
+  }
+}
+
 describe('clock moves over many due orders', { timeout: 120_000 }, () => {
   test('POST /__admin/clock/advance settles in slices that let the event loop run, and answers once all ran', async () => {
     const { app } = makeApp();
     const orders = 2 * SETTLE_SLICE + 1;
     await challengeOrders(app, orders);
 
-    // Each transition notes which turn of the event loop it ran in; turns are counted by a setImmediate chain that
-    // starts with the first one. Settling everything in one go puts every transition in turn 0.
-    let turn = 0;
-    let counting = false;
-    const turns = new Set<number>();
-    let passed = 0;
-    const count = () => {
-      if (!counting) return;
-      turn += 1;
-      setImmediate(count);
-    };
-    const off = app.mock.store.onTransition((_order, name) => {
-      if (!counting) {
-        counting = true;
-        setImmediate(count);
-      }
-      turns.add(turn);
-      if (name === 'passChallenge') passed += 1;
-    });
-    try {
-      const advanced = await request(app).post('/__admin/clock/advance').send({ by: '1h' });
-      assert.equal(advanced.status, 200);
-      assert.equal(passed, orders, 'every order due had passed its challenge when the advance answered');
-      assert.ok(
-        turns.size >= 3,
-        `transitions ran in ${turns.size} turn(s) of the event loop, expected at least 3`,
-      );
-    } finally {
-      counting = false;
-      off();
-    }
+    const advanced = await advanceCountingTurns(app);
+    assert.equal(
+      advanced.passed,
+      orders,
+      'every order due had passed its challenge when the advance answered',
+    );
+    assert.ok(
+      advanced.turns >= 3,
+      `transitions ran in ${advanced.turns} turn(s) of the event loop, expected at least 3`,
+    );
+  });
+
+  test('a slice also ends by the webhook deliveries it made: few orders, many receivers', async () => {
+    const up = await receiver(200);
+    const receivers = Array.from({ length: 40 }, (_, i) => ({
+      mid: DEFAULT_MERCHANT.mid,
+      url: `${up.url}${i}`,
+    }));
+    const { app } = makeApp({ webhooks: { receivers } });
+    // Far fewer orders than a slice's SETTLE_SLICE, but each passed challenge makes deliveries for 40 receivers.
+    const orders = 30;
+    await challengeOrders(app, orders);
+    const before = app.mock.webhooks?.deliveries().length ?? 0;
+    const advanced = await advanceCountingTurns(app);
+    assert.equal(advanced.passed, orders);
+    const made = (app.mock.webhooks?.deliveries().length ?? 0) - before;
+    assert.ok(made > SETTLE_SLICE_WORK, `the advance made ${made} deliveries, more than one slice may`);
+    assert.ok(
+      advanced.turns >= 2,
+      `transitions ran in ${advanced.turns} turn(s), expected the work to split them`,
+    );
+    await app.mock.webhooks?.flush();
   });
 
   test('a burst of more deliveries than are kept drops the oldest pending ones, warns once, never attempts them', async () => {

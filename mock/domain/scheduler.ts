@@ -14,6 +14,11 @@ const TICK_MS = 1_000;
  * of milliseconds instead of holding every other request for seconds.
  */
 export const SETTLE_SLICE = 200;
+/**
+ * And the most work (webhook deliveries made) one slice may cause: an order settled for a session with many receivers
+ * makes hundreds of deliveries, so 200 orders alone could still hold the loop for most of a second.
+ */
+export const SETTLE_SLICE_WORK = 2_000;
 
 export class OrderScheduler {
   readonly #store: Store;
@@ -27,6 +32,8 @@ export class OrderScheduler {
   #quiet = false;
   /** A tickInSlices() is under way: the running clock's poll waits for it instead of settling everything at once. */
   #slicing = false;
+  /** What settling makes elsewhere, counted (see weighSlicesBy). */
+  #work: () => number = () => 0;
 
   /**
    * `settleShared`: with a store shared through Redis, settling is a transaction per session (mock/redis/), so a
@@ -61,13 +68,21 @@ export class OrderScheduler {
     if (this.#settleShared) return this.tick(now);
     this.#slicing = true;
     try {
-      for (const _ of this.#store.settleDueSteps(now, SETTLE_SLICE)) {
+      for (const _ of this.#store.settleDueSteps(now, SETTLE_SLICE, this.#work, SETTLE_SLICE_WORK)) {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       this.#slicing = false;
     }
     this.#told(now);
+  }
+
+  /**
+   * A count that grows with the work settling causes elsewhere (the webhook dispatcher's deliveries made): a slice of
+   * tickInSlices() also ends once it grew by SETTLE_SLICE_WORK.
+   */
+  weighSlicesBy(work: () => number): void {
+    this.#work = work;
   }
 
   /** Make a clock change without the tick it would run at once; the caller follows it with tickInSlices(). */

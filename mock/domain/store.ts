@@ -258,17 +258,25 @@ export class Store {
 
   /**
    * settleDue() in steps: each step settles at most `limit` orders that had something due (and looks at no more than
-   * 20 times as many), so a caller can let the event loop run between steps. The index is read live: an order
-   * scheduled or settled by someone else between steps is handled as settleDue() would.
+   * 20 times as many), and ends early once `work()` (what settling made elsewhere, e.g. webhook deliveries) grew by
+   * `workLimit`, so a caller can let the event loop run between steps. The index is read live: an order scheduled or
+   * settled by someone else between steps is handled as settleDue() would.
    */
-  *settleDueSteps(now: number, limit: number): Generator<void, void, void> {
+  *settleDueSteps(
+    now: number,
+    limit: number,
+    work: () => number = () => 0,
+    workLimit = Number.POSITIVE_INFINITY,
+  ): Generator<void, void, void> {
     let settled = 0;
     let looked = 0;
+    let workAtStart = work();
     for (const [order, session] of this.#scheduled) {
-      if (settled >= limit || looked >= limit * 20) {
+      if (settled >= limit || looked >= limit * 20 || work() - workAtStart >= workLimit) {
         yield;
         settled = 0;
         looked = 0;
+        workAtStart = work();
       }
       looked += 1;
       if (this.#sessions.get(session.name) !== session) {

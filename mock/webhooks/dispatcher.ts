@@ -126,6 +126,8 @@ export class WebhookDispatcher {
       seed: deps.settings.seed,
     });
     this.#deliveries = new DeliveryBook(this.maxDeliveries, deps.log, (dropped) => this.#due.delete(dropped));
+    // A clock move's slices end by the deliveries they made too, not only by the orders they settled.
+    deps.scheduler.weighSlicesBy(() => this.#deliveries.created);
     this.#book = new ReceiverBook(deps.accounts, this.#policy, {
       perSession: this.maxReceiversPerSession,
       total: this.maxReceivers,
