@@ -19,7 +19,6 @@ import { encodedHeaderText, safeHeaderValue } from '../support/header-value.js';
 import type { Logger } from '../support/logger.js';
 import { redactText } from '../support/redact.js';
 import type { Settings } from '../support/settings.js';
-import { noteHandled } from './held.js';
 import { type BodyError, bodyError, declaresUtf8, readJsonBody, scalarJson } from './json-body.js';
 import { PARTNER_OPERATIONS } from './routes.js';
 import { locals } from './session-stage.js';
@@ -167,10 +166,7 @@ export function pipeline(
       for (const hook of hooks) {
         const pending = hook.beforeHandler?.(ctx, res);
         const early = pending instanceof Promise ? await pending : pending;
-        if (early === 'handled') {
-          noteHandled(res);
-          return;
-        }
+        if (early === 'handled') return;
         if (early) return send(deps, res, op.id, early);
       }
       const compat = compatOf(req.get(COMPAT_HEADER), settings.compat);
@@ -184,10 +180,7 @@ export function pipeline(
       const reply = deps.shared
         ? await deps.shared.transact(ctx.session.name, () => handle(ctx, res))
         : await handle(ctx, res);
-      if (reply === 'handled') {
-        noteHandled(res);
-        return;
-      }
+      if (reply === 'handled') return;
       deps.warnOnce(ctx);
       send(deps, res, op.id, reply, ctx.warnings);
     } catch (error) {

@@ -9,7 +9,6 @@ import { ERROR_CODE_HEADER } from '../errors/shape.js';
 import { closeMock, type MockApp } from './app.js';
 import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES, meteredRequests } from './body-budget.js';
 import { installFastLane } from './fast-lane.js';
-import { onHeld } from './held.js';
 
 export interface RunningServer {
   server: Server;
@@ -95,6 +94,8 @@ export function listen(app: MockApp, options: ListenOptions = {}): Promise<Runni
           new Promise<void>((done) => {
             const timer = setTimeout(() => server.closeAllConnections(), graceMs);
             timer.unref();
+            // A request a `hang` fault holds never ends by itself: waiting for it would only wait for the timer.
+            app.mock.scenarios.endHung();
             closing();
             server.close(() => {
               clearTimeout(timer);
@@ -113,33 +114,26 @@ export function listen(app: MockApp, options: ListenOptions = {}): Promise<Runni
  * `Connection: close`, so its socket ends with the answer. Before, an in-flight request finished with `keep-alive` and
  * its socket kept the server open until the grace timer cut it (SIGTERM took the whole 4 s). Returns `closing()`.
  *
- * Nothing else is waited for: a request a `hang` fault holds never ends by itself, and a connection that has sent no
- * byte yet (clients such as fetch open spares) is not idle to Node's closeIdleConnections(); both are ended at once.
- * Either kept close() waiting for the grace timer or the client's own keep-alive timeout.
+ * Nothing else is waited for: a connection that has sent no byte yet (clients such as fetch open spares) is not idle
+ * to Node's closeIdleConnections(), and is ended at once; it kept close() waiting for the client's own keep-alive
+ * timeout. (Requests a `hang` fault holds are the scenario engine's to end: close() calls endHung() first.)
  */
 function closeConnectionsWhenDone(server: Server): () => void {
   const open = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   let closing = false;
-  const endHeld = (res: ServerResponse) => onHeld(res, () => res.socket?.destroy());
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-    if (closing) {
-      res.shouldKeepAlive = false;
-      endHeld(res);
-    }
+    if (closing) res.shouldKeepAlive = false;
     open.add(res);
     res.once('close', () => open.delete(res));
   });
   return () => {
     closing = true;
-    for (const res of open) {
-      if (!res.headersSent) res.shouldKeepAlive = false;
-      endHeld(res);
-    }
+    for (const res of open) if (!res.headersSent) res.shouldKeepAlive = false;
     for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
   };
 }

@@ -100,7 +100,8 @@ export class ScenarioEngine {
   readonly #timers = new Timers();
   readonly #random: () => number;
   readonly #declares: (operationId: string, status: number) => boolean;
-  #closed = false;
+  /** endHung() was called: a request reaching a `hang` fault is ended at once. */
+  #endingHung = false;
   /** Ends the subscription that forgets a session's choice when the store forgets the session. */
   #unsubscribe: () => void = () => undefined;
 
@@ -238,13 +239,21 @@ export class ScenarioEngine {
     return this.#hung.next();
   }
 
+  /**
+   * End the connections a `hang` fault holds, now and any that arrive later: a server shutting down calls it first,
+   * since nothing else ever ends them and in-flight answers (delays, slow bodies) still finish.
+   */
+  endHung(): void {
+    this.#endingHung = true;
+    this.#hung.endAll();
+  }
+
   /** Stop watching, stop pending delays and slow bodies, and end hung connections (now and any that arrive later). */
   close(): void {
-    this.#closed = true;
     this.#unsubscribe();
     this.#library.close();
     this.#timers.clear();
-    this.#hung.endAll();
+    this.endHung();
   }
 
   #onRequest(req: Request, res: Response, session: Session): void {
@@ -412,8 +421,8 @@ export class ScenarioEngine {
       return 'handled';
     }
     if (fault?.type === 'hang') {
-      // A request can reach its fault after close() (the library loads lazily): nothing would end it then.
-      if (this.#closed) {
+      // A request can reach its fault after close() or endHung() (the library loads lazily): nothing would end it.
+      if (this.#endingHung) {
         res.req.socket.destroy();
         return 'handled';
       }
