@@ -47,6 +47,8 @@ describe('wait', { timeout: 60_000 }, () => {
     const started = Date.now();
     const result = await waitForUrl({ url: () => 'failed to start: port 1 is in use', timeoutMs: 30_000 });
     assert.deepEqual(result, { ok: false, reason: 'failed to start: port 1 is in use', final: true });
+    const hostile = await waitForUrl({ url: () => 'failed to start: \u001b[2Jgone', timeoutMs: 30_000 });
+    assert.deepEqual(hostile, { ok: false, reason: 'failed to start:  [2Jgone', final: true });
     assert.ok(Date.now() - started < 20_000, 'without waiting for the timeout');
   });
 

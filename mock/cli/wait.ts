@@ -30,7 +30,9 @@ export async function waitForUrl({ url, timeoutMs, intervalMs = 200 }: WaitOptio
       const target = typeof url === 'string' ? url : url();
       if (target === null) throw new Error('the ready file is not written yet');
       // serve writes its ready file whole (a rename), so text that is no URL will not become one: say so at once.
-      if (target.startsWith(READY_FILE_FAILED)) return { ok: false, reason: target, final: true };
+      // Printed as it is, so without control characters (a ready file is anyone's to write) and cut.
+      if (target.startsWith(READY_FILE_FAILED))
+        return { ok: false, reason: target.replace(/\p{Cc}/gu, ' ').slice(0, 600), final: true };
       if (!/^https?:\/\/\S+$/.test(target))
         return {
           ok: false,
