@@ -156,19 +156,11 @@ describe('the command line', { timeout: 90_000 }, () => {
     } finally {
       await stop(server.child);
     }
-    const dead = await node([
-      'wait',
-      '--url',
-      `${server.url}/v1`,
-      '--timeout',
-      '300ms',
-      '--interval',
-      '50ms',
-    ]);
+    const dead = await node(['wait', '--url', `${server.url}/v1`, '--timeout', '2s', '--interval', '50ms']);
     assert.equal(dead.code, 1);
     assert.match(
       dead.stderr,
-      /^flexfactor-mock wait: http:\/\/127\.0\.0\.1:\d+\/v1 did not answer within 0\.3s \(last attempt: ECONNREFUSED\)\n$/,
+      /^flexfactor-mock wait: http:\/\/127\.0\.0\.1:\d+\/v1 did not answer within 2s \(last attempt: ECONNREFUSED\)\n$/,
     );
     // `--timeout 30` reads as seconds to anyone used to `timeout 30`; as 30 ms it would fail at once, blaming the
     // server. It is refused, saying how to write it.

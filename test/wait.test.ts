@@ -69,4 +69,25 @@ describe('wait', { timeout: 60_000 }, () => {
     const result = await waitForUrl({ url: `http://127.0.0.1:${port}/v1`, timeoutMs: 300, intervalMs: 50 });
     assert.deepEqual(result, { ok: false, reason: 'no answer' });
   });
+  test('an attempt the deadline cuts short does not hide the earlier finished reason', async (t) => {
+    // On a busy machine the last attempt may not even connect before the deadline: "no answer" would then blame a
+    // server that in fact refused every connection.
+    const silent = createServer(() => {});
+    t.after(() => {
+      silent.closeAllConnections();
+      silent.close();
+    });
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const { port } = silent.address() as AddressInfo;
+    const targets = ['http://127.0.0.1:1/v1'];
+    let calls = 0;
+    const result = await waitForUrl({
+      url: () => targets[calls++] ?? `http://127.0.0.1:${port}/v1`,
+      timeoutMs: 1_500,
+      intervalMs: 10,
+    });
+    assert.deepEqual(result, { ok: false, reason: 'ECONNREFUSED' });
+    assert.ok(calls >= 2, 'the silent server was tried after the refusal');
+  });
 });

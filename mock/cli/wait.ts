@@ -19,10 +19,12 @@ export interface WaitOptions {
 /** `final`: the failure will not change with more waiting (the server failed to start, or the ready file is wrong). */
 export type WaitResult = { ok: true; ms: number } | { ok: false; reason: string; final?: true };
 
+const NO_ATTEMPT = 'no attempt finished';
+
 /** Poll `url` until it answers 2xx or the timeout passes; the reason names the last failure. */
 export async function waitForUrl({ url, timeoutMs, intervalMs = 200 }: WaitOptions): Promise<WaitResult> {
   const started = Date.now();
-  let reason = 'no attempt finished';
+  let reason = NO_ATTEMPT;
   for (;;) {
     const left = timeoutMs - (Date.now() - started);
     if (left <= 0) return { ok: false, reason };
@@ -44,7 +46,11 @@ export async function waitForUrl({ url, timeoutMs, intervalMs = 200 }: WaitOptio
       reason = `answered ${status}`;
     } catch (error) {
       const code = (error as { code?: string }).code;
-      reason = (error as Error).name === 'TimeoutError' ? 'no answer' : (code ?? (error as Error).message);
+      const timedOut = (error as Error).name === 'TimeoutError';
+      // An attempt the overall deadline cut short (not the 5 s cap) says nothing about the server: on a busy machine
+      // it may not even have connected. An earlier attempt's finished reason (ECONNREFUSED, answered 503) stays.
+      const cutByDeadline = timedOut && left < 5_000 && reason !== NO_ATTEMPT;
+      if (!cutByDeadline) reason = timedOut ? 'no answer' : (code ?? (error as Error).message);
     }
     const pause = Math.min(intervalMs, timeoutMs - (Date.now() - started));
     if (pause > 0) await new Promise((done) => setTimeout(done, pause));
