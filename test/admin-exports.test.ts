@@ -3,10 +3,14 @@
 // per connection (503103 beyond); and what is written is byte for byte the answer built whole.
 
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MAX_EXPORTS } from '../mock/admin/export.js';
+import type { Response } from 'express';
+import { MAX_EXPORTS, writeSlices } from '../mock/admin/export.js';
 import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import { redactStringsJson } from '../mock/support/redact.js';
 import { evaluateBody } from './helpers.js';
@@ -186,5 +190,81 @@ describe('large admin exports are written in slices, with backpressure', { timeo
       entries: live.app.mock.journal.entries({ session: SESSION, limit: 3 }),
     });
     assert.equal(text.slice(0, text.indexOf('\n\n') + 2), `event: backlog\ndata: ${expected}\n\n`);
+  });
+});
+
+describe('an export its client stops reading', { timeout: 60_000 }, () => {
+  // The admin routes pass 30 s; the mechanism is the same at any length, so the test waits a fraction of a second.
+  const STALL = 300;
+  // 20 MB: more than a loopback socket's buffers hold at both ends.
+  const ITEMS = 20_000;
+
+  const serveSlices = async () => {
+    const results: Promise<boolean>[] = [];
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      results.push(
+        writeSlices(res as unknown as Response, {
+          head: '[',
+          tail: ']',
+          items: Array.from({ length: ITEMS }, (_, i) => `${i}:${'x'.repeat(1_000)}`),
+          text: (value) => JSON.stringify(value),
+          stallMs: STALL,
+        }).then((done) => {
+          if (done) res.end();
+          return done;
+        }),
+      );
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return { server, port: (server.address() as AddressInfo).port, results };
+  };
+
+  test('is ended after the stall time, and the writer stops', async (t) => {
+    const { server, port, results } = await serveSlices();
+    t.after(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.pause();
+      socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    });
+    socket.on('error', () => {});
+    for (let i = 0; i < 200 && results.length === 0; i++) await sleep(10);
+    const outcome = await Promise.race([results[0], sleep(20_000, 'still writing')]);
+    assert.equal(outcome, false, 'the writer gave up');
+    // A paused socket does not see its peer go; once it reads, it finds the answer cut short.
+    const closed = once(socket, 'close');
+    socket.resume();
+    await closed;
+    assert.ok(
+      socket.bytesRead < ITEMS * 1_000,
+      `the client got ${socket.bytesRead} bytes: not the whole export`,
+    );
+  });
+
+  test('a client that reads slowly but steadily gets all of it', async (t) => {
+    const { server, port, results } = await serveSlices();
+    t.after(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    for (let reads = 0; ; reads++) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      // Slower than the server writes, never as long as the stall time between reads.
+      if (reads % 8 === 0) await sleep(STALL / 10);
+    }
+    assert.equal(await results[0], true);
+    const items = JSON.parse(text) as string[];
+    assert.equal(items.length, ITEMS);
+    assert.equal(items.at(-1)?.startsWith(`${ITEMS - 1}:`), true);
   });
 });
