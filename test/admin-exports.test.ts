@@ -134,6 +134,14 @@ describe('large admin exports are written in slices, with backpressure', { timeo
     assert.equal(refused.status, 503, refused.text);
     assert.equal((refused.body as { code: string }).code, '503103');
     assert.equal(refused.headers.get('retry-after'), '1');
+    // HEAD makes no export, so it needs no slot.
+    const head = await fetch(`${live.server.url}/__admin/journal/har`, {
+      method: 'HEAD',
+      headers: { 'x-mock-session': SESSION },
+    });
+    assert.equal(head.status, 200);
+    assert.match(head.headers.get('content-type') ?? '', /^application\/json/);
+    assert.equal(await head.text(), '');
     await closeAll();
     let served = 0;
     for (let i = 0; i < 50 && served !== 200; i++) {

@@ -72,6 +72,11 @@ export async function sendJsonExport<T>(
   answer: JsonExport<T>,
   gate: ExportGate,
 ): Promise<void> {
+  // HEAD says what a GET would answer without the body, so the body is never made, and no export slot is taken.
+  if (req.method === 'HEAD') {
+    res.status(200).type('application/json; charset=utf-8').end();
+    return;
+  }
   const release = gate.admit(req);
   try {
     const whole = redactStringsJson(answer.shell);
