@@ -55,10 +55,13 @@ async function challengeOrders(app: MockApp, count: number): Promise<void> {
  * counted by a setImmediate chain that starts with the first one: settling everything in one go puts every transition
  * in turn 0). Returns the turns used and the challenges passed.
  */
-async function advanceCountingTurns(app: MockApp): Promise<{ turns: number; passed: number }> {
+async function advanceCountingTurns(
+  app: MockApp,
+  moves = 1,
+): Promise<{ turns: number; passed: number; busiestTurn: number }> {
   let turn = 0;
   let counting = false;
-  const turns = new Set<number>();
+  const turns = new Map<number, number>();
   let passed = 0;
   const count = () => {
     if (!counting) return;
@@ -70,13 +73,15 @@ async function advanceCountingTurns(app: MockApp): Promise<{ turns: number; pass
       counting = true;
       setImmediate(count);
     }
-    turns.add(turn);
+    turns.set(turn, (turns.get(turn) ?? 0) + 1);
     if (name === 'passChallenge') passed += 1;
   });
   try {
-    const advanced = await request(app).post('/__admin/clock/advance').send({ by: '1h' });
-    assert.equal(advanced.status, 200);
-    return { turns: turns.size, passed };
+    const advanced = await Promise.all(
+      Array.from({ length: moves }, () => request(app).post('/__admin/clock/advance').send({ by: '1h' })),
+    );
+    for (const answer of advanced) assert.equal(answer.status, 200);
+    return { turns: turns.size, passed, busiestTurn: Math.max(...turns.values()) };
   } finally {
     counting = false;
     off();
@@ -98,6 +103,19 @@ describe('clock moves over many due orders', { timeout: 120_000 }, () => {
     assert.ok(
       advanced.turns >= 3,
       `transitions ran in ${advanced.turns} turn(s) of the event loop, expected at least 3`,
+    );
+  });
+
+  test('clock moves sent at once settle one slice per turn between them, not one slice each', async () => {
+    const { app } = makeApp();
+    const orders = 4 * SETTLE_SLICE;
+    await challengeOrders(app, orders);
+    const advanced = await advanceCountingTurns(app, 3);
+    assert.equal(advanced.passed, orders);
+    // Each passed challenge is one transition; a turn holding more than a slice's worth ran two moves' slices.
+    assert.ok(
+      advanced.busiestTurn <= SETTLE_SLICE,
+      `one turn of the event loop ran ${advanced.busiestTurn} transitions, more than a slice (${SETTLE_SLICE})`,
     );
   });
 

@@ -32,6 +32,8 @@ export class OrderScheduler {
   #quiet = false;
   /** A tickInSlices() is under way: the running clock's poll waits for it instead of settling everything at once. */
   #slicing = false;
+  /** The last tickInSlices() under way, which the next one waits for. */
+  #sliced: Promise<void> = Promise.resolve();
   /** What settling makes elsewhere, counted (see weighSlicesBy). */
   #work: () => number = () => 0;
 
@@ -64,8 +66,16 @@ export class OrderScheduler {
    * tick(), letting the event loop run every SETTLE_SLICE settled orders (setImmediate): what the admin API's clock
    * moves await, so everything due has run when they answer and no other request waited for all of it.
    */
-  async tickInSlices(now: number = this.#clock.now()): Promise<void> {
-    if (this.#settleShared) return this.tick(now);
+  tickInSlices(now: number = this.#clock.now()): Promise<void> {
+    if (this.#settleShared) return Promise.resolve(this.tick(now));
+    // One at a time: moves sent together would each run a slice per turn of the event loop, so five of them held
+    // other requests five slices long. A later move waits for the earlier ones, then settles what is still due.
+    const run = this.#sliced.then(() => this.#settleInSlices(now));
+    this.#sliced = run.catch(() => undefined);
+    return run;
+  }
+
+  async #settleInSlices(now: number): Promise<void> {
     this.#slicing = true;
     try {
       for (const _ of this.#store.settleDueSteps(now, SETTLE_SLICE, this.#work, SETTLE_SLICE_WORK)) {
