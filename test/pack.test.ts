@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
@@ -91,6 +91,30 @@ describe('the packed package in an empty project', { timeout: 600_000 }, () => {
       readFileSync(join(root, 'LICENSE'), 'utf8'),
       /MIT License[\s\S]*flexfactor-mock contributors/,
     );
+  });
+
+  test('every relative link in the shipped README and docs, and every source file they cite, is in the package', () => {
+    const root = join(packed.project, 'node_modules/flexfactor-mock');
+    const pages = [
+      'README.md',
+      ...readdirSync(join(root, 'docs'))
+        .filter((name) => name.endsWith('.md'))
+        .map((name) => `docs/${name}`),
+    ];
+    const missing: string[] = [];
+    for (const page of pages) {
+      const text = readFileSync(join(root, page), 'utf8');
+      for (const [, link] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z][a-z+.-]*:/i.test(link as string) || (link as string).startsWith('#')) continue;
+        const target = join(root, dirname(page), (link as string).split('#')[0] as string);
+        if (!existsSync(target)) missing.push(`${page} links ${link}`);
+      }
+      // A path in code type that names one of our source files ("read contracts/client/", "what consumer.ts does").
+      for (const [, path] of text.matchAll(/`((?:contracts|scenarios)\/[\w./-]+)`/g)) {
+        if (!existsSync(join(root, path as string))) missing.push(`${page} cites ${path}`);
+      }
+    }
+    assert.deepEqual(missing, []);
   });
 
   test('the bundled command line is ASCII only, so V8 keeps its source text at one byte a character', () => {
