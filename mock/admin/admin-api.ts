@@ -67,7 +67,9 @@ export function generateAdminToken(): string {
 
 /** Whether an address is loopback (127.0.0.0/8, ::1, localhost). */
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  // An IPv4 loopback address may be written mapped into IPv6 (::ffff:127.0.0.1): still this machine only.
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^(?:::ffff:)?127\.\d+\.\d+\.\d+$/.test(bare);
 }
 
 /** Whether a Host header (with or without its port) names this machine: loopback addresses and *.localhost. */

@@ -6,9 +6,12 @@ import { parseDuration } from '../domain/clock.js';
 /** An integer from `min` to `max`, for the option `name`. */
 export function integer(name: string, min: number, max: number) {
   return (value: string): number => {
-    const n = Number(value);
+    // Decimal digits only: Number() would also take 0x1F90, 1e4 and 0b1, so a typo could bind some other port.
+    const n = /^\s*\d{1,16}\s*$/.test(value) ? Number(value) : Number.NaN;
     if (!Number.isInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+      throw new InvalidArgumentError(
+        `${name} must be a whole number from ${min} to ${max}, in decimal digits.`,
+      );
     }
     return n;
   };
