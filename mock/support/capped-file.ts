@@ -77,9 +77,7 @@ function optionFile<T>(option: string, path: string, maxBytes: number, give: str
   try {
     return use();
   } catch (error) {
-    throw new Error(
-      `${option} ${path}: ${reason(error)}; give ${give} (at most ${describeBytes(maxBytes)})`,
-    );
+    throw new Error(`${option} ${path}: ${reason(error)}; give ${give} (at most ${describeBytes(maxBytes)})`);
   }
 }
 
