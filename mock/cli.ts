@@ -84,7 +84,12 @@ async function serve(options: ServeOptions): Promise<void> {
     options.adminToken ??
     (worker ? process.env[WORKER_ENV.adminToken] : undefined) ??
     (isLoopback(options.host) && !options.isolateSessions ? undefined : generateAdminToken());
+  // Read before any worker starts, so a bad file is one start failure (and the ready file's), not one per worker.
+  const accounts = options.merchants
+    ? [...DEFAULT_ACCOUNTS, ...loadAccountsFile(options.merchants)]
+    : DEFAULT_ACCOUNTS;
   if (!worker && options.workers !== undefined && options.workers > 1) {
+    if (options.states) (await import('./cli/states-module.js')).checkStatesFile(options.states);
     if (options.store) await (await openSharedStore(options.store, options.storePrefix)).close();
     runPrimary(options.workers, { seed, adminToken }, (url, line) => {
       if (adminToken && !options.adminToken) process.stderr.write(`admin API token: ${adminToken}\n`);
@@ -97,9 +102,6 @@ async function serve(options: ServeOptions): Promise<void> {
   }
   const log = serverLog(options.log);
   const shared = options.store ? await openSharedStore(options.store, options.storePrefix) : undefined;
-  const accounts = options.merchants
-    ? [...DEFAULT_ACCOUNTS, ...loadAccountsFile(options.merchants)]
-    : DEFAULT_ACCOUNTS;
   const app = createApp({
     profile: options.profile,
     seed,

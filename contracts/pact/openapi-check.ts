@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { defaultSpecPath } from '../../mock/contract/contract.js';
+import { readPactText } from './pact-files.js';
 
 export const COMPARATOR_PACKAGE = '@pactflow/openapi-pact-comparator';
 /** The newest version that runs on Node 20 (2.x declares Node >= 22). */
@@ -60,7 +61,7 @@ export async function checkPactsAgainstSpec(
   const comparator = new Comparator(parseYaml(readFileSync(specPath, 'utf8')));
   const findings: SpecFinding[] = [];
   for (const file of pactFiles) {
-    const pact = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    const pact = JSON.parse(readPactText(file)) as unknown;
     for await (const result of comparator.compare(pact)) {
       const caseOnly = differsOnlyInCase(pact, result);
       findings.push({

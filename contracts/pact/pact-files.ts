@@ -1,11 +1,24 @@
 // Reading pact files: which files a --pacts argument names, and what each interaction asks (HTTP or message, its
 // provider states, the status it expects, the credentials and token it was recorded with).
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { readOptionFile } from '../../mock/support/capped-file.js';
 
 /** A problem with what the user gave us: exit 2, the message says what to do. */
 export class UsageError extends Error {}
+
+/** A pact file from a large consumer suite is some hundred KiB; 16 MiB leaves room and still bounds memory. */
+export const MAX_PACT_FILE_BYTES = 16 * 1024 * 1024;
+
+/** The text of one pact file (a regular file of at most MAX_PACT_FILE_BYTES), or a one-line UsageError. */
+export function readPactText(file: string): string {
+  try {
+    return readOptionFile('--pacts', file, MAX_PACT_FILE_BYTES, 'a pact JSON file or a folder of them');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 export interface PactInteraction {
   description: string;
@@ -82,9 +95,10 @@ function bodyOf(body: unknown): unknown {
 
 /** Read one pact file (V2, V3 HTTP or message, V4). */
 export function readPact(file: string): PactDocument {
+  const text = readPactText(file);
   let doc: Raw;
   try {
-    doc = obj(JSON.parse(readFileSync(file, 'utf8')));
+    doc = obj(JSON.parse(text));
   } catch (error) {
     throw new UsageError(`${file}: not a JSON pact file (${(error as Error).message})`);
   }

@@ -1,9 +1,9 @@
 // `flexfactor-mock wait`: block until a running mock answers, so a CI job or a container HEALTHCHECK needs no curl
 // loop. Healthy means a 2xx from the URL (the server's root and /v1 answer a small JSON index without credentials).
 
-import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { describeBytes, readCapped } from '../support/capped-file.js';
 import { durationWithUnit } from './arguments.js';
 import { READY_FILE_FAILED } from './serve-support.js';
 
@@ -15,6 +15,9 @@ export interface WaitOptions {
   /** Pause between attempts, in ms. */
   intervalMs?: number;
 }
+
+/** Thrown by a `url` function when waiting longer cannot help: waitForUrl returns it as a final failure. */
+export class FinalWaitError extends Error {}
 
 /** `final`: the failure will not change with more waiting (the server failed to start, or the ready file is wrong). */
 export type WaitResult = { ok: true; ms: number } | { ok: false; reason: string; final?: true };
@@ -45,6 +48,7 @@ export async function waitForUrl({ url, timeoutMs, intervalMs = 200 }: WaitOptio
       if (status >= 200 && status < 300) return { ok: true, ms: Date.now() - started };
       reason = `answered ${status}`;
     } catch (error) {
+      if (error instanceof FinalWaitError) return { ok: false, reason: error.message, final: true };
       const code = (error as { code?: string }).code;
       const timedOut = (error as Error).name === 'TimeoutError';
       // An attempt the overall deadline cut short (not the 5 s cap) says nothing about the server: on a busy machine
@@ -142,11 +146,20 @@ export function addWaitCommand(program: Command): Command {
     });
 }
 
-/** The URL in a ready file, or null while the file does not exist yet. */
+/** A ready file holds one URL or one `failed to start:` line; anything longer was not written by serve. */
+export const MAX_READY_FILE_BYTES = 4 * 1024;
+
+/**
+ * The URL in a ready file, or null while the file does not exist yet (or cannot be read yet). A device, FIFO or
+ * folder, or a file over MAX_READY_FILE_BYTES, never becomes a ready file: a FinalWaitError.
+ */
 function readUrl(path: string): string | null {
   try {
-    return readFileSync(path, 'utf8').trim() || null;
-  } catch {
-    return null;
+    return readCapped(path, MAX_READY_FILE_BYTES).trim() || null;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== undefined) return null;
+    throw new FinalWaitError(
+      `--ready-file: ${(error as Error).message}; give the file that serve --ready-file writes (a URL, at most ${describeBytes(MAX_READY_FILE_BYTES)})`,
+    );
   }
 }

@@ -1,8 +1,8 @@
 // Merchant and partner accounts the mock knows: shipped sandbox defaults (invented values, safe to publish) plus any
 // accounts from a --merchants file. A partner account may act for the MIDs listed in `partnerFor`.
 
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { readOptionFile } from '../support/capped-file.js';
 import { registerSecret } from '../support/redact.js';
 
 export interface MerchantAccount {
@@ -96,16 +96,25 @@ export class AccountBook {
   }
 }
 
+/** A merchants file lists a few accounts (some hundred bytes each): 1 MiB holds thousands. */
+export const MAX_MERCHANTS_FILE_BYTES = 1024 * 1024;
+
 /**
- * Read extra accounts from a YAML or JSON file: `{ merchants: [{ mid, appKey, appSecret, tokenizationKey,
+ * Read extra accounts from a YAML or JSON file (a regular file of at most MAX_MERCHANTS_FILE_BYTES): `{ merchants: [{ mid, appKey, appSecret, tokenizationKey,
  * subscriberKey?, companyName?, partnerFor?, webhookUrls? }] }`. Throws an Error naming the file and the bad entry.
  */
 export function loadAccountsFile(path: string): MerchantAccount[] {
+  const text = readOptionFile(
+    '--merchants',
+    path,
+    MAX_MERCHANTS_FILE_BYTES,
+    'a YAML or JSON file with a top-level "merchants:" list',
+  );
   let doc: unknown;
   try {
     // yaml is loaded only for a merchants file, not on every start.
     const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
-    doc = yaml.parse(readFileSync(path, 'utf8'));
+    doc = yaml.parse(text);
   } catch (error) {
     throw new Error(`${path}: cannot read merchants file: ${(error as Error).message}`);
   }

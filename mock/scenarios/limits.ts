@@ -3,9 +3,12 @@
 // rule of mock/support/header-value.ts. Scenario files are data a user drops in a folder, sometimes copied from
 // elsewhere: none of them may stall or take down the server.
 
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+
+// Scenario files and side files are read with the shared non-blocking, capped reader.
+export { describeBytes, readCapped } from '../support/capped-file.js';
 
 /** Default cap on a scenario file and on each side file it reads. */
 export const DEFAULT_SCENARIO_MAX_BYTES = 1024 * 1024;
@@ -13,41 +16,6 @@ export const DEFAULT_SCENARIO_MAX_BYTES = 1024 * 1024;
 export const MAX_SCENARIO_FILES = 1_000;
 /** YAML aliases a scenario file may expand (a billion-laughs file expands a few aliases into millions of nodes). */
 export const MAX_YAML_ALIASES = 100;
-
-export function describeBytes(bytes: number): string {
-  return bytes % (1024 * 1024) === 0
-    ? `${bytes / (1024 * 1024)} MiB`
-    : bytes % 1024 === 0
-      ? `${bytes / 1024} KiB`
-      : `${bytes} bytes`;
-}
-
-/**
- * Read a regular file of at most `maxBytes`, without ever blocking: the open is non-blocking (a FIFO would wait for
- * a writer forever), the type and size are checked on the open descriptor (no swap between check and read), and the
- * read stops at the cap even if the file grows meanwhile. Throws an Error whose message says what is wrong.
- */
-export function readCapped(path: string, maxBytes: number): string {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new Error('not a regular file (devices, pipes and folders are refused)');
-    if (stat.size > maxBytes) {
-      throw new Error(`the file is ${stat.size} bytes; the limit is ${describeBytes(maxBytes)}`);
-    }
-    const buffer = Buffer.alloc(Math.min(stat.size, maxBytes) + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
-      if (read === 0) break;
-      length += read;
-    }
-    if (length > maxBytes) throw new Error(`the file grew past the limit of ${describeBytes(maxBytes)}`);
-    return buffer.toString('utf8', 0, length);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /**
  * The real path of a side file named in a scenario, which must lie inside the scenario file's own folder (or below
