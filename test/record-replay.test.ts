@@ -212,6 +212,11 @@ describe('a recorded flow replayed offline', { timeout: 120_000 }, () => {
       checked.problems.map((p) => p.message).join('\n'),
       /respond is no longer the answer this file recorded \(observed\.sha256 does not match\)/,
     );
+    // observed without its fingerprint (hand-written, or recorded before it existed) exempts nothing either.
+    writeFileSync(join(edited, 'copied.yaml'), text.replace(/^ {2}sha256: .*\n/m, ''));
+    const unsigned = checkScenarioFolders([edited]);
+    assert.equal(unsigned.valid, 0);
+    assert.match(unsigned.problems.map((p) => p.message).join('\n'), /observed has no sha256/);
     // Only respond's status and body are fingerprinted: a new description or YAML layout keeps the exemption.
     rmSync(join(edited, 'copied.yaml'));
     writeFileSync(

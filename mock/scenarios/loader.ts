@@ -323,11 +323,13 @@ function compileFile(
   if (contract && specErrors.length === 0)
     literalBodyProblems(definition, derived.literalBody, match.operations, contract, differences);
   if (!recorded) specErrors.push(...differences);
-  if (!recorded && differences.length > 0 && definition.observed?.sha256 !== undefined) {
+  if (!recorded && differences.length > 0 && definition.observed !== undefined) {
+    const edited = definition.observed.sha256 !== undefined;
     specErrors.push({
-      at: ['observed', 'sha256'],
-      message:
-        'respond is no longer the answer this file recorded (observed.sha256 does not match), so its body is checked like any hand-written one: fix the fields below, or record again',
+      at: edited ? ['observed', 'sha256'] : ['observed'],
+      message: edited
+        ? 'respond is no longer the answer this file recorded (observed.sha256 does not match), so its body is checked like any hand-written one: fix the fields below, or record again'
+        : 'observed has no sha256, so its body is checked like any hand-written one (only a file flexfactor-mock record wrote replays a body the contract does not allow): fix the fields below, or record again',
     });
   }
   if (specErrors.length > 0 || (recorded && differences.length > 0)) {
