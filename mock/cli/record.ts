@@ -10,10 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { Contract } from '../contract/contract.js';
+import { SCENARIO_EFFECTS } from '../domain/scenario-effects.js';
 import { apiError } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER } from '../errors/shape.js';
 import type { Har, HarEntry } from '../journal/har.js';
 import { HAR_CREATOR } from '../journal/har.js';
+import { recordedDigest } from '../scenarios/body-check.js';
 import { DEFAULT_SCENARIO_MAX_BYTES, describeBytes } from '../scenarios/limits.js';
 import { builtInScenarioDir } from '../scenarios/loader.js';
 import { redact, redactHeaders, redactPath, redactText, redactUrl } from '../support/redact.js';
@@ -409,6 +411,37 @@ export function redactBody(body: Buffer): unknown {
   }
 }
 
+/**
+ * Fields of a token answer that describe the token itself: its expiry (long past when the file is replayed) and its
+ * JWT `sub`. Replayed as recorded, they would contradict the token the replay hands out.
+ */
+const TOKEN_FIELDS = new Set(['expires', 'id']);
+
+/**
+ * A recorded token answer with its tokens redacted would hand the client `[redacted…]` as its token, and the next
+ * call would be refused: each redacted field of a token-issuing answer, and each TOKEN_FIELDS field, becomes a
+ * template for the same field of the answer the replaying mock issues itself (`applied: true` runs the real token
+ * call first), so the file holds no secret and the replay hands out a token the mock accepts.
+ */
+function replayableBody(
+  operation: string,
+  status: number,
+  body: unknown,
+): { body: unknown; applied: boolean } {
+  if (!SCENARIO_EFFECTS[operation]?.issuesToken || status < 200 || status > 299)
+    return { body, applied: false };
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { body, applied: false };
+  let applied = false;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    const redacted = typeof value === 'string' && value.startsWith('[redacted');
+    const replaced = (redacted || TOKEN_FIELDS.has(key)) && /^[A-Za-z0-9_$-]+$/.test(key);
+    out[key] = replaced ? `{{applied.body.${key}}}` : value;
+    applied ||= redacted && replaced;
+  }
+  return { body: out, applied };
+}
+
 function scenarioYaml(input: {
   req: IncomingMessage;
   path: string;
@@ -424,14 +457,19 @@ function scenarioYaml(input: {
   for (const [name, value] of Object.entries(redactHeaders(input.headers))) {
     if (KEPT_HEADERS.test(name)) kept[name] = value;
   }
-  const body = redactBody(input.body);
+  const { body, applied } = replayableBody(input.operation, input.status, redactBody(input.body));
   const host = new URL(input.origin).host;
   const scenario = {
     description: `${input.req.method} ${redactText(input.path)} answered ${input.status}, recorded from ${host} on ${input.at.toISOString().slice(0, 10)}.`,
     source: 'observed',
-    observed: { at: input.at.toISOString(), from: redactUrl(input.origin) },
+    observed: {
+      at: input.at.toISOString(),
+      from: redactUrl(input.origin),
+      sha256: recordedDigest(input.status, body),
+    },
     // By operation, like the built-in library: named in x-mock-scenario, it answers that call for any order id.
     match: { operation: input.operation },
+    ...(applied ? { applied: true } : {}),
     respond: {
       status: input.status,
       ...(Object.keys(kept).length > 0 ? { headers: kept } : {}),

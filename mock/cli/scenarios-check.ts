@@ -24,10 +24,16 @@ export function registerScenariosCheckCommand(program: Command): void {
       for (const p of result.problems) {
         process.stderr.write(`${fromWorkingDirectory(p.file) ?? p.file}:${p.line}: ${p.message}\n`);
       }
+      // A recording replays as recorded: its differences from the contract are shown, but do not fail the check.
+      for (const w of result.warnings) {
+        process.stderr.write(`${fromWorkingDirectory(w.file) ?? w.file}:${w.line}: warning: ${w.message}\n`);
+      }
       const invalid = result.files - result.valid;
       process.stdout.write(
         `${result.files} scenario file(s) checked: ${result.valid} valid, ${invalid} invalid` +
-          (result.problems.length > 0 ? `, ${result.problems.length} problem(s)\n` : '\n'),
+          (result.problems.length > 0 ? `, ${result.problems.length} problem(s)` : '') +
+          (result.warnings.length > 0 ? `, ${result.warnings.length} warning(s)` : '') +
+          '\n',
       );
       if (result.problems.length > 0) process.exitCode = 1;
     });

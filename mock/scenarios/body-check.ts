@@ -3,6 +3,7 @@
 // loaded, so the problem names the scenario file (file:line) instead of surfacing later as a mock bug (500002).
 // Values that are {{…}} templates are only known when rendered: they are left out here, and the rest is checked.
 
+import { createHash } from 'node:crypto';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import type { SpecError } from './matcher.js';
 import { declaredStatuses } from './outgoing.js';
@@ -35,7 +36,7 @@ export function literalBodyProblems(
   const respond = d.respond;
   if (!respond || respond.status === undefined || d.fault !== undefined || operations === null) return;
   if (body === undefined || typeof body === 'string') return;
-  if (Object.keys(respond.headers ?? {}).some((h) => h.toLowerCase() === 'content-type')) return;
+  if (customContentType(respond.headers)) return;
   const inFile = respond.bodyFile === undefined;
   const seen = new Set<string>();
   for (const op of [...operations].sort()) {
@@ -64,6 +65,44 @@ export function literalBodyProblems(
       errors.push({ at: inFile ? ['respond', 'body', ...path] : ['respond', 'bodyFile'], message });
     }
   }
+}
+
+/**
+ * Whether the headers set a content type other than plain JSON: such a body is the scenario's own format, sent as
+ * written. `application/json` (with any parameters) is what the mock sends anyway, so it skips no check.
+ */
+export function customContentType(headers: Readonly<Record<string, unknown>> | undefined): boolean {
+  const entry = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type');
+  if (!entry) return false;
+  return String(entry[1]).split(';')[0]?.trim().toLowerCase() !== 'application/json';
+}
+
+/**
+ * The fingerprint `flexfactor-mock record` writes as `observed.sha256`: the SHA-256 of the recorded status and body
+ * (JSON with its keys sorted, so reformatting the YAML keeps it). While a file's respond still has it, the file is a
+ * recording as made, whose contract differences are the sandbox's and are reported rather than refused.
+ */
+export function recordedDigest(status: number | undefined, body: unknown): string {
+  return createHash('sha256')
+    .update(sortedJson({ status: status ?? null, body: body ?? null }))
+    .digest('hex');
+}
+
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${sortedJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Whether the file's respond is still the answer its recorder fingerprinted (inline bodies only). */
+export function asRecorded(d: ScenarioFile): boolean {
+  const digest = d.observed?.sha256;
+  if (digest === undefined || d.respond?.bodyFile !== undefined || d.respond?.status === undefined)
+    return false;
+  return recordedDigest(d.respond.status, d.respond.body) === digest;
 }
 
 function pointer(instancePath: string): (string | number)[] {

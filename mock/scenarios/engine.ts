@@ -19,7 +19,7 @@ import { evictOldest } from '../support/bounded.js';
 import { safeHeaderValue } from '../support/header-value.js';
 import type { Logger } from '../support/logger.js';
 import type { WebhookFaults } from '../webhooks/faults.js';
-import { responseContract } from './body-check.js';
+import { customContentType, responseContract } from './body-check.js';
 import { faultObject, faultRow, HungRequests, sampleDelay, seededRandom, Timers } from './faults.js';
 import { scenarioFileLabel } from './file-label.js';
 import { ScenarioLibrary } from './library.js';
@@ -456,7 +456,8 @@ export class ScenarioEngine {
       out = outgoing(respond.status, body, headers);
       if (!fault) {
         // Through the normal send (and its contract check) when the contract declares this JSON response.
-        const custom = Object.keys(respond.headers ?? {}).some((h) => h.toLowerCase() === 'content-type');
+        // A recording whose body differs from the contract is the sandbox's answer: sent as recorded.
+        const custom = customContentType(respond.headers) || s.sendAsRecorded;
         const json = body !== undefined && typeof body !== 'string' && !custom;
         if (json && this.#declares(ctx.op.id, respond.status)) {
           if (s.templated && hasBody) this.#checkRendered(s, ctx.op.id, respond.status, body);

@@ -11,7 +11,8 @@ export { builtInScenarioDir } from './loader.js';
 export type { ScenarioFile, ScenarioInfo, ScenarioProblem } from './types.js';
 
 /**
- * Validate scenario folders without starting a server: the schema, the contract's operations, side files.
+ * Validate scenario folders without starting a server: the schema, the contract's operations, side files. `warnings`
+ * are about files that load: a recorded body's differences from the contract.
  *
  * @example
  * const { problems } = checkScenarioFolders(['test/scenarios']);
@@ -20,7 +21,7 @@ export type { ScenarioFile, ScenarioInfo, ScenarioProblem } from './types.js';
 export function checkScenarioFolders(
   dirs: readonly string[] = [builtInScenarioDir()],
   options: { specPath?: string; maxFileBytes?: number } = {},
-): { files: number; valid: number; problems: ScenarioProblem[] } {
+): { files: number; valid: number; problems: ScenarioProblem[]; warnings: ScenarioProblem[] } {
   const contract = new Contract(options.specPath ? { specPath: options.specPath } : {});
   const operations = [...contract.operations.values()].map((op) => ({
     id: op.id,
@@ -35,5 +36,5 @@ export function checkScenarioFolders(
     responseContract(contract),
   );
   const valid = [...result.cache.values()].filter((entry) => entry.scenario !== null).length;
-  return { files: result.files, valid, problems: result.problems };
+  return { files: result.files, valid, problems: result.problems, warnings: result.warnings };
 }

@@ -36,6 +36,7 @@ const ALL_PROBLEMS = 'GET /__admin/scenarios lists them all';
 interface Library {
   scenarios: Map<string, CompiledScenario>;
   problems: ScenarioProblem[];
+  warnings: ScenarioProblem[];
   cache: LoadCache;
   shadowed: ShadowedScenario[];
   /** The folders, to name a file in an HTTP answer without its absolute path. */
@@ -113,12 +114,17 @@ export class ScenarioLibrary {
   reload(): ScenarioProblem[] {
     if (this.#closed) return [];
     const before = new Set((this.#library?.problems ?? []).map(formatProblem));
+    const warnedBefore = new Set((this.#library?.warnings ?? []).map(formatProblem));
     const shadowedBefore = new Set((this.#library?.shadowed ?? []).map(shadowKey));
     const library = this.#load();
     // A file with any new problem is reported again in full (bounded), so the console says what is wrong with it now.
     const changed = new Set(library.problems.filter((p) => !before.has(formatProblem(p))).map((p) => p.file));
+    const warned = new Set(
+      library.warnings.filter((w) => !warnedBefore.has(formatProblem(w))).map((w) => w.file),
+    );
     const lines = [
       ...problemReport(library.problems.filter((p) => changed.has(p.file))),
+      ...warningReport(library.warnings.filter((w) => warned.has(w.file))),
       ...shadowReport(
         library.shadowed.filter((s) => changed.has(s.file) || !shadowedBefore.has(shadowKey(s))),
       ),
@@ -139,7 +145,11 @@ export class ScenarioLibrary {
 
   /** A bad file never takes the server down: it is reported (here) and skipped. */
   #report(library: Library): Library {
-    for (const line of [...problemReport(library.problems), ...shadowReport(library.shadowed)])
+    for (const line of [
+      ...problemReport(library.problems),
+      ...warningReport(library.warnings),
+      ...shadowReport(library.shadowed),
+    ])
       this.#log.warn(line);
     return library;
   }
@@ -162,6 +172,7 @@ export class ScenarioLibrary {
     const library: Library = {
       scenarios: result.scenarios,
       problems: result.problems,
+      warnings: result.warnings,
       cache: result.cache,
       shadowed: result.shadowed,
       dirs: this.#dirs,
@@ -226,6 +237,25 @@ export function formatProblem(p: ScenarioProblem): string {
 
 /** The log lines for these problems: each file's first few, then a line counting the rest of that file's. */
 export function problemReport(problems: readonly ScenarioProblem[]): string[] {
+  return boundedReport(problems, 'scenario file skipped', 'problem(s)', ALL_PROBLEMS);
+}
+
+/** The log lines for warnings of files that loaded (a recorded body's contract differences), bounded the same way. */
+export function warningReport(warnings: readonly ScenarioProblem[]): string[] {
+  return boundedReport(
+    warnings,
+    'scenario file loaded',
+    'warning(s)',
+    'scenarios:check <folder> lists them all',
+  );
+}
+
+function boundedReport(
+  problems: readonly ScenarioProblem[],
+  lead: string,
+  kind: string,
+  where: string,
+): string[] {
   const byFile = new Map<string, ScenarioProblem[]>();
   for (const p of problems) {
     const list = byFile.get(p.file) ?? [];
@@ -234,11 +264,9 @@ export function problemReport(problems: readonly ScenarioProblem[]): string[] {
   }
   const lines: string[] = [];
   for (const [file, list] of byFile) {
-    for (const p of list.slice(0, PROBLEMS_SHOWN_PER_FILE))
-      lines.push(`scenario file skipped: ${formatProblem(p)}`);
+    for (const p of list.slice(0, PROBLEMS_SHOWN_PER_FILE)) lines.push(`${lead}: ${formatProblem(p)}`);
     const more = list.length - PROBLEMS_SHOWN_PER_FILE;
-    if (more > 0)
-      lines.push(`scenario file skipped: … and ${more} more problem(s) in ${file}; ${ALL_PROBLEMS}`);
+    if (more > 0) lines.push(`${lead}: … and ${more} more ${kind} in ${file}; ${where}`);
   }
   return lines;
 }

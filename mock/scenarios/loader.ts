@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { evictOldest } from '../support/bounded.js';
-import { literalBodyProblems, type ResponseContract } from './body-check.js';
+import { asRecorded, literalBodyProblems, type ResponseContract } from './body-check.js';
 import { faultObject } from './faults.js';
 import {
   confinedPath,
@@ -34,11 +34,18 @@ export interface CompiledScenario extends Derived {
   definition: ScenarioFile;
   match: CompiledMatch;
   fault: FaultObject | null;
+  /**
+   * A recording as made (see asRecorded) whose body differs from the contract: sent as recorded, past the contract
+   * check, since the difference is the sandbox's and was reported as a warning when the file loaded.
+   */
+  sendAsRecorded: boolean;
 }
 
 export interface LoadResult {
   scenarios: Map<string, CompiledScenario>;
   problems: ScenarioProblem[];
+  /** Files that loaded but say something worth reading: a recorded body's differences from the contract. */
+  warnings: ScenarioProblem[];
   /** Scenario files read (valid or not). */
   files: number;
   cache: LoadCache;
@@ -61,6 +68,7 @@ interface CacheEntry {
   deps: { path: string; stamp: string }[];
   scenario: CompiledScenario | null;
   problems: ScenarioProblem[];
+  warnings: ScenarioProblem[];
 }
 
 /** Files already compiled, keyed by absolute path; an entry is reused while the file and its side files are unchanged. */
@@ -101,9 +109,10 @@ function builtInCache(sharing: BuiltInSharing, maxBytes: number): LoadCache {
 
 /** Freeze a compiled entry and the plain data in it (a match's operation Set and test function are left as built). */
 function freezeEntry(entry: CacheEntry): CacheEntry {
-  for (const p of entry.problems) Object.freeze(p);
+  for (const p of [...entry.problems, ...entry.warnings]) Object.freeze(p);
   for (const d of entry.deps) Object.freeze(d);
   Object.freeze(entry.problems);
+  Object.freeze(entry.warnings);
   Object.freeze(entry.deps);
   const s = entry.scenario;
   if (s) {
@@ -160,6 +169,7 @@ export function loadScenarioFolders(
   const maxBytes = limits.maxFileBytes ?? DEFAULT_SCENARIO_MAX_BYTES;
   const scenarios = new Map<string, CompiledScenario>();
   const problems: ScenarioProblem[] = [];
+  const warnings: ScenarioProblem[] = [];
   const cache: LoadCache = new Map();
   const shadowed: ShadowedScenario[] = [];
   let files = 0;
@@ -206,6 +216,7 @@ export function loadScenarioFolders(
       cache.set(file, entry);
       problems.push(...entry.problems);
       if (entry.scenario) {
+        warnings.push(...entry.warnings);
         scenarios.set(entry.scenario.name, entry.scenario);
         continue;
       }
@@ -219,7 +230,16 @@ export function loadScenarioFolders(
     }
   }
   // A still later folder's good file of that name is used: nothing of it is shadowed then.
-  return { scenarios, problems, files, cache, shadowed: shadowed.filter((s) => !scenarios.has(s.name)) };
+  // A file replaced by a later folder's file of its name is not used: its warnings are not worth reading.
+  const used = new Set([...scenarios.values()].map((s) => s.file));
+  return {
+    scenarios,
+    problems,
+    warnings: warnings.filter((w) => used.has(w.file)),
+    files,
+    cache,
+    shadowed: shadowed.filter((s) => !scenarios.has(s.name)),
+  };
 }
 
 /** Bounds on what loading may read. */
@@ -248,7 +268,7 @@ function compileFile(
   contract: ResponseContract | undefined,
   known: KnownFiles | null = null,
 ): CacheEntry {
-  const entry: CacheEntry = { stamp, deps: [], scenario: null, problems: [] };
+  const entry: CacheEntry = { stamp, deps: [], scenario: null, problems: [], warnings: [] };
   const name = basename(file, extname(file));
   const fail = (line: number, column: number, message: string) => {
     entry.problems.push({ file, line, column, message });
@@ -296,17 +316,53 @@ function compileFile(
     const full = confinedPath(file, path);
     return { path: full, read: () => readCapped(full, maxBytes) };
   });
+  // A recording as made replays the sandbox's answer even where it breaks the contract: the differences are warnings.
+  // Once its status or body is edited, it is checked like any hand-written file.
+  const recorded = asRecorded(definition);
+  const differences: SpecError[] = [];
   if (contract && specErrors.length === 0)
-    literalBodyProblems(definition, derived.literalBody, match.operations, contract, specErrors);
-  if (specErrors.length > 0) {
+    literalBodyProblems(definition, derived.literalBody, match.operations, contract, differences);
+  if (!recorded) specErrors.push(...differences);
+  if (!recorded && differences.length > 0 && definition.observed !== undefined) {
+    const edited = definition.observed.sha256 !== undefined;
+    specErrors.push({
+      at: edited ? ['observed', 'sha256'] : ['observed'],
+      message: edited
+        ? 'respond is no longer the answer this file recorded (observed.sha256 does not match), so its body is checked like any hand-written one: fix the fields below, or record again'
+        : 'observed has no sha256, so its body is checked like any hand-written one (only a file flexfactor-mock record wrote replays a body the contract does not allow): fix the fields below, or record again',
+    });
+  }
+  if (specErrors.length > 0 || (recorded && differences.length > 0)) {
     // Lines are only known from the parsed document: parse the file after all, to say where.
     if (!locate) return compileFile(file, stamp, operations, maxBytes, contract);
+  }
+  if (recorded && differences.length > 0) {
+    const found = differences.map((e) => {
+      const p = (locate as Locator).problem(e.at, e.message);
+      // The fix the message suggests is for a hand-written body; a recording is the sandbox's answer.
+      const what = p.message.replace(
+        /; fix the body, or answer a status the contract does not declare\)$/,
+        ')',
+      );
+      return { ...p, message: `recorded body differs from the contract: ${what}` };
+    });
+    entry.warnings.push(...found.sort((a, b) => a.line - b.line || a.column - b.column));
+  }
+  if (specErrors.length > 0) {
     // In file order, as schema problems are: the first lines printed are the first to fix.
     const found = specErrors.map((e) => (locate as Locator).problem(e.at, e.message));
     entry.problems.push(...found.sort((a, b) => a.line - b.line || a.column - b.column));
     return entry;
   }
-  entry.scenario = { name, file, definition, match, fault, ...derived };
+  entry.scenario = {
+    name,
+    file,
+    definition,
+    match,
+    fault,
+    ...derived,
+    sendAsRecorded: recorded && differences.length > 0,
+  };
   return entry;
 }
 

@@ -14,6 +14,8 @@ export interface TemplateScope {
     body: unknown;
   };
   order(): Record<string, unknown> | null;
+  /** The answer the mock's own handler made, under `applied: true` (null otherwise). */
+  applied(): { status: number; body: unknown } | null;
   uuid(): string;
   now(): string;
 }
@@ -31,6 +33,11 @@ export function hasTemplates(value: unknown): boolean {
     return Object.entries(value).some(([k, v]) => k === SPREAD_KEY || hasTemplates(v));
   }
   return false;
+}
+
+/** Whether any template reads the handler's answer (which only `applied: true` runs first). */
+export function readsApplied(value: unknown): boolean {
+  return JSON.stringify(value ?? null).match(/\{\{\s*applied\b/) !== null;
 }
 
 /** Whether any template reads the order (so the order is looked up before rendering). */
@@ -74,6 +81,8 @@ function lookup(expr: string, scope: TemplateScope): unknown {
       return scope.now();
     case 'order':
       return readPath(scope.order(), rest);
+    case 'applied':
+      return readPath(scope.applied(), rest);
     case 'request': {
       const [part, ...path] = rest;
       const request = scope.request;

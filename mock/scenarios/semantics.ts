@@ -6,7 +6,7 @@ import { ERROR_CATALOG } from '../errors/catalog.js';
 import { headerProblem } from '../support/header-value.js';
 import { type FaultObject, faultRow } from './faults.js';
 import type { SpecError } from './matcher.js';
-import { hasTemplates, readsOrder } from './responder.js';
+import { hasTemplates, readsApplied, readsOrder } from './responder.js';
 import type { ExampleRequest, ScenarioFile } from './types.js';
 
 /** A side file named in a scenario, confined to the scenario's folder (throws when it is not). */
@@ -77,6 +77,13 @@ export function checkSemantics(
       }
       s.templated = hasTemplates(s.literalBody) || hasTemplates(respond.headers ?? {});
       s.readsOrder = readsOrder(s.literalBody) || readsOrder(respond.headers ?? {});
+      if (!d.applied && (readsApplied(s.literalBody) || readsApplied(respond.headers ?? {}))) {
+        errors.push({
+          at: ['respond'],
+          message:
+            '{{applied.…}} reads the answer of the request run for real: add applied: true, or it is always empty',
+        });
+      }
     }
     // Static values are checked here; templated ones are made safe when rendered (safeHeaderValue).
     for (const [name, value] of Object.entries(respond.headers ?? {})) {

@@ -27,6 +27,8 @@ export function templateScope(
       }
       return order;
     },
+    // The mock's own answer (a token it issued, an order it created): what a recorded answer's secrets are replaced by.
+    applied: () => (handled ? { status: handled.status ?? 200, body: handled.body } : null),
     uuid: () => ctx.session.data.uuid(),
     now: () => new Date(deps.clock.now()).toISOString(),
   };

@@ -85,7 +85,7 @@ export interface ScenarioFile {
   description: string;
   source: Provenance;
   /** Where and when an observed behaviour was recorded. */
-  observed?: { at: string; from?: string };
+  observed?: { at: string; from?: string; sha256?: string };
   match?: MatchSpec;
   times?: number;
   delay?: DelaySpec;
