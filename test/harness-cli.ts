@@ -75,3 +75,29 @@ export async function stopCli(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   await exited;
 }
+
+/** A pact file's content (Pact v3) from `consumer` to FlexFactor with these interactions. */
+export function pactDocument(consumer: string, interactions: object[]): string {
+  return JSON.stringify({
+    consumer: { name: consumer },
+    provider: { name: 'FlexFactor' },
+    metadata: { pactSpecification: { version: '3.0.0' } },
+    interactions,
+  });
+}
+
+/** An interaction the mock satisfies: a token request, the token matched by type. */
+export const TOKEN_INTERACTION = {
+  description: 'a token request',
+  request: {
+    method: 'POST',
+    path: '/v1/oauth2/token',
+    headers: { 'Content-Type': 'application/json' },
+    body: { appKey: 'my-key', appSecret: 'my-secret' },
+  },
+  response: {
+    status: 200,
+    body: { accessToken: 'x' },
+    matchingRules: { body: { '$.accessToken': { matchers: [{ match: 'type' }] } } },
+  },
+};

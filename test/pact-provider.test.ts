@@ -17,6 +17,7 @@ import { COMPARATOR_INSTALL } from '../contracts/pact/openapi-check.js';
 import { STATES } from '../contracts/pact/states.js';
 import { formatReport, verifyPacts } from '../contracts/pact/verify.js';
 import { DEFAULT_MERCHANT, SECOND_MERCHANT } from '../mock/domain/accounts.js';
+import { pactDocument, TOKEN_INTERACTION } from './harness-cli.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = [process.execPath, '--import', 'tsx', 'mock/cli.ts'] as const;
@@ -135,42 +136,24 @@ test('bring your own pacts: the report names each interaction the mock does not 
   const file = join(scratch, 'shop-backend-flexfactor.json');
   writeFileSync(
     file,
-    JSON.stringify({
-      consumer: { name: 'shop-backend' },
-      provider: { name: 'FlexFactor' },
-      metadata: { pactSpecification: { version: '3.0.0' } },
-      interactions: [
-        {
-          description: 'a token request',
-          request: {
-            method: 'POST',
-            path: '/v1/oauth2/token',
-            headers: { 'Content-Type': 'application/json' },
-            body: { appKey: 'my-key', appSecret: 'my-secret' },
-          },
-          response: {
-            status: 200,
-            body: { accessToken: 'x' },
-            matchingRules: { body: { '$.accessToken': { matchers: [{ match: 'type' }] } } },
-          },
+    pactDocument('shop-backend', [
+      TOKEN_INTERACTION,
+      {
+        description: 'an order placed yesterday',
+        providerStates: [{ name: 'the shopper placed an order yesterday' }],
+        request: {
+          method: 'GET',
+          path: '/v1/orders/2b1c7e6a-0000-4000-8000-000000000001',
+          headers: { Authorization: 'Bearer x' },
         },
-        {
-          description: 'an order placed yesterday',
-          providerStates: [{ name: 'the shopper placed an order yesterday' }],
-          request: {
-            method: 'GET',
-            path: '/v1/orders/2b1c7e6a-0000-4000-8000-000000000001',
-            headers: { Authorization: 'Bearer x' },
-          },
-          response: { status: 200, body: { statusName: 'COMPLETED' } },
-        },
-        {
-          description: 'a page of orders in rows',
-          request: { method: 'GET', path: '/v1/orders', headers: { Authorization: 'Bearer x' } },
-          response: { status: 200, body: { rows: [] } },
-        },
-      ],
-    }),
+        response: { status: 200, body: { statusName: 'COMPLETED' } },
+      },
+      {
+        description: 'a page of orders in rows',
+        request: { method: 'GET', path: '/v1/orders', headers: { Authorization: 'Bearer x' } },
+        response: { status: 200, body: { rows: [] } },
+      },
+    ]),
   );
 
   const report = await verifyPacts({ pacts: [file], checkSpec: false });

@@ -142,6 +142,23 @@ describe('record and drift against a deliberately different local server', { tim
       capture.some((d) => d.kind === 'contract'),
       'the live answer is checked against the contract too',
     );
+    // A contract row names its field: the property ajv names only in its params, in the message and the path.
+    for (const field of ['Status', 'ok']) {
+      assert.ok(
+        capture.some(
+          (d) =>
+            d.kind === 'contract' &&
+            d.path === `$.${field}` &&
+            d.target === `(body) must NOT have additional properties: ${field}`,
+        ),
+        JSON.stringify(capture),
+      );
+    }
+    assert.ok(
+      capture.some((d) => d.kind === 'contract' && d.path === '$.traceId'),
+      'a missing required property is its path',
+    );
+    assert.ok(!report.differences.some((d) => d.path === '(openapi)'), 'no row without its field');
     const tokenize = report.differences.filter((d) => d.step === 'tokenize');
     const inTokenize = (kind: string, path: string) =>
       tokenize.some((d) => d.kind === kind && d.path === path);
@@ -220,6 +237,8 @@ describe('record and drift against a deliberately different local server', { tim
       const body = (await res.json()) as { code: string; detail: string };
       assert.equal(body.code, '502001');
       assert.match(body.detail, /cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+      // The cause and the catalog's advice are two sentences.
+      assert.match(body.detail, /127\.0\.0\.1:\d+\. An upstream service failed\. /);
     } finally {
       await stopCli(rec.child);
     }

@@ -3,7 +3,7 @@
 // later must neither be blamed on the target nor end the run as a success.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,10 +23,12 @@ function assertOneLine(stderr: string): void {
 describe('record: ports and paths it cannot use', { timeout: 90_000 }, () => {
   let target: Server;
   let targetUrl = '';
+  let targetCalls = 0;
 
   before(async () => {
     // A target that answers every call, so what fails in these tests is the recording, never the target.
     target = createHttpServer((_req, res) => {
+      targetCalls += 1;
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"accessToken":"t","expiresIn":3600}');
     });
     await new Promise<void>((done) => target.listen(0, '127.0.0.1', done));
@@ -134,5 +136,70 @@ describe('record: ports and paths it cannot use', { timeout: 90_000 }, () => {
     assert.match(output, /cannot write .*late\.har: it is a folder/);
     assert.match(output, /2 recording\(s\) could not be written/);
     assert.doesNotMatch(output, /\n\s+at /);
+  });
+
+  test('a --target that is not http:// or https://: one line, exit 2, nothing created, nothing listens', async () => {
+    for (const bad of ['ftp://x', 'file:///tmp/api', 'not a url']) {
+      const out = join(scratch, 'bad-target-out');
+      const r = await runCli(['record', '--target', bad, '--port', '0', '--out', out], { timeoutMs: 30_000 });
+      assert.equal(r.code, 2, `${bad}: ${r.stderr}`);
+      assertOneLine(r.stderr);
+      assert.match(r.stderr, /--target .* is not (an http:\/\/ or https:\/\/ URL|a URL); give the API root/);
+      assert.doesNotMatch(r.stdout, /Recording/, 'nothing listens');
+      assert.equal(existsSync(out), false, 'no --out folder is created');
+    }
+  });
+
+  test('--ready-file: the base URL once listening, which wait finds without a request to the target', async () => {
+    const ready = join(scratch, 'record-ready');
+    // A previous run's URL: wait must not take it for this recorder.
+    writeFileSync(ready, 'http://127.0.0.1:1/v1\n');
+    const rec = await startCli(
+      [
+        'record',
+        '--target',
+        targetUrl,
+        '--port',
+        '0',
+        '--out',
+        join(scratch, 'ready-out'),
+        '--ready-file',
+        ready,
+      ],
+      /through (http:\/\/127\.0\.0\.1:\d+)\/v1/,
+    );
+    try {
+      assert.equal(readFileSync(ready, 'utf8'), `${rec.match}/v1\n`, 'written before the start line');
+      const before = targetCalls;
+      const waited = await runCli(['wait', '--ready-file', ready, '--timeout', '10s'], { timeoutMs: 30_000 });
+      assert.equal(waited.code, 0, waited.stderr);
+      assert.equal(targetCalls, before, 'the recorder answers wait itself');
+      const res = await fetch(`${rec.match}/v1/oauth2/token`, { method: 'POST', body: '{}' });
+      assert.equal(res.status, 200, 'API calls are still forwarded');
+      await res.arrayBuffer();
+      assert.equal(targetCalls, before + 1);
+    } finally {
+      await stopCli(rec.child);
+    }
+  });
+
+  test('a record that cannot start says why in its ready file, and wait stops on it at once', async () => {
+    const ready = join(scratch, 'record-ready-failed');
+    writeFileSync(ready, 'http://127.0.0.1:1/v1\n');
+    const file = join(scratch, 'afile-ready');
+    writeFileSync(file, 'x');
+    const r = await runCli(
+      ['record', '--target', targetUrl, '--port', '0', '--out', file, '--ready-file', ready],
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(r.code, 2, r.stderr);
+    assertOneLine(r.stderr);
+    assert.match(
+      readFileSync(ready, 'utf8'),
+      /^failed to start: --out .*afile-ready: .*a file is in the way/,
+    );
+    const waited = await runCli(['wait', '--ready-file', ready, '--timeout', '60s'], { timeoutMs: 30_000 });
+    assert.equal(waited.code, 1);
+    assert.match(waited.stderr, /failed to start: --out /);
   });
 });

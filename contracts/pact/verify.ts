@@ -10,12 +10,12 @@
 // point of the interaction: credentials a pact expects to be refused, a token it expects to get a 401 for.
 
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Verifier, VerifierOptions } from '@pact-foundation/pact';
 import type { StateHandlers } from '@pact-foundation/pact/src/dsl/verifier/proxy/types.js';
 import type { Request, RequestHandler } from 'express';
 import { missingPeerHint } from '../../mock/cli/optional-import.js';
+import { OutputPathError, reportPathsUsable, writeOutputFile } from '../../mock/cli/output-files.js';
 import { loadStatesModule } from '../../mock/cli/states-module.js';
 import { HOW_TO_GIVE_CREDENTIALS, tokenFailure } from '../../mock/cli/target-errors.js';
 import { DEFAULT_MERCHANT } from '../../mock/domain/accounts.js';
@@ -473,6 +473,8 @@ async function listenFor(app: Parameters<typeof listen>[0], port: number) {
 
 export async function runVerifyCommand(options: VerifyCommandOptions): Promise<number> {
   const pacts = options.pacts && options.pacts.length > 0 ? options.pacts : [resolve('pacts')];
+  // The report paths first: a run that verified everything must not end in a write error, read as exit 1.
+  if (!reportPathsUsable('verify', { '--json': options.json, '--junit': options.junit })) return 2;
   let report: VerificationReport | undefined;
   let code: number;
   try {
@@ -498,8 +500,17 @@ export async function runVerifyCommand(options: VerifyCommandOptions): Promise<n
     code = 2;
   }
   if (report && code !== 2) process.stdout.write(formatReport(report));
-  if (report && options.json)
-    writeFileSync(options.json, `${JSON.stringify({ ...report, exitCode: code }, null, 2)}\n`);
-  if (report && options.junit) writeFileSync(options.junit, junitReport(report));
+  if (!report) return code;
+  // Checked at start, so this fails only when something changed during the run (the disk filled, the folder went):
+  // the report is printed above, and a report CI asked for and did not get is "could not run", not a broken contract.
+  try {
+    if (options.json)
+      writeOutputFile('--json', options.json, `${JSON.stringify({ ...report, exitCode: code }, null, 2)}\n`);
+    if (options.junit) writeOutputFile('--junit', options.junit, junitReport(report));
+  } catch (error) {
+    if (!(error instanceof OutputPathError)) throw error;
+    process.stderr.write(`flexfactor-mock verify: ${error.message}\n`);
+    return 2;
+  }
   return code;
 }

@@ -7,15 +7,16 @@
 // Exit 0: no drift, 1: drift, 2: the walk could not run (the target cannot be reached, is not the API root, or
 // refuses the credentials: a token is fetched before the walk, so that is one line instead of 17 steps of drift).
 
-import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { Contract } from '../contract/contract.js';
+import { Contract, undeclaredStatus } from '../contract/contract.js';
+import { describeSchemaError, errorPath } from '../contract/field-messages.js';
 import { DEFAULT_MERCHANT } from '../domain/accounts.js';
 import { createApp } from '../http/app.js';
 import { listen } from '../http/server.js';
 import { registerSecret } from '../support/redact.js';
 import { compareShapes, type DriftReport, driftMarkdown, redactReport } from './drift-report.js';
 import { type Context, type Creds, type Step, WALK } from './drift-walk.js';
+import { OutputPathError, reportPathsUsable, writeOutputFile } from './output-files.js';
 import {
   AnswerTooLarge,
   boundedText,
@@ -190,13 +191,24 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
         });
       }
       report.differences.push(...compareShapes(step.name, m.body, t.body));
-      for (const problem of contract.checkResponse(step.operationId, t.status, t.body)) {
+      const errors = contract.responseErrors(step.operationId, t.status, t.body);
+      if (errors === null) {
         report.differences.push({
           step: step.name,
           kind: 'contract',
-          path: '(openapi)',
+          path: '(status)',
           mock: '',
-          target: problem,
+          target: undeclaredStatus(step.operationId, t.status),
+        });
+      }
+      // Each row names its field: the path it is about, and the property ajv names only in its params.
+      for (const error of errors ?? []) {
+        report.differences.push({
+          step: step.name,
+          kind: 'contract',
+          path: errorPath(error),
+          mock: '',
+          target: describeSchemaError(error),
         });
       }
     }
@@ -271,8 +283,11 @@ async function driftCommand(options: {
       `flexfactor-mock drift: no credentials given: using the mock's default test credentials, which only a flexfactor-mock target accepts (for any other target, give its own with ${HOW_TO_GIVE_CREDENTIALS})\n`,
     );
   }
+  // The report paths before the walk: it creates orders on the target, and its result must not be lost to a typo.
+  if (!reportPathsUsable('drift', { '--json': options.json, '--markdown': options.markdown })) return 2;
+  let report: DriftReport;
   try {
-    const report = await runDrift({
+    report = await runDrift({
       baseUrl: options.baseUrl,
       appKey: options.appKey || DEFAULT_MERCHANT.appKey,
       appSecret: options.appSecret || DEFAULT_MERCHANT.appSecret,
@@ -280,16 +295,38 @@ async function driftCommand(options: {
       ...(options.mid ? { mid: options.mid } : {}),
       ...(options.tokenizationKey ? { tokenizationKey: options.tokenizationKey } : {}),
     });
-    const markdown = driftMarkdown(report);
-    if (options.markdown) writeFileSync(options.markdown, markdown);
-    else process.stdout.write(markdown);
-    if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(
-      `${report.drift ? 'DRIFT' : 'NO DRIFT'}: ${report.differences.length} difference(s) in ${report.steps.length} requests\n`,
-    );
-    return report.drift ? 1 : 0;
   } catch (error) {
     process.stderr.write(`flexfactor-mock drift: ${(error as Error).message}\n`);
     return 2;
   }
+  return saveDriftReport(report, options);
+}
+
+/**
+ * Write the report where asked. A walk that finished is never lost to an output path: when the Markdown file cannot
+ * be written the report is printed instead, the verdict is printed either way, and the failure is exit 2.
+ */
+function saveDriftReport(report: DriftReport, options: { json?: string; markdown?: string }): number {
+  const failures: string[] = [];
+  const save = (option: string, path: string, text: string): boolean => {
+    try {
+      writeOutputFile(option, path, text);
+      return true;
+    } catch (error) {
+      if (!(error instanceof OutputPathError)) throw error;
+      failures.push(error.message);
+      return false;
+    }
+  };
+  const markdown = driftMarkdown(report);
+  const printed = !(options.markdown && save('--markdown', options.markdown, markdown));
+  if (printed) process.stdout.write(markdown);
+  if (options.json) save('--json', options.json, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(
+    `${report.drift ? 'DRIFT' : 'NO DRIFT'}: ${report.differences.length} difference(s) in ${report.steps.length} requests\n`,
+  );
+  if (failures.length === 0) return report.drift ? 1 : 0;
+  const kept = printed ? 'the report is printed above' : `the report is in ${options.markdown}`;
+  process.stderr.write(`flexfactor-mock drift: ${failures.join('; ')} (${kept})\n`);
+  return 2;
 }

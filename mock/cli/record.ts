@@ -4,7 +4,7 @@
 // rules and `source: observed` plus the date. `--har` also writes the exchanges as a HAR file.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -20,6 +20,8 @@ import { DEFAULT_SCENARIO_MAX_BYTES, describeBytes } from '../scenarios/limits.j
 import { builtInScenarioDir } from '../scenarios/loader.js';
 import { redact, redactHeaders, redactPath, redactText, redactUrl } from '../support/redact.js';
 import { yaml } from '../support/yaml.js';
+import { describeFsError, makeFolder, OutputPathError } from './output-files.js';
+import { clearReadyFile, writeReadyFailure, writeReadyFile } from './serve-support.js';
 
 /** Personal data the journal keeps but a recording shared in a repository must not (names, contacts, addresses). */
 export const PERSONAL_KEYS = [
@@ -76,11 +78,10 @@ export interface Recorder {
   close(): Promise<void>;
 }
 
-/** An --out or --har path that cannot be written: a usage error, found before anything listens. */
-export class RecordPathError extends Error {}
-
 /** Start the recording proxy on loopback (port 0 picks a free port). */
 export async function startRecorder(options: RecorderOptions): Promise<Recorder> {
+  const refused = targetProblem(options.target);
+  if (refused) throw new TypeError(refused);
   const target = new URL(options.target);
   const origin = `${target.origin}${target.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}`;
   const contract = new Contract();
@@ -95,7 +96,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     try {
       writeFileSync(options.har, `${JSON.stringify(har, null, 2)}\n`);
     } catch (error) {
-      throw new RecordPathError(
+      throw new OutputPathError(
         `--har ${options.har}: cannot write it (${describeFsError(error)}); give a file path for the HAR`,
       );
     }
@@ -138,6 +139,14 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
 
   const server: Server = createServer((req, res) => {
     const started = Date.now();
+    // The root and /v1 are no API call: answered here, as `serve` answers them, so `wait` can poll the recorder
+    // without a request reaching the target (whose root need not answer 2xx).
+    if ((req.method === 'GET' || req.method === 'HEAD') && /^\/(?:v1\/?)?$/.test(req.url ?? '')) {
+      res
+        .writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
+        .end(JSON.stringify({ recorder: true, target: redactUrl(`${origin}/v1`) }));
+      return;
+    }
     readBody(req)
       .then(async (body) => {
         const answer = await send(`${origin}${req.url ?? '/'}`, req, body);
@@ -170,7 +179,9 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
         log(`${req.method} ${redactPath(req.url ?? '/')}: cannot reach ${origin}: ${cause}`);
         // The client under test gets the catalog's gateway error, as from any other FlexFactor answer.
         const traceId = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
-        const problem = apiError('502001', { detail: `The recorder cannot reach ${origin}: ${cause}` });
+        const problem = apiError('502001', {
+          detail: `The recorder cannot reach ${redactText(origin)}: ${redactText(cause)}`,
+        });
         res
           .writeHead(502, {
             'content-type': 'application/problem+json; charset=utf-8',
@@ -275,26 +286,17 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   };
 }
 
-/** Create a folder (and its parents) or say, as a usage error, why it cannot be one. */
-function makeFolder(path: string, what: string, fix: string): void {
+/** Why --target cannot be recorded from (null: it can). Only http:// and https:// are forwarded. */
+export function targetProblem(target: string): string | null {
+  const fix = 'give the API root, e.g. https://api-sandbox.flexfactor.io/v1';
+  let url: URL;
   try {
-    mkdirSync(path, { recursive: true });
-  } catch (error) {
-    throw new RecordPathError(
-      `${what}: cannot create the folder ${path} (${describeFsError(error)}); ${fix}`,
-    );
+    url = new URL(target);
+  } catch {
+    return `--target ${redactText(target)} is not a URL; ${fix}`;
   }
-  // mkdir with recursive succeeds silently only for folders; the check keeps the message plain either way.
-  if (!statSync(path).isDirectory()) throw new RecordPathError(`${what}: ${path} is not a folder; ${fix}`);
-}
-
-function describeFsError(error: unknown): string {
-  const { code } = error as NodeJS.ErrnoException;
-  if (code === 'EEXIST' || code === 'ENOTDIR') return 'a file is in the way';
-  if (code === 'EISDIR') return 'it is a folder';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ENOENT') return 'no such folder';
-  return code ?? (error as Error).message;
+  if (url.protocol === 'http:' || url.protocol === 'https:') return null;
+  return `--target ${redactUrl(target)} is not an http:// or https:// URL; ${fix}`;
 }
 
 function templateRegex(template: string): RegExp {
@@ -559,54 +561,86 @@ export function registerRecordCommand(program: Command): void {
         }),
     )
     .addOption(new Option('--prefix <name>', 'scenario name prefix').default('recorded'))
-    .action(async (options: { target: string; out: string; har?: string; port: number; prefix: string }) => {
-      try {
-        new URL(options.target);
-      } catch {
-        process.stderr.write(`flexfactor-mock record: --target ${options.target} is not a URL\n`);
-        process.exit(2);
-      }
-      let recorder: Recorder;
-      try {
-        recorder = await startRecorder({
-          ...options,
-          log: (line) => process.stdout.write(`${line}\n`),
-        });
-      } catch (error) {
-        const { code } = error as NodeJS.ErrnoException;
-        if (error instanceof RecordPathError) {
-          process.stderr.write(`flexfactor-mock record: ${error.message}\n`);
-          process.exit(2);
-        }
-        // Exit 1, as serve exits when it cannot listen.
-        if (code === 'EADDRINUSE') {
-          process.stderr.write(
-            `flexfactor-mock record: port ${options.port} on 127.0.0.1 is already in use; stop what listens there, or pick another with --port (0 picks a free one)\n`,
-          );
-          process.exit(1);
-        }
-        process.stderr.write(`flexfactor-mock record: ${(error as Error).message}\n`);
-        process.exit(1);
-      }
-      process.stdout.write(
-        `Recording ${options.target} through ${recorder.url}/v1 into ${resolve(options.out)}` +
-          (options.har ? ` (HAR: ${options.har})` : '') +
-          '\n',
-      );
-      const stop = () => {
-        recorder.close().then(() => {
-          process.stderr.write(`${recorder.files.length} scenario file(s) written\n`);
-          if (recorder.writeErrors.length > 0) {
-            // Exchanges were answered but their recording is lost: a CI job must not take the run as complete.
-            process.stderr.write(
-              `flexfactor-mock record: ${recorder.writeErrors.length} recording(s) could not be written (see the lines above); check --out and --har and record again\n`,
-            );
-            process.exit(1);
+    .addOption(
+      new Option(
+        '--ready-file <path>',
+        'once listening, write the base URL (…/v1) to this file (as serve does)',
+      ),
+    )
+    .action(
+      async (options: {
+        target: string;
+        out: string;
+        har?: string;
+        port: number;
+        prefix: string;
+        readyFile?: string;
+      }) => {
+        const { readyFile } = options;
+        // As serve: the reason goes to stderr and, for `wait --ready-file`, into the ready file.
+        const fail = (message: string, code: number): never => {
+          process.stderr.write(`flexfactor-mock record: ${message}\n`);
+          if (readyFile) writeReadyFailure(readyFile, message);
+          process.exit(code);
+        };
+        if (readyFile) {
+          try {
+            clearReadyFile(readyFile);
+          } catch (error) {
+            process.stderr.write(`flexfactor-mock record: ${(error as Error).message}\n`);
+            process.exit(2);
           }
-          process.exit(0);
-        });
-      };
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
-    });
+        }
+        // Before anything is created or listens: an ftp:// or file:// target would only fail at the first request.
+        const refused = targetProblem(options.target);
+        if (refused) fail(refused, 2);
+        let recorder: Recorder;
+        try {
+          recorder = await startRecorder({
+            ...options,
+            log: (line) => process.stdout.write(`${line}\n`),
+          });
+        } catch (error) {
+          const { code } = error as NodeJS.ErrnoException;
+          if (error instanceof OutputPathError) fail(error.message, 2);
+          // Exit 1, as serve exits when it cannot listen.
+          if (code === 'EADDRINUSE') {
+            fail(
+              `port ${options.port} on 127.0.0.1 is already in use; stop what listens there, or pick another with --port (0 picks a free one)`,
+              1,
+            );
+          }
+          return fail((error as Error).message, 1);
+        }
+        if (readyFile) {
+          try {
+            // The ready file first, as serve: whoever sees the start line may rely on the file being there.
+            writeReadyFile(readyFile, `${recorder.url}/v1`);
+          } catch (error) {
+            await recorder.close();
+            fail((error as Error).message, 2);
+          }
+        }
+        process.stdout.write(
+          `Recording ${redactUrl(options.target)} through ${recorder.url}/v1 into ${resolve(options.out)}` +
+            (options.har ? ` (HAR: ${options.har})` : '') +
+            '\n',
+        );
+        const stop = () => {
+          recorder.close().then(() => {
+            process.stderr.write(`${recorder.files.length} scenario file(s) written\n`);
+            if (recorder.writeErrors.length > 0) {
+              // Exchanges were answered but their recording is lost: a CI job must not take the run as complete.
+              process.stderr.write(
+                `flexfactor-mock record: ${recorder.writeErrors.length} recording(s) could not be written (see the lines above); check --out and --har and record again\n`,
+              );
+              process.exit(1);
+            }
+            process.exit(0);
+          });
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+      },
+    );
 }

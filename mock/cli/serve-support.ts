@@ -1,7 +1,9 @@
-// Start-up checks and signals of `flexfactor-mock serve` that a CI job relies on: a missing --scenarios folder is an
-// error before anything listens, and --ready-file tells a waiting script the base URL without parsing output.
+// Start-up checks and signals of `flexfactor-mock serve` (and `record`) that a CI job relies on: a missing --scenarios
+// folder is an error before anything listens, and --ready-file tells a waiting script the base URL without parsing
+// output.
 
 import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { describeFsError } from './output-files.js';
 
 /** Every --scenarios folder must exist: a typo would otherwise serve only the built-in library, silently. */
 export function checkScenarioDirs(dirs: readonly string[]): void {
@@ -22,8 +24,19 @@ export const READY_FILE_FAILED = 'failed to start: ';
 /** Written whole or not at all (rename is atomic), so a reader polling for the file never sees half a URL. */
 export function writeReadyFile(path: string, baseUrl: string): void {
   const partial = `${path}.${process.pid}.tmp`;
-  writeFileSync(partial, `${baseUrl}\n`);
-  renameSync(partial, path);
+  try {
+    writeFileSync(partial, `${baseUrl}\n`);
+    renameSync(partial, path);
+  } catch (error) {
+    try {
+      rmSync(partial, { force: true });
+    } catch {
+      // Not there: the write itself failed.
+    }
+    throw new Error(
+      `--ready-file ${path}: cannot write it (${describeFsError(error)}); give the path of a file`,
+    );
+  }
 }
 
 /**

@@ -34,7 +34,7 @@ export async function waitForUrl({ url, timeoutMs, intervalMs = 200 }: WaitOptio
     try {
       const target = typeof url === 'string' ? url : url();
       if (target === null) throw new Error('the ready file is not written yet');
-      // serve writes its ready file whole (a rename), so text that is no URL will not become one: say so at once.
+      // serve and record write their ready file whole (a rename), so text that is no URL will not become one: say so at once.
       // Printed as it is, so without control characters (a ready file is anyone's to write) and cut.
       if (target.startsWith(READY_FILE_FAILED))
         return { ok: false, reason: target.replace(/\p{Cc}/gu, ' ').slice(0, 600), final: true };
@@ -109,7 +109,7 @@ export function addWaitCommand(program: Command): Command {
     .addOption(
       new Option(
         '--ready-file <path>',
-        'wait for the URL that `serve --ready-file` writes to this file, then for it',
+        'wait for the URL that `serve --ready-file` (or `record --ready-file`) writes to this file, then for it',
       ),
     )
     .addOption(

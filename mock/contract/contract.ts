@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { apiError } from '../errors/catalog.js';
 import { type Binding, buildKeyMap, canonicalize, type KeyMap, type Schema, undeclared } from './binding.js';
-import { type FieldErrors, fieldErrors } from './field-messages.js';
+import { describeSchemaError, type FieldErrors, fieldErrors } from './field-messages.js';
 import {
   absoluteRefs,
   buildCopies,
@@ -90,6 +90,11 @@ export interface ContractOptions {
   specPath?: string;
   /** Compile with source code kept, for writing standalone validators (the build). */
   forBuild?: boolean;
+}
+
+/** The violation of an answer whose status the operation does not declare (no schema to check its body against). */
+export function undeclaredStatus(operationId: string, status: number): string {
+  return `${operationId} declares no response for HTTP ${status}`;
 }
 
 export class Contract {
@@ -179,8 +184,8 @@ export class Contract {
    */
   checkResponse(operationId: string, status: number, body: unknown): string[] {
     const errors = this.responseErrors(operationId, status, body);
-    if (errors === null) return [`${operationId} declares no response for HTTP ${status}`];
-    return errors.map((e) => `${e.instancePath || '(body)'} ${e.message ?? e.keyword}`);
+    if (errors === null) return [undeclaredStatus(operationId, status)];
+    return errors.map(describeSchemaError);
   }
 
   /**

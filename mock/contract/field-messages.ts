@@ -124,3 +124,37 @@ export function lastName(field: string): string {
   const last = field.split('.').pop() ?? field;
   return last.replace(/\[\d+\]$/, '');
 }
+
+/** The property an error is about when ajv names it in params rather than in the instance path. */
+function namedProperty(error: ErrorObject): string | undefined {
+  const params = error.params as { additionalProperty?: unknown; missingProperty?: unknown };
+  if (error.keyword === 'additionalProperties') return String(params.additionalProperty);
+  if (error.keyword === 'required') return String(params.missingProperty);
+  return undefined;
+}
+
+/**
+ * The field a schema error of a body is about, as a JSON path (`$.transaction.sandboxOnly`, `$.rows[0].id`),
+ * including the property that an additionalProperties or required error names only in its params.
+ */
+export function errorPath(error: ErrorObject): string {
+  const segments = error.instancePath.split('/').filter(Boolean).map(unescapePointer);
+  const named = namedProperty(error);
+  if (named !== undefined) segments.push(named);
+  return segments.reduce((path, s) => (/^\d+$/.test(s) ? `${path}[${s}]` : `${path}.${s}`), '$');
+}
+
+/**
+ * A schema error of a body as one line that names what is wrong: ajv's message alone ("must NOT have additional
+ * properties") does not say which property, nor which values an enum allows.
+ */
+export function describeSchemaError(error: ErrorObject): string {
+  const said = `${error.instancePath || '(body)'} ${error.message ?? error.keyword}`;
+  const params = error.params as { additionalProperty?: unknown; allowedValues?: unknown };
+  if (error.keyword === 'additionalProperties') return `${said}: ${String(params.additionalProperty)}`;
+  if (error.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+    const values = params.allowedValues.slice(0, 12).map((v) => JSON.stringify(v));
+    return `${said}: ${values.join(', ')}${params.allowedValues.length > 12 ? ', …' : ''}`;
+  }
+  return said;
+}

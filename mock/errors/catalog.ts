@@ -337,6 +337,12 @@ export interface ProblemBody {
   warnings?: string[];
 }
 
+/** A detail and the fix after it, as two sentences: a detail written without its full stop gets one. */
+function joinSentences(detail: string, fix: string): string {
+  const text = detail.trimEnd();
+  return /[.!?…]["'”’)\]]*$/.test(text) ? `${text} ${fix}` : `${text}. ${fix}`;
+}
+
 /** A catalog error in flight: thrown (or passed to next) anywhere, written by the one error middleware. */
 export class ApiError extends Error {
   readonly code: ErrorCode;
@@ -363,7 +369,7 @@ export class ApiError extends Error {
     this.code = code;
     this.status = entry.status;
     const fix = options.fix ?? entry.fix;
-    this.detail = options.detail ? `${options.detail} ${fix}` : fix;
+    this.detail = options.detail ? joinSentences(options.detail, fix) : fix;
     this.errors = options.errors && safeFieldNames(options.errors);
     this.headers = options.headers;
     this.#given = options.detail;
