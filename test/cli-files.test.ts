@@ -5,7 +5,15 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -96,6 +104,26 @@ describe('files named on the command line', { timeout: 300_000 }, () => {
         `flexfactor-mock verify: --pacts ${file}: ${reason}`,
         '; give a pact JSON file or a folder of them (at most 16 MiB)',
       );
+    }
+  });
+
+  test('serve and record --ready-file on a pipe or a folder: refused in one line, and the path is left as it was', async () => {
+    // Run as root, replacing the ready file turned /dev/full into a text file; a FIFO shows the same without root.
+    for (const command of [[], ['record', '--target', 'http://127.0.0.1:9/v1', '--out', join(tmp, 'rec')]]) {
+      for (const [path, kind] of [
+        [fifo, 'a device, pipe or socket'],
+        [folder, 'a folder'],
+      ] as const) {
+        const result = await runCli([...command, '--port', '0', '--ready-file', path], { timeoutMs: 30_000 });
+        assert.notEqual(result.code, 0, `${command[0] ?? 'serve'} ${path}: ${result.stderr}`);
+        assert.match(
+          result.stderr,
+          new RegExp(`--ready-file ${path}: it is ${kind}, not a file; give the path of a regular file\n$`),
+        );
+        assert.equal(result.stderr.split('\n').length, 2, result.stderr);
+      }
+      assert.ok(lstatSync(fifo).isFIFO(), 'the FIFO is still a FIFO');
+      assert.ok(lstatSync(folder).isDirectory(), 'the folder is still a folder');
     }
   });
 

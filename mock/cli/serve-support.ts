@@ -2,7 +2,7 @@
 // folder is an error before anything listens, and --ready-file tells a waiting script the base URL without parsing
 // output.
 
-import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { describeFsError } from './output-files.js';
 
 /** Every --scenarios folder must exist: a typo would otherwise serve only the built-in library, silently. */
@@ -21,8 +21,25 @@ export function checkScenarioDirs(dirs: readonly string[]): void {
 /** What a ready file holds when `serve` could not start, before the reason; `wait` stops on it at once. */
 export const READY_FILE_FAILED = 'failed to start: ';
 
+/**
+ * Only a regular file (or a symbolic link, which is replaced, not followed) may be replaced: a ready file is removed
+ * and renamed over, and run as root that would turn /dev/null or a named pipe into a text file.
+ */
+function checkReplaceable(path: string): void {
+  let kind: string | null = null;
+  try {
+    const stat = lstatSync(path);
+    if (stat.isDirectory()) kind = 'a folder';
+    else if (!stat.isFile() && !stat.isSymbolicLink()) kind = 'a device, pipe or socket';
+  } catch {
+    return; // Nothing there yet, or nothing we may look at: the write itself says what is wrong.
+  }
+  if (kind) throw new Error(`--ready-file ${path}: it is ${kind}, not a file; give the path of a regular file`);
+}
+
 /** Written whole or not at all (rename is atomic), so a reader polling for the file never sees half a URL. */
 export function writeReadyFile(path: string, baseUrl: string): void {
+  checkReplaceable(path);
   const partial = `${path}.${process.pid}.tmp`;
   try {
     writeFileSync(partial, `${baseUrl}\n`);
@@ -44,6 +61,7 @@ export function writeReadyFile(path: string, baseUrl: string): void {
  * answer there.
  */
 export function clearReadyFile(path: string): void {
+  checkReplaceable(path);
   try {
     rmSync(path, { force: true });
   } catch (error) {
