@@ -34,7 +34,8 @@ function checkReplaceable(path: string): void {
   } catch {
     return; // Nothing there yet, or nothing we may look at: the write itself says what is wrong.
   }
-  if (kind) throw new Error(`--ready-file ${path}: it is ${kind}, not a file; give the path of a regular file`);
+  if (kind)
+    throw new Error(`--ready-file ${path}: it is ${kind}, not a file; give the path of a regular file`);
 }
 
 /** Written whole or not at all (rename is atomic), so a reader polling for the file never sees half a URL. */
