@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
+import { DEFAULT_MERCHANT, DEFAULT_PARTNER, type MerchantAccount } from '../mock/domain/accounts.js';
 import { createApp } from '../mock/http/app.js';
 import { type ListenOptions, listen, type RunningServer } from '../mock/http/server.js';
 
@@ -156,6 +156,95 @@ describe('hostile bodies: what is charged is what arrived', { timeout: 60_000 },
     } finally {
       for (const socket of padded) socket.destroy();
     }
+  });
+});
+
+/** The token of `account` on the server at `url`. */
+async function tokenOf(url: string, account: MerchantAccount): Promise<string> {
+  const res = await fetch(`${url}/v1/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ AppKey: account.appKey, AppSecret: account.appSecret }),
+  });
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
+
+/** Send a request head with `Expect: 100-continue` and no body; what the server writes until it closes (or 5 s). */
+async function expecting(port: number, head: string): Promise<{ socket: Socket; first: string }> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.on('error', () => {});
+  socket.write(`${head}Host: 127.0.0.1\r\nExpect: 100-continue\r\n\r\n`);
+  const [first] = (await once(socket, 'data')) as [Buffer];
+  return { socket, first: first.toString('latin1') };
+}
+
+describe("hostile bodies: Expect: 100-continue and the route's own body limit", { timeout: 60_000 }, () => {
+  const server = serverFor({});
+
+  /** Asks with a declared length over the route's limit: refused 413001 at once, unread, and the connection ends. */
+  async function refusedUnread(head: string, limit: RegExp): Promise<void> {
+    const { socket, first } = await expecting(server.get().port, head);
+    const rest = await answerOn(socket, 5_000);
+    socket.destroy();
+    const answer = first + rest;
+    assert.match(answer, /^HTTP\/1\.1 413 /, 'no "100 Continue" first');
+    assert.match(answer, /"code":"413001"/);
+    assert.match(answer, limit);
+    assert.match(answer, /\r\nConnection: close\r\n/i);
+    assert.equal(socket.bytesWritten < 1_024, true, 'no body was sent');
+  }
+
+  test('an admin call declaring more than 64 KiB is refused 413001 before the go-ahead', async () => {
+    await refusedUnread(
+      'PUT /__admin/session/scenarios HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\n',
+      /The limit is 65536 bytes/,
+    );
+  });
+
+  test('an evaluate declaring more than the 1 MiB body limit is refused 413001 before the go-ahead', async () => {
+    const token = await tokenOf(server.get().url, DEFAULT_MERCHANT);
+    await refusedUnread(
+      `POST /v1/evaluate HTTP/1.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${MiB + 1}\r\n`,
+      new RegExp(`The limit is ${MiB} bytes`),
+    );
+  });
+
+  test('a document upload declaring more than the upload limit is refused 413001 before the go-ahead', async () => {
+    const token = await tokenOf(server.get().url, DEFAULT_PARTNER);
+    const created = await fetch(`${server.get().url}/v1/onboarding/application`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ LegalEntityName: 'Big Upload LLC', Dba: 'Big Upload' }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    await refusedUnread(
+      `POST /v1/onboarding/application/${id}/documents HTTP/1.1\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Type: multipart/form-data; boundary=x\r\nContent-Length: ${20 * MiB}\r\n`,
+      /The limit for documents is 10 MB/,
+    );
+  });
+
+  test('an admin call within its limit is told to go on, and answered', async () => {
+    const body = JSON.stringify({ names: [] });
+    const { socket, first } = await expecting(
+      server.get().port,
+      `PUT /__admin/session/scenarios HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n`,
+    );
+    assert.match(first, /^HTTP\/1\.1 100 Continue\r\n/);
+    socket.write(body);
+    const answer = first + (await answerOn(socket, 5_000));
+    socket.destroy();
+    assert.match(answer, /\r\n\r\nHTTP\/1\.1 200 /);
+  });
+
+  test('a chunked body (no declared length) is told to go on as before', async () => {
+    const { socket, first } = await expecting(
+      server.get().port,
+      'POST /v1/oauth2/token HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n',
+    );
+    socket.destroy();
+    assert.match(first, /^HTTP\/1\.1 100 Continue\r\n/);
   });
 });
 

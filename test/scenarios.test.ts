@@ -422,6 +422,43 @@ describe('transport faults on real sockets', () => {
     assert.equal((await hung).status, null);
   });
 
+  test('at most maxHeld hung requests are held at once: one more is ended at once, with one warning', async () => {
+    const { app, logs } = appWith({ scenarios: { hang: { maxHeld: 2 } } });
+    const running = await listen(app, { port: 0 });
+    const auth = { authorization: `Bearer ${await tokenFor(app)}`, 'x-mock-scenario': 'client-timeout' };
+    const hung: Promise<Seen>[] = [];
+    for (let i = 0; i < 2; i++) {
+      const held = app.mock.scenarios?.whenHung();
+      hung.push(get(running.url, auth));
+      await held;
+    }
+    assert.equal(app.mock.scenarios?.hungCount, 2);
+    // The third and fourth: their connections end at once (no client timeout is set), the first two stay held.
+    assert.deepEqual(await get(running.url, auth), { status: null, error: 'ECONNRESET' });
+    assert.deepEqual(await get(running.url, auth), { status: null, error: 'ECONNRESET' });
+    assert.equal(app.mock.scenarios?.hungCount, 2);
+    const warnings = logs.filter((line) => line.startsWith('warn hang:'));
+    assert.equal(warnings.length, 1, logs.join('\n'));
+    assert.match(warnings[0] as string, /2 requests are held open already/);
+    // close() releases the held ones.
+    await running.close(100);
+    for (const seen of await Promise.all(hung)) assert.equal(seen.status, null);
+    assert.equal(app.mock.scenarios?.hungCount, 0);
+  });
+
+  test('a hung request is held at most maxMs, then its connection ends', async () => {
+    const { app } = appWith({ scenarios: { hang: { maxMs: 200 } } });
+    const running = await listen(app, { port: 0 });
+    const auth = { authorization: `Bearer ${await tokenFor(app)}`, 'x-mock-scenario': 'client-timeout' };
+    const started = performance.now();
+    const seen = await get(running.url, auth);
+    assert.equal(seen.status, null);
+    assert.ok(performance.now() - started >= 190, 'held for its maxMs first');
+    // The server sees the close a moment after the client does.
+    await eventually(() => app.mock.scenarios?.hungCount === 0);
+    await running.close(100);
+  });
+
   test('close() ends hung requests and stops pending delays', async () => {
     const { app } = appWith();
     const running = await listen(app, { port: 0 });

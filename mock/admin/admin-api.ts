@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { type CompiledOperation, Contract, checkRequest, defaultSpecPath } from '../contract/contract.js';
 import { apiError } from '../errors/catalog.js';
+import { bodyTooLarge, goAhead } from '../http/go-ahead.js';
 import type { MockParts as Engine } from '../http/mock-parts.js';
 import { SESSION_TOKEN_HEADER } from '../http/session-access.js';
 import { redactStringsJson, registerSecret } from '../support/redact.js';
@@ -92,14 +93,20 @@ export function adminRouter(engine: Engine, options: { token?: string } = {}): R
   };
 }
 
+/** The most an admin call's JSON body may hold (decoded). */
+const ADMIN_BODY_LIMIT = 64 * 1024;
+
 function buildAdminRouter(engine: Engine, options: { token?: string }): Router {
   const contract = loadAdminContract();
   const router = Router();
-  const parseJson = express.json({ limit: 64 * 1024 });
+  const parseJson = express.json({ limit: ADMIN_BODY_LIMIT });
   // body-parser's typed errors (too large, not JSON…) are mapped by the app's error handler; an untyped 4xx is a body
   // that could not be decoded (gzip or br bytes that do not inflate), and must answer 400, not 500.
-  const json: RequestHandler = (req, res, next) =>
+  // A body declared over the limit is refused before a byte is read (and before a client on Expect is told to send it).
+  const json: RequestHandler = (req, res, next) => {
+    if (!goAhead(req, ADMIN_BODY_LIMIT, 'decoded')) return next(bodyTooLarge(ADMIN_BODY_LIMIT));
     parseJson(req, res, (error?: unknown) => next(error === undefined ? undefined : adminBodyError(error)));
+  };
   const isAdmin = (req: Request): boolean => {
     if (!options.token) return true;
     const given =

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type busboy from 'busboy';
 import type { Request } from 'express';
 import { apiError } from '../errors/catalog.js';
+import { goAhead } from './go-ahead.js';
 
 /** busboy is loaded by the first multipart body (one operation takes one): a start does not need it. */
 let busboyModule: typeof busboy | undefined;
@@ -38,6 +39,11 @@ export interface MultipartUpload {
  */
 export function readMultipart(req: Request, limits: MultipartLimits): Promise<MultipartUpload> {
   return new Promise((resolve, reject) => {
+    // A body declared longer than the whole-body limit is refused before a byte of it is read.
+    if (!goAhead(req, limits.maxFileBytes + limits.overheadBytes, 'wire')) {
+      reject(apiError('413001', { detail: limits.tooLargeDetail }));
+      return;
+    }
     const upload: MultipartUpload = { file: null, fields: {} };
     let parser: busboy.Busboy;
     try {

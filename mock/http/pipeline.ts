@@ -19,6 +19,7 @@ import { encodedHeaderText, safeHeaderValue } from '../support/header-value.js';
 import type { Logger } from '../support/logger.js';
 import { redactText } from '../support/redact.js';
 import type { Settings } from '../support/settings.js';
+import { bodyTooLarge, goAhead } from './go-ahead.js';
 import { type BodyError, bodyError, declaresUtf8, readJsonBody, scalarJson } from './json-body.js';
 import { PARTNER_OPERATIONS } from './routes.js';
 import { locals } from './session-stage.js';
@@ -81,6 +82,8 @@ export function pipeline(
     }
   };
   const parseBody = (req: Request, res: Response): Promise<void> => {
+    // Refused on its declared length before a byte is read (and before a client on Expect is told to send it).
+    if (!goAhead(req, settings.bodyLimit, 'decoded')) return Promise.reject(bodyTooLarge(settings.bodyLimit));
     const reading = readJsonBody(req, settings.bodyLimit);
     if (reading) {
       return reading.then(
@@ -320,7 +323,7 @@ export function fromParserError(error: {
           });
     }
     case 'entity.too.large':
-      return apiError('413001', { detail: `The limit is ${error.limit ?? 'unknown'} bytes.` });
+      return bodyTooLarge(error.limit);
     case 'request.size.invalid':
     case 'request.aborted':
       return apiError('400002', { detail: 'The body ended before its declared Content-Length.' });

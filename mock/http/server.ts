@@ -9,6 +9,7 @@ import { ERROR_CODE_HEADER } from '../errors/shape.js';
 import { closeMock, type MockApp } from './app.js';
 import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES, meteredRequests } from './body-budget.js';
 import { installFastLane } from './fast-lane.js';
+import { holdContinue } from './go-ahead.js';
 
 export interface RunningServer {
   server: Server;
@@ -66,12 +67,13 @@ export function listen(app: MockApp, options: ListenOptions = {}): Promise<Runni
       handler,
     ).listen(options.port ?? DEFAULT_PORT, host);
     // `Expect: 100-continue`: the client waits for a go-ahead before it sends its body. Node's own handling says
-    // "100 Continue" before the request is seen, so a body the budget then refuses was uploaded into a closing
-    // socket; here the budget decides first, and only an admitted request is told to go on.
+    // "100 Continue" before the request is seen, so a body the budget or the route's limit then refuses was uploaded
+    // into a closing socket. Here the budget decides first, and the go-ahead is left to the reader of the body, which
+    // refuses a declared length over its limit instead (go-ahead.ts).
     // Then the request goes the usual way ('request'), so the shutdown's bookkeeping sees it as it sees every other.
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       if (!budget.fits(req, res, transportTraceId)) return;
-      res.writeContinue();
+      holdContinue(req, res);
       server.emit('request', req, res);
     });
     server.once('error', reject);

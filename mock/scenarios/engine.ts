@@ -96,7 +96,7 @@ export class ScenarioEngine {
   readonly #selections = new Map<string, string[]>();
   readonly #counters = new Map<string, Map<CompiledScenario, number>>();
   readonly #tokenErrors = new Map<string, { code: ErrorCode; left: number; scenario: string }>();
-  readonly #hung = new HungRequests();
+  readonly #hung: HungRequests;
   readonly #timers = new Timers();
   readonly #random: () => number;
   readonly #declares: (operationId: string, status: number) => boolean;
@@ -107,6 +107,11 @@ export class ScenarioEngine {
 
   constructor(deps: ScenarioDeps, options: ScenarioOptions = {}) {
     this.#deps = deps;
+    this.#hung = new HungRequests(options.hang, (maxHeld) =>
+      deps.log.warn(
+        `hang: ${maxHeld} requests are held open already (the most at once); more hung requests have their connection ended at once until half of those are gone`,
+      ),
+    );
     this.defaults = Object.freeze([...(options.defaults ?? [])]);
     this.#random = seededRandom(deps.seed ^ 0x5ce7a1);
     this.#declares = declaredStatuses(deps.contract);
@@ -426,6 +431,7 @@ export class ScenarioEngine {
         res.req.socket.destroy();
         return 'handled';
       }
+      // Beyond the most held at once, hold() ends the connection: the client sees a failed call all the same.
       this.#hung.hold(res);
       return 'handled';
     }

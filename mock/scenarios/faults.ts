@@ -36,6 +36,22 @@ interface FaultRow {
   write?: (res: Response, out: Outgoing | null, options: FaultOptions, timers: Timers) => void;
 }
 
+/** How many requests a `hang` fault may hold open at once, and for how long (ScenarioOptions.hang). */
+export interface HangLimits {
+  /** The most held at once, server-wide (default 1,000); one more has its connection ended at once. */
+  maxHeld?: number;
+  /** The longest one is held (default 10 minutes); then its connection is ended. */
+  maxMs?: number;
+}
+
+/**
+ * Each held request keeps a socket (a file descriptor) and about 11 KB: 17,700 held took 200 MB. A thousand is far
+ * more than a test suite has waiting on its own timeouts, and keeps them to about 11 MB and a thousand descriptors
+ * (Node raises its soft descriptor limit to the hard one at start, usually thousands or more). Ten minutes is
+ * twice undici's (fetch's) default 300 s headers timeout, the longest a usual client waits unless told otherwise.
+ */
+export const DEFAULT_HANG_LIMITS: Required<HangLimits> = { maxHeld: 1_000, maxMs: 10 * 60_000 };
+
 /** Every transport fault a scenario can inject. A new fault is one row here, plus a library scenario showing it. */
 export const FAULTS = {
   reset: {
@@ -46,7 +62,7 @@ export const FAULTS = {
     write: (res) => resetConnection(res),
   },
   hang: {
-    does: 'never answer (the client times out)',
+    does: `never answer (the client times out); at most ${DEFAULT_HANG_LIMITS.maxHeld.toLocaleString('en-US')} held at once (one more is ended at once), each for at most ${DEFAULT_HANG_LIMITS.maxMs / 60_000} minutes`,
     sendsResponse: false,
     clientSees: 'timeout',
     options: {},
@@ -122,19 +138,48 @@ export type DelaySpec =
       p99?: number;
     };
 
-/** Requests a `hang` fault holds open, never answered: the client's own timeout ends each, or endAll(). */
+/**
+ * Requests a `hang` fault holds open, never answered: the client's own timeout ends each, or endAll(), or the longest
+ * hold. Beyond the most held at once a new one has its connection ended at once (the client sees a failed call, as
+ * with a timeout), and `onFull` is told once each time the limit is reached (again after the held fell to half).
+ */
 export class HungRequests {
-  readonly #held = new Set<Response>();
+  readonly #held = new Map<Response, NodeJS.Timeout>();
   readonly #waiters: (() => void)[] = [];
+  readonly #limits: Required<HangLimits>;
+  readonly #onFull: (maxHeld: number) => void;
+  #full = false;
+
+  constructor(limits: HangLimits = {}, onFull: (maxHeld: number) => void = () => undefined) {
+    this.#limits = { ...DEFAULT_HANG_LIMITS, ...limits };
+    this.#onFull = onFull;
+  }
 
   get count(): number {
     return this.#held.size;
   }
 
-  hold(res: Response): void {
-    this.#held.add(res);
-    res.once('close', () => this.#held.delete(res));
+  /** Hold this request's connection open; false (and the connection ended) when the most are held already. */
+  hold(res: Response): boolean {
+    const { maxHeld, maxMs } = this.#limits;
+    if (this.#held.size >= maxHeld) {
+      if (!this.#full) {
+        this.#full = true;
+        this.#onFull(maxHeld);
+      }
+      res.req.socket.destroy();
+      return false;
+    }
+    const timer = setTimeout(() => res.req.socket.destroy(), maxMs);
+    timer.unref();
+    this.#held.set(res, timer);
+    res.once('close', () => {
+      clearTimeout(timer);
+      this.#held.delete(res);
+      if (this.#held.size <= maxHeld / 2) this.#full = false;
+    });
     for (const resolve of this.#waiters.splice(0)) resolve();
+    return true;
   }
 
   /** Resolves when the next request is held. */
@@ -143,7 +188,10 @@ export class HungRequests {
   }
 
   endAll(): void {
-    for (const res of this.#held) res.req.socket.destroy();
+    for (const [res, timer] of this.#held) {
+      clearTimeout(timer);
+      res.req.socket.destroy();
+    }
     this.#held.clear();
   }
 }

@@ -4,7 +4,7 @@
 import type { FateKind, Provenance, TestCardName } from '../domain/outcomes.js';
 import type { ErrorCode } from '../errors/catalog.js';
 import type { WebhookFaults } from '../webhooks/faults.js';
-import type { DelaySpec, FaultSeen, FaultSpec } from './faults.js';
+import type { DelaySpec, FaultSeen, FaultSpec, HangLimits } from './faults.js';
 
 export type { DelaySpec, FaultObject, FaultSpec, FaultType } from './faults.js';
 
@@ -132,4 +132,9 @@ export interface ScenarioOptions {
   watch?: boolean;
   /** Largest scenario file, and largest bodyFile, in bytes (default 1 MiB); bigger files are reported and skipped. */
   maxFileBytes?: number;
+  /**
+   * Requests a `hang` fault holds: at most `maxHeld` at once server-wide (default 1,000; one more has its connection
+   * ended at once) and each for at most `maxMs` (default 10 minutes).
+   */
+  hang?: HangLimits;
 }
