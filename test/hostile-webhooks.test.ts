@@ -86,6 +86,36 @@ describe('webhook network safety', { timeout: 60_000 }, () => {
     assert.equal(codes[3], '400043');
   });
 
+  test('receivers for every session are capped server-wide, however many sessions add them', async () => {
+    const mock = await startMock();
+    closers.push(() => mock.close());
+    const add = (session: string, path: string, sessionOnly: boolean) =>
+      fetch(`${mock.url}/__admin/webhooks/receivers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-mock-session': session },
+        body: JSON.stringify({
+          url: `http://127.0.0.1:9999/${path}`,
+          ...(sessionOnly ? { sessionOnly } : {}),
+        }),
+      });
+    // Ten sessions each within their own cap of 20: every event of every session would go to 200 receivers.
+    const refused: { code: string; detail: string }[] = [];
+    for (let s = 0; s < 10; s += 1) {
+      for (let r = 0; r < 20; r += 1) {
+        const res = await add(`s${s}`, `s${s}_r${r}`, false);
+        if (res.status === 400) refused.push((await res.json()) as { code: string; detail: string });
+        else assert.equal(res.status, 201, await res.text());
+      }
+    }
+    const shared = mock.webhooks.receivers().filter((r) => r.session === null);
+    assert.equal(shared.length, 20);
+    assert.equal(refused.length, 180);
+    assert.ok(refused.every((p) => p.code === '400043'));
+    assert.match(refused[0]?.detail ?? '', /for every session \(at most 20\).*sessionOnly: true/);
+    // A receiver for the session's own events is still accepted.
+    assert.equal((await add('s9', 's9_own', true)).status, 201);
+  });
+
   test('a receiver given before the mock listened is refused at delivery when it is the mock itself', async () => {
     const probe = await startMock();
     const port = probe.port;
