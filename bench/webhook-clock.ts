@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
-import { call, REQUEST_TIMEOUT_MS } from './abuses.js';
+import { call } from './abuses.js';
 import {
   installCleanup,
   MOCK_NODE_FLAGS,
@@ -44,6 +44,8 @@ const LIVE = process.env.LIVE === undefined ? undefined : Number(process.env.LIV
 if (LIVE !== undefined && !(Number.isInteger(LIVE) && LIVE >= 200 && LIVE <= 599))
   throw new Error('LIVE must be an HTTP status');
 const CONCURRENCY = 16;
+/** How long the moves may take before the server counts as stuck (they answer once every due fate has settled). */
+const MOVE_TIMEOUT_MS = 180_000;
 /** A port nothing listens on: every attempt is refused at once. */
 const DEAD_PORT = 5999;
 
@@ -123,7 +125,9 @@ async function attack(cli: string, orders: number): Promise<string> {
     })();
     const started = performance.now();
     const moves = await Promise.all(
-      Array.from({ length: MOVES }, () => call(origin, 'POST', '/__admin/clock/advance', {}, { by: '1h' })),
+      Array.from({ length: MOVES }, () =>
+        call(origin, 'POST', '/__admin/clock/advance', {}, { by: '1h' }, undefined, MOVE_TIMEOUT_MS),
+      ),
     );
     const advanceMs = performance.now() - started;
     const advance = moves.find((m) => m.status !== 200) ?? (moves[0] as (typeof moves)[number]);
@@ -131,7 +135,7 @@ async function attack(cli: string, orders: number): Promise<string> {
     await poll;
     if (advance.status === 0) {
       // The server is still settling: nothing else would be answered either (stopServer kills it).
-      return `N=${orders}: receivers ${registered}, advance gave no answer within ${REQUEST_TIMEOUT_MS} ms (${advance.body}), slowest health ${slowestHealth.toFixed(0)} ms (${healthAnswers} answered), RSS peak ${peakRss.toFixed(0)} MB`;
+      return `N=${orders}: receivers ${registered}, advance gave no answer within ${MOVE_TIMEOUT_MS} ms (${advance.body}), slowest health ${slowestHealth.toFixed(0)} ms (${healthAnswers} answered), RSS peak ${peakRss.toFixed(0)} MB`;
     }
     if (advance.status !== 200) throw new Error(`advance: ${advance.status} ${advance.body}`);
     const listed = await call(origin, 'GET', '/__admin/webhooks/deliveries');

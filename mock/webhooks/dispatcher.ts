@@ -204,6 +204,14 @@ export class WebhookDispatcher {
     return this.#deliveries.list(filter);
   }
 
+  /**
+   * Deliveries waiting for their next attempt: due later, or due and in line behind an attempt to the same URL (never
+   * more than are kept: a delivery dropped from the list leaves both at once).
+   */
+  get waiting(): number {
+    return this.#due.size + this.#lines.waiting;
+  }
+
   delivery(id: string): WebhookDelivery | undefined {
     const d = this.#deliveries.get(id);
     return d ? copyDelivery(d) : undefined;
