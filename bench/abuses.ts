@@ -26,6 +26,7 @@ export function call(
   headers: Record<string, string> = {},
   body?: unknown,
   agent?: Agent,
+  timeoutMs = REQUEST_TIMEOUT_MS,
 ): Promise<Reply> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const all: Record<string, string> = { accept: 'application/json', ...headers };
@@ -39,7 +40,7 @@ export function call(
       resolve({ status, body: text, ms: performance.now() - started });
     const req = httpRequest(
       new URL(path, origin),
-      { method, headers: all, agent: agent ?? false, timeout: REQUEST_TIMEOUT_MS },
+      { method, headers: all, agent: agent ?? false, timeout: timeoutMs },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -18,6 +18,13 @@ async function receiver(handle: (req: IncomingMessage, res: ServerResponse) => v
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
+function closeServer(server: Server): Promise<void> {
+  return new Promise((r) => {
+    server.closeAllConnections();
+    server.close(() => r());
+  });
+}
+
 async function approve(mock: MockServer, token: string, session = 'default'): Promise<void> {
   const res = await fetch(`${mock.baseUrl}/evaluate`, {
     method: 'POST',
@@ -86,6 +93,61 @@ describe('webhook network safety', { timeout: 60_000 }, () => {
     assert.equal(codes[3], '400043');
   });
 
+  test('receivers for every session are capped server-wide, however many sessions add them', async () => {
+    const mock = await startMock();
+    closers.push(() => mock.close());
+    const add = (session: string, path: string, sessionOnly: boolean) =>
+      fetch(`${mock.url}/__admin/webhooks/receivers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-mock-session': session },
+        body: JSON.stringify({
+          url: `http://127.0.0.1:9999/${path}`,
+          ...(sessionOnly ? { sessionOnly } : {}),
+        }),
+      });
+    // Ten sessions each within their own cap of 20: every event of every session would go to 200 receivers.
+    const refused: { code: string; detail: string }[] = [];
+    for (let s = 0; s < 10; s += 1) {
+      for (let r = 0; r < 20; r += 1) {
+        const res = await add(`s${s}`, `s${s}_r${r}`, false);
+        if (res.status === 400) refused.push((await res.json()) as { code: string; detail: string });
+        else assert.equal(res.status, 201, await res.text());
+      }
+    }
+    const shared = mock.webhooks.receivers().filter((r) => r.session === null);
+    assert.equal(shared.length, 20);
+    assert.equal(refused.length, 180);
+    assert.ok(refused.every((p) => p.code === '400043'));
+    assert.match(refused[0]?.detail ?? '', /for every session \(at most 20\).*sessionOnly: true/);
+    // A receiver for the session's own events is still accepted.
+    assert.equal((await add('s9', 's9_own', true)).status, 201);
+  });
+
+  test('deliveries dropped to make room wait nowhere: what waits for a hanging receiver is bounded by what is kept', async () => {
+    const held: ServerResponse[] = [];
+    const hanging = await receiver((_req, res) => {
+      held.push(res);
+    });
+    closers.push(() => closeServer(hanging.server));
+    const mock = await startMock({
+      clock: { frozen: true },
+      webhooks: { timeoutMs: 20_000, maxConcurrent: 1, maxDeliveries: 10 },
+    });
+    closers.push(() => mock.close());
+    mock.webhooks.addReceiver({ mid: mock.credentials.mid, url: `${hanging.url}/hook` });
+    const token = await mock.token();
+    // One URL, its first attempt held: every later delivery waits in that URL's line, and most are dropped.
+    for (let i = 0; i < 40; i += 1) await approve(mock, token);
+    while (held.length < 1) await new Promise((r) => setImmediate(r));
+    const made = mock.webhooks.deliveries().at(-1)?.id ?? '';
+    assert.ok(Number(made.slice(4)) >= 40, `${made}: every order made a delivery`);
+    assert.equal(mock.webhooks.deliveries().length, 10);
+    // The one held by the receiver is running, not waiting; the other kept ones wait, and nothing else does.
+    assert.ok(mock.webhooks.waiting <= 10, `${mock.webhooks.waiting} waiting`);
+    assert.ok(mock.webhooks.waiting >= 8, `${mock.webhooks.waiting} waiting`);
+    for (const r of held) r.end('ok');
+  });
+
   test('a receiver given before the mock listened is refused at delivery when it is the mock itself', async () => {
     const probe = await startMock();
     const port = probe.port;
@@ -126,13 +188,7 @@ describe('webhook network safety', { timeout: 60_000 }, () => {
         open -= 1;
       });
     });
-    closers.push(
-      () =>
-        new Promise((r) => {
-          hanging.server.closeAllConnections();
-          hanging.server.close(r);
-        }),
-    );
+    closers.push(() => closeServer(hanging.server));
     const mock = await startMock({
       clock: { frozen: true },
       webhooks: { timeoutMs: 20_000, maxConcurrent: 3 },

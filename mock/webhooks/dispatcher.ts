@@ -13,6 +13,7 @@ import { attemptRecord, copyDelivery, DeliveryBook, type NewDelivery, newDeliver
 import { DueQueue } from './due-queue.js';
 import { eventsFor, type WebhookPayload } from './events.js';
 import { reverseOutOfOrder, type WebhookFaults } from './faults.js';
+import { UrlLines } from './lines.js';
 import { ReceiverPolicy, type SelfAddress } from './receiver-policy.js';
 import { ReceiverBook } from './receivers.js';
 import {
@@ -75,6 +76,7 @@ export class WebhookDispatcher {
   readonly maxDeliveries: number;
   readonly maxReceiversPerSession: number;
   readonly maxReceivers: number;
+  readonly maxSharedReceivers: number;
   readonly maxConcurrent: number;
   readonly #policy: ReceiverPolicy;
   readonly #clock: VirtualClock;
@@ -91,8 +93,8 @@ export class WebhookDispatcher {
   #incoming: WebhookDelivery[] = [];
   /** Per session: forgotten with the session (the store tells), and never more entries than the store has sessions. */
   readonly #faults = new Map<string, WebhookFaults>();
-  /** One promise chain per URL, so a receiver gets its deliveries one at a time, in order. */
-  readonly #chains = new Map<string, Promise<void>>();
+  /** One line per URL, so a receiver gets its deliveries one at a time, in order; only kept deliveries wait in it. */
+  readonly #lines = new UrlLines((delivery) => this.#attempt(delivery));
   readonly #inFlight = new Set<Promise<void>>();
   /** The same attempts by session (an entry only while one is in flight). */
   readonly #inFlightOf = new Map<string, Set<Promise<void>>>();
@@ -114,6 +116,7 @@ export class WebhookDispatcher {
     this.maxDeliveries = limits.maxDeliveries;
     this.maxReceiversPerSession = limits.maxReceiversPerSession;
     this.maxReceivers = limits.maxReceivers;
+    this.maxSharedReceivers = limits.maxSharedReceivers;
     this.maxConcurrent = limits.maxConcurrent;
     this.retrySchedule = limits.retrySchedule;
     this.#policy = new ReceiverPolicy(options.allowHosts ?? []);
@@ -125,12 +128,17 @@ export class WebhookDispatcher {
       maxConcurrent: this.maxConcurrent,
       seed: deps.settings.seed,
     });
-    this.#deliveries = new DeliveryBook(this.maxDeliveries, deps.log, (dropped) => this.#due.delete(dropped));
+    // A pending delivery dropped to make room leaves every queue at once: nothing holds it (or its payload) after.
+    this.#deliveries = new DeliveryBook(this.maxDeliveries, deps.log, (dropped) => {
+      this.#due.delete(dropped);
+      this.#lines.remove(dropped);
+    });
     // A clock move's slices end by the deliveries they made too, not only by the orders they settled.
     deps.scheduler.weighSlicesBy(() => this.#deliveries.created);
     this.#book = new ReceiverBook(deps.accounts, this.#policy, {
       perSession: this.maxReceiversPerSession,
       total: this.maxReceivers,
+      shared: this.maxSharedReceivers,
     });
 
     for (const account of deps.accounts.accounts) {
@@ -194,6 +202,14 @@ export class WebhookDispatcher {
   /** Deliveries still in memory, oldest first (copies). */
   deliveries(filter: DeliveryFilter = {}): WebhookDelivery[] {
     return this.#deliveries.list(filter);
+  }
+
+  /**
+   * Deliveries waiting for their next attempt: due later, or due and in line behind an attempt to the same URL (never
+   * more than are kept: a delivery dropped from the list leaves both at once).
+   */
+  get waiting(): number {
+    return this.#due.size + this.#lines.waiting;
   }
 
   delivery(id: string): WebhookDelivery | undefined {
@@ -333,6 +349,10 @@ export class WebhookDispatcher {
     const delivery = this.#deliveries.create(fields, this.#clock.now());
     this.#internal.set(delivery, { seq: this.#deliveries.created, queued: false });
     this.#incoming.push(delivery);
+    // An in-process clock.advance() makes all its deliveries in one batch; those dropped to make room meanwhile must
+    // not stay in it until the pump (O(1) amortised: the batch is cut only once it doubled past what is kept).
+    if (this.#incoming.length > 2 * this.maxDeliveries)
+      this.#incoming = this.#incoming.filter((d) => this.#deliveries.holds(d));
     this.#startTicker();
     return delivery;
   }
@@ -403,9 +423,7 @@ export class WebhookDispatcher {
 
   #enqueue(delivery: WebhookDelivery): void {
     this.#info(delivery).queued = true;
-    const previous = this.#chains.get(delivery.url) ?? Promise.resolve();
-    const run = previous.then(() => this.#attempt(delivery));
-    this.#chains.set(delivery.url, run);
+    const run = this.#lines.push(delivery);
     this.#inFlight.add(run);
     let mine = this.#inFlightOf.get(delivery.session);
     if (!mine) {
@@ -418,7 +436,6 @@ export class WebhookDispatcher {
       const left = this.#inFlightOf.get(delivery.session);
       left?.delete(run);
       if (left?.size === 0) this.#inFlightOf.delete(delivery.session);
-      if (this.#chains.get(delivery.url) === run) this.#chains.delete(delivery.url);
       // A retry may already be due (zero delay, or the clock moved on while this attempt ran).
       this.#pump(this.#clock.now());
     });

@@ -8,11 +8,15 @@ import type { WebhookReceiver } from './types.js';
 export class ReceiverBook {
   readonly #accounts: AccountBook;
   readonly #policy: ReceiverPolicy;
-  readonly #limits: { perSession: number; total: number };
+  readonly #limits: { perSession: number; total: number; shared: number };
   readonly #receivers = new Map<string, WebhookReceiver>();
   #count = 0;
 
-  constructor(accounts: AccountBook, policy: ReceiverPolicy, limits: { perSession: number; total: number }) {
+  constructor(
+    accounts: AccountBook,
+    policy: ReceiverPolicy,
+    limits: { perSession: number; total: number; shared: number },
+  ) {
     this.#accounts = accounts;
     this.#policy = policy;
     this.#limits = limits;
@@ -33,14 +37,23 @@ export class ReceiverBook {
     this.#policy.check(new URL(url));
     const session = input.session ?? null;
     let owned = 0;
+    let shared = 0;
     for (const existing of this.#receivers.values()) {
       if (existing.mid === account.mid && existing.url === url && existing.session === session)
         return existing;
       if (input.owner !== undefined && existing.owner === input.owner) owned += 1;
+      if (existing.session === null) shared += 1;
     }
     if (input.owner !== undefined && owned >= this.#limits.perSession) {
       throw limitError(
         `session ${JSON.stringify(input.owner)} already has ${owned} webhook receivers (at most ${this.#limits.perSession})`,
+      );
+    }
+    // Every event of every session goes to each receiver for every session: sessions each adding their own share
+    // would multiply every delivery (10 sessions × 20 = 200 per event), so these are capped server-wide.
+    if (input.owner !== undefined && session === null && shared >= this.#limits.shared) {
+      throw limitError(
+        `this server already has ${shared} webhook receivers for every session (at most ${this.#limits.shared}): register yours with sessionOnly: true (it gets your session's events only), or remove one first`,
       );
     }
     if (this.#receivers.size >= this.#limits.total) {

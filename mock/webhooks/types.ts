@@ -29,6 +29,11 @@ export interface WebhookOptions {
   maxReceiversPerSession?: number;
   /** Receivers in all (default 200). */
   maxReceivers?: number;
+  /**
+   * Receivers for every session (registered without `sessionOnly`) the admin API accepts, counting those given at
+   * start-up (default 20): every event of every session goes to each of them, so they multiply all webhook work.
+   */
+  maxSharedReceivers?: number;
   /** Delivery attempts in flight at once, across every receiver (default 8). */
   maxConcurrent?: number;
 }
@@ -55,6 +60,7 @@ export function resolveWebhookOptions(options: WebhookOptions) {
     maxDeliveries: positive(options.maxDeliveries, DEFAULT_MAX_DELIVERIES, 'maxDeliveries'),
     maxReceiversPerSession: positive(options.maxReceiversPerSession, 20, 'maxReceiversPerSession'),
     maxReceivers: positive(options.maxReceivers, 200, 'maxReceivers'),
+    maxSharedReceivers: positive(options.maxSharedReceivers, 20, 'maxSharedReceivers'),
     maxConcurrent: positive(options.maxConcurrent, 8, 'maxConcurrent'),
     retrySchedule: [...schedule] as readonly number[],
   };
