@@ -22,7 +22,7 @@ import { listen } from '../mock/http/server.js';
 import type { Exchange } from '../mock/http/types.js';
 import { ApiError as PublicApiError, startMock } from '../mock/index.js';
 import type { WebhookFaults } from '../mock/webhooks/faults.js';
-import { evaluateBody, makeApp, tokenFor } from './helpers.js';
+import { evaluate, evaluateBody, makeApp, tokenFor } from './helpers.js';
 import { appWith, scenarioFolders } from './scenario-folders.js';
 
 const run = promisify(execFile);
@@ -241,30 +241,16 @@ describe("startMock's token() is test plumbing: the test's scenarios do not appl
       mock.useScenario('client-timeout', 'elsewhere');
       const token = await promptly(mock.token(undefined, session));
       const signature = token.slice(token.lastIndexOf('.') + 1);
-      const res = await fetch(`${mock.baseUrl}/evaluate`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'x-mock-session': session,
-        },
-        body: JSON.stringify(
-          evaluateBody({
-            orderId: `O-${signature.slice(0, 20)}`,
-            billingInformation: {
-              firstName: signature,
-              lastName: 'Lee',
-              addressLine2: token.slice(token.indexOf('.') + 1),
-              country: 'US',
-              countryCode: 'US',
-              addressLine1: '1 Main St',
-              city: 'Austin',
-              zipCode: '73301',
-            },
-          }),
-        ),
-      });
-      assert.equal(res.status, 200, await res.text());
+      const res = await evaluate(
+        mock.app,
+        token,
+        evaluateBody({
+          orderId: `O-${signature.slice(0, 20)}`,
+          billingInformation: { firstName: signature, addressLine2: token.slice(token.indexOf('.') + 1) },
+        }),
+        session,
+      );
+      assert.equal(res.status, 200, res.text);
       const journal = JSON.stringify(mock.journal.entries({ session }));
       assert.ok(journal.includes('/v1/evaluate'), journal);
       assert.ok(!journal.includes(signature), journal);
