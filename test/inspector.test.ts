@@ -304,8 +304,17 @@ describe('the inspector under the admin token and session isolation', { timeout:
 
   test("a session token streams its own session only, never every session's", async () => {
     const a = { 'x-mock-session': 'worker-a', 'x-mock-session-token': mock.sessionToken('worker-a') };
-    await mock.token(undefined, 'worker-a');
-    await mock.token(undefined, 'worker-b');
+    // One request each, so both sessions have journal entries (token() itself makes no request).
+    for (const session of ['worker-a', 'worker-b']) {
+      const res = await fetch(`${mock.baseUrl}/orders`, {
+        headers: {
+          authorization: `Bearer ${await mock.token(undefined, session)}`,
+          'x-mock-session': session,
+          'x-mock-session-token': mock.sessionToken(session),
+        },
+      });
+      assert.equal(res.status, 200, await res.text());
+    }
     const everyone = await events(a, '?all=true');
     assert.equal(everyone.status, 401);
     assert.equal(((await everyone.json()) as { code: string }).code, '401005');

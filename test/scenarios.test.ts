@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import request from 'supertest';
+import { DEFAULT_MERCHANT } from '../mock/domain/accounts.js';
 import { TEST_CARDS } from '../mock/domain/outcomes.js';
 import { MAX_SESSIONS } from '../mock/domain/store.js';
 import { ApiError } from '../mock/errors/catalog.js';
@@ -21,7 +22,7 @@ import { listen } from '../mock/http/server.js';
 import type { Exchange } from '../mock/http/types.js';
 import { ApiError as PublicApiError, startMock } from '../mock/index.js';
 import type { WebhookFaults } from '../mock/webhooks/faults.js';
-import { evaluateBody, makeApp, tokenFor } from './helpers.js';
+import { evaluate, evaluateBody, makeApp, tokenFor } from './helpers.js';
 import { appWith, scenarioFolders } from './scenario-folders.js';
 
 const run = promisify(execFile);
@@ -172,6 +173,121 @@ describe('choosing scenarios', () => {
     const res = await evaluateWith(app, { 'x-mock-session': 'hooks', 'x-mock-scenario': 'webhooks-failing' });
     assert.equal(res.status, 200);
     assert.deepEqual(calls, [['hooks', { failTimes: 3 }]]);
+  });
+});
+
+/** The promise's value, or a failure once `ms` have passed (a helper that hangs must fail the test, not stall it). */
+async function promptly<T>(pending: Promise<T>, ms = 5_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([pending, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe("startMock's token() is test plumbing: the test's scenarios do not apply to it", {
+  timeout: 60_000,
+}, () => {
+  const orders = (mock: { baseUrl: string }, token: string, session = 'default') =>
+    fetch(`${mock.baseUrl}/orders`, {
+      headers: { authorization: `Bearer ${token}`, 'x-mock-session': session },
+    });
+
+  test('after useScenario() of a scenario for every operation, a hang or the token endpoint, token() still answers', async () => {
+    const mock = await startMock();
+    try {
+      const tokens: string[] = [];
+      for (const name of [
+        'client-timeout',
+        'gateway-timeout',
+        'service-unavailable',
+        'internal-error',
+        'rate-limited',
+        'token-service-down',
+      ]) {
+        mock.useScenario(name);
+        tokens.push(await promptly(mock.token()));
+      }
+      // The scenario still holds for the client under test…
+      mock.useScenario('gateway-timeout');
+      const timedOut = await orders(mock, tokens[0] as string);
+      assert.equal(timedOut.status, 504);
+      await timedOut.body?.cancel();
+      // …and once it is cleared, every token from token() is accepted.
+      mock.useScenario([]);
+      for (const token of tokens) {
+        const res = await orders(mock, token);
+        assert.equal(res.status, 200, await res.text());
+      }
+      // A token for another session's requests, under that session's scenario, works on a request it does not touch.
+      mock.useScenario('client-timeout', 'worker-2');
+      const own = await promptly(mock.token(undefined, 'worker-2'));
+      assert.equal((await orders(mock, own)).status, 200);
+      // No HTTP round trip: the journal holds only the client's requests.
+      assert.ok(!mock.journal.entries().some((e) => JSON.stringify(e).includes('/oauth2/token')));
+    } finally {
+      await mock.close();
+    }
+  });
+
+  test("a token from token() is redacted from the journal like the endpoint's", async () => {
+    const mock = await startMock();
+    try {
+      const session = 'plumbing-redaction';
+      mock.useScenario('client-timeout', 'elsewhere');
+      const token = await promptly(mock.token(undefined, session));
+      const signature = token.slice(token.lastIndexOf('.') + 1);
+      const res = await evaluate(
+        mock.app,
+        token,
+        evaluateBody({
+          orderId: `O-${signature.slice(0, 20)}`,
+          billingInformation: { firstName: signature, addressLine2: token.slice(token.indexOf('.') + 1) },
+        }),
+        session,
+      );
+      assert.equal(res.status, 200, res.text);
+      const journal = JSON.stringify(mock.journal.entries({ session }));
+      assert.ok(journal.includes('/v1/evaluate'), journal);
+      assert.ok(!journal.includes(signature), journal);
+      assert.ok(!journal.includes(token.slice(token.indexOf('.') + 1)), journal);
+    } finally {
+      await mock.close();
+    }
+  });
+
+  test('token() refuses promptly with an ApiError that says what to change: after close(), unknown credentials, a bad session', async () => {
+    const mock = await startMock();
+    await assert.rejects(
+      promptly(mock.token({ ...DEFAULT_MERCHANT, appSecret: 'not-the-secret' })),
+      (e: unknown) => {
+        assert.ok(e instanceof PublicApiError, String(e));
+        assert.equal(e.code, '400003');
+        assert.match(e.message, /Pass token\(\) one of mock\.accounts/);
+        return true;
+      },
+    );
+    await assert.rejects(promptly(mock.token(undefined, 'no spaces allowed')), (e: unknown) => {
+      assert.ok(e instanceof PublicApiError, String(e));
+      assert.equal(e.code, '400012');
+      assert.match(e.message, /Pass token\(\) the session name/);
+      return true;
+    });
+    mock.useScenario('client-timeout');
+    await mock.close();
+    const started = performance.now();
+    await assert.rejects(promptly(mock.token()), (e: unknown) => {
+      assert.ok(e instanceof PublicApiError, String(e));
+      assert.equal(e.code, '503001');
+      assert.match(e.message, /mock\.token\(\) was called after mock\.close\(\)/);
+      assert.match(e.message, /start another with startMock\(\)/);
+      return true;
+    });
+    assert.ok(performance.now() - started < 1_000);
   });
 });
 

@@ -5,7 +5,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { VirtualClock } from '../domain/clock.js';
 import { DEFAULT_SESSION, type Session, type Store } from '../domain/store.js';
-import { apiError } from '../errors/catalog.js';
+import { type ApiError, apiError } from '../errors/catalog.js';
 import { hasCardData } from '../support/redact.js';
 import type { Exchange, RequestHooks } from './types.js';
 
@@ -35,6 +35,18 @@ export function locals(res: Response): Locals {
   return res.locals as Locals;
 }
 
+/** Why a session name is refused (400012, or 400040 for one shaped like card data), or undefined when it is fine. */
+export function sessionNameError(name: string): ApiError | undefined {
+  if (!SESSION_PATTERN.test(name)) {
+    return apiError('400012', {
+      errors: { [SESSION_HEADER]: ['Use 1 to 100 letters, digits, dots, colons, underscores or dashes.'] },
+    });
+  }
+  // Session names are stored, listed and logged: one shaped like a card number would put it everywhere.
+  if (name !== DEFAULT_SESSION && hasCardData(name)) return apiError('400040');
+  return undefined;
+}
+
 export function sessionStage(deps: SessionStageDeps): RequestHandler {
   const date = httpDate(deps.clock);
   return (req, res, next) => {
@@ -46,22 +58,9 @@ export function sessionStage(deps: SessionStageDeps): RequestHandler {
     // The Date header follows the virtual clock, as tokens and webhooks do: one clock for everything a client sees.
     res.setHeader('Date', date());
     const name = req.get(SESSION_HEADER) ?? DEFAULT_SESSION;
-    if (!SESSION_PATTERN.test(name)) {
-      // No session: a request refused for its session name must not create (or evict) one.
-      next(
-        apiError('400012', {
-          errors: {
-            [SESSION_HEADER]: ['Use 1 to 100 letters, digits, dots, colons, underscores or dashes.'],
-          },
-        }),
-      );
-      return;
-    }
-    if (name !== DEFAULT_SESSION && hasCardData(name)) {
-      // Session names are stored, listed and logged: one shaped like a card number would put it everywhere.
-      next(apiError('400040'));
-      return;
-    }
+    // No session: a request refused for its session name must not create (or evict) one.
+    const refused = sessionNameError(name);
+    if (refused) return next(refused);
     const isolation = deps.sessionGuard?.(req, name);
     if (isolation) return next(isolation);
     if (deps.refresh && req.path.startsWith('/v1')) {

@@ -3,15 +3,17 @@
 import { generateAdminToken, resetSession } from '../admin/admin-api.js';
 import { DEFAULT_MERCHANT, type MerchantAccount } from '../domain/accounts.js';
 import type { VirtualClock } from '../domain/clock.js';
-import { ApiError } from '../errors/catalog.js';
+import { DEFAULT_SESSION, type Session } from '../domain/store.js';
+import { ApiError, apiError } from '../errors/catalog.js';
 import type { Journal } from '../journal/journal.js';
 import { openSharedStore } from '../redis/index.js';
 import type { ScenarioEngine } from '../scenarios/engine.js';
 import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { createApp, type MockApp, type MockOptions } from './app.js';
+import { credentialedAccount } from './handlers/auth.js';
 import type { MockParts } from './mock-parts.js';
 import { listen } from './server.js';
-import { SESSION_TOKEN_HEADER } from './session-access.js';
+import { sessionNameError } from './session-stage.js';
 
 export interface StartMockOptions extends MockOptions {
   /** Port to listen on (default 0: a free one). */
@@ -60,7 +62,10 @@ export interface MockServer {
   adminToken?: string;
   /** With `isolateSessions`: the token of a session, for its x-mock-session-token header. */
   sessionToken(session?: string): string;
-  /** A bearer token for an account (default: the default merchant). */
+  /**
+   * A bearer token for an account (default: the default merchant), issued in-process: the scenarios and faults chosen
+   * for the session do not apply to it. Rejects with an ApiError after close() or for an account the mock lacks.
+   */
   token(account?: MerchantAccount, session?: string): Promise<string>;
   /**
    * Stop listening and stop background work. In-flight requests finish; requests a `hang` fault holds, idle keep-alive
@@ -101,6 +106,7 @@ export async function startMock(options: StartMockOptions = {}): Promise<MockSer
   }
   const engine = app.mock;
   const merchant = engine.accounts.accounts[0] ?? DEFAULT_MERCHANT;
+  let closed = false;
   return {
     url: running.url,
     baseUrl: `${running.url}/v1`,
@@ -138,23 +144,38 @@ export async function startMock(options: StartMockOptions = {}): Promise<MockSer
     reset(session = 'default') {
       return resetSession(engine, session);
     },
-    async token(account = merchant, session) {
-      const res = await fetch(`${running.url}/v1/oauth2/token`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(session ? { 'x-mock-session': session } : {}),
-          ...(engine.sessionAccess
-            ? { [SESSION_TOKEN_HEADER]: engine.sessionAccess.tokenFor(session ?? 'default') }
-            : {}),
-        },
-        body: JSON.stringify({ AppKey: account.appKey, AppSecret: account.appSecret }),
-      });
-      const body = (await res.json()) as { accessToken?: string };
-      if (res.status !== 200 || !body.accessToken)
-        throw new Error(`startMock: token request failed (${res.status})`);
-      return body.accessToken;
+    async token(account = merchant, session = DEFAULT_SESSION) {
+      // Test plumbing, not the client under test: issued here rather than over HTTP, so no scenario, fault or hang the
+      // test chose for its client can touch it. The token is the endpoint's own (same service, same redaction).
+      if (closed) {
+        throw apiError('503001', { detail: 'mock.token() was called after mock.close().' }).forCaller(
+          'Get tokens before closing the mock (close it last, e.g. in t.after()), or start another with startMock().',
+        );
+      }
+      const refused = sessionNameError(session);
+      if (refused) {
+        throw refused.forCaller(
+          'Pass token() the session name your requests send as x-mock-session: 1 to 100 letters, digits, dots, colons, underscores or dashes.',
+        );
+      }
+      let known: MerchantAccount;
+      try {
+        known = credentialedAccount(engine.accounts, account.appKey, account.appSecret);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        throw error.forCaller(
+          `Pass token() one of mock.accounts (by default it uses ${merchant.mid}), or start the mock with an \`accounts\` list that includes this one.`,
+        );
+      }
+      const issue = (s: Session) => engine.tokens.issue(known, s.data);
+      const issued = engine.shared
+        ? await engine.shared.store.transact(session, issue)
+        : await issue(engine.store.session(session));
+      return issued.accessToken;
     },
-    close: () => running.close(),
+    close: () => {
+      closed = true;
+      return running.close();
+    },
   };
 }

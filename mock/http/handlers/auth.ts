@@ -1,7 +1,7 @@
 // POST /v1/oauth2/token and POST /v1/tokenize: the two calls that do not take a bearer token.
 
 import { timingSafeEqual } from 'node:crypto';
-import type { MerchantAccount } from '../../domain/accounts.js';
+import type { AccountBook, MerchantAccount } from '../../domain/accounts.js';
 import { cardBrand, findTestCard } from '../../domain/outcomes.js';
 import { apiError } from '../../errors/catalog.js';
 import { LEDGER_SLOT } from '../../support/bounded.js';
@@ -12,8 +12,7 @@ import { envelope } from '../types.js';
 /** createToken: exchange AppKey/AppSecret for a 600-second JWT (observed shape). */
 export async function createToken(ctx: Ctx): Promise<Reply> {
   const { AppKey, AppSecret } = ctx.body as { AppKey: string; AppSecret: string };
-  const account = ctx.services.accounts.byAppKey(AppKey);
-  if (!account || !sameSecret(account.appSecret, AppSecret)) throw apiError('400003');
+  const account = credentialedAccount(ctx.services.accounts, AppKey, AppSecret);
   const token = await ctx.services.tokens.issue(account, ctx.session.data);
   return {
     body: {
@@ -27,6 +26,17 @@ export async function createToken(ctx: Ctx): Promise<Reply> {
       ...envelope({}),
     },
   };
+}
+
+/** The configured account these credentials belong to, or 400003 (startMock's token() asks the same). */
+export function credentialedAccount(
+  accounts: AccountBook,
+  appKey: string,
+  appSecret: string,
+): MerchantAccount {
+  const account = accounts.byAppKey(appKey);
+  if (!account || !sameSecret(account.appSecret, appSecret)) throw apiError('400003');
+  return account;
 }
 
 function sameSecret(expected: string, given: string): boolean {
