@@ -104,7 +104,10 @@ test('a bad option is a clear error and exit code 1, not a stack trace', async (
     (e: { code: number; stderr: string }) => e,
   );
   assert.equal((result as { code: number }).code, 1);
-  assert.match((result as { stderr: string }).stderr, /--port must be a whole number from 0 to 65535, in decimal digits/);
+  assert.match(
+    (result as { stderr: string }).stderr,
+    /--port must be a whole number from 0 to 65535, in decimal digits/,
+  );
   assert.doesNotMatch((result as { stderr: string }).stderr, /at .+\(/);
 });
 
