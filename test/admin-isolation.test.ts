@@ -55,7 +55,6 @@ describe('admin API isolation', { timeout: 60_000 }, () => {
       ['/__admin/sessions', 'GET'],
       ['/__admin/clock/advance', 'POST'],
       ['/__admin/session/token', 'POST'],
-      ['/__admin/webhooks/receivers', 'GET'],
     ] as const) {
       const res = await call(path, mallory, method);
       assert.equal(res.status, 401, path);
@@ -68,6 +67,48 @@ describe('admin API isolation', { timeout: 60_000 }, () => {
       body: JSON.stringify({ url: 'http://127.0.0.1:9999/x' }),
     });
     assert.equal(global.status, 401);
+  });
+
+  test("a session token lists and removes its own session's receivers, and only those", async () => {
+    const as = (name: string) => ({
+      'x-mock-session': name,
+      'x-mock-session-token': mock.sessionToken(name),
+      'content-type': 'application/json',
+    });
+    const add = async (name: string) => {
+      const res = await fetch(`${mock.url}/__admin/webhooks/receivers`, {
+        method: 'POST',
+        headers: as(name),
+        body: JSON.stringify({ url: `http://127.0.0.1:9999/${name}`, sessionOnly: true }),
+      });
+      assert.equal(res.status, 201, await res.clone().text());
+      return ((await res.json()) as { id: string }).id;
+    };
+    const list = async (name: string) => {
+      const res = await call('/__admin/webhooks/receivers', as(name));
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { receivers: { id: string }[] }).receivers.map((r) => r.id);
+    };
+    const carol = await add('carol');
+    const dave = await add('dave');
+    assert.deepEqual(await list('carol'), [carol]);
+    assert.deepEqual(await list('dave'), [dave]);
+    // Another session's receiver is answered as if it did not exist, and stays.
+    const foreign = await call(`/__admin/webhooks/receivers/${dave}`, as('carol'), 'DELETE');
+    assert.equal(foreign.status, 404);
+    assert.deepEqual(await list('dave'), [dave]);
+    const own = await call(`/__admin/webhooks/receivers/${carol}`, as('carol'), 'DELETE');
+    assert.equal(own.status, 200);
+    assert.deepEqual(await list('carol'), []);
+    // The admin token sees every session's.
+    const all = await call('/__admin/webhooks/receivers', { 'x-mock-admin-token': mock.adminToken ?? '' });
+    const ids = ((await all.json()) as { receivers: { id: string }[] }).receivers.map((r) => r.id);
+    assert.ok(ids.includes(dave) && !ids.includes(carol), ids.join());
+    await call(
+      `/__admin/webhooks/receivers/${dave}`,
+      { 'x-mock-admin-token': mock.adminToken ?? '' },
+      'DELETE',
+    );
   });
 
   test('the admin token reaches every session and issues session tokens', async () => {

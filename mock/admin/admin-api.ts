@@ -48,6 +48,9 @@ const SESSION_CALLS: ReadonlySet<string> = new Set([
   'adminPrerequisites',
   'adminOrderTimeline',
   'adminAddWebhookReceiver',
+  // With a session token these see and remove only the receivers of the caller's own session.
+  'adminWebhookReceivers',
+  'adminRemoveWebhookReceiver',
   'adminWebhookDeliveries',
   'adminSetWebhookFaults',
   'adminClearWebhookFaults',

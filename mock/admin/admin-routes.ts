@@ -222,7 +222,11 @@ export const ADMIN_ROUTES: Record<string, AdminHandler> = {
       engine.journal.selectTimeline(session, params.id ?? ''),
       view,
     ),
-  adminWebhookReceivers: ({ engine }) => ({ receivers: webhooksOf(engine).receivers() }),
+  adminWebhookReceivers: ({ engine, session, admin }) => ({
+    receivers: webhooksOf(engine)
+      .receivers()
+      .filter((r) => admin || r.session === session),
+  }),
   adminAddWebhookReceiver: async ({ engine, session, body, admin }) => {
     const mid = typeof body.mid === 'string' ? body.mid : (engine.accounts.accounts[0]?.mid ?? '');
     if (!admin && !body.sessionOnly) {
@@ -248,12 +252,13 @@ export const ADMIN_ROUTES: Record<string, AdminHandler> = {
     }
     return { session, token: engine.sessionAccess.tokenFor(session) };
   },
-  adminRemoveWebhookReceiver: async ({ engine, params }) => {
+  adminRemoveWebhookReceiver: async ({ engine, params, session, admin }) => {
     const id = params.id ?? '';
+    // A session's token removes only its own session's receivers; another's is answered as if it did not exist.
     if (
       !webhooksOf(engine)
         .receivers()
-        .some((r) => r.id === id)
+        .some((r) => r.id === id && (admin || r.session === session))
     ) {
       throw apiError('404001', { detail: `No webhook receiver ${params.id}.` });
     }
