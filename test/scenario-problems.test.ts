@@ -335,3 +335,38 @@ describe('a literal body is checked against the contract when loaded', { timeout
     });
   }
 });
+
+describe('statuses a scenario cannot answer with', { timeout: 60_000 }, () => {
+  const dir = folder({
+    'interim.yaml':
+      'description: x\nsource: invented\nmatch:\n  operation: getOrder\nrespond:\n  status: 101\n',
+    'no-content.yaml':
+      'description: x\nsource: invented\nmatch:\n  operation: getOrder\nrespond:\n  status: 204\n  body:\n    a: 1\n',
+    'not-modified.yaml':
+      'description: x\nsource: invented\nmatch:\n  operation: getOrder\nrespond:\n  status: 304\n  body: text\n',
+    'empty-204.yaml':
+      'description: x\nsource: invented\nmatch:\n  operation: getOrder\nrespond:\n  status: 204\n',
+  });
+
+  test('a 1xx status, or a body with 204/304, is a file:line problem; a bodiless 204 loads', () => {
+    const { app } = appWith({ scenarios: { dirs: [dir], builtIn: false } });
+    assert.deepEqual(
+      app.mock.scenarios?.list().map((s) => s.name),
+      ['empty-204'],
+    );
+    const problems = (app.mock.scenarios?.problems() ?? []).map(
+      (p) => `${basename(p.file)}:${p.line}: ${p.message}`,
+    );
+    assert.ok(problems.includes('interim.yaml:6: respond.status: must be >= 200'), problems.join('\n'));
+    assert.ok(
+      problems.includes(
+        'no-content.yaml:8: a 204 answer has no body: remove it, or choose a status that carries one (200)',
+      ),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => p.startsWith('not-modified.yaml:') && p.includes('a 304 answer has no body')),
+      problems.join('\n'),
+    );
+  });
+});

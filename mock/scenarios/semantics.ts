@@ -61,6 +61,14 @@ export function checkSemantics(
       if (respond.body !== undefined && respond.bodyFile !== undefined) {
         errors.push({ at: ['respond', 'bodyFile'], message: 'give body or bodyFile, not both' });
       }
+      // HTTP sends no body with these: Node drops it, and the client sees an answer other than the file's.
+      const bodiless = respond.status === 204 || respond.status === 205 || respond.status === 304;
+      if (bodiless && (respond.body !== undefined || respond.bodyFile !== undefined)) {
+        errors.push({
+          at: ['respond', respond.body !== undefined ? 'body' : 'bodyFile'],
+          message: `a ${respond.status} answer has no body: remove it, or choose a status that carries one (200)`,
+        });
+      }
       if (respond.bodyFile !== undefined) {
         try {
           const side = sideFile(respond.bodyFile);
