@@ -5,8 +5,20 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, describe, test } from 'node:test';
+import { after, describe, type TestContext, test } from 'node:test';
 import { probeStatus, waitForUrl } from '../mock/cli/wait.js';
+
+/** A server that accepts connections and never answers; closed after the test. Returns its port. */
+async function silentServer(t: TestContext): Promise<number> {
+  const silent = createServer(() => {});
+  t.after(() => {
+    silent.closeAllConnections();
+    silent.close();
+  });
+  silent.listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  return (silent.address() as AddressInfo).port;
+}
 
 describe('wait', { timeout: 60_000 }, () => {
   const server = createServer((req, res) => {
@@ -58,28 +70,14 @@ describe('wait', { timeout: 60_000 }, () => {
   });
 
   test('a server that accepts and never answers: "no answer" once the timeout has passed', async (t) => {
-    const silent = createServer(() => {});
-    t.after(() => {
-      silent.closeAllConnections();
-      silent.close();
-    });
-    silent.listen(0, '127.0.0.1');
-    await once(silent, 'listening');
-    const { port } = silent.address() as AddressInfo;
+    const port = await silentServer(t);
     const result = await waitForUrl({ url: `http://127.0.0.1:${port}/v1`, timeoutMs: 300, intervalMs: 50 });
     assert.deepEqual(result, { ok: false, reason: 'no answer' });
   });
   test('an attempt the deadline cuts short does not hide the earlier finished reason', async (t) => {
     // On a busy machine the last attempt may not even connect before the deadline: "no answer" would then blame a
     // server that in fact refused every connection.
-    const silent = createServer(() => {});
-    t.after(() => {
-      silent.closeAllConnections();
-      silent.close();
-    });
-    silent.listen(0, '127.0.0.1');
-    await once(silent, 'listening');
-    const { port } = silent.address() as AddressInfo;
+    const port = await silentServer(t);
     const targets = ['http://127.0.0.1:1/v1'];
     let calls = 0;
     const result = await waitForUrl({
