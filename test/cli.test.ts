@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -156,6 +156,8 @@ describe('the command line', { timeout: 90_000 }, () => {
     } finally {
       await stop(server.child);
     }
+    // A stopped server takes its URL away: nothing reads a dead server's address from the file.
+    assert.equal(existsSync(file), false, 'the ready file is removed when serve stops');
     const dead = await node(['wait', '--url', `${server.url}/v1`, '--timeout', '2s', '--interval', '50ms']);
     assert.equal(dead.code, 1);
     assert.match(

@@ -3,6 +3,7 @@
 // output.
 
 import { lstatSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readCapped } from '../support/capped-file.js';
 import { describeFsError } from './output-files.js';
 
 /** Every --scenarios folder must exist: a typo would otherwise serve only the built-in library, silently. */
@@ -55,6 +56,21 @@ export function writeReadyFile(path: string, baseUrl: string): void {
       `--ready-file ${path}: cannot write it (${describeFsError(error)}); give the path of a file`,
     );
   }
+  if (!baseUrl.startsWith(READY_FILE_FAILED)) removeAtExit(path, `${baseUrl}\n`);
+}
+
+/**
+ * A server that stopped takes its URL away, so nothing reads a dead server's address from the file; a failure stays
+ * (wait reads it). Only a file that still holds what this process wrote: another run may have replaced it since.
+ */
+function removeAtExit(path: string, written: string): void {
+  process.once('exit', () => {
+    try {
+      if (readCapped(path, written.length + 1) === written) rmSync(path);
+    } catch {
+      // Gone, replaced by something that is not a regular file, or not ours to remove: leave it.
+    }
+  });
 }
 
 /**
