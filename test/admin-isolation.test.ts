@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ApiError } from '../mock/errors/catalog.js';
 import { type MockServer, startMock } from '../mock/http/start-mock.js';
 import { evaluateBody } from './helpers.js';
 
@@ -133,6 +134,12 @@ describe('admin API isolation', { timeout: 60_000 }, () => {
     try {
       const res = await fetch(`${open.url}/__admin/sessions`);
       assert.equal(res.status, 200);
+      // No session has a token: asking is a refusal that says how to get one, as every in-process refusal is.
+      assert.throws(
+        () => open.sessionToken('alice'),
+        (error: unknown) =>
+          error instanceof ApiError && error.code === '404001' && /isolateSessions: true/.test(error.message),
+      );
     } finally {
       await open.close();
     }

@@ -138,7 +138,11 @@ export async function startMock(options: StartMockOptions = {}): Promise<MockSer
     ...(appOptions.adminToken ? { adminToken: appOptions.adminToken } : {}),
     sessionToken(session = 'default') {
       const access = engine.sessionAccess;
-      if (!access) throw new Error('startMock: sessions are not isolated (isolateSessions)');
+      if (!access) {
+        throw apiError('404001', {
+          detail: 'Sessions are not isolated on this mock, so they have no tokens.',
+        }).forCaller('Start it with startMock({ isolateSessions: true }) to give each session a token.');
+      }
       return access.tokenFor(session);
     },
     reset(session = 'default') {
