@@ -72,6 +72,53 @@ function serverFor(options: Omit<ListenOptions, 'port'>): { get(): RunningServer
   };
 }
 
+describe('hostile bodies: a compressed body is charged what decoding it may hold', {
+  timeout: 60_000,
+}, () => {
+  // 40 MiB: two brotli bodies (16 MiB window + the 1 MiB decoded body each) fit, a third does not; gzip's is small.
+  const server = serverFor({ bodyBudgetBytes: 40 * MiB });
+  /** A request with this Content-Encoding that sends 5 of its 10 declared bytes and waits. */
+  const compressed = async (encoding: string) => {
+    const socket = connect(server.get().port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.on('error', () => {});
+    socket.write(
+      `POST /v1/oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Encoding: ${encoding}\r\nContent-Length: 10\r\n\r\n12345`,
+    );
+    return socket;
+  };
+
+  test('a few tiny brotli bodies fill the budget: the next is refused 503102; gzip ones still fit', async () => {
+    // An 828-byte brotli body decodes to gigabytes: counted by its wire bytes, 600 of them took the server to 3 GB.
+    const held = [await compressed('br'), await compressed('br')];
+    try {
+      await new Promise((done) => setTimeout(done, 200));
+      const third = await compressed('br');
+      held.push(third);
+      const answer = await answerOn(third, 5_000);
+      assert.match(answer, /^HTTP\/1\.1 503 /);
+      assert.match(answer, /"code":"503102"/);
+      const zipped = await compressed('gzip');
+      held.push(zipped);
+      assert.equal(await answerOn(zipped, 300), '', 'a gzip body is admitted: nothing answered yet');
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
+    // Their share comes back once their answers are gone.
+    await new Promise((done) => setTimeout(done, 200));
+    const again = [await compressed('br'), await compressed('br')];
+    try {
+      assert.deepEqual(
+        await Promise.all(again.map((socket) => answerOn(socket, 300))),
+        ['', ''],
+        'both admitted again',
+      );
+    } finally {
+      for (const socket of again) socket.destroy();
+    }
+  });
+});
+
 describe('hostile bodies: unfinished bodies stay within the body budget', { timeout: 60_000 }, () => {
   const server = serverFor({ bodyBudgetBytes: 4 * MiB });
 

@@ -18,6 +18,10 @@ import { ERROR_CODE_HEADER } from '../errors/shape.js';
 export const DEFAULT_BODY_BUDGET_BYTES = 64 * 1024 * 1024;
 
 const DIGITS = /^[0-9]+$/;
+/** The largest window a standard brotli stream may ask its decoder for (lgwin 24). */
+const BROTLI_WINDOW_BYTES = 16 * 1024 * 1024;
+/** zlib's 32 KiB window and its state, rounded up. */
+const ZLIB_WINDOW_BYTES = 64 * 1024;
 
 /** The request's meter, set by BodyBudget.admit() for a request with a body (null on every other request). */
 const METER = Symbol('body meter');
@@ -94,7 +98,7 @@ export class BodyBudget {
 
   /** Whether this request's body could start now; if not, answer it 503102 and return false. */
   fits(req: IncomingMessage, res: ServerResponse, traceId: () => string): boolean {
-    if (this.#held + this.#expected(req) <= this.limitBytes) return true;
+    if (this.#held + this.#expected(req) + this.#decoding(req) <= this.limitBytes) return true;
     refuse(res, this.limitBytes, traceId());
     return false;
   }
@@ -104,6 +108,13 @@ export class BodyBudget {
     const expected = this.#expected(req);
     if (expected === 0) return true;
     if (!this.fits(req, res, traceId)) return false;
+    // A compressed body's cost is not its bytes on the wire (an 828-byte brotli body decodes to gigabytes): the
+    // decoder's window and the decoded body are held until the answer is gone, and charged as such up front.
+    const decoding = this.#decoding(req);
+    if (decoding > 0) {
+      this.#held += decoding;
+      res.once('close', () => this.give(decoding));
+    }
     // Requests made by a server whose class is not metered (an app served by another server) are not charged.
     if (!(METER in req)) return true;
     const meter = new Meter(this, res, traceId);
@@ -124,6 +135,23 @@ export class BodyBudget {
 
   give(size: number): void {
     this.#held -= size;
+  }
+
+  /**
+   * What decoding this request's body may hold besides its wire bytes: for each Content-Encoding, the decoder's
+   * window (brotli's may be 16 MiB, zlib's is 32 KiB), plus the decoded body up to the body limit. Unknown encodings
+   * are refused (415) before anything is decoded, so they cost nothing.
+   */
+  #decoding(req: IncomingMessage): number {
+    const header = req.headers['content-encoding'];
+    if (header === undefined) return 0;
+    let window = 0;
+    for (const name of header.toLowerCase().split(',')) {
+      const coding = name.trim();
+      if (coding === 'br') window += BROTLI_WINDOW_BYTES;
+      else if (coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate') window += ZLIB_WINDOW_BYTES;
+    }
+    return window === 0 ? 0 : window + this.bodyLimit;
   }
 
   /** The body this request says it will send: its Content-Length (capped), the body limit when that is unknown. */
