@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { type Recorder, startRecorder } from '../mock/cli/record.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'ff-record-hostile-'));
@@ -90,6 +91,64 @@ describe('record against what it cannot forward or hold', { timeout: 60_000 }, (
       ),
       lines.join('\n'),
     );
+  });
+
+  test('the target is asked for plain answers; an encoded one is forwarded but neither recorded nor kept as text', async () => {
+    const order = { orderSessionKey: 'k1', status: 'APPROVED', note: '4111111111111111' };
+    const asked: string[] = [];
+    const t = await target((req, res) => {
+      asked.push(String(req.headers['accept-encoding']));
+      const plain = JSON.stringify(order);
+      // Like a CDN: gzip whenever the client accepts it, and always for the `stubborn` path.
+      if (/gzip/.test(String(req.headers['accept-encoding'])) || req.url?.includes('stubborn')) {
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
+          .end(gzipSync(plain));
+      } else res.writeHead(200, { 'content-type': 'application/json' }).end(plain);
+    });
+    closers.push(() => new Promise((done) => t.server.close(done)));
+    const lines: string[] = [];
+    const out = join(scratch, 'encoded');
+    const r = await startRecorder({
+      target: t.url,
+      out,
+      port: 0,
+      har: join(out, 'x.har'),
+      log: (l) => lines.push(l),
+    });
+    // fetch asks for gzip by default.
+    const plain = await fetch(`${r.url}/v1/orders/k1`);
+    assert.equal(plain.status, 200);
+    assert.equal(((await plain.json()) as { status: string }).status, 'APPROVED');
+    assert.deepEqual(asked, ['identity']);
+    const stubborn = await fetch(`${r.url}/v1/orders/stubborn`);
+    assert.equal(stubborn.status, 200);
+    assert.equal(
+      ((await stubborn.json()) as { status: string }).status,
+      'APPROVED',
+      'the client still gets it',
+    );
+    await r.close();
+    const files = readdirSync(out).filter((f) => f.endsWith('.yaml'));
+    assert.equal(files.length, 1, files.join());
+    const recorded = readFileSync(join(out, files[0] as string), 'utf8');
+    assert.match(recorded, /status: APPROVED/);
+    assert.doesNotMatch(recorded, /4111111111111111/);
+    assert.ok(
+      lines.some((l) =>
+        /GET \/v1\/orders\/stubborn → 200: answered, but not recorded: the target sent it gzip-encoded/.test(
+          l,
+        ),
+      ),
+      lines.join('\n'),
+    );
+    const har = JSON.parse(readFileSync(join(out, 'x.har'), 'utf8')) as {
+      log: { entries: { response: { content: { text?: string; size: number } } }[] };
+    };
+    const [first, second] = har.log.entries;
+    assert.match(first?.response.content.text ?? '', /APPROVED/);
+    assert.equal(second?.response.content.text, undefined, 'encoded bytes are not kept as text');
+    assert.ok((second?.response.content.size ?? 0) > 0);
   });
 
   test('an answer over 16 MiB is refused with 502001 naming the size, and nothing is recorded', async () => {

@@ -209,7 +209,11 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       // even turned into YAML (redacting and writing megabytes would hold the recorder for seconds).
       const tooLarge = (bytes: number) =>
         `${req.method} ${redactText(path)} → ${answer.status}: answered, but not recorded: the scenario would be ${bytes} bytes, over the ${describeBytes(DEFAULT_SCENARIO_MAX_BYTES)} a scenario file may hold`;
-      if (op && answer.body.length > DEFAULT_SCENARIO_MAX_BYTES) {
+      if (op && encoded(answer.headers)) {
+        log(
+          `${req.method} ${redactText(path)} → ${answer.status}: answered, but not recorded: the target sent it ${encoded(answer.headers)}-encoded though asked for identity, and encoded bytes can be neither read back nor redacted`,
+        );
+      } else if (op && answer.body.length > DEFAULT_SCENARIO_MAX_BYTES) {
         log(tooLarge(answer.body.length));
       } else if (op) {
         const file = join(out, `${name}.yaml`);
@@ -356,6 +360,9 @@ function send(url: string, req: IncomingMessage, body: Buffer): Promise<Answer> 
   const target = new URL(url);
   const headers = { ...req.headers, host: target.host };
   delete headers.connection;
+  // An answer is recorded only as text the redactor can read: the target is asked for it uncompressed (fetch asks
+  // for gzip by default, and most targets behind a CDN would send it). The client gets it uncompressed too.
+  headers['accept-encoding'] = 'identity';
   const request = target.protocol === 'https:' ? process.getBuiltinModule('node:https').request : httpRequest;
   return new Promise((done, fail) => {
     // A target that trickles its answer, or sends one without end, must not hold the recorder's memory or the
@@ -481,6 +488,14 @@ function scenarioYaml(input: {
   return `# yaml-language-server: $schema=${input.schema}\n${yaml().stringify(scenario)}`;
 }
 
+/** The Content-Encoding of a message when it is not plain (`identity`), else null. */
+function encoded(headers: IncomingMessage['headers']): string | null {
+  const coding = String(headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
+  return coding === '' || coding === 'identity' ? null : coding;
+}
+
 function harEntry(
   req: IncomingMessage,
   body: Buffer,
@@ -492,8 +507,9 @@ function harEntry(
   url: string,
 ): HarEntry {
   const pairs = (h: Record<string, string>) => Object.entries(h).map(([name, value]) => ({ name, value }));
-  const reqBody = redactBody(body);
-  const resBody = redactBody(answer.body);
+  // Encoded bytes would be kept as mangled text the redactor cannot see into: their size is kept, not their text.
+  const reqBody = encoded(req.headers) ? undefined : redactBody(body);
+  const resBody = encoded(answer.headers) ? undefined : redactBody(answer.body);
   const parsed = new URL(redactUrl(url, PERSONAL_KEYS));
   return {
     startedDateTime: at.toISOString(),
