@@ -13,11 +13,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiError } from '../errors/catalog.js';
 import { ERROR_CODE_HEADER } from '../errors/shape.js';
+import { declaredLength } from './go-ahead.js';
 
 /** Default budget: 64 bodies at the default 1 MiB limit, far beyond what tests on loopback keep open at once. */
 export const DEFAULT_BODY_BUDGET_BYTES = 64 * 1024 * 1024;
 
-const DIGITS = /^[0-9]+$/;
 /** The largest window a standard brotli stream may ask its decoder for (lgwin 24). */
 const BROTLI_WINDOW_BYTES = 16 * 1024 * 1024;
 /** zlib's 32 KiB window and its state, rounded up. */
@@ -156,10 +156,9 @@ export class BodyBudget {
 
   /** The body this request says it will send: its Content-Length (capped), the body limit when that is unknown. */
   #expected(req: IncomingMessage): number {
-    const declared = req.headers['content-length'];
-    if (declared !== undefined) {
+    if (req.headers['content-length'] !== undefined) {
       // Not understood (`0x10`, `1e6`, a list): assume the most one body may hold, rather than nothing.
-      return DIGITS.test(declared) ? Math.min(Number(declared), this.bodyLimit) : this.bodyLimit;
+      return Math.min(declaredLength(req.headers) ?? this.bodyLimit, this.bodyLimit);
     }
     return req.headers['transfer-encoding'] !== undefined ? this.bodyLimit : 0;
   }

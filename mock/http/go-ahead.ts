@@ -9,6 +9,15 @@ import { type ApiError, apiError } from '../errors/catalog.js';
 
 const DECIMAL = /^[0-9]+$/;
 
+/**
+ * The body length a request declares, or undefined when it declares none or one that is not plain decimal digits
+ * (`0x10`, `1e6`, a list): each reader of a body decides what such a request may hold.
+ */
+export function declaredLength(headers: IncomingMessage['headers']): number | undefined {
+  const declared = headers['content-length'];
+  return declared !== undefined && DECIMAL.test(declared) ? Number(declared) : undefined;
+}
+
 /** Requests waiting for the go-ahead, with the response to write it on. */
 const WAITING = new WeakMap<IncomingMessage, ServerResponse>();
 
@@ -24,10 +33,10 @@ export function holdContinue(req: IncomingMessage, res: ServerResponse): void {
  * Content-Encoding is undone, which the declared length of an encoded body does not tell.
  */
 export function goAhead(req: IncomingMessage, limit: number, counted: 'wire' | 'decoded'): boolean {
-  const declared = req.headers['content-length'];
+  const declared = declaredLength(req.headers);
   const encoding = req.headers['content-encoding'];
   const judged = counted === 'wire' || encoding === undefined || encoding.toLowerCase() === 'identity';
-  if (judged && declared !== undefined && DECIMAL.test(declared) && Number(declared) > limit) return false;
+  if (judged && declared !== undefined && declared > limit) return false;
   if (req.headers.expect !== undefined) {
     const res = WAITING.get(req);
     if (res !== undefined) {

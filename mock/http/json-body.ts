@@ -6,8 +6,8 @@
 
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
+import { declaredLength } from './go-ahead.js';
 
-const DECIMAL = /^[0-9]{1,15}$/;
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 const UTF8 = /^utf-?8$/i;
 /** JSON's insignificant whitespace (RFC 8259); anything else first must open an object or an array. */
@@ -35,10 +35,8 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
   if (headers['transfer-encoding'] !== undefined) return undefined;
   const encoding = headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return undefined;
-  const declared = headers['content-length'];
-  if (declared === undefined || !DECIMAL.test(declared)) return undefined;
-  const length = Number(declared);
-  if (length === 0 || length > limit) return undefined;
+  const length = declaredLength(headers);
+  if (length === undefined || length === 0 || length > limit) return undefined;
   if (!declaresUtf8(headers['content-type'])) return undefined;
 
   return new Promise((resolve, reject) => {
