@@ -23,6 +23,8 @@ export class FinalWaitError extends Error {}
 export type WaitResult = { ok: true; ms: number } | { ok: false; reason: string; final?: true };
 
 const NO_ATTEMPT = 'no attempt finished';
+/** The longest one attempt may wait for an answer. */
+const ATTEMPT_MS = 5_000;
 
 /** Poll `url` until it answers 2xx or the timeout passes; the reason names the last failure. */
 export async function waitForUrl({ url, timeoutMs, intervalMs = 200 }: WaitOptions): Promise<WaitResult> {
@@ -44,16 +46,16 @@ export async function waitForUrl({ url, timeoutMs, intervalMs = 200 }: WaitOptio
           reason: `the ready file holds no http URL (${JSON.stringify(target.slice(0, 80))})`,
           final: true,
         };
-      const status = await probeStatus(target, Math.min(left, 5_000));
+      const status = await probeStatus(target, Math.min(left, ATTEMPT_MS));
       if (status >= 200 && status < 300) return { ok: true, ms: Date.now() - started };
       reason = `answered ${status}`;
     } catch (error) {
       if (error instanceof FinalWaitError) return { ok: false, reason: error.message, final: true };
       const code = (error as { code?: string }).code;
       const timedOut = (error as Error).name === 'TimeoutError';
-      // An attempt the overall deadline cut short (not the 5 s cap) says nothing about the server: on a busy machine
+      // An attempt the overall deadline cut short (not the ATTEMPT_MS cap) says nothing about the server: on a busy machine
       // it may not even have connected. An earlier attempt's finished reason (ECONNREFUSED, answered 503) stays.
-      const cutByDeadline = timedOut && left < 5_000 && reason !== NO_ATTEMPT;
+      const cutByDeadline = timedOut && left < ATTEMPT_MS && reason !== NO_ATTEMPT;
       if (!cutByDeadline) reason = timedOut ? 'no answer' : (code ?? (error as Error).message);
     }
     const pause = Math.min(intervalMs, timeoutMs - (Date.now() - started));
